@@ -1,0 +1,1 @@
+"""One module per ``sufficiency`` subcommand; see :mod:`sufficiency.cli`."""
