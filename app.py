@@ -1,0 +1,25 @@
+"""The sufficiency scenario explorer: a Streamlit router with a section per audience.
+
+Run with ``make run`` (or ``streamlit run app.py``). Pages live in ``app_pages/``, one thin file each.
+"""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="sufficiency explorer", page_icon=":material/family_home:", layout="wide"
+)
+
+pages = {
+    "": [
+        st.Page("app_pages/home.py", title="Start here", icon=":material/home:", default=True),
+    ],
+    "Commissioners": [],
+    "Fostering managers": [],
+    "Finance": [],
+    "Data": [
+        st.Page("app_pages/data.py", title="Children looked after", icon=":material/table_chart:"),
+    ],
+}
+
+navigation = st.navigation({section: items for section, items in pages.items() if items})
+navigation.run()

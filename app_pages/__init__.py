@@ -1,0 +1,1 @@
+"""Pages of the Streamlit explorer (one thin file per page) and their shared helpers."""

@@ -1,0 +1,84 @@
+"""Helpers shared by the explorer's pages: the active 903 data, labels, cached tables, downloads.
+
+Pages call :func:`active_903_data` to get the data the user is looking at: their own upload (from
+the Data page) when there is one, otherwise the synthetic demo authority.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from sufficiency.data.demo import DEMO_AUTHORITY_NAME, DEMO_DESCRIPTION, load_demo
+from sufficiency.stocks import monthly_stock
+
+UPLOADED_903_KEY = "uploaded_903"
+UPLOADED_903_NAME_KEY = "uploaded_903_name"
+
+
+@dataclass(frozen=True)
+class ActiveData:
+    """The 903 data a page works on, with a human label."""
+
+    data: object
+    label: str
+    is_demo: bool
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority...")
+def load_demo_data():
+    """The demo authority's clean 903 data (read once per server)."""
+    return load_demo()
+
+
+def active_903_data() -> ActiveData:
+    """The user's uploaded 903 data if they have chosen to use it, otherwise the demo."""
+    uploaded = st.session_state.get(UPLOADED_903_KEY)
+    if uploaded is not None:
+        name = st.session_state.get(UPLOADED_903_NAME_KEY, "your uploaded 903 data")
+        return ActiveData(uploaded, name, is_demo=False)
+    return ActiveData(load_demo_data(), DEMO_AUTHORITY_NAME, is_demo=True)
+
+
+def demo_label() -> str:
+    """One sentence saying the demo data is synthetic."""
+    return f"**{DEMO_AUTHORITY_NAME}**: {DEMO_DESCRIPTION}"
+
+
+def show_data_banner(active: ActiveData) -> None:
+    """Say whose data the page shows; the demo is always labelled synthetic."""
+    if active.is_demo:
+        st.info(demo_label(), icon=":material/science:")
+    else:
+        st.caption(f"Showing {active.label}. Change it on the Data page.")
+
+
+@st.cache_data(show_spinner="Counting children looked after by month...")
+def cached_monthly_stock(
+    _episodes: pd.DataFrame, extract_date: pd.Timestamp, key: str
+) -> pd.DataFrame:
+    """Month-end stocks, cached per data set (``key`` identifies the data; episodes are not hashed)."""
+    return monthly_stock(_episodes, extract_date)
+
+
+def data_key(active: ActiveData) -> str:
+    """A cache key for the active data that contains no personal data."""
+    data = active.data
+    return f"{active.label}|{len(data.episodes)}|{data.extract_date:%Y-%m-%d}"
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV bytes for st.download_button."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Frames as an Excel workbook (one sheet each) for st.download_button."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()

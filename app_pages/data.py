@@ -1,0 +1,187 @@
+"""Data page: the children looked after month by month, and checking and loading your own 903 files."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import (
+    UPLOADED_903_KEY,
+    UPLOADED_903_NAME_KEY,
+    active_903_data,
+    cached_monthly_stock,
+    csv_bytes,
+    data_key,
+    show_data_banner,
+)
+from sufficiency.codes import AGE_BANDS, PLACEMENT_CATEGORIES, PLACEMENT_CATEGORY_DESCRIPTIONS
+from sufficiency.data.ssda903 import MAX_UPLOAD_BYTES, read_903_uploads
+from sufficiency.errors import InputDataError
+
+st.title("Children looked after")
+active = active_903_data()
+show_data_banner(active)
+
+# --- the user's own files -----------------------------------------------------------------
+with st.expander("Check and use your own SSDA903 files", expanded=not active.is_demo):
+    st.write(
+        "Upload the Header and Episodes tables (and UASC if you have it) as CSV or Excel: one "
+        "year or several overlapping yearly extracts. Files are read on this computer only; child "
+        "identifiers, dates of birth and postcodes are never shown, logged or saved. "
+        f"Limit: {MAX_UPLOAD_BYTES // 1_000_000} MB per file."
+    )
+    uploads = st.file_uploader(
+        "SSDA903 files", type=["csv", "xlsx"], accept_multiple_files=True, key="upload_903"
+    )
+    if uploads:
+        files = [(upload.name, upload.getvalue()) for upload in uploads]
+        try:
+            with st.spinner("Reading and checking your files..."):
+                checked = read_903_uploads(files)
+        except InputDataError as error:
+            st.error(str(error), icon=":material/error:")
+            checked = None
+        if checked is not None:
+            files_table = checked.files
+            rows_in = int(files_table["rows_in"].sum())
+            rows_kept = int(files_table["rows_kept"].sum())
+            rows_in_col, kept_col, rejected_col, warnings_col = st.columns(4)
+            rows_in_col.metric("Rows read", f"{rows_in:,}")
+            kept_col.metric("Rows kept", f"{rows_kept:,}")
+            rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
+            report = checked.report
+            warnings_col.metric(
+                "Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}"
+            )
+            st.dataframe(files_table, hide_index=True, width="stretch")
+            if len(report):
+                st.subheader("Validation report")
+                st.caption(
+                    "Every problem found, with the file, row and column. Errors mean the row was "
+                    "left out; warnings mean it was kept. Download it, fix the rows and upload again."
+                )
+                st.dataframe(report, hide_index=True, width="stretch", height=300)
+                st.download_button(
+                    "Download the validation report (CSV)",
+                    csv_bytes(report),
+                    file_name="903_validation_report.csv",
+                    mime="text/csv",
+                    icon=":material/download:",
+                )
+            else:
+                st.success("No problems found.")
+            if checked.usable:
+                if st.button("Use this data in the explorer", type="primary"):
+                    st.session_state[UPLOADED_903_KEY] = checked
+                    st.session_state[UPLOADED_903_NAME_KEY] = (
+                        f"your 903 data ({len(files)} file{'s' if len(files) > 1 else ''}, "
+                        f"to {checked.extract_date:%d %B %Y})"
+                    )
+                    st.rerun()
+            else:
+                st.error(
+                    "These files cannot be used yet: see the report above for what to fix.",
+                    icon=":material/error:",
+                )
+    if not active.is_demo and st.button("Go back to the synthetic demo authority"):
+        st.session_state.pop(UPLOADED_903_KEY, None)
+        st.session_state.pop(UPLOADED_903_NAME_KEY, None)
+        st.rerun()
+
+# --- stocks over time -----------------------------------------------------------------------
+data = active.data
+stock = cached_monthly_stock(data.episodes, data.extract_date, data_key(active)).copy()
+stock["age_band"] = stock["age_band"].astype(str)
+stock["placement_category"] = stock["placement_category"].astype(str)
+first_month = st.select_slider(
+    "Show months from",
+    options=sorted(stock["date"].dt.strftime("%Y-%m").unique()),
+    value=max(stock["date"].min(), data.extract_date - pd.DateOffset(years=8)).strftime("%Y-%m"),
+)
+shown = stock[stock["date"] >= pd.Timestamp(first_month + "-01")]
+
+st.subheader("Children looked after at each month end")
+by_category = shown.groupby(["date", "placement_category"], as_index=False)["children"].sum()
+category_chart = (
+    alt.Chart(by_category)
+    .mark_area()
+    .encode(
+        x=alt.X("date:T", title="Month end"),
+        y=alt.Y("children:Q", title="Children looked after", stack="zero"),
+        color=alt.Color(
+            "placement_category:N",
+            title="Placement category",
+            sort=list(PLACEMENT_CATEGORIES),
+            scale=alt.Scale(scheme="tableau10"),
+        ),
+        order=alt.Order("category_order:Q"),
+        tooltip=[
+            alt.Tooltip("date:T", title="Month end", format="%b %Y"),
+            alt.Tooltip("placement_category:N", title="Placement"),
+            alt.Tooltip("children:Q", title="Children"),
+        ],
+    )
+    .transform_calculate(
+        category_order=f"indexof({list(PLACEMENT_CATEGORIES)!r}, datum.placement_category)"
+    )
+    .properties(height=340, title="By placement category")
+)
+st.altair_chart(category_chart, width="stretch")
+
+by_band = shown.groupby(["date", "age_band"], as_index=False)["children"].sum()
+band_chart = (
+    alt.Chart(by_band)
+    .mark_line(strokeWidth=2)
+    .encode(
+        x=alt.X("date:T", title="Month end"),
+        y=alt.Y("children:Q", title="Children looked after"),
+        color=alt.Color("age_band:N", title="Age band (years)", sort=list(AGE_BANDS)),
+        tooltip=[
+            alt.Tooltip("date:T", title="Month end", format="%b %Y"),
+            alt.Tooltip("age_band:N", title="Age band"),
+            alt.Tooltip("children:Q", title="Children"),
+        ],
+    )
+    .properties(height=280, title="By age band")
+)
+st.altair_chart(band_chart, width="stretch")
+
+# --- latest snapshot ------------------------------------------------------------------------
+latest_date = stock["date"].max()
+st.subheader(f"Snapshot at {latest_date:%d %B %Y}")
+st.caption(
+    "Children looked after (count) by placement category and age band at the latest month end."
+)
+latest = stock[stock["date"] == latest_date]
+snapshot = latest.pivot_table(
+    index="placement_category", columns="age_band", values="children", aggfunc="sum"
+)
+snapshot = snapshot.reindex(index=list(PLACEMENT_CATEGORIES), columns=list(AGE_BANDS)).fillna(0)
+snapshot["All ages"] = snapshot.sum(axis=1)
+snapshot.loc["All placements"] = snapshot.sum(axis=0)
+snapshot = snapshot.astype(int)
+snapshot.index.name = "Placement category"
+st.dataframe(snapshot, width="stretch")
+left, right = st.columns(2)
+left.download_button(
+    "Download this snapshot (CSV)",
+    csv_bytes(snapshot.reset_index()),
+    file_name=f"children_looked_after_{latest_date:%Y-%m-%d}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+right.download_button(
+    "Download all month-end counts (CSV)",
+    csv_bytes(stock.assign(date=stock["date"].dt.date)),
+    file_name="children_looked_after_by_month.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+with st.expander("What the placement categories mean"):
+    st.table(
+        pd.DataFrame(
+            {
+                "Placement category": list(PLACEMENT_CATEGORY_DESCRIPTIONS),
+                "SSDA903 codes": list(PLACEMENT_CATEGORY_DESCRIPTIONS.values()),
+            }
+        ).set_index("Placement category")
+    )
