@@ -1,0 +1,191 @@
+"""Generic reading of CSV and Excel files into all-text frames.
+
+Every value is read as text (no type guessing), so identifiers keep their leading zeros and dates
+are parsed later with explicit formats. Callers pass raw bytes, which makes browser uploads and
+files on disk go through the same code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sufficiency.errors import InputDataError
+
+CSV_SUFFIXES: frozenset[str] = frozenset({".csv", ".txt"})
+EXCEL_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm"})
+LEGACY_EXCEL_SUFFIXES: frozenset[str] = frozenset({".xls"})
+
+DATE_FORMATS: tuple[str, ...] = (
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+)
+"""Accepted date formats, tried in order: dd/mm/yyyy first (the 903 convention), then ISO."""
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.0+)?$")
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """One table read from a file: a CSV file or one sheet of a workbook.
+
+    Attributes
+    ----------
+    sheet : str or None
+        Sheet name for workbooks, ``None`` for CSV files.
+    frame : pandas.DataFrame
+        Column names as written in the file; every value text or missing.
+    encoding : str
+        Text encoding used ('utf-8', 'cp1252' or 'latin-1'; 'xlsx' for workbooks).
+    """
+
+    sheet: str | None
+    frame: pd.DataFrame
+    encoding: str
+
+
+def normalise_column_name(name: object) -> str:
+    """Upper-case a column name, drop a stray BOM and whitespace, and join words with '_'."""
+    text = str(name).replace("\ufeff", "").strip().upper()
+    return re.sub(r"\s+", "_", text)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (BOM allowed), falling back to Windows-1252 then Latin-1.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The text and the encoding that worked.
+    """
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        # Latin-1 maps every byte, so this cannot fail; cp1252 leaves five bytes undefined.
+        return data.decode("latin-1"), "latin-1"
+
+
+def _delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        for candidate in ("\t", ";", "|"):
+            if candidate in first_line:
+                return candidate
+    return ","
+
+
+def read_csv_bytes(data: bytes, file: str) -> TextTable:
+    """Read a delimited text file into an all-text frame.
+
+    Blank lines are kept as empty rows so that row numbers match the file.
+
+    Raises
+    ------
+    InputDataError
+        When the text cannot be parsed as a table (ragged quoting, a row with too many fields).
+    """
+    text, encoding = decode_text(data)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            sep=_delimiter(text),
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except pd.errors.EmptyDataError as error:
+        raise InputDataError(
+            f"{file}: the file has no column headings or rows. Export the table again with its "
+            "header row and data.",
+            file=file,
+        ) from error
+    except (pd.errors.ParserError, ValueError) as error:
+        # The parser message names a line number and field counts only, never a value.
+        detail = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise InputDataError(
+            f"{file}: could not be read as a CSV table ({detail}). Check the row has the same "
+            "number of commas as the header row and that quotes are closed, then try again.",
+            file=file,
+        ) from error
+    return TextTable(sheet=None, frame=frame, encoding=encoding)
+
+
+def read_excel_bytes(data: bytes, file: str) -> list[TextTable]:
+    """Read every sheet of an .xlsx/.xlsm workbook into all-text frames.
+
+    Raises
+    ------
+    InputDataError
+        When the bytes are not a readable workbook.
+    """
+    try:
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str, engine="openpyxl")
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many types for corrupt files
+        raise InputDataError(
+            f"{file}: could not be opened as an Excel workbook ({type(error).__name__}). Open it "
+            "in Excel and save it again as .xlsx, or export each table as CSV.",
+            file=file,
+        ) from error
+    return [
+        TextTable(sheet=str(name), frame=frame, encoding="xlsx") for name, frame in sheets.items()
+    ]
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Strip whitespace and turn empty strings into missing values."""
+    text = values.astype("str").str.strip()
+    return text.mask(text.isin(["", "nan", "NaN", "None"]))
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse text dates in any of :data:`DATE_FORMATS` (or Excel serial numbers).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Cleaned text (missing where blank).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]``; NaT where the value is blank or could not be parsed.
+    """
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = values.notna().to_numpy(copy=True)
+    text = values.to_numpy(dtype=object)
+    for fmt in DATE_FORMATS:
+        if not todo.any():
+            break
+        positions = np.flatnonzero(todo)
+        parsed = pd.to_datetime(
+            pd.Series(text[positions], dtype="str"), format=fmt, errors="coerce"
+        )
+        ok = parsed.notna().to_numpy()
+        out[positions[ok]] = parsed.to_numpy(dtype="datetime64[ns]")[ok]
+        todo[positions[ok]] = False
+    if todo.any():
+        positions = np.flatnonzero(todo)
+        serial = pd.Series(text[positions], dtype="str")
+        is_serial = serial.str.match(_EXCEL_SERIAL).fillna(False).to_numpy(dtype=bool)
+        if is_serial.any():
+            days = serial[is_serial].astype(float).to_numpy()
+            out[positions[is_serial]] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).to_numpy(
+                dtype="datetime64[ns]"
+            )
+    return pd.Series(out, index=values.index)
