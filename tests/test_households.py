@@ -1,0 +1,151 @@
+"""Carer household records: format, validation report, fatal problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sufficiency.errors import InputDataError
+from sufficiency.schemas import VALIDATION_REPORT
+from sufficiency.supply.households import (
+    CLEAN_HOUSEHOLDS,
+    households_on,
+    read_households,
+    read_households_uploads,
+)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "carer_households.csv"
+
+GOOD = """household_id,carer_type,approval_date,approved_places,age_from,age_to,deregistration_date,deregistration_reason
+H1,mainstream,14/05/2012,2,0,17,,
+H2,Family and friends,2019-09-02,1,5,9,30/11/2021,SGO
+H3,specialist: parent and child,01/01/2020,1,0,4,,
+H4,Teenagers,01/06/2015,2,11,17,01/02/2023,Retirement
+"""
+
+BAD = """household_id,carer_type,approval_date,approved_places,age_from,age_to,deregistration_date,deregistration_reason
+H1,mainstream,14/05/2012,2,0,17,,
+,mainstream,14/05/2012,2,0,17,,
+H1,mainstream,14/05/2013,2,0,17,,
+H4,astronaut,14/05/2012,2,0,17,,
+H5,mainstream,31/02/2012,2,0,17,,
+H6,mainstream,14/05/2030,2,0,17,,
+H7,mainstream,14/05/2012,2,0,17,01/01/2011,retired
+H8,mainstream,14/05/2012,9,0,17,,
+H9,mainstream,14/05/2012,2,12,4,,
+H10,mainstream,14/05/2012,,,,,
+H11,mainstream,14/05/2012,4,0,17,01/06/2024,retired
+H12,mainstream,14/05/2012,2,0,17,01/06/2020,
+H13,mainstream,14/05/2012,2,0,17,01/06/2020,fell out with the cat
+H14,mainstream,14/05/2012,2,0,20,,
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "households.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_reads_and_normalises(tmp_path: Path) -> None:
+    data = read_households(_write(tmp_path, GOOD), extract_date="2024-03-31")
+    frame = data.households
+    assert list(frame.columns) == list(CLEAN_HOUSEHOLDS)
+    assert len(frame) == 4 and data.report.empty
+    assert frame["carer_type"].tolist() == [
+        "mainstream",
+        "kinship",
+        "parent and child",
+        "teenagers",
+    ]
+    assert frame["carer_group"].tolist() == ["mainstream", "kinship", "specialist", "specialist"]
+    assert frame.loc[1, "deregistration_reason"] == "permanence"
+    assert frame.loc[1, "initiated_by"] == "service"
+    assert frame.loc[3, "deregistration_reason"] == "retirement"
+    assert pd.isna(frame.loc[0, "deregistration_reason"])
+    assert frame["approval_date"].dtype == "datetime64[ns]"
+    assert len(households_on(frame, "2024-03-31")) == 2
+    assert "2 approved" in data.summary()
+
+
+def test_report_rows_in_equals_kept_plus_rejected(tmp_path: Path) -> None:
+    data = read_households(_write(tmp_path, BAD), extract_date="2024-03-31")
+    report = data.report
+    assert list(report.columns) == list(VALIDATION_REPORT)
+    files = data.files.iloc[0]
+    assert files["rows_in"] == 14
+    assert files["rows_in"] == files["rows_kept"] + files["rows_reported"]
+    assert files["rows_kept"] == len(data.households)
+    errors = report[report["severity"] == "error"]
+    assert errors["row"].nunique() == files["rows_reported"]
+    rules = dict(zip(report["row"].astype(int), report["rule"], strict=False))
+    assert rules[2] == "household_id_missing"
+    assert rules[3] == "household_id_duplicate"
+    assert rules[4] == "carer_type_unknown"
+    assert rules[5] == "date_unreadable"
+    assert rules[6] == "approval_after_extract"
+    assert rules[7] == "deregistration_before_approval"
+    assert rules[8] == "approved_places_invalid"
+    assert rules[9] == "age_range_reversed"
+    assert rules[14] == "age_invalid"
+    # Warnings keep the row with the stated assumption.
+    kept = data.households.set_index("source_row")
+    assert kept.loc[10, "approved_places"] == 1 and kept.loc[10, "age_to"] == 17
+    assert pd.isna(kept.loc[11, "deregistration_date"])  # after the extract date: still approved
+    assert kept.loc[12, "deregistration_reason"] == "other"
+    assert kept.loc[13, "deregistration_reason"] == "other"
+    warned = set(report.loc[report["severity"] == "warning", "rule"])
+    assert {"above_usual_limit", "deregistration_after_extract", "reason_missing"} <= warned
+    assert {"reason_unknown", "approved_places_missing", "age_missing"} <= warned
+    # Household references never leak into the report.
+    assert not report["value"].isin([f"H{i}" for i in range(1, 15)]).any()
+
+
+def test_missing_required_column_is_fatal(tmp_path: Path) -> None:
+    path = _write(tmp_path, "household_id,approval_date\nH1,01/01/2020\n")
+    with pytest.raises(InputDataError, match="carer_type"):
+        read_households(path)
+
+
+def test_unreadable_and_empty_inputs_are_fatal(tmp_path: Path) -> None:
+    with pytest.raises(InputDataError, match="not found"):
+        read_households(tmp_path / "nope.csv")
+    path = _write(tmp_path, "household_id,carer_type,approval_date\nH1,astronaut,01/01/2020\n")
+    with pytest.raises(InputDataError, match="no valid carer household rows"):
+        read_households(path, extract_date="2024-03-31")
+    with pytest.raises(InputDataError, match="pdf"):
+        read_households(_write(tmp_path, "x", name="households.pdf"))
+
+
+def test_extract_date_inferred_and_uploads_and_xlsx(tmp_path: Path) -> None:
+    data = read_households_uploads([("h.csv", GOOD.encode())])
+    assert data.extract_date == pd.Timestamp("2023-02-01")
+    assert any("extract date" in note for note in data.notes)
+    frame = pd.read_csv(_write(tmp_path, GOOD), dtype=str)
+    xlsx = tmp_path / "households.xlsx"
+    frame.to_excel(xlsx, index=False)
+    from_xlsx = read_households(xlsx, extract_date="2024-03-31")
+    assert len(from_xlsx.households) == 4
+    with pytest.raises(InputDataError, match="limit"):
+        read_households_uploads([("h.csv", GOOD.encode())], max_bytes=10)
+
+
+def test_later_file_supersedes_earlier(tmp_path: Path) -> None:
+    first = _write(tmp_path, GOOD, "2023.csv")
+    later = GOOD.replace(
+        "H1,mainstream,14/05/2012,2,0,17,,", "H1,mainstream,14/05/2012,2,0,17,01/03/2024,moved"
+    )
+    second = _write(tmp_path, later, "2024.csv")
+    data = read_households([first, second], extract_date="2024-03-31")
+    assert len(data.households) == 4
+    row = data.households.set_index("household_id").loc["H1"]
+    assert row["deregistration_reason"] == "moved_away"
+    assert any("more than one file" in note for note in data.notes)
+
+
+def test_example_file_is_valid() -> None:
+    data = read_households(EXAMPLE, extract_date="2024-03-31")
+    assert data.report.empty
+    assert len(data.households) >= 10
