@@ -1,0 +1,1 @@
+"""Demand: forecast entries, exits, transitions and stocks of children looked after."""

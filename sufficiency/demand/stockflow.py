@@ -1,0 +1,737 @@
+"""Stock-flow (multi-state) model of children looked after by age band x placement category.
+
+States are (age band, placement category). Each month a child in a state may stay, move to another
+placement category (same band), age into the next band (same category) or leave care for one of the
+exit reason groups. New children arrive as a Poisson process per age band (mean from
+:class:`~sufficiency.demand.entries.MonthlyEntries`) and are split across first placements.
+
+Estimation, explicitly:
+
+- **Rates** are events / exposure over the reference period, where exposure is child-months in the
+  state (trapezoid of consecutive month-end stocks).
+- **Small cells** are shrunk on purpose (Gamma-Poisson empirical Bayes): a cell rate is
+  ``(events + k * prior) / (exposure + k)`` with ``k = prior_strength`` child-months, and cells with
+  less than ``min_exposure`` child-months take the prior outright. Priors: placement moves pool the
+  same category pair across age bands (moves depend mostly on the placement); exits pool the same age
+  band across categories (exits depend mostly on age: adoption for the young, independence at 16-17);
+  ageing pools the band across categories, itself shrunk towards the band-width rate
+  ``1 / (12 * width in years)``. Every pooled rate is shrunk towards the authority-wide rate, so no
+  rate is ever NaN or 0/0.
+- **Competing hazards** become probabilities with ``p_k = (1 - exp(-H)) * h_k / H`` (``H`` the sum),
+  so each state's row sums to exactly one including staying.
+
+The mean path is a matrix recursion; the Monte Carlo draws a binomial number of leavers per state and
+path, then allocates each leaver to a destination by its conditional probabilities (an exact
+multinomial), vectorised over paths with numpy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sufficiency.codes import (
+    AGE_BAND_LOWER_YEARS,
+    AGE_BANDS,
+    EXIT_OTHER,
+    EXIT_REASON_GROUPS,
+    PLACEMENT_CATEGORIES,
+)
+from sufficiency.demand.entries import MonthlyEntries, monthly_entries_history
+from sufficiency.errors import SufficiencyError
+from sufficiency.progress import ProgressCallback, report
+from sufficiency.schemas import MOVEMENTS, STOCK
+
+if TYPE_CHECKING:
+    from sufficiency.demand.levers import DemandLevers
+
+ALL = "all"
+"""Label used in ``age_band`` / ``placement_category`` for total rows."""
+
+QUANTILES: dict[str, float] = {"p2_5": 0.025, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p97_5": 0.975}
+"""Forecast output quantile columns: the 95% interval (p2_5-p97_5), 80% (p10-p90) and median."""
+
+FORECAST_COLUMNS: tuple[str, ...] = ("date", "age_band", "placement_category", "mean", *QUANTILES)
+
+
+def band_width_ageing_rates() -> np.ndarray:
+    """Monthly ageing hazard per band from band widths alone, ``1 / (12 * width)``; 0 for 16-17."""
+    uppers = (*AGE_BAND_LOWER_YEARS[1:], 18)
+    widths = np.array(uppers, dtype=float) - np.array(AGE_BAND_LOWER_YEARS, dtype=float)
+    rates = 1.0 / (12.0 * widths)
+    rates[-1] = 0.0  # at 18 care ends: that is an exit, counted with exits
+    return rates
+
+
+@dataclass(frozen=True, eq=False)
+class StockFlowParams:
+    """Everything the projection needs; levers act on a copy of this, never on the data.
+
+    Attributes
+    ----------
+    origin : pandas.Timestamp
+        Month end the projection starts from (the last observed stock).
+    start_stock : numpy.ndarray
+        Children per state at ``origin``, shape ``(S,)``; state index ``band * C + category``.
+    hazards : numpy.ndarray
+        Monthly hazards, shape ``(S, S + G)``: columns ``0..S-1`` are destination states (diagonal
+        zero), then one column per exit reason group.
+    entry_split : numpy.ndarray
+        Share of each band's entries starting in each category, shape ``(B, C)``, rows sum to 1.
+    entry_mean : numpy.ndarray
+        Expected entries per month and band, shape ``(H, B)`` (children/month).
+    entry_samples : numpy.ndarray
+        Sampled entry-mean paths (trend uncertainty), shape ``(N, H, B)``.
+    """
+
+    origin: pd.Timestamp
+    start_stock: np.ndarray
+    hazards: np.ndarray
+    entry_split: np.ndarray
+    entry_mean: np.ndarray
+    entry_samples: np.ndarray
+    age_bands: tuple[str, ...] = AGE_BANDS
+    categories: tuple[str, ...] = PLACEMENT_CATEGORIES
+    exit_groups: tuple[str, ...] = EXIT_REASON_GROUPS
+
+    @property
+    def n_states(self) -> int:
+        return len(self.age_bands) * len(self.categories)
+
+    @property
+    def max_horizon(self) -> int:
+        return int(self.entry_mean.shape[0])
+
+    def state_index(self, age_band: str, category: str) -> int:
+        """Index of a state in the flat state axis."""
+        return self.age_bands.index(age_band) * len(self.categories) + self.categories.index(
+            category
+        )
+
+    def probabilities(self) -> np.ndarray:
+        """Monthly transition probabilities, shape ``(S, S + G)``; staying is on the diagonal."""
+        hazards = self.hazards
+        total = hazards.sum(axis=1)
+        leave = -np.expm1(-total)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total[:, None] > 0, hazards / total[:, None], 0.0)
+        probs = leave[:, None] * share
+        idx = np.arange(self.n_states)
+        probs[idx, idx] = np.exp(-total)
+        return probs
+
+    def replace(self, **changes) -> StockFlowParams:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class MeanPath:
+    """Expected monthly stock and flows. Shapes: stock/entries ``(H, S)``, exits ``(H, S, G)``."""
+
+    dates: pd.DatetimeIndex
+    stock: np.ndarray
+    entries: np.ndarray
+    exits: np.ndarray
+
+
+def forecast_dates(origin: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
+    """The ``horizon`` month ends after ``origin``."""
+    return pd.date_range(pd.Timestamp(origin), periods=horizon + 1, freq="ME")[1:]
+
+
+def _check_horizon(params: StockFlowParams, horizon: int) -> None:
+    if not 1 <= horizon <= params.max_horizon:
+        raise SufficiencyError(
+            f"The horizon must be between 1 and {params.max_horizon} months (got {horizon}). "
+            "Refit with a longer max_horizon for longer forecasts."
+        )
+
+
+def project_mean(params: StockFlowParams, horizon: int) -> MeanPath:
+    """Expected stock per state for each month ahead (the fast, deterministic path)."""
+    _check_horizon(params, horizon)
+    n_states = params.n_states
+    probs = params.probabilities()
+    moves, exits = probs[:, :n_states], probs[:, n_states:]
+    entries = (params.entry_mean[:horizon, :, None] * params.entry_split[None]).reshape(
+        horizon, n_states
+    )
+    stock = np.empty((horizon, n_states))
+    exit_flows = np.empty((horizon, n_states, exits.shape[1]))
+    current = params.start_stock.astype("float64")
+    for t in range(horizon):
+        exit_flows[t] = current[:, None] * exits
+        current = current @ moves + entries[t]
+        stock[t] = current
+    return MeanPath(forecast_dates(params.origin, horizon), stock, entries, exit_flows)
+
+
+def simulate_paths(
+    params: StockFlowParams, horizon: int, n_paths: int = 1000, random_state: int | None = 0
+) -> np.ndarray:
+    """Simulated stock per state, shape ``(n_paths, horizon, S)`` (children, int32).
+
+    Each month: leavers per state ~ Binomial(stock, 1 - stay); each leaver's destination ~ its
+    state's conditional probabilities; entries ~ Poisson(sampled mean) split multinomially across
+    first placements. Each path follows one sampled entry-mean path (trend uncertainty).
+    """
+    _check_horizon(params, horizon)
+    if n_paths < 1:
+        raise SufficiencyError(f"The number of simulated paths must be at least 1 (got {n_paths}).")
+    rng = np.random.default_rng(random_state)
+    n_states = params.n_states
+    n_bands, n_cats = params.entry_split.shape
+    probs = params.probabilities()
+    stay = np.diag(probs).copy()
+    leave = np.clip(1.0 - stay, 0.0, 1.0)
+    conditional = probs.copy()
+    conditional[np.arange(n_states), np.arange(n_states)] = 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        conditional = np.where(leave[:, None] > 0, conditional / leave[:, None], 0.0)
+    cdf = np.cumsum(conditional, axis=1)
+    cdf[:, -1] = 1.0  # guard against rounding so every leaver lands somewhere
+    n_dest = cdf.shape[1]
+
+    samples = params.entry_samples[:, :horizon, :]
+    sample_of_path = rng.integers(samples.shape[0], size=n_paths)
+    split = params.entry_split
+
+    counts = np.broadcast_to(params.start_stock.astype(np.int64), (n_paths, n_states)).copy()
+    out = np.empty((n_paths, horizon, n_states), dtype=np.int32)
+    for t in range(horizon):
+        leavers = rng.binomial(counts, leave)
+        counts -= leavers
+        path_idx, state_idx = np.nonzero(leavers)
+        if path_idx.size:
+            reps = leavers[path_idx, state_idx]
+            leaver_path = np.repeat(path_idx, reps)
+            leaver_state = np.repeat(state_idx, reps)
+            draws = rng.random(leaver_state.size)
+            dest = (draws[:, None] >= cdf[leaver_state]).sum(axis=1)
+            dest = np.minimum(dest, n_dest - 1)
+            stays_in_care = dest < n_states
+            arrivals = np.bincount(
+                leaver_path[stays_in_care] * n_states + dest[stays_in_care],
+                minlength=n_paths * n_states,
+            )
+            counts += arrivals.reshape(n_paths, n_states)
+        lam = samples[sample_of_path, t, :]  # (paths, bands)
+        new = rng.poisson(lam)
+        placed = rng.multinomial(new, split)  # (paths, bands, categories)
+        counts += placed.reshape(n_paths, n_bands * n_cats)
+        out[:, t, :] = counts
+    return out
+
+
+# --- summarising paths into the long forecast frame ------------------------------------------
+
+
+def _aggregates(values: np.ndarray, params: StockFlowParams) -> tuple[np.ndarray, list, list]:
+    """Append band totals, category totals and the grand total along the last (state) axis."""
+    n_bands, n_cats = len(params.age_bands), len(params.categories)
+    grid = values.reshape(*values.shape[:-1], n_bands, n_cats)
+    by_band = grid.sum(axis=-1)
+    by_cat = grid.sum(axis=-2)
+    total = grid.sum(axis=(-1, -2))[..., None]
+    stacked = np.concatenate([values, by_band, by_cat, total], axis=-1)
+    bands = [b for b in params.age_bands for _ in params.categories]
+    cats = [c for _ in params.age_bands for c in params.categories]
+    bands += list(params.age_bands) + [ALL] * n_cats + [ALL]
+    cats += [ALL] * n_bands + list(params.categories) + [ALL]
+    return stacked, bands, cats
+
+
+def summarise_paths(
+    paths: np.ndarray, params: StockFlowParams, mean: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Long forecast frame (:data:`FORECAST_COLUMNS`) from simulated paths, totals included.
+
+    Parameters
+    ----------
+    paths : numpy.ndarray
+        ``(n_paths, H, S)`` simulated stocks.
+    params : StockFlowParams
+        The parameters the paths came from (for labels and dates).
+    mean : numpy.ndarray, optional
+        ``(H, S)`` analytic mean path; when given it is used for the ``mean`` column (exact, not a
+        Monte Carlo estimate).
+    """
+    horizon = paths.shape[1]
+    stacked, bands, cats = _aggregates(paths, params)
+    quantiles = np.quantile(stacked, list(QUANTILES.values()), axis=0)  # (Q, H, K)
+    if mean is None:
+        mean_all = stacked.mean(axis=0)
+    else:
+        mean_all, _, _ = _aggregates(mean, params)
+    n_series = stacked.shape[-1]
+    dates = forecast_dates(params.origin, horizon)
+    frame = pd.DataFrame(
+        {
+            "date": np.repeat(dates.to_numpy(), n_series),
+            "age_band": np.tile(np.array(bands, dtype=object), horizon),
+            "placement_category": np.tile(np.array(cats, dtype=object), horizon),
+            "mean": mean_all.reshape(-1),
+        }
+    )
+    for j, name in enumerate(QUANTILES):
+        frame[name] = quantiles[j].reshape(-1).astype("float64")
+    return frame
+
+
+def mean_frame(path: MeanPath, params: StockFlowParams) -> pd.DataFrame:
+    """Long frame ``date, age_band, placement_category, mean`` from a mean path, totals included."""
+    stacked, bands, cats = _aggregates(path.stock, params)
+    horizon, n_series = stacked.shape
+    return pd.DataFrame(
+        {
+            "date": np.repeat(path.dates.to_numpy(), n_series),
+            "age_band": np.tile(np.array(bands, dtype=object), horizon),
+            "placement_category": np.tile(np.array(cats, dtype=object), horizon),
+            "mean": stacked.reshape(-1),
+        }
+    )
+
+
+# --- estimation -------------------------------------------------------------------------------
+
+
+def _shrink(events, exposure, prior, strength: float, min_exposure: float) -> np.ndarray:
+    events, exposure, prior = np.broadcast_arrays(
+        np.asarray(events, float), np.asarray(exposure, float), np.asarray(prior, float)
+    )
+    rate = (events + strength * prior) / (exposure + strength)
+    return np.where(exposure < min_exposure, prior, rate)
+
+
+def _index_of(values: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    lookup = {label: i for i, label in enumerate(labels)}
+    return values.astype(object).map(lookup).fillna(-1).astype(int).to_numpy()
+
+
+def _stock_matrix(
+    stock: pd.DataFrame, bands: tuple[str, ...], cats: tuple[str, ...]
+) -> pd.DataFrame:
+    """Month-end stock, dates x flat states (band-major), zero-filled."""
+    frame = stock.assign(date=pd.to_datetime(stock["date"]).dt.normalize())
+    b = _index_of(frame["age_band"], bands)
+    c = _index_of(frame["placement_category"], cats)
+    keep = (b >= 0) & (c >= 0)
+    flat = pd.DataFrame(
+        {
+            "date": frame["date"].to_numpy()[keep],
+            "state": b[keep] * len(cats) + c[keep],
+            "children": pd.to_numeric(frame["children"]).to_numpy()[keep].astype(float),
+        }
+    )
+    wide = flat.pivot_table(index="date", columns="state", values="children", aggfunc="sum")
+    wide = wide.reindex(columns=range(len(bands) * len(cats)), fill_value=0.0).fillna(0.0)
+    # keep month ends only (a daily stock would make exposure wrong)
+    wide = wide[wide.index == wide.index + pd.offsets.MonthEnd(0)]
+    return wide.sort_index()
+
+
+@dataclass(frozen=True, eq=False)
+class _Counts:
+    exposure: np.ndarray  # (B, C) child-months
+    moves: np.ndarray  # (B, C, C)
+    ageing: np.ndarray  # (B, C)
+    exits: np.ndarray  # (B, C, G)
+    entries: np.ndarray  # (B, C)
+    months: int
+
+
+def _count_events(
+    movements: pd.DataFrame,
+    stock_wide: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    bands: tuple[str, ...],
+    cats: tuple[str, ...],
+    groups: tuple[str, ...],
+) -> _Counts:
+    n_b, n_c, n_g = len(bands), len(cats), len(groups)
+    dates = stock_wide.index
+    in_period = dates[(dates > start) & (dates <= end)]
+    values = stock_wide.to_numpy()
+    exposure = np.zeros(n_b * n_c)
+    for date in in_period:
+        pos = dates.get_loc(date)
+        previous = values[pos - 1] if pos > 0 else values[pos]
+        exposure += 0.5 * (previous + values[pos])
+    when = pd.to_datetime(movements["date"])
+    window = movements.loc[(when > start) & (when <= end)]
+    kind = window["movement"].astype(object)
+    weight = pd.to_numeric(window["children"]).to_numpy().astype(float)
+    fb = _index_of(window["from_age_band"], bands)
+    fc = _index_of(window["from_category"], cats)
+    tb = _index_of(window["to_age_band"], bands)
+    tc = _index_of(window["to_category"], cats)
+
+    moves = np.zeros((n_b, n_c, n_c))
+    sel = ((kind == "placement_change").to_numpy()) & (fb >= 0) & (fc >= 0) & (tc >= 0) & (fc != tc)
+    np.add.at(moves, (fb[sel], fc[sel], tc[sel]), weight[sel])
+
+    ageing = np.zeros((n_b, n_c))
+    sel = ((kind == "ageing").to_numpy()) & (fb >= 0) & (fc >= 0) & (tb == fb + 1)
+    np.add.at(ageing, (fb[sel], fc[sel]), weight[sel])
+
+    exits = np.zeros((n_b, n_c, n_g))
+    reason = (
+        window["exit_reason_group"]
+        .astype(object)
+        .where(window["exit_reason_group"].notna(), EXIT_OTHER)
+    )
+    g = _index_of(reason, groups)
+    g = np.where(g < 0, groups.index(EXIT_OTHER) if EXIT_OTHER in groups else n_g - 1, g)
+    sel = ((kind == "exit").to_numpy()) & (fb >= 0) & (fc >= 0)
+    np.add.at(exits, (fb[sel], fc[sel], g[sel]), weight[sel])
+
+    entries = np.zeros((n_b, n_c))
+    sel = ((kind == "entry").to_numpy()) & (tb >= 0) & (tc >= 0)
+    np.add.at(entries, (tb[sel], tc[sel]), weight[sel])
+
+    return _Counts(exposure.reshape(n_b, n_c), moves, ageing, exits, entries, len(in_period))
+
+
+class StockFlowModel:
+    """Multi-state stock-flow model of children looked after (see the module docstring).
+
+    Parameters
+    ----------
+    reference_months : int, default 36
+        Months before the origin whose flows estimate the transition rates.
+    prior_strength : float, default 24.0
+        Weight of the pooled rate, in child-months of exposure (Gamma-Poisson shrinkage).
+    min_exposure : float, default 6.0
+        Cells with less exposure (child-months) than this use the pooled rate outright.
+    entry_split_prior : float, default 10.0
+        Weight, in children, of the all-bands first-placement split in each band's split.
+    max_horizon : int, default 60
+        Longest forecast prepared at fit time (months).
+    entries_min_history : int, default 24
+        Months of entries history needed for Prophet; shorter histories use the recent mean.
+    n_entry_samples : int, default 200
+        Sampled entry-mean paths kept for trend uncertainty.
+    random_state : int, default 0
+        Seed for the entry model's sampling.
+
+    Attributes
+    ----------
+    params_ : StockFlowParams
+        Fitted parameters (apply levers to these with :meth:`DemandLevers.apply`).
+    entries_ : MonthlyEntries
+        The fitted entries model.
+    rates_ : pandas.DataFrame
+        Every monthly rate with its events, exposure and whether the pooled rate was used.
+    history_ : pandas.DataFrame
+        Observed month-end stock, long (STOCK schema), for charts and backtests.
+    reference_period_ : tuple of Timestamp
+        (start, end] of the months the rates were estimated from.
+    """
+
+    def __init__(
+        self,
+        reference_months: int = 36,
+        prior_strength: float = 24.0,
+        min_exposure: float = 6.0,
+        entry_split_prior: float = 10.0,
+        max_horizon: int = 60,
+        entries_min_history: int = 24,
+        n_entry_samples: int = 200,
+        random_state: int = 0,
+    ) -> None:
+        self.reference_months = reference_months
+        self.prior_strength = prior_strength
+        self.min_exposure = min_exposure
+        self.entry_split_prior = entry_split_prior
+        self.max_horizon = max_horizon
+        self.entries_min_history = entries_min_history
+        self.n_entry_samples = n_entry_samples
+        self.random_state = random_state
+
+    def get_params(self) -> dict:
+        """Constructor parameters (for saving and comparing fitted models)."""
+        return {
+            "reference_months": self.reference_months,
+            "prior_strength": self.prior_strength,
+            "min_exposure": self.min_exposure,
+            "entry_split_prior": self.entry_split_prior,
+            "max_horizon": self.max_horizon,
+            "entries_min_history": self.entries_min_history,
+            "n_entry_samples": self.n_entry_samples,
+            "random_state": self.random_state,
+        }
+
+    def _validate(self) -> None:
+        problems = []
+        if int(self.reference_months) < 6:
+            problems.append(f"reference_months must be at least 6 (got {self.reference_months})")
+        if not self.prior_strength > 0:
+            problems.append(f"prior_strength must be above 0 (got {self.prior_strength})")
+        if self.min_exposure < 0:
+            problems.append(f"min_exposure cannot be negative (got {self.min_exposure})")
+        if not self.entry_split_prior > 0:
+            problems.append(f"entry_split_prior must be above 0 (got {self.entry_split_prior})")
+        if not 1 <= int(self.max_horizon) <= 240:
+            problems.append(f"max_horizon must be 1 to 240 months (got {self.max_horizon})")
+        if problems:
+            raise SufficiencyError("Stock-flow model settings: " + "; ".join(problems) + ".")
+
+    def fit(
+        self,
+        movements: pd.DataFrame,
+        stock: pd.DataFrame,
+        *,
+        origin: pd.Timestamp | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> StockFlowModel:
+        """Estimate rates, entry split and the entries model.
+
+        Parameters
+        ----------
+        movements : pandas.DataFrame
+            MOVEMENTS schema (one row per entry, exit, placement change or ageing).
+        stock : pandas.DataFrame
+            STOCK schema at month ends (:func:`sufficiency.stocks.monthly_stock`).
+        origin : pandas.Timestamp, optional
+            Month end to forecast from; data after it is ignored (used by backtests). Defaults to
+            the last month end in ``stock``.
+        progress : callable, optional
+            Progress callback ``(done, total, message)``.
+
+        Returns
+        -------
+        StockFlowModel
+            ``self``.
+        """
+        self._validate()
+        missing = [c for c in MOVEMENTS if c not in movements.columns and c != "carer_side_ending"]
+        missing += [c for c in STOCK if c not in stock.columns]
+        if missing:
+            raise SufficiencyError(
+                "The stock-flow model needs the movements and monthly stock tables from "
+                f"sufficiency.stocks; these columns are missing: {', '.join(missing)}."
+            )
+        bands, cats, groups = AGE_BANDS, PLACEMENT_CATEGORIES, EXIT_REASON_GROUPS
+        report(progress, 0, 3, "counting flows")
+        wide = _stock_matrix(stock, bands, cats)
+        if origin is not None:
+            wide = wide.loc[wide.index <= pd.Timestamp(origin).normalize()]
+        if len(wide) < 7:
+            raise SufficiencyError(
+                "The stock-flow model needs at least 7 month ends of stock before the forecast "
+                f"origin; the data gives {len(wide)}. Provide a longer 903 history."
+            )
+        end = wide.index[-1]
+        months = min(int(self.reference_months), len(wide) - 1)
+        start = wide.index[-1 - months]
+        counts = _count_events(movements, wide, start, end, bands, cats, groups)
+        total_exposure = counts.exposure.sum()
+        if total_exposure <= 0:
+            raise SufficiencyError(
+                "No children were looked after in the reference period "
+                f"({start:%b %Y} to {end:%b %Y}), so no rates can be estimated."
+            )
+        hazards, self.rates_ = self._rates(counts, bands, cats, groups)
+        split = self._entry_split(counts, movements, end, bands, cats)
+
+        report(progress, 1, 3, "fitting monthly entries (Prophet per age band)")
+        history_months = wide.index
+        entries_history = monthly_entries_history(
+            movements.loc[pd.to_datetime(movements["date"]) <= end], history_months[1:], bands
+        )
+        self.entries_ = MonthlyEntries(
+            min_history_months=self.entries_min_history,
+            n_samples=self.n_entry_samples,
+            random_state=self.random_state,
+        ).fit(entries_history)
+        entry_mean = self.entries_.predict_mean(int(self.max_horizon))
+        entry_samples = self.entries_.sample_means(int(self.max_horizon))
+
+        report(progress, 2, 3, "assembling the model")
+        self.params_ = StockFlowParams(
+            origin=end,
+            start_stock=wide.iloc[-1].to_numpy(dtype=float),
+            hazards=hazards,
+            entry_split=split,
+            entry_mean=entry_mean,
+            entry_samples=entry_samples,
+            age_bands=bands,
+            categories=cats,
+            exit_groups=groups,
+        )
+        self.reference_period_ = (start, end)
+        self.entries_history_ = entries_history
+        self.history_ = _wide_to_long(wide, bands, cats)
+        report(progress, 3, 3, "done")
+        return self
+
+    def _rates(self, counts: _Counts, bands, cats, groups) -> tuple[np.ndarray, pd.DataFrame]:
+        k, floor = float(self.prior_strength), float(self.min_exposure)
+        n_b, n_c, n_g = len(bands), len(cats), len(groups)
+        exposure = counts.exposure
+        total = exposure.sum()
+
+        # placement moves: cell -> same category pair across bands -> authority-wide rate into c'
+        into = counts.moves.sum(axis=(0, 1)) / total
+        pooled_moves = _shrink(
+            counts.moves.sum(axis=0), exposure.sum(axis=0)[:, None], into[None, :], k, 0.0
+        )
+        moves = _shrink(counts.moves, exposure[:, :, None], pooled_moves[None], k, floor)
+        moves[:, np.arange(n_c), np.arange(n_c)] = 0.0
+
+        # exits: cell -> same band across categories -> authority-wide rate per reason group
+        overall_exit = counts.exits.sum(axis=(0, 1)) / total
+        pooled_exits = _shrink(
+            counts.exits.sum(axis=1), exposure.sum(axis=1)[:, None], overall_exit[None, :], k, 0.0
+        )
+        exits = _shrink(counts.exits, exposure[:, :, None], pooled_exits[:, None, :], k, floor)
+
+        # ageing: cell -> band across categories -> band-width rate
+        width_rate = band_width_ageing_rates()[:n_b]
+        pooled_age = _shrink(counts.ageing.sum(axis=1), exposure.sum(axis=1), width_rate, k, 0.0)
+        ageing = _shrink(counts.ageing, exposure, pooled_age[:, None], k, floor)
+        ageing[-1] = 0.0
+
+        n_states = n_b * n_c
+        hazards = np.zeros((n_states, n_states + n_g))
+        for b in range(n_b):
+            rows = slice(b * n_c, (b + 1) * n_c)
+            hazards[rows, b * n_c : (b + 1) * n_c] = moves[b]
+            if b + 1 < n_b:
+                idx = np.arange(n_c)
+                hazards[b * n_c + idx, (b + 1) * n_c + idx] = ageing[b]
+            hazards[rows, n_states:] = exits[b]
+
+        probs = StockFlowParams(
+            pd.Timestamp("2000-01-31"),
+            np.zeros(n_states),
+            hazards,
+            np.full((n_b, n_c), 1.0 / n_c),
+            np.zeros((1, n_b)),
+            np.zeros((1, 1, n_b)),
+            bands,
+            cats,
+            groups,
+        ).probabilities()
+        records = []
+        for b, band in enumerate(bands):
+            for c, cat in enumerate(cats):
+                s = b * n_c + c
+                pooled = bool(exposure[b, c] < floor)
+                base = {
+                    "age_band": band,
+                    "placement_category": cat,
+                    "exposure_child_months": float(exposure[b, c]),
+                    "used_pooled_rate": pooled,
+                }
+                for c2, cat2 in enumerate(cats):
+                    if c2 != c:
+                        records.append(
+                            base
+                            | {
+                                "transition": f"move to {cat2}",
+                                "events": float(counts.moves[b, c, c2]),
+                                "monthly_hazard": float(moves[b, c, c2]),
+                                "monthly_probability": float(probs[s, b * n_c + c2]),
+                            }
+                        )
+                if b + 1 < n_b:
+                    records.append(
+                        base
+                        | {
+                            "transition": f"age into {bands[b + 1]}",
+                            "events": float(counts.ageing[b, c]),
+                            "monthly_hazard": float(ageing[b, c]),
+                            "monthly_probability": float(probs[s, (b + 1) * n_c + c]),
+                        }
+                    )
+                for g, group in enumerate(groups):
+                    records.append(
+                        base
+                        | {
+                            "transition": f"exit: {group}",
+                            "events": float(counts.exits[b, c, g]),
+                            "monthly_hazard": float(exits[b, c, g]),
+                            "monthly_probability": float(probs[s, n_states + g]),
+                        }
+                    )
+        return hazards, pd.DataFrame.from_records(records)
+
+    def _entry_split(self, counts: _Counts, movements, end, bands, cats) -> np.ndarray:
+        entries = counts.entries
+        if entries.sum() == 0:
+            # no entries in the reference period: fall back to every entry in the history
+            every = _count_events(
+                movements,
+                pd.DataFrame(0.0, index=pd.DatetimeIndex([end]), columns=range(entries.size)),
+                pd.Timestamp.min,
+                end,
+                bands,
+                cats,
+                EXIT_REASON_GROUPS,
+            )
+            entries = every.entries
+        if entries.sum() == 0:
+            raise SufficiencyError(
+                "No child entering care appears in the data, so the first placements of new "
+                "entrants cannot be estimated. Check the episodes include starts (RNE 'S')."
+            )
+        overall = entries.sum(axis=0) / entries.sum()
+        a = float(self.entry_split_prior)
+        split = (entries + a * overall[None, :]) / (entries.sum(axis=1, keepdims=True) + a)
+        return split / split.sum(axis=1, keepdims=True)
+
+    # --- prediction -----------------------------------------------------------------------
+
+    def _params(self, levers: DemandLevers | None) -> StockFlowParams:
+        if not hasattr(self, "params_"):
+            raise SufficiencyError("The stock-flow model has not been fitted yet: call fit first.")
+        return self.params_ if levers is None else levers.apply(self.params_)
+
+    def predict(self, horizon: int, levers: DemandLevers | None = None) -> pd.DataFrame:
+        """Expected stock per month (long frame: date, age_band, placement_category, mean)."""
+        params = self._params(levers)
+        return mean_frame(project_mean(params, horizon), params)
+
+    def simulate(
+        self,
+        horizon: int,
+        n_paths: int = 1000,
+        random_state: int | None = 0,
+        levers: DemandLevers | None = None,
+    ) -> np.ndarray:
+        """Simulated stock paths, shape ``(n_paths, horizon, S)`` (see :func:`simulate_paths`)."""
+        return simulate_paths(self._params(levers), horizon, n_paths, random_state)
+
+    def forecast(
+        self,
+        horizon: int,
+        n_paths: int = 1000,
+        random_state: int | None = 0,
+        levers: DemandLevers | None = None,
+    ) -> pd.DataFrame:
+        """Long forecast frame with mean and 50/80/95% interval quantiles, totals included."""
+        params = self._params(levers)
+        paths = simulate_paths(params, horizon, n_paths, random_state)
+        return summarise_paths(paths, params, project_mean(params, horizon).stock)
+
+
+def _wide_to_long(wide: pd.DataFrame, bands, cats) -> pd.DataFrame:
+    n_c = len(cats)
+    long = wide.stack().rename("children").reset_index()
+    long.columns = ["date", "state", "children"]
+    state = long["state"].to_numpy(dtype=int)
+    return pd.DataFrame(
+        {
+            "date": long["date"],
+            "age_band": np.array(bands, dtype=object)[state // n_c],
+            "placement_category": np.array(cats, dtype=object)[state % n_c],
+            "children": long["children"].astype("float64"),
+        }
+    )
