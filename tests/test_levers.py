@@ -1,0 +1,193 @@
+"""Demand levers: validation in plain words, hashing, round trips and effects on the projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS
+from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
+from sufficiency.demand.levers import DemandLevers, LeverError, StepDown
+from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams, project_mean
+
+EXTERNAL_RES = "external residential"
+IN_HOUSE = "in-house fostering"
+
+
+@pytest.fixture(scope="module")
+def params() -> StockFlowParams:
+    """Small hand-made parameters: every state has stock, modest hazards, flat entries."""
+    rng = np.random.default_rng(0)
+    n_b, n_c, n_g = len(AGE_BANDS), len(CATS), len(EXIT_REASON_GROUPS)
+    n_s = n_b * n_c
+    hazards = np.zeros((n_s, n_s + n_g))
+    for b in range(n_b):
+        block = rng.uniform(0.0, 0.004, size=(n_c, n_c))
+        np.fill_diagonal(block, 0.0)
+        hazards[b * n_c : (b + 1) * n_c, b * n_c : (b + 1) * n_c] = block
+        if b + 1 < n_b:
+            idx = np.arange(n_c)
+            hazards[b * n_c + idx, (b + 1) * n_c + idx] = 1 / 60
+    hazards[:, n_s:] = 0.004
+    horizon = 60
+    import pandas as pd
+
+    return StockFlowParams(
+        origin=pd.Timestamp("2024-03-31"),
+        start_stock=np.full(n_s, 10.0),
+        hazards=hazards,
+        entry_split=np.full((n_b, n_c), 1 / n_c),
+        entry_mean=np.full((horizon, n_b), 2.0),
+        entry_samples=np.full((20, horizon, n_b), 2.0),
+    )
+
+
+def test_neutral_levers_change_nothing(params):
+    levers = DemandLevers()
+    assert levers.is_neutral
+    assert levers.apply(params) is params
+    same = DemandLevers(entry_multiplier={"all": 1.0}, exit_multiplier={"adoption": 1})
+    assert same.is_neutral
+
+
+def test_entry_levers_scale_and_add(params):
+    levers = DemandLevers(entry_multiplier={"all": 0.9, "10-15": 0.5}, entry_change={"1-4": 1.5})
+    applied = levers.apply(params)
+    row = applied.entry_mean[0]
+    np.testing.assert_allclose(row, [1.8, 3.3, 1.8, 1.0, 1.8])
+    np.testing.assert_allclose(applied.entry_samples[3, 5], row)
+    # the original is untouched (fast path works on a copy)
+    np.testing.assert_allclose(params.entry_mean[0], 2.0)
+
+
+def test_entry_change_all_is_spread_and_never_negative(params):
+    applied = DemandLevers(entry_change={"all": 5.0}).apply(params)
+    assert applied.entry_mean[0].sum() == pytest.approx(15.0)
+    cut = DemandLevers(entry_change={"under 1": -50}).apply(params)
+    assert cut.entry_mean[:, 0].min() == 0.0
+
+
+def test_exit_multiplier_changes_only_that_group(params):
+    applied = DemandLevers(exit_multiplier={"adoption": 2.0}).apply(params)
+    n_s = params.n_states
+    g = EXIT_REASON_GROUPS.index("adoption")
+    np.testing.assert_allclose(applied.hazards[:, n_s + g], 2 * params.hazards[:, n_s + g])
+    other = [n_s + i for i in range(len(EXIT_REASON_GROUPS)) if i != g]
+    np.testing.assert_allclose(applied.hazards[:, other], params.hazards[:, other])
+
+
+def test_step_down_moves_the_share_a_year(params):
+    no_entries = params.replace(
+        entry_mean=np.zeros_like(params.entry_mean), hazards=np.zeros_like(params.hazards)
+    )
+    levers = DemandLevers(
+        step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, share_per_year=0.25)]
+    )
+    path = project_mean(levers.apply(no_entries), 12)
+    source = params.state_index("10-15", EXTERNAL_RES)
+    target = params.state_index("10-15", IN_HOUSE)
+    assert path.stock[-1, source] == pytest.approx(10 * 0.75, rel=1e-9)
+    assert path.stock[-1, target] == pytest.approx(10 * 1.25, rel=1e-9)
+
+
+def test_step_down_on_fitted_model_lowers_residential():
+    from test_stockflow import synthetic_flows
+
+    movements, stock = synthetic_flows(months=36, seed=5)
+    model = StockFlowModel(n_entry_samples=20, max_horizon=24).fit(movements, stock)
+    levers = DemandLevers(
+        entry_multiplier={"all": 0.8},
+        step_downs=[StepDown("10-15", IN_HOUSE, "kinship fostering", 0.5)],
+    )
+    base = model.predict(24)
+    changed = model.predict(24, levers=levers)
+    last = base["date"].max()
+
+    def value(frame, band, cat):
+        sel = (frame["date"] == last) & (frame["age_band"] == band)
+        return frame.loc[sel & (frame["placement_category"] == cat), "mean"].item()
+
+    assert value(changed, "all", "all") < value(base, "all", "all")
+    assert value(changed, "10-15", IN_HOUSE) < 0.7 * value(base, "10-15", IN_HOUSE)
+    sims = model.simulate(12, n_paths=100, random_state=0, levers=levers)
+    assert sims.shape == (100, 12, 50)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"entry_multiplier": {"all": 4}}, "between 0 and 3 times"),
+        ({"entry_multiplier": {"teenagers": 1.2}}, "'teenagers', which is not one of"),
+        ({"entry_change": {"5-9": 80}}, "between -50 and 50 children a month"),
+        ({"exit_multiplier": {"adoption": float("nan")}}, "exit-rate multiplier for 'adoption'"),
+        ({"exit_multiplier": {"holiday": 2}}, "not one of"),
+        (
+            {"step_downs": [StepDown("10-15", EXTERNAL_RES, "foster care", 0.1)]},
+            "'foster care' is not a placement category",
+        ),
+        (
+            {"step_downs": [StepDown("10-15", EXTERNAL_RES, EXTERNAL_RES, 0.1)]},
+            "two different categories",
+        ),
+        ({"step_downs": [StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 1.5)]}, "between 0% and 95%"),
+        (
+            {
+                "step_downs": [
+                    StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 0.6),
+                    StepDown("10-15", EXTERNAL_RES, "IFA fostering", 0.6),
+                ]
+            },
+            "add up to 120% a year",
+        ),
+    ],
+)
+def test_invalid_levers_explain_themselves(kwargs, message):
+    with pytest.raises(LeverError, match=message):
+        DemandLevers(**kwargs)
+
+
+def test_all_problems_reported_together():
+    with pytest.raises(LeverError) as error:
+        DemandLevers(entry_multiplier={"all": -1}, exit_multiplier={"adoption": 9})
+    assert "entries multiplier" in str(error.value) and "exit-rate" in str(error.value)
+
+
+def test_hashable_round_trip_and_description():
+    levers = DemandLevers(
+        entry_multiplier={"all": 0.9},
+        entry_change={"16-17": -1},
+        exit_multiplier={"adoption": 1.2},
+        step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 0.15)],
+    )
+    again = DemandLevers.from_dict(levers.to_dict())
+    assert again == levers
+    assert hash(again) == hash(levers)
+    text = " ".join(levers.describe())
+    assert "90%" in text and "15% a year" in text and "-1 children a month" in text
+    with pytest.raises(LeverError, match="Unknown"):
+        DemandLevers.from_dict({"entry_rate": {}})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mult=st.floats(0, 3),
+    add=st.floats(-50, 50),
+    exit_mult=st.floats(0, 3),
+    share=st.floats(0, 0.95),
+)
+def test_any_valid_levers_keep_probabilities_valid(params, mult, add, exit_mult, share):
+    levers = DemandLevers(
+        entry_multiplier={"5-9": mult},
+        entry_change={"all": add},
+        exit_multiplier={"all": exit_mult},
+        step_downs=[StepDown("16-17", EXTERNAL_RES, "supported / semi-independent", share)],
+    )
+    applied = levers.apply(params)
+    probs = applied.probabilities()
+    assert np.isfinite(probs).all() and (probs >= 0).all()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    assert (applied.entry_mean >= 0).all()
+    path = project_mean(applied, 24)
+    assert np.isfinite(path.stock).all() and (path.stock >= -1e-9).all()
