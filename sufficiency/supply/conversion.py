@@ -1,0 +1,585 @@
+"""Which open enquiries and applications will end in approval, and when.
+
+:class:`ApprovalModel` learns from monthly *snapshots* of the pipeline: at each month end, every
+enquiry still in progress becomes one example with its stage, days since enquiry, days in the
+stage, channel and household facts; the label is whether it was eventually approved (examples
+whose outcome is still unknown at the extract date are left out). A scikit-learn
+``HistGradientBoostingClassifier`` gives the probability of approval; the time to approval is
+drawn from the days-to-approval seen in training for people at the same stage and a similar time
+in stage.
+
+:func:`evaluate_approval_model` fits on snapshots before a split date (with outcomes known by
+then) and scores later snapshots: ROC AUC, Brier score and a calibration table.
+
+:meth:`ApprovalModel.simulate` projects approvals per month from the people already in the
+pipeline plus future enquiries (Poisson), drawing Bernoulli outcomes and timings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from sufficiency.errors import SufficiencyError
+from sufficiency.supply.records import STAGE_DATE_COLUMNS, STAGES
+
+CATEGORICAL_FEATURES: tuple[str, ...] = (
+    "channel",
+    "household_type",
+    "has_children_at_home",
+    "fostering_interest",
+)
+NUMERIC_FEATURES: tuple[str, ...] = (
+    "stage_number",
+    "days_since_enquiry",
+    "days_in_stage",
+    "spare_bedrooms",
+)
+FEATURES: tuple[str, ...] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
+
+# Time-in-stage bins (days) used to match people to similar training examples for timing draws.
+_DAY_BINS = np.array([0, 14, 30, 60, 90, 150, 240, np.inf])
+_MIN_POOL = 15
+
+PROJECTION_COLUMNS: tuple[str, ...] = (
+    "month",
+    "expected_approvals",
+    "lower",
+    "upper",
+    "expected_from_pipeline",
+    "expected_from_new_enquiries",
+)
+"""``month`` is the month end; approvals are households per month; lower/upper the interval."""
+
+
+def _stage_matrix(enquiries: pd.DataFrame) -> np.ndarray:
+    """Days (int64 since epoch) each stage was reached; a large sentinel where never reached."""
+    matrix = np.column_stack(
+        [
+            enquiries[STAGE_DATE_COLUMNS[stage]].to_numpy("datetime64[ns]").astype("datetime64[D]")
+            for stage in STAGES
+        ]
+    )
+    days = matrix.astype("int64")
+    days[np.isnat(matrix)] = np.iinfo(np.int64).max
+    return days
+
+
+def _day_number(values: pd.Series | np.ndarray | pd.Timestamp) -> np.ndarray | int:
+    if isinstance(values, pd.Timestamp):
+        return int(np.datetime64(values.normalize().date(), "D").astype("int64"))
+    array = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]")
+    out = array.astype("int64")
+    out[np.isnat(array)] = np.iinfo(np.int64).max
+    return out
+
+
+def pipeline_snapshot(enquiries: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """Everyone in progress at the end of day ``at``, with model features.
+
+    Returns
+    -------
+    DataFrame
+        enquiry_id, snapshot (date), stage (name), the :data:`FEATURES`, and for training
+        ``approved`` (1/0, missing if unresolved), ``resolved_day`` (day number of the outcome)
+        and ``days_to_approval`` (from the snapshot; missing unless approved).
+    """
+    stages = _stage_matrix(enquiries)
+    day = _day_number(pd.Timestamp(at))
+    approval = stages[:, -1]
+    withdrawal = _day_number(enquiries["withdrawal_date"])
+    started = stages[:, 0] <= day
+    open_now = started & (approval > day) & (withdrawal > day)
+    index = np.flatnonzero(open_now)
+    reached = stages[index] <= day
+    stage_number = reached.sum(axis=1) - 1
+    stage_day = stages[index, stage_number]
+    sentinel = np.iinfo(np.int64).max
+    approved_day = approval[index]
+    withdrawn_day = withdrawal[index]
+    resolved_day = np.minimum(approved_day, withdrawn_day)
+    approved = np.where(
+        approved_day != sentinel, 1.0, np.where(withdrawn_day != sentinel, 0.0, np.nan)
+    )
+    chosen = enquiries.iloc[index]
+    snapshot = pd.DataFrame(
+        {
+            "enquiry_id": chosen["enquiry_id"].to_numpy(),
+            "snapshot": pd.Timestamp(at).normalize(),
+            "stage": np.asarray(STAGES, dtype=object)[stage_number],
+            "stage_number": stage_number.astype(float),
+            "days_since_enquiry": (day - stages[index, 0]).astype(float),
+            "days_in_stage": (day - stage_day).astype(float),
+            "spare_bedrooms": pd.to_numeric(chosen["spare_bedrooms"]).astype(float).to_numpy(),
+        }
+    )
+    for column in CATEGORICAL_FEATURES:
+        snapshot[column] = chosen[column].astype(object).to_numpy()
+    snapshot["approved"] = approved
+    snapshot["resolved_day"] = np.where(resolved_day == sentinel, np.nan, resolved_day)
+    snapshot["days_to_approval"] = np.where(approved == 1, approved_day - day, np.nan)
+    return snapshot
+
+
+def training_snapshots(
+    enquiries: pd.DataFrame,
+    extract_date: pd.Timestamp,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    known_by: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Month-end snapshots between ``start`` and ``end`` whose outcome is known by ``known_by``.
+
+    ``known_by`` defaults to the extract date; outcomes after it are treated as unknown (this is
+    what keeps a time-based split honest).
+    """
+    extract_date = pd.Timestamp(extract_date)
+    first = pd.Timestamp(start) if start is not None else enquiries["enquiry_date"].min()
+    last = pd.Timestamp(end) if end is not None else extract_date
+    known_by = pd.Timestamp(known_by) if known_by is not None else extract_date
+    known_day = _day_number(known_by)
+    frames = []
+    for month_end in pd.date_range(first, last, freq="ME"):
+        snap = pipeline_snapshot(enquiries, month_end)
+        unknown = snap["resolved_day"].isna() | (snap["resolved_day"] > known_day)
+        frames.append(snap[~unknown])
+    if not frames:
+        return pipeline_snapshot(enquiries.iloc[:0], extract_date)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _day_bin(days_in_stage: np.ndarray) -> np.ndarray:
+    return np.searchsorted(_DAY_BINS, days_in_stage, side="right") - 1
+
+
+class ApprovalModel:
+    """Probability that an open enquiry ends in approval, and when.
+
+    Parameters
+    ----------
+    max_iter : int
+        Boosting iterations of the ``HistGradientBoostingClassifier``.
+    learning_rate : float
+        Boosting learning rate.
+    max_leaf_nodes : int
+        Tree size.
+    min_samples_leaf : int
+        Smallest leaf; large because snapshots of one person over months are not independent.
+    random_state : int, optional
+        Seed for the classifier.
+
+    Attributes
+    ----------
+    classifier_ : HistGradientBoostingClassifier
+    categories_ : dict
+        Categories of each categorical feature seen in training.
+    timing_pools_ : dict
+        (stage_number, day bin) -> array of days from snapshot to approval seen in training.
+    new_enquiry_probability_ : float
+        Mean probability of approval for a fresh enquiry over the last 12 months of enquiries.
+    recent_enquiries_per_month_ : float
+        Mean enquiries per month in the 12 months to the extract date.
+    extract_date_ : Timestamp
+    n_training_examples_ : int
+    """
+
+    def __init__(
+        self,
+        max_iter: int = 60,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 8,
+        min_samples_leaf: int = 40,
+        random_state: int | None = 0,
+    ) -> None:
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.random_state = random_state
+
+    # -- features ------------------------------------------------------------------------
+
+    def _matrix(self, snapshot: pd.DataFrame) -> pd.DataFrame:
+        frame = snapshot[list(NUMERIC_FEATURES)].astype(float).copy()
+        for column in CATEGORICAL_FEATURES:
+            values = snapshot[column].astype(object).where(snapshot[column].notna(), None)
+            frame[column] = pd.Categorical(values, categories=self.categories_[column])
+        return frame
+
+    # -- fitting -------------------------------------------------------------------------
+
+    def fit(
+        self,
+        enquiries: pd.DataFrame,
+        extract_date: pd.Timestamp,
+        *,
+        known_by: pd.Timestamp | None = None,
+        snapshots: pd.DataFrame | None = None,
+    ) -> ApprovalModel:
+        """Fit on month-end snapshots up to ``known_by`` (default: the extract date)."""
+        extract_date = pd.Timestamp(extract_date)
+        known_by = pd.Timestamp(known_by) if known_by is not None else extract_date
+        if snapshots is None:
+            snapshots = training_snapshots(enquiries, extract_date, end=known_by, known_by=known_by)
+        labels = snapshots["approved"].to_numpy()
+        if len(snapshots) < 50 or labels.min(initial=1) == labels.max(initial=0):
+            raise SufficiencyError(
+                "Too few resolved enquiries to fit the approval model: it needs at least 50 "
+                "pipeline snapshots with both approvals and withdrawals. Add more years of "
+                "enquiry records."
+            )
+        self.categories_ = {
+            column: sorted(str(value) for value in snapshots[column].dropna().unique())
+            for column in CATEGORICAL_FEATURES
+        }
+        self.classifier_ = HistGradientBoostingClassifier(
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            categorical_features="from_dtype",
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+        self.classifier_.fit(self._matrix(snapshots), labels.astype(int))
+
+        approved = snapshots[snapshots["approved"] == 1]
+        stage_numbers = approved["stage_number"].to_numpy().astype(int)
+        bins = _day_bin(approved["days_in_stage"].to_numpy())
+        remaining = approved["days_to_approval"].to_numpy()
+        pools: dict[tuple[int, int], np.ndarray] = {}
+        for stage_number in range(len(STAGES) - 1):
+            in_stage = stage_numbers == stage_number
+            pools[(stage_number, -1)] = remaining[in_stage]
+            for day_bin in range(len(_DAY_BINS) - 1):
+                pool = remaining[in_stage & (bins == day_bin)]
+                if len(pool) >= _MIN_POOL:
+                    pools[(stage_number, day_bin)] = pool
+        everything = remaining if len(remaining) else np.array([280.0])
+        for stage_number in range(len(STAGES) - 1):
+            if len(pools[(stage_number, -1)]) == 0:
+                pools[(stage_number, -1)] = everything
+        self.timing_pools_ = pools
+
+        recent = enquiries[
+            (enquiries["enquiry_date"] > known_by - pd.DateOffset(months=12))
+            & (enquiries["enquiry_date"] <= known_by)
+        ]
+        # Everyone who enquired in the last year, as they were on the day they enquired.
+        fresh = pd.DataFrame(
+            {
+                "stage_number": 0.0,
+                "days_since_enquiry": 0.0,
+                "days_in_stage": 0.0,
+                "spare_bedrooms": pd.to_numeric(recent["spare_bedrooms"]).astype(float),
+                **{column: recent[column].astype(object) for column in CATEGORICAL_FEATURES},
+            }
+        )
+        self.new_enquiry_probability_ = (
+            float(self.classifier_.predict_proba(self._matrix(fresh))[:, 1].mean())
+            if len(fresh)
+            else float(labels[snapshots["stage_number"] == 0].mean())
+        )
+        self.recent_enquiries_per_month_ = len(recent) / 12.0
+        self.extract_date_ = known_by
+        self.n_training_examples_ = len(snapshots)
+        return self
+
+    # -- prediction ----------------------------------------------------------------------
+
+    def predict_proba(self, snapshot: pd.DataFrame) -> np.ndarray:
+        """Probability of eventual approval for each row of a :func:`pipeline_snapshot`."""
+        if len(snapshot) == 0:
+            return np.array([], dtype=float)
+        return self.classifier_.predict_proba(self._matrix(snapshot))[:, 1]
+
+    def open_pipeline(self, enquiries: pd.DataFrame, at: pd.Timestamp | None = None):
+        """Everyone in progress at ``at`` (default: the fit's extract date) with their chances.
+
+        Returns
+        -------
+        DataFrame
+            The snapshot columns plus ``probability`` (0-1) and ``median_days_to_approval``
+            (days from ``at`` if approved).
+        """
+        at = pd.Timestamp(at) if at is not None else self.extract_date_
+        snapshot = pipeline_snapshot(enquiries, at)
+        snapshot["probability"] = self.predict_proba(snapshot)
+        snapshot["median_days_to_approval"] = [
+            float(np.median(pool)) for pool in self._pools_for(snapshot)
+        ]
+        return snapshot
+
+    def _pools_for(self, snapshot: pd.DataFrame) -> list[np.ndarray]:
+        stage_numbers = snapshot["stage_number"].to_numpy().astype(int)
+        bins = _day_bin(snapshot["days_in_stage"].to_numpy())
+        pools = []
+        for stage_number, day_bin in zip(stage_numbers, bins, strict=True):
+            pool = self.timing_pools_.get((stage_number, day_bin))
+            if pool is None:
+                pool = self.timing_pools_[(stage_number, -1)]
+            pools.append(pool)
+        return pools
+
+    def simulate(
+        self,
+        enquiries: pd.DataFrame,
+        horizon: int = 24,
+        *,
+        future_enquiries_per_month: float | None = None,
+        new_enquiry_probability: float | None = None,
+        n_simulations: int = 2000,
+        random_state: int | None = 0,
+    ) -> np.ndarray:
+        """Simulated approvals per month.
+
+        Parameters
+        ----------
+        enquiries : DataFrame
+            Validated enquiries (the pipeline is read at the fit's extract date).
+        horizon : int
+            Months after the extract date.
+        future_enquiries_per_month : float, optional
+            Mean new enquiries a month (Poisson); defaults to the last 12 months' average.
+        new_enquiry_probability : float, optional
+            Chance a new enquiry ends in approval; defaults to the model's estimate for the last
+            year's enquirers.
+        n_simulations : int
+            Number of simulated futures.
+        random_state : int, optional
+            Seed.
+
+        Returns
+        -------
+        ndarray of shape (n_simulations, horizon, 2)
+            Approvals per simulation and month from the pipeline ([..., 0]) and from new
+            enquiries ([..., 1]).
+        """
+        rng = np.random.default_rng(random_state)
+        start = self.extract_date_
+        month_index0 = start.year * 12 + start.month - 1
+        out = np.zeros((n_simulations, horizon, 2))
+
+        def add(sim: np.ndarray, dates_day: np.ndarray, source: int) -> None:
+            dates = np.asarray(dates_day, dtype="int64").astype("datetime64[D]")
+            years = dates.astype("datetime64[Y]").astype(int) + 1970
+            months = dates.astype("datetime64[M]").astype(int) % 12
+            offset = years * 12 + months - month_index0 - 1
+            keep = (offset >= 0) & (offset < horizon)
+            np.add.at(out[..., source], (sim[keep], offset[keep]), 1)
+
+        start_day = _day_number(start)
+        pipeline = self.open_pipeline(enquiries, start)
+        if len(pipeline):
+            probability = pipeline["probability"].to_numpy()
+            approved = rng.random((n_simulations, len(pipeline))) < probability
+            pools = self._pools_for(pipeline)
+            sims, people = np.nonzero(approved)
+            delays = np.empty(len(people))
+            for person in np.unique(people):
+                which = people == person
+                delays[which] = rng.choice(pools[person], size=int(which.sum()))
+            add(sims, start_day + np.maximum(delays, 1), 0)
+
+        rate = (
+            self.recent_enquiries_per_month_
+            if future_enquiries_per_month is None
+            else float(future_enquiries_per_month)
+        )
+        chance = (
+            self.new_enquiry_probability_
+            if new_enquiry_probability is None
+            else float(new_enquiry_probability)
+        )
+        if rate > 0 and chance > 0:
+            approvals = rng.binomial(rng.poisson(rate, (n_simulations, horizon)), chance)
+            sims, months = np.nonzero(approvals)
+            counts = approvals[sims, months]
+            sims = np.repeat(sims, counts)
+            months = np.repeat(months, counts)
+            month_starts = (
+                (np.datetime64(start.to_period("M").to_timestamp(), "M") + 1 + months)
+                .astype("datetime64[D]")
+                .astype("int64")
+            )
+            enquiry_days = month_starts + rng.integers(0, 28, len(months))
+            fresh_pool = self.timing_pools_.get((0, 0), self.timing_pools_[(0, -1)])
+            delays = rng.choice(fresh_pool, size=len(months))
+            add(sims, enquiry_days + delays, 1)
+        return out
+
+    def project(
+        self,
+        enquiries: pd.DataFrame,
+        horizon: int = 24,
+        *,
+        future_enquiries_per_month: float | None = None,
+        new_enquiry_probability: float | None = None,
+        interval: float = 0.8,
+        n_simulations: int = 2000,
+        random_state: int | None = 0,
+    ) -> pd.DataFrame:
+        """Expected approvals per month with an interval (see :meth:`simulate`).
+
+        Returns
+        -------
+        DataFrame
+            :data:`PROJECTION_COLUMNS`; lower/upper are the central ``interval`` of simulated
+            monthly approvals (households).
+        """
+        draws = self.simulate(
+            enquiries,
+            horizon,
+            future_enquiries_per_month=future_enquiries_per_month,
+            new_enquiry_probability=new_enquiry_probability,
+            n_simulations=n_simulations,
+            random_state=random_state,
+        )
+        total = draws.sum(axis=2)
+        tail = (1 - interval) / 2
+        months = pd.date_range(
+            self.extract_date_ + pd.offsets.MonthBegin(1), periods=horizon, freq="ME"
+        )
+        return pd.DataFrame(
+            {
+                "month": months,
+                "expected_approvals": total.mean(axis=0),
+                "lower": np.quantile(total, tail, axis=0),
+                "upper": np.quantile(total, 1 - tail, axis=0),
+                "expected_from_pipeline": draws[..., 0].mean(axis=0),
+                "expected_from_new_enquiries": draws[..., 1].mean(axis=0),
+            }
+        )
+
+
+def cumulative_approvals(
+    model: ApprovalModel,
+    enquiries: pd.DataFrame,
+    horizon: int = 12,
+    *,
+    interval: float = 0.8,
+    **options,
+) -> dict[str, float]:
+    """Total approvals over the next ``horizon`` months: mean and interval (households)."""
+    draws = model.simulate(enquiries, horizon, **options).sum(axis=(1, 2))
+    tail = (1 - interval) / 2
+    return {
+        "expected": float(draws.mean()),
+        "lower": float(np.quantile(draws, tail)),
+        "upper": float(np.quantile(draws, 1 - tail)),
+    }
+
+
+@dataclass(frozen=True)
+class ModelEvaluation:
+    """Time-split evaluation of :class:`ApprovalModel`."""
+
+    split_date: pd.Timestamp
+    test_end: pd.Timestamp
+    n_train: int
+    n_test: int
+    roc_auc: float
+    brier: float
+    base_rate_brier: float
+    calibration: pd.DataFrame
+    """bin, n, mean_predicted, observed (shares 0-1)."""
+    by_stage: pd.DataFrame
+    """stage, n, mean_predicted, observed."""
+
+    def text(self) -> str:
+        """Plain-text summary for the command line."""
+        lines = [
+            f"Approval model, time-based split: trained on pipeline snapshots with outcomes known "
+            f"by {self.split_date:%d %b %Y} ({self.n_train:,} examples); tested on snapshots "
+            f"from then to {self.test_end:%d %b %Y} ({self.n_test:,} examples).",
+            f"ROC AUC {self.roc_auc:.3f}; Brier score {self.brier:.4f} "
+            f"(predicting the training base rate: {self.base_rate_brier:.4f}).",
+            "Calibration (predicted vs observed share approved):",
+        ]
+        for row in self.calibration.itertuples():
+            lines.append(
+                f"  {row.bin:<12} n={row.n:>5}  predicted {row.mean_predicted:6.1%}  "
+                f"observed {row.observed:6.1%}"
+            )
+        return "\n".join(lines)
+
+
+def evaluate_approval_model(
+    enquiries: pd.DataFrame,
+    extract_date: pd.Timestamp,
+    *,
+    split_date: pd.Timestamp | None = None,
+    test_months: int = 12,
+    n_bins: int = 5,
+    model: ApprovalModel | None = None,
+) -> ModelEvaluation:
+    """Fit before ``split_date`` and score snapshots in the following ``test_months``.
+
+    ``split_date`` defaults to two years before the extract date, so most test outcomes are
+    known. Test examples whose outcome is still unknown at the extract date are left out.
+    """
+    extract_date = pd.Timestamp(extract_date)
+    split = (
+        pd.Timestamp(split_date)
+        if split_date is not None
+        else (extract_date - pd.DateOffset(months=24)) + pd.offsets.MonthEnd(0)
+    )
+    test_end = min(split + pd.DateOffset(months=test_months), extract_date)
+    model = model if model is not None else ApprovalModel()
+    model.fit(enquiries, extract_date, known_by=split)
+    train_labels = training_snapshots(enquiries, extract_date, end=split, known_by=split)[
+        "approved"
+    ].to_numpy()
+    test = training_snapshots(
+        enquiries, extract_date, start=split + pd.Timedelta(days=1), end=test_end
+    )
+    if len(test) == 0 or test["approved"].nunique() < 2:
+        raise SufficiencyError(
+            "Not enough resolved enquiries after the split date to evaluate the approval model; "
+            "choose an earlier split date or add more recent records."
+        )
+    predicted = model.predict_proba(test)
+    observed = test["approved"].to_numpy().astype(int)
+    base_rate = float(train_labels.mean())
+    edges = np.unique(np.quantile(predicted, np.linspace(0, 1, n_bins + 1)))
+    bins = np.clip(np.searchsorted(edges, predicted, side="right") - 1, 0, len(edges) - 2)
+    calibration = (
+        pd.DataFrame({"bin": bins, "predicted": predicted, "observed": observed})
+        .groupby("bin")
+        .agg(
+            n=("observed", "size"),
+            mean_predicted=("predicted", "mean"),
+            observed=("observed", "mean"),
+        )
+        .reset_index()
+    )
+    calibration["bin"] = [
+        f"{edges[i]:.0%}-{edges[i + 1]:.0%}" for i in calibration["bin"].to_numpy()
+    ]
+    by_stage = (
+        pd.DataFrame({"stage": test["stage"], "predicted": predicted, "observed": observed})
+        .groupby("stage", sort=False)
+        .agg(
+            n=("observed", "size"),
+            mean_predicted=("predicted", "mean"),
+            observed=("observed", "mean"),
+        )
+        .reindex([stage for stage in STAGES if stage in set(test["stage"])])
+        .reset_index()
+    )
+    return ModelEvaluation(
+        split_date=split,
+        test_end=test_end,
+        n_train=model.n_training_examples_,
+        n_test=len(test),
+        roc_auc=float(roc_auc_score(observed, predicted)),
+        brier=float(brier_score_loss(observed, predicted)),
+        base_rate_brier=float(brier_score_loss(observed, np.full(len(observed), base_rate))),
+        calibration=calibration,
+        by_stage=by_stage,
+    )
