@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +49,15 @@ class TextTable:
         Column names as written in the file; every value text or missing.
     encoding : str
         Text encoding used ('utf-8', 'cp1252' or 'latin-1'; 'xlsx' for workbooks).
+    extra_fields : bool
+        True when the first data row had more fields than headings (the extras were dropped;
+        usually a trailing delimiter).
     """
 
     sheet: str | None
     frame: pd.DataFrame
     encoding: str
+    extra_fields: bool = False
 
 
 def normalise_column_name(name: object) -> str:
@@ -101,14 +106,18 @@ def read_csv_bytes(data: bytes, file: str) -> TextTable:
     """
     text, encoding = decode_text(data)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            sep=_delimiter(text),
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a first row with a trailing delimiter must not become the index.
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                sep=_delimiter(text),
+                quoting=csv.QUOTE_MINIMAL,
+                index_col=False,
+            )
     except pd.errors.EmptyDataError as error:
         raise InputDataError(
             f"{file}: the file has no column headings or rows. Export the table again with its "
@@ -123,7 +132,8 @@ def read_csv_bytes(data: bytes, file: str) -> TextTable:
             "number of commas as the header row and that quotes are closed, then try again.",
             file=file,
         ) from error
-    return TextTable(sheet=None, frame=frame, encoding=encoding)
+    extra_fields = any(issubclass(w.category, pd.errors.ParserWarning) for w in caught)
+    return TextTable(sheet=None, frame=frame, encoding=encoding, extra_fields=extra_fields)
 
 
 def read_excel_bytes(data: bytes, file: str) -> list[TextTable]:

@@ -601,6 +601,18 @@ def _read_source(
                         f"it if you have it.",
                     )
                 )
+        if table_read.extra_fields:
+            issues.append(
+                _file_issue(
+                    where,
+                    table,
+                    "extra_fields",
+                    WARNING,
+                    "The first row has more fields than there are column headings (often a comma "
+                    "at the end of each line); the extra fields were ignored. Check the columns "
+                    "line up.",
+                )
+            )
         if table_read.encoding in ("cp1252", "latin-1"):
             issues.append(
                 _file_issue(
@@ -719,6 +731,11 @@ def _concat(raws: list[_Raw], table: str) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = pd.Series(np.nan, index=frame.index, dtype="str")
     return frame
+
+
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``table`` (indexed by child) looked up for each key, keeping ``table``'s dtype."""
+    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
 
 
 def _normalise_child(values: pd.Series) -> pd.Series:
@@ -932,6 +949,13 @@ def _read_sources(
         ["file", "row", "column"], kind="stable", na_position="first"
     ).reset_index(drop=True)
 
+    notes = []
+    n_superseded = int(superseded.sum())
+    if n_superseded:
+        notes.append(
+            f"{n_superseded:,} episode rows appeared again in a later or more complete extract "
+            "(same child and DECOM); the latest, most complete copy of each was used."
+        )
     files = _count_rows(
         raws,
         {
@@ -961,6 +985,7 @@ def _read_sources(
         files=files,
         extract_date=extract,
         extract_date_source=date_source,
+        notes=notes,
     )
 
 
@@ -981,12 +1006,8 @@ def _extract_date(
     if len(years):
         year_end = pd.Timestamp(f"{int(years.max())}-03-31")
         if year_end <= today:
-            has_column = "YEAR" in " ".join(episodes.columns)
-            return (
-                "31 March of the latest collection year in the file names or YEAR column"
-                if not has_column
-                else "31 March of the latest collection year",
-                year_end,
+            return "31 March of the latest collection year in a YEAR column or the file names", (
+                year_end
             )
         if pd.notna(latest_in_data):
             # The collection year has not ended yet: a mid-year extract runs to its latest date.
@@ -1277,7 +1298,7 @@ def _finish_episodes(
     uasc_children: set[str],
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Join the header, merge extracts, resolve overlaps; return clean episodes and superseded."""
-    dob = episodes["CHILD"].map(header["DOB_DATE"])
+    dob = _lookup(episodes["CHILD"], header["DOB_DATE"])
     check.flag(
         dob.isna(),
         "CHILD",
@@ -1323,25 +1344,6 @@ def _finish_episodes(
     superseded = np.zeros(len(episodes), dtype=bool)
     superseded[candidates.index[~latest].to_numpy()] = True
     merged = candidates.loc[latest].copy()
-
-    differing = (~latest).sum()
-    if differing:
-        check.found.append(
-            pd.DataFrame(
-                [
-                    _file_issue(
-                        "(all files)",
-                        EPISODES,
-                        "merged_extracts",
-                        WARNING,
-                        f"{int(differing):,} episode rows appeared in more than one extract (same "
-                        "child and DECOM); the latest, most complete copy of each was used. "
-                        "Nothing to do: this is expected with overlapping yearly extracts.",
-                    )
-                ],
-                columns=_ISSUE_COLUMNS,
-            )
-        )
 
     # Overlaps: an episode that is open, or ends after the child's next episode starts, is cut at
     # the next start. The child stayed looked after, so REC becomes X1 unless the next episode
@@ -1391,15 +1393,15 @@ def _finish_episodes(
             )
         )
 
-    merged_dob = merged["CHILD"].map(header["DOB_DATE"])
+    merged_dob = _lookup(merged["CHILD"], header["DOB_DATE"])
     clean = pd.DataFrame(
         {
             "child": merged["CHILD"].astype("str"),
-            "sex": merged["CHILD"].map(header["SEX"]).astype("str"),
+            "sex": _lookup(merged["CHILD"], header["SEX"]).astype("str"),
             "dob": merged_dob.astype("datetime64[ns]"),
             "uasc": (
                 merged["CHILD"].isin(uasc_children)
-                | merged["CHILD"].map(header["_uasc_flag"]).fillna(False).astype(bool)
+                | _lookup(merged["CHILD"], header["_uasc_flag"]).fillna(False).astype(bool)
             ).astype(bool),
             "decom": merged["DECOM_DATE"].astype("datetime64[ns]"),
             "dec": merged["DEC_DATE"].astype("datetime64[ns]"),
