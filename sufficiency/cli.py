@@ -22,6 +22,9 @@ from sufficiency.progress import ProgressCallback
 COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "stocks",
+    "fit",
+    "forecast",
+    "funnel",
 )
 
 
