@@ -62,7 +62,7 @@ def test_good_file_reads_and_normalises(tmp_path: Path) -> None:
     ]
     assert frame["carer_group"].tolist() == ["mainstream", "kinship", "specialist", "specialist"]
     assert frame.loc[1, "deregistration_reason"] == "permanence"
-    assert frame.loc[1, "initiated_by"] == "service"
+    assert frame.loc[1, "initiated_by"] == "carer"
     assert frame.loc[3, "deregistration_reason"] == "retirement"
     assert pd.isna(frame.loc[0, "deregistration_reason"])
     assert frame["approval_date"].dtype == "datetime64[ns]"

@@ -98,7 +98,7 @@ DEREGISTRATION_REASONS: dict[str, tuple[str, str]] = {
     "work_or_housing": ("Change of work, money or housing", "carer"),
     "moved_away": ("Moved out of the area", "carer"),
     "resigned_other": ("Resigned, other reason", "carer"),
-    "permanence": ("Special guardianship, adoption or child arrangements order", "service"),
+    "permanence": ("Special guardianship, adoption or child arrangements order", "carer"),
     "kinship_ended": ("Kinship arrangement ended (child returned home or moved on)", "service"),
     "service_ended": ("Approval ended by the service (review, standards, allegation)", "service"),
     "transfer_ifa": ("Transferred to an independent fostering agency", "transfer"),
