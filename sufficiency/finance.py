@@ -1,0 +1,650 @@
+"""Placement finance: unit costs, cost by financial year, savings and invest-to-save.
+
+Every default figure is a :class:`UnitCost` or :class:`CarerCosts` field with its source. Figures
+published at an older price year are moved to the scenario's price base with the ONS CPI index
+(:data:`CPI_INDEX`), and projected years are inflated with the scenario's annual inflation rate.
+
+Costs are computed per simulation draw so intervals come from the distribution of totals (a p90
+of a sum is not the sum of p90s). Financial years run April to March and are labelled "2025-26".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sufficiency import codes
+from sufficiency.errors import SufficiencyError
+
+WEEKS_PER_YEAR = 365.25 / 7
+"""Average weeks in a year, used to turn annual figures into weekly ones."""
+
+IN_HOUSE = "in-house"
+EXTERNAL = "external"
+PROVIDERS: tuple[str, ...] = (IN_HOUSE, EXTERNAL)
+
+PROVIDER_BY_CATEGORY: dict[str, str] = {
+    codes.IN_HOUSE_FOSTERING: IN_HOUSE,
+    codes.IFA_FOSTERING: EXTERNAL,
+    codes.KINSHIP_FOSTERING: IN_HOUSE,
+    codes.IN_HOUSE_RESIDENTIAL: IN_HOUSE,
+    codes.EXTERNAL_RESIDENTIAL: EXTERNAL,
+    # Most secure places are bought from a secure home run by another council or the state.
+    codes.SECURE: EXTERNAL,
+    # Supported accommodation is overwhelmingly bought from private providers (DfE 2024: 95%).
+    codes.SUPPORTED: EXTERNAL,
+    codes.WITH_PARENTS: IN_HOUSE,
+    codes.FOR_ADOPTION: IN_HOUSE,
+    codes.OTHER: EXTERNAL,
+}
+"""Who provides (and is paid for) each placement category: the council or an external provider."""
+
+# --- prices -------------------------------------------------------------------------------------
+
+CPI_INDEX: dict[int, float] = {
+    2015: 100.0,
+    2016: 100.7,
+    2017: 103.4,
+    2018: 105.9,
+    2019: 107.8,
+    2020: 108.7,
+    2021: 111.6,
+    2022: 121.7,
+    2023: 130.5,
+    2024: 133.9,
+}
+"""ONS consumer prices index (CPI, series D7BT, 2015 = 100), calendar-year averages, rounded."""
+
+CPI_SOURCE = (
+    "ONS consumer prices index D7BT (2015=100), calendar-year averages rounded to one decimal; "
+    "years after the last published index use the scenario's annual inflation rate"
+)
+
+ASSUMPTION = "assumption — please replace with your own figure"
+
+
+def price_factor(from_year: int, to_year: int, annual_inflation_pct: float) -> float:
+    """Multiplier that moves a cost from one price year to another.
+
+    Parameters
+    ----------
+    from_year, to_year : int
+        Calendar years (the first calendar year of a financial year, e.g. 2025 for "2025-26").
+    annual_inflation_pct : float
+        Inflation (% a year) for years beyond the last published CPI index.
+
+    Returns
+    -------
+    float
+        ``cost_in_to_year = cost_in_from_year * factor``.
+    """
+    last = max(CPI_INDEX)
+    first = min(CPI_INDEX)
+
+    def level(year: int) -> float:
+        if year < first:
+            raise SufficiencyError(
+                f"Price year {year} is before {first}, the first year of the CPI index used to "
+                "convert prices. Enter the cost at a price year from "
+                f"{first} onwards."
+            )
+        if year <= last:
+            return CPI_INDEX[year]
+        return CPI_INDEX[last] * (1 + annual_inflation_pct / 100) ** (year - last)
+
+    return level(to_year) / level(from_year)
+
+
+def financial_year_start(label: str) -> int:
+    """First calendar year of a financial year label such as "2025-26"."""
+    try:
+        start, end = label.split("-")
+        start_year = int(start)
+        if len(start) != 4 or int(end) != (start_year + 1) % 100:
+            raise ValueError
+    except ValueError:
+        raise SufficiencyError(
+            f"'{label}' is not a financial year. Use the form 2025-26 (April 2025 to March 2026)."
+        ) from None
+    return start_year
+
+
+def financial_year_of(date: pd.Timestamp) -> str:
+    """Financial year (April-March) containing ``date``, labelled like "2025-26"."""
+    start = date.year if date.month >= 4 else date.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def financial_year(dates: pd.Series) -> pd.Series:
+    """Vectorised :func:`financial_year_of` for a Series of dates."""
+    dates = pd.to_datetime(dates)
+    start = dates.dt.year - (dates.dt.month < 4).astype(int)
+    labels = start.astype(str) + "-" + ((start + 1) % 100).map(lambda y: f"{y:02d}")
+    return labels.astype(object)
+
+
+# --- unit costs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """Weekly cost of one child in one placement category.
+
+    Parameters
+    ----------
+    category : str
+        One of :data:`sufficiency.codes.PLACEMENT_CATEGORIES`.
+    weekly_cost : float
+        £ per child per week at ``price_year`` prices.
+    price_year : int
+        Calendar year whose prices ``weekly_cost`` is in.
+    source : str
+        Where the figure comes from, or :data:`ASSUMPTION`.
+    method : str
+        How the figure was derived, when it is not quoted directly.
+    """
+
+    category: str
+    weekly_cost: float
+    price_year: int
+    source: str
+    method: str = ""
+
+    @property
+    def provider(self) -> str:
+        """In-house or external (see :data:`PROVIDER_BY_CATEGORY`)."""
+        return PROVIDER_BY_CATEGORY[self.category]
+
+    def at_prices(self, year: int, annual_inflation_pct: float) -> float:
+        """The weekly cost at ``year`` prices (£ per child per week)."""
+        return self.weekly_cost * price_factor(self.price_year, year, annual_inflation_pct)
+
+
+# Inputs of the derived own-provision fostering cost, quoted so the derivation can be re-run.
+RO3_2024_25_FOSTERING_SPEND = (
+    2_161_000_000.0  # £, England, RO3 2024-25 "of which fostering services"
+)
+FOSTERED_CHILDREN_31_MARCH_2025 = 54_820  # DfE CLA 2025 release, England
+EXTERNAL_SHARE_OF_FOSTERED_2024 = 22_530 / 56_390  # DfE 2024 placement provider x type, England
+IFA_WEEKLY_PRICE_2021 = 820.0  # CMA children's social care market study (2021)
+
+
+def derive_own_provision_fostering_cost(
+    fostering_spend: float = RO3_2024_25_FOSTERING_SPEND,
+    fostered_children: float = FOSTERED_CHILDREN_31_MARCH_2025,
+    external_share: float = EXTERNAL_SHARE_OF_FOSTERED_2024,
+    ifa_weekly_price: float = IFA_WEEKLY_PRICE_2021,
+    ifa_price_year: int = 2021,
+    to_year: int = 2024,
+) -> float:
+    """Back out the cost of a council-provided foster placement from national spend.
+
+    The RO3 fostering line covers in-house, kinship and bought-in foster placements. Taking away
+    the bought-in share at the CMA IFA price (moved to ``to_year`` prices with CPI) leaves the
+    spend on council-provided placements, divided by the number of those children and 52.18 weeks.
+
+    Returns
+    -------
+    float
+        £ per child per week at ``to_year`` prices (about £600 with the defaults).
+    """
+    weekly_spend = fostering_spend / WEEKS_PER_YEAR
+    external_children = fostered_children * external_share
+    ifa_price = ifa_weekly_price * price_factor(ifa_price_year, to_year, 0.0)
+    own_children = fostered_children - external_children
+    return (weekly_spend - external_children * ifa_price) / own_children
+
+
+_OWN_FOSTERING_METHOD = (
+    "Derived: RO3 2024-25 England fostering services spend £2,161m ÷ 52.18 weeks, minus the "
+    "bought-in share of fostered children (40%, DfE 31 March 2024 provider × placement table) at "
+    "the CMA 2021 IFA price of £820/week moved to 2024 prices with CPI, divided by the remaining "
+    "council-provided fostered children (of 54,820 at 31 March 2025). Kinship carers are paid the "
+    "council's allowances, so the own-provision average is used for them."
+)
+
+DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
+    cost.category: cost
+    for cost in (
+        UnitCost(
+            codes.IN_HOUSE_FOSTERING,
+            646.0,
+            2017,
+            "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week for "
+            "local authority foster care, all-in (allowances, fees, supervising social work and "
+            "overheads), 2017 prices",
+            "Quoted at 2017 prices and moved to the scenario's price year with the ONS CPI index "
+            "(D7BT). No newer national figure exists; the RO3-derived own-provision average "
+            "(about £600/week at 2024 prices) is a cross-check.",
+        ),
+        UnitCost(
+            codes.IFA_FOSTERING,
+            IFA_WEEKLY_PRICE_2021,
+            2021,
+            "CMA Children's social care market study (2021): average IFA placement about "
+            "£820/week; one council's FOI for 2022-23 gives £814/week",
+            "Quoted at 2021 prices and moved to the scenario's price year with CPI.",
+        ),
+        UnitCost(
+            codes.KINSHIP_FOSTERING,
+            round(derive_own_provision_fostering_cost(), 0),
+            2024,
+            "Derived from RO3 2024-25 (MHCLG) and DfE children looked after 2024-25",
+            _OWN_FOSTERING_METHOD,
+        ),
+        UnitCost(
+            codes.IN_HOUSE_RESIDENTIAL,
+            6_100.0,
+            2023,
+            "NAO, Managing children's residential care (2025): £318,400 per children's home "
+            f"place in 2023-24 (about £6,100/week), applied to the council's own homes — "
+            f"{ASSUMPTION}",
+            "No published figure separates council-run homes; the national average place cost "
+            "is used until you enter your own homes' cost per occupied bed.",
+        ),
+        UnitCost(
+            codes.EXTERNAL_RESIDENTIAL,
+            6_100.0,
+            2023,
+            "NAO, Managing children's residential care (2025): £318,400 per children's home "
+            "place in 2023-24 (about £6,100/week); County Councils Network (2024): £6,108/week",
+            "£318,400 ÷ 52.18 weeks, 2023-24 prices.",
+        ),
+        UnitCost(
+            codes.SECURE,
+            8_500.0,
+            2024,
+            ASSUMPTION,
+            "Secure welfare places cost more than open children's homes; set to your "
+            "secure-home invoices.",
+        ),
+        UnitCost(
+            codes.SUPPORTED,
+            1_600.0,
+            2024,
+            ASSUMPTION,
+            "Registered supported accommodation for 16-17 year olds; set to your contract rates.",
+        ),
+        UnitCost(
+            codes.WITH_PARENTS,
+            120.0,
+            2024,
+            ASSUMPTION,
+            "Support costs while placed with parents; no placement fee is paid.",
+        ),
+        UnitCost(
+            codes.FOR_ADOPTION,
+            0.0,
+            2024,
+            ASSUMPTION,
+            "Costs of children placed for adoption sit in the adoption (RAA) budget, not "
+            "placements.",
+        ),
+        UnitCost(
+            codes.OTHER,
+            1_200.0,
+            2024,
+            ASSUMPTION,
+            "Health, custody, family centres and temporary placements vary widely.",
+        ),
+    )
+}
+"""Editable default weekly unit costs by placement category, each with its source."""
+
+
+@dataclass(frozen=True)
+class CarerCosts:
+    """Costs of recruiting and supporting in-house foster carer households.
+
+    In-house placements are costed at the all-in weekly rate (fees, allowances and supervision
+    included), so these figures feed the invest-to-save calculation for *extra* households.
+
+    Parameters
+    ----------
+    recruitment_assessment_per_household : float
+        £ per approved household (marketing follow-up, Form F assessment, panel, training).
+    supervising_social_worker_per_household_per_year : float
+        £ a year of supervising social worker time per approved household.
+    price_year : int
+        Calendar year the figures are priced in.
+    sources : dict
+        Source of each figure, keyed by field name.
+    """
+
+    recruitment_assessment_per_household: float = 9_500.0
+    supervising_social_worker_per_household_per_year: float = 4_200.0
+    price_year: int = 2024
+    sources: dict[str, str] = field(
+        default_factory=lambda: {
+            "recruitment_assessment_per_household": (
+                f"{ASSUMPTION} (an independent Form F assessment, panel and preparation "
+                "training per approved household)"
+            ),
+            "supervising_social_worker_per_household_per_year": (
+                f"{ASSUMPTION} (one supervising social worker costing about £63,000 a year "
+                "with on-costs, supporting 15 households)"
+            ),
+        }
+    )
+
+
+# --- costing placements --------------------------------------------------------------------------
+
+
+def _check_placements(placements: pd.DataFrame) -> pd.DataFrame:
+    required = {"month", "placement_category", "children"}
+    missing = required - set(placements.columns)
+    if missing:
+        raise SufficiencyError(
+            "The placements table passed to the cost calculation lacks the column(s) "
+            f"{', '.join(sorted(missing))}; it needs month, placement_category and children."
+        )
+    unknown = set(placements["placement_category"]) - set(codes.PLACEMENT_CATEGORIES)
+    if unknown:
+        raise SufficiencyError(
+            f"Unknown placement categories {sorted(unknown)}; expected one of "
+            f"{', '.join(codes.PLACEMENT_CATEGORIES)}."
+        )
+    frame = placements.copy()
+    if "draw" not in frame.columns:
+        frame["draw"] = 0
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def monthly_costs(
+    placements: pd.DataFrame,
+    unit_costs: dict[str, UnitCost] | None = None,
+    *,
+    price_base_year: int = 2025,
+    annual_inflation_pct: float = 2.0,
+    extra_monthly_costs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Cost of placements month by month, per simulation draw.
+
+    Parameters
+    ----------
+    placements : DataFrame
+        Columns ``month`` (month-end date), ``placement_category``, ``children`` (average number
+        of children in the month) and optionally ``draw`` and ``age_band``.
+    unit_costs : dict, optional
+        :class:`UnitCost` by category; defaults to :data:`DEFAULT_UNIT_COSTS`.
+    price_base_year : int
+        First calendar year of the financial year whose prices the costs are stated in; later
+        months are inflated from April of that year at ``annual_inflation_pct``.
+    annual_inflation_pct : float
+        % a year, applied monthly (compounded) from the price base.
+    extra_monthly_costs : DataFrame, optional
+        Fixed costs not tied to a child, e.g. a new children's home's running cost: columns
+        month, placement_category, cost (£ at base prices), added to every draw.
+
+    Returns
+    -------
+    DataFrame
+        month, draw, placement_category, provider, cost (£ in the month, nominal).
+    """
+    unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
+    frame = _check_placements(placements)
+    grouped = frame.groupby(["month", "draw", "placement_category"], as_index=False)[
+        "children"
+    ].sum()
+    weekly = grouped["placement_category"].map(
+        {c: u.at_prices(price_base_year, annual_inflation_pct) for c, u in unit_costs.items()}
+    )
+    weeks_in_month = grouped["month"].dt.days_in_month / 7.0
+    grouped["cost"] = grouped["children"].to_numpy(float) * weekly.to_numpy(float) * weeks_in_month
+    if extra_monthly_costs is not None and len(extra_monthly_costs):
+        extra = extra_monthly_costs.copy()
+        extra["month"] = pd.to_datetime(extra["month"])
+        extra = extra.groupby(["month", "placement_category"], as_index=False)["cost"].sum()
+        draws = pd.DataFrame({"draw": grouped["draw"].unique()})
+        extra = extra.merge(draws, how="cross")
+        grouped = pd.concat([grouped.drop(columns="children"), extra], ignore_index=True)
+        grouped = grouped.groupby(["month", "draw", "placement_category"], as_index=False)[
+            "cost"
+        ].sum()
+    else:
+        grouped = grouped.drop(columns="children")
+    grouped["cost"] = grouped["cost"] * _inflation(
+        grouped["month"], price_base_year, annual_inflation_pct
+    )
+    grouped["provider"] = grouped["placement_category"].map(PROVIDER_BY_CATEGORY)
+    return grouped[["month", "draw", "placement_category", "provider", "cost"]]
+
+
+def _inflation(months: pd.Series, price_base_year: int, annual_inflation_pct: float) -> np.ndarray:
+    """Compound inflation from April of the price base year to each month (deflated before it)."""
+    months = pd.to_datetime(months)
+    elapsed = ((months.dt.year - price_base_year) * 12 + (months.dt.month - 4)).to_numpy(float)
+    return (1 + annual_inflation_pct / 100) ** (elapsed / 12)
+
+
+def _summarise(frame: pd.DataFrame, keys: list[str], lower: float, upper: float) -> pd.DataFrame:
+    """Mean and quantiles over draws of ``cost`` summed within ``keys`` + draw."""
+    per_draw = frame.groupby([*keys, "draw"], as_index=False)["cost"].sum()
+    summary = per_draw.groupby(keys)["cost"].agg(
+        cost_mean="mean",
+        cost_p10=lambda s: float(np.quantile(s, lower)),
+        cost_p90=lambda s: float(np.quantile(s, upper)),
+    )
+    return summary.reset_index()
+
+
+def costs_by_financial_year(
+    monthly: pd.DataFrame, *, by_category: bool = True, lower: float = 0.1, upper: float = 0.9
+) -> pd.DataFrame:
+    """Cost by financial year (April-March), with intervals over simulation draws.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        Output of :func:`monthly_costs`.
+    by_category : bool
+        Break down by placement category and provider (True) or give the total budget (False).
+    lower, upper : float
+        Quantiles reported as ``cost_p10`` and ``cost_p90``.
+
+    Returns
+    -------
+    DataFrame
+        financial_year, [placement_category, provider,] cost_mean, cost_p10, cost_p90 (£).
+        Financial years only partly covered by the projection are flagged in ``months`` (1-12).
+    """
+    frame = monthly.copy()
+    frame["financial_year"] = financial_year(frame["month"])
+    keys = (
+        ["financial_year", "placement_category", "provider"] if by_category else ["financial_year"]
+    )
+    summary = _summarise(frame, keys, lower, upper)
+    months = frame.groupby("financial_year")["month"].nunique().rename("months")
+    return summary.merge(months, on="financial_year")
+
+
+def savings_by_financial_year(
+    baseline_monthly: pd.DataFrame,
+    scenario_monthly: pd.DataFrame,
+    *,
+    lower: float = 0.1,
+    upper: float = 0.9,
+) -> pd.DataFrame:
+    """Baseline minus scenario cost by financial year (positive = the scenario saves money).
+
+    Draws are paired by number, which is meaningful when both runs used the same seed (common
+    random numbers): the interval then reflects the lever's effect rather than noise.
+
+    Returns
+    -------
+    DataFrame
+        financial_year, baseline_cost_mean, scenario_cost_mean, saving_mean, saving_p10,
+        saving_p90 (£).
+    """
+    base = baseline_monthly.assign(financial_year=financial_year(baseline_monthly["month"]))
+    scen = scenario_monthly.assign(financial_year=financial_year(scenario_monthly["month"]))
+    b = base.groupby(["financial_year", "draw"])["cost"].sum().rename("baseline")
+    s = scen.groupby(["financial_year", "draw"])["cost"].sum().rename("scenario")
+    paired = pd.concat([b, s], axis=1).fillna(0.0)
+    paired["saving"] = paired["baseline"] - paired["scenario"]
+    summary = paired.groupby(level="financial_year").agg(
+        baseline_cost_mean=("baseline", "mean"),
+        scenario_cost_mean=("scenario", "mean"),
+        saving_mean=("saving", "mean"),
+        saving_p10=("saving", lambda x: float(np.quantile(x, lower))),
+        saving_p90=("saving", lambda x: float(np.quantile(x, upper))),
+    )
+    return summary.reset_index()
+
+
+@dataclass(frozen=True)
+class InvestToSave:
+    """Invest-to-save position of a scenario against the baseline.
+
+    Attributes
+    ----------
+    monthly : DataFrame
+        month, saving (£, baseline minus scenario placement cost), investment (£), net (£,
+        saving minus investment), cumulative_net (£).
+    payback_month : Timestamp or None
+        First month from which the cumulative net position stays at or above zero after some
+        investment was made; None when it does not pay back within the horizon (or nothing was
+        invested).
+    total_investment, total_saving, net_position : float
+        Over the whole horizon (£).
+    """
+
+    monthly: pd.DataFrame
+    payback_month: pd.Timestamp | None
+    total_investment: float
+    total_saving: float
+    net_position: float
+
+    @property
+    def payback_months(self) -> int | None:
+        """Months from the start of the projection to payback (1 = the first month)."""
+        if self.payback_month is None:
+            return None
+        months = list(self.monthly["month"])
+        return months.index(self.payback_month) + 1
+
+
+def invest_to_save(
+    baseline_monthly: pd.DataFrame,
+    scenario_monthly: pd.DataFrame,
+    investment_monthly: pd.DataFrame | None = None,
+) -> InvestToSave:
+    """Net position of an invest-to-save scenario, month by month (means over draws).
+
+    Parameters
+    ----------
+    baseline_monthly, scenario_monthly : DataFrame
+        Outputs of :func:`monthly_costs` for the baseline and the scenario.
+    investment_monthly : DataFrame, optional
+        month, investment (£ spent that month on recruitment, assessment, marketing, support).
+
+    Returns
+    -------
+    InvestToSave
+    """
+
+    def mean_by_month(frame: pd.DataFrame) -> pd.Series:
+        per_draw = frame.groupby(["month", "draw"])["cost"].sum()
+        return per_draw.groupby(level="month").mean()
+
+    base = mean_by_month(baseline_monthly)
+    scen = mean_by_month(scenario_monthly)
+    table = pd.concat([base.rename("baseline"), scen.rename("scenario")], axis=1).fillna(0.0)
+    table["saving"] = table["baseline"] - table["scenario"]
+    invest = pd.Series(0.0, index=table.index)
+    if investment_monthly is not None and len(investment_monthly):
+        spend = investment_monthly.assign(month=pd.to_datetime(investment_monthly["month"]))
+        spend = spend.groupby("month")["investment"].sum()
+        invest = invest.add(spend, fill_value=0.0).reindex(table.index, fill_value=0.0)
+    table["investment"] = invest
+    table["net"] = table["saving"] - table["investment"]
+    table["cumulative_net"] = table["net"].cumsum()
+    table = table.reset_index().rename(columns={"index": "month"})
+    payback = None
+    invested = table["investment"].cumsum() > 0
+    if invested.any():
+        negative = table.index[(table["cumulative_net"] < 0)]
+        first_invest = int(np.argmax(invested.to_numpy()))
+        after = table.index[table.index >= first_invest]
+        later_negatives = negative[negative >= first_invest]
+        candidate = (later_negatives.max() + 1) if len(later_negatives) else after.min()
+        if candidate < len(table):
+            payback = pd.Timestamp(table.loc[candidate, "month"])
+    return InvestToSave(
+        monthly=table[["month", "saving", "investment", "net", "cumulative_net"]],
+        payback_month=payback,
+        total_investment=float(table["investment"].sum()),
+        total_saving=float(table["saving"].sum()),
+        net_position=float(table["net"].sum()),
+    )
+
+
+def saving_per_household(
+    unit_costs: dict[str, UnitCost] | None = None,
+    carer_costs: CarerCosts | None = None,
+    *,
+    places_per_household: float = 1.85,
+    occupancy: float = 0.66,
+    years: float = 5.0,
+    price_year: int = 2025,
+    annual_inflation_pct: float = 2.0,
+) -> dict[str, float]:
+    """What one extra in-house carer household saves over ``years``, net of its costs.
+
+    Each household fills ``places_per_household * occupancy`` places (Ofsted LA averages 1.85 and
+    66%) with children who would otherwise be in IFA placements.
+
+    Returns
+    -------
+    dict
+        gross_saving, recruitment_assessment, supervision, net_saving (£ at ``price_year``
+        prices), and payback_months (months until the saving covers recruitment, or inf).
+    """
+    unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
+    carer_costs = carer_costs or CarerCosts()
+    weekly_difference = unit_costs[codes.IFA_FOSTERING].at_prices(
+        price_year, annual_inflation_pct
+    ) - unit_costs[codes.IN_HOUSE_FOSTERING].at_prices(price_year, annual_inflation_pct)
+    children = places_per_household * occupancy
+    gross = weekly_difference * children * WEEKS_PER_YEAR * years
+    factor = price_factor(carer_costs.price_year, price_year, annual_inflation_pct)
+    recruitment = carer_costs.recruitment_assessment_per_household * factor
+    supervision = carer_costs.supervising_social_worker_per_household_per_year * factor * years
+    monthly_net = (weekly_difference * children * WEEKS_PER_YEAR - supervision / years) / 12
+    payback = recruitment / monthly_net if monthly_net > 0 else float("inf")
+    return {
+        "gross_saving": gross,
+        "recruitment_assessment": recruitment,
+        "supervision": supervision,
+        "net_saving": gross - recruitment - supervision,
+        "payback_months": payback,
+    }
+
+
+def unit_cost_table(
+    unit_costs: dict[str, UnitCost] | None = None,
+    *,
+    price_base_year: int = 2025,
+    annual_inflation_pct: float = 2.0,
+) -> pd.DataFrame:
+    """Unit costs with their sources, as quoted and at the price base (for display and export)."""
+    unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
+    rows = [
+        {
+            "placement_category": c,
+            "provider": u.provider,
+            "weekly_cost_quoted": u.weekly_cost,
+            "price_year_quoted": u.price_year,
+            f"weekly_cost_{price_base_year}_prices": u.at_prices(
+                price_base_year, annual_inflation_pct
+            ),
+            "source": u.source,
+            "method": u.method,
+        }
+        for c, u in unit_costs.items()
+    ]
+    return pd.DataFrame(rows)
