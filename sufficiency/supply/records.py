@@ -807,38 +807,47 @@ def empty_spend() -> pd.DataFrame:
 # --- readers --------------------------------------------------------------------------------
 
 
-def _expand(paths: str | Path | Sequence[str | Path]) -> list[Path]:
+def _expand(paths: str | Path | Sequence[str | Path]) -> list[tuple[Path, bool]]:
+    """Files to read, each with True when named explicitly (False when found in a folder)."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    files: list[Path] = []
+    files: list[tuple[Path, bool]] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
             files.extend(
-                sorted(
-                    child
-                    for child in path.iterdir()
-                    if child.suffix.lower() in (".csv", ".xlsx") and not child.name.startswith(".")
-                )
+                (child, False)
+                for child in sorted(path.iterdir())
+                if child.suffix.lower() in (".csv", ".xlsx") and not child.name.startswith(".")
             )
         elif path.exists():
-            files.append(path)
+            files.append((path, True))
         else:
             raise InputDataError(f"{path}: no such file or folder. Check the path.", file=str(path))
     return files
 
 
 def read_funnel_tables(
-    tables: Sequence[tuple[str, pd.DataFrame]], *, extract_date: str | pd.Timestamp | None = None
+    tables: Sequence[tuple[str, pd.DataFrame]],
+    *,
+    extract_date: str | pd.Timestamp | None = None,
+    skippable: Sequence[str] = (),
 ) -> FunnelRecords:
-    """Validate already-read tables given as (file name, text frame) pairs."""
+    """Validate already-read tables given as (file name, text frame) pairs.
+
+    Files named in ``skippable`` (found in a folder) are skipped with a note when they are not
+    funnel tables; any other unrecognised file raises :class:`InputDataError`.
+    """
     enquiry_parts: list[tuple[str, pd.DataFrame]] = []
     spend_parts: list[tuple[str, pd.DataFrame]] = []
+    skipped: list[str] = []
     for file_name, frame in tables:
         table = detect_table(frame.columns)
         if table == ENQUIRIES_TABLE:
             enquiry_parts.append((file_name, frame))
         elif table == SPEND_TABLE:
             spend_parts.append((file_name, frame))
+        elif file_name in skippable:
+            skipped.append(file_name)
         else:
             raise InputDataError(
                 f"{file_name}: not recognised as an enquiries file (needs enquiry_id, "
@@ -868,7 +877,9 @@ def read_funnel_tables(
         reports.append(report)
         summaries.append(summary)
     enquiries = pd.concat(cleaned, ignore_index=True)
-    notes: list[str] = []
+    notes: list[str] = [
+        f"{name}: not an enquiries or campaign spend file; skipped." for name in skipped
+    ]
     if len(enquiry_parts) > 1:
         # The same enquiry in several extracts: keep the latest file's row (files in given order).
         before = len(enquiries)
@@ -905,7 +916,8 @@ def read_funnel_records(
     Parameters
     ----------
     paths : path or list of paths
-        Files (CSV or XLSX) or folders holding them. The table is recognised from the header.
+        Files (CSV or XLSX) or folders holding them. The table is recognised from the header;
+        other tables found in a folder are skipped with a note.
     extract_date : date, optional
         The date the records describe; defaults to the latest date found in the enquiries.
 
@@ -921,8 +933,9 @@ def read_funnel_records(
     files = _expand(paths)
     if not files:
         raise InputDataError("No CSV or XLSX files were found in the given path(s).")
-    tables = [(path.name, _read_table(path, path.name)) for path in files]
-    return read_funnel_tables(tables, extract_date=extract_date)
+    tables = [(path.name, _read_table(path, path.name)) for path, _ in files]
+    found_in_folder = [path.name for path, explicit in files if not explicit]
+    return read_funnel_tables(tables, extract_date=extract_date, skippable=found_in_folder)
 
 
 def read_funnel_uploads(
