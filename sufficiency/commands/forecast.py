@@ -1,0 +1,132 @@
+"""``sufficiency forecast``: children looked after by age band x placement category, months ahead."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
+from sufficiency.errors import SufficiencyError
+
+MAX_HORIZON = 120
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``forecast`` subcommand."""
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast children looked after by age band and placement, with intervals",
+        description=(
+            "Forecast children looked after at each month end by DfE age band and placement "
+            "category with the stock-flow model (transition rates from the 903 flows, entries "
+            "from Prophet, 1,000+ simulated paths). Output columns: date, age_band, "
+            "placement_category, mean, p2_5, p10, p50, p90, p97_5 (children); rows with "
+            "age_band='all' and/or placement_category='all' are totals. p10-p90 is the 80%% "
+            "range and p2_5-p97_5 the 95%% range. A saved model from `sufficiency fit` is used "
+            "when it matches the data."
+        ),
+    )
+    add_paths_argument(parser)
+    parser.add_argument(
+        "--horizon",
+        type=int,
+        default=36,
+        metavar="MONTHS",
+        help=f"months ahead to forecast, 1 to {MAX_HORIZON} (default 36)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE.csv",
+        help="where to write the forecast CSV (default: standard output)",
+    )
+    parser.add_argument(
+        "--paths",
+        dest="n_paths",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="simulated paths behind the intervals (default 1000)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed; same seed, same forecast (default 0)"
+    )
+    parser.add_argument(
+        "--reference-months",
+        type=int,
+        default=36,
+        metavar="MONTHS",
+        help="months of recent flows the transition rates are estimated from (default 36)",
+    )
+    parser.add_argument(
+        "--models",
+        metavar="DIR",
+        help="folder of saved demand models (default models/demand)",
+    )
+    parser.add_argument(
+        "--refit",
+        action="store_true",
+        help="ignore saved models and fit afresh",
+    )
+    parser.set_defaults(func=run)
+
+
+def model_settings(args: argparse.Namespace, horizon: int | None = None) -> dict:
+    """Stock-flow settings from the command line (shared with ``fit``)."""
+    from sufficiency.demand.stockflow import StockFlowModel
+
+    params = StockFlowModel(reference_months=args.reference_months).get_params()
+    if horizon is not None and horizon > params["max_horizon"]:
+        params["max_horizon"] = horizon
+    return params
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit (or load) the stock-flow model and write the forecast."""
+    from sufficiency.cli import progress_bar
+    from sufficiency.demand.pipeline import (
+        accuracy_sentence,
+        demand_inputs,
+        fit_demand,
+        load_or_fit,
+    )
+
+    if not 1 <= args.horizon <= MAX_HORIZON:
+        raise SufficiencyError(
+            f"--horizon must be between 1 and {MAX_HORIZON} months (got {args.horizon})."
+        )
+    if not 100 <= args.n_paths <= 20000:
+        raise SufficiencyError(
+            f"--paths must be between 100 and 20000 simulated paths (got {args.n_paths})."
+        )
+    if not 6 <= args.reference_months <= 240:
+        raise SufficiencyError(
+            f"--reference-months must be between 6 and 240 (got {args.reference_months})."
+        )
+    data = load_903_or_demo(args.paths)
+    settings = model_settings(args, args.horizon)
+    with progress_bar("Forecasting demand") as progress:
+        inputs = demand_inputs(data.episodes, data.extract_date)
+        if args.refit:
+            fitted = fit_demand(inputs, model_params=settings, backtest=False, progress=progress)
+        else:
+            fitted = load_or_fit(
+                inputs,
+                directory=args.models,
+                model_params=settings,
+                backtest=False,
+                progress=progress,
+            )
+        forecast = fitted.model.forecast(args.horizon, n_paths=args.n_paths, random_state=args.seed)
+    origin = fitted.model.params_.origin
+    where = "saved model " + fitted.source if fitted.source != "fitted" else "a fresh fit"
+    print(f"Forecast from {origin:%d %b %Y} using {where}.", file=sys.stderr)
+    if fitted.backtest is not None:
+        print(accuracy_sentence(fitted.backtest), file=sys.stderr)
+    forecast["date"] = forecast["date"].dt.date
+    numbers = ["mean", "p2_5", "p10", "p50", "p90", "p97_5"]
+    forecast[numbers] = forecast[numbers].round(2)
+    if args.out:
+        write_csv(forecast, args.out)
+    else:
+        forecast.to_csv(sys.stdout, index=False)
+    return 0
