@@ -800,28 +800,24 @@ class FittedModels:
 def fit_models(
     data: Any = None,
     *,
-    max_horizon: int = 120,
-    random_state: int = 0,
-    n_entry_samples: int = 200,
+    max_horizon: int = 60,
     progress: Any = None,
 ) -> FittedModels:
-    """Fit the demand model on 903 data (the synthetic demo authority when ``data`` is None).
+    """Fit (or load a matching saved) demand model for 903 data; the demo authority when None.
+
+    A model saved by ``sufficiency fit`` in ``models/demand`` is reused when it was fitted on the
+    same data with the same settings, so scenario runs start in well under a second.
 
     Parameters
     ----------
     data : Ssda903Data, optional
         Clean 903 data (``episodes`` and ``extract_date``).
     max_horizon : int
-        Longest scenario horizon to prepare for (months).
-    random_state : int
-        Seed for the entries model.
-    n_entry_samples : int
-        Sampled entry-trend paths kept for uncertainty.
+        Longest scenario horizon to prepare for (months); 60 matches saved models.
     progress : callable, optional
         Progress callback ``(done, total, message)``.
     """
-    from sufficiency import stocks
-    from sufficiency.demand.stockflow import StockFlowModel
+    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
 
     is_demo = data is None
     authority = ""
@@ -830,13 +826,10 @@ def fit_models(
 
         data = load_demo()
         authority = DEMO_AUTHORITY_NAME
-    episodes, extract_date = data.episodes, pd.Timestamp(data.extract_date)
-    stock = stocks.monthly_stock(episodes, extract_date)
-    moves = stocks.movements(episodes, extract_date)
-    model = StockFlowModel(
-        max_horizon=max_horizon, random_state=random_state, n_entry_samples=n_entry_samples
-    ).fit(moves, stock, progress=progress)
-    return FittedModels(demand=model, is_demo=is_demo, authority=authority)
+    inputs = demand_inputs(data.episodes, pd.Timestamp(data.extract_date))
+    params = None if max_horizon <= 60 else {"max_horizon": int(max_horizon)}
+    fitted = load_or_fit(inputs, model_params=params, backtest=False, progress=progress)
+    return FittedModels(demand=fitted.model, is_demo=is_demo, authority=authority)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,334 @@
+"""Exports of a scenario result: CSVs, an Excel workbook and a printable HTML summary.
+
+The workbook has an *Assumptions* sheet (every lever with its unit and source, and every unit cost
+with its source), *Placements by month*, *Carers and recruitment* and *Costs by financial year*.
+The HTML summary is plain and printable, with a short narrative for a sufficiency report and a
+"synthetic demo data" label when the run used the demo authority.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sufficiency import finance as fin
+from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
+
+DEMO_LABEL = "Synthetic demo data: not a real local authority"
+
+PLACEMENTS_COLUMNS = ("month", "age_band", "placement_category", "provider", "mean", "p10", "p90")
+COSTS_COLUMNS = (
+    "financial_year",
+    "placement_category",
+    "provider",
+    "cost_mean",
+    "cost_p10",
+    "cost_p90",
+)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def assumptions_table(scenario: Scenario) -> pd.DataFrame:
+    """Every lever (value, unit, allowed range, default, source) and every unit cost with source."""
+    data = scenario.to_dict()
+    rows = []
+    for name, lever in LEVERS.items():
+        value = data.get(name, "not set")
+        if isinstance(value, dict):
+            value = "; ".join(f"{k}: {v:g}" for k, v in value.items()) or "not set"
+        elif isinstance(value, list):
+            value = "; ".join(
+                f"{h['name']}: {h['beds']:+d} beds from {h['opening_month']}, "
+                f"£{h['weekly_running_cost']:,.0f}/week"
+                for h in value
+            )
+        bounds = "" if lever.minimum is None else f"{lever.minimum:g} to {lever.maximum:g}"
+        rows.append(
+            {
+                "item": lever.label,
+                "lever": name,
+                "value": str(value) if value != "" else "not set",
+                "unit": lever.unit,
+                "allowed range": bounds,
+                "default": "none" if lever.default in (None, ()) else str(lever.default),
+                "source": lever.source,
+            }
+        )
+    for target, date in (
+        ("ifa_share_target_pct", scenario.ifa_share_target_date),
+        ("external_residential_target", scenario.external_residential_target_date),
+    ):
+        if date:
+            rows.append(
+                {
+                    "item": f"{LEVERS[target].label}: date",
+                    "lever": target.replace("_pct", "") + "_date",
+                    "value": date,
+                    "unit": "month (YYYY-MM)",
+                    "allowed range": "",
+                    "default": "none",
+                    "source": LEVERS[target].source,
+                }
+            )
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    overrides = dict(scenario.unit_costs)
+    for category, cost in fin.DEFAULT_UNIT_COSTS.items():
+        if category in overrides:
+            value = overrides[category]
+            source = "entered in the scenario (default: " + cost.source + ")"
+        else:
+            value = cost.at_prices(base_year, scenario.annual_inflation_pct)
+            source = cost.source + (f". {cost.method}" if cost.method else "")
+        rows.append(
+            {
+                "item": f"Unit cost: {category} ({cost.provider})",
+                "lever": "unit_costs",
+                "value": f"{value:,.0f}",
+                "unit": f"£ per child per week at {scenario.price_base_year} prices",
+                "allowed range": "0 to 50000",
+                "default": f"£{cost.weekly_cost:,.0f} at {cost.price_year} prices",
+                "source": source,
+            }
+        )
+    rows.append(
+        {
+            "item": "Price index for older figures",
+            "lever": "",
+            "value": "CPI",
+            "unit": "index",
+            "allowed range": "",
+            "default": "",
+            "source": fin.CPI_SOURCE,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def placements_table(result: ScenarioResult) -> pd.DataFrame:
+    """placements.csv: month, age_band, placement_category, provider, mean, p10, p90 (children)."""
+    frame = result.placements.loc[:, list(PLACEMENTS_COLUMNS)].copy()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    return frame
+
+
+def costs_table(result: ScenarioResult) -> pd.DataFrame:
+    """costs_by_financial_year.csv (£, nominal), with months covered in each financial year."""
+    frame = result.costs_by_financial_year
+    return frame.loc[:, [*COSTS_COLUMNS, "months"]].rename(
+        columns={"months": "months_in_projection"}
+    )
+
+
+def carers_table(result: ScenarioResult) -> pd.DataFrame:
+    """carers_needed.csv: extra households, approvals and enquiries by quarter and age band."""
+    frame = result.carers_needed.copy()
+    if "quarter_start" in frame:
+        frame["quarter_start"] = pd.to_datetime(frame["quarter_start"]).dt.strftime("%Y-%m-%d")
+    return frame
+
+
+def carers_projection_table(result: ScenarioResult) -> pd.DataFrame:
+    """In-house households, usable places and approvals by month (all age bands together)."""
+    frame = result.carers.groupby("month", as_index=False)[
+        ["households", "usable_places", "approvals"]
+    ].sum()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    return frame
+
+
+def _summary_json(result: ScenarioResult) -> dict[str, Any]:
+    summary = dict(result.summary)
+    summary["scenario_levers"] = result.scenario.to_dict()
+    summary["budget_by_financial_year"] = result.budget_by_financial_year.to_dict(orient="records")
+    summary["savings_by_financial_year"] = result.savings_by_financial_year.to_dict(
+        orient="records"
+    )
+    if result.is_demo:
+        summary["label"] = DEMO_LABEL
+    return summary
+
+
+# --- writers ---------------------------------------------------------------------------------
+
+
+def workbook_bytes(result: ScenarioResult) -> bytes:
+    """The Excel workbook (xlsx) as bytes, for downloads."""
+    buffer = io.BytesIO()
+    sheets = {
+        "Assumptions": assumptions_table(result.scenario),
+        "Placements by month": placements_table(result),
+        "Carers and recruitment": carers_projection_table(result),
+        "Carers needed": carers_table(result),
+        "Costs by financial year": costs_table(result),
+        "Budget and savings": result.budget_by_financial_year.merge(
+            result.savings_by_financial_year, on="financial_year", how="left"
+        ),
+        "Invest to save": result.invest_to_save.monthly.assign(
+            month=lambda f: pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
+        ),
+    }
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        book = writer.book
+        money = book.add_format({"num_format": "£#,##0"})
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        for sheet, frame in sheets.items():
+            startrow = 0
+            frame.to_excel(writer, sheet_name=sheet, index=False, startrow=startrow + 2)
+            ws = writer.sheets[sheet]
+            title = f"{result.scenario.name}: {sheet}"
+            if result.is_demo:
+                title += f" ({DEMO_LABEL})"
+            ws.write(0, 0, title)
+            for i, column in enumerate(frame.columns):
+                name = str(column)
+                width = min(max(len(name), 12) + 2, 60)
+                is_money = any(k in name for k in ("cost", "saving", "investment", "net"))
+                fmt = money if is_money else (wrap if name in ("source", "item") else None)
+                ws.set_column(i, i, width, fmt)
+    return buffer.getvalue()
+
+
+def summary_html(result: ScenarioResult) -> str:
+    """A plain, printable HTML summary suitable for a sufficiency report."""
+    s = result.summary
+    scenario = result.scenario
+    esc = html.escape
+
+    def table(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> str:
+        formatters = {c: (lambda v: f"£{v:,.0f}") for c in frame.columns if c in money}
+        return frame.to_html(
+            index=False, border=0, formatters=formatters, float_format="{:,.1f}".format
+        )
+
+    narrative = [
+        f"This scenario projects children looked after from {esc(s['origin'])} for "
+        f"{scenario.horizon_months} months. Children looked after move from about "
+        f"{s['children_looked_after_start']:,.0f} to {s['children_looked_after_end']:,.0f}.",
+        f"By the end, {s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship foster "
+        f"placements are with independent fostering agencies, and the council has about "
+        f"{s['in_house_households_end']:,.0f} in-house foster households.",
+        f"Placements and recruitment cost £{s['total_cost_gbp'] / 1e6:,.1f}m over the period "
+        f"(nominal, {esc(scenario.price_base_year)} prices inflated at "
+        f"{scenario.annual_inflation_pct:g}% a year).",
+    ]
+    if s["total_investment_gbp"] > 0 or abs(s["total_saving_vs_baseline_gbp"]) > 0:
+        payback = (
+            f"pays back in {s['payback_month']}"
+            if s["payback_month"]
+            else "does not pay back within the horizon"
+        )
+        narrative.append(
+            f"Against the baseline it saves £{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m in "
+            f"placement costs for £{s['total_investment_gbp'] / 1e6:,.1f}m of recruitment "
+            f"investment (net £{s['net_position_gbp'] / 1e6:,.1f}m) and {payback}."
+        )
+    for row in result.targets.to_dict(orient="records"):
+        narrative.append(
+            f"Target: {esc(row['target'])} at or below {row['target_value']:g} by {row['date']}: "
+            f"projected {row['projected']:,.1f}, {'met' if row['met'] else 'not met'}."
+        )
+    narrative.append(esc(result.carers_needed_text))
+
+    placements = result.placements.copy()
+    placements["financial_year"] = fin.financial_year(placements["month"])
+    year_end = placements[pd.to_datetime(placements["month"]).dt.month == 3]
+    if year_end.empty:
+        year_end = placements
+    by_year = (
+        year_end.groupby(["financial_year", "placement_category"])["mean"].sum().unstack(0).round(0)
+    ).reset_index()
+    budget = result.budget_by_financial_year.merge(
+        result.savings_by_financial_year[["financial_year", "saving_mean"]],
+        on="financial_year",
+        how="left",
+    )
+    levers = assumptions_table(scenario)
+    levers = levers.loc[levers["value"] != "not set", ["item", "value", "unit", "source"]]
+    demo = f'<p class="demo">{DEMO_LABEL}</p>' if result.is_demo else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Sufficiency scenario: {esc(scenario.name)}</title>
+<style>
+body {{ font-family: Arial, sans-serif; max-width: 60em; margin: 2em auto; color: #111; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
+th, td {{ border-bottom: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+.demo {{ border: 2px solid #b00; color: #b00; padding: 0.5em; font-weight: bold; }}
+@media print {{ body {{ margin: 0; }} }}
+</style></head><body>
+{demo}
+<h1>Sufficiency scenario: {esc(scenario.name)}</h1>
+<p>{esc(scenario.description)}</p>
+<p>{esc(s.get("authority") or "")} · start {esc(s["origin"])} · scenario fingerprint
+{esc(s["fingerprint"])} · {s["simulated_paths"]} simulated path(s)</p>
+<h2>Summary</h2>
+{"".join(f"<p>{line}</p>" for line in narrative)}
+<h2>Children by placement category at 31 March (mean, children)</h2>
+{table(by_year)}
+<h2>Cost by financial year (£, nominal; 10th-90th percentile)</h2>
+{table(budget, money=("cost_mean", "cost_p10", "cost_p90", "saving_mean"))}
+<h2>Assumptions and sources</h2>
+{levers.to_html(index=False, border=0)}
+<p>Unit costs and their sources are listed in full in the Assumptions sheet of the workbook.</p>
+</body></html>
+"""
+
+
+def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write placements.csv, carers_needed.csv, carers.csv, costs_by_financial_year.csv,
+    invest_to_save.csv, assumptions.csv, summary.json, workbook.xlsx and summary.html.
+
+    Returns
+    -------
+    dict
+        File label -> path written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "placements": out / "placements.csv",
+        "carers_needed": out / "carers_needed.csv",
+        "carers": out / "carers.csv",
+        "costs": out / "costs_by_financial_year.csv",
+        "invest_to_save": out / "invest_to_save.csv",
+        "assumptions": out / "assumptions.csv",
+        "summary": out / "summary.json",
+        "workbook": out / "workbook.xlsx",
+        "html": out / "summary.html",
+    }
+    placements_table(result).to_csv(paths["placements"], index=False)
+    carers_table(result).to_csv(paths["carers_needed"], index=False)
+    carers_projection_table(result).to_csv(paths["carers"], index=False)
+    costs_table(result).to_csv(paths["costs"], index=False)
+    result.invest_to_save.monthly.to_csv(paths["invest_to_save"], index=False)
+    assumptions_table(result.scenario).to_csv(paths["assumptions"], index=False)
+    paths["summary"].write_text(
+        json.dumps(_summary_json(result), indent=2, default=str), encoding="utf-8"
+    )
+    paths["workbook"].write_bytes(workbook_bytes(result))
+    paths["html"].write_text(summary_html(result), encoding="utf-8")
+    return paths
+
+
+def write_comparison(comparison: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:
+    """Write each comparison table as CSV plus a comparison.xlsx workbook."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, frame in comparison.items():
+        path = out / f"compare_{name}.csv"
+        frame.to_csv(path, index=False)
+        paths[name] = path
+    workbook = out / "comparison.xlsx"
+    with pd.ExcelWriter(workbook, engine="xlsxwriter") as writer:
+        for name, frame in comparison.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    paths["workbook"] = workbook
+    return paths
