@@ -224,11 +224,11 @@ class Ssda903Data:
         Never contains child identifiers, dates of birth or postcodes.
         """
         lines: list[str] = []
-        n_files = self.files["file"].nunique()
+        n_files = self.files["file"].str.replace(r" \[sheet .*\]$", "", regex=True).nunique()
         lines.append(
-            f"SSDA903 data: {n_files} table{'s' if len(self.files) != 1 else ''} read "
-            f"from {n_files} file{'s' if n_files != 1 else ''}; extract date "
-            f"{self.extract_date:%Y-%m-%d} ({self.extract_date_source})."
+            f"SSDA903 data: {_count(len(self.files), 'table')} read from "
+            f"{_count(n_files, 'file')}; extract date {self.extract_date:%Y-%m-%d} "
+            f"({self.extract_date_source})."
         )
         lines.append("")
         lines.append("Tables recognised (rows):")
@@ -253,14 +253,15 @@ class Ssda903Data:
         lines.append("")
         episodes = self.episodes
         if len(episodes):
-            last = max(episodes["decom"].max(), episodes["dec"].max(skipna=True) or pd.NaT)
+            last = pd.concat([episodes["decom"], episodes["dec"]]).max()
+            short_breaks = int(episodes["ls"].isin(codes.SHORT_BREAK_LEGAL_STATUSES).sum())
             lines.append(
-                f"Episodes after merging extracts: {len(episodes):,} episodes of "
-                f"{episodes['child'].nunique():,} children; episodes start "
+                f"Episodes after merging extracts: {_count(len(episodes), 'episode')} of "
+                f"{_count(episodes['child'].nunique(), 'child', 'children')}; dates run from "
                 f"{episodes['decom'].min():%Y-%m-%d} to {last:%Y-%m-%d}; "
                 f"{int(episodes['dec'].isna().sum()):,} open at the extract date; "
-                f"{int(episodes['ls'].isin(codes.SHORT_BREAK_LEGAL_STATUSES).sum()):,} "
-                "short-break (V3/V4) episodes kept but left out of counts."
+                f"{_count(short_breaks, 'short-break (V3/V4) episode')} kept but left out of "
+                "counts of children looked after."
             )
         else:
             lines.append("Episodes after merging extracts: none usable.")
@@ -270,13 +271,11 @@ class Ssda903Data:
             lines.append("Problems: none found.")
         else:
             by_severity = self.report["severity"].value_counts()
+            effect = {FATAL: "(data unusable)", ERROR: "(rows rejected)", WARNING: "(rows kept)"}
             lines.append(
                 "Problems: "
                 + ", ".join(
-                    f"{int(by_severity.get(s, 0)):,} {s}"
-                    + {FATAL: " (data unusable)", ERROR: " (row rejected)", WARNING: " (row kept)"}[
-                        s
-                    ]
+                    f"{_count(int(by_severity[s]), s)} {effect[s]}"
                     for s in (FATAL, ERROR, WARNING)
                     if by_severity.get(s, 0)
                 )
@@ -286,11 +285,17 @@ class Ssda903Data:
                     continue
                 for rule, count in counts[severity].sort_values(ascending=False).items():
                     lines.append(f"  {severity:<8} {rule:<28} {int(count):>7,}")
-        for note in self.notes:
-            lines.append(note)
+        if self.notes:
+            lines.append("")
+            lines.extend(self.notes)
         lines.append("")
         lines.append(f"Data usable: {'yes' if self.usable else 'no'}.")
         return "\n".join(lines)
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 episode', '2 episodes' (thousands separated)."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
 # --- sources ------------------------------------------------------------------------------------
@@ -675,7 +680,11 @@ def _issues(
 
 
 class _Checker:
-    """Collects issues and rejected rows for one concatenated table."""
+    """Collects issues and rejected rows for one concatenated table.
+
+    Every problem of a row is reported (so all can be fixed at once); checks that pick one row
+    among several (duplicates) look only at rows not already rejected.
+    """
 
     def __init__(self, frame: pd.DataFrame, table: str) -> None:
         self.frame = frame
@@ -691,7 +700,7 @@ class _Checker:
         severity: str,
         message: str,
         values: pd.Series | None = None,
-        only_kept: bool = True,
+        only_kept: bool = False,
     ) -> np.ndarray:
         mask = np.asarray(mask, dtype=bool)
         if only_kept:
@@ -745,10 +754,12 @@ def _normalise_child(values: pd.Series) -> pd.Series:
 
 def _rank_dates(frame: pd.DataFrame, date_columns: Sequence[str]) -> pd.Series:
     """Extract date per row used to pick the latest copy: 31 March of its year, else file max."""
-    year_end = pd.to_datetime(
-        frame["_year"].astype("float64").map(lambda y: f"{int(y)}-03-31", na_action="ignore"),
-        format="%Y-%m-%d",
-    )
+    years = frame["_year"].astype("float64").to_numpy()
+    known = ~np.isnan(years)
+    # 31 March = the first of March (month 2 counting from January 1970 as 0) plus 30 days.
+    months = np.where(known, (years - 1970) * 12 + 2, 0).astype("int64")
+    march_31 = months.astype("datetime64[M]").astype("datetime64[ns]") + np.timedelta64(30, "D")
+    year_end = pd.Series(march_31, index=frame.index).where(known)
     row_max = frame[list(date_columns)].max(axis=1)
     file_max = row_max.groupby(frame["_file"]).transform("max")
     return year_end.fillna(file_max).astype("datetime64[ns]")
@@ -1084,6 +1095,7 @@ def _check_header(header: pd.DataFrame, extract: pd.Timestamp, today: pd.Timesta
         ERROR,
         "Exact copy of an earlier row in the same file; this copy was left out. Nothing to do "
         "unless the row should differ.",
+        only_kept=True,
     )
     kept = ~check.rejected
     dup_child = np.zeros(len(header), dtype=bool)
@@ -1095,6 +1107,7 @@ def _check_header(header: pd.DataFrame, extract: pd.Timestamp, today: pd.Timesta
         ERROR,
         "The child appears more than once in this Header table with different details; the "
         "first row was used and this one left out. Keep one row per child.",
+        only_kept=True,
     )
     return check
 
@@ -1264,6 +1277,7 @@ def _check_episodes(episodes: pd.DataFrame, extract: pd.Timestamp, today: pd.Tim
         ERROR,
         "Exact copy of an earlier row in the same extract; this copy was left out. Nothing to do "
         "unless the row should differ.",
+        only_kept=True,
     )
     # Same child and start date twice in one extract: keep the most complete row.
     kept = ~check.rejected
@@ -1287,6 +1301,7 @@ def _check_episodes(episodes: pd.DataFrame, extract: pd.Timestamp, today: pd.Tim
         "Another row in the same extract has the same child and DECOM; the more complete row was "
         "used and this one left out. Keep one row per episode.",
         values=episodes["DECOM"],
+        only_kept=True,
     )
     return check
 
@@ -1300,7 +1315,7 @@ def _finish_episodes(
     """Join the header, merge extracts, resolve overlaps; return clean episodes and superseded."""
     dob = _lookup(episodes["CHILD"], header["DOB_DATE"])
     check.flag(
-        dob.isna(),
+        dob.isna() & episodes["CHILD"].notna(),
         "CHILD",
         "child_not_in_header",
         ERROR,
