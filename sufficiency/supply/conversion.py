@@ -4,7 +4,7 @@
 enquiry still in progress becomes one example with its stage, days since enquiry, days in the
 stage, channel and household facts; the label is whether it was eventually approved (examples
 whose outcome is still unknown at the extract date are left out). A scikit-learn
-``HistGradientBoostingClassifier`` gives the probability of approval; the time to approval is
+``HistGradientBoostingClassifier`` (one thread: the data are small and cores are shared) gives the probability of approval; the time to approval is
 drawn from the days-to-approval seen in training for people at the same stage and a similar time
 in stage.
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from sufficiency.errors import SufficiencyError
 from sufficiency.supply.records import STAGE_DATE_COLUMNS, STAGES
@@ -207,8 +208,11 @@ class ApprovalModel:
     def _matrix(self, snapshot: pd.DataFrame) -> pd.DataFrame:
         frame = snapshot[list(NUMERIC_FEATURES)].astype(float).copy()
         for column in CATEGORICAL_FEATURES:
-            values = snapshot[column].astype(object).where(snapshot[column].notna(), None)
-            frame[column] = pd.Categorical(values, categories=self.categories_[column])
+            known = self.categories_[column]
+            values = snapshot[column].astype(object)
+            # Categories never seen in training are treated like a missing value.
+            values = values.where(values.isin(known), None)
+            frame[column] = pd.Categorical(values, categories=known)
         return frame
 
     # -- fitting -------------------------------------------------------------------------
@@ -246,7 +250,8 @@ class ApprovalModel:
             early_stopping=False,
             random_state=self.random_state,
         )
-        self.classifier_.fit(self._matrix(snapshots), labels.astype(int))
+        with threadpool_limits(1):
+            self.classifier_.fit(self._matrix(snapshots), labels.astype(int))
 
         approved = snapshots[snapshots["approved"] == 1]
         stage_numbers = approved["stage_number"].to_numpy().astype(int)
@@ -281,7 +286,7 @@ class ApprovalModel:
             }
         )
         self.new_enquiry_probability_ = (
-            float(self.classifier_.predict_proba(self._matrix(fresh))[:, 1].mean())
+            float(self.predict_proba(fresh).mean())
             if len(fresh)
             else float(labels[snapshots["stage_number"] == 0].mean())
         )
@@ -296,7 +301,8 @@ class ApprovalModel:
         """Probability of eventual approval for each row of a :func:`pipeline_snapshot`."""
         if len(snapshot) == 0:
             return np.array([], dtype=float)
-        return self.classifier_.predict_proba(self._matrix(snapshot))[:, 1]
+        with threadpool_limits(1):
+            return self.classifier_.predict_proba(self._matrix(snapshot))[:, 1]
 
     def open_pipeline(self, enquiries: pd.DataFrame, at: pd.Timestamp | None = None):
         """Everyone in progress at ``at`` (default: the fit's extract date) with their chances.
