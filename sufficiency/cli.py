@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "stocks",
     "fit",
     "forecast",
+    "backtest",
     "funnel",
     "scenario",
 )

@@ -1,0 +1,170 @@
+"""``sufficiency backtest``: how accurate would each forecasting method have been?"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
+from sufficiency.errors import SufficiencyError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``backtest`` subcommand."""
+    parser = subparsers.add_parser(
+        "backtest",
+        help="rolling-origin backtest of every forecasting method, with a recommendation",
+        description=(
+            "Pretend to stand at several past dates, forecast with every method using only the "
+            "data available then, and compare with what happened. With --published: the DfE "
+            "children-looked-after totals of every authority with an unbroken 2010-2024 series, "
+            "forecast one year ahead from 31 March 2019-2023. With 903 files (or the embedded "
+            "synthetic demo authority when no PATH is given and --published is not set): month-end "
+            "stocks in total, by age band and by placement category. Writes one row per series x "
+            "method x forecast date x horizon with MAE (children), MAPE (%), MASE, the error "
+            "relative to the naive forecast and whether the 80%%/95%% ranges held what happened; "
+            "then prints which method to trust for which kind of series."
+        ),
+    )
+    add_paths_argument(parser)
+    parser.add_argument(
+        "--published",
+        action="store_true",
+        help="backtest on the published DfE LA tables (2010-2024)",
+    )
+    parser.add_argument(
+        "--methods",
+        default=None,
+        metavar="LIST",
+        help="comma-separated methods: naive, seasonal_naive, drift, ses, damped_holt, prophet "
+        "(default: all that suit the data)",
+    )
+    parser.add_argument(
+        "--origins",
+        default="2019-2023",
+        metavar="FIRST-LAST",
+        help="published tables: forecast from 31 March of these years (default 2019-2023)",
+    )
+    parser.add_argument(
+        "--horizon",
+        type=int,
+        default=None,
+        metavar="N",
+        help="steps ahead: years for --published (default 1), months for 903 data (default 6)",
+    )
+    parser.add_argument(
+        "--la",
+        default=None,
+        metavar="CODES",
+        help="published tables: only these ONS LA codes (comma-separated), e.g. E10000016",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Prophet fits in parallel (processes; default 1)",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
+    parser.set_defaults(func=run)
+
+
+def _years(text: str) -> list[int]:
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            return list(range(first, last + 1))
+        return [int(part) for part in text.split(",")]
+    except ValueError as error:
+        raise SufficiencyError(
+            f"--origins '{text}': expected years like 2019-2023 or 2019,2021."
+        ) from error
+
+
+def _methods(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    from sufficiency.demand.series import METHODS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in METHODS]
+    if unknown or not names:
+        raise SufficiencyError(
+            f"--methods: unknown method(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(METHODS)}."
+        )
+    if "naive" not in names:
+        names.insert(0, "naive")  # the yardstick every ratio is measured against
+    return names
+
+
+def summary_text(scores: pd.DataFrame) -> str:
+    """Plain-words summary per kind of series: a small table and the recommended method."""
+    from sufficiency.demand.backtest import recommend_method, summarise_backtest
+
+    lines = []
+    for kind, rows in scores.groupby("kind", sort=False):
+        summary = summarise_backtest(rows)
+        recommendation = recommend_method(rows)
+        lines.append(
+            f"\n{kind}: {rows['series_id'].nunique()} series, "
+            f"{rows['origin'].nunique()} forecast dates"
+        )
+        lines.append(
+            "  method          error vs naive  inside 80% range  inside 95% range  typical error"
+        )
+        for row in summary.sort_values("mae_ratio_vs_naive").itertuples():
+            lines.append(
+                f"  {row.method:<15} {row.mae_ratio_vs_naive:>14.2f}  {row.coverage_80:>16.0%}"
+                f"  {row.coverage_95:>16.0%}  {row.median_APE:>12.1f}%"
+            )
+        lines.append(f"  Trust: {recommendation.method}. {recommendation.sentence}")
+    lines.append(
+        "\n(error vs naive below 1 means less error than carrying the last figure forward; "
+        "well-calibrated ranges hold what happened about 80% and 95% of the time.)"
+    )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the backtests, write the metric rows and print the summary."""
+    from sufficiency.cli import progress_bar
+    from sufficiency.demand.backtest import backtest_monthly_stock, backtest_published
+
+    methods = _methods(args.methods)
+    if args.horizon is not None and args.horizon < 1:
+        raise SufficiencyError("--horizon must be 1 or more.")
+    if args.jobs < 1:
+        raise SufficiencyError("--jobs must be 1 or more.")
+    results = []
+    if args.published:
+        la_codes = [c.strip() for c in args.la.split(",")] if args.la else None
+        with progress_bar("Backtesting published LA tables") as progress:
+            results.append(
+                backtest_published(
+                    methods,
+                    _years(args.origins),
+                    args.horizon or 1,
+                    la_codes=la_codes,
+                    n_jobs=args.jobs,
+                    progress=progress,
+                )
+            )
+    if args.paths or not args.published:
+        from sufficiency.stocks import monthly_stock
+
+        data = load_903_or_demo(args.paths)
+        stock = monthly_stock(data.episodes, data.extract_date)
+        with progress_bar("Backtesting monthly 903 stocks") as progress:
+            results.append(
+                backtest_monthly_stock(stock, methods, horizon=args.horizon or 6, progress=progress)
+            )
+    scores = pd.concat(results, ignore_index=True)
+    output = scores.copy()
+    for column in ("origin", "ds"):
+        output[column] = pd.to_datetime(output[column]).dt.date
+    write_csv(output, args.out)
+    print(summary_text(scores), file=sys.stdout)
+    return 0
