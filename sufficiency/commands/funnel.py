@@ -149,7 +149,14 @@ def run(args: argparse.Namespace) -> int:
         print(evaluation_text)
         (out / "model_evaluation.txt").write_text(evaluation_text + "\n", encoding="utf-8")
         progress(4, steps, "projection")
-        model = conversion.ApprovalModel(random_state=args.seed).fit(enquiries, extract)
+        try:
+            model = conversion.ApprovalModel(random_state=args.seed).fit(enquiries, extract)
+        except SufficiencyError as error:
+            print(
+                f"pipeline_projection.csv not written: {error}",
+                file=sys.stderr,
+            )
+            return 0
         projection = model.project(
             enquiries,
             args.horizon,
@@ -161,12 +168,17 @@ def run(args: argparse.Namespace) -> int:
         projection["month"] = projection["month"].dt.strftime("%Y-%m")
         write_csv(projection, str(out / "pipeline_projection.csv"))
         progress(5, steps, "done")
-    first_year = projection["expected_approvals"].head(12).sum()
+    months = min(12, args.horizon)
+    first_year = projection["expected_approvals"].head(months).sum()
+    rate = (
+        args.enquiries_per_month
+        if args.enquiries_per_month is not None
+        else model.recent_enquiries_per_month_
+    )
     print(
-        f"Expected approvals in the next {min(12, args.horizon)} months: {first_year:.1f} "
-        f"households (from {len(model.open_pipeline(enquiries))} people in progress plus "
-        f"{args.enquiries_per_month or model.recent_enquiries_per_month_:.1f} new enquiries a "
-        "month)."
+        f"Expected approvals in the next {months} months: {first_year:.1f} households "
+        f"(from {len(model.open_pipeline(enquiries))} people in progress plus {rate:.1f} new "
+        "enquiries a month)."
     )
     return 0
 
