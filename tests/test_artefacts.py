@@ -64,7 +64,14 @@ def fitted_pair():
 
 
 def test_round_trip_gives_identical_forecasts(tmp_path, fitted_pair):
-    _, fitted = fitted_pair
+    inputs, fitted = fitted_pair
+    fitted.backtest = backtest_stockflow(
+        inputs.movements,
+        inputs.stock,
+        n_paths=100,
+        step_months=12,
+        model_params={"n_entry_samples": 10},
+    )
     manifest_path = save_fitted(fitted, tmp_path)
     manifest = json.loads(manifest_path.read_text())
     assert manifest["data_fingerprint"] == "f" * 64
@@ -78,6 +85,7 @@ def test_round_trip_gives_identical_forecasts(tmp_path, fitted_pair):
 
     loaded = load_fitted(tmp_path, fingerprint="f" * 64, model_params=fitted.model.get_params())
     assert loaded is not None and loaded.source == str(tmp_path)
+    pd.testing.assert_frame_equal(loaded.backtest, fitted.backtest, check_dtype=False)
     a = fitted.model.forecast(12, n_paths=200, random_state=3)
     b = loaded.model.forecast(12, n_paths=200, random_state=3)
     pd.testing.assert_frame_equal(a, b)
@@ -129,8 +137,10 @@ def test_backtest_and_accuracy_sentence():
     frame = backtest_stockflow(
         movements, stock, n_paths=150, model_params={"n_entry_samples": 20}, step_months=12
     )
-    assert set(frame["series_id"]) >= {"total", "placement: IFA fostering", "age: 1-4"}
+    assert set(frame["series_id"]) >= {"total", "category: IFA fostering", "age: 1-4"}
     assert frame["horizon"].between(1, 12).all()
+    assert set(frame["method"]) == {"stockflow"}
+    assert {"MAPE", "MASE", "mae_ratio_vs_naive", "coverage_80"} <= set(frame.columns)
     assert frame["origin"].nunique() == 3
     assert (frame["lower_95"] <= frame["upper_95"]).all()
     summary = accuracy_summary(frame)
@@ -141,6 +151,7 @@ def test_backtest_and_accuracy_sentence():
     assert sentence.startswith("Over the last three years")
     assert f"within {summary['mean_abs_pct_error']:.0f}%" in sentence
     assert "No track record" in accuracy_sentence(None)
+    assert "carrying the last figure forward" in sentence
 
 
 def test_backtest_too_short_is_a_plain_error():

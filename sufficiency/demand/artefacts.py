@@ -291,7 +291,7 @@ def load_fitted(
 
         backtest = None
         if (folder / "backtest.csv").is_file():
-            backtest = pd.read_csv(folder / "backtest.csv", parse_dates=["origin"])
+            backtest = pd.read_csv(folder / "backtest.csv", parse_dates=["origin", "ds"])
     except (OSError, KeyError, ValueError, TypeError):
         return None
     return FittedDemand(

@@ -25,20 +25,8 @@ from sufficiency.demand.stockflow import ALL, StockFlowModel, project_mean, simu
 from sufficiency.errors import SufficiencyError
 from sufficiency.progress import ProgressCallback, report
 
-METHOD = "stock-flow"
+METHOD = "stockflow"
 TOTAL = "total"
-BACKTEST_COLUMNS: tuple[str, ...] = (
-    "series_id",
-    "method",
-    "origin",
-    "horizon",
-    "actual",
-    "forecast",
-    "lower_80",
-    "upper_80",
-    "lower_95",
-    "upper_95",
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,14 +53,18 @@ def demand_inputs(episodes: pd.DataFrame, extract_date: pd.Timestamp) -> DemandI
 
 
 def _series_values(values: np.ndarray, params) -> dict[str, np.ndarray]:
-    """Total and per-category sums over the last (state) axis."""
+    """Total, per-age-band and per-category sums over the last (state) axis.
+
+    Series ids follow :func:`sufficiency.demand.reconcile.stock_series` so the series backtests
+    and this one can be compared row for row.
+    """
     n_b, n_c = len(params.age_bands), len(params.categories)
     grid = values.reshape(*values.shape[:-1], n_b, n_c)
     out = {TOTAL: grid.sum(axis=(-1, -2))}
-    for c, category in enumerate(params.categories):
-        out[f"placement: {category}"] = grid[..., c].sum(axis=-1)
     for b, band in enumerate(params.age_bands):
         out[f"age: {band}"] = grid[..., b, :].sum(axis=-1)
+    for c, category in enumerate(params.categories):
+        out[f"category: {category}"] = grid[..., c].sum(axis=-1)
     return out
 
 
@@ -109,10 +101,14 @@ def backtest_stockflow(
     Returns
     -------
     pandas.DataFrame
-        Backtest metric frame columns (:data:`BACKTEST_COLUMNS`) for the series ``total``,
-        ``placement: <category>`` and ``age: <band>``; scored with
-        :func:`sufficiency.demand.backtest.score_forecasts` where that is available.
+        Scored by :func:`sufficiency.demand.backtest.score_forecasts`: its metric columns
+        (series_id, method='stockflow', origin, horizon, actual, forecast, lower/upper 80 and 95,
+        MAE, MAPE, MASE, mae_ratio_vs_naive, coverage_80, coverage_95, naive_forecast, ds) for the
+        series ``total``, ``age: <band>`` and ``category: <category>``.
     """
+    from sufficiency.demand.backtest import score_forecasts
+    from sufficiency.demand.reconcile import SEPARATOR, stock_series
+
     origins = backtest_origins(stock, years, step_months, horizon)
     if len(origins) == 0:
         raise SufficiencyError(
@@ -122,78 +118,63 @@ def backtest_stockflow(
     settings = dict(model_params or {})
     settings.setdefault("n_entry_samples", 50)
     settings["max_horizon"] = horizon
-    actual = stock.assign(date=pd.to_datetime(stock["date"]))
     rows = []
     for i, origin in enumerate(origins):
         report(progress, i, len(origins), f"backtest origin {origin:%b %Y}")
         model = StockFlowModel(**settings).fit(movements, stock, origin=origin)
         params = model.params_
-        mean = project_mean(params, horizon).stock
-        paths = simulate_paths(params, horizon, n_paths, random_state + i)
+        means = _series_values(project_mean(params, horizon).stock, params)
+        sims = _series_values(simulate_paths(params, horizon, n_paths, random_state + i), params)
         dates = pd.date_range(origin, periods=horizon + 1, freq="ME")[1:]
-        observed = (
-            actual[actual["date"].isin(dates)]
-            .pivot_table(
-                index="date",
-                columns=["age_band", "placement_category"],
-                values="children",
-                aggfunc="sum",
-            )
-            .reindex(index=dates)
-        )
-        states = pd.MultiIndex.from_product([params.age_bands, params.categories])
-        observed = observed.reindex(columns=states, fill_value=0.0).to_numpy(dtype=float)
-        truth = _series_values(observed, params)
-        means = _series_values(mean, params)
-        sims = _series_values(paths.astype(float), params)
         for series_id, draws in sims.items():
-            q = np.quantile(draws, [0.025, 0.1, 0.9, 0.975], axis=0)
-            for h in range(horizon):
-                if np.isnan(truth[series_id][h]):
-                    continue
-                rows.append(
+            q = np.quantile(draws.astype(float), [0.025, 0.1, 0.9, 0.975], axis=0)
+            rows.append(
+                pd.DataFrame(
                     {
-                        "series_id": series_id,
+                        "unique_id": series_id,
+                        "ds": dates,
+                        "mean": means[series_id],
+                        "p2_5": q[0],
+                        "p10": q[1],
+                        "p90": q[2],
+                        "p97_5": q[3],
                         "method": METHOD,
                         "origin": origin,
-                        "horizon": h + 1,
-                        "actual": float(truth[series_id][h]),
-                        "forecast": float(means[series_id][h]),
-                        "lower_80": float(q[1, h]),
-                        "upper_80": float(q[2, h]),
-                        "lower_95": float(q[0, h]),
-                        "upper_95": float(q[3, h]),
+                        "horizon": np.arange(1, horizon + 1),
                     }
                 )
+            )
     report(progress, len(origins), len(origins), "backtest done")
-    return pd.DataFrame(rows, columns=list(BACKTEST_COLUMNS))
+    series = stock_series(stock)
+    series = series.loc[~series["unique_id"].str.contains(SEPARATOR, regex=False)]
+    return score_forecasts(pd.concat(rows, ignore_index=True), series, series)
 
 
 def accuracy_summary(backtest: pd.DataFrame, series_id: str = TOTAL, horizon: int = 12) -> dict:
-    """Headline accuracy of one series at one horizon.
+    """Headline accuracy of one series at one horizon from a scored backtest.
 
     Returns
     -------
     dict
-        ``checks`` (origins scored), ``mean_abs_pct_error`` (percent), ``worst_abs_pct_error``,
-        ``inside_80`` and ``inside_95`` (how many actuals fell inside each range), ``first_origin``,
-        ``last_origin``. Empty when the backtest holds nothing for that series and horizon.
+        ``checks`` (origins scored), ``mean_abs_pct_error`` and ``worst_abs_pct_error`` (percent),
+        ``inside_80`` and ``inside_95`` (how many actuals fell inside each range),
+        ``error_vs_naive`` (total error / error of carrying the last figure forward),
+        ``first_origin``, ``last_origin``. Empty when there is nothing for that series and horizon.
     """
     rows = backtest[(backtest["series_id"] == series_id) & (backtest["horizon"] == horizon)]
     rows = rows[rows["actual"] > 0]
     if rows.empty:
         return {}
     pct = 100 * (rows["forecast"] - rows["actual"]).abs() / rows["actual"]
+    naive_error = (rows["actual"] - rows["naive_forecast"]).abs().sum()
+    error = (rows["actual"] - rows["forecast"]).abs().sum()
     return {
         "checks": len(rows),
         "mean_abs_pct_error": float(pct.mean()),
         "worst_abs_pct_error": float(pct.max()),
-        "inside_80": int(
-            ((rows["actual"] >= rows["lower_80"]) & (rows["actual"] <= rows["upper_80"])).sum()
-        ),
-        "inside_95": int(
-            ((rows["actual"] >= rows["lower_95"]) & (rows["actual"] <= rows["upper_95"])).sum()
-        ),
+        "inside_80": int(rows["coverage_80"].sum()),
+        "inside_95": int(rows["coverage_95"].sum()),
+        "error_vs_naive": float(error / naive_error) if naive_error > 0 else float("nan"),
         "first_origin": pd.Timestamp(rows["origin"].min()),
         "last_origin": pd.Timestamp(rows["origin"].max()),
     }
@@ -212,12 +193,21 @@ def accuracy_sentence(backtest: pd.DataFrame | None, horizon: int = 12) -> str:
     years = max(1, round((summary["last_origin"] - summary["first_origin"]).days / 365.25) + 1)
     span = "year" if years == 1 else f"{_number_word(years)} years"
     checks = "1 check" if summary["checks"] == 1 else f"{summary['checks']} checks"
+    ratio = summary["error_vs_naive"]
+    if not np.isfinite(ratio):
+        versus = ""
+    elif ratio < 0.95:
+        versus = f" That is {1 - ratio:.0%} less error than carrying the last figure forward."
+    elif ratio <= 1.05:
+        versus = " That is about the same error as carrying the last figure forward."
+    else:
+        versus = f" That is {ratio - 1:.0%} more error than carrying the last figure forward."
     return (
         f"Over the last {span}, this forecast made {horizon} months ahead was on average within "
         f"{summary['mean_abs_pct_error']:.0f}% of the number of children actually looked after "
-        f"(worst {summary['worst_abs_pct_error']:.0f}%, {checks}); the actual "
-        f"number fell inside the 80% range {summary['inside_80']} times out of {summary['checks']} "
-        f"and inside the 95% range {summary['inside_95']} times."
+        f"(worst {summary['worst_abs_pct_error']:.0f}%, {checks}); the actual number fell inside "
+        f"the 80% range {summary['inside_80']} times out of {summary['checks']} and inside the 95% "
+        f"range {summary['inside_95']} times.{versus}"
     )
 
 
