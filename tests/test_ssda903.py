@@ -295,10 +295,27 @@ def test_missing_required_column_is_fatal_and_names_file_and_column(tmp_path: Pa
 
 
 def test_file_that_is_not_903_is_fatal(tmp_path: Path) -> None:
-    write(tmp_path, "header.csv", BASIC_HEADER)
-    write(tmp_path, "budget.csv", "cost_centre,amount\nA12,100\n")
+    header = write(tmp_path, "header.csv", BASIC_HEADER)
+    budget = write(tmp_path, "budget.csv", "cost_centre,amount\nA12,100\n")
     with pytest.raises(InputDataError, match=r"budget\.csv: this is not an SSDA903"):
+        read_903([header, budget])
+
+
+def test_in_a_folder_other_tables_and_reports_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "header.csv", BASIC_HEADER)
+    write(tmp_path, "lookup.csv", "cost_centre,amount\nA12,100\n")
+    with pytest.raises(InputDataError, match=r"No 903 Episodes table.*ignored: lookup\.csv"):
         read_903(tmp_path)
+    write(tmp_path, "episodes.csv", episodes_csv("C1,01/06/2020,S,C2,N1,U4,PR1,,,,,,"))
+    first = read_903(tmp_path)
+    first.report.to_csv(tmp_path / "report.csv", index=False)
+    again = read_903([tmp_path, tmp_path / "episodes.csv"])
+    ignored = again.report[again.report["rule"] == "file_ignored"]
+    assert list(ignored["file"]) == ["lookup.csv", "report.csv"]
+    assert "validation report" in ignored["message"].iloc[1]
+    # episodes.csv was named twice but is read once.
+    assert len(again.files) == 2
+    assert again.usable
 
 
 @pytest.mark.parametrize(
@@ -322,7 +339,7 @@ def test_several_fatal_problems_come_in_one_message(tmp_path: Path) -> None:
     (tmp_path / "header.csv").write_bytes(b"")
     write(tmp_path, "other.csv", "a,b\n1,2\n")
     with pytest.raises(UnusableInputError) as raised:
-        read_903(tmp_path)
+        read_903([tmp_path / "header.csv", tmp_path / "other.csv"])
     message = str(raised.value)
     assert message.startswith("2 problems")
     assert "header.csv" in message

@@ -307,6 +307,7 @@ class _Source:
     year_hints: tuple[str, ...]
     path: Path | None = None
     data: bytes | None = None
+    in_folder: bool = False
 
     @property
     def suffix(self) -> str:
@@ -329,7 +330,7 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
     items = [Path(p) for p in paths]
     if not items:
         raise InputDataError("No 903 files were given. Give one or more CSV/XLSX files or folders.")
-    found: list[tuple[Path, str]] = []
+    found: list[tuple[Path, str, bool]] = []
     ignored: list[dict] = []
     for item in items:
         if item.is_dir():
@@ -340,7 +341,7 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
                 if file.name.startswith((".", "~$")):
                     continue
                 if file.suffix.lower() in _DATA_SUFFIXES:
-                    found.append((file, relative))
+                    found.append((file, relative, True))
                     n_data += 1
                 else:
                     ignored.append(
@@ -360,20 +361,25 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
                     file=str(item),
                 )
         elif item.is_file():
-            found.append((item, item.name))
+            found.append((item, item.name, False))
         else:
             raise InputDataError(
                 f"{item}: no such file or folder. Check the path and try again.", file=str(item)
             )
-    labels = [label for _, label in found]
+    # The same file named twice (or inside a folder also given) is read once.
+    unique: dict[Path, tuple[Path, str, bool]] = {}
+    for path, label, in_folder in found:
+        unique.setdefault(path.resolve(), (path, label, in_folder))
+    labels = [label for _, label, _ in unique.values()]
     duplicated = {label for label in labels if labels.count(label) > 1}
     sources = [
         _Source(
             label=str(path) if label in duplicated else label,
             year_hints=(path.stem, path.parent.name),
             path=path,
+            in_folder=in_folder,
         )
-        for path, label in found
+        for path, label, in_folder in unique.values()
     ]
     return sources, ignored
 
@@ -534,6 +540,33 @@ def _read_source(
                         WARNING,
                         f"File ignored: it is a 903 {other} table, which this tool does not use. "
                         "Nothing to do.",
+                    )
+                )
+                recognised_any = True
+            elif {"FILE", "RULE", "SEVERITY", "MESSAGE"} <= set(frame.columns):
+                issues.append(
+                    _file_issue(
+                        label,
+                        "",
+                        "file_ignored",
+                        WARNING,
+                        "File ignored: it is a validation report written by this tool. Nothing "
+                        "to do (keep reports outside the folder of 903 files to avoid this note).",
+                    )
+                )
+                recognised_any = True
+            elif source.in_folder:
+                # In a folder of extracts, other tables (lookups, notes) are skipped, not fatal;
+                # a missing Episodes or Header table is still fatal and names these files.
+                issues.append(
+                    _file_issue(
+                        label,
+                        "",
+                        "file_ignored",
+                        WARNING,
+                        "File ignored: not a 903 Header, Episodes or UASC table (its columns were "
+                        "not recognised; 903 tables need CHILD and DECOM or DOB columns). Check "
+                        "the column headings if it should be a 903 table.",
                     )
                 )
                 recognised_any = True
@@ -866,6 +899,9 @@ def _read_sources(
     tables_found = {raw.table for raw in raws}
     if not fatal:
         labels = ", ".join(s.label for s in sources)
+        not_recognised = [i["file"] for i in file_issues if i["rule"] == "file_ignored"]
+        if not_recognised:
+            labels += f" (ignored: {', '.join(not_recognised)})"
         if EPISODES not in tables_found:
             fatal.append(
                 _file_issue(
