@@ -847,3 +847,23 @@ def households_on(households: pd.DataFrame, date: pd.Timestamp | str) -> pd.Data
     approved = households["approval_date"] <= date
     still = households["deregistration_date"].isna() | (households["deregistration_date"] > date)
     return households[approved & still]
+
+
+def empty_households() -> pd.DataFrame:
+    """A households frame with the :data:`CLEAN_HOUSEHOLDS` columns and no rows."""
+    return pd.DataFrame(
+        {
+            "household_id": pd.Series(dtype="string"),
+            "carer_type": pd.Series(dtype=object),
+            "carer_group": pd.Series(dtype=object),
+            "approval_date": pd.Series(dtype="datetime64[ns]"),
+            "approved_places": pd.Series(dtype=int),
+            "age_from": pd.Series(dtype=int),
+            "age_to": pd.Series(dtype=int),
+            "deregistration_date": pd.Series(dtype="datetime64[ns]"),
+            "deregistration_reason": pd.Series(dtype=object),
+            "initiated_by": pd.Series(dtype=object),
+            "source_file": pd.Series(dtype=object),
+            "source_row": pd.Series(dtype=int),
+        }
+    )
