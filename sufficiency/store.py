@@ -93,9 +93,17 @@ class ScenarioStore:
         url = str(url)
         if "://" not in url:
             url = f"sqlite:///{Path(url)}"
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            folder = Path(url.removeprefix("sqlite:///")).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise SufficiencyError(
+                    f"Could not create the folder {folder} for the scenario library "
+                    f"({error.strerror}). Choose a folder you can write to, e.g. with "
+                    f"{ENV_VAR}."
+                ) from None
         try:
             self.engine: Engine = create_engine(url, future=True)
             metadata.create_all(self.engine)
