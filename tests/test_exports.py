@@ -1,0 +1,119 @@
+"""Exports: CSV columns, the Excel workbook's sheets and the printable HTML summary."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from scenario_fixtures import fitted_models
+
+from sufficiency import codes
+from sufficiency.exports import (
+    COSTS_COLUMNS,
+    DEMO_LABEL,
+    PLACEMENTS_COLUMNS,
+    assumptions_table,
+    summary_html,
+    write_comparison,
+    write_result,
+)
+from sufficiency.scenario import LEVERS, Scenario, compare, run
+
+SCENARIO = Scenario(
+    name="step-down <test>",
+    description="Exports & escaping",
+    horizon_months=36,
+    step_downs_per_year=10,
+    approvals_per_quarter={"mainstream": 6},
+    homes=[{"beds": 3, "opening_month": "2024-06", "weekly_running_cost": 18000}],
+    external_residential_target=12,
+    external_residential_target_date="2025-03",
+    n_simulations=30,
+)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(SCENARIO, models=fitted_models(), random_state=1)
+
+
+def test_write_result_files_and_columns(result, tmp_path):
+    paths = write_result(result, tmp_path / "out")
+    for name in (
+        "placements.csv",
+        "carers_needed.csv",
+        "costs_by_financial_year.csv",
+        "summary.json",
+        "workbook.xlsx",
+        "summary.html",
+    ):
+        assert (tmp_path / "out" / name).is_file()
+    placements = pd.read_csv(paths["placements"])
+    assert tuple(placements.columns) == PLACEMENTS_COLUMNS
+    assert set(placements["placement_category"]) == set(codes.PLACEMENT_CATEGORIES)
+    assert placements["month"].str.match(r"^\d{4}-\d{2}$").all()
+    assert placements["month"].nunique() == 36
+    costs = pd.read_csv(paths["costs"])
+    assert tuple(costs.columns[: len(COSTS_COLUMNS)]) == COSTS_COLUMNS
+    assert costs["financial_year"].str.match(r"^\d{4}-\d{2}$").all()
+    # a skewed cost (e.g. homes full in most paths) can have its mean below p10
+    assert (costs["cost_p10"] <= costs["cost_p90"] + 1e-6).all()
+    assert (costs["cost_mean"] >= 0).all()
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["synthetic_demo_data"] is True
+    assert summary["label"] == DEMO_LABEL
+    assert summary["scenario_levers"]["step_downs_per_year"] == 10
+    assert summary["total_cost_gbp"] == pytest.approx(costs["cost_mean"].sum(), rel=1e-9)
+
+
+def test_workbook_sheets_and_assumption_sources(result, tmp_path):
+    paths = write_result(result, tmp_path)
+    book = openpyxl.load_workbook(paths["workbook"], read_only=True)
+    assert {
+        "Assumptions",
+        "Placements by month",
+        "Carers and recruitment",
+        "Costs by financial year",
+    } <= set(book.sheetnames)
+    rows = list(book["Assumptions"].iter_rows(values_only=True))
+    header = rows[2]
+    assert "source" in header
+    body = [dict(zip(header, row, strict=False)) for row in rows[3:]]
+    levers = {row["lever"] for row in body}
+    assert set(LEVERS) <= levers
+    assert all(row["source"] for row in body)
+    assert DEMO_LABEL in rows[0][0]
+
+
+def test_assumptions_list_every_unit_cost_with_its_source():
+    table = assumptions_table(Scenario(unit_costs={codes.IFA_FOSTERING: 990}))
+    costs = table[table["item"].str.startswith("Unit cost")]
+    assert len(costs) == len(codes.PLACEMENT_CATEGORIES)
+    ifa = costs[costs["item"].str.contains("IFA")].iloc[0]
+    assert ifa["value"] == "990" and "entered in the scenario" in ifa["source"]
+    assert costs["source"].str.contains("assumption — please replace").any()
+
+
+def test_html_summary_is_printable_escaped_and_labelled(result):
+    page = summary_html(result)
+    assert page.startswith("<!doctype html>")
+    assert DEMO_LABEL in page
+    assert "step-down &lt;test&gt;" in page and "<test>" not in page
+    assert "@media print" in page
+    assert "Cost by financial year" in page
+    assert "children in external residential care" in page
+
+
+def test_comparison_outputs(result, tmp_path):
+    other = run(
+        SCENARIO.replace(name="no step-downs", step_downs_per_year=0),
+        models=fitted_models(),
+        random_state=1,
+    )
+    paths = write_comparison(compare([result, other]), tmp_path)
+    headline = pd.read_csv(paths["headline"])
+    assert list(headline["scenario"]) == ["step-down <test>", "no step-downs"]
+    book = openpyxl.load_workbook(paths["workbook"], read_only=True)
+    assert {"headline", "costs", "differences"} <= set(book.sheetnames)
