@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "forecast",
     "backtest",
     "funnel",
+    "carers",
     "scenario",
 )
 
