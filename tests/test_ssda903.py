@@ -200,11 +200,20 @@ def test_extract_date_from_year_column_and_override(tmp_path: Path) -> None:
         read_903(tmp_path, extract_date="soon")
 
 
-def test_year_in_file_name(tmp_path: Path) -> None:
+def test_year_in_file_or_folder_name(tmp_path: Path) -> None:
     write(tmp_path, "903_header_2019.csv", BASIC_HEADER)
     write(tmp_path, "903_episodes_2018-19.csv", episodes_csv("C1,01/06/2017,S,C2,N1,U4,PR1,,,,,,"))
     data = read_903(tmp_path)
     assert data.extract_date == pd.Timestamp("2019-03-31")
+    nested = tmp_path / "SSDA903 2020"
+    write(nested, "q4/header.csv", BASIC_HEADER)
+    write(nested, "q4/episodes.csv", episodes_csv("C1,01/06/2017,S,C2,N1,U4,PR1,,,,,,"))
+    assert read_903(nested).extract_date == pd.Timestamp("2020-03-31")
+    # A long LA code or a date stamp is not a year.
+    plain = tmp_path / "plain"
+    write(plain, "E06000047_header_20240101.csv", BASIC_HEADER)
+    write(plain, "episodes.csv", episodes_csv("C1,01/06/2017,S,C2,N1,U4,PR1,,,,,,"))
+    assert read_903(plain).extract_date == pd.Timestamp("2017-06-01")
 
 
 def test_uasc_table_marks_children(tmp_path: Path) -> None:

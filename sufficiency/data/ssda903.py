@@ -330,7 +330,7 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
     items = [Path(p) for p in paths]
     if not items:
         raise InputDataError("No 903 files were given. Give one or more CSV/XLSX files or folders.")
-    found: list[tuple[Path, str, bool]] = []
+    found: list[tuple[Path, str, tuple[str, ...]]] = []
     ignored: list[dict] = []
     for item in items:
         if item.is_dir():
@@ -341,7 +341,9 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
                 if file.name.startswith((".", "~$")):
                     continue
                 if file.suffix.lower() in _DATA_SUFFIXES:
-                    found.append((file, relative, True))
+                    # Year hints: the file name, then each folder up to the one given.
+                    hints = (file.stem, *reversed(Path(relative).parent.parts), item.resolve().name)
+                    found.append((file, relative, hints))
                     n_data += 1
                 else:
                     ignored.append(
@@ -361,25 +363,25 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
                     file=str(item),
                 )
         elif item.is_file():
-            found.append((item, item.name, False))
+            found.append((item, item.name, ()))
         else:
             raise InputDataError(
                 f"{item}: no such file or folder. Check the path and try again.", file=str(item)
             )
     # The same file named twice (or inside a folder also given) is read once.
-    unique: dict[Path, tuple[Path, str, bool]] = {}
-    for path, label, in_folder in found:
-        unique.setdefault(path.resolve(), (path, label, in_folder))
+    unique: dict[Path, tuple[Path, str, tuple[str, ...]]] = {}
+    for path, label, hints in found:
+        unique.setdefault(path.resolve(), (path, label, hints))
     labels = [label for _, label, _ in unique.values()]
     duplicated = {label for label in labels if labels.count(label) > 1}
     sources = [
         _Source(
             label=str(path) if label in duplicated else label,
-            year_hints=(path.stem, path.parent.name),
+            year_hints=hints or (path.stem, path.resolve().parent.name),
             path=path,
-            in_folder=in_folder,
+            in_folder=bool(hints),
         )
-        for path, label, in_folder in unique.values()
+        for path, label, hints in unique.values()
     ]
     return sources, ignored
 
@@ -426,6 +428,13 @@ def _file_issue(file: str, table: str, rule: str, severity: str, message: str) -
         "severity": severity,
         "message": message,
     }
+
+
+def _headings(frame: pd.DataFrame, shown: int = 6) -> str:
+    """The first few column headings, for messages (headings are not personal data)."""
+    names = [str(c) for c in frame.columns[:shown]]
+    more = ", ..." if len(frame.columns) > shown else ""
+    return "(" + ", ".join(names) + more + ")"
 
 
 def _year_from_hints(hints: Sequence[str]) -> int | None:
@@ -577,9 +586,10 @@ def _read_source(
                         "",
                         "not_903",
                         FATAL,
-                        f"{label}: this is not an SSDA903 Header, Episodes or UASC table (no "
-                        "CHILD/DECOM/DOB columns found). Give the 903 Header and Episodes files, "
-                        "with the column headings in the first row.",
+                        f"{label}: this is not an SSDA903 Header, Episodes or UASC table (its "
+                        f"column headings {_headings(table_read.frame)} were not recognised). "
+                        "Give the 903 Header and Episodes files, with the column headings "
+                        "(CHILD, DECOM, ... or CHILD, SEX, DOB) in the first row.",
                     )
                 )
             continue
@@ -622,7 +632,14 @@ def _read_source(
             )
             if table == UASC:
                 issues.append(
-                    _file_issue(where, table, "empty_table", WARNING, message + " (No UASC rows.)")
+                    _file_issue(
+                        where,
+                        table,
+                        "empty_table",
+                        WARNING,
+                        "The UASC table has no rows, so no child is marked UASC from it. Nothing "
+                        "to do if there were no unaccompanied asylum-seeking children.",
+                    )
                 )
             else:
                 fatal.append(_file_issue(where, table, "empty_table", FATAL, message))
