@@ -1,0 +1,100 @@
+"""``sufficiency scenario run`` and ``compare``: in-process and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sufficiency.cli import main
+
+DATA = Path(__file__).parent / "fixtures" / "903" / "d2i_fake"
+EXAMPLES = Path(__file__).parent.parent / "examples" / "scenarios"
+
+
+def test_run_writes_the_promised_files(tmp_path, capsys):
+    status = main(
+        [
+            "scenario",
+            "run",
+            str(EXAMPLES / "recruitment_push.toml"),
+            "--data",
+            str(DATA),
+            "--out",
+            str(tmp_path),
+            "--simulations",
+            "20",
+        ]
+    )
+    assert status == 0
+    placements = pd.read_csv(tmp_path / "placements.csv")
+    assert list(placements.columns) == [
+        "month",
+        "age_band",
+        "placement_category",
+        "provider",
+        "mean",
+        "p10",
+        "p90",
+    ]
+    costs = pd.read_csv(tmp_path / "costs_by_financial_year.csv")
+    assert list(costs.columns[:6]) == [
+        "financial_year",
+        "placement_category",
+        "provider",
+        "cost_mean",
+        "cost_p10",
+        "cost_p90",
+    ]
+    assert (tmp_path / "carers_needed.csv").is_file()
+    assert (tmp_path / "workbook.xlsx").stat().st_size > 5000
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["scenario"] == "recruitment push"
+    assert summary["simulated_paths"] == 20
+    assert summary["synthetic_demo_data"] is False
+    assert "Total cost" in capsys.readouterr().out
+
+
+def test_bad_scenario_file_is_one_clear_message(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("version = 1\nstep_downs_per_year = -4\n", encoding="utf-8")
+    status = main(["scenario", "run", str(bad), "--data", str(DATA), "--out", str(tmp_path)])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "step_downs_per_year" in err and "0 to 200" in err and "Traceback" not in err
+    assert main(["scenario", "run", str(tmp_path / "missing.toml"), "--out", str(tmp_path)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_compare_subprocess(tmp_path):
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sufficiency.cli",
+            "scenario",
+            "compare",
+            str(EXAMPLES / "baseline.toml"),
+            str(EXAMPLES / "edge_of_care.toml"),
+            "--data",
+            str(DATA),
+            "--out",
+            str(tmp_path),
+            "--simulations",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    headline = pd.read_csv(tmp_path / "compare_headline.csv")
+    assert list(headline["scenario"]) == ["baseline", "edge-of-care reduction"]
+    # fewer entries cannot mean more children at the end
+    assert headline["children_end"].iloc[1] <= headline["children_end"].iloc[0] + 1e-9
+    assert (tmp_path / "comparison.xlsx").is_file()
+    assert (tmp_path / "baseline" / "placements.csv").is_file()
+    assert (tmp_path / "edge-of-care_reduction" / "summary.html").is_file()
