@@ -15,13 +15,18 @@ from sufficiency.plan.carers_needed import (
     Targets,
     carers_needed,
 )
+from sufficiency.plan.optimiser import Channel, RecruitmentPlan, Specialism, optimise_recruitment
 
 __all__ = [
     "Allocation",
     "CarersNeeded",
+    "Channel",
+    "RecruitmentPlan",
+    "Specialism",
     "RecruitmentAssumptions",
     "Targets",
     "allocate",
     "carers_needed",
     "demand_array_from_frame",
+    "optimise_recruitment",
 ]

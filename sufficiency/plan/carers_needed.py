@@ -340,6 +340,45 @@ def step_down_children(
     return external_residential * share[..., np.newaxis]
 
 
+def ifa_share_ceiling(
+    remaining_ifa: np.ndarray,
+    total_need: np.ndarray,
+    months: pd.DatetimeIndex,
+    targets: Targets,
+    first_month: int = 0,
+) -> np.ndarray:
+    """Highest IFA share allowed by path and month, ``(paths, months)``; ``inf`` where no target.
+
+    Parameters
+    ----------
+    remaining_ifa : numpy.ndarray
+        Children in IFA placements with the existing carers only, ``(paths, months)``.
+    total_need : numpy.ndarray
+        All non-kinship foster need including step-downs, ``(paths, months)``.
+    months : pandas.DatetimeIndex
+        Month ends of the horizon.
+    targets : Targets
+        The IFA share target and phasing.
+    first_month : int
+        First month new carers can take children; steady phasing starts from the share then.
+    """
+    ceiling = np.full_like(total_need, np.inf)
+    if targets.ifa_share_max is None:
+        return ceiling
+    reached = targets.month_from(targets.ifa_share_by, months)
+    if targets.phasing == "steady":
+        first = min(first_month, reached)
+        start_share = np.divide(
+            remaining_ifa[:, first],
+            total_need[:, first],
+            out=np.zeros(total_need.shape[0]),
+            where=total_need[:, first] > 0,
+        )
+        return _glide(start_share, targets.ifa_share_max, first, reached, total_need.shape[1])
+    ceiling[:, reached:] = targets.ifa_share_max
+    return ceiling
+
+
 def required_in_house_places(
     fostering_need: np.ndarray,
     capacity: np.ndarray,
@@ -359,22 +398,11 @@ def required_in_house_places(
     kept = in_house_now + step_downs
     if targets.ifa_share_max is None:
         return kept
-    n_months = fostering_need.shape[1]
-    reached = targets.month_from(targets.ifa_share_by, months)
     remaining_ifa = fostering_need - in_house_now
     total_need = (fostering_need + step_downs).sum(axis=-1)
-    if targets.phasing == "steady":
-        first = min(first_month, reached)
-        start_share = np.divide(
-            remaining_ifa[:, first].sum(axis=-1),
-            total_need[:, first],
-            out=np.zeros(total_need.shape[0]),
-            where=total_need[:, first] > 0,
-        )
-        ceiling = _glide(start_share, targets.ifa_share_max, first, reached, n_months)
-    else:
-        ceiling = np.full_like(total_need, np.inf)
-        ceiling[:, reached:] = targets.ifa_share_max
+    ceiling = ifa_share_ceiling(
+        remaining_ifa.sum(axis=-1), total_need, months, targets, first_month
+    )
     allowed_share = np.minimum(ceiling, 1.0)
     extra = np.maximum((1.0 - allowed_share) * total_need - kept.sum(axis=-1), 0.0)
     ifa_total = remaining_ifa.sum(axis=-1)
