@@ -716,3 +716,21 @@ def test_row_invariant_holds_for_any_rows(rows: list[dict[str, str]]) -> None:
     assert (data.episodes["dec"].isna() | (data.episodes["dec"] >= data.episodes["decom"])).all()
     assert (data.episodes["decom"] >= data.episodes["dob"]).all()
     assert np.all(data.episodes["decom"] <= data.extract_date)
+
+
+def test_files_with_the_same_name_get_short_distinct_labels() -> None:
+    files = [
+        YEARLY / year / name
+        for year in ("2021-22", "2022-23")
+        for name in ("header.csv", "episodes.csv")
+    ]
+    data = read_903(files)
+    assert set(data.files["file"]) == {
+        "2021-22/header.csv",
+        "2021-22/episodes.csv",
+        "2022-23/header.csv",
+        "2022-23/episodes.csv",
+    }
+    # The year comes from each file's folder name.
+    assert data.extract_date == pd.Timestamp("2023-03-31")
+    assert len(data.episodes) == 5

@@ -372,18 +372,35 @@ def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_So
     unique: dict[Path, tuple[Path, str, tuple[str, ...]]] = {}
     for path, label, hints in found:
         unique.setdefault(path.resolve(), (path, label, hints))
-    labels = [label for _, label, _ in unique.values()]
-    duplicated = {label for label in labels if labels.count(label) > 1}
+    labels = _distinct_labels([(path, label) for path, label, _ in unique.values()])
     sources = [
         _Source(
-            label=str(path) if label in duplicated else label,
+            label=labels[i],
             year_hints=hints or (path.stem, path.resolve().parent.name),
             path=path,
             in_folder=bool(hints),
         )
-        for path, label, hints in unique.values()
+        for i, (path, _, hints) in enumerate(unique.values())
     ]
     return sources, ignored
+
+
+def _distinct_labels(items: list[tuple[Path, str]]) -> list[str]:
+    """Short labels for reports; equal names get as many parent folders as needed to differ."""
+    labels = [label for _, label in items]
+    for depth in (2, 3, 4):
+        clashes = {label for label in labels if labels.count(label) > 1}
+        if not clashes:
+            return labels
+        labels = [
+            "/".join(path.resolve().parts[-depth:]) if label in clashes else label
+            for (path, _), label in zip(items, labels, strict=True)
+        ]
+    clashes = {label for label in labels if labels.count(label) > 1}
+    return [
+        str(path) if label in clashes else label
+        for (path, _), label in zip(items, labels, strict=True)
+    ]
 
 
 # --- reading and recognising tables -------------------------------------------------------------
