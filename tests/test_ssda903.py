@@ -734,3 +734,31 @@ def test_files_with_the_same_name_get_short_distinct_labels() -> None:
     # The year comes from each file's folder name.
     assert data.extract_date == pd.Timestamp("2023-03-31")
     assert len(data.episodes) == 5
+
+
+def test_warnings_that_keep_the_row(tmp_path: Path) -> None:
+    header = header_csv("C1,1,01/05/2000,WBRI,,,", "C2,2,20/08/2015,WBRI,,,")
+    write(tmp_path, "2022/header.csv", header_csv("C2,2,21/08/2015,WBRI,,,"))
+    write(tmp_path, "2023/header.csv", header)
+    write(
+        tmp_path,
+        "2023/episodes.csv",
+        episodes_csv(
+            "C1,01/06/2018,S,C2,N1,U4,PR1,01/09/2018,X1,,,,",
+            "C1,01/10/2018,P,C2,N1,U6,PR4,01/01/2019,,,,,",
+            "C2,10/01/2022,S,V2,N4,U1,PR1,,E13,,,,",
+        ),
+    )
+    data = read_903(tmp_path)
+    report = data.report.set_index(["file", "row", "column"])
+    assert report.loc[("2023/episodes.csv", 1, "REC"), "rule"] == "gap_after_x1"
+    assert report.loc[("2023/episodes.csv", 1, "DECOM"), "rule"] == "aged_18_at_start"
+    assert report.loc[("2023/episodes.csv", 2, "REC"), "rule"] == "missing_value"
+    assert report.loc[("2023/episodes.csv", 3, "REC"), "rule"] == "rec_without_dec"
+    conflict = report.loc[("2023/header.csv", 2, "DOB")]
+    assert (conflict["rule"], conflict["value"]) == ("conflicting_dob", MASK)
+    assert set(data.report["severity"]) == {"warning"}
+    assert len(data.episodes) == 3
+    assert pd.isna(data.episodes.set_index("child").loc["C2", "rec"])
+    assert data.header.set_index("child").loc["C2", "dob"] == pd.Timestamp("2015-08-20")
+    assert_invariants(data)
