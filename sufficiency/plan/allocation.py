@@ -157,13 +157,15 @@ def month_index(months: Sequence | pd.DatetimeIndex | None, count: int) -> pd.Da
     if months is None:
         start = pd.Timestamp.today().normalize() + pd.offsets.MonthEnd(0)
         return pd.date_range(start, periods=count, freq="ME")
-    index = pd.DatetimeIndex(pd.to_datetime(list(months)))
+    index = months if isinstance(months, pd.DatetimeIndex) else pd.DatetimeIndex(list(months))
     if len(index) != count:
         raise SufficiencyError(
             f"Expected {count} months to label the forecast, got {len(index)}. Pass the months "
             "the demand forecast covers."
         )
-    return index + pd.offsets.MonthEnd(0)
+    if index.tz is None and index.is_month_end.all() and (index == index.normalize()).all():
+        return index
+    return index.normalize() + pd.offsets.MonthEnd(0)
 
 
 def demand_array_from_frame(

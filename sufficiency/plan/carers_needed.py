@@ -256,9 +256,25 @@ class RecruitmentAssumptions:
 
 def financial_quarter_start(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """First day of the financial quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) of each month."""
-    months = pd.DatetimeIndex(months)
-    start_month = ((months.month - 1) // 3) * 3 + 1
-    return pd.DatetimeIndex(pd.to_datetime({"year": months.year, "month": start_month, "day": 1}))
+    month = pd.DatetimeIndex(months).to_numpy().astype("datetime64[M]")
+    into_quarter = month.astype("int64") % 3  # months since Jan/Apr/Jul/Oct
+    return pd.DatetimeIndex((month - into_quarter).astype("datetime64[ns]"))
+
+
+_MONTH_ABBREVIATIONS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 
 def financial_quarter_label(quarter_start: pd.Timestamp) -> str:
@@ -266,8 +282,9 @@ def financial_quarter_label(quarter_start: pd.Timestamp) -> str:
     start = pd.Timestamp(quarter_start)
     fy = start.year if start.month >= 4 else start.year - 1
     number = ((start.month - 4) % 12) // 3 + 1
-    end = start + pd.DateOffset(months=2)
-    return f"Q{number} {fy}-{(fy + 1) % 100:02d} ({start:%b}-{end:%b %Y})"
+    first = _MONTH_ABBREVIATIONS[start.month - 1]
+    last = _MONTH_ABBREVIATIONS[(start.month + 1) % 12]
+    return f"Q{number} {fy}-{(fy + 1) % 100:02d} ({first}-{last} {start.year})"
 
 
 def financial_year_label(date: pd.Timestamp) -> str:
