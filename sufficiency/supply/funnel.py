@@ -226,52 +226,53 @@ def stage_conversion(
         people still in progress nor judged only on their quick withdrawals. The Wilson interval
         uses the resolved count (converted + withdrawn) as its sample size.
     """
-    stage_days, withdrawal = _stage_arrays(enquiries)
+    arrays = _stage_arrays(enquiries)
+    stage_days, withdrawal = arrays
     withdrawn_any = ~np.isnat(withdrawal)
-    frames = []
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in CONVERSION_COLUMNS}
     for grouping in _groupings(by):
         labels = group_labels(enquiries, grouping).to_numpy()
+        codes, names = pd.factorize(labels, sort=True)
+        names = np.asarray(names, dtype=object)
+        size = len(names)
         for from_stage, to_stage in transitions:
             reached = ~np.isnat(stage_days[from_stage])
             converted = ~np.isnat(stage_days[to_stage]) & reached
             withdrawn = reached & ~converted & withdrawn_any
             still_open = reached & ~converted & ~withdrawn_any
-            counts = (
-                pd.DataFrame(
-                    {
-                        "group": labels,
-                        "reached": reached,
-                        "converted": converted,
-                        "withdrawn": withdrawn,
-                        "still_open": still_open,
-                    }
+            counts = {
+                name: np.bincount(codes, weights=flag, minlength=size).astype("int64")
+                for name, flag in (
+                    ("reached", reached),
+                    ("converted", converted),
+                    ("withdrawn", withdrawn),
+                    ("still_open", still_open),
                 )
-                .groupby("group", sort=True)
-                .sum()
-                .reset_index()
-            )
-            resolved = (counts["converted"] + counts["withdrawn"]).to_numpy()
+            }
+            resolved = counts["converted"] + counts["withdrawn"]
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = np.where(resolved > 0, counts["converted"] / resolved, np.nan)
-            censored = np.flatnonzero(counts["still_open"].to_numpy() > 0)
+            censored = np.flatnonzero(counts["still_open"] > 0)
             if len(censored):
                 # People still in progress: the Aalen-Johansen share converting, which counts them
                 # as at risk until the extract date rather than as failures or not at all.
-                _, days, event = _transition_times(enquiries, extract_date, from_stage, to_stage)
+                _, days, event = _transition_times(
+                    enquiries, extract_date, from_stage, to_stage, arrays=arrays
+                )
                 for position in censored:
-                    mask = reached & (labels == counts["group"].iloc[position])
+                    mask = reached & (codes == position)
                     _, cif1, _, _ = _competing_risks(days[mask], event[mask])
                     rate[position] = cif1[-1]
             lower, upper = wilson_interval(rate * resolved, resolved, confidence)
-            counts.insert(0, "from_stage", from_stage)
-            counts.insert(1, "to_stage", to_stage)
-            counts["rate"] = rate
-            counts["lower"] = lower
-            counts["upper"] = upper
-            frames.append(counts)
-    result = pd.concat(frames, ignore_index=True)
-    for column in ("reached", "converted", "withdrawn", "still_open"):
-        result[column] = result[column].astype("int64")
+            columns["from_stage"].append(np.full(size, from_stage, dtype=object))
+            columns["to_stage"].append(np.full(size, to_stage, dtype=object))
+            columns["group"].append(names)
+            columns["rate"].append(rate)
+            columns["lower"].append(lower)
+            columns["upper"].append(upper)
+            for name, values in counts.items():
+                columns[name].append(values)
+    result = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
     return result[list(CONVERSION_COLUMNS)]
 
 
@@ -354,10 +355,15 @@ def _competing_risks(
 
 
 def _transition_times(
-    enquiries: pd.DataFrame, extract_date: pd.Timestamp, from_stage: str, to_stage: str
+    enquiries: pd.DataFrame,
+    extract_date: pd.Timestamp,
+    from_stage: str,
+    to_stage: str,
+    *,
+    arrays: tuple[dict[str, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mask of people who reached from_stage, days, event) for one transition."""
-    stage_days, withdrawal = _stage_arrays(enquiries)
+    stage_days, withdrawal = arrays if arrays is not None else _stage_arrays(enquiries)
     start = stage_days[from_stage]
     finish = stage_days[to_stage]
     reached = ~np.isnat(start)

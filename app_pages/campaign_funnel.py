@@ -1,0 +1,535 @@
+"""Campaign funnel page: which channels and campaigns bring enquiries that become approved carers,
+where applicants drop out, how long each stage takes and what each approval costs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sufficiency.errors import InputDataError
+from sufficiency.supply import funnel
+from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
+from sufficiency.supply.records import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    STAGE_LABELS,
+    STAGES,
+    FunnelRecords,
+    read_funnel_uploads,
+)
+
+# Session-state keys shared with the pipeline page (no widget owns them).
+FUNNEL_RECORDS_KEY = "funnel_records"
+FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "supply"
+BENCHMARKS = funnel.PUBLISHED_BENCHMARKS
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
+def demo_records() -> FunnelRecords:
+    return load_demo_funnel()
+
+
+def active_records() -> tuple[FunnelRecords, str, bool]:
+    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(FUNNEL_RECORDS_NAME_KEY, "your records"), False
+    return demo_records(), DEMO_FUNNEL_LABEL, True
+
+
+def records_key(records: FunnelRecords, label: str) -> str:
+    """A cache key that holds no identifiers."""
+    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}"
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def analyse(
+    _records: FunnelRecords, key: str, start: str, end: str, channels: tuple[str, ...]
+) -> dict[str, object]:
+    """Every table the page shows, for the chosen enquiry window and channels."""
+    del key
+    enquiries = funnel.filter_enquiries(
+        _records.enquiries, channels=list(channels), start=start, end=end
+    )
+    extract = _records.extract_date
+    spend = _records.spend
+    if len(spend) and channels:
+        spend = spend[spend["channel"].isin(channels)]
+    if len(enquiries) == 0:
+        return {"enquiries": enquiries}
+    tables = {
+        "counts": funnel.funnel_counts(enquiries),
+        "conversion": funnel.stage_conversion(
+            enquiries, extract, by=[None, "channel", "campaign", "year"]
+        ),
+        "durations": funnel.stage_durations(enquiries, extract),
+        "cost_channel": funnel.cost_per_outcome(
+            enquiries, spend, by="channel", start=start, end=end
+        ),
+        "cost_campaign": funnel.cost_per_outcome(
+            enquiries, spend, by="campaign", start=start, end=end
+        ),
+        "monthly": funnel.monthly_enquiries(enquiries, by="channel"),
+        "cohorts": funnel.cohort_curves(enquiries, extract, max_months=24, by="year"),
+    }
+    tables["enquiries"] = enquiries
+    return tables
+
+
+def upload_section(is_demo: bool) -> None:
+    with st.expander("Use your own enquiry and campaign spend records", expanded=not is_demo):
+        st.write(
+            "Upload an **enquiries** file (one row per enquiry: enquiry_id, enquiry_date, "
+            "channel, campaign, the date each stage was reached or the withdrawal date and reason) "
+            "and, optionally, a **campaign spend** file (channel, campaign, period, spend in £). "
+            "CSV or Excel. No names or addresses are needed, and enquiry references are never "
+            "shown. Files stay on this computer. The formats are described in "
+            "docs/supply_formats.md; start from the examples:"
+        )
+        left, right = st.columns(2)
+        for column, name in ((left, "enquiries.csv"), (right, "campaign_spend.csv")):
+            path = EXAMPLES / name
+            if path.exists():
+                column.download_button(
+                    f"Example {name}",
+                    path.read_bytes(),
+                    file_name=f"example_{name}",
+                    mime="text/csv",
+                    icon=":material/download:",
+                )
+        uploads = st.file_uploader(
+            "Enquiries and campaign spend files",
+            type=["csv", "xlsx"],
+            accept_multiple_files=True,
+            key="upload_funnel",
+            help=f"Up to {DEFAULT_MAX_UPLOAD_BYTES // 1_000_000} MB per file.",
+        )
+        if uploads:
+            files = [(upload.name, upload.getvalue()) for upload in uploads]
+            try:
+                with st.spinner("Reading and checking your files..."):
+                    checked = read_funnel_uploads(files)
+            except InputDataError as error:
+                st.error(str(error), icon=":material/error:")
+                checked = None
+            if checked is not None:
+                show_check(checked, files)
+        if not is_demo and st.button("Go back to the synthetic demo authority"):
+            st.session_state.pop(FUNNEL_RECORDS_KEY, None)
+            st.session_state.pop(FUNNEL_RECORDS_NAME_KEY, None)
+            st.rerun()
+
+
+def show_check(checked: FunnelRecords, files: list[tuple[str, bytes]]) -> None:
+    table = checked.files
+    rows_in, rows_kept = int(table["rows_in"].sum()), int(table["rows_kept"].sum())
+    report = checked.report
+    read_col, kept_col, rejected_col, warning_col = st.columns(4)
+    read_col.metric("Rows read", f"{rows_in:,}")
+    kept_col.metric("Rows kept", f"{rows_kept:,}")
+    rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
+    warning_col.metric("Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}")
+    st.dataframe(table, hide_index=True, width="stretch")
+    for note in checked.notes:
+        st.caption(note)
+    if len(report):
+        st.subheader("Validation report")
+        st.caption(
+            "Every problem found, with file, row and column. Errors mean the row was left out; "
+            "warnings mean it was kept. Download it, fix the rows and upload again."
+        )
+        st.dataframe(report, hide_index=True, width="stretch", height=260)
+        st.download_button(
+            "Download the validation report (CSV)",
+            csv_bytes(report),
+            file_name="funnel_validation_report.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    else:
+        st.success("No problems found.")
+    if checked.usable:
+        if st.button("Use these records", type="primary"):
+            st.session_state[FUNNEL_RECORDS_KEY] = checked
+            st.session_state[FUNNEL_RECORDS_NAME_KEY] = (
+                f"your enquiry records ({len(files)} file{'s' if len(files) > 1 else ''}, "
+                f"to {checked.extract_date:%d %B %Y})"
+            )
+            st.rerun()
+    else:
+        st.error("No enquiry rows can be used yet: see the report.", icon=":material/error:")
+
+
+def percent(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.1%}"
+
+
+# --- page -----------------------------------------------------------------------------------
+st.title("Campaign funnel")
+records, label, is_demo = active_records()
+if is_demo:
+    st.info(f"**{label}**. Upload your own below.", icon=":material/science:")
+else:
+    st.caption(f"Showing {label}.")
+upload_section(is_demo)
+
+years = sorted(funnel.financial_year(records.enquiries["enquiry_date"]).unique())
+filter_years, filter_channels = st.columns([2, 3])
+with filter_years:
+    first_year, last_year = st.select_slider(
+        "Enquiries made in financial years",
+        options=years,
+        value=(years[0], years[-1]),
+    )
+with filter_channels:
+    all_channels = sorted(records.enquiries["channel"].unique())
+    channels = st.multiselect("Channels (all when empty)", all_channels, default=[])
+start = f"{first_year[:4]}-04-01"
+end = f"{int(last_year[:4]) + 1}-03-31"
+tables = analyse(records, records_key(records, label), start, end, tuple(sorted(channels)))
+enquiries = tables["enquiries"]
+if len(enquiries) == 0:
+    st.warning("No enquiries in this selection: widen the years or channels.")
+    st.stop()
+
+conversion = tables["conversion"]
+overall = conversion[conversion["group"] == "all"].set_index(["from_stage", "to_stage"])
+durations = tables["durations"].set_index(["from_stage", "to_stage"])
+to_application = overall.loc[("enquiry", "application")]
+to_approval = overall.loc[("application", "approval")]
+end_to_end = overall.loc[("enquiry", "approval")]
+
+metric_cols = st.columns(4)
+metric_cols[0].metric("Enquiries", f"{len(enquiries):,}")
+metric_cols[1].metric(
+    "Enquiry to application",
+    percent(to_application["rate"]),
+    help=f"95% interval {percent(to_application['lower'])} to {percent(to_application['upper'])}. "
+    f"Benchmark: {BENCHMARKS['enquiry_to_application'].source}.",
+)
+metric_cols[2].metric(
+    "Application to approval",
+    percent(to_approval["rate"]),
+    help=f"95% interval {percent(to_approval['lower'])} to {percent(to_approval['upper'])}. "
+    f"Benchmark: {BENCHMARKS['application_to_approval'].source}.",
+)
+median_days = durations.loc[("enquiry", "approval"), "median_days"]
+metric_cols[3].metric(
+    "Enquiry to approval",
+    percent(end_to_end["rate"]),
+    help=f"95% interval {percent(end_to_end['lower'])} to {percent(end_to_end['upper'])}. "
+    f"Median {median_days:.0f} days for those approved. Older benchmark: 11% in 281 days "
+    f"({BENCHMARKS['enquiry_to_approval_days'].source}).",
+)
+st.caption(
+    f"Published benchmarks (defaults, with sources): enquiry to application 12-19% for council "
+    f"fostering services ({BENCHMARKS['enquiry_to_application'].source}); application to "
+    f"approval 33-36% ({BENCHMARKS['application_to_approval'].source}); enquiry to approval 11% "
+    f"in 281 days ({BENCHMARKS['enquiry_to_approval_days'].source}). Median time from enquiry "
+    f"to approval here: {median_days:.0f} days. People still in progress are counted as at risk, "
+    "not as failures."
+)
+
+funnel_tab, channel_tab, campaign_tab, trend_tab, stage_tab = st.tabs(
+    ["Funnel", "By channel", "By campaign", "Trend", "Drop-out and time in stage"]
+)
+
+with funnel_tab:
+    counts = tables["counts"].copy()
+    counts["share_label"] = counts["share_of_enquiries"].map(lambda v: f"{v:.1%}")
+    order = [STAGE_LABELS[stage] for stage in STAGES]
+    bars = (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            y=alt.Y("stage_label:N", sort=order, title="Stage reached"),
+            x=alt.X("reached:Q", title="Enquirers reaching the stage (households)"),
+            tooltip=[
+                alt.Tooltip("stage_label:N", title="Stage"),
+                alt.Tooltip("reached:Q", title="Households", format=","),
+                alt.Tooltip("share_of_enquiries:Q", title="Share of enquiries", format=".1%"),
+                alt.Tooltip("in_stage_now:Q", title="In this stage now"),
+            ],
+        )
+    )
+    text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
+    st.altair_chart((bars + text).properties(height=300), width="stretch")
+    st.caption(
+        "Households reaching each stage among enquiries made in the selected years; the label is "
+        "the share of enquiries. 'In this stage now' counts people still in progress."
+    )
+
+with channel_tab:
+    headline = conversion[
+        (conversion["from_stage"] == "enquiry")
+        & (conversion["to_stage"] == "approval")
+        & conversion["group"].str.startswith("channel: ")
+    ].copy()
+    headline["channel"] = headline["group"].str.removeprefix("channel: ")
+    points = alt.Chart(headline).encode(
+        y=alt.Y("channel:N", title="Channel", sort="-x"),
+        x=alt.X("rate:Q", title="Enquiries ending in approval (share)", axis=alt.Axis(format="%")),
+        tooltip=[
+            alt.Tooltip("channel:N", title="Channel"),
+            alt.Tooltip("reached:Q", title="Enquiries"),
+            alt.Tooltip("converted:Q", title="Approved"),
+            alt.Tooltip("still_open:Q", title="Still in progress"),
+            alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+            alt.Tooltip("lower:Q", title="95% lower", format=".1%"),
+            alt.Tooltip("upper:Q", title="95% upper", format=".1%"),
+        ],
+    )
+    rule = points.mark_rule().encode(x="lower:Q", x2="upper:Q")
+    st.altair_chart((rule + points.mark_point(filled=True, size=70)).properties(height=280))
+    st.caption(
+        "Dots: share of enquiries from each channel that ended in approval; lines: 95% Wilson "
+        "intervals. Small channels have wide intervals: judge them on more than one campaign."
+    )
+    cost = tables["cost_channel"]
+    st.subheader("Cost per enquiry, application and approval (£)")
+    if records.spend.empty:
+        st.info("Upload a campaign spend file to see costs.")
+    st.dataframe(
+        cost,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
+            "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
+            "cost_per_application": st.column_config.NumberColumn(
+                "£ per application", format="£%.0f"
+            ),
+            "cost_per_approval": st.column_config.NumberColumn("£ per approval", format="£%.0f"),
+            "still_open": st.column_config.NumberColumn("Still in progress"),
+        },
+    )
+    st.caption(
+        "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
+        "made in those years followed to their outcome. Blank cost: no spend recorded (e.g. word "
+        "of mouth) or no outcome yet."
+    )
+
+with campaign_tab:
+    campaign_rates = conversion[
+        (conversion["from_stage"] == "enquiry")
+        & (conversion["to_stage"].isin(["application", "approval"]))
+        & conversion["group"].str.startswith("campaign: ")
+    ].copy()
+    campaign_rates["campaign"] = campaign_rates["group"].str.removeprefix("campaign: ")
+    wide = campaign_rates.pivot_table(
+        index="campaign", columns="to_stage", values="rate", aggfunc="first"
+    ).rename(columns={"application": "to_application", "approval": "to_approval"})
+    campaign_table = tables["cost_campaign"].merge(wide.reset_index(), on="campaign", how="left")
+    st.dataframe(
+        campaign_table.sort_values("enquiries", ascending=False),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
+            "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
+            "cost_per_application": st.column_config.NumberColumn(
+                "£ per application", format="£%.0f"
+            ),
+            "cost_per_approval": st.column_config.NumberColumn("£ per approval", format="£%.0f"),
+            "to_application": st.column_config.NumberColumn(
+                "Enquiry to application", format="percent"
+            ),
+            "to_approval": st.column_config.NumberColumn("Enquiry to approval", format="percent"),
+        },
+    )
+    st.caption(
+        "One row per campaign ('no campaign' = enquiries not linked to a campaign). Rates are "
+        "shares of enquiries; see the downloads for intervals."
+    )
+
+with trend_tab:
+    monthly = tables["monthly"].copy()
+    monthly["channel"] = monthly["group"].str.removeprefix("channel: ")
+    st.altair_chart(
+        alt.Chart(monthly)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month of enquiry"),
+            y=alt.Y("enquiries:Q", title="Enquiries per month", stack="zero"),
+            color=alt.Color("channel:N", title="Channel", scale=alt.Scale(scheme="tableau10")),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("channel:N", title="Channel"),
+                alt.Tooltip("enquiries:Q", title="Enquiries"),
+            ],
+        )
+        .properties(height=280),
+        width="stretch",
+    )
+    yearly = conversion[
+        (conversion["from_stage"] == "enquiry")
+        & (conversion["to_stage"].isin(["application", "approval"]))
+        & conversion["group"].str.startswith("year: ")
+    ].copy()
+    yearly["year"] = yearly["group"].str.removeprefix("year: ")
+    yearly["measure"] = "enquiry to " + yearly["to_stage"]
+    base = alt.Chart(yearly).encode(
+        x=alt.X("year:N", title="Financial year of enquiry"),
+        y=alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%")),
+        color=alt.Color("measure:N", title="Conversion"),
+    )
+    st.altair_chart(
+        (
+            base.mark_line(point=True) + base.mark_errorbar().encode(y="lower:Q", y2="upper:Q")
+        ).properties(height=260),
+        width="stretch",
+    )
+    st.caption(
+        "Conversion of each year's enquiries with 95% intervals. The latest year is still "
+        "maturing: many of its enquirers are in assessment, so its approval rate will rise."
+    )
+    cohorts = tables["cohorts"]
+    by_year = (
+        cohorts.groupby(["group", "months_since_enquiry"], as_index=False)[["reached", "enquiries"]]
+        .sum()
+        .assign(share=lambda f: f["reached"] / f["enquiries"])
+    )
+    by_year["cohort"] = by_year["group"].str.removeprefix("year: ")
+    st.altair_chart(
+        alt.Chart(by_year)
+        .mark_line()
+        .encode(
+            x=alt.X("months_since_enquiry:Q", title="Months since enquiry"),
+            y=alt.Y("share:Q", title="Share approved by then", axis=alt.Axis(format="%")),
+            color=alt.Color("cohort:N", title="Enquiry year"),
+            tooltip=["cohort:N", "months_since_enquiry:Q", alt.Tooltip("share:Q", format=".1%")],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+    st.caption(
+        "Cohort curves: of the enquiries made in a year, the share approved within k months "
+        "(months not yet fully observed are left out)."
+    )
+
+with stage_tab:
+    steps = conversion[
+        (conversion["group"] == "all")
+        & conversion.apply(
+            lambda r: (r["from_stage"], r["to_stage"]) in funnel.CONSECUTIVE_TRANSITIONS, axis=1
+        )
+    ].merge(
+        tables["durations"][
+            ["from_stage", "to_stage", "median_days", "p25_days", "p75_days", "p90_days"]
+        ],
+        on=["from_stage", "to_stage"],
+        how="left",
+    )
+    steps["step"] = (
+        steps["from_stage"].map(STAGE_LABELS) + " → " + steps["to_stage"].map(STAGE_LABELS)
+    )
+    step_order = steps["step"].tolist()
+    st.altair_chart(
+        alt.Chart(steps)
+        .mark_bar()
+        .encode(
+            y=alt.Y("step:N", sort=step_order, title="Step"),
+            x=alt.X("rate:Q", title="Share moving on to the next stage", axis=alt.Axis(format="%")),
+            tooltip=[
+                "step:N",
+                alt.Tooltip("rate:Q", format=".1%", title="Moving on"),
+                alt.Tooltip("withdrawn:Q", title="Withdrew"),
+                alt.Tooltip("still_open:Q", title="Still in stage"),
+            ],
+        )
+        .properties(height=230),
+        width="stretch",
+    )
+    st.altair_chart(
+        alt.Chart(steps)
+        .mark_bar()
+        .encode(
+            y=alt.Y("step:N", sort=step_order, title="Step"),
+            x=alt.X("p25_days:Q", title="Days in stage (quartiles; tick = median)"),
+            x2="p75_days:Q",
+            tooltip=["step:N", "p25_days:Q", "median_days:Q", "p75_days:Q", "p90_days:Q"],
+        )
+        .properties(height=230)
+        + alt.Chart(steps)
+        .mark_tick(color="black", thickness=2)
+        .encode(y=alt.Y("step:N", sort=step_order), x="median_days:Q"),
+        width="stretch",
+    )
+    st.caption(
+        "Time in stage for those who moved on, estimated with withdrawal as a competing risk and "
+        "people still in the stage censored at the extract date (Aalen-Johansen)."
+    )
+    withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
+    if len(withdrawn):
+        reasons = (
+            withdrawn.groupby(["last_stage", "withdrawal_reason"]).size().rename("households")
+        ).reset_index()
+        reasons["stage"] = reasons["last_stage"].map(STAGE_LABELS)
+        st.altair_chart(
+            alt.Chart(reasons)
+            .mark_bar()
+            .encode(
+                y=alt.Y(
+                    "stage:N", sort=[STAGE_LABELS[s] for s in STAGES], title="Last stage reached"
+                ),
+                x=alt.X("households:Q", title="Withdrawals (households)", stack="zero"),
+                color=alt.Color("withdrawal_reason:N", title="Reason"),
+                tooltip=["stage:N", "withdrawal_reason:N", "households:Q"],
+            )
+            .properties(height=230),
+            width="stretch",
+        )
+
+st.subheader("Downloads")
+download_cols = st.columns(4)
+download_cols[0].download_button(
+    "conversion.csv",
+    csv_bytes(conversion),
+    file_name="conversion.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+download_cols[1].download_button(
+    "stage_durations.csv",
+    csv_bytes(tables["durations"]),
+    file_name="stage_durations.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+download_cols[2].download_button(
+    "cost_per_outcome.csv",
+    csv_bytes(tables["cost_campaign"]),
+    file_name="cost_per_outcome.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+download_cols[3].download_button(
+    "All tables (Excel)",
+    lambda: excel_bytes(
+        {
+            "conversion": conversion,
+            "stage_durations": tables["durations"],
+            "cost_by_channel": tables["cost_channel"],
+            "cost_by_campaign": tables["cost_campaign"],
+            "cohort_curves": tables["cohorts"],
+        }
+    ),
+    file_name="campaign_funnel.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)

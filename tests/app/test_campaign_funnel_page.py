@@ -1,0 +1,95 @@
+"""Campaign funnel page: demo view, filters, uploads with a validation report, timings."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "app_pages" / "campaign_funnel.py")
+
+
+def run_page() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(item.value for item in app.metric if item.label == label)
+
+
+def test_demo_view_is_labelled_synthetic_with_sourced_benchmarks_and_quick_filters():
+    app = run_page()
+    assert any("Synthetic" in item.value for item in app.info)
+    assert int(metric(app, "Enquiries").replace(",", "")) > 2000
+    rate = float(metric(app, "Enquiry to application").rstrip("%"))
+    assert 12 <= rate <= 22
+    captions = " ".join(item.value for item in app.caption)
+    assert "Ofsted" in captions and "281 days" in captions
+    labels = [button.label for button in app.get("download_button")]
+    assert {"conversion.csv", "stage_durations.csv", "All tables (Excel)"} <= set(labels)
+    # No enquiry reference appears anywhere on the page.
+    assert "SYN-" not in str(app._tree)
+
+    # Filters rerun quickly and change the numbers.
+    before = int(metric(app, "Enquiries").replace(",", ""))
+    app.multiselect[0].set_value(["radio"])
+    started = time.perf_counter()
+    app.run()
+    first = time.perf_counter() - started
+    assert not app.exception
+    after = int(metric(app, "Enquiries").replace(",", ""))
+    assert 0 < after < before
+    app.multiselect[0].set_value([])
+    app.select_slider[0].set_value(("2019-20", "2021-22"))
+    started = time.perf_counter()
+    app.run()
+    second = time.perf_counter() - started
+    assert not app.exception
+    middle = int(metric(app, "Enquiries").replace(",", ""))
+    assert 0.25 * before < middle < 0.5 * before
+    # AppTest adds overhead; the page itself must stay well inside a second.
+    assert min(first, second) < 2.0
+
+
+def test_upload_shows_validation_report_and_can_be_used():
+    app = run_page()
+    enquiries = (REPO / "examples/supply/enquiries.csv").read_text()
+    broken = enquiries + "EX-0099,not a date,radio,,,,,,,,,,,,,\n"
+    app.file_uploader(key="upload_funnel").set_value(
+        [
+            ("enquiries.csv", broken.encode(), "text/csv"),
+            (
+                "campaign_spend.csv",
+                (REPO / "examples/supply/campaign_spend.csv").read_bytes(),
+                "text/csv",
+            ),
+        ]
+    )
+    app.run()
+    assert not app.exception, app.exception
+    assert metric(app, "Rows rejected") == "1"
+    assert any(
+        item.label.startswith("Download the validation report")
+        for item in app.get("download_button")
+    )
+    report = [frame.value for frame in app.dataframe if "rule" in frame.value.columns]
+    assert report and report[0]["rule"].tolist() == ["date_unreadable"]
+    use = next(button for button in app.button if button.label == "Use these records")
+    use.click()
+    app.run()
+    assert not app.exception, app.exception
+    assert any("your enquiry records" in item.value for item in app.caption)
+    assert metric(app, "Enquiries") == "15"
+
+    # A file that cannot be used at all gives one clear error, not a traceback.
+    app.file_uploader(key="upload_funnel").set_value(
+        ("enquiries.csv", b"enquiry_id,channel\nA1,radio\n", "text/csv")
+    )
+    app.run()
+    assert not app.exception
+    assert any("enquiry_date" in item.value for item in app.error)
