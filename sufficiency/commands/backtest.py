@@ -153,13 +153,20 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.paths or not args.published:
+        from sufficiency.demand.backtest import complete_history_start
         from sufficiency.stocks import monthly_stock
 
         data = load_903_or_demo(args.paths)
         stock = monthly_stock(data.episodes, data.extract_date)
         with progress_bar("Backtesting monthly 903 stocks") as progress:
             results.append(
-                backtest_monthly_stock(stock, methods, horizon=args.horizon or 6, progress=progress)
+                backtest_monthly_stock(
+                    stock,
+                    methods,
+                    horizon=args.horizon or 6,
+                    history_start=complete_history_start(data.episodes),
+                    progress=progress,
+                )
             )
     scores = pd.concat(results, ignore_index=True)
     output = scores.copy()

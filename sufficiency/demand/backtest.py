@@ -87,7 +87,10 @@ def _forecasters(
     if methods is None:
         methods = defaults
     if isinstance(methods, Mapping):
-        return dict(methods)
+        return {
+            name: make_forecaster(model) if isinstance(model, str) else model
+            for name, model in methods.items()
+        }
     return {name: make_forecaster(name) for name in methods}
 
 
@@ -346,6 +349,7 @@ def backtest_monthly_stock(
     horizon: int = 6,
     *,
     include_cells: bool = False,
+    history_start: pd.Timestamp | None = None,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
@@ -360,10 +364,16 @@ def backtest_monthly_stock(
         :func:`default_monthly_origins`), each needing two years of history.
     include_cells : bool
         Also backtest every age band x category cell (many are small and noisy).
+    history_start : Timestamp, optional
+        Ignore month ends before this date. Stocks computed from yearly 903 extracts are too low
+        before the first extract's collection year (children who left earlier are not in the
+        files); :func:`complete_history_start` finds that date.
     """
     from sufficiency.demand.reconcile import SEPARATOR, stock_series
 
     series = stock_series(stock)
+    if history_start is not None:
+        series = series.loc[series["ds"] >= pd.Timestamp(history_start)]
     if not include_cells:
         series = series.loc[~series["unique_id"].str.contains(SEPARATOR, regex=False)]
     if origins is None:
@@ -392,6 +402,19 @@ def backtest_monthly_stock(
     )
     scores["kind"] = pd.Series(level, index=scores.index).map(lambda s: f"monthly 903 {s}")
     return scores
+
+
+def complete_history_start(episodes: pd.DataFrame) -> pd.Timestamp | None:
+    """First month end from which 903 episodes give complete stocks.
+
+    Yearly extracts only hold episodes open during their collection years, so before the earliest
+    recorded end of an episode the files miss every child who had already left. The first month
+    end on or after the earliest ``dec`` is taken as the start of complete history.
+    """
+    ended = pd.to_datetime(episodes["dec"]).dropna()
+    if ended.empty:
+        return None
+    return ended.min() + pd.offsets.MonthEnd(0)
 
 
 def summarise_backtest(scores: pd.DataFrame, by: Sequence[str] = ("method",)) -> pd.DataFrame:
@@ -434,6 +457,10 @@ class Recommendation:
     series: int
     adequate_coverage: bool
     sentence: str
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _period_words(origins: pd.Series) -> str:
@@ -487,7 +514,7 @@ def recommend_method(
     if not bool(best["adequate"]):
         coverage += " (too often outside: treat the ranges as too narrow)"
     sentence = (
-        f"{_period_words(rows['origin']).capitalize()}, {ahead} forecasts by {plain} were "
+        f"{_sentence_start(_period_words(rows['origin']))}, {ahead} forecasts by {plain} were "
         f"typically within {best['median_APE']:.0f}% of what happened (4 times in 5 within "
         f"{best['APE_80th_percentile']:.0f}%): {versus}; {coverage}."
     )
@@ -513,6 +540,7 @@ __all__ = [
     "backtest",
     "backtest_monthly_stock",
     "backtest_published",
+    "complete_history_start",
     "default_monthly_origins",
     "recommend_method",
     "resolve_origins",

@@ -105,15 +105,17 @@ def normal_quantiles(
 
 
 def forecast_frame(
-    unique_id: str,
-    dates: Sequence[pd.Timestamp],
+    unique_id: str | np.ndarray,
+    dates: Sequence[pd.Timestamp] | np.ndarray,
     mean: np.ndarray,
     quantiles: dict[str, np.ndarray],
     *,
     nonnegative: bool,
 ) -> pd.DataFrame:
-    """Assemble one series' forecast rows; counts are clipped at zero when ``nonnegative``."""
-    frame = pd.DataFrame({"unique_id": unique_id, "ds": pd.DatetimeIndex(dates), "mean": mean})
+    """Assemble forecast rows; counts are clipped at zero when ``nonnegative``."""
+    frame = pd.DataFrame(
+        {"unique_id": unique_id, "ds": pd.DatetimeIndex(dates), "mean": mean}
+    ).astype({"unique_id": str})
     for name in QUANTILES:
         frame[name] = quantiles[name]
     if nonnegative:
@@ -185,14 +187,27 @@ class SeriesForecaster:
             raise ValueError("horizon must be at least 1")
         seed = self.random_state if random_state is None else random_state
         rng = np.random.default_rng(seed)
-        frames = []
+        ids, all_dates, means = [], [], []
+        quantiles: dict[str, list[np.ndarray]] = {name: [] for name in QUANTILES}
+        dates_after: dict[pd.Timestamp, pd.DatetimeIndex] = {}
         for unique_id, state in self.states_.items():
-            dates = future_dates(self.last_date_[unique_id], horizon, self.frequency_)
-            mean, quantiles = self._predict_one(state, dates, rng)
-            frames.append(
-                forecast_frame(unique_id, dates, mean, quantiles, nonnegative=self.nonnegative)
-            )
-        return pd.concat(frames, ignore_index=True)[list(FORECAST_COLUMNS)]
+            last = self.last_date_[unique_id]
+            if last not in dates_after:
+                dates_after[last] = future_dates(last, horizon, self.frequency_)
+            dates = dates_after[last]
+            mean, series_quantiles = self._predict_one(state, dates, rng)
+            ids.append(np.full(horizon, unique_id, dtype=object))
+            all_dates.append(dates.to_numpy())
+            means.append(np.asarray(mean, dtype=float))
+            for name in QUANTILES:
+                quantiles[name].append(np.asarray(series_quantiles[name], dtype=float))
+        return forecast_frame(
+            np.concatenate(ids),
+            np.concatenate(all_dates),
+            np.concatenate(means),
+            {name: np.concatenate(parts) for name, parts in quantiles.items()},
+            nonnegative=self.nonnegative,
+        )[list(FORECAST_COLUMNS)]
 
     def _fit_one(self, y: np.ndarray, ds: pd.Series) -> object:  # pragma: no cover - abstract
         raise NotImplementedError
