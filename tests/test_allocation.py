@@ -171,3 +171,37 @@ def test_bad_inputs_give_clear_errors():
     )
     with pytest.raises(SufficiencyError, match="unknown age band"):
         demand_array_from_frame(bad)
+
+
+def test_capacity_from_a_real_supply_projection_lines_up_with_demand_months():
+    from sufficiency.plan.allocation import capacity_from_projection
+    from sufficiency.supply.capacity import project_capacity
+    from sufficiency.supply.demo_carers import load_demo_households
+
+    households = load_demo_households().households
+    projection = project_capacity(households, "2025-03-31", 12, n_paths=10, random_state=0)
+    months = pd.date_range("2025-04-30", periods=12, freq="ME")
+    capacity = capacity_from_projection(projection, months)
+    assert capacity.shape == (10, 12, BANDS)
+    expected = projection.paths("usable_places")[:, 1:, :BANDS]
+    assert np.allclose(capacity, expected)
+    demand = np.zeros((10, 12, BANDS, len(PLACEMENT_CATEGORIES)))
+    demand[..., CAT[IFA_FOSTERING]] = 30
+    result = allocate(demand, capacity, months=months)
+    assert result.in_house_fostering.sum() > 0
+    with pytest.raises(SufficiencyError, match="capacity projection covers"):
+        capacity_from_projection(projection, pd.date_range("2025-04-30", periods=24, freq="ME"))
+
+
+def test_demand_from_stock_flow_states_reorders_labels():
+    from sufficiency.plan.allocation import demand_from_states
+
+    categories = tuple(reversed(PLACEMENT_CATEGORIES))
+    states = np.arange(2 * 3 * BANDS * len(categories), dtype=float).reshape(2, 3, -1)
+    demand = demand_from_states(states, AGE_BANDS, categories)
+    grid = states.reshape(2, 3, BANDS, len(categories))
+    assert demand.shape == (2, 3, BANDS, len(PLACEMENT_CATEGORIES))
+    assert np.array_equal(
+        demand[..., CAT[IFA_FOSTERING]], grid[..., categories.index(IFA_FOSTERING)]
+    )
+    assert demand_from_states(states[0]).shape == (1, 3, BANDS, len(PLACEMENT_CATEGORIES))

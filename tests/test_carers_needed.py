@@ -197,3 +197,22 @@ def test_bad_targets_give_clear_errors():
 def test_financial_quarter_labels():
     assert financial_quarter_label(pd.Timestamp("2025-04-01")) == "Q1 2025-26 (Apr-Jun 2025)"
     assert financial_quarter_label(pd.Timestamp("2026-01-01")) == "Q4 2025-26 (Jan-Mar 2026)"
+
+
+def test_assumptions_from_the_funnel_parameters():
+    from sufficiency.plan.carers_needed import assumptions_from_funnel
+    from sufficiency.supply.funnel import FunnelParameters
+
+    funnel = FunnelParameters.published_default()
+    assumptions = assumptions_from_funnel(funnel, SIMPLE)
+    assert assumptions.enquiry_to_approval == pytest.approx(funnel.enquiry_to_approval)
+    assert assumptions.days_enquiry_to_approval == pytest.approx(funnel.days_enquiry_to_approval)
+    assert assumptions.places_per_household == SIMPLE.places_per_household
+    targets = Targets(ifa_share_max=0.5, ifa_share_by=MONTHS[-1])
+    result = carers_needed(demand(ifa=10), 0, targets, months=MONTHS, assumptions=assumptions)
+    lead = assumptions.lead_months
+    assert lead == 9
+    assert result.approvals[:lead].sum() == pytest.approx(0)
+    assert result.enquiries.sum() == pytest.approx(
+        result.approvals[lead:].sum() / funnel.enquiry_to_approval
+    )

@@ -205,3 +205,27 @@ def test_bad_inputs_give_clear_errors():
         Channel("radio", 10.0, 0.0, 5)
     with pytest.raises(SufficiencyError, match="unique"):
         tiny(channels=[Channel("teenagers", 1.0, 0.5, 1)])
+
+
+def test_channels_from_the_demo_funnel_records():
+    from sufficiency.plan.optimiser import channels_from_cost_per_outcome
+    from sufficiency.supply.demo_records import load_demo_funnel
+    from sufficiency.supply.funnel import cost_per_outcome
+
+    records = load_demo_funnel()
+    table = cost_per_outcome(records.enquiries, records.spend)
+    quarters = (
+        records.enquiries["enquiry_date"].max() - records.enquiries["enquiry_date"].min()
+    ).days / 91.3
+    channels = channels_from_cost_per_outcome(table, quarters)
+    names = {channel.name for channel in channels}
+    assert "word of mouth" not in names  # no spend: already in the baseline
+    assert names  # some paid channels qualify
+    for channel in channels:
+        row = table.set_index("channel").loc[channel.name]
+        assert channel.cost_per_enquiry == pytest.approx(row["spend"] / row["enquiries"])
+        assert 0 < channel.enquiry_to_approval <= 1
+        assert row["approvals"] >= 3
+    plan = tiny(channels=channels, days_enquiry_to_approval=281)
+    assert plan.costs["marketing"] > 0
+    assert set(plan.marketing["channel"]) == names

@@ -520,3 +520,78 @@ def _check_paths(demand_paths: int, other_paths: int, what: str) -> None:
             f"The {what} has {other_paths} simulation paths but demand has {demand_paths}; pass one "
             "projection (used for every path) or one per demand path."
         )
+
+
+def capacity_from_projection(
+    projection: object,
+    months: pd.DatetimeIndex,
+    *,
+    measure: str = "usable_places",
+) -> np.ndarray:
+    """Usable places ``(paths, months, bands)`` from a supply capacity projection.
+
+    Parameters
+    ----------
+    projection : sufficiency.supply.capacity.CapacityProjection
+        Anything with ``months`` (month ends, month 0 first), ``age_bands`` (DfE bands, optionally
+        followed by ``"all ages"``) and ``paths(measure)`` shaped ``(paths, months, bands)``.
+    months : pandas.DatetimeIndex
+        Month ends of the demand forecast; every one must be in the projection.
+    measure : str
+        Which projected measure to use (usable places by default).
+
+    Returns
+    -------
+    numpy.ndarray
+        Places in :data:`AGE_BANDS` order for the demand months.
+    """
+    values = np.asarray(projection.paths(measure), dtype="float64")
+    bands = list(projection.age_bands)
+    band_columns = [bands.index(band) for band in AGE_BANDS]
+    projected = pd.DatetimeIndex(projection.months).normalize() + pd.offsets.MonthEnd(0)
+    wanted = pd.DatetimeIndex(months).normalize() + pd.offsets.MonthEnd(0)
+    position = projected.get_indexer(wanted)
+    if (position < 0).any():
+        missing = wanted[position < 0]
+        raise SufficiencyError(
+            f"The carer capacity projection covers {projected[0]:%B %Y} to {projected[-1]:%B %Y} "
+            f"but the demand forecast needs {missing[0]:%B %Y}"
+            + (f" to {missing[-1]:%B %Y}" if len(missing) > 1 else "")
+            + ". Project capacity from the same start date over the same horizon."
+        )
+    return values[:, position][:, :, band_columns]
+
+
+def demand_from_states(
+    values: np.ndarray,
+    age_bands: Sequence[str] = AGE_BANDS,
+    categories: Sequence[str] = PLACEMENT_CATEGORIES,
+) -> np.ndarray:
+    """Reshape stock-flow output with a flat state axis into ``(paths, months, bands, categories)``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        ``(paths, months, states)`` simulated stocks or a ``(months, states)`` mean path, states
+        ordered band-major as in :class:`sufficiency.demand.stockflow.StockFlowParams`.
+    age_bands, categories : sequence of str
+        The state labels' order; reordered to :data:`AGE_BANDS` x :data:`PLACEMENT_CATEGORIES`.
+    """
+    array = np.asarray(values, dtype="float64")
+    if array.ndim == 2:
+        array = array[np.newaxis]
+    n_bands, n_categories = len(age_bands), len(categories)
+    if array.ndim != 3 or array.shape[-1] != n_bands * n_categories:
+        raise SufficiencyError(
+            f"Expected stock-flow states shaped (paths, months, {n_bands * n_categories}); got "
+            f"{np.shape(values)}."
+        )
+    grid = array.reshape(*array.shape[:2], n_bands, n_categories)
+    result = np.zeros((*array.shape[:2], len(AGE_BANDS), len(PLACEMENT_CATEGORIES)))
+    for b, band in enumerate(age_bands):
+        for c, category in enumerate(categories):
+            if band in AGE_BANDS and category in PLACEMENT_CATEGORIES:
+                result[:, :, AGE_BANDS.index(band), PLACEMENT_CATEGORIES.index(category)] = grid[
+                    :, :, b, c
+                ]
+    return result

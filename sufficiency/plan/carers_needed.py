@@ -31,6 +31,7 @@ counted here (the allocation may use it), so the answer errs on the side of enou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -249,6 +250,26 @@ class RecruitmentAssumptions:
                 f"(default {defaults.DAYS_ENQUIRY_TO_APPROVAL.source})"
             ),
         }
+
+
+def assumptions_from_funnel(
+    funnel: object, base: RecruitmentAssumptions | None = None
+) -> RecruitmentAssumptions:
+    """Take conversion and lead time from the authority's own funnel figures.
+
+    Parameters
+    ----------
+    funnel : sufficiency.supply.funnel.FunnelParameters
+        Anything with ``enquiry_to_approval`` (0-1) and ``days_enquiry_to_approval``.
+    base : RecruitmentAssumptions, optional
+        Other assumptions (places, occupancy, leaving rate) to keep.
+    """
+    base = base or RecruitmentAssumptions()
+    return dataclasses.replace(
+        base,
+        enquiry_to_approval=float(funnel.enquiry_to_approval),
+        days_enquiry_to_approval=float(funnel.days_enquiry_to_approval),
+    )
 
 
 # --- quarters ----------------------------------------------------------------------------------

@@ -172,6 +172,67 @@ class Channel:
             )
 
 
+def channels_from_cost_per_outcome(
+    table: pd.DataFrame,
+    quarters_observed: float,
+    *,
+    reach: float = 1.5,
+    min_approvals: int = 3,
+    source: str = "your campaign spend and enquiry records",
+) -> list[Channel]:
+    """Marketing channels from the funnel's cost-per-outcome table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`sufficiency.supply.funnel.cost_per_outcome` (by channel): channel, spend,
+        enquiries, approvals, still_open.
+    quarters_observed : float
+        Quarters the table covers, to turn enquiries into a quarterly rate.
+    reach : float
+        Most enquiries a channel can bring per quarter, as a multiple of its observed rate
+        (1.5: an assumption that spend can be scaled up by half before the audience runs out).
+    min_approvals : int
+        Channels with fewer approvals are left out: their conversion rate is too uncertain.
+    source : str
+        Where the figures come from, shown with the plan.
+
+    Returns
+    -------
+    list of Channel
+        Channels with recorded spend, enquiries and ``min_approvals`` approvals; others are left out
+        (unpaid channels such as word of mouth are already in the carers' baseline).
+    """
+    if quarters_observed <= 0:
+        raise SufficiencyError("quarters_observed must be above zero.")
+    missing = {"channel", "spend", "enquiries", "approvals"} - set(table.columns)
+    if missing:
+        raise SufficiencyError(
+            f"The cost-per-outcome table lacks column(s) {', '.join(sorted(missing))}."
+        )
+    channels = []
+    for row in table.itertuples(index=False):
+        spend = float(row.spend) if pd.notna(row.spend) else 0.0
+        decided = float(row.enquiries) - float(getattr(row, "still_open", 0) or 0)
+        if (
+            spend <= 0
+            or row.enquiries <= 0
+            or row.approvals < max(min_approvals, 1)
+            or decided <= 0
+        ):
+            continue
+        channels.append(
+            Channel(
+                name=str(row.channel),
+                cost_per_enquiry=spend / float(row.enquiries),
+                enquiry_to_approval=min(float(row.approvals) / decided, 1.0),
+                max_enquiries_per_quarter=reach * float(row.enquiries) / quarters_observed,
+                source=f"{source}; reach {reach:g}x the observed enquiry rate ({finance.ASSUMPTION})",
+            )
+        )
+    return channels
+
+
 def default_weekly_costs(price_year: int = 2025) -> dict[str, float]:
     """Weekly unit costs (£ per child per week) at ``price_year`` prices from :mod:`finance`.
 
