@@ -119,10 +119,12 @@ def financial_year_of(date: pd.Timestamp) -> str:
 
 def financial_year(dates: pd.Series) -> pd.Series:
     """Vectorised :func:`financial_year_of` for a Series of dates."""
-    dates = pd.to_datetime(dates)
-    start = dates.dt.year - (dates.dt.month < 4).astype(int)
-    labels = start.astype(str) + "-" + ((start + 1) % 100).map(lambda y: f"{y:02d}")
-    return labels.astype(object)
+    dates = pd.Series(pd.to_datetime(dates))
+    stamps = pd.DatetimeIndex(dates)
+    years = stamps.year.to_numpy() - (stamps.month.to_numpy() < 4)
+    unique, inverse = np.unique(years, return_inverse=True)
+    labels = np.array([f"{y}-{(y + 1) % 100:02d}" for y in unique], dtype=object)
+    return pd.Series(labels[inverse], index=dates.index, dtype=object)
 
 
 # --- unit costs ----------------------------------------------------------------------------------
@@ -554,32 +556,49 @@ def invest_to_save(
     base = mean_by_month(baseline_monthly)
     scen = mean_by_month(scenario_monthly)
     table = pd.concat([base.rename("baseline"), scen.rename("scenario")], axis=1).fillna(0.0)
-    table["saving"] = table["baseline"] - table["scenario"]
     invest = pd.Series(0.0, index=table.index)
     if investment_monthly is not None and len(investment_monthly):
         spend = investment_monthly.assign(month=pd.to_datetime(investment_monthly["month"]))
         spend = spend.groupby("month")["investment"].sum()
         invest = invest.add(spend, fill_value=0.0).reindex(table.index, fill_value=0.0)
-    table["investment"] = invest
-    table["net"] = table["saving"] - table["investment"]
-    table["cumulative_net"] = table["net"].cumsum()
-    table = table.reset_index().rename(columns={"index": "month"})
+    return _invest_to_save(
+        pd.DatetimeIndex(table.index),
+        table["baseline"].to_numpy(float),
+        table["scenario"].to_numpy(float),
+        invest.to_numpy(float),
+    )
+
+
+def _invest_to_save(
+    months: pd.DatetimeIndex, baseline: np.ndarray, scenario: np.ndarray, investment: np.ndarray
+) -> InvestToSave:
+    saving = baseline - scenario
+    net = saving - investment
+    cumulative = np.cumsum(net)
+    table = pd.DataFrame(
+        {
+            "month": months,
+            "saving": saving,
+            "investment": investment,
+            "net": net,
+            "cumulative_net": cumulative,
+        }
+    )
     payback = None
-    invested = table["investment"].cumsum() > 0
+    invested = np.cumsum(investment) > 0
     if invested.any():
-        negative = table.index[(table["cumulative_net"] < 0)]
-        first_invest = int(np.argmax(invested.to_numpy()))
-        after = table.index[table.index >= first_invest]
-        later_negatives = negative[negative >= first_invest]
-        candidate = (later_negatives.max() + 1) if len(later_negatives) else after.min()
+        first_invest = int(np.argmax(invested))
+        negative = np.flatnonzero(cumulative < 0)
+        later = negative[negative >= first_invest]
+        candidate = int(later.max()) + 1 if len(later) else first_invest
         if candidate < len(table):
-            payback = pd.Timestamp(table.loc[candidate, "month"])
+            payback = pd.Timestamp(months[candidate])
     return InvestToSave(
-        monthly=table[["month", "saving", "investment", "net", "cumulative_net"]],
+        monthly=table,
         payback_month=payback,
-        total_investment=float(table["investment"].sum()),
-        total_saving=float(table["saving"].sum()),
-        net_position=float(table["net"].sum()),
+        total_investment=float(investment.sum()),
+        total_saving=float(saving.sum()),
+        net_position=float(net.sum()),
     )
 
 
@@ -648,3 +667,140 @@ def unit_cost_table(
         for c, u in unit_costs.items()
     ]
     return pd.DataFrame(rows)
+
+
+# --- the fast path: costs as arrays over simulation paths ---------------------------------------
+
+
+def cost_paths(
+    children: np.ndarray,
+    months: pd.DatetimeIndex,
+    unit_costs: dict[str, UnitCost] | None = None,
+    *,
+    price_base_year: int = 2025,
+    annual_inflation_pct: float = 2.0,
+    extra_monthly_costs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Vectorised :func:`monthly_costs`: £ by path, month and placement category.
+
+    Parameters
+    ----------
+    children : numpy.ndarray
+        Average children ``(paths, months, categories)``, categories in the order of
+        :data:`sufficiency.codes.PLACEMENT_CATEGORIES`.
+    months : DatetimeIndex
+        Month ends.
+    extra_monthly_costs : numpy.ndarray, optional
+        Fixed costs ``(months, categories)`` in £ at base prices (e.g. a new home's running cost).
+
+    Returns
+    -------
+    numpy.ndarray
+        Nominal £ ``(paths, months, categories)``.
+    """
+    unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
+    months = pd.DatetimeIndex(months)
+    weekly = np.array(
+        [
+            unit_costs[c].at_prices(price_base_year, annual_inflation_pct)
+            for c in codes.PLACEMENT_CATEGORIES
+        ]
+    )
+    weeks = months.days_in_month.to_numpy(float) / 7.0
+    cost = np.asarray(children, dtype=float) * weekly[None, None, :] * weeks[None, :, None]
+    if extra_monthly_costs is not None:
+        cost = cost + np.asarray(extra_monthly_costs, dtype=float)[None]
+    inflation = _inflation(pd.Series(months), price_base_year, annual_inflation_pct)
+    return cost * inflation[None, :, None]
+
+
+def financial_year_summary(
+    costs: np.ndarray,
+    months: pd.DatetimeIndex,
+    labels: tuple[str, ...] | list[str],
+    *,
+    by_label: bool = True,
+    lower: float = 0.1,
+    upper: float = 0.9,
+) -> pd.DataFrame:
+    """Vectorised :func:`costs_by_financial_year` from ``(paths, months, labels)`` costs.
+
+    Returns
+    -------
+    DataFrame
+        financial_year, [placement_category, provider,] cost_mean, cost_p10, cost_p90, months.
+        Labels not in :data:`PROVIDER_BY_CATEGORY` (e.g. recruitment) are counted as in-house.
+    """
+    years = financial_year(pd.Series(pd.DatetimeIndex(months)))
+    unique = list(dict.fromkeys(years))
+    onehot = (years.to_numpy()[:, None] == np.array(unique, dtype=object)[None, :]).astype(float)
+    per_year = np.einsum("pmk,mf->pfk", costs, onehot)
+    if not by_label:
+        per_year = per_year.sum(axis=-1, keepdims=True)
+    mean = per_year.mean(axis=0)
+    low, high = np.quantile(per_year, [lower, upper], axis=0)
+    n_years, n_labels = mean.shape
+    frame = pd.DataFrame(
+        {
+            "financial_year": np.repeat(np.array(unique, dtype=object), n_labels),
+            "cost_mean": mean.reshape(-1),
+            "cost_p10": low.reshape(-1),
+            "cost_p90": high.reshape(-1),
+            "months": np.repeat(onehot.sum(axis=0).astype(int), n_labels),
+        }
+    )
+    if by_label:
+        frame.insert(1, "placement_category", np.tile(np.array(labels, dtype=object), n_years))
+        frame.insert(
+            2,
+            "provider",
+            frame["placement_category"].map(PROVIDER_BY_CATEGORY).fillna(IN_HOUSE).to_numpy(),
+        )
+        frame = frame.sort_values(["financial_year", "placement_category"], ignore_index=True)
+    return frame
+
+
+def savings_summary(
+    baseline_totals: np.ndarray,
+    scenario_totals: np.ndarray,
+    months: pd.DatetimeIndex,
+    *,
+    lower: float = 0.1,
+    upper: float = 0.9,
+) -> pd.DataFrame:
+    """Vectorised :func:`savings_by_financial_year` from ``(paths, months)`` £ totals."""
+    base = financial_year_summary(baseline_totals[..., None], months, ["total"], by_label=False)
+    diff = financial_year_summary(
+        (baseline_totals - scenario_totals)[..., None],
+        months,
+        ["total"],
+        by_label=False,
+        lower=lower,
+        upper=upper,
+    )
+    scen = financial_year_summary(scenario_totals[..., None], months, ["total"], by_label=False)
+    return pd.DataFrame(
+        {
+            "financial_year": base["financial_year"],
+            "baseline_cost_mean": base["cost_mean"],
+            "scenario_cost_mean": scen["cost_mean"],
+            "saving_mean": diff["cost_mean"],
+            "saving_p10": diff["cost_p10"],
+            "saving_p90": diff["cost_p90"],
+        }
+    )
+
+
+def invest_to_save_from_totals(
+    months: pd.DatetimeIndex,
+    baseline_cost: np.ndarray,
+    scenario_cost: np.ndarray,
+    investment: np.ndarray,
+) -> InvestToSave:
+    """:func:`invest_to_save` from monthly mean £ arrays (baseline, scenario, investment)."""
+    return _invest_to_save(
+        pd.DatetimeIndex(months),
+        np.asarray(baseline_cost, float),
+        np.asarray(scenario_cost, float),
+        np.asarray(investment, float),
+    )

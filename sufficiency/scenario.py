@@ -857,8 +857,11 @@ class ScenarioResult:
     savings_by_financial_year : DataFrame
         Against the baseline (same data, seed and prices): positive = saving (£).
     invest_to_save : InvestToSave
-    monthly_costs : DataFrame
-        month, draw, placement_category, provider, cost (£, nominal).
+    cost_paths : numpy.ndarray
+        £ (nominal) by path, month and label ``(paths, months, labels)``; see
+        :meth:`monthly_costs`.
+    cost_labels : tuple of str
+        Placement categories, then :data:`RECRUITMENT_CATEGORY`.
     targets : DataFrame
         target, date, value_projected, target_value, met.
     summary : dict
@@ -875,11 +878,29 @@ class ScenarioResult:
     budget_by_financial_year: pd.DataFrame
     savings_by_financial_year: pd.DataFrame
     invest_to_save: fin.InvestToSave
-    monthly_costs: pd.DataFrame
+    cost_paths: np.ndarray
+    cost_labels: tuple[str, ...]
     targets: pd.DataFrame
     summary: dict
     is_demo: bool = False
     carers_needed_text: str = ""
+
+    def monthly_costs(self) -> pd.DataFrame:
+        """Long frame: month, draw, placement_category, provider, cost (£, nominal)."""
+        paths, n_months, n_labels = self.cost_paths.shape
+        labels = np.array(self.cost_labels, dtype=object)
+        frame = pd.DataFrame(
+            {
+                "month": np.tile(np.repeat(self.months.to_numpy(), n_labels), paths),
+                "draw": np.repeat(np.arange(paths), n_months * n_labels),
+                "placement_category": np.tile(labels, paths * n_months),
+                "cost": self.cost_paths.reshape(-1),
+            }
+        )
+        frame["provider"] = (
+            frame["placement_category"].map(fin.PROVIDER_BY_CATEGORY).fillna(fin.IN_HOUSE)
+        )
+        return frame
 
 
 RECRUITMENT_CATEGORY = "carer recruitment and support"
@@ -1071,30 +1092,12 @@ def _project(scenario: Scenario, models: FittedModels, random_state: int | None)
         )
         for category, value in scenario.unit_costs
     }
-    n_paths = by_category.shape[0]
-    frame = pd.DataFrame(
-        {
-            "month": np.tile(
-                np.repeat(months.to_numpy(), len(codes.PLACEMENT_CATEGORIES)), n_paths
-            ),
-            "draw": np.repeat(np.arange(n_paths), horizon * len(codes.PLACEMENT_CATEGORIES)),
-            "placement_category": np.tile(
-                np.array(codes.PLACEMENT_CATEGORIES, dtype=object), n_paths * horizon
-            ),
-            "children": by_category.reshape(-1),
-        }
-    )
     weeks = months.days_in_month.to_numpy() / 7.0
-    extra = pd.DataFrame(
-        {
-            "month": months,
-            "placement_category": codes.IN_HOUSE_RESIDENTIAL,
-            "cost": running * weeks,
-        }
-    )
-    extra = extra[extra["cost"] > 0]
-    monthly = fin.monthly_costs(
-        frame,
+    extra = np.zeros((horizon, len(codes.PLACEMENT_CATEGORIES)))
+    extra[:, residential] = running * weeks
+    costs = fin.cost_paths(
+        by_category,
+        months,
         unit_costs,
         price_base_year=base_year,
         annual_inflation_pct=scenario.annual_inflation_pct,
@@ -1107,7 +1110,7 @@ def _project(scenario: Scenario, models: FittedModels, random_state: int | None)
         "placements": placements,
         "carers": carers,
         "beds": beds,
-        "monthly": monthly,
+        "costs": costs,
         "base_year": base_year,
     }
 
@@ -1135,8 +1138,8 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
     )
 
 
-def _investment(scenario: Scenario, projected: dict, baseline: dict) -> pd.DataFrame:
-    """Monthly recruitment investment over the baseline: marketing, assessment, supervision."""
+def _investment(scenario: Scenario, projected: dict, baseline: dict) -> np.ndarray:
+    """Monthly £ recruitment investment over the baseline: marketing, assessment, supervision."""
     months = projected["months"]
     base_year = projected["base_year"]
     # Recruitment figures are entered at base-year prices, like scenario unit costs.
@@ -1154,8 +1157,7 @@ def _investment(scenario: Scenario, projected: dict, baseline: dict) -> pd.DataF
         + extra_approvals * scenario.recruitment_cost_per_household
         + extra_households * scenario.ssw_cost_per_household_per_year / 12
     )
-    spend = spend * fin._inflation(pd.Series(months), base_year, scenario.annual_inflation_pct)
-    return pd.DataFrame({"month": months, "investment": spend})
+    return spend * fin._inflation(pd.Series(months), base_year, scenario.annual_inflation_pct)
 
 
 def _target_table(scenario: Scenario, allocation: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
@@ -1222,18 +1224,19 @@ def run(
     months = projected["months"]
 
     investment = _investment(scenario, projected, baseline)
-    itos = fin.invest_to_save(baseline["monthly"], projected["monthly"], investment)
-    draws = projected["monthly"]["draw"].unique()
-    invest_rows = investment.assign(
-        placement_category=RECRUITMENT_CATEGORY,
-        provider=fin.IN_HOUSE,
-        cost=investment["investment"],
-    ).drop(columns="investment")
-    invest_rows = invest_rows.merge(pd.DataFrame({"draw": draws}), how="cross")
-    with_investment = pd.concat([projected["monthly"], invest_rows], ignore_index=True)
-    costs = fin.costs_by_financial_year(with_investment)
-    budget = fin.costs_by_financial_year(with_investment, by_category=False)
-    savings = fin.savings_by_financial_year(baseline["monthly"], projected["monthly"])
+    costs_paths = projected["costs"]
+    base_totals = baseline["costs"].sum(axis=-1)
+    scen_totals = costs_paths.sum(axis=-1)
+    itos = fin.invest_to_save_from_totals(
+        months, base_totals.mean(axis=0), scen_totals.mean(axis=0), investment
+    )
+    with_investment = np.concatenate(
+        [costs_paths, np.broadcast_to(investment, costs_paths.shape[:2])[..., None]], axis=-1
+    )
+    labels = (*codes.PLACEMENT_CATEGORIES, RECRUITMENT_CATEGORY)
+    costs = fin.financial_year_summary(with_investment, months, labels)
+    budget = fin.financial_year_summary(with_investment, months, labels, by_label=False)
+    savings = fin.savings_summary(base_totals, scen_totals, months)
 
     targets = _targets(scenario)
     try:
@@ -1309,7 +1312,8 @@ def run(
         budget_by_financial_year=budget,
         savings_by_financial_year=savings,
         invest_to_save=itos,
-        monthly_costs=projected["monthly"],
+        cost_paths=with_investment,
+        cost_labels=labels,
         targets=target_table,
         summary=summary,
         is_demo=models.is_demo,

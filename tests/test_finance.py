@@ -146,3 +146,31 @@ def test_unit_cost_table_lists_sources():
     assert table["source"].str.len().min() > 5
     ih = table.set_index("placement_category").loc[codes.IN_HOUSE_FOSTERING]
     assert ih["weekly_cost_2025_prices"] == pytest.approx(646 * 133.9 / 103.4 * 1.02)
+
+
+def test_array_fast_path_matches_the_frame_functions():
+    rng = np.random.default_rng(5)
+    months = pd.date_range("2025-01-31", periods=15, freq="ME")
+    children = rng.poisson(6, size=(25, len(months), len(codes.PLACEMENT_CATEGORIES))).astype(float)
+    costs = fin.cost_paths(children, months, price_base_year=2025, annual_inflation_pct=4.0)
+    frame = pd.DataFrame(
+        {
+            "month": np.tile(np.repeat(months.to_numpy(), len(codes.PLACEMENT_CATEGORIES)), 25),
+            "draw": np.repeat(np.arange(25), len(months) * len(codes.PLACEMENT_CATEGORIES)),
+            "placement_category": np.tile(
+                np.array(codes.PLACEMENT_CATEGORIES, dtype=object), 25 * len(months)
+            ),
+            "children": children.reshape(-1),
+        }
+    )
+    monthly = fin.monthly_costs(frame, price_base_year=2025, annual_inflation_pct=4.0)
+    assert monthly["cost"].sum() == pytest.approx(costs.sum())
+    slow = fin.costs_by_financial_year(monthly)
+    fast = fin.financial_year_summary(costs, months, codes.PLACEMENT_CATEGORIES)
+    merged = slow.merge(fast, on=["financial_year", "placement_category", "provider"])
+    assert len(merged) == len(slow) == len(fast)
+    for column in ("cost_mean", "cost_p10", "cost_p90"):
+        assert np.allclose(merged[f"{column}_x"], merged[f"{column}_y"])
+    assert set(fast["financial_year"]) == {"2024-25", "2025-26"}
+    totals = fin.financial_year_summary(costs, months, codes.PLACEMENT_CATEGORIES, by_label=False)
+    assert totals["cost_mean"].sum() == pytest.approx(costs.sum() / 25)
