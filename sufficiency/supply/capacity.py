@@ -333,8 +333,9 @@ class CapacityProjection:
         for measure in MEASURES:
             values = self._paths[measure]
             frame[f"{measure}_mean"] = values.mean(axis=0).ravel()
-            for q in quantiles:
-                frame[f"{measure}_p{round(q * 100):d}"] = np.quantile(values, q, axis=0).ravel()
+            levels = np.quantile(values, list(quantiles), axis=0)
+            for q, level in zip(quantiles, levels, strict=True):
+                frame[f"{measure}_p{round(q * 100):d}"] = level.ravel()
         return frame
 
 
@@ -429,10 +430,24 @@ def project_capacity(
     )
     approved_by_band = current["approved_places"].to_numpy(dtype=float)[:, None] * shares
     leave = retention_model.simulate(current, start, horizon_months, n_paths, rng)
-    alive = (leave[:, :, None] > np.arange(horizon_months + 1)[None, None, :]).astype(np.float32)
-    households_paths = np.einsum("pim,ib->pmb", alive, covers.astype(np.float32))
-    approved_paths = np.einsum("pim,ib->pmb", alive, approved_by_band.astype(np.float32))
-    total_households = alive.sum(axis=1)
+    # Each household's weight drops out in the month it leaves: count the drops per path and
+    # month with bincount, then accumulate (O(paths x households), not x months as well).
+    slots = horizon_months + 2
+    drop_index = (np.arange(n_paths)[:, None] * slots + leave).ravel()
+
+    def still_approved(weights: np.ndarray) -> np.ndarray:
+        per_path = np.broadcast_to(weights, (n_paths, len(weights))).ravel()
+        drops = np.bincount(drop_index, weights=per_path, minlength=n_paths * slots)
+        lost = np.cumsum(drops.reshape(n_paths, slots), axis=1)[:, : horizon_months + 1]
+        return weights.sum() - lost
+
+    households_paths = np.stack(
+        [still_approved(covers[:, band].astype(float)) for band in range(covers.shape[1])], axis=2
+    )
+    approved_paths = np.stack(
+        [still_approved(approved_by_band[:, band]) for band in range(covers.shape[1])], axis=2
+    )
+    total_households = still_approved(np.ones(len(current)))
 
     # New approvals: each month's cohort is thinned by the leaving rates from tenure 0.
     draws = _approval_draws(approvals_per_month, horizon_months, n_paths, rng)

@@ -289,16 +289,21 @@ def annual_leaving_rates(
         else (extract_date.year - 1)
     )
     groups = ["all"] if by is None else sorted(households[by].unique(), key=_group_order)
+    approval_all = households["approval_date"].to_numpy(dtype="datetime64[ns]")
+    left_all = households["deregistration_date"].to_numpy(dtype="datetime64[ns]")
+    never = np.datetime64("2262-01-01", "ns")
+    left_all = np.where(np.isnat(left_all), never, left_all)
+    labels = np.full(len(households), "all", dtype=object) if by is None else households[by]
+    labels = np.asarray(labels, dtype=object)
     rows = []
     for year in range(first_year, last_year + 1):
-        year_start = pd.Timestamp(year - 1, 3, 31)
-        year_end = pd.Timestamp(year, 3, 31)
+        year_start = np.datetime64(pd.Timestamp(year - 1, 3, 31), "ns")
+        year_end = np.datetime64(pd.Timestamp(year, 3, 31), "ns")
         for group in groups:
-            sub = households if by is None else households[households[by] == group]
-            approved_by = sub["approval_date"]
-            left = sub["deregistration_date"]
-            at_start = (approved_by <= year_start) & (left.isna() | (left > year_start))
-            at_end = (approved_by <= year_end) & (left.isna() | (left > year_end))
+            mask = labels == group
+            approved_by, left = approval_all[mask], left_all[mask]
+            at_start = (approved_by <= year_start) & (left > year_start)
+            at_end = (approved_by <= year_end) & (left > year_end)
             approved = (approved_by > year_start) & (approved_by <= year_end)
             deregistered = (left > year_start) & (left <= year_end)
             rows.append(

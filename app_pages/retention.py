@@ -1,0 +1,522 @@
+"""Carer retention page: how long households stay, why they leave, and the households and usable
+places expected over the coming years."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sufficiency.errors import InputDataError
+from sufficiency.supply import defaults
+from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
+from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
+from sufficiency.supply.households import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    CarerHouseholds,
+    households_on,
+    read_households_uploads,
+)
+from sufficiency.supply.retention import (
+    RetentionModel,
+    annual_leaving_rates,
+    kaplan_meier,
+    leaving_reasons,
+)
+
+# Session-state keys shared with the recruitment calculator page (no widget owns them).
+HOUSEHOLDS_KEY = "carer_households"
+HOUSEHOLDS_NAME_KEY = "carer_households_name"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "carer_households.csv"
+GROUP_LABELS = {"carer_group": "Carer group", "carer_type": "Carer type"}
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
+def demo_households() -> CarerHouseholds:
+    return load_demo_households()
+
+
+def active_households() -> tuple[CarerHouseholds, str, bool]:
+    uploaded = st.session_state.get(HOUSEHOLDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(HOUSEHOLDS_NAME_KEY, "your records"), False
+    return demo_households(), DEMO_HOUSEHOLDS_LABEL, True
+
+
+def data_key(data: CarerHouseholds, label: str) -> str:
+    """A cache key that holds no identifiers."""
+    return f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def describe(_data: CarerHouseholds, key: str, by: str) -> dict[str, pd.DataFrame]:
+    """Survival curves, reasons, yearly rates and the fitted hazards."""
+    del key
+    households, extract = _data.households, _data.extract_date
+    model = RetentionModel(group_column=by).fit(households, extract)
+    curves = kaplan_meier(households, extract, by=by)
+    model_curves = pd.concat(
+        [model.survival_curve(group, 180) for group in curves["group"].unique()],
+        ignore_index=True,
+    )
+    since = extract - pd.DateOffset(years=5)
+    return {
+        "curves": curves,
+        "model_curves": model_curves,
+        "reasons": leaving_reasons(households, start=since, end=extract),
+        "reasons_by_group": leaving_reasons(households, start=since, end=extract, by=by),
+        "rates": annual_leaving_rates(households, extract, by=by),
+        "hazards": model.hazard_table_,
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def yearly_rates(_data: CarerHouseholds, key: str) -> pd.DataFrame:
+    """Leaving rates of all households by year ending 31 March."""
+    del key
+    return annual_leaving_rates(_data.households, _data.extract_date, by=None)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def projection(
+    _data: CarerHouseholds, key: str, horizon: int, approvals: float, occupancy: float
+) -> pd.DataFrame:
+    """Households and usable places by month and age band (mean and 10th-90th percentiles)."""
+    del key
+    model = RetentionModel().fit(_data.households, _data.extract_date)
+    result = project_capacity(
+        _data.households,
+        _data.extract_date,
+        horizon,
+        approvals_per_month=approvals or None,
+        retention_model=model,
+        occupancy=occupancy,
+        n_paths=400,
+        random_state=0,
+    )
+    return result.summary()
+
+
+def upload_section(is_demo: bool) -> None:
+    with st.expander("Use your own carer household records", expanded=False):
+        st.write(
+            "Upload one row per approved household, current or past: household_id, carer_type "
+            "(mainstream, kinship, parent and child, teenagers, sibling groups, disabled "
+            "children), approval_date, approved_places, age_from, age_to, deregistration_date and "
+            "deregistration_reason. CSV or Excel. No names or addresses are needed and household "
+            "references are never shown. The format is described in docs/supply_formats.md."
+        )
+        if EXAMPLE.exists():
+            st.download_button(
+                "Example carer_households.csv",
+                EXAMPLE.read_bytes(),
+                file_name="example_carer_households.csv",
+                mime="text/csv",
+                icon=":material/download:",
+            )
+        extract = st.date_input(
+            "Extract date (the date the records describe)",
+            value=None,
+            help="Leave blank to use the latest approval or deregistration date in the file.",
+            key="households_extract_date",
+        )
+        uploads = st.file_uploader(
+            "Carer household files",
+            type=["csv", "xlsx"],
+            accept_multiple_files=True,
+            key="upload_households",
+            help=f"Up to {DEFAULT_MAX_UPLOAD_BYTES // 1_000_000} MB per file.",
+        )
+        if uploads:
+            files = [(upload.name, upload.getvalue()) for upload in uploads]
+            try:
+                checked = read_households_uploads(
+                    files, extract_date=pd.Timestamp(extract) if extract else None
+                )
+            except InputDataError as error:
+                st.error(str(error), icon=":material/error:")
+                checked = None
+            if checked is not None:
+                show_check(checked)
+        if not is_demo and st.button("Go back to the synthetic demo authority"):
+            st.session_state.pop(HOUSEHOLDS_KEY, None)
+            st.session_state.pop(HOUSEHOLDS_NAME_KEY, None)
+            st.rerun()
+
+
+def show_check(checked: CarerHouseholds) -> None:
+    table = checked.files
+    rows_in, rows_kept = int(table["rows_in"].sum()), int(table["rows_kept"].sum())
+    report = checked.report
+    read_col, kept_col, rejected_col, warning_col = st.columns(4)
+    read_col.metric("Rows read", f"{rows_in:,}")
+    kept_col.metric("Rows kept", f"{rows_kept:,}")
+    rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
+    warning_col.metric("Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}")
+    for note in checked.notes:
+        st.caption(note)
+    if len(report):
+        st.caption(
+            "Every problem found, with file, row and column. Errors mean the row was left out; "
+            "warnings mean it was kept with the assumption stated."
+        )
+        st.dataframe(report, hide_index=True, width="stretch", height=220)
+        st.download_button(
+            "Download the validation report (CSV)",
+            csv_bytes(report),
+            file_name="carer_households_validation_report.csv",
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    else:
+        st.success("No problems found.")
+    if st.button("Use these records", type="primary"):
+        st.session_state[HOUSEHOLDS_KEY] = checked
+        st.session_state[HOUSEHOLDS_NAME_KEY] = (
+            f"your carer household records (to {checked.extract_date:%d %B %Y})"
+        )
+        st.rerun()
+
+
+def survival_chart(curves: pd.DataFrame, model_curves: pd.DataFrame, legend: str) -> alt.Chart:
+    curves = curves.assign(years=curves["tenure_months"] / 12)
+    model_curves = model_curves.assign(years=model_curves["tenure_months"] / 12)
+    x = alt.X("years:Q", title="Years since approval", scale=alt.Scale(domain=[0, 15]))
+    colour = alt.Color("group:N", title=legend)
+    band = (
+        alt.Chart(curves[curves["years"] <= 15])
+        .mark_area(opacity=0.15, interpolate="step-after")
+        .encode(x=x, y=alt.Y("lower:Q"), y2="upper:Q", color=colour)
+    )
+    steps = (
+        alt.Chart(curves[curves["years"] <= 15])
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=x,
+            y=alt.Y(
+                "survival:Q",
+                title="Share of households still approved",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("group:N", title=legend),
+                alt.Tooltip("years:Q", title="Years since approval", format=".1f"),
+                alt.Tooltip("survival:Q", title="Still approved", format=".0%"),
+                alt.Tooltip("at_risk:Q", title="Households observed"),
+            ],
+        )
+    )
+    fitted = (
+        alt.Chart(model_curves[model_curves["years"] <= 15])
+        .mark_line(strokeDash=[4, 3], opacity=0.7)
+        .encode(x=x, y="survival:Q", color=colour)
+    )
+    return (band + steps + fitted).properties(height=320)
+
+
+def reasons_chart(reasons: pd.DataFrame) -> alt.Chart:
+    shown = reasons[reasons["households"] > 0]
+    return (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            x=alt.X("households:Q", title="Households deregistered (count, last 5 years)"),
+            y=alt.Y("label:N", title=None, sort="-x"),
+            color=alt.Color("initiator:N", title="Whose decision (Ofsted category)"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Reason"),
+                alt.Tooltip("households:Q", title="Households"),
+                alt.Tooltip("share:Q", title="Share of leavers", format=".0%"),
+            ],
+        )
+        .properties(height=320)
+    )
+
+
+def projection_chart(frame: pd.DataFrame, measure: str, title: str) -> alt.Chart:
+    total = frame[frame["age_band"] == ALL_AGES]
+    x = alt.X("month:T", title="Month end")
+    band = (
+        alt.Chart(total)
+        .mark_area(opacity=0.2)
+        .encode(x=x, y=alt.Y(f"{measure}_p10:Q", title=title), y2=f"{measure}_p90:Q")
+    )
+    line = (
+        alt.Chart(total)
+        .mark_line()
+        .encode(
+            x=x,
+            y=f"{measure}_mean:Q",
+            tooltip=[
+                alt.Tooltip("month:T", title="Month end", format="%b %Y"),
+                alt.Tooltip(f"{measure}_mean:Q", title="Expected", format=".0f"),
+                alt.Tooltip(f"{measure}_p10:Q", title="10th percentile", format=".0f"),
+                alt.Tooltip(f"{measure}_p90:Q", title="90th percentile", format=".0f"),
+            ],
+        )
+    )
+    return (band + line).properties(height=280)
+
+
+def band_chart(frame: pd.DataFrame) -> alt.Chart:
+    bands = frame[frame["age_band"] != ALL_AGES]
+    return (
+        alt.Chart(bands)
+        .mark_area()
+        .encode(
+            x=alt.X("month:T", title="Month end"),
+            y=alt.Y("usable_places_mean:Q", title="Usable places (expected, places)", stack=True),
+            color=alt.Color("age_band:N", title="Age band (years)", sort=list(BANDS_WITH_TOTAL)),
+            tooltip=[
+                alt.Tooltip("month:T", title="Month end", format="%b %Y"),
+                alt.Tooltip("age_band:N", title="Age band"),
+                alt.Tooltip("usable_places_mean:Q", title="Usable places", format=".1f"),
+            ],
+        )
+        .properties(height=280)
+    )
+
+
+# --- page -----------------------------------------------------------------------------------
+st.title("Carer retention")
+st.caption(
+    "How long the service's own foster-carer households stay approved, why they leave, and the "
+    "households and usable places to expect if nobody new is approved (or with the approvals you "
+    "set)."
+)
+data, label, is_demo = active_households()
+if is_demo:
+    st.info(f"**{label}**. Upload your own below.", icon=":material/science:")
+else:
+    st.caption(f"Showing {label}.")
+upload_section(is_demo)
+key = data_key(data, label)
+extract = data.extract_date
+households = data.households
+
+now = households_on(households, extract)
+in_house = now[now["carer_group"] != "kinship"]
+rates_all = yearly_rates(data, key)
+last_year = rates_all.iloc[-1] if len(rates_all) else None
+first, second, third, fourth = st.columns(4)
+first.metric(f"Households approved at {extract:%d %b %Y}", f"{len(now):,}")
+second.metric("In-house places approved", f"{int(in_house['approved_places'].sum()):,}")
+third.metric(
+    "Usable places (in-house)",
+    f"{in_house['approved_places'].sum() * float(defaults.OCCUPANCY):.0f}",
+    help=f"Approved places x occupancy. {defaults.OCCUPANCY.describe()}",
+)
+if last_year is not None:
+    fourth.metric(
+        f"Left in the year to 31 Mar {int(last_year['year'])}",
+        f"{last_year['leaving_rate']:.0%}",
+        help="Households deregistered in the year / households approved at 31 March, as Ofsted "
+        f"measures it. Benchmarks: {defaults.ANNUAL_LEAVING_RATE_LA_ALL.describe()}; "
+        f"{defaults.ANNUAL_LEAVING_RATE_MAINSTREAM.describe()}",
+    )
+
+by = st.radio(
+    "Split charts and tables by",
+    list(GROUP_LABELS),
+    format_func=GROUP_LABELS.get,
+    horizontal=True,
+    key="retention_by",
+)
+tables = describe(data, key, by)
+left, right = st.columns(2)
+with left:
+    st.subheader("How long households stay")
+    st.altair_chart(
+        survival_chart(tables["curves"], tables["model_curves"], GROUP_LABELS[by]),
+        width="stretch",
+    )
+    st.caption(
+        "Solid steps: Kaplan-Meier estimate from the records, with its 95% interval (households "
+        "still approved are counted until the extract date; households approved before the records "
+        "begin join when they do). Dashed: the smoothed leaving rates by length of service used for "
+        "projections, shrunk towards Ofsted's published rates where records are few."
+    )
+with right:
+    st.subheader("Why households left")
+    st.altair_chart(reasons_chart(tables["reasons"]), width="stretch")
+    shares = tables["reasons"].groupby("initiated_by")["share"].sum()
+    ofsted = defaults.DEREGISTRATION_INITIATOR_SHARES_LA
+    st.caption(
+        f"Carer's decision {shares.get('carer', 0):.0%} (Ofsted local authorities "
+        f"{float(ofsted['carer']):.0%}); fostering service's decision "
+        f"{shares.get('service', 0):.0%} (Ofsted {float(ofsted['service']):.0%}). Source: "
+        f"{ofsted['carer'].source}; {ofsted['service'].source}."
+    )
+
+st.subheader("Leaving rates by year")
+rates = tables["rates"].rename(
+    columns={
+        "year": "Year to 31 March",
+        "group": GROUP_LABELS[by],
+        "households_start": "Households at start",
+        "approved": "Approved in year",
+        "deregistered": "Deregistered in year",
+        "households_end": "Households at end",
+        "leaving_rate": "Leaving rate",
+    }
+)
+st.dataframe(
+    rates,
+    hide_index=True,
+    width="stretch",
+    height=240,
+    column_config={"Leaving rate": st.column_config.NumberColumn(format="percent")},
+)
+st.caption(
+    f"Benchmarks: {defaults.ANNUAL_LEAVING_RATE_MAINSTREAM.describe()}. "
+    f"{defaults.ANNUAL_LEAVING_RATE_LA_ALL.describe()}."
+)
+with st.expander("Leaving rates used for projections (per year, by length of service)"):
+    hazards = tables["hazards"][
+        [
+            "group",
+            "tenure_band",
+            "left",
+            "exposure_years",
+            "observed_rate",
+            "chance_leaving_within_year",
+            "lower_80",
+            "upper_80",
+        ]
+    ]
+    st.dataframe(
+        hazards.rename(
+            columns={
+                "group": GROUP_LABELS[by],
+                "tenure_band": "Length of service",
+                "left": "Households left (last 5 years)",
+                "exposure_years": "Household-years observed",
+                "observed_rate": "Observed rate (per year)",
+                "chance_leaving_within_year": "Chance of leaving within a year",
+                "lower_80": "Rate, 80% interval low (per year)",
+                "upper_80": "Rate, 80% interval high (per year)",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Chance of leaving within a year": st.column_config.NumberColumn(format="percent"),
+            "Household-years observed": st.column_config.NumberColumn(format="%.1f"),
+            "Observed rate (per year)": st.column_config.NumberColumn(format="%.3f"),
+            "Rate, 80% interval low (per year)": st.column_config.NumberColumn(format="%.3f"),
+            "Rate, 80% interval high (per year)": st.column_config.NumberColumn(format="%.3f"),
+        },
+    )
+    st.caption(
+        "Rates are leavings per household-year over the last five years, by length of service. "
+        "Where few households were observed they are pulled towards the published rate for the "
+        "carer group (mainstream: "
+        f"{defaults.ANNUAL_LEAVING_RATE_MAINSTREAM.source}; kinship: "
+        f"{defaults.ANNUAL_LEAVING_RATE_KINSHIP.source})."
+    )
+
+st.subheader("Households and usable places expected")
+controls = st.columns(3)
+horizon = controls[0].slider(
+    "Horizon (months)", min_value=12, max_value=120, value=60, step=12, key="retention_horizon"
+)
+approvals = controls[1].number_input(
+    "New mainstream approvals (households a month)",
+    min_value=0.0,
+    max_value=20.0,
+    value=0.0,
+    step=0.5,
+    key="retention_approvals",
+    help="Leave at 0 to see what happens with no recruitment. Use the recruitment calculator to "
+    "work out the enquiries behind a number of approvals.",
+)
+occupancy = controls[2].number_input(
+    "Occupancy (% of approved places usable)",
+    min_value=10.0,
+    max_value=100.0,
+    value=float(defaults.OCCUPANCY) * 100,
+    step=1.0,
+    key="retention_occupancy",
+    help=defaults.OCCUPANCY.describe(),
+)
+st.caption(f"Occupancy default: {defaults.OCCUPANCY.describe()}.")
+frame = projection(data, key, int(horizon), float(approvals), float(occupancy) / 100)
+total = frame[frame["age_band"] == ALL_AGES]
+end = total.iloc[-1]
+start_row = total.iloc[0]
+st.write(
+    f"In-house households (mainstream and specialist): **{start_row['households_mean']:.0f}** "
+    f"now, about **{end['households_mean']:.0f}** by {end['month']:%B %Y} (80% interval "
+    f"{end['households_p10']:.0f}-{end['households_p90']:.0f}); usable places "
+    f"**{start_row['usable_places_mean']:.0f}** now, about **{end['usable_places_mean']:.0f}** "
+    f"then ({end['usable_places_p10']:.0f}-{end['usable_places_p90']:.0f})."
+)
+chart_left, chart_right = st.columns(2)
+with chart_left:
+    st.altair_chart(
+        projection_chart(frame, "households", "In-house households (count)"), width="stretch"
+    )
+with chart_right:
+    st.altair_chart(band_chart(frame), width="stretch")
+st.caption(
+    "Line: expected value; shaded: 80% of simulated futures (10th to 90th percentile), from "
+    "simulating each household's leaving. Usable places are credited to the age bands a "
+    "household's approval covers, in proportion to the years of age in each band. Kinship "
+    "households are left out: they are approved for named children."
+)
+
+st.subheader("Downloads")
+downloads = st.columns(4)
+downloads[0].download_button(
+    "survival_curves.csv",
+    csv_bytes(tables["curves"]),
+    file_name="survival_curves.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+downloads[1].download_button(
+    "leaving_reasons.csv",
+    csv_bytes(tables["reasons_by_group"]),
+    file_name="leaving_reasons.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+downloads[2].download_button(
+    "capacity_projection.csv",
+    csv_bytes(frame),
+    file_name="capacity_projection.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+downloads[3].download_button(
+    "All tables (Excel)",
+    excel_bytes(
+        {
+            "survival_curves": tables["curves"],
+            "leaving_reasons": tables["reasons_by_group"],
+            "leaving_rates": tables["rates"],
+            "leaving_rates_used": tables["hazards"],
+            "capacity_projection": frame,
+        }
+    ),
+    file_name="carer_retention.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)
