@@ -14,7 +14,10 @@ pages = {
         st.Page("app_pages/home.py", title="Start here", icon=":material/home:", default=True),
     ],
     "Commissioners": [],
-    "Fostering managers": [],
+    "Fostering managers": [
+        st.Page("app_pages/campaign_funnel.py", title="Campaign funnel", icon=":material/filter_alt:"),
+        st.Page("app_pages/pipeline.py", title="Approvals pipeline", icon=":material/timeline:"),
+    ],
     "Finance": [],
     "Data": [
         st.Page("app_pages/data.py", title="Children looked after", icon=":material/table_chart:"),

@@ -79,22 +79,10 @@ def _day_number(values: pd.Series | np.ndarray | pd.Timestamp) -> np.ndarray | i
     return out
 
 
-def pipeline_snapshot(enquiries: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
-    """Everyone in progress at the end of day ``at``, with model features.
-
-    Returns
-    -------
-    DataFrame
-        enquiry_id, snapshot (date), stage (name), the :data:`FEATURES`, and for training
-        ``approved`` (1/0, missing if unresolved), ``resolved_day`` (day number of the outcome)
-        and ``days_to_approval`` (from the snapshot; missing unless approved).
-    """
-    stages = _stage_matrix(enquiries)
-    day = _day_number(pd.Timestamp(at))
+def _snapshot_core(stages: np.ndarray, withdrawal: np.ndarray, day: int) -> dict[str, np.ndarray]:
+    """Numeric snapshot of everyone in progress at the end of day number ``day``."""
     approval = stages[:, -1]
-    withdrawal = _day_number(enquiries["withdrawal_date"])
-    started = stages[:, 0] <= day
-    open_now = started & (approval > day) & (withdrawal > day)
+    open_now = (stages[:, 0] <= day) & (approval > day) & (withdrawal > day)
     index = np.flatnonzero(open_now)
     reached = stages[index] <= day
     stage_number = reached.sum(axis=1) - 1
@@ -106,24 +94,70 @@ def pipeline_snapshot(enquiries: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame
     approved = np.where(
         approved_day != sentinel, 1.0, np.where(withdrawn_day != sentinel, 0.0, np.nan)
     )
-    chosen = enquiries.iloc[index]
-    snapshot = pd.DataFrame(
+    return {
+        "index": index,
+        "snapshot_day": np.full(len(index), day, dtype=np.int64),
+        "stage_number": stage_number.astype(float),
+        "days_since_enquiry": (day - stages[index, 0]).astype(float),
+        "days_in_stage": (day - stage_day).astype(float),
+        "approved": approved,
+        "resolved_day": np.where(resolved_day == sentinel, np.nan, resolved_day.astype(float)),
+        "days_to_approval": np.where(approved == 1, approved_day - day, np.nan).astype(float),
+    }
+
+
+def _snapshot_frame(enquiries: pd.DataFrame, parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    core = {
+        name: np.concatenate([part[name] for part in parts]) if parts else np.array([], dtype=float)
+        for name in (
+            "index",
+            "snapshot_day",
+            "stage_number",
+            "days_since_enquiry",
+            "days_in_stage",
+            "approved",
+            "resolved_day",
+            "days_to_approval",
+        )
+    }
+    index = core["index"].astype(np.int64)
+    frame = pd.DataFrame(
         {
-            "enquiry_id": chosen["enquiry_id"].to_numpy(),
-            "snapshot": pd.Timestamp(at).normalize(),
-            "stage": np.asarray(STAGES, dtype=object)[stage_number],
-            "stage_number": stage_number.astype(float),
-            "days_since_enquiry": (day - stages[index, 0]).astype(float),
-            "days_in_stage": (day - stage_day).astype(float),
-            "spare_bedrooms": pd.to_numeric(chosen["spare_bedrooms"]).astype(float).to_numpy(),
+            "enquiry_id": enquiries["enquiry_id"].to_numpy()[index],
+            "snapshot": core["snapshot_day"].astype("datetime64[D]").astype("datetime64[ns]"),
+            "stage": np.asarray(STAGES, dtype=object)[core["stage_number"].astype(int)],
+            "stage_number": core["stage_number"],
+            "days_since_enquiry": core["days_since_enquiry"],
+            "days_in_stage": core["days_in_stage"],
+            "spare_bedrooms": pd.to_numeric(enquiries["spare_bedrooms"])
+            .astype(float)
+            .to_numpy()[index],
         }
     )
     for column in CATEGORICAL_FEATURES:
-        snapshot[column] = chosen[column].astype(object).to_numpy()
-    snapshot["approved"] = approved
-    snapshot["resolved_day"] = np.where(resolved_day == sentinel, np.nan, resolved_day)
-    snapshot["days_to_approval"] = np.where(approved == 1, approved_day - day, np.nan)
-    return snapshot
+        frame[column] = enquiries[column].astype(object).to_numpy()[index]
+    frame["approved"] = core["approved"]
+    frame["resolved_day"] = core["resolved_day"]
+    frame["days_to_approval"] = core["days_to_approval"]
+    return frame
+
+
+def pipeline_snapshot(enquiries: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """Everyone in progress at the end of day ``at``, with model features.
+
+    Returns
+    -------
+    DataFrame
+        enquiry_id, snapshot (date), stage (name), the :data:`FEATURES`, and for training
+        ``approved`` (1/0, missing if unresolved), ``resolved_day`` (day number of the outcome)
+        and ``days_to_approval`` (from the snapshot; missing unless approved).
+    """
+    core = _snapshot_core(
+        _stage_matrix(enquiries),
+        _day_number(enquiries["withdrawal_date"]),
+        _day_number(pd.Timestamp(at)),
+    )
+    return _snapshot_frame(enquiries, [core])
 
 
 def training_snapshots(
@@ -144,14 +178,15 @@ def training_snapshots(
     last = pd.Timestamp(end) if end is not None else extract_date
     known_by = pd.Timestamp(known_by) if known_by is not None else extract_date
     known_day = _day_number(known_by)
-    frames = []
+    stages = _stage_matrix(enquiries)
+    withdrawal = _day_number(enquiries["withdrawal_date"])
+    parts = []
     for month_end in pd.date_range(first, last, freq="ME"):
-        snap = pipeline_snapshot(enquiries, month_end)
-        unknown = snap["resolved_day"].isna() | (snap["resolved_day"] > known_day)
-        frames.append(snap[~unknown])
-    if not frames:
-        return pipeline_snapshot(enquiries.iloc[:0], extract_date)
-    return pd.concat(frames, ignore_index=True)
+        core = _snapshot_core(stages, withdrawal, _day_number(month_end))
+        resolved = core["resolved_day"]
+        known = ~np.isnan(resolved) & (resolved <= known_day)
+        parts.append({name: values[known] for name, values in core.items()})
+    return _snapshot_frame(enquiries, parts)
 
 
 def _day_bin(days_in_stage: np.ndarray) -> np.ndarray:

@@ -1,0 +1,289 @@
+"""Approvals pipeline page: how many households the people in progress and future enquiries will
+bring to approval each month, with intervals, and how well the model behind it does."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sufficiency.errors import SufficiencyError
+from sufficiency.supply.conversion import ApprovalModel, evaluate_approval_model
+from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
+from sufficiency.supply.funnel import PUBLISHED_BENCHMARKS, FunnelParameters
+from sufficiency.supply.records import STAGE_LABELS, STAGES, FunnelRecords
+
+# Same session-state keys as the campaign funnel page, where records are uploaded.
+FUNNEL_RECORDS_KEY = "funnel_records"
+FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
+def demo_records() -> FunnelRecords:
+    return load_demo_funnel()
+
+
+def active_records() -> tuple[FunnelRecords, str, bool]:
+    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(FUNNEL_RECORDS_NAME_KEY, "your records"), False
+    return demo_records(), DEMO_FUNNEL_LABEL, True
+
+
+@st.cache_resource(show_spinner="Fitting the approval model...", max_entries=4)
+def fitted_model(_records: FunnelRecords, key: str) -> ApprovalModel:
+    del key
+    return ApprovalModel(random_state=0).fit(_records.enquiries, _records.extract_date)
+
+
+@st.cache_data(show_spinner="Checking the model on later enquiries...", max_entries=4)
+def evaluation(_records: FunnelRecords, key: str) -> dict[str, object]:
+    del key
+    result = evaluate_approval_model(_records.enquiries, _records.extract_date)
+    return {
+        "roc_auc": result.roc_auc,
+        "brier": result.brier,
+        "base_rate_brier": result.base_rate_brier,
+        "calibration": result.calibration,
+        "by_stage": result.by_stage,
+        "text": result.text(),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def projection(
+    _model: ApprovalModel,
+    _records: FunnelRecords,
+    key: str,
+    horizon: int,
+    enquiries_per_month: float,
+    chance: float,
+    interval: float,
+) -> pd.DataFrame:
+    del key
+    return _model.project(
+        _records.enquiries,
+        horizon,
+        future_enquiries_per_month=enquiries_per_month,
+        new_enquiry_probability=chance,
+        interval=interval,
+        n_simulations=2000,
+        random_state=0,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def pipeline_by_stage(_model: ApprovalModel, _records: FunnelRecords, key: str) -> pd.DataFrame:
+    del key
+    people = _model.open_pipeline(_records.enquiries)
+    table = (
+        people.groupby("stage")
+        .agg(
+            households=("probability", "size"),
+            mean_chance=("probability", "mean"),
+            expected_approvals=("probability", "sum"),
+            median_days_to_approval=("median_days_to_approval", "median"),
+        )
+        .reindex([stage for stage in STAGES if stage in set(people["stage"])])
+        .reset_index()
+    )
+    table["stage"] = table["stage"].map(STAGE_LABELS)
+    return table
+
+
+st.title("Approvals pipeline")
+records, label, is_demo = active_records()
+if is_demo:
+    st.info(f"**{label}**. Upload your own on the Campaign funnel page.", icon=":material/science:")
+else:
+    st.caption(f"Showing {label}.")
+key = f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}"
+try:
+    model = fitted_model(records, key)
+except SufficiencyError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+published = FunnelParameters.published_default()
+controls = st.columns(4)
+with controls[0]:
+    enquiries_per_month = st.number_input(
+        "New enquiries a month",
+        min_value=0.0,
+        max_value=2000.0,
+        value=float(round(model.recent_enquiries_per_month_, 1)),
+        step=1.0,
+        help="Default: the average of the 12 months to the extract date in these records.",
+    )
+with controls[1]:
+    chance_percent = st.number_input(
+        "Chance a new enquiry ends in approval (%)",
+        min_value=0.0,
+        max_value=100.0,
+        value=float(round(100 * model.new_enquiry_probability_, 1)),
+        step=0.5,
+        help=(
+            "Default: the model's estimate for the last year's enquirers. Published benchmark: "
+            f"{published.enquiry_to_approval:.1%} (Ofsted stage rates multiplied: "
+            f"{PUBLISHED_BENCHMARKS['enquiry_to_application'].source}; "
+            f"{PUBLISHED_BENCHMARKS['application_to_approval'].source})."
+        ),
+    )
+with controls[2]:
+    horizon = st.slider("Months ahead", min_value=6, max_value=36, value=24, step=6)
+with controls[3]:
+    interval_label = st.selectbox("Interval", ["80%", "90%", "95%"], index=0)
+interval = int(interval_label.rstrip("%")) / 100
+st.caption(
+    f"Defaults and their sources: {model.recent_enquiries_per_month_:.1f} enquiries a month "
+    f"(last 12 months of these records); {model.new_enquiry_probability_:.1%} of new enquiries "
+    f"approved (approval model fitted to these records; published benchmark "
+    f"{published.enquiry_to_approval:.1%} from Ofsted Fostering in England stage rates)."
+)
+
+table = projection(
+    model,
+    records,
+    key,
+    horizon,
+    float(enquiries_per_month),
+    float(chance_percent) / 100,
+    interval,
+)
+first_year = table.head(12)
+total_cols = st.columns(3)
+total_cols[0].metric(
+    "Approvals expected in the next 12 months",
+    f"{first_year['expected_approvals'].sum():.1f} households",
+)
+total_cols[1].metric(
+    "From people already in progress",
+    f"{table['expected_from_pipeline'].sum():.1f} households",
+    help="Over the whole projection; almost all land within 12 months.",
+)
+total_cols[2].metric(
+    "People in progress now",
+    f"{int((records.enquiries['outcome'] == 'open').sum()):,}",
+    help=f"Enquiries with no approval or withdrawal by {records.extract_date:%d %B %Y}.",
+)
+
+long = table.melt(
+    id_vars=["month"],
+    value_vars=["expected_from_pipeline", "expected_from_new_enquiries"],
+    var_name="source",
+    value_name="households",
+)
+long["source"] = long["source"].map(
+    {
+        "expected_from_pipeline": "people already in progress",
+        "expected_from_new_enquiries": "future enquiries",
+    }
+)
+bars = (
+    alt.Chart(long)
+    .mark_bar(opacity=0.8)
+    .encode(
+        x=alt.X("yearmonth(month):T", title="Month"),
+        y=alt.Y("households:Q", title="Approved households per month (expected)", stack="zero"),
+        color=alt.Color("source:N", title="From"),
+        tooltip=[
+            alt.Tooltip("yearmonth(month):T", title="Month"),
+            alt.Tooltip("source:N", title="From"),
+            alt.Tooltip("households:Q", title="Households", format=".2f"),
+        ],
+    )
+)
+band = (
+    alt.Chart(table)
+    .mark_rule(color="black", strokeWidth=1.5)
+    .encode(
+        x="yearmonth(month):T",
+        y="lower:Q",
+        y2="upper:Q",
+        tooltip=[
+            alt.Tooltip("yearmonth(month):T", title="Month"),
+            alt.Tooltip("lower:Q", title=f"{interval_label} lower"),
+            alt.Tooltip("upper:Q", title=f"{interval_label} upper"),
+        ],
+    )
+)
+st.altair_chart((bars + band).properties(height=320), width="stretch")
+st.caption(
+    f"Bars: expected approvals per month; black lines: the {interval_label} interval of "
+    "simulated months (each person's approval drawn from their model probability, its timing "
+    "from people at the same stage in the past; new enquiries arrive at random)."
+)
+st.download_button(
+    "pipeline_projection.csv",
+    table.assign(month=table["month"].dt.strftime("%Y-%m")).to_csv(index=False).encode(),
+    file_name="pipeline_projection.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+
+st.subheader("Who is in the pipeline now")
+st.dataframe(
+    pipeline_by_stage(model, records, key),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "stage": "Stage reached",
+        "households": st.column_config.NumberColumn("Households"),
+        "mean_chance": st.column_config.NumberColumn("Mean chance of approval", format="percent"),
+        "expected_approvals": st.column_config.NumberColumn(
+            "Expected approvals (households)", format="%.1f"
+        ),
+        "median_days_to_approval": st.column_config.NumberColumn(
+            "Typical days to approval, if approved", format="%.0f"
+        ),
+    },
+)
+
+st.subheader("How good is the model?")
+try:
+    checked = evaluation(records, key)
+except SufficiencyError as error:
+    st.warning(str(error))
+else:
+    quality = st.columns(2)
+    quality[0].metric(
+        "ROC AUC on later enquiries",
+        f"{checked['roc_auc']:.2f}",
+        help="0.5 = no better than chance, 1 = perfect ranking of who is approved.",
+    )
+    quality[1].metric(
+        "Brier score (lower is better)",
+        f"{checked['brier']:.3f}",
+        help=f"Guessing the average rate for everyone scores {checked['base_rate_brier']:.3f}.",
+    )
+    calibration = checked["calibration"]
+    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(
+        strokeDash=[4, 4], color="grey"
+    )
+    points = (
+        alt.Chart(calibration)
+        .mark_circle(size=90)
+        .encode(
+            x=alt.X(
+                "mean_predicted:Q",
+                title="Predicted chance of approval",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            y=alt.Y(
+                "observed:Q",
+                title="Share actually approved",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            size=alt.Size("n:Q", title="Examples"),
+            tooltip=[
+                "bin:N",
+                "n:Q",
+                alt.Tooltip("mean_predicted:Q", format=".1%"),
+                alt.Tooltip("observed:Q", format=".1%"),
+            ],
+        )
+    )
+    st.altair_chart((diagonal + points).properties(height=300), width="stretch")
+    st.caption(checked["text"].splitlines()[0])
