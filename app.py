@@ -15,7 +15,9 @@ pages = {
     ],
     "Commissioners": [],
     "Fostering managers": [
-        st.Page("app_pages/campaign_funnel.py", title="Campaign funnel", icon=":material/filter_alt:"),
+        st.Page(
+            "app_pages/campaign_funnel.py", title="Campaign funnel", icon=":material/filter_alt:"
+        ),
         st.Page("app_pages/pipeline.py", title="Approvals pipeline", icon=":material/timeline:"),
     ],
     "Finance": [],
