@@ -73,8 +73,8 @@ def main() -> int:
         "allocation, mean path", lambda: allocate(mean_path, capacity, beds, months=MONTHS)
     )
     needed_ms = timed(
-        "carers needed, mean path",
-        lambda: carers_needed(mean_path, capacity, targets, beds, months=MONTHS),
+        "carers needed + summary(), mean path",
+        lambda: carers_needed(mean_path, capacity, targets, beds, months=MONTHS).summary(),
     )
     frame_ms = timed(
         "allocation + to_frame, mean path",

@@ -518,20 +518,23 @@ class CarersNeeded:
     step_downs: np.ndarray
     targets: Targets
     assumptions: RecruitmentAssumptions = field(default_factory=RecruitmentAssumptions)
+    quarters: tuple[str, ...] = ()
+    quarterly: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def totals(self) -> pd.DataFrame:
         """All age bands together, one row per quarter."""
-        numeric = [
-            c for c in CARERS_NEEDED_COLUMNS if c not in ("quarter", "quarter_start", "age_band")
-        ]
-        return (
-            self.frame.groupby(["quarter_start", "quarter"], sort=True)[numeric].sum().reset_index()
+        starts = self.frame["quarter_start"].to_numpy()[:: len(AGE_BANDS)]
+        return pd.DataFrame(
+            {
+                "quarter_start": starts,
+                "quarter": list(self.quarters),
+                **{name: values.sum(axis=1) for name, values in self.quarterly.items()},
+            }
         )
 
     def summary(self) -> str:
         """The answer in plain words."""
         targets = " and ".join(self.targets.describe(self.months)) or "no targets set"
-        totals = self.totals()
         assumptions = self.assumptions
         method = (
             f"Assumes {assumptions.usable_places_per_household.mean():.2f} usable places per "
@@ -547,13 +550,17 @@ class CarersNeeded:
                 f"additional in-house households are needed. {method}"
             )
         peak_month = int(peak_per_month.argmax())
-        approvals = int(totals["approvals_needed"].sum())
-        enquiries = int(totals["enquiries_needed"].sum())
-        approving = totals.loc[totals["approvals_needed"] > 0]
-        enquiring = totals.loc[totals["enquiries_needed"] > 0]
-        by_band = self.frame.groupby("age_band", sort=False)["approvals_needed"].sum()
-        by_band = by_band[by_band > 0]
-        band_text = ", ".join(f"{int(v)} for {band}" for band, v in by_band.items())
+        approvals_q = self.quarterly["approvals_needed"]
+        enquiries_q = self.quarterly["enquiries_needed"].sum(axis=1)
+        approvals = int(approvals_q.sum())
+        enquiries = int(enquiries_q.sum())
+        approving = [q for q, n in zip(self.quarters, approvals_q.sum(axis=1), strict=True) if n]
+        enquiring = [q for q, n in zip(self.quarters, enquiries_q, strict=True) if n]
+        band_text = ", ".join(
+            f"{int(v)} for {band}"
+            for band, v in zip(AGE_BANDS, approvals_q.sum(axis=0), strict=True)
+            if v > 0
+        )
         lines = [
             f"Targets: {targets}.",
             f"You need about {math.ceil(peak_per_month.max() - 1e-6)} more in-house foster "
@@ -563,12 +570,12 @@ class CarersNeeded:
         if approvals:
             lines.append(
                 f"Allowing for new carers leaving, that means approving {approvals} households "
-                f"({band_text}) between {approving['quarter'].iloc[0]} and "
-                f"{approving['quarter'].iloc[-1]}, about {approvals / len(approving):.1f} a quarter."
+                f"({band_text}) between {approving[0]} and "
+                f"{approving[-1]}, about {approvals / len(approving):.1f} a quarter."
             )
         if enquiries:
             lines.append(
-                f"That takes about {enquiries} enquiries, starting in {enquiring['quarter'].iloc[0]} "
+                f"That takes about {enquiries} enquiries, starting in {enquiring[0]} "
                 f"(about {enquiries / len(enquiring):.0f} a quarter)."
             )
         short = self.short.sum(axis=1)
@@ -651,7 +658,9 @@ def carers_needed(
     enquiries = np.zeros_like(approvals)
     enquiries[: n_months - lead] = approvals[lead:] / assumptions.enquiry_to_approval
 
-    frame = _quarterly_frame(months, gap, households, approvals, enquiries, in_post, short)
+    frame, quarters, quarterly = _quarterly_frame(
+        months, gap, households, approvals, enquiries, in_post, short
+    )
     return CarersNeeded(
         frame=frame,
         months=months,
@@ -664,6 +673,8 @@ def carers_needed(
         step_downs=step_downs.mean(axis=0),
         targets=targets,
         assumptions=assumptions,
+        quarters=quarters,
+        quarterly=quarterly,
     )
 
 
@@ -675,7 +686,7 @@ def _quarterly_frame(
     enquiries: np.ndarray,
     in_post: np.ndarray,
     short: np.ndarray,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, tuple[str, ...], dict[str, np.ndarray]]:
     quarter_starts = financial_quarter_start(months)
     unique_starts, codes = np.unique(quarter_starts.to_numpy(), return_inverse=True)
     n_quarters, bands = len(unique_starts), gap.shape[1]
@@ -700,16 +711,33 @@ def _quarterly_frame(
         "approvals_needed": approvals_q,
         "enquiries_needed": enquiries_q,
     }
-    starts = pd.DatetimeIndex(unique_starts)
+    for name in (
+        "additional_households_needed",
+        "households_short",
+        "approvals_needed",
+        "enquiries_needed",
+    ):
+        columns[name] = columns[name].astype("int64")
+    labels = tuple(_quarter_labels(unique_starts))
     frame = pd.DataFrame(
         {
-            "quarter": np.repeat([financial_quarter_label(s) for s in starts], bands),
-            "quarter_start": np.repeat(starts.to_numpy(), bands),
+            "quarter": np.repeat(np.array(labels, dtype=object), bands),
+            "quarter_start": np.repeat(unique_starts, bands),
             "age_band": np.tile(np.array(AGE_BANDS, dtype=object), n_quarters),
             **{name: values.ravel() for name, values in columns.items()},
         }
     )
-    for name in ("additional_households_needed", "households_short", "approvals_needed"):
-        frame[name] = frame[name].astype("int64")
-    frame["enquiries_needed"] = frame["enquiries_needed"].astype("int64")
-    return frame
+    return frame, labels, columns
+
+
+def _quarter_labels(starts: np.ndarray) -> list[str]:
+    """:func:`financial_quarter_label` for many quarter starts, without Timestamp objects."""
+    month_number = starts.astype("datetime64[M]").astype("int64")
+    labels = []
+    for value in month_number:
+        year, month = int(value // 12 + 1970), int(value % 12 + 1)
+        fy = year if month >= 4 else year - 1
+        number = ((month - 4) % 12) // 3 + 1
+        first, last = _MONTH_ABBREVIATIONS[month - 1], _MONTH_ABBREVIATIONS[(month + 1) % 12]
+        labels.append(f"Q{number} {fy}-{(fy + 1) % 100:02d} ({first}-{last} {year})")
+    return labels
