@@ -43,8 +43,9 @@ def test_capacity_above_demand_places_everyone_in_house():
     assert np.allclose(result.ifa_fostering, 0)
     assert np.allclose(result.in_house_fostering, 7)
     assert np.allclose(result.external_residential[..., 3:], 0)
-    # homes take teenagers only by default: younger residential need stays external
-    assert np.allclose(result.external_residential[..., :3], 3)
+    # homes take teenagers by default; younger children already in in-house homes keep their place
+    assert np.allclose(result.external_residential[..., :3], 2)
+    assert np.allclose(result.in_house_residential[..., :3], 1)
     assert np.allclose(result.spare_foster_places, 3)
 
 

@@ -19,8 +19,9 @@ explicit:
   take a child from the next band up or down, at ``adjacent_band_efficiency`` child per spare place
   (0 switches cross-band matching off). Spare places serve the next older band first (younger
   bands' carers stretching up), then the next younger band.
-- *specialism*: in-house children's home beds take children in ``residential_bands`` only (teenagers
-  by default), shared across those bands in proportion to need.
+- *specialism*: in-house children's home beds take children in ``residential_bands`` (teenagers by
+  default; younger children the demand already places in in-house homes keep their place), shared
+  across eligible children in proportion to need.
 
 The allocation is made on stocks month by month: it assumes new placements go in-house whenever a
 suitable place is free, so over time the in-house share follows capacity. It does not model the
@@ -276,7 +277,10 @@ def band_mask(bands: Sequence[str]) -> np.ndarray:
 
 
 def residential_in_house(
-    residential_need: np.ndarray, beds: np.ndarray, residential_bands: Sequence[str]
+    residential_need: np.ndarray,
+    beds: np.ndarray,
+    residential_bands: Sequence[str],
+    demand: np.ndarray | None = None,
 ) -> np.ndarray:
     """Children placed in in-house homes, ``(paths, months, bands)``: beds shared pro rata to need.
 
@@ -287,9 +291,16 @@ def residential_in_house(
     beds : numpy.ndarray
         In-house beds ``(paths or 1, months)``.
     residential_bands : sequence of str
-        Bands the homes take.
+        Bands the homes take. Children of other ages that the demand already places in in-house
+        homes (rare) stay eligible, so an existing placement is never pushed out by the age rule.
+    demand : numpy.ndarray, optional
+        The full demand ``(paths, months, bands, categories)`` for that exception.
     """
-    eligible = residential_need * band_mask(residential_bands)
+    mask = band_mask(residential_bands)
+    eligible = residential_need * mask
+    if demand is not None and not mask.all():
+        already = demand[..., _CATEGORY_INDEX[IN_HOUSE_RESIDENTIAL]]
+        eligible = np.where(mask, eligible, np.minimum(already, residential_need))
     total = eligible.sum(axis=-1)
     fill = np.divide(beds, total, out=np.ones_like(total * beds), where=total > 1e-9)
     return eligible * np.minimum(fill, 1.0)[..., np.newaxis]
@@ -501,7 +512,7 @@ def allocate(
 
     fostering_need, residential_need = split_needs(demand)
     in_house, cross, spare = match_fostering(fostering_need, capacity, adjacent_band_efficiency)
-    res_in_house = residential_in_house(residential_need, beds, residential_bands)
+    res_in_house = residential_in_house(residential_need, beds, residential_bands, demand)
     return Allocation(
         months=month_index(months, n_months),
         in_house_fostering=in_house,

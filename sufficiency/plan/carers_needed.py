@@ -641,7 +641,9 @@ def carers_needed(
         raise SufficiencyError(f"quantile must be between 0 and 1; got {quantile}.")
 
     fostering_need, residential_need = split_needs(demand)
-    external = residential_need - residential_in_house(residential_need, beds, residential_bands)
+    external = residential_need - residential_in_house(
+        residential_need, beds, residential_bands, demand
+    )
     first = min(assumptions.lead_months, n_months - 1)
     step_downs = step_down_children(np.maximum(external, 0.0), months, targets, first)
     required = required_in_house_places(

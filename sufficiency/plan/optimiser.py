@@ -504,7 +504,8 @@ def optimise_recruitment(
     # --- monthly needs (per path), then one trajectory aggregated to quarters ----------------
     fostering_need, residential_need = split_needs(demand)
     external = np.maximum(
-        residential_need - residential_in_house(residential_need, beds, residential_bands), 0.0
+        residential_need - residential_in_house(residential_need, beds, residential_bands, demand),
+        0.0,
     )
     step_downs = step_down_children(external, months, targets, first_month)
     capacity_paths = np.broadcast_to(capacity, fostering_need.shape)
