@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency.codes import (
     AGE_BANDS,
@@ -216,3 +218,35 @@ def test_assumptions_from_the_funnel_parameters():
     assert result.enquiries.sum() == pytest.approx(
         result.approvals[lead:].sum() / funnel.enquiry_to_approval
     )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    ifa=st.floats(0, 40),
+    in_house=st.floats(0, 40),
+    places=st.floats(0, 50),
+    external_res=st.floats(0, 20),
+    shares=st.lists(st.floats(0, 1), min_size=2, max_size=2),
+    caps=st.lists(st.floats(0, 20), min_size=2, max_size=2),
+)
+def test_stricter_targets_never_need_fewer_carers(
+    ifa, in_house, places, external_res, shares, caps
+):
+    lax_share, strict_share = max(shares), min(shares)
+    lax_cap, strict_cap = max(caps), min(caps)
+    array = demand(in_house=in_house, ifa=ifa, external_res=external_res)
+
+    def needed(share, cap):
+        targets = Targets(
+            ifa_share_max=share,
+            ifa_share_by=MONTHS[12],
+            external_residential_max=cap,
+            external_residential_by=MONTHS[12],
+        )
+        result = carers_needed(array, capacity(places), targets, months=MONTHS)
+        return result.households_needed, result.approvals.sum()
+
+    lax_households, lax_approvals = needed(lax_share, lax_cap)
+    strict_households, strict_approvals = needed(strict_share, strict_cap)
+    assert np.all(strict_households >= lax_households - 1e-9)
+    assert strict_approvals >= lax_approvals - 1e-9

@@ -229,3 +229,43 @@ def test_channels_from_the_demo_funnel_records():
     plan = tiny(channels=channels, days_enquiry_to_approval=281)
     assert plan.costs["marketing"] > 0
     assert set(plan.marketing["channel"]) == names
+
+
+@pytest.mark.parametrize("recruitment", [2_000.0, 6_000.0, 9_000.0])
+def test_matches_brute_force_on_a_three_quarter_problem(recruitment):
+    """Enumerate every whole-household plan and check CBC finds the cheapest."""
+    months = pd.date_range("2025-04-30", periods=9, freq="ME")
+    array = np.zeros((9, len(AGE_BANDS), len(PLACEMENT_CATEGORIES)))
+    array[:, TEENS, CAT[IN_HOUSE_FOSTERING]] = 1
+    array[:, TEENS, CAT[IFA_FOSTERING]] = 5
+    capacity = np.zeros((9, len(AGE_BANDS)))
+    capacity[:, TEENS] = 1
+    carers = (Specialism("teenagers", ("10-15",), 1.0, 0.15),)
+    plan = optimise_recruitment(
+        array,
+        capacity,
+        months=months,
+        specialisms=carers,
+        weekly_costs=WEEKLY,
+        carer_costs=CarerCosts(recruitment, 1_000.0, 2025),
+        days_enquiry_to_approval=0.0,
+        assessment_capacity_per_quarter=3,
+        steadiness_cost=0.0,
+        relative_gap=1e-9,
+    )
+    survival = 0.85**0.25
+    supervision_per_week = 1_000.0 / (365.25 / 7)
+
+    def cost(approved):
+        total = recruitment * sum(approved)
+        for q in range(3):
+            in_post = sum(approved[p] * survival ** (q - p) for p in range(q + 1))
+            in_house = min(6.0, 1.0 + in_post)
+            total += WEEKS_PER_QUARTER * (
+                600 * in_house + 900 * (6 - in_house) + supervision_per_week * in_post
+            )
+        return total
+
+    best = min(cost((a, b, c)) for a in range(4) for b in range(4) for c in range(4))
+    assert plan.costs["total"] == pytest.approx(best, rel=1e-9)
+    assert cost(tuple(approvals(plan))) == pytest.approx(best, rel=1e-9)

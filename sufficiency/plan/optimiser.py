@@ -824,6 +824,13 @@ def optimise_recruitment(
         f"supervising social work at £{supervision_per_year:,.0f} per household a year "
         f"({finance.ASSUMPTION})."
     )
+    per_quarter_total = households.groupby("quarter_start", sort=True)["approvals"].sum()
+    if per_quarter_total.sum() > 0.5 and per_quarter_total.iloc[-4:].sum() < 0.5:
+        notes.append(
+            f"Savings are counted only up to {labels[-1]}, so recruitment stops once a new "
+            "household could no longer repay its recruitment and support costs by then; a longer "
+            "horizon would keep recruiting."
+        )
     if first_quarter > 0:
         notes.append(
             f"No new household can be approved before {labels[min(first_quarter, n_q - 1)]}: "
