@@ -809,9 +809,22 @@ def _concat(raws: list[_Raw], table: str) -> pd.DataFrame:
     return frame
 
 
-def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """``table`` (indexed by child) looked up for each key, keeping ``table``'s dtype."""
-    return pd.Series(table.reindex(keys.to_numpy()).to_numpy(), index=keys.index)
+def _positions(keys: pd.Series, table: pd.DataFrame) -> np.ndarray:
+    """Row position in ``table`` (indexed by child) of each key; -1 where absent."""
+    return table.index.get_indexer(keys)
+
+
+def _lookup(positions: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
+    """``values`` taken at ``positions`` (missing where -1), keeping ``values``' dtype."""
+    found = positions >= 0
+    taken = (
+        values.iloc[np.where(found, positions, 0)].reset_index(drop=True)
+        if len(values)
+        else (pd.Series(np.nan, index=range(len(positions)), dtype=values.dtype))
+    )
+    taken = taken.where(pd.Series(found))
+    taken.index = index
+    return taken
 
 
 def _normalise_child(values: pd.Series) -> pd.Series:
@@ -1383,7 +1396,7 @@ def _finish_episodes(
     uasc_children: set[str],
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Join the header, merge extracts, resolve overlaps; return clean episodes and superseded."""
-    dob = _lookup(episodes["CHILD"], header["DOB_DATE"])
+    dob = _lookup(_positions(episodes["CHILD"], header), header["DOB_DATE"], episodes.index)
     check.flag(
         dob.isna() & episodes["CHILD"].notna(),
         "CHILD",
@@ -1478,15 +1491,18 @@ def _finish_episodes(
             )
         )
 
-    merged_dob = _lookup(merged["CHILD"], header["DOB_DATE"])
+    where = _positions(merged["CHILD"], header)
+    merged_dob = _lookup(where, header["DOB_DATE"], merged.index)
     clean = pd.DataFrame(
         {
             "child": merged["CHILD"].astype("str"),
-            "sex": _lookup(merged["CHILD"], header["SEX"]).astype("str"),
+            "sex": _lookup(where, header["SEX"], merged.index).astype("str"),
             "dob": merged_dob.astype("datetime64[ns]"),
             "uasc": (
                 merged["CHILD"].isin(uasc_children)
-                | _lookup(merged["CHILD"], header["_uasc_flag"]).fillna(False).astype(bool)
+                | _lookup(where, header["_uasc_flag"].astype(object), merged.index)
+                .fillna(False)
+                .astype(bool)
             ).astype(bool),
             "decom": merged["DECOM_DATE"].astype("datetime64[ns]"),
             "dec": merged["DEC_DATE"].astype("datetime64[ns]"),
