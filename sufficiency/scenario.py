@@ -1043,7 +1043,7 @@ def _targets(scenario: Scenario) -> Any:
     )
 
 
-def _baseline_of(scenario: Scenario) -> Scenario:
+def baseline_of(scenario: Scenario) -> Scenario:
     """The comparison run: no demand, supply or residential levers; same prices and horizon."""
     keep = (
         "horizon_months",
@@ -1220,7 +1220,7 @@ def run(
     if models is None:
         models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
     projected = _project(scenario, models, random_state)
-    baseline = _project(_baseline_of(scenario), models, random_state)
+    baseline = _project(baseline_of(scenario), models, random_state)
     months = projected["months"]
 
     investment = _investment(scenario, projected, baseline)

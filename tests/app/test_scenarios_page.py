@@ -1,0 +1,79 @@
+"""AppTest: the scenario explorer on the synthetic demo authority.
+
+Two tests only: each one fits (or loads) the demand model for the demo, which takes seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sufficiency.scenario import Scenario
+from sufficiency.store import ENV_VAR, ScenarioStore
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "app_pages" / "scenarios.py")
+
+
+@pytest.fixture(autouse=True)
+def library(tmp_path, monkeypatch):
+    path = tmp_path / "scenarios.db"
+    monkeypatch.setenv(ENV_VAR, str(path))
+    return path
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    if query:
+        app.query_params.update(query)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_explorer_levers_share_save_and_compare(library):
+    app = open_page()
+    assert any("synthetic" in element.value.lower() for element in app.info)
+    assert len(app.get("vega_lite_chart")) == 2
+    assert "£" in metric(app, "Total cost (£m, nominal)")
+    assert "Carers needed" in [h.value for h in app.subheader]
+    labels = [button.label for button in app.get("download_button")]
+    assert "Download the workbook (Excel)" in labels
+
+    # a lever changes the result and the share link
+    before = int(metric(app, "Children looked after at the end").replace(",", ""))
+    next(s for s in app.slider if s.label == "Age 10-15 (% change)").set_value(-40).run()
+    assert not app.exception
+    after = int(metric(app, "Children looked after at the end").replace(",", ""))
+    assert after < before
+    link = app.code[0].value
+    assert link.startswith("?v=1")
+    assert Scenario.from_query_string(link).entries_change_pct == (("10-15", -40.0),)
+
+    # save to the library, then compare it with a changed scenario on screen
+    next(t for t in app.text_input if t.label == "Scenario name").set_value("fewer teenagers")
+    next(t for t in app.text_input if t.label == "Your name").set_value("Commissioner")
+    next(b for b in app.button if b.label == "Save scenario").click().run()
+    assert not app.exception
+    saved = ScenarioStore(library).get("fewer teenagers")
+    assert saved.author == "Commissioner"
+    assert saved.scenario.entries_change_pct == (("10-15", -40.0),)
+    app.multiselect[0].set_value(["fewer teenagers"]).run()
+    assert not app.exception
+    headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
+    assert len(headline) == 2
+
+
+def test_a_link_reopens_the_same_scenario():
+    scenario = Scenario(n_simulations=0, step_downs_per_year=12, entries_change_pct={"1-4": -10})
+    app = open_page(dict(parse_qsl(scenario.to_query_string())))
+    assert next(s for s in app.slider if s.label.startswith("Step-downs")).value == 12
+    assert next(s for s in app.slider if s.label == "Age 1-4 (% change)").value == -10
+    assert app.code[0].value == "?" + scenario.to_query_string()
