@@ -42,17 +42,29 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
             checked = None
         if checked is not None:
             files_table = checked.files
-            rows_in = int(files_table["rows_in"].sum())
-            rows_kept = int(files_table["rows_kept"].sum())
             rows_in_col, kept_col, rejected_col, warnings_col = st.columns(4)
-            rows_in_col.metric("Rows read", f"{rows_in:,}")
-            kept_col.metric("Rows kept", f"{rows_kept:,}")
-            rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
+            rows_in_col.metric("Rows read", f"{int(files_table['rows_in'].sum()):,}")
+            kept_col.metric("Rows kept", f"{int(files_table['rows_kept'].sum()):,}")
+            rejected_col.metric("Rows rejected", f"{int(files_table['rows_rejected'].sum()):,}")
             report = checked.report
             warnings_col.metric(
                 "Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}"
             )
-            st.dataframe(files_table, hide_index=True, width="stretch")
+            st.dataframe(
+                files_table.rename(
+                    columns={
+                        "file": "File",
+                        "table": "903 table",
+                        "rows_in": "Rows read",
+                        "rows_kept": "Rows kept",
+                        "rows_rejected": "Rows rejected",
+                        "rows_reported": "Rows with a problem",
+                        "rows_superseded": "Rows replaced by a later extract",
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
             if len(report):
                 st.subheader("Validation report")
                 st.caption(
@@ -105,7 +117,7 @@ category_chart = (
     alt.Chart(by_category)
     .mark_area()
     .encode(
-        x=alt.X("date:T", title="Month end"),
+        x=alt.X("date:T", title="Month end", axis=alt.Axis(format="%b %Y")),
         y=alt.Y("children:Q", title="Children looked after", stack="zero"),
         color=alt.Color(
             "placement_category:N",
@@ -132,7 +144,7 @@ band_chart = (
     alt.Chart(by_band)
     .mark_line(strokeWidth=2)
     .encode(
-        x=alt.X("date:T", title="Month end"),
+        x=alt.X("date:T", title="Month end", axis=alt.Axis(format="%b %Y")),
         y=alt.Y("children:Q", title="Children looked after"),
         color=alt.Color("age_band:N", title="Age band (years)", sort=list(AGE_BANDS)),
         tooltip=[
