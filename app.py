@@ -13,7 +13,9 @@ pages = {
     "": [
         st.Page("app_pages/home.py", title="Start here", icon=":material/home:", default=True),
     ],
-    "Commissioners": [],
+    "Commissioners": [
+        st.Page("app_pages/scenarios.py", title="Scenario explorer", icon=":material/tune:"),
+    ],
     "Fostering managers": [
         st.Page(
             "app_pages/campaign_funnel.py", title="Campaign funnel", icon=":material/filter_alt:"
