@@ -675,6 +675,16 @@ def test_decode_text_falls_back_to_windows_encoding() -> None:
     assert readers.decode_text("\ufeffé".encode()) == ("é", "utf-8")
     assert readers.decode_text("é".encode("cp1252")) == ("é", "cp1252")
     assert readers.decode_text(b"\x81") == ("\x81", "latin-1")
+    assert readers.decode_text("é".encode("utf-16")) == ("é", "utf-16")
+
+
+def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
+    write(tmp_path, "header.txt", BASIC_HEADER.replace(",", "\t"), encoding="utf-16")
+    write(tmp_path, "episodes.csv", episodes_csv("C1,01/06/2020,S,C2,N1,U4,PR1,,,,,,"))
+    data = read_903(tmp_path)
+    assert data.usable
+    assert len(data.header) == 2
+    assert data.report.empty
 
 
 # --- property: the row invariant holds whatever the rows contain ---------------------------

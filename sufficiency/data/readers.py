@@ -72,8 +72,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
     Returns
     -------
     tuple of (str, str)
-        The text and the encoding that worked.
+        The text and the encoding that worked ('utf-16', 'utf-8', 'cp1252' or 'latin-1').
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export: UTF-16 with a byte-order mark.
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
