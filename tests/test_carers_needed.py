@@ -250,3 +250,14 @@ def test_stricter_targets_never_need_fewer_carers(
     strict_households, strict_approvals = needed(strict_share, strict_cap)
     assert np.all(strict_households >= lax_households - 1e-9)
     assert strict_approvals >= lax_approvals - 1e-9
+
+
+def test_horizon_shorter_than_the_lead_time():
+    short = MONTHS[:6]
+    result = carers_needed(
+        demand(ifa=10, months=6), capacity(0, months=6), Targets(ifa_share_max=0.2), months=short
+    )
+    assert result.approvals.sum() == 0
+    assert result.enquiries.sum() == 0
+    assert result.frame["households_short"].sum() > 0
+    assert "within the forecast" in result.summary()

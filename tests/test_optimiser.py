@@ -269,3 +269,15 @@ def test_matches_brute_force_on_a_three_quarter_problem(recruitment):
     best = min(cost((a, b, c)) for a in range(4) for b in range(4) for c in range(4))
     assert plan.costs["total"] == pytest.approx(best, rel=1e-9)
     assert cost(tuple(approvals(plan))) == pytest.approx(best, rel=1e-9)
+
+
+def test_horizon_shorter_than_the_lead_time_is_explained():
+    short = pd.date_range("2025-04-30", periods=6, freq="ME")
+    array = np.zeros((6, len(AGE_BANDS), len(PLACEMENT_CATEGORIES)))
+    array[:, TEENS, CAT[IFA_FOSTERING]] = 10
+    plan = optimise_recruitment(array, 0.0, Targets(ifa_share_max=0.2), months=short)
+    assert not plan.feasible
+    text = plan.explain()
+    assert "No new household can be approved within the plan" in text
+    assert "Recruit no extra households" not in text
+    assert "8 approvals" not in text and "10 approvals a quarter and the time" in plan.message

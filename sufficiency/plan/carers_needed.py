@@ -581,9 +581,13 @@ class CarersNeeded:
         short = self.short.sum(axis=1)
         if short.max() > 1e-9:
             first_short = int(np.argmax(short > 1e-9))
+            if assumptions.lead_months < len(self.months):
+                earliest = f"before {self.months[assumptions.lead_months]:%B %Y}"
+            else:
+                earliest = f"within the forecast (to {self.months[-1]:%B %Y})"
             lines.append(
-                f"Not achievable in time: new enquiries cannot produce approved carers before "
-                f"{self.months[min(assumptions.lead_months, len(self.months) - 1)]:%B %Y}, but the "
+                f"Not achievable in time: new enquiries cannot produce approved carers {earliest}, "
+                "but the "
                 f"targets need up to {math.ceil(short.max() - 1e-6)} more households from "
                 f"{self.months[first_short]:%B %Y}. Move the target date later or add households "
                 f"already in assessment to the capacity projection."
@@ -658,7 +662,8 @@ def carers_needed(
     )
     lead = assumptions.lead_months
     enquiries = np.zeros_like(approvals)
-    enquiries[: n_months - lead] = approvals[lead:] / assumptions.enquiry_to_approval
+    if lead < n_months:
+        enquiries[: n_months - lead] = approvals[lead:] / assumptions.enquiry_to_approval
 
     frame, quarters, quarterly = _quarterly_frame(
         months, gap, households, approvals, enquiries, in_post, short

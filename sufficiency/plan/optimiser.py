@@ -306,11 +306,13 @@ class RecruitmentPlan:
             lines.append(self.message)
         approvals = self.households
         total_approvals = int(round(approvals["approvals"].sum()))
-        if total_approvals == 0:
+        if total_approvals == 0 and self.feasible:
             lines.append(
                 "- Recruit no extra households: at these costs new carers would not pay for "
                 "themselves within the horizon and no target needs them."
             )
+        elif total_approvals == 0:
+            lines.append("- No extra households can be approved in time to help within the plan.")
         for name, rows in approvals.groupby("specialism", sort=False):
             whole = rows["approvals"].round().astype(int)
             if whole.sum() == 0:
@@ -831,9 +833,14 @@ def optimise_recruitment(
             "household could no longer repay its recruitment and support costs by then; a longer "
             "horizon would keep recruiting."
         )
-    if first_quarter > 0:
+    if first_quarter >= n_q:
         notes.append(
-            f"No new household can be approved before {labels[min(first_quarter, n_q - 1)]}: "
+            f"No new household can be approved within the plan (to {labels[-1]}): enquiry to "
+            f"approval takes about {lead_months} months. Lengthen the horizon."
+        )
+    elif first_quarter > 0:
+        notes.append(
+            f"No new household can be approved before {labels[first_quarter]}: "
             f"enquiry to approval takes about {lead_months} months."
         )
     message = _message(feasible, timed_out, shortfalls, targets, months, assessment, budgets)
@@ -850,6 +857,11 @@ def optimise_recruitment(
         price_year=price_year,
         notes=tuple(notes),
     )
+
+
+def _and(parts: list[str]) -> str:
+    """``"a, b and c"``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -942,7 +954,7 @@ def _message(feasible, timed_out, shortfalls, targets, months, assessment, budge
     limits.append("the time it takes to approve new carers")
     return (
         f"The targets cannot all be met ({'; '.join(targets.describe(months))}). "
-        f"With {', '.join(limits)}, the plan falls short in {shortfalls['quarter'].nunique()} "
+        f"With {_and(limits)}, the plan falls short in {shortfalls['quarter'].nunique()} "
         f"quarter(s): worst in {worst['quarter']}, {worst['places_short']:.1f} in-house places "
         f"short of '{worst['target']}' (best IFA share then {worst['best_ifa_share']:.0%}). "
         "Move the target date later, relax the target, or raise assessment capacity or budget. "
