@@ -183,3 +183,17 @@ def test_no_cost_given_and_defaults_without_households() -> None:
     assert answer.usable_places_per_household == pytest.approx(1.85 * 0.66)
     # Default funnel converts 0.12 x 0.33 of enquiries.
     assert answer.approvals == pytest.approx(answer.total_enquiries * 0.12 * 0.33)
+
+
+def test_targeted_recruitment_counts_every_place_for_the_band() -> None:
+    common = dict(
+        start=START,
+        funnel=sharp_funnel(),
+        retention_model=no_leaving(),
+        new_household_profile=TWO_PLACES_ANY_AGE,
+    )
+    spread = enquiries_needed(6, "16-17", "2026-03-31", **common)
+    targeted = enquiries_needed(6, "16-17", "2026-03-31", targeted=True, **common)
+    assert spread.usable_places_per_household == pytest.approx(2 * 0.66 * 2 / 18)
+    assert targeted.usable_places_per_household == pytest.approx(2 * 0.66)
+    assert targeted.enquiries_per_month == pytest.approx(spread.enquiries_per_month * 2 / 18)

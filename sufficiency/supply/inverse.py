@@ -255,6 +255,7 @@ def enquiries_needed(
     occupancy: float = float(defaults.OCCUPANCY),
     unavailable_share: float = float(defaults.UNAVAILABLE_SHARE),
     confidence: float = 0.8,
+    targeted: bool = False,
 ) -> InverseAnswer:
     """Enquiries a month (and when, and cost) for ``target_places`` more usable places by a date.
 
@@ -285,6 +286,11 @@ def enquiries_needed(
         Usable share of approved places (see :func:`sufficiency.supply.capacity.usable_share`).
     confidence : float
         Chance (0.5-0.99) of reaching the target for ``enquiries_per_month_at_confidence``.
+    targeted : bool
+        True when recruitment is aimed at carers for ``age_band`` (e.g. a teenagers campaign): all of
+        a new household's usable places count for the band. False (default): new households are
+        like ``new_household_profile`` and only the share of their places credited to the band
+        counts.
 
     Returns
     -------
@@ -311,9 +317,10 @@ def enquiries_needed(
     retention_model = retention_model or RetentionModel().fit(households, start)
     profile = new_household_profile or NewHouseholdProfile.from_households(households, start)
     factor = usable_share(occupancy, unavailable_share)
-    per_household_band = (
-        np.append(np.asarray(profile.approved_places_by_band), profile.approved_places)[band]
-        * factor
+    per_household_band = factor * (
+        profile.approved_places
+        if targeted
+        else np.append(np.asarray(profile.approved_places_by_band), profile.approved_places)[band]
     )
 
     # Baseline: usable places today and expected at the target date from current households.

@@ -1,0 +1,451 @@
+"""Recruitment calculator: how many enquiries a month, from when and at what marketing cost, to have
+N more usable in-house foster places for an age band by a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from sufficiency.supply import defaults
+from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
+from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
+from sufficiency.supply.households import CarerHouseholds
+from sufficiency.supply.inverse import FunnelAssumptions, enquiries_needed
+from sufficiency.supply.retention import DAYS_PER_MONTH, RetentionModel
+
+# Shared with the carer retention page and the campaign funnel page (no widget owns these keys).
+HOUSEHOLDS_KEY = "carer_households"
+HOUSEHOLDS_NAME_KEY = "carer_households_name"
+FUNNEL_RECORDS_KEY = "funnel_records"
+OWN_RECORDS = "records"
+PUBLISHED = "published"
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
+def demo_households() -> CarerHouseholds:
+    return load_demo_households()
+
+
+def active_households() -> tuple[CarerHouseholds, str, bool]:
+    uploaded = st.session_state.get(HOUSEHOLDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(HOUSEHOLDS_NAME_KEY, "your records"), False
+    return demo_households(), DEMO_HOUSEHOLDS_LABEL, True
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def fitted_retention(
+    _data: CarerHouseholds, key: str
+) -> tuple[RetentionModel, NewHouseholdProfile]:
+    """Leaving rates and the profile of recently approved mainstream households."""
+    del key
+    model = RetentionModel().fit(_data.households, _data.extract_date)
+    profile = NewHouseholdProfile.from_households(_data.households, _data.extract_date)
+    return model, profile
+
+
+@st.cache_data(show_spinner="Reading the funnel records...", max_entries=8)
+def funnel_from_records(key: str) -> dict[str, object] | None:
+    """Conversion, stage times and cost per enquiry from the active funnel records (last 3 years)."""
+    try:
+        from sufficiency.supply import funnel
+        from sufficiency.supply.demo_records import load_demo_funnel
+    except ImportError:  # the funnel analytics are optional for this page
+        return None
+    records = st.session_state.get(FUNNEL_RECORDS_KEY) or load_demo_funnel()
+    since = records.extract_date - pd.DateOffset(years=3)
+    try:
+        parameters = funnel.funnel_parameters(
+            records.enquiries, records.extract_date, since=since, source="the funnel records"
+        )
+    except (KeyError, ValueError, IndexError):  # too few enquiries to measure every stage
+        return None
+    figures = (
+        parameters.enquiry_to_application,
+        parameters.application_to_approval,
+        parameters.days_enquiry_to_application,
+        parameters.days_application_to_approval,
+    )
+    if not all(pd.notna(value) and value > 0 for value in figures):
+        return None
+    cost = None
+    if len(records.spend):
+        by_channel = funnel.cost_per_outcome(
+            records.enquiries, records.spend, by="channel", start=since
+        )
+        paid = by_channel[by_channel["spend"].fillna(0) > 0]
+        if paid["enquiries"].sum() > 0:
+            cost = float(paid["spend"].sum() / paid["enquiries"].sum())
+    is_demo = st.session_state.get(FUNNEL_RECORDS_KEY) is None
+    return {
+        "enquiry_to_application": parameters.enquiry_to_application,
+        "application_to_approval": parameters.application_to_approval,
+        "months_enquiry_to_application": parameters.days_enquiry_to_application / DAYS_PER_MONTH,
+        "months_application_to_approval": parameters.days_application_to_approval / DAYS_PER_MONTH,
+        "cost_per_enquiry": cost,
+        "label": (
+            "the synthetic demo authority's enquiry records"
+            if is_demo
+            else "your enquiry records (Campaign funnel page)"
+        )
+        + f", enquiries since {since:%B %Y}; median stage times",
+    }
+
+
+def schedule_chart(schedule: pd.DataFrame, band_text: str) -> alt.Chart:
+    x = alt.X("month:T", title="Month end")
+    bars = (
+        alt.Chart(schedule)
+        .mark_bar(opacity=0.6)
+        .encode(
+            x=x,
+            y=alt.Y("enquiries:Q", title="Enquiries a month (count)"),
+            tooltip=[
+                alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                alt.Tooltip("enquiries:Q", title="Enquiries", format=".1f"),
+                alt.Tooltip("approvals:Q", title="Approvals expected", format=".2f"),
+            ],
+        )
+    )
+    places = (
+        alt.Chart(schedule)
+        .mark_line(color="#d62728")
+        .encode(
+            x=x,
+            y=alt.Y(
+                "usable_places_from_recruits:Q",
+                title=f"Usable places from recruits, {band_text} (places)",
+            ),
+            tooltip=[
+                alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                alt.Tooltip(
+                    "usable_places_from_recruits:Q",
+                    title="Usable places from recruits",
+                    format=".1f",
+                ),
+            ],
+        )
+    )
+    return alt.layer(bars, places).resolve_scale(y="independent").properties(height=300)
+
+
+def start_options_chart(options: pd.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(options)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("campaign_start:T", title="Campaign starts (month end)"),
+            y=alt.Y("enquiries_per_month:Q", title="Enquiries a month needed (count)"),
+            tooltip=[
+                alt.Tooltip("campaign_start:T", title="Start", format="%b %Y"),
+                alt.Tooltip("enquiries_per_month:Q", title="Enquiries a month", format=".1f"),
+                alt.Tooltip("total_enquiries:Q", title="Enquiries in all", format=",.0f"),
+                alt.Tooltip("total_cost:Q", title="Marketing cost (£)", format=",.0f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+# --- page -----------------------------------------------------------------------------------
+st.title("Recruitment calculator")
+st.caption(
+    "To have N more usable in-house foster places for an age band by a date: how many enquiries a "
+    "month you need, from when, and what the marketing costs. It works back from the places "
+    "through carers leaving, approval times and conversion."
+)
+data, label, is_demo = active_households()
+if is_demo:
+    st.info(
+        f"**{label}**. Upload your own households on the Carer retention page.",
+        icon=":material/science:",
+    )
+else:
+    st.caption(f"Households: {label}.")
+key = f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
+model, profile = fitted_retention(data, key)
+extract = data.extract_date
+
+st.subheader("What you want")
+goal = st.columns(4)
+target_places = goal[0].number_input(
+    "More usable places (places)", min_value=1, max_value=300, value=10, step=1, key="target_places"
+)
+age_band = goal[1].selectbox(
+    "For children aged (years)",
+    list(BANDS_WITH_TOTAL),
+    index=list(BANDS_WITH_TOTAL).index("10-15"),
+    key="target_band",
+)
+target_date = goal[2].date_input(
+    "By",
+    value=(extract + pd.DateOffset(years=3)).date(),
+    min_value=(extract + pd.DateOffset(months=1)).date(),
+    max_value=(extract + pd.DateOffset(years=10)).date(),
+    key="target_date",
+)
+relative_to = goal[3].radio(
+    "More than",
+    ["today", "baseline"],
+    format_func={
+        "today": "we have today",
+        "baseline": "we would have with no recruitment",
+    }.get,
+    key="relative_to",
+)
+
+st.subheader("Assumptions")
+records_funnel = funnel_from_records(
+    str(id(st.session_state.get(FUNNEL_RECORDS_KEY)))
+    if FUNNEL_RECORDS_KEY in st.session_state
+    else "demo"
+)
+sources = [PUBLISHED] + ([OWN_RECORDS] if records_funnel is not None else [])
+source = st.radio(
+    "Conversion and timing from",
+    sources,
+    index=len(sources) - 1,
+    format_func={
+        PUBLISHED: "published national figures",
+        OWN_RECORDS: "the funnel records",
+    }.get,
+    horizontal=True,
+    key="funnel_source",
+)
+published = FunnelAssumptions()
+if source == OWN_RECORDS and records_funnel is not None:
+    start_values = records_funnel
+    source_text = {name: str(records_funnel["label"]) for name in ("rates", "times", "cost")}
+else:
+    start_values = {
+        "enquiry_to_application": published.enquiry_to_application,
+        "application_to_approval": published.application_to_approval,
+        "months_enquiry_to_application": published.months_enquiry_to_application,
+        "months_application_to_approval": published.months_application_to_approval,
+        "cost_per_enquiry": None,
+    }
+    source_text = {
+        "rates": f"{defaults.ENQUIRY_TO_APPLICATION.source}; {defaults.APPLICATION_TO_APPROVAL.source}",
+        "times": f"{defaults.MONTHS_ENQUIRY_TO_APPLICATION.source}",
+        "cost": "no national figure is published: enter your marketing spend ÷ enquiries",
+    }
+row = st.columns(5)
+to_application = row[0].number_input(
+    "Enquiry → application (%)",
+    min_value=0.5,
+    max_value=100.0,
+    value=round(float(start_values["enquiry_to_application"]) * 100, 1),
+    step=0.5,
+    key=f"to_application_{source}",
+)
+to_approval = row[1].number_input(
+    "Application → approval (%)",
+    min_value=0.5,
+    max_value=100.0,
+    value=round(float(start_values["application_to_approval"]) * 100, 1),
+    step=0.5,
+    key=f"to_approval_{source}",
+)
+months_application = row[2].number_input(
+    "Enquiry → application (months)",
+    min_value=0.0,
+    max_value=24.0,
+    value=round(float(start_values["months_enquiry_to_application"]), 1),
+    step=0.5,
+    key=f"months_application_{source}",
+)
+months_approval = row[3].number_input(
+    "Application → approval (months)",
+    min_value=0.5,
+    max_value=36.0,
+    value=round(float(start_values["months_application_to_approval"]), 1),
+    step=0.5,
+    key=f"months_approval_{source}",
+)
+cost_default = start_values["cost_per_enquiry"]
+cost_per_enquiry = row[4].number_input(
+    "Marketing cost per enquiry (£)",
+    min_value=0.0,
+    max_value=10_000.0,
+    value=None if cost_default is None else float(round(float(cost_default))),
+    step=10.0,
+    key=f"cost_{source}",
+    placeholder="enter £ per enquiry",
+)
+st.caption(
+    f"Conversion: {source_text['rates']}. Times: {source_text['times']}. Cost per enquiry: "
+    f"{source_text['cost']}"
+    + (
+        " (spend on paid channels ÷ the enquiries they brought; word of mouth is free but does "
+        "not grow with spend)."
+        if source == OWN_RECORDS
+        else "."
+    )
+)
+targeted = st.radio(
+    "New carers are",
+    [True, False],
+    format_func={
+        True: "recruited for this age group (all their places count for it)",
+        False: "like recent approvals (their places spread over the ages they take)",
+    }.get,
+    horizontal=True,
+    key="calc_targeted",
+)
+more = st.columns(3)
+occupancy = more[0].number_input(
+    "Occupancy (% of approved places usable)",
+    min_value=10.0,
+    max_value=100.0,
+    value=float(defaults.OCCUPANCY) * 100,
+    step=1.0,
+    key="calc_occupancy",
+)
+spread = more[1].number_input(
+    "Spread of approval times (coefficient of variation)",
+    min_value=0.05,
+    max_value=1.5,
+    value=float(defaults.LAG_SPREAD),
+    step=0.05,
+    key="calc_spread",
+)
+confidence = more[2].slider(
+    "How sure do you want to be? (%)", min_value=50, max_value=95, value=80, step=5, key="calc_conf"
+)
+st.caption(
+    f"Occupancy: {defaults.OCCUPANCY.describe()}. Spread: {defaults.LAG_SPREAD.source}. "
+    f"Carers leaving: rates estimated from the households by length of service "
+    f"(Carer retention page); new households are like the mainstream households approved in the "
+    f"last five years ({profile.approved_places:.2f} approved places each)."
+)
+
+funnel_assumptions = FunnelAssumptions(
+    enquiry_to_application=to_application / 100,
+    application_to_approval=to_approval / 100,
+    months_enquiry_to_application=months_application,
+    months_application_to_approval=months_approval,
+    lag_spread=spread,
+    cost_per_enquiry=cost_per_enquiry,
+    source=source_text["rates"],
+)
+answer = enquiries_needed(
+    float(target_places),
+    age_band,
+    pd.Timestamp(target_date if isinstance(target_date, dt.date) else extract),
+    households=data.households,
+    start=extract,
+    funnel=funnel_assumptions,
+    retention_model=model,
+    new_household_profile=profile,
+    relative_to=relative_to,
+    occupancy=occupancy / 100,
+    confidence=confidence / 100,
+    targeted=bool(targeted),
+)
+
+st.subheader("The answer")
+if answer.feasible:
+    st.success(answer.explanation(), icon=":material/campaign:")
+else:
+    st.warning(answer.explanation(), icon=":material/warning:")
+figures = st.columns(4)
+figures[0].metric("Enquiries a month (expected)", f"{answer.enquiries_per_month:.1f}")
+figures[1].metric(
+    f"Enquiries a month ({confidence}% sure)", f"{answer.enquiries_per_month_at_confidence:.1f}"
+)
+figures[2].metric(
+    "Campaign",
+    f"{answer.campaign_start:%b %Y} – {answer.campaign_end:%b %Y}" if answer.feasible else "–",
+)
+figures[3].metric(
+    "Marketing cost (£)",
+    f"£{answer.total_cost:,.0f}" if answer.total_cost is not None else "enter £/enquiry",
+)
+band_text = "any age" if age_band == ALL_AGES else f"aged {age_band}"
+left, right = st.columns(2)
+with left:
+    st.altair_chart(schedule_chart(answer.schedule, band_text), width="stretch")
+    st.caption(
+        "Bars: enquiries needed each month. Line: usable places offered by the households these "
+        "enquiries bring in (expected), after some of them leave."
+    )
+with right:
+    if len(answer.start_options):
+        st.altair_chart(start_options_chart(answer.start_options), width="stretch")
+        st.caption("Starting later leaves fewer months, so more enquiries a month are needed.")
+
+schedule = answer.schedule.assign(month=answer.schedule["month"].dt.date).rename(
+    columns={
+        "month": "Month end",
+        "enquiries": "Enquiries (count)",
+        "applications": "Applications (expected)",
+        "approvals": "Approvals (expected households)",
+        "recruits_approved": "Recruited households still approved",
+        "usable_places_from_recruits": f"Usable places from recruits, {band_text}",
+    }
+)
+with st.expander("Month by month"):
+    st.dataframe(schedule.round(2), hide_index=True, width="stretch", height=280)
+assumptions = pd.DataFrame(
+    [
+        ("Target", float(target_places), "usable places", f"{band_text} by {target_date}"),
+        ("Enquiry → application", to_application / 100, "share", source_text["rates"]),
+        ("Application → approval", to_approval / 100, "share", source_text["rates"]),
+        ("Enquiry → application time", months_application, "months", source_text["times"]),
+        ("Application → approval time", months_approval, "months", source_text["times"]),
+        ("Cost per enquiry", cost_per_enquiry, "£ per enquiry", source_text["cost"]),
+        ("Occupancy", occupancy / 100, "share of approved places", defaults.OCCUPANCY.source),
+        (
+            "Places per new household",
+            profile.approved_places,
+            "approved places",
+            "recent approvals",
+        ),
+    ],
+    columns=["assumption", "value", "unit", "source"],
+)
+downloads = st.columns(3)
+downloads[0].download_button(
+    "enquiries_schedule.csv",
+    csv_bytes(answer.schedule),
+    file_name="enquiries_schedule.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+downloads[1].download_button(
+    "campaign_start_options.csv",
+    csv_bytes(answer.start_options),
+    file_name="campaign_start_options.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+downloads[2].download_button(
+    "Answer and assumptions (Excel)",
+    excel_bytes(
+        {
+            "answer": pd.DataFrame({"answer": [answer.explanation()]}),
+            "schedule": answer.schedule,
+            "start_options": answer.start_options,
+            "assumptions": assumptions,
+        }
+    ),
+    file_name="recruitment_calculator.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+)

@@ -1,0 +1,75 @@
+"""Recruitment calculator page: sourced defaults, a plain-words answer, inputs that change it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "app_pages" / "recruitment_calculator.py")
+
+
+def run_page() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label_start: str) -> str:
+    return next(item.value for item in app.metric if item.label.startswith(label_start))
+
+
+def test_answer_in_plain_words_with_sources_and_downloads() -> None:
+    app = run_page()
+    assert any("Synthetic" in item.value for item in app.info)
+    answer = app.success[0].value
+    assert "enquiries a month" in answer and "aged 10-15" in answer and "£" in answer
+    per_month = float(metric(app, "Enquiries a month (expected)"))
+    assert 3 < per_month < 200
+    assert float(metric(app, "Enquiries a month (80% sure)")) > per_month
+    assert metric(app, "Marketing cost").startswith("£")
+    captions = " ".join(item.value for item in app.caption)
+    assert "Ofsted" in captions and "enquiry records" in captions
+    assert len(app.get("vega_lite_chart")) == 2
+    labels = {button.label for button in app.get("download_button")}
+    assert {"enquiries_schedule.csv", "Answer and assumptions (Excel)"} <= labels
+
+
+def test_inputs_change_the_answer_quickly() -> None:
+    app = run_page()
+    before = float(metric(app, "Enquiries a month (expected)"))
+    app.number_input(key="target_places").set_value(20)
+    started = time.perf_counter()
+    app.run()
+    elapsed = time.perf_counter() - started
+    assert not app.exception, app.exception
+    doubled = float(metric(app, "Enquiries a month (expected)"))
+    assert doubled > before * 1.3
+    assert elapsed < 2.0  # AppTest overhead included; the page work itself is well under 1 s
+    # Published national figures: no cost figure until one is entered.
+    app.radio(key="funnel_source").set_value("published")
+    app.run()
+    assert not app.exception, app.exception
+    assert metric(app, "Marketing cost") == "enter £/enquiry"
+    assert "Enter a cost per enquiry" in app.success[0].value
+    app.number_input(key="cost_published").set_value(250.0)
+    app.run()
+    assert metric(app, "Marketing cost").startswith("£")
+    # Places spread over the ages new carers take count less towards one band than targeted ones.
+    targeted = float(metric(app, "Enquiries a month (expected)"))
+    app.radio(key="calc_targeted").set_value(False)
+    app.run()
+    assert float(metric(app, "Enquiries a month (expected)")) > 2 * targeted
+
+
+def test_target_too_soon_explains_why() -> None:
+    app = run_page()
+    import datetime as dt
+
+    app.date_input(key="target_date").set_value(dt.date(2024, 6, 30))
+    app.run()
+    assert not app.exception, app.exception
+    assert app.warning and "earliest realistic date" in app.warning[0].value
