@@ -21,6 +21,12 @@ pages = {
             "app_pages/campaign_funnel.py", title="Campaign funnel", icon=":material/filter_alt:"
         ),
         st.Page("app_pages/pipeline.py", title="Approvals pipeline", icon=":material/timeline:"),
+        st.Page("app_pages/retention.py", title="Carer retention", icon=":material/groups:"),
+        st.Page(
+            "app_pages/recruitment_calculator.py",
+            title="Recruitment calculator",
+            icon=":material/calculate:",
+        ),
     ],
     "Finance": [],
     "Data": [
