@@ -219,12 +219,17 @@ def test_year_in_file_or_folder_name(tmp_path: Path) -> None:
 def test_uasc_table_marks_children(tmp_path: Path) -> None:
     write(tmp_path, "header.csv", BASIC_HEADER)
     write(tmp_path, "episodes.csv", episodes_csv("C1,01/06/2020,S,V2,N4,U4,PR1,,,,,,"))
-    write(tmp_path, "uasc.csv", "CHILD,SEX,DOB,DUC\nC1,1,01/05/2010,01/05/2028\n")
+    write(tmp_path, "uasc.csv", "CHILD,SEX,DOB,DUC\nC1,1,01/05/2010,01/05/2028\nC2,2,,1 May\n")
     data = read_903(tmp_path)
+    bad_duc = data.report[data.report["rule"] == "bad_date"]
+    assert list(zip(bad_duc["table"], bad_duc["row"], bad_duc["value"], strict=True)) == [
+        ("uasc", 2, MASK)
+    ]
     assert bool(data.episodes.loc[0, "uasc"])
     assert set(data.files["table"]) == {"header", "episodes", "uasc"}
     assert bool(data.header.set_index("child").loc["C1", "uasc"])
-    assert not bool(data.header.set_index("child").loc["C2", "uasc"])
+    # A DUC that is not a date is a warning: the child is still UASC.
+    assert bool(data.header.set_index("child").loc["C2", "uasc"])
 
 
 def test_xlsx_with_extra_sheets_recognised_by_columns(tmp_path: Path) -> None:

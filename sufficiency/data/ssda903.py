@@ -103,8 +103,9 @@ _KEEP_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     UASC: ("CHILD", "SEX", "DOB", "DUC"),
 }
+# DUC (date UASC status ceased) is usually the 18th birthday, so it reveals the date of birth.
 _PERSONAL_COLUMNS = frozenset(
-    {"CHILD", "DOB", "HOME_POST", "PL_POST", "UPN", "MC_DOB", "MOTHER", "URN"}
+    {"CHILD", "DOB", "DUC", "HOME_POST", "PL_POST", "UPN", "MC_DOB", "MOTHER", "URN"}
 )
 
 # Other 903 tables: recognised so they can be reported as "not used" rather than "not 903".
