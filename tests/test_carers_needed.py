@@ -261,3 +261,18 @@ def test_horizon_shorter_than_the_lead_time():
     assert result.enquiries.sum() == 0
     assert result.frame["households_short"].sum() > 0
     assert "within the forecast" in result.summary()
+
+
+def test_results_by_carer_group():
+    array = demand(ifa=10)
+    array[:, 1, CAT[IFA_FOSTERING]] = 6  # 1-4 year olds too
+    targets = Targets(ifa_share_max=0.0, ifa_share_by=MONTHS[0], phasing="by date")
+    result = carers_needed(array, 0, targets, months=MONTHS, assumptions=SIMPLE)
+    groups = result.by_group()
+    assert set(groups["group"]) == {"under-10s", "10 and over (incl. step-down)"}
+    totals = groups.groupby("group")["approvals_needed"].sum()
+    assert totals["under-10s"] == 6
+    assert totals["10 and over (incl. step-down)"] == 10
+    assert groups["approvals_needed"].sum() == result.frame["approvals_needed"].sum()
+    with pytest.raises(SufficiencyError, match="one group only"):
+        result.by_group({"a": ("1-4",), "b": ("1-4", "5-9")})

@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +75,13 @@ CARERS_NEEDED_COLUMNS: dict[str, str] = {
     "approvals_needed": "new households to approve in the quarter (households, whole)",
     "enquiries_needed": "enquiries needed in the quarter to produce later approvals (whole)",
 }
+
+
+DEFAULT_BAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "under-10s": ("under 1", "1-4", "5-9"),
+    "10 and over (incl. step-down)": ("10-15", "16-17"),
+}
+"""Carer groups by the ages they take, matching the optimiser's default specialisms."""
 
 
 @dataclass(frozen=True)
@@ -531,6 +538,39 @@ class CarersNeeded:
                 **{name: values.sum(axis=1) for name, values in self.quarterly.items()},
             }
         )
+
+    def by_group(self, groups: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+        """Quarterly figures summed over groups of age bands, e.g. carer specialisms.
+
+        Parameters
+        ----------
+        groups : mapping of str to sequence of str, optional
+            Group name to the age bands it recruits for; each band in at most one group. Default
+            :data:`DEFAULT_BAND_GROUPS` (under-10s; 10 and over, incl. step-down).
+
+        Returns
+        -------
+        pandas.DataFrame
+            quarter, quarter_start, group and the numeric columns of :attr:`frame`.
+        """
+        groups = dict(groups or DEFAULT_BAND_GROUPS)
+        seen: list[str] = [band for bands in groups.values() for band in bands]
+        unknown = sorted(set(seen) - set(AGE_BANDS))
+        if unknown or len(seen) != len(set(seen)):
+            raise SufficiencyError(
+                "Each group needs DfE age bands, each band in one group only; got "
+                f"{', '.join(f'{name}: {list(bands)}' for name, bands in groups.items())}."
+            )
+        frame = self.frame.assign(
+            group=self.frame["age_band"].map(
+                {band: name for name, bands in groups.items() for band in bands}
+            )
+        ).dropna(subset=["group"])
+        numeric = [
+            c for c in CARERS_NEEDED_COLUMNS if c not in ("quarter", "quarter_start", "age_band")
+        ]
+        result = frame.groupby(["quarter_start", "quarter", "group"], sort=False)[numeric].sum()
+        return result.reset_index()
 
     def summary(self) -> str:
         """The answer in plain words."""
