@@ -448,7 +448,7 @@ def optimise_recruitment(
         (households; default 10, an assumption: set your team's capacity). None: no limit.
     budget_per_financial_year : float or mapping, optional
         Most recruitment, assessment and marketing spend per financial year (£), one number or
-        ``{"2025-26": 150000, ...}``. None: no limit.
+        ``{"2025-26": 150000, ...}`` (years left out have no limit). None: no limit.
     weekly_costs : mapping, optional
         £ per child per week for in-house fostering, IFA fostering and external residential
         (default :func:`default_weekly_costs`, sourced in :mod:`sufficiency.finance`).
