@@ -356,16 +356,17 @@ class ApprovalModel:
         ]
         return snapshot
 
-    def _pools_for(self, snapshot: pd.DataFrame) -> list[np.ndarray]:
+    def _pool_keys(self, snapshot: pd.DataFrame) -> list[tuple[int, int]]:
+        """The timing pool each person draws from: same stage, similar time in stage."""
         stage_numbers = snapshot["stage_number"].to_numpy().astype(int)
         bins = _day_bin(snapshot["days_in_stage"].to_numpy())
-        pools = []
-        for stage_number, day_bin in zip(stage_numbers, bins, strict=True):
-            pool = self.timing_pools_.get((stage_number, day_bin))
-            if pool is None:
-                pool = self.timing_pools_[(stage_number, -1)]
-            pools.append(pool)
-        return pools
+        return [
+            (stage, day_bin) if (stage, day_bin) in self.timing_pools_ else (stage, -1)
+            for stage, day_bin in zip(stage_numbers, bins, strict=True)
+        ]
+
+    def _pools_for(self, snapshot: pd.DataFrame) -> list[np.ndarray]:
+        return [self.timing_pools_[key] for key in self._pool_keys(snapshot)]
 
     def simulate(
         self,
@@ -408,23 +409,29 @@ class ApprovalModel:
 
         def add(sim: np.ndarray, dates_day: np.ndarray, source: int) -> None:
             dates = np.asarray(dates_day, dtype="int64").astype("datetime64[D]")
-            years = dates.astype("datetime64[Y]").astype(int) + 1970
-            months = dates.astype("datetime64[M]").astype(int) % 12
-            offset = years * 12 + months - month_index0 - 1
+            # Months since January 1970, so month_index0 is shifted to the same origin.
+            months = dates.astype("datetime64[M]").astype(np.int64)
+            offset = months - (month_index0 - 1970 * 12) - 1
             keep = (offset >= 0) & (offset < horizon)
-            np.add.at(out[..., source], (sim[keep], offset[keep]), 1)
+            flat = sim[keep].astype(np.int64) * horizon + offset[keep]
+            out[..., source] += np.bincount(flat, minlength=n_simulations * horizon).reshape(
+                n_simulations, horizon
+            )
 
         start_day = _day_number(start)
         pipeline = self.open_pipeline(enquiries, start)
         if len(pipeline):
             probability = pipeline["probability"].to_numpy()
             approved = rng.random((n_simulations, len(pipeline))) < probability
-            pools = self._pools_for(pipeline)
+            keys = self._pool_keys(pipeline)
+            key_codes, unique_keys = pd.factorize(pd.Series(keys, dtype=object))
             sims, people = np.nonzero(approved)
+            approval_keys = key_codes[people]
             delays = np.empty(len(people))
-            for person in np.unique(people):
-                which = people == person
-                delays[which] = rng.choice(pools[person], size=int(which.sum()))
+            # One draw per timing pool (a few dozen), not per person (thousands).
+            for code, key in enumerate(unique_keys):
+                which = approval_keys == code
+                delays[which] = rng.choice(self.timing_pools_[key], size=int(which.sum()))
             add(sims, start_day + np.maximum(delays, 1), 0)
 
         rate = (

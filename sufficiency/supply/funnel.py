@@ -121,21 +121,37 @@ def financial_year(dates: pd.Series) -> pd.Series:
     return labels.astype(object)
 
 
-def group_labels(enquiries: pd.DataFrame, by: str | None) -> pd.Series:
-    """Label each enquiry with its group ('all', 'channel: radio', 'year: 2019-20', ...)."""
+def group_codes(enquiries: pd.DataFrame, by: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Integer group code of each enquiry and the sorted group labels the codes index.
+
+    Labels read 'all', 'channel: radio', 'campaign: ...', 'year: 2019-20' or 'quarter: 2019Q3'.
+    """
+    n = len(enquiries)
     if by is None:
-        return pd.Series("all", index=enquiries.index, dtype=object)
-    if by == "channel":
-        values = enquiries["channel"].astype(object)
-    elif by == "campaign":
-        values = enquiries["campaign"].astype(object)
+        return np.zeros(n, dtype=np.int64), np.array(["all"], dtype=object)
+    if by in ("channel", "campaign"):
+        codes, uniques = pd.factorize(enquiries[by].astype(object).to_numpy(), sort=True)
+        names = [str(value) for value in uniques]
     elif by == "year":
-        values = financial_year(enquiries["enquiry_date"])
+        dates = enquiries["enquiry_date"]
+        start_year = (dates.dt.year - (dates.dt.month < 4).astype(int)).to_numpy()
+        codes, uniques = pd.factorize(start_year, sort=True)
+        names = [f"{year}-{(year + 1) % 100:02d}" for year in uniques]
     elif by == "quarter":
-        values = enquiries["enquiry_date"].dt.to_period("Q").astype(str).astype(object)
+        dates = enquiries["enquiry_date"]
+        quarter = (dates.dt.year * 4 + (dates.dt.month - 1) // 3).to_numpy()
+        codes, uniques = pd.factorize(quarter, sort=True)
+        names = [f"{value // 4}Q{value % 4 + 1}" for value in uniques]
     else:
         raise ValueError(f"by must be None or one of {GROUPINGS}, not {by!r}")
-    return (by + ": " + values.astype(str)).astype(object)
+    labels = np.array([f"{by}: {name}" for name in names], dtype=object)
+    return codes.astype(np.int64), labels
+
+
+def group_labels(enquiries: pd.DataFrame, by: str | None) -> pd.Series:
+    """Label each enquiry with its group ('all', 'channel: radio', 'year: 2019-20', ...)."""
+    codes, labels = group_codes(enquiries, by)
+    return pd.Series(labels[codes] if len(codes) else [], index=enquiries.index, dtype=object)
 
 
 def _groupings(by: str | Sequence[str | None] | None) -> list[str | None]:
@@ -230,10 +246,9 @@ def stage_conversion(
     stage_days, withdrawal = arrays
     withdrawn_any = ~np.isnat(withdrawal)
     columns: dict[str, list[np.ndarray]] = {name: [] for name in CONVERSION_COLUMNS}
+    timings: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for grouping in _groupings(by):
-        labels = group_labels(enquiries, grouping).to_numpy()
-        codes, names = pd.factorize(labels, sort=True)
-        names = np.asarray(names, dtype=object)
+        codes, names = group_codes(enquiries, grouping)
         size = len(names)
         for from_stage, to_stage in transitions:
             reached = ~np.isnat(stage_days[from_stage])
@@ -256,9 +271,11 @@ def stage_conversion(
             if len(censored):
                 # People still in progress: the Aalen-Johansen share converting, which counts them
                 # as at risk until the extract date rather than as failures or not at all.
-                _, days, event = _transition_times(
-                    enquiries, extract_date, from_stage, to_stage, arrays=arrays
-                )
+                if (from_stage, to_stage) not in timings:
+                    timings[(from_stage, to_stage)] = _transition_times(
+                        enquiries, extract_date, from_stage, to_stage, arrays=arrays
+                    )
+                _, days, event = timings[(from_stage, to_stage)]
                 for position in censored:
                     mask = reached & (codes == position)
                     _, cif1, _, _ = _competing_risks(days[mask], event[mask])
@@ -287,32 +304,31 @@ def funnel_counts(
         stage, stage_label, group, reached, share_of_enquiries (0-1), in_stage_now (open
         enquiries whose furthest stage is this one).
     """
-    frames = []
+    is_open = (enquiries["outcome"] == "open").to_numpy()
+    last_stage = enquiries["last_stage"].to_numpy()
+    columns: dict[str, list[np.ndarray]] = {
+        name: []
+        for name in ("stage", "stage_label", "group", "enquiries", "reached", "in_stage_now")
+    }
     for grouping in _groupings(by):
-        labels = group_labels(enquiries, grouping)
+        codes, names = group_codes(enquiries, grouping)
+        size = len(names)
+        totals = np.bincount(codes, minlength=size)
         for stage in STAGES:
-            reached = enquiries[STAGE_DATE_COLUMNS[stage]].notna()
-            in_stage = (enquiries["last_stage"] == stage) & (enquiries["outcome"] == "open")
-            part = (
-                pd.DataFrame(
-                    {
-                        "group": labels,
-                        "enquiries": 1,
-                        "reached": reached,
-                        "in_stage_now": in_stage,
-                    }
-                )
-                .groupby("group", sort=True)
-                .sum()
-                .reset_index()
-            )
-            part.insert(0, "stage", stage)
-            part.insert(1, "stage_label", STAGE_LABELS[stage])
-            frames.append(part)
-    result = pd.concat(frames, ignore_index=True)
-    result["share_of_enquiries"] = result["reached"] / result["enquiries"].where(
-        result["enquiries"] > 0
-    )
+            reached = enquiries[STAGE_DATE_COLUMNS[stage]].notna().to_numpy()
+            in_stage = is_open & (last_stage == stage)
+            columns["stage"].append(np.full(size, stage, dtype=object))
+            columns["stage_label"].append(np.full(size, STAGE_LABELS[stage], dtype=object))
+            columns["group"].append(names)
+            columns["enquiries"].append(totals)
+            columns["reached"].append(np.bincount(codes, weights=reached, minlength=size))
+            columns["in_stage_now"].append(np.bincount(codes, weights=in_stage, minlength=size))
+    result = pd.DataFrame({name: np.concatenate(parts) for name, parts in columns.items()})
+    for name in ("enquiries", "reached", "in_stage_now"):
+        result[name] = result[name].astype("int64")
+    result = result.sort_values(["group"], kind="stable").reset_index(drop=True)
+    result = result[result["enquiries"] > 0]
+    result["share_of_enquiries"] = result["reached"] / result["enquiries"]
     return result[
         ["stage", "stage_label", "group", "reached", "share_of_enquiries", "in_stage_now"]
     ]
@@ -340,10 +356,21 @@ def _competing_risks(
     if len(days) == 0:
         empty = np.array([], dtype=float)
         return empty, empty, empty, empty
-    times, inverse = np.unique(days, return_inverse=True)
-    d1 = np.bincount(inverse, weights=(event == 1), minlength=len(times))
-    d2 = np.bincount(inverse, weights=(event == 2), minlength=len(times))
-    leaving = np.bincount(inverse, minlength=len(times)).astype(float)
+    whole = days.astype(np.int64)
+    if np.all(whole == days) and whole.min() >= 0:
+        # Whole days (always, for dates): count by day without sorting.
+        size = int(whole.max()) + 1
+        leaving = np.bincount(whole, minlength=size).astype(float)
+        seen = np.flatnonzero(leaving)
+        times = seen.astype(float)
+        d1 = np.bincount(whole, weights=(event == 1), minlength=size)[seen]
+        d2 = np.bincount(whole, weights=(event == 2), minlength=size)[seen]
+        leaving = leaving[seen]
+    else:
+        times, inverse = np.unique(days, return_inverse=True)
+        d1 = np.bincount(inverse, weights=(event == 1), minlength=len(times))
+        d2 = np.bincount(inverse, weights=(event == 2), minlength=len(times))
+        leaving = np.bincount(inverse, minlength=len(times)).astype(float)
     at_risk = len(days) - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         hazard = np.where(at_risk > 0, (d1 + d2) / at_risk, 0.0)
@@ -462,12 +489,20 @@ def stage_durations(
         day columns are quantiles and the mean of days to progress among those who progress.
     """
     rows = []
+    arrays = _stage_arrays(enquiries)
+    timings: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for grouping in _groupings(by):
-        labels = group_labels(enquiries, grouping).to_numpy()
+        codes, names = group_codes(enquiries, grouping)
         for from_stage, to_stage in transitions:
-            reached, days, event = _transition_times(enquiries, extract_date, from_stage, to_stage)
-            for label in np.unique(labels[reached]) if reached.any() else []:
-                mask = reached & (labels == label)
+            if (from_stage, to_stage) not in timings:
+                timings[(from_stage, to_stage)] = _transition_times(
+                    enquiries, extract_date, from_stage, to_stage, arrays=arrays
+                )
+            reached, days, event = timings[(from_stage, to_stage)]
+            present = np.flatnonzero(np.bincount(codes[reached], minlength=len(names)))
+            for code in present:
+                label = names[code]
+                mask = reached & (codes == code)
                 times, cif1, cif2, _ = _competing_risks(days[mask], event[mask])
                 share = float(cif1[-1])
                 increments = np.diff(np.concatenate([[0.0], cif1]))
@@ -516,10 +551,11 @@ def duration_curves(
         group, days, progressed, withdrawn, still_in_stage (shares 0-1 of those entering).
     """
     reached, days, event = _transition_times(enquiries, extract_date, from_stage, to_stage)
-    labels = group_labels(enquiries, by).to_numpy()
+    codes, names = group_codes(enquiries, by)
     frames = []
-    for label in np.unique(labels[reached]) if reached.any() else []:
-        mask = reached & (labels == label)
+    for code in np.flatnonzero(np.bincount(codes[reached], minlength=len(names))):
+        label = names[code]
+        mask = reached & (codes == code)
         times, cif1, cif2, survival = _competing_risks(days[mask], event[mask])
         part = pd.DataFrame(
             {
