@@ -706,7 +706,7 @@ _CELL_CHOICES = {
 }
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _CELL_CHOICES.items()}),
