@@ -209,3 +209,15 @@ def test_demo_households_are_calibrated_and_synthetic() -> None:
     ).households
     assert again.drop(columns=["source_file"]).equals(households.drop(columns=["source_file"]))
     assert DAYS_PER_MONTH == pytest.approx(365.25 / 12)
+
+
+def test_empty_records_give_empty_tables_not_errors() -> None:
+    from sufficiency.supply.households import empty_households
+
+    empty = empty_households()
+    assert kaplan_meier(empty, EXTRACT).empty
+    assert annual_leaving_rates(empty, EXTRACT).empty
+    assert leaving_reasons(empty)["households"].sum() == 0
+    model = RetentionModel().fit(empty, EXTRACT)
+    assert model.predict(empty, EXTRACT, 12).empty
+    assert model.simulate(empty, EXTRACT, 12, n_paths=5).shape == (5, 0)

@@ -30,6 +30,17 @@ DAYS_PER_MONTH = 30.4375
 DEFAULT_TENURE_BANDS: tuple[float, ...] = (0.0, 12.0, 24.0, 60.0, 120.0)
 """Lower bounds (months) of the tenure bands: under 1 year, 1-2, 2-5, 5-10 and 10+ years."""
 
+KM_COLUMNS: tuple[str, ...] = (
+    "group",
+    "tenure_months",
+    "at_risk",
+    "left",
+    "censored",
+    "survival",
+    "lower",
+    "upper",
+)
+
 DEFAULT_GROUP_RATES: dict[str, defaults.SourcedFigure] = {
     "mainstream": defaults.ANNUAL_LEAVING_RATE_MAINSTREAM,
     "specialist": defaults.ANNUAL_LEAVING_RATE_SPECIALIST,
@@ -192,6 +203,8 @@ def kaplan_meier(
             }
         )
         frames.append(pd.concat([origin, curve], ignore_index=True))
+    if not frames:
+        return pd.DataFrame(columns=list(KM_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -282,6 +295,8 @@ def annual_leaving_rates(
         if observed_from is not None
         else records_complete_from(households)
     )
+    if pd.isna(start):
+        start = extract_date
     first_year = start.year + (1 if start > pd.Timestamp(start.year, 3, 31) else 0) + 1
     last_year = (
         extract_date.year
@@ -578,6 +593,8 @@ class RetentionModel:
                     }
                 )
             )
+        if not frames:
+            return pd.DataFrame(columns=["horizon_month", "month", "group", "expected_households"])
         return pd.concat(frames, ignore_index=True)
 
     def simulate(
