@@ -1,0 +1,46 @@
+"""AppTest: the Finance page on the synthetic demo authority."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from sufficiency import codes
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "app_pages" / "finance.py")
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_finance_page_costs_sources_fan_chart_and_downloads():
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    assert any("synthetic" in element.value.lower() for element in app.info)
+
+    costs = app.dataframe[0].value  # the unit cost editor
+    assert "£ per child per week" in costs.columns
+    sources = " ".join(costs["source"])
+    # every unit cost has a source, including the clearly marked assumptions
+    assert "PSSRU" in sources and "NAO" in sources and "assumption" in sources
+    assert len(costs) == len(codes.PLACEMENT_CATEGORIES)
+
+    assert len(app.get("vega_lite_chart")) == 2
+    budget = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
+    assert (budget["cost_p10"] <= budget["cost_p90"]).all()
+    assert budget["financial_year"].str.match(r"^\d{4}-\d{2}$").all()
+    labels = [button.label for button in app.get("download_button")]
+    assert "Download the finance workbook (Excel)" in labels
+    assert "Download costs by financial year (CSV)" in labels
+
+    # higher inflation means a larger budget in later years
+    before = budget["cost_mean"].iloc[-1]
+    next(s for s in app.slider if s.label.startswith("Annual inflation")).set_value(8.0).run()
+    assert not app.exception
+    after = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
+    assert after["cost_mean"].iloc[-1] > before * 1.05
+    assert "£" in metric(app, "Net position (£)")
