@@ -28,7 +28,9 @@ pages = {
             icon=":material/calculate:",
         ),
     ],
-    "Finance": [],
+    "Finance": [
+        st.Page("app_pages/finance.py", title="Placement budget", icon=":material/payments:"),
+    ],
     "Data": [
         st.Page("app_pages/data.py", title="Children looked after", icon=":material/table_chart:"),
     ],
