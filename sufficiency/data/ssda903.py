@@ -1031,8 +1031,8 @@ def _read_sources(
                             EPISODES,
                             "no_usable_episodes",
                             FATAL,
-                            "Every episode row was rejected, so there is nothing to count. See "
-                            "the errors above for what to fix.",
+                            "Every episode row was rejected, so there is nothing to count. The "
+                            "error rows of this report say what to fix in each row.",
                         )
                     ],
                     columns=_ISSUE_COLUMNS,
