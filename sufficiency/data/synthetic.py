@@ -29,8 +29,11 @@ areas ``NB``, ``NX`` and ``NZ`` do not exist).
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +51,7 @@ SIMULATION_FIRST_YEAR = 2012
 """The simulation starts from the 31 March stock of this year, so 2016 holds long-stayers."""
 K3_FROM = pd.Timestamp("2024-04-01")
 """Registered supported accommodation (K3) is a 2024/25 code: never emitted before this day."""
+_K3_DAY = int((K3_FROM - pd.Timestamp("1970-01-01")).days)
 
 HEADER_COLUMNS = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 EPISODE_COLUMNS = (
@@ -92,8 +96,8 @@ HOME, LONG, SGO, ADOPT, UASC, REMAND = range(6)
 _PLAN_BY_BAND = np.array(
     [
         # home  long  sgo  adopt uasc remand
-        [0.30, 0.13, 0.17, 0.40, 0.0, 0.0],
-        [0.40, 0.18, 0.20, 0.22, 0.0, 0.0],
+        [0.32, 0.15, 0.17, 0.36, 0.0, 0.0],
+        [0.41, 0.19, 0.20, 0.20, 0.0, 0.0],
         [0.47, 0.33, 0.18, 0.02, 0.0, 0.0],
         [0.56, 0.35, 0.07, 0.00, 0.0, 0.02],
         [0.66, 0.30, 0.00, 0.00, 0.0, 0.04],
@@ -169,8 +173,22 @@ _LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
 EPOCH = np.datetime64("1970-01-01", "D")
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(value: str | pd.Timestamp) -> int:
     return int((np.datetime64(pd.Timestamp(value).date(), "D") - EPOCH).astype(int))
+
+
+_DATE0 = date(1970, 1, 1)
+
+
+def _birthday_day(dob_day: int, years: int) -> int:
+    """Day number of the ``years``-th birthday (29 February birthdays fall on 1 March)."""
+    dob = _DATE0 + timedelta(days=int(dob_day))
+    try:
+        birthday = dob.replace(year=dob.year + years)
+    except ValueError:
+        birthday = date(dob.year + years, 3, 1)
+    return (birthday - _DATE0).days
 
 
 def _to_timestamps(days: np.ndarray) -> pd.Series:
@@ -217,7 +235,7 @@ class _Profile:
     bands: np.ndarray  # (months, bands)
     categories: np.ndarray  # (months, categories)
     starts: np.ndarray  # (months,) integer starts in each month (index 0 unused)
-    start_band_mix: np.ndarray  # (months, bands)
+    start_bands: list[np.ndarray]  # per month: age band of each start, in order
     uasc_starts: np.ndarray  # (months,)
     scale: float = 1.0
     years: list[int] = field(default_factory=list)
@@ -281,7 +299,8 @@ def _build_profile(
     for b, band in enumerate(codes.AGE_BANDS):
         for y, v in extend(annual("started", f"age: {band}")).items():
             mixes.setdefault(y, np.zeros(N_BANDS))[b] = v
-    mix_days = [_day(f"{y}-09-30") for y in sorted(mixes)]
+    # A collection year's starts are centred on 30 September of the year before its 31 March.
+    mix_days = [_day(f"{y - 1}-09-30") for y in sorted(mixes)]
     for b in range(N_BANDS):
         shares = [mixes[y][b] / mixes[y].sum() for y in sorted(mixes)]
         band_mix[:, b] = _interp(mix_days, shares, days)
@@ -306,13 +325,29 @@ def _build_profile(
     cumulative = np.round(np.cumsum(starts)).astype(int)
     starts_int = np.diff(np.concatenate([[0], cumulative]))
     uasc_int = np.diff(np.concatenate([[0], np.round(np.cumsum(uasc)).astype(int)]))
+    # Starts by age band: each year's published mix allocated exactly (largest remainder), then
+    # shuffled over the year's months.
+    start_bands: list[np.ndarray] = [np.zeros(0, dtype=int) for _ in days]
+    for year in range(first_year + 1, last_year + 1):
+        idx = np.where((month_ends > f"{year - 1}-03-31") & (month_ends <= f"{year}-03-31"))[0]
+        total = int(starts_int[idx].sum())
+        mix = mixes[year] / mixes[year].sum() if year in mixes else band_mix[idx].mean(axis=0)
+        exact = mix * total
+        counts = np.floor(exact).astype(int)
+        remainder_order = np.argsort(-(exact - counts), kind="stable")
+        counts[remainder_order[: total - counts.sum()]] += 1
+        bands_year = np.repeat(np.arange(N_BANDS), counts)
+        rng.shuffle(bands_year)
+        chunks = np.split(bands_year, np.cumsum(starts_int[idx])[:-1])
+        for month, chunk in zip(idx, chunks, strict=True):
+            start_bands[month] = chunk
     return _Profile(
         month_ends=days,
         stock=stock_scaled,
         bands=bands * scale,
         categories=cats * scale,
         starts=starts_int,
-        start_band_mix=band_mix,
+        start_bands=start_bands,
         uasc_starts=np.minimum(uasc_int, starts_int),
         scale=scale,
         years=list(range(first_year, last_year + 1)),
@@ -322,10 +357,21 @@ def _build_profile(
 # --- the simulation --------------------------------------------------------------------------
 
 
-def _choice(rng: np.random.Generator, table: tuple[tuple[str, float], ...], size=None):
-    labels = [label for label, _ in table]
-    weights = np.array([w for _, w in table], dtype=float)
-    return rng.choice(labels, size=size, p=weights / weights.sum())
+@functools.lru_cache(maxsize=256)
+def _compiled(table: tuple[tuple[str, float], ...]) -> tuple[tuple[str, ...], list[float]]:
+    return tuple(label for label, _ in table), list(itertools.accumulate(w for _, w in table))
+
+
+def _choice(rng: np.random.Generator, table: tuple[tuple[str, float], ...]) -> str:
+    """One label drawn from ``(label, weight)`` pairs (weights need not sum to 1)."""
+    labels, cumulative = _compiled(table)
+    return labels[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+def _pick(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """Index drawn with probability proportional to ``weights``."""
+    cumulative = np.cumsum(weights)
+    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
 
 
 def _postcodes(rng: np.random.Generator, area: str | np.ndarray, n: int) -> np.ndarray:
@@ -385,7 +431,9 @@ class _Simulation:
         self.ms_exit_rec = np.full(capacity, "", dtype=object)
         self.ms_temp_return = z()
         self.before_temp: list = [None] * capacity
-        self.placement_order_day: dict[int, int] = {}
+        self.ms_po = z()  # placement order (E1) granted
+        self._post_pool: dict[str, list[str]] = {}
+        self.b18 = z()
         self.records: list[tuple] = []
         self.children: dict[int, dict] = {}
         self.former: list[tuple[int, int, int]] = []  # (child id, exit day, dob)
@@ -413,6 +461,14 @@ class _Simulation:
         self.post_secure = _postcodes(rng, "NZ", 4)
         self.post_k3 = _postcodes(rng, rng.choice(["NB", "NX"], 10), 10)
 
+    def _post(self, area: str) -> str:
+        """A random postcode-looking string in a (non-existent) postcode area."""
+        pool = self._post_pool.get(area)
+        if not pool:
+            pool = list(_postcodes(self.rng, area, 512))
+            self._post_pool[area] = pool
+        return pool.pop()
+
     def _new_id(self) -> int:
         while True:
             value = int(self.rng.integers(100000, 1000000))
@@ -428,51 +484,46 @@ class _Simulation:
         return np.searchsorted(np.array(codes.AGE_BAND_LOWER_YEARS[1:]), age, side="right")
 
     def birthday18(self, i: int) -> int:
-        dob = pd.Timestamp(EPOCH + np.timedelta64(int(self.dob[i]), "D"))
-        try:
-            b = dob.replace(year=dob.year + 18)
-        except ValueError:  # 29 February
-            b = pd.Timestamp(year=dob.year + 18, month=3, day=1)
-        return _day(b)
+        return int(self.b18[i])
 
     def _placement(self, i: int, cat: int, day: int, *, keep_carer: dict | None = None) -> dict:
         """PLACE, PLACE_PROVIDER, URN and PL_POST for a new placement in category ``cat``."""
         rng = self.rng
         if cat == KIN:
             place, provider, urn = "U3", "PR1", self.urn_la_fostering
-            post = _postcodes(rng, rng.choice(["NB", "NX"], p=[0.7, 0.3]), 1)[0]
+            post = self._post(_choice(rng, (("NB", 0.7), ("NX", 0.3))))
         elif cat in (IHF, IFA):
             place = "U6"
             if cat == IHF:
                 provider, urn = "PR1", self.urn_la_fostering
-                area = rng.choice(["NB", "NX"], p=[0.85, 0.15])
+                area = _choice(rng, (("NB", 0.85), ("NX", 0.15)))
             else:
-                provider = rng.choice(["PR4", "PR5", "PR2"], p=[0.82, 0.13, 0.05])
+                provider = _choice(rng, (("PR4", 0.82), ("PR5", 0.13), ("PR2", 0.05)))
                 urn = rng.choice(self.urn_ifa)
-                area = rng.choice(["NB", "NX", "NZ"], p=[0.5, 0.38, 0.12])
-            post = _postcodes(rng, area, 1)[0]
+                area = _choice(rng, (("NB", 0.5), ("NX", 0.38), ("NZ", 0.12)))
+            post = self._post(area)
         elif cat == IHR:
             k = int(rng.integers(0, len(self.urn_la_homes)))
             place = "K2" if rng.random() < 0.95 else "R1"
             provider, urn, post = "PR1", self.urn_la_homes[k], self.post_la_homes[k]
         elif cat == EXR:
             k = int(rng.integers(0, len(self.urn_ext_homes)))
-            place = rng.choice(["K2", "S1", "R1"], p=[0.94, 0.03, 0.03])
-            provider = rng.choice(["PR4", "PR5", "PR2"], p=[0.9, 0.07, 0.03])
+            place = _choice(rng, (("K2", 0.94), ("S1", 0.03), ("R1", 0.03)))
+            provider = _choice(rng, (("PR4", 0.9), ("PR5", 0.07), ("PR2", 0.03)))
             urn, post = self.urn_ext_homes[k], self.post_ext_homes[k]
         elif cat == SEC:
             k = int(rng.integers(0, len(self.urn_secure)))
             place, provider, urn, post = "K1", "PR2", self.urn_secure[k], self.post_secure[k]
         elif cat == SUP:
             age = float(self.age_years(i, day))
-            provider = rng.choice(["PR4", "PR1", "PR5"], p=[0.6, 0.2, 0.2])
-            if day >= _day(K3_FROM) and rng.random() < 0.7:
+            provider = _choice(rng, (("PR4", 0.6), ("PR1", 0.2), ("PR5", 0.2)))
+            if day >= _K3_DAY and rng.random() < 0.7:
                 k = int(rng.integers(0, len(self.urn_k3)))
                 place, urn, post = "K3", self.urn_k3[k], self.post_k3[k]
             else:
                 place = "P2" if age >= 17 and rng.random() < 0.2 else "H5"
                 urn = "XXXXXXX"
-                post = _postcodes(rng, rng.choice(["NB", "NX"], p=[0.6, 0.4]), 1)[0]
+                post = self._post(_choice(rng, (("NB", 0.6), ("NX", 0.4))))
         elif cat == PAR:
             place, provider, urn, post = "P1", "PR0", "XXXXXXX", self.home_post[i]
         elif cat == ADO:
@@ -486,9 +537,9 @@ class _Simulation:
                 urn, post = "XXXXXXX", keep_carer["PL_POST"]
             else:
                 place = "A6" if self.ep[i]["LS"] == "E1" else "A4"
-                provider = rng.choice(["PR1", "PR5"], p=[0.6, 0.4])
+                provider = _choice(rng, (("PR1", 0.6), ("PR5", 0.4)))
                 urn = "XXXXXXX"
-                post = _postcodes(rng, rng.choice(["NB", "NX", "NZ"], p=[0.3, 0.4, 0.3]), 1)[0]
+                post = self._post(_choice(rng, (("NB", 0.3), ("NX", 0.4), ("NZ", 0.3))))
         else:  # other
             age = float(self.age_years(i, day))
             if age < 1:
@@ -498,7 +549,7 @@ class _Simulation:
             else:
                 place, provider = "R2", "PR3"
             urn = "XXXXXXX"
-            post = _postcodes(rng, "NX", 1)[0]
+            post = self._post("NX")
         if place == "U3" and rng.random() < 0.02 and self.plan[i] == ADOPT:
             place = "U2"
         if place == "U6" and self.plan[i] == ADOPT and cat == IHF and rng.random() < 0.25:
@@ -556,6 +607,10 @@ class _Simulation:
             rne = "T" if same_carer else "P"
         else:
             rne = "L"
+        if moving and self.cat[i] == ADO and cat != ADO:
+            # The adoptive placement broke down: no adoption order, the child stays in care.
+            self.ms_adopt_exit[i] = -1
+            self.plan[i] = LONG
         self._close(i, day, "X1", reason if moving else None)
         self._open(
             i,
@@ -611,7 +666,18 @@ class _Simulation:
         weights = weights * tilt
         if exclude is not None and weights.sum() - weights[exclude] > 0:
             weights[exclude] *= 0.15
-        return int(self.rng.choice(N_CATEGORIES, p=weights / weights.sum()))
+        chosen = _pick(self.rng, weights)
+        if chosen in (IHR, EXR):
+            # Residential numbers are small, so the council's own homes fill whenever they are
+            # below target (they are usually full in practice).
+            if gap[IHR] > gap[EXR] + 0.05:
+                in_house = 0.75
+            elif gap[IHR] < gap[EXR] - 0.05:
+                in_house = 0.1
+            else:
+                in_house = 0.34
+            chosen = IHR if self.rng.random() < in_house else EXR
+        return chosen
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -624,7 +690,8 @@ class _Simulation:
         reentry = None
         if uasc:
             age = (
-                float(rng.choice([14, 15, 16, 17], p=[0.08, 0.17, 0.4, 0.35])) + rng.random() * 0.95
+                float(_choice(rng, ((14, 0.08), (15, 0.17), (16, 0.4), (17, 0.35))))
+                + rng.random() * 0.95
             )
         elif band == 0 and rng.random() < 0.55:
             age = rng.integers(0, 8) / 365.25  # newborns taken into care at birth
@@ -653,20 +720,12 @@ class _Simulation:
         self.uasc[i] = uasc
         self.active[i] = True
         self.period_start[i] = day
-        for ms in (
-            self.ms_ls,
-            self.ms_adopt_place,
-            self.ms_adopt_exit,
-            self.ms_longterm,
-            self.ms_exit,
-            self.ms_temp_return,
-        ):
-            ms[i] = -1
+        self.b18[i] = _birthday_day(int(self.dob[i]), 18)
         if sibling_of is not None:
             self.home_post[i] = self.home_post[sibling_of]
             self.cin[i] = self.cin[sibling_of]
         else:
-            self.home_post[i] = "" if uasc else _postcodes(rng, "NB", 1)[0]
+            self.home_post[i] = "" if uasc else self._post("NB")
             self.cin[i] = (
                 "N8"
                 if uasc
@@ -688,7 +747,7 @@ class _Simulation:
         if uasc:
             plan = UASC
         else:
-            plan = int(rng.choice(6, p=_PLAN_BY_BAND[band]))
+            plan = _pick(rng, _PLAN_BY_BAND[band])
             if plan == REMAND and age < 12:
                 plan = HOME
         self.plan[i] = plan
@@ -760,7 +819,7 @@ class _Simulation:
                 self.ms_adopt_place[i] = po + int(rng.integers(30, 240))
                 self.ms_exit[i] = -1
                 self.ms_adopt_exit[i] = -2  # set when placed
-                self.placement_order_day[i] = po
+                self.ms_po[i] = po
         elif plan == UASC:
             r = rng.random()
             if r < 0.05:
@@ -781,7 +840,7 @@ class _Simulation:
             cats, _ = self._counts(d0)
             gap = self._gap(p.categories[m], cats)
             self._entries(m, d0, d1, gap)
-            self._milestones(d0, d1)
+            self._milestones(d0, d1, gap[ADO])
             cats, _ = self._counts(d1)
             gap = self._gap(p.categories[m], cats)
             self._moves(m, d0, d1, gap)
@@ -811,22 +870,14 @@ class _Simulation:
                 self.active[i] = True
                 in_care = min(age, rng.exponential(2.5)) * 365.25
                 self.period_start[i] = day0 - max(1, int(in_care))
-                self.home_post[i] = _postcodes(rng, "NB", 1)[0]
+                self.home_post[i] = self._post("NB")
                 self.cin[i] = str(
                     _choice(
                         rng, (("N1", 0.7), ("N5", 0.17), ("N4", 0.07), ("N2", 0.03), ("N6", 0.03))
                     )
                 )
-                self.plan[i] = int(rng.choice([HOME, LONG, SGO], p=[0.25, 0.6, 0.15]))
-                for ms in (
-                    self.ms_ls,
-                    self.ms_adopt_place,
-                    self.ms_adopt_exit,
-                    self.ms_longterm,
-                    self.ms_exit,
-                    self.ms_temp_return,
-                ):
-                    ms[i] = -1
+                self.plan[i] = int(_choice(rng, ((HOME, 0.25), (LONG, 0.6), (SGO, 0.15))))
+                self.b18[i] = _birthday_day(int(self.dob[i]), 18)
                 weights = _PLACE_WEIGHTS[band].copy()
                 if band < 3:
                     weights[ADO] = 0.1
@@ -836,7 +887,7 @@ class _Simulation:
                     weights[SEC] = 0
                 weights *= np.clip(cat_target, 0.01, None)
                 weights[OTH] *= 0.1
-                cat = int(rng.choice(N_CATEGORIES, p=weights / weights.sum()))
+                cat = _pick(rng, weights)
                 cat_target[cat] = max(cat_target[cat] - 1, 0.01)
                 if cat == ADO:
                     self.plan[i] = ADOPT
@@ -850,7 +901,7 @@ class _Simulation:
                 if ep_start == self.period_start[i]:
                     rne = "S"
                 else:
-                    rne = str(rng.choice(["P", "L", "T"], p=[0.65, 0.2, 0.15]))
+                    rne = str(_choice(rng, (("P", 0.65), ("L", 0.2), ("T", 0.15))))
                 self._open(i, ep_start, rne, ls, placement, cat)
                 if cat == ADO:
                     self.ms_adopt_exit[i] = day0 + int(rng.integers(20, 250))
@@ -865,10 +916,12 @@ class _Simulation:
             return
         n_uasc = int(self.p.uasc_starts[m])
         days = np.sort(rng.integers(d0, d1 + 1, n))
-        bands = rng.choice(N_BANDS, size=n, p=self.p.start_band_mix[m])
+        bands = self.p.start_bands[m]
         uasc_flags = np.zeros(n, dtype=bool)
         if n_uasc:
-            uasc_flags[rng.choice(n, n_uasc, replace=False)] = True
+            # Asylum-seeking children are mostly 16-17: they take the month's oldest starts.
+            oldest = np.argsort(-bands - rng.random(n) * 0.5, kind="stable")
+            uasc_flags[oldest[:n_uasc]] = True
         previous = None
         for k in range(n):
             sibling = None
@@ -883,18 +936,35 @@ class _Simulation:
                 days[k] = self.period_start[previous]
             previous = self._admit(int(days[k]), int(bands[k]), bool(uasc_flags[k]), gap, sibling)
 
-    def _milestones(self, d0: int, d1: int) -> None:
-        rng = self.rng
-        idx = np.flatnonzero(self.active[: self.n])
-        for i in idx:
+    def _milestones(self, d0: int, d1: int, adoption_gap: float = 0.0) -> None:
+        rng, n = self.rng, self.n
+        # Court and matching timetables flex by a month or two: placements for adoption come
+        # forward when fewer children are placed for adoption than the target, and adoption
+        # orders come forward when more are.
+        place_ahead = 120 if adoption_gap > 0.15 else 0
+        order_ahead = 90 if adoption_gap < -0.15 else 0
+        due = self.b18[:n] <= d1
+        due |= (self.ms_adopt_place[:n] >= 0) & (self.ms_adopt_place[:n] <= d1 + place_ahead)
+        due |= (self.ms_adopt_exit[:n] >= 0) & (self.ms_adopt_exit[:n] <= d1 + order_ahead)
+        for ms in (
+            self.ms_adopt_exit,
+            self.ms_exit,
+            self.ms_temp_return,
+            self.ms_po,
+            self.ms_adopt_place,
+            self.ms_ls,
+            self.ms_longterm,
+        ):
+            due |= (ms[:n] >= 0) & (ms[:n] <= d1)
+        for i in np.flatnonzero(self.active[:n] & due):
             i = int(i)
             start = int(self.ep_start[i])
             b18 = self.birthday18(i)
             if b18 <= d1:
                 self._exit(i, max(b18, start + 1) if b18 > start else start + 1, self._rec_at_18(i))
                 continue
-            if self.ms_adopt_exit[i] >= 0 and self.ms_adopt_exit[i] <= d1:
-                day = max(int(self.ms_adopt_exit[i]), start + 1)
+            if self.ms_adopt_exit[i] >= 0 and self.ms_adopt_exit[i] <= d1 + order_ahead:
+                day = min(max(int(self.ms_adopt_exit[i]), start + 1), d1)
                 if day <= d1:
                     self._exit(i, day, "E12" if rng.random() < 0.65 else "E11")
                 continue
@@ -910,20 +980,20 @@ class _Simulation:
                     placement, cat = self.before_temp[i]
                     self._change(i, day, cat=cat, placement=placement, reason="OTHER")
                 continue
-            po_day = self.placement_order_day.get(i)
-            if po_day is not None and po_day <= d1:
+            po_day = int(self.ms_po[i])
+            if 0 <= po_day <= d1:
                 day = max(po_day, start + 1)
                 if day <= d1:
-                    del self.placement_order_day[i]
+                    self.ms_po[i] = -1
                     self.ms_ls[i] = -1
                     self._change(i, day, ls="E1")
                 continue
             if (
                 self.ms_adopt_place[i] >= 0
-                and self.ms_adopt_place[i] <= d1
+                and self.ms_adopt_place[i] <= d1 + place_ahead
                 and self.ep[i]["LS"] == "E1"
             ):
-                day = max(int(self.ms_adopt_place[i]), start + 1)
+                day = min(max(int(self.ms_adopt_place[i]), start + 1), d1)
                 if day <= d1:
                     self.ms_adopt_place[i] = -1
                     current = self.ep[i]
@@ -941,14 +1011,28 @@ class _Simulation:
                         reason="PLACE" if with_carers else "CARPL",
                         same_carer=with_carers,
                     )
-                    self.ms_adopt_exit[i] = day + int(rng.integers(140, 330))
+                    self.ms_adopt_exit[i] = day + int(rng.integers(120, 330))
                 continue
             if self.ms_ls[i] >= 0 and self.ms_ls[i] <= d1:
                 day = max(int(self.ms_ls[i]), start + 1)
                 if day <= d1:
                     to = str(self.ms_ls_to[i])
                     self.ms_ls[i] = -1
-                    self._change(i, day, ls=to)
+                    ep = self.ep[i]
+                    longterm_soon = 0 <= self.ms_longterm[i] <= d1 + 90
+                    if to == "C2" and longterm_soon and ep["PLACE"] in ("U6", "U3"):
+                        # The full care order and long-term fostering with the same carers are
+                        # agreed together (RNE U).
+                        self.ms_longterm[i] = -1
+                        placement = {
+                            **{k: ep[k] for k in ("PLACE_PROVIDER", "URN", "PL_POST")},
+                            "PLACE": "U4" if ep["PLACE"] == "U6" else "U1",
+                        }
+                        self._change(
+                            i, day, ls=to, placement=placement, reason="CARPL", same_carer=True
+                        )
+                    else:
+                        self._change(i, day, ls=to)
                     if to == "C1" and (self.plan[i] != HOME or rng.random() < 0.3):
                         self.ms_ls[i], self.ms_ls_to[i] = day + int(rng.integers(150, 400)), "C2"
                 continue
@@ -999,7 +1083,7 @@ class _Simulation:
             pull, np.where(age >= 10, np.clip(gap[[IHR, EXR, OTH]], 0, None).max(), 0)
         )
         rate = rate + 0.03 * np.clip(pull, 0, 1) * (cat != ADO) * (cat != PAR) * (cat != KIN)
-        rate = rate + np.where((age >= 16) & (cat != SUP), 0.08 * np.clip(gap[SUP], 0, 1), 0)
+        rate = rate + np.where((age >= 16) & (cat != SUP), 0.15 * np.clip(gap[SUP], 0, 1), 0)
         # Children on an adoption track, in temporary placements or about to be adopted stay put.
         rate[(self.plan[idx] == ADOPT) & (cat == ADO)] = 0.002
         rate[self.ms_temp_return[idx] >= 0] = 0.0
@@ -1016,10 +1100,10 @@ class _Simulation:
                     current,
                 )
                 temp = {
-                    "PLACE": str(rng.choice(["T3", "T4"])),
+                    "PLACE": "T3" if rng.random() < 0.5 else "T4",
                     "PLACE_PROVIDER": "PR1",
                     "URN": "XXXXXXX",
-                    "PL_POST": _postcodes(rng, "NB", 1)[0],
+                    "PL_POST": self._post("NB"),
                 }
                 self._change(i, day, cat=OTH, placement=temp, reason="OTHER")
                 self.ms_temp_return[i] = day + int(rng.integers(2, 8))
@@ -1162,7 +1246,7 @@ def _short_breaks(
             "uasc": False,
         }
         ls = "V3" if rng.random() < 0.7 else "V4"
-        post = _postcodes(rng, "NB", 1)[0]
+        post = sim._post("NB")
         day = first
         while day + 3 < last:
             nights = int(rng.integers(1, 4))
@@ -1170,7 +1254,7 @@ def _short_breaks(
                 place, provider, urn, pl_post = "K2", "PR1", home, home_post
             else:
                 place, provider, urn = "U6", "PR1", sim.urn_la_fostering
-                pl_post = _postcodes(rng, "NB", 1)[0]
+                pl_post = sim._post("NB")
             rows.append(
                 (
                     child_id,
