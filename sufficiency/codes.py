@@ -297,13 +297,13 @@ def placement_category(place: pd.Series, provider: pd.Series) -> pd.Series:
     """Vectorised :func:`placement_category_of` over two aligned Series."""
     pairs = pd.DataFrame({"place": place, "provider": provider}).astype("object")
     pairs = pairs.where(pairs.notna(), "")
-    unique_pairs = pairs.drop_duplicates()
-    lookup = {
-        (p, q): placement_category_of(p, q)
-        for p, q in zip(unique_pairs["place"], unique_pairs["provider"], strict=True)
-    }
+    keys = pd.MultiIndex.from_frame(pairs)
+    unique_keys = keys.unique()
+    categories = pd.Series(
+        [placement_category_of(p, q) for p, q in unique_keys], index=unique_keys, dtype="object"
+    )
     return pd.Series(
-        [lookup[(p, q)] for p, q in zip(pairs["place"], pairs["provider"], strict=True)],
+        categories.reindex(keys).to_numpy(),
         index=place.index,
         dtype="object",
         name="placement_category",
