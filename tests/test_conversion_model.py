@@ -133,3 +133,14 @@ def test_too_little_history_is_a_clear_error(demo):
     small = demo.enquiries.head(40)
     with pytest.raises(SufficiencyError, match="Too few resolved enquiries"):
         ApprovalModel().fit(small, pd.Timestamp("2016-06-30"))
+
+
+def test_records_without_household_facts_still_fit(demo):
+    enquiries = demo.enquiries.copy()
+    for column in ("household_type", "has_children_at_home", "fostering_interest"):
+        enquiries[column] = None
+    enquiries["spare_bedrooms"] = np.nan
+    model = ApprovalModel().fit(enquiries, demo.extract_date)
+    assert model.features_ == ["stage_number", "days_since_enquiry", "days_in_stage", "channel"]
+    projection = model.project(enquiries, 12, n_simulations=300)
+    assert 5 < projection["expected_approvals"].sum() < 35

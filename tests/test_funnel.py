@@ -266,3 +266,12 @@ def test_unknown_grouping_is_rejected():
     enquiries = make_enquiries([{}])
     with pytest.raises(ValueError, match="by must be"):
         funnel.stage_conversion(enquiries, EXTRACT, by="postcode")
+
+
+def test_quarter_groups_cover_every_enquiry():
+    records = load_demo_funnel()
+    table = funnel.stage_conversion(
+        records.enquiries, records.extract_date, by="quarter", transitions=[("enquiry", "approval")]
+    )
+    assert table["group"].iloc[0] == "quarter: 2016Q2"
+    assert table["reached"].sum() == len(records.enquiries)

@@ -212,6 +212,8 @@ class ApprovalModel:
     Attributes
     ----------
     classifier_ : HistGradientBoostingClassifier
+    features_ : list of str
+        The :data:`FEATURES` used (those with values in the training snapshots).
     categories_ : dict
         Categories of each categorical feature seen in training.
     timing_pools_ : dict
@@ -241,8 +243,11 @@ class ApprovalModel:
     # -- features ------------------------------------------------------------------------
 
     def _matrix(self, snapshot: pd.DataFrame) -> pd.DataFrame:
-        frame = snapshot[list(NUMERIC_FEATURES)].astype(float).copy()
+        numeric = [column for column in NUMERIC_FEATURES if column in self.features_]
+        frame = snapshot[numeric].astype(float).copy()
         for column in CATEGORICAL_FEATURES:
+            if column not in self.features_:
+                continue
             known = self.categories_[column]
             values = snapshot[column].astype(object)
             # Categories never seen in training are treated like a missing value.
@@ -276,6 +281,17 @@ class ApprovalModel:
             column: sorted(str(value) for value in snapshots[column].dropna().unique())
             for column in CATEGORICAL_FEATURES
         }
+        # Optional household facts a service does not record carry no information: leave out
+        # features with no values (or a single category) rather than fail.
+        self.features_ = [
+            column
+            for column in FEATURES
+            if (
+                len(self.categories_[column]) > 1
+                if column in CATEGORICAL_FEATURES
+                else snapshots[column].notna().any()
+            )
+        ]
         self.classifier_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
