@@ -134,7 +134,7 @@ def payback_chart(itos: fin.InvestToSave) -> alt.Chart:
         .mark_line()
         .encode(
             x=alt.X("month:T", title="Month end"),
-            y=alt.Y("value:Q", title="£ thousand (nominal)"),
+            y=alt.Y("value:Q", title="£ thousand (nominal)", axis=alt.Axis(format=",.0f")),
             color=alt.Color("series:N", title=""),
             tooltip=[
                 alt.Tooltip("month:T", title="Month end", format="%b %Y"),

@@ -30,8 +30,8 @@ from sufficiency.scenario import (
 )
 from sufficiency.store import ScenarioStore
 
+# Session-state key of the canonical scenario, shared with the Finance page; no widget owns it.
 SCENARIO_KEY = "scenario"
-"""Session-state key of the canonical scenario (shared with the Finance page; no widget owns it)."""
 WIDGET_PREFIX = "sx_"
 SEED = 0
 CHANNELS_SHOWN = (
