@@ -109,7 +109,7 @@ def funnel_from_records(key: str) -> dict[str, object] | None:
 
 
 def schedule_chart(schedule: pd.DataFrame, band_text: str) -> alt.Chart:
-    x = alt.X("month:T", title="Month end")
+    x = alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y"))
     bars = (
         alt.Chart(schedule)
         .mark_bar(opacity=0.6)
@@ -130,7 +130,7 @@ def schedule_chart(schedule: pd.DataFrame, band_text: str) -> alt.Chart:
             x=x,
             y=alt.Y(
                 "usable_places_from_recruits:Q",
-                title=f"Usable places from recruits, {band_text} (places)",
+                title="Usable places from recruits (places)",
             ),
             tooltip=[
                 alt.Tooltip("month:T", title="Month", format="%b %Y"),
@@ -150,7 +150,11 @@ def start_options_chart(options: pd.DataFrame) -> alt.Chart:
         alt.Chart(options)
         .mark_line(point=True)
         .encode(
-            x=alt.X("campaign_start:T", title="Campaign starts (month end)"),
+            x=alt.X(
+                "campaign_start:T",
+                title="Campaign starts (month end)",
+                axis=alt.Axis(format="%b %Y"),
+            ),
             y=alt.Y("enquiries_per_month:Q", title="Enquiries a month needed (count)"),
             tooltip=[
                 alt.Tooltip("campaign_start:T", title="Start", format="%b %Y"),
@@ -288,16 +292,17 @@ cost_per_enquiry = row[4].number_input(
     key=f"cost_{source}",
     placeholder="enter £ per enquiry",
 )
-st.caption(
-    f"Conversion: {source_text['rates']}. Times: {source_text['times']}. Cost per enquiry: "
-    f"{source_text['cost']}"
-    + (
-        " (spend on paid channels ÷ the enquiries they brought; word of mouth is free but does "
+if source == OWN_RECORDS:
+    st.caption(
+        f"Conversion, stage times and cost per enquiry: {source_text['rates']}. Cost per enquiry "
+        "is spend on paid channels ÷ the enquiries they brought (word of mouth is free but does "
         "not grow with spend)."
-        if source == OWN_RECORDS
-        else "."
     )
-)
+else:
+    st.caption(
+        f"Conversion: {source_text['rates']}. Times: {source_text['times']}. Cost per enquiry: "
+        f"{source_text['cost']}."
+    )
 targeted = st.radio(
     "New carers are",
     [True, False],
@@ -364,17 +369,26 @@ if answer.feasible:
     st.success(answer.explanation(), icon=":material/campaign:")
 else:
     st.warning(answer.explanation(), icon=":material/warning:")
-figures = st.columns(4)
-figures[0].metric("Enquiries a month (expected)", f"{answer.enquiries_per_month:.1f}")
+figures = st.columns(5)
+figures[0].metric(
+    "Enquiries a month",
+    f"{answer.enquiries_per_month:.1f}",
+    help="Expected value: enough on average.",
+)
 figures[1].metric(
-    f"Enquiries a month ({confidence}% sure)", f"{answer.enquiries_per_month_at_confidence:.1f}"
+    f"To be {confidence}% sure",
+    f"{answer.enquiries_per_month_at_confidence:.1f}",
+    help="Enquiries a month that reach the target in this share of outcomes, allowing for chance "
+    "in approvals and in recruits leaving.",
 )
-figures[2].metric(
-    "Campaign",
-    f"{answer.campaign_start:%b %Y} – {answer.campaign_end:%b %Y}" if answer.feasible else "–",
-)
+figures[2].metric("Campaign from", f"{answer.campaign_start:%b %Y}" if answer.feasible else "–")
 figures[3].metric(
-    "Marketing cost (£)",
+    "Campaign to",
+    f"{answer.campaign_end:%b %Y}" if answer.feasible else "–",
+    help="Later enquirers are unlikely to be approved by the target date.",
+)
+figures[4].metric(
+    "Marketing cost",
     f"£{answer.total_cost:,.0f}" if answer.total_cost is not None else "enter £/enquiry",
 )
 band_text = "any age" if age_band == ALL_AGES else f"aged {age_band}"
@@ -386,9 +400,20 @@ with left:
         "enquiries bring in (expected), after some of them leave."
     )
 with right:
-    if len(answer.start_options):
-        st.altair_chart(start_options_chart(answer.start_options), width="stretch")
-        st.caption("Starting later leaves fewer months, so more enquiries a month are needed.")
+    options = answer.start_options
+    # Very late starts need absurd monthly numbers; show starts leaving at least six months.
+    shown = (
+        options[options["campaign_months"] >= 6]
+        if (options["campaign_months"] >= 6).any()
+        else options
+    )
+    if len(shown):
+        st.altair_chart(start_options_chart(shown), width="stretch")
+        st.caption(
+            "If the campaign starts later: enquiries a month needed for each start month (starts "
+            "that leave under six months are left out). Starting later leaves fewer months, so "
+            "more enquiries a month are needed."
+        )
 
 schedule = answer.schedule.assign(month=answer.schedule["month"].dt.date).rename(
     columns={

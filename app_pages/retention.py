@@ -197,7 +197,7 @@ def survival_chart(curves: pd.DataFrame, model_curves: pd.DataFrame, legend: str
     curves = curves.assign(years=curves["tenure_months"] / 12)
     model_curves = model_curves.assign(years=model_curves["tenure_months"] / 12)
     x = alt.X("years:Q", title="Years since approval", scale=alt.Scale(domain=[0, 15]))
-    colour = alt.Color("group:N", title=legend)
+    colour = alt.Color("group:N", title=legend, legend=alt.Legend(orient="bottom"))
     band = (
         alt.Chart(curves[curves["years"] <= 15])
         .mark_area(opacity=0.15, interpolate="step-after")
@@ -210,7 +210,7 @@ def survival_chart(curves: pd.DataFrame, model_curves: pd.DataFrame, legend: str
             x=x,
             y=alt.Y(
                 "survival:Q",
-                title="Share of households still approved",
+                title="Households still approved",
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
@@ -237,22 +237,32 @@ def reasons_chart(reasons: pd.DataFrame) -> alt.Chart:
         alt.Chart(shown)
         .mark_bar()
         .encode(
-            x=alt.X("households:Q", title="Households deregistered (count, last 5 years)"),
-            y=alt.Y("label:N", title=None, sort="-x"),
-            color=alt.Color("initiator:N", title="Whose decision (Ofsted category)"),
+            x=alt.X(
+                "households:Q",
+                title="Households deregistered (count, last 5 years)",
+                axis=alt.Axis(tickMinStep=1),
+            ),
+            y=alt.Y(
+                "label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300, labelOverlap=False)
+            ),
+            color=alt.Color(
+                "initiator:N",
+                title="Whose decision (Ofsted category)",
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=260),
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title="Reason"),
                 alt.Tooltip("households:Q", title="Households"),
                 alt.Tooltip("share:Q", title="Share of leavers", format=".0%"),
             ],
         )
-        .properties(height=320)
+        .properties(height=alt.Step(22))
     )
 
 
 def projection_chart(frame: pd.DataFrame, measure: str, title: str) -> alt.Chart:
     total = frame[frame["age_band"] == ALL_AGES]
-    x = alt.X("month:T", title="Month end")
+    x = alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y"))
     band = (
         alt.Chart(total)
         .mark_area(opacity=0.2)
@@ -281,9 +291,14 @@ def band_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(bands)
         .mark_area()
         .encode(
-            x=alt.X("month:T", title="Month end"),
-            y=alt.Y("usable_places_mean:Q", title="Usable places (expected, places)", stack=True),
-            color=alt.Color("age_band:N", title="Age band (years)", sort=list(BANDS_WITH_TOTAL)),
+            x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("usable_places_mean:Q", title="Usable places (expected)", stack=True),
+            color=alt.Color(
+                "age_band:N",
+                title="Age band (years)",
+                sort=list(BANDS_WITH_TOTAL),
+                legend=alt.Legend(orient="bottom"),
+            ),
             tooltip=[
                 alt.Tooltip("month:T", title="Month end", format="%b %Y"),
                 alt.Tooltip("age_band:N", title="Age band"),
@@ -366,16 +381,20 @@ with right:
     )
 
 st.subheader("Leaving rates by year")
-rates = tables["rates"].rename(
-    columns={
-        "year": "Year to 31 March",
-        "group": GROUP_LABELS[by],
-        "households_start": "Households at start",
-        "approved": "Approved in year",
-        "deregistered": "Deregistered in year",
-        "households_end": "Households at end",
-        "leaving_rate": "Leaving rate",
-    }
+rates = (
+    tables["rates"]
+    .sort_values("year", ascending=False, kind="stable")
+    .rename(
+        columns={
+            "year": "Year to 31 March",
+            "group": GROUP_LABELS[by],
+            "households_start": "Households at start",
+            "approved": "Approved in year",
+            "deregistered": "Deregistered in year",
+            "households_end": "Households at end",
+            "leaving_rate": "Leaving rate",
+        }
+    )
 )
 st.dataframe(
     rates,
