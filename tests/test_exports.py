@@ -7,7 +7,6 @@ import json
 import openpyxl
 import pandas as pd
 import pytest
-from scenario_fixtures import fitted_models
 
 from sufficiency import codes
 from sufficiency.exports import (
@@ -20,6 +19,7 @@ from sufficiency.exports import (
     write_result,
 )
 from sufficiency.scenario import LEVERS, Scenario, compare, run
+from tests.scenario_fixtures import fitted_models
 
 SCENARIO = Scenario(
     name="step-down <test>",

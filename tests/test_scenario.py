@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scenario_fixtures import fitted_models
 
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
@@ -20,6 +19,7 @@ from sufficiency.scenario import (
     compare,
     run,
 )
+from tests.scenario_fixtures import fitted_models
 
 FULL = Scenario(
     name="everything",
@@ -263,3 +263,16 @@ def test_mean_path_run_is_fast(models):
 def test_horizon_longer_than_the_model_is_a_clear_error(models):
     with pytest.raises(SufficiencyError, match="horizon"):
         run(Scenario(horizon_months=120, n_simulations=0), models=models)
+
+
+def test_target_after_the_horizon_is_checked_at_the_end_with_a_note(models):
+    scenario = Scenario(
+        n_simulations=0,
+        horizon_months=24,
+        external_residential_target=5,
+        external_residential_target_date="2040-03",
+    )
+    result = run(scenario, models=models)
+    row = result.targets.iloc[0]
+    assert row["date"] == result.months[-1].strftime("%Y-%m")
+    assert "after the projection ends" in row["note"]
