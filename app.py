@@ -14,6 +14,7 @@ pages = {
         st.Page("app_pages/home.py", title="Start here", icon=":material/home:", default=True),
     ],
     "Commissioners": [
+        st.Page("app_pages/demand.py", title="Demand forecast", icon=":material/query_stats:"),
         st.Page("app_pages/scenarios.py", title="Scenario explorer", icon=":material/tune:"),
     ],
     "Fostering managers": [

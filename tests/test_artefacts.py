@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_stockflow import synthetic_flows
 
 from sufficiency.demand.artefacts import (
     FittedDemand,
@@ -26,6 +25,7 @@ from sufficiency.demand.pipeline import (
     load_or_fit,
 )
 from sufficiency.demand.stockflow import StockFlowModel
+from tests.test_stockflow import synthetic_flows
 
 
 def _episodes() -> pd.DataFrame:

@@ -93,7 +93,7 @@ def test_step_down_moves_the_share_a_year(params):
 
 
 def test_step_down_on_fitted_model_lowers_residential():
-    from test_stockflow import synthetic_flows
+    from tests.test_stockflow import synthetic_flows
 
     movements, stock = synthetic_flows(months=36, seed=5)
     model = StockFlowModel(n_entry_samples=20, max_horizon=24).fit(movements, stock)

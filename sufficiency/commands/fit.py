@@ -32,9 +32,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--reference-months",
         type=int,
-        default=36,
+        default=12,
         metavar="MONTHS",
-        help="months of recent flows the transition rates are estimated from (default 36)",
+        help="months of recent flows the transition rates are estimated from (default 12)",
+    )
+    parser.add_argument(
+        "--entries-trend",
+        choices=("flat", "linear"),
+        default="flat",
+        help="Prophet trend for monthly entries: flat level with seasonality (default) or "
+        "linear trend with changepoints",
     )
     parser.add_argument(
         "--no-backtest",

@@ -53,9 +53,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--reference-months",
         type=int,
-        default=36,
+        default=12,
         metavar="MONTHS",
-        help="months of recent flows the transition rates are estimated from (default 36)",
+        help="months of recent flows the transition rates are estimated from (default 12)",
+    )
+    parser.add_argument(
+        "--entries-trend",
+        choices=("flat", "linear"),
+        default="flat",
+        help="Prophet trend for monthly entries: flat level with seasonality (default) or "
+        "linear trend with changepoints",
     )
     parser.add_argument(
         "--models",
@@ -74,7 +81,9 @@ def model_settings(args: argparse.Namespace, horizon: int | None = None) -> dict
     """Stock-flow settings from the command line (shared with ``fit``)."""
     from sufficiency.demand.stockflow import StockFlowModel
 
-    params = StockFlowModel(reference_months=args.reference_months).get_params()
+    params = StockFlowModel(
+        reference_months=args.reference_months, entries_growth=args.entries_trend
+    ).get_params()
     if horizon is not None and horizon > params["max_horizon"]:
         params["max_horizon"] = horizon
     return params

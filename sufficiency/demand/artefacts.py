@@ -184,6 +184,7 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
                 "fallback_months": entries.fallback_months,
                 "yearly_fourier_order": entries.yearly_fourier_order,
                 "changepoint_prior_scale": entries.changepoint_prior_scale,
+                "growth": entries.growth,
                 "n_samples": entries.n_samples,
                 "random_state": entries.random_state,
             },

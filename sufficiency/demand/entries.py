@@ -54,6 +54,8 @@ class MonthlyEntries:
         Prophet's yearly seasonality order; low because monthly counts per band are small.
     changepoint_prior_scale : float, default 0.05
         Prophet's trend flexibility (its own default).
+    growth : {"linear", "flat"}, default "linear"
+        Prophet's trend: linear with changepoints, or a flat level (seasonality still fitted).
     n_samples : int, default 200
         Number of sampled mean paths (Prophet trend uncertainty) kept for simulation.
     random_state : int, default 0
@@ -77,6 +79,7 @@ class MonthlyEntries:
         fallback_months: int = 24,
         yearly_fourier_order: int = 3,
         changepoint_prior_scale: float = 0.05,
+        growth: str = "linear",
         n_samples: int = 200,
         random_state: int = 0,
     ) -> None:
@@ -84,6 +87,7 @@ class MonthlyEntries:
         self.fallback_months = fallback_months
         self.yearly_fourier_order = yearly_fourier_order
         self.changepoint_prior_scale = changepoint_prior_scale
+        self.growth = growth
         self.n_samples = n_samples
         self.random_state = random_state
 
@@ -93,7 +97,7 @@ class MonthlyEntries:
         from prophet import Prophet
 
         return Prophet(
-            growth="linear",
+            growth=self.growth,
             yearly_seasonality=self.yearly_fourier_order if self.yearly_fourier_order else False,
             weekly_seasonality=False,
             daily_seasonality=False,
@@ -134,6 +138,7 @@ class MonthlyEntries:
         self.series_ = tuple(dict.fromkeys(frame["unique_id"]))
         self.last_date_ = frame["ds"].max()
         self.models_: dict[str, object] = {}
+        self._point_cache: dict = {}
         self.methods_: dict[str, str] = {}
         for series_id in self.series_:
             one = frame.loc[frame["unique_id"] == series_id, ["ds", "y"]].sort_values("ds")
@@ -155,17 +160,29 @@ class MonthlyEntries:
         dates = pd.date_range(self.last_date_, periods=horizon + 1, freq="ME")[1:]
         return pd.DataFrame({"ds": dates})
 
+    def _point(self, model, horizon: int) -> pd.DataFrame:
+        """Prophet's point forecast (yhat and trend), without its own interval sampling."""
+        key = (id(model), horizon)
+        cache = self.__dict__.setdefault("_point_cache", {})
+        if key not in cache:
+            samples = model.uncertainty_samples
+            model.uncertainty_samples = 0  # intervals come from sample_means, not predict
+            try:
+                cache[key] = model.predict(self._future(horizon))[["yhat", "trend"]]
+            finally:
+                model.uncertainty_samples = samples
+        return cache[key]
+
     def predict_mean(self, horizon: int) -> np.ndarray:
         """Expected entries per month, shape ``(horizon, n_series)``, never negative."""
         self._check_fitted()
-        future = self._future(horizon)
         out = np.zeros((horizon, len(self.series_)))
         for j, series_id in enumerate(self.series_):
             model = self.models_[series_id]
             if isinstance(model, _RecentMean):
                 out[:, j] = model.mean
             else:
-                out[:, j] = model.predict(future)["yhat"].to_numpy()
+                out[:, j] = self._point(model, horizon)["yhat"].to_numpy()
         return np.clip(out, 0.0, None)
 
     def sample_means(self, horizon: int, random_state: int | None = None) -> np.ndarray:
@@ -186,7 +203,7 @@ class MonthlyEntries:
                 draws = rng.gamma(model.total + 0.5, 1.0 / max(model.months, 1), self.n_samples)
                 out[:, :, j] = draws[:, None]
                 continue
-            point = model.predict(future)
+            point = self._point(model, horizon)
             seasonal = (point["yhat"] - point["trend"]).to_numpy()
             model.uncertainty_samples = self.n_samples
             # Prophet samples trend changes with numpy's global generator: seed it, then restore it

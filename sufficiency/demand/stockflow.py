@@ -403,8 +403,10 @@ class StockFlowModel:
 
     Parameters
     ----------
-    reference_months : int, default 36
-        Months before the origin whose flows estimate the transition rates.
+    reference_months : int, default 12
+        Months before the origin whose flows estimate the transition rates. Recent rates track
+        change best: on the demo authority's three-year backtest, 12 months gave a 12-month-ahead
+        error of about 3% against 6-8% for 24-36 months.
     prior_strength : float, default 24.0
         Weight of the pooled rate, in child-months of exposure (Gamma-Poisson shrinkage).
     min_exposure : float, default 6.0
@@ -415,6 +417,16 @@ class StockFlowModel:
         Longest forecast prepared at fit time (months).
     entries_min_history : int, default 24
         Months of entries history needed for Prophet; shorter histories use the recent mean.
+    entries_history_months : int or None, default 48
+        Months of entries history given to Prophet (None: all available). Older extracts also
+        under-count entries (children who left before the first extract are missing).
+    entries_growth : {"flat", "linear"}, default "flat"
+        Prophet trend for entries. ``"flat"`` fits Prophet's level and yearly seasonality without
+        extrapolating a trend; ``"linear"`` adds Prophet's piecewise-linear trend. On the demo
+        authority's backtest the linear trend over-extrapolated short-lived swings (12-month error
+        about 11% against 3%), so flat is the default; choose linear for a sustained trend.
+    entries_changepoint_prior_scale : float, default 0.05
+        Prophet trend flexibility for entries.
     n_entry_samples : int, default 200
         Sampled entry-mean paths kept for trend uncertainty.
     random_state : int, default 0
@@ -436,12 +448,15 @@ class StockFlowModel:
 
     def __init__(
         self,
-        reference_months: int = 36,
+        reference_months: int = 12,
         prior_strength: float = 24.0,
         min_exposure: float = 6.0,
         entry_split_prior: float = 10.0,
         max_horizon: int = 60,
         entries_min_history: int = 24,
+        entries_history_months: int | None = 48,
+        entries_growth: str = "flat",
+        entries_changepoint_prior_scale: float = 0.05,
         n_entry_samples: int = 200,
         random_state: int = 0,
     ) -> None:
@@ -451,6 +466,9 @@ class StockFlowModel:
         self.entry_split_prior = entry_split_prior
         self.max_horizon = max_horizon
         self.entries_min_history = entries_min_history
+        self.entries_history_months = entries_history_months
+        self.entries_growth = entries_growth
+        self.entries_changepoint_prior_scale = entries_changepoint_prior_scale
         self.n_entry_samples = n_entry_samples
         self.random_state = random_state
 
@@ -463,6 +481,9 @@ class StockFlowModel:
             "entry_split_prior": self.entry_split_prior,
             "max_horizon": self.max_horizon,
             "entries_min_history": self.entries_min_history,
+            "entries_history_months": self.entries_history_months,
+            "entries_growth": self.entries_growth,
+            "entries_changepoint_prior_scale": self.entries_changepoint_prior_scale,
             "n_entry_samples": self.n_entry_samples,
             "random_state": self.random_state,
         }
@@ -477,6 +498,10 @@ class StockFlowModel:
             problems.append(f"min_exposure cannot be negative (got {self.min_exposure})")
         if not self.entry_split_prior > 0:
             problems.append(f"entry_split_prior must be above 0 (got {self.entry_split_prior})")
+        if self.entries_growth not in ("linear", "flat"):
+            problems.append(
+                f"entries_growth must be 'linear' or 'flat' (got {self.entries_growth!r})"
+            )
         if not 1 <= int(self.max_horizon) <= 240:
             problems.append(f"max_horizon must be 1 to 240 months (got {self.max_horizon})")
         if problems:
@@ -542,11 +567,15 @@ class StockFlowModel:
 
         report(progress, 1, 3, "fitting monthly entries (Prophet per age band)")
         history_months = wide.index
+        if self.entries_history_months:
+            history_months = history_months[-(int(self.entries_history_months) + 1) :]
         entries_history = monthly_entries_history(
             movements.loc[pd.to_datetime(movements["date"]) <= end], history_months[1:], bands
         )
         self.entries_ = MonthlyEntries(
             min_history_months=self.entries_min_history,
+            growth=self.entries_growth,
+            changepoint_prior_scale=self.entries_changepoint_prior_scale,
             n_samples=self.n_entry_samples,
             random_state=self.random_state,
         ).fit(entries_history)

@@ -1,0 +1,276 @@
+"""Demand page (commissioners): fan charts of children looked after, what-if levers, track record."""
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
+from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
+from sufficiency.demand.levers import (
+    ENTRY_MULTIPLIER_BOUNDS,
+    EXIT_MULTIPLIER_BOUNDS,
+    STEP_DOWN_SHARE_BOUNDS,
+    DemandLevers,
+    LeverError,
+    StepDown,
+)
+from sufficiency.demand.pipeline import (
+    accuracy_sentence,
+    chart_frame,
+    demand_inputs,
+    history_totals,
+    horizon_table,
+    load_or_fit,
+)
+
+N_PATHS = 1000
+SEED = 0
+
+
+@st.cache_resource(show_spinner=False)
+def fitted_demand(_data, key: str):
+    """The fitted stock-flow model for this data: loaded from models/ when it matches, else fitted."""
+    inputs = demand_inputs(_data.episodes, _data.extract_date)
+    return load_or_fit(inputs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int, seed: int):
+    """Forecast frame under the levers (cheap: no refitting)."""
+    levers = DemandLevers.from_dict(json.loads(levers_json))
+    return _fitted.model.forecast(horizon, n_paths=n_paths, random_state=seed, levers=levers)
+
+
+def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
+    """95% and 80% bands, median line and the observed history, in children."""
+    base = alt.Chart().encode(x=alt.X("date:T", title="Month end"))
+    ahead = base.transform_filter(alt.datum.kind == "forecast")
+    band95 = ahead.mark_area(opacity=0.18, color="#1f77b4").encode(
+        y=alt.Y("p2_5:Q", title="Children looked after (children)"), y2="p97_5:Q"
+    )
+    band80 = ahead.mark_area(opacity=0.35, color="#1f77b4").encode(y="p10:Q", y2="p90:Q")
+    median = ahead.mark_line(color="#1f77b4").encode(
+        y="children:Q",
+        tooltip=[
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("date:T", title="Month end", format="%b %Y"),
+            alt.Tooltip("children:Q", title="Median (children)", format=".0f"),
+            alt.Tooltip("p10:Q", title="80% range from", format=".0f"),
+            alt.Tooltip("p90:Q", title="80% range to", format=".0f"),
+            alt.Tooltip("p2_5:Q", title="95% range from", format=".0f"),
+            alt.Tooltip("p97_5:Q", title="95% range to", format=".0f"),
+        ],
+    )
+    observed = (
+        base.transform_filter(alt.datum.kind == "history")
+        .mark_line(color="#333333")
+        .encode(
+            y="children:Q",
+            tooltip=[
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("date:T", title="Month end", format="%b %Y"),
+                alt.Tooltip("children:Q", title="Observed (children)", format=".0f"),
+            ],
+        )
+    )
+    layered = alt.layer(band95, band80, median, observed, data=frame)
+    if frame["series"].nunique() > 1:
+        return (
+            layered.properties(width=260, height=170)
+            .facet(facet=alt.Facet("series:N", title=None), columns=columns)
+            .resolve_scale(y="independent")
+            .properties(title=title)
+        )
+    return layered.properties(height=320, title=title)
+
+
+st.title("Demand forecast")
+st.write(
+    "Children looked after by age band and placement category, one to five years ahead, from a "
+    "stock-flow model of this authority's own 903 flows: entries (Prophet per age band), moves "
+    "between placements, ageing and exits, simulated 1,000 times. Dark line: what happened; blue "
+    "line: the median forecast; shaded: 80% and 95% ranges."
+)
+active = active_903_data()
+show_data_banner(active)
+key = data_key(active)
+
+with st.spinner(
+    "Fitting the demand model and testing it on the last three years (first time only)..."
+):
+    fitted = fitted_demand(active.data, key)
+model = fitted.model
+
+# --- levers ---------------------------------------------------------------------------------
+with st.expander("What if: demand levers", expanded=True, icon=":material/tune:"):
+    horizon_col, entries_col, step_col = st.columns(3)
+    horizon_years = horizon_col.select_slider(
+        "Forecast horizon (years)", options=[1, 2, 3, 4, 5], value=3, key="demand_horizon"
+    )
+    low, high = ENTRY_MULTIPLIER_BOUNDS
+    entries_pct = entries_col.slider(
+        "Entries into care, all ages (% of expected)",
+        min_value=int(low * 100),
+        max_value=int(min(high, 2.0) * 100),
+        value=100,
+        step=5,
+        key="demand_entries_pct",
+        help="100% = the level, trend and seasonality Prophet expects from past entries.",
+    )
+    band_pct = {}
+    with entries_col.popover("Entries by age band"):
+        for band in AGE_BANDS:
+            band_pct[band] = st.slider(
+                f"Age {band} (% on top of the all-ages setting)",
+                0,
+                150,
+                value=100,
+                step=5,
+                key=f"demand_entries_{band}",
+            )
+    exit_pct = {}
+    with entries_col.popover("Exit rates by reason"):
+        low_exit, high_exit = EXIT_MULTIPLIER_BOUNDS
+        for group in EXIT_REASON_GROUPS:
+            exit_pct[group] = st.slider(
+                f"Exits: {group} (% of recent rate)",
+                int(low_exit * 100),
+                int(min(high_exit, 2.0) * 100),
+                value=100,
+                step=5,
+                key=f"demand_exit_{group}",
+            )
+    step_col.markdown("**Step-down between placements**")
+    step_band = step_col.selectbox(
+        "Age band", AGE_BANDS, index=AGE_BANDS.index("10-15"), key="demand_step_band"
+    )
+    step_from = step_col.selectbox(
+        "From",
+        PLACEMENT_CATEGORIES,
+        index=PLACEMENT_CATEGORIES.index("external residential"),
+        key="demand_step_from",
+    )
+    step_to = step_col.selectbox(
+        "To",
+        PLACEMENT_CATEGORIES,
+        index=PLACEMENT_CATEGORIES.index("in-house fostering"),
+        key="demand_step_to",
+    )
+    step_share = step_col.slider(
+        "Share moved per year (%)",
+        0,
+        int(STEP_DOWN_SHARE_BOUNDS[1] * 100),
+        value=0,
+        step=5,
+        key="demand_step_share",
+    )
+
+levers_error = None
+try:
+    entry_multiplier = {"all": entries_pct / 100}
+    entry_multiplier |= {b: entries_pct * v / 10_000 for b, v in band_pct.items() if v != 100}
+    step_downs = []
+    if step_share:
+        step_downs.append(StepDown(step_band, step_from, step_to, step_share / 100))
+    levers = DemandLevers(
+        entry_multiplier=entry_multiplier,
+        exit_multiplier={g: v / 100 for g, v in exit_pct.items() if v != 100},
+        step_downs=step_downs,
+    )
+except LeverError as error:
+    levers_error = str(error)
+    levers = DemandLevers()
+if levers_error:
+    st.error(levers_error + " The forecast below ignores the levers.", icon=":material/error:")
+elif not levers.is_neutral:
+    st.caption("Levers applied: " + " ".join(levers.describe()))
+
+horizon = 12 * horizon_years
+with st.spinner("Simulating 1,000 futures..."):
+    forecast = forecast_for(
+        fitted, key, json.dumps(levers.to_dict(), sort_keys=True), horizon, N_PATHS, SEED
+    )
+history = history_totals(model)
+
+# --- headline: total with its track record --------------------------------------------------
+chart_col, record_col = st.columns([3, 2])
+with chart_col:
+    st.altair_chart(
+        fan_chart(chart_frame(forecast, history, "total"), "All children looked after"),
+        width="stretch",
+    )
+with record_col:
+    total = forecast[(forecast["age_band"] == "all") & (forecast["placement_category"] == "all")]
+    last = total.iloc[-1]
+    st.metric(
+        f"Children looked after, {pd.Timestamp(last['date']):%B %Y} (median)",
+        f"{last['p50']:,.0f} children",
+        help="Median of 1,000 simulated futures.",
+    )
+    st.write(
+        f"80% range: {last['p10']:,.0f} to {last['p90']:,.0f} children; "
+        f"95% range: {last['p2_5']:,.0f} to {last['p97_5']:,.0f} children."
+    )
+    st.markdown("**Track record on this data**")
+    st.info(accuracy_sentence(fitted.backtest), icon=":material/fact_check:")
+    st.caption(
+        "The track record is for the forecast without levers: the model was refitted at earlier "
+        "dates on the data up to then and checked against what happened next."
+    )
+
+by_category, by_band = st.tabs(["By placement category", "By age band"])
+with by_category:
+    st.altair_chart(
+        fan_chart(chart_frame(forecast, history, "placement_category"), "By placement category", 3),
+        width="content",
+    )
+    st.dataframe(
+        horizon_table(forecast, "placement_category"),
+        hide_index=True,
+        width="stretch",
+        column_config={"series": "Placement category"},
+    )
+with by_band:
+    st.altair_chart(
+        fan_chart(chart_frame(forecast, history, "age_band"), "By age band", 3), width="content"
+    )
+    st.dataframe(
+        horizon_table(forecast, "age_band"),
+        hide_index=True,
+        width="stretch",
+        column_config={"series": "Age band"},
+    )
+st.caption("Table cells: median number of children (80% range).")
+
+download = forecast.assign(date=forecast["date"].dt.date)
+st.download_button(
+    "Download the forecast (CSV)",
+    csv_bytes(download.round(2)),
+    file_name=f"demand_forecast_{horizon}_months.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    help="Columns: date, age_band, placement_category, mean, p2_5, p10, p50, p90, p97_5 "
+    "(children); 'all' rows are totals.",
+)
+
+with st.expander("How this forecast works", icon=":material/info:"):
+    start, end = model.reference_period_
+    methods = model.entries_.methods_
+    st.markdown(
+        f"""
+- **Transition rates** (moves between placements, ageing, exits by reason) are events divided by
+  child-months in each age band x placement cell, from {start:%B %Y} to {end:%B %Y}.
+- **Small cells** are pulled towards pooled rates (same placement pair across ages for moves;
+  same age band across placements for exits), and cells with under
+  {model.min_exposure:g} child-months use the pooled rate, so no rate is ever missing or
+  impossible.
+- **Entries** per age band: {", ".join(f"{b}: {m}" for b, m in methods.items())}. Entries are
+  drawn as Poisson counts around Prophet's expected level, including its trend uncertainty.
+- **Intervals** come from {N_PATHS:,} simulated futures (seed {SEED}); the same inputs always give
+  the same forecast.
+- Model source: {"saved model in " + fitted.source if fitted.source != "fitted" else "fitted now"}.
+"""
+    )
+    st.dataframe(model.rates_, hide_index=True, width="stretch", height=260)

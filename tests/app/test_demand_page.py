@@ -1,0 +1,74 @@
+"""AppTest: the Demand page on the synthetic demo authority (model fitted once, loaded from models/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sufficiency.data.demo import load_demo
+from sufficiency.demand.artefacts import save_fitted
+from sufficiency.demand.pipeline import backtest_stockflow, demand_inputs, fit_demand
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    """Fit the demo model once (a short backtest) and save it where the page looks."""
+    folder = tmp_path_factory.mktemp("models")
+    demo = load_demo()
+    inputs = demand_inputs(demo.episodes, demo.extract_date)
+    fitted = fit_demand(inputs, backtest=False)
+    fitted.backtest = backtest_stockflow(
+        inputs.movements, inputs.stock, step_months=12, n_paths=100
+    )
+    save_fitted(fitted, folder / "demand")
+    return folder
+
+
+@pytest.fixture
+def page(saved_models, monkeypatch):
+    monkeypatch.setenv("SUFFICIENCY_MODELS_DIR", str(saved_models))
+    app = AppTest.from_file(str(REPO / "app_pages" / "demand.py"), default_timeout=180)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _headline(app: AppTest) -> float:
+    return float(app.metric[0].value.split()[0].replace(",", ""))
+
+
+def test_page_renders_fan_charts_track_record_and_download(page):
+    assert any("synthetic" in element.value.lower() for element in page.info)
+    sentences = [element.value for element in page.info]
+    assert any(
+        s.startswith("Over the last") and "% of the number of children" in s for s in sentences
+    )
+    assert len(page.get("vega_lite_chart")) == 3  # total, by category, by age band
+    assert page.metric[0].value.endswith("children")
+    labels = [button.label for button in page.get("download_button")]
+    assert "Download the forecast (CSV)" in labels
+    assert "saved model" in page.markdown[-1].value or any(
+        "saved model" in m.value for m in page.markdown
+    )
+
+
+def test_lever_change_changes_the_forecast(page):
+    before = _headline(page)
+    page.slider(key="demand_entries_pct").set_value(60).run()
+    assert not page.exception
+    after = _headline(page)
+    assert after < before
+    assert any("Levers applied" in c.value for c in page.caption)
+
+
+def test_step_down_and_invalid_combination(page):
+    page.slider(key="demand_step_share").set_value(50).run()
+    assert not page.exception
+    assert any("Move 50% a year" in c.value for c in page.caption)
+    page.selectbox(key="demand_step_to").set_value("external residential").run()
+    assert not page.exception
+    assert any("two different categories" in e.value for e in page.error)
