@@ -192,3 +192,14 @@ def test_prophet_monthly_learns_yearly_seasonality():
     prophet_error = np.mean(np.abs(prophet["mean"].to_numpy() - y[36:]))
     naive_error = np.mean(np.abs(naive["mean"].to_numpy() - y[36:]))
     assert prophet_error < 0.4 * naive_error
+
+
+def test_combination_averages_its_members():
+    train, _ = linear_trend(n_series=3, seed=9)
+    combined = make_forecaster("combination").fit(train).predict(2)
+    members = [make_forecaster(m).fit(train).predict(2) for m in ("naive", "ses", "damped_holt")]
+    for column in ("mean", *QUANTILES):
+        expected = np.mean([m[column].to_numpy() for m in members], axis=0)
+        assert np.allclose(combined[column], expected)
+    two = baselines.Combination(members=("naive", "drift")).fit(train).predict(1)
+    assert list(two.columns) == list(FORECAST_COLUMNS)

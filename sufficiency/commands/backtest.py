@@ -38,7 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--methods",
         default=None,
         metavar="LIST",
-        help="comma-separated methods: naive, seasonal_naive, drift, ses, damped_holt, prophet "
+        help="comma-separated methods: naive, seasonal_naive, drift, ses, damped_holt, "
+        "combination, prophet "
         "(default: all that suit the data)",
     )
     parser.add_argument(

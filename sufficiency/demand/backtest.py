@@ -58,7 +58,14 @@ METRIC_COLUMNS: tuple[str, ...] = (
 )
 """Columns of a scored backtest (agreed between the demand engineers)."""
 
-DEFAULT_METHODS: tuple[str, ...] = ("naive", "drift", "ses", "damped_holt", "prophet")
+DEFAULT_METHODS: tuple[str, ...] = (
+    "naive",
+    "drift",
+    "ses",
+    "damped_holt",
+    "combination",
+    "prophet",
+)
 """Methods backtested by default (seasonal naive equals naive on annual series)."""
 
 MONTHLY_METHODS: tuple[str, ...] = (
@@ -67,6 +74,7 @@ MONTHLY_METHODS: tuple[str, ...] = (
     "drift",
     "ses",
     "damped_holt",
+    "combination",
     "prophet",
 )
 
@@ -76,6 +84,7 @@ PLAIN_NAMES: dict[str, str] = {
     "drift": "extending the average trend",
     "ses": "a smoothed recent level",
     "damped_holt": "a smoothed, fading trend (damped Holt)",
+    "combination": "averaging three simple methods (last figure, smoothed level, fading trend)",
     "prophet": "Prophet (trend model)",
     "stockflow": "the stock-flow model",
 }

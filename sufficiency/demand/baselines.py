@@ -197,3 +197,62 @@ class DampedHolt(SeriesForecaster):
         cumulative = np.concatenate([[0.0], np.cumsum(coefficients**2)[:-1]])
         sd = state.sigma * np.sqrt(1 + cumulative)
         return mean, normal_quantiles(mean, sd, state.dof)
+
+
+class Combination(SeriesForecaster):
+    """Average of several simple methods (a forecast combination).
+
+    Means are averaged; each quantile is the average of the members' quantiles (quantile
+    averaging, "Vincentization"). Combining simple methods is a long-standing, robust way to
+    reduce error on short series (Makridakis et al., M3/M4 competitions).
+
+    Parameters
+    ----------
+    members : tuple of str
+        Method names from :data:`sufficiency.demand.series.METHODS` (not 'combination').
+    """
+
+    name = "combination"
+    min_points = 4
+
+    def __init__(
+        self,
+        *,
+        members: tuple[str, ...] = ("naive", "ses", "damped_holt"),
+        nonnegative: bool = True,
+        random_state: int | None = 0,
+    ) -> None:
+        super().__init__(nonnegative=nonnegative, random_state=random_state)
+        self.members = members
+
+    def fit(self, series: pd.DataFrame) -> Combination:
+        """Fit every member on the same series; only series all members could fit are kept."""
+        from sufficiency.demand.series import check_series, make_forecaster
+
+        frame = check_series(series, "combination training data")
+        self.models_ = [make_forecaster(name).fit(frame) for name in self.members]
+        fitted = set.intersection(*(set(model.states_) for model in self.models_))
+        self.states_ = {uid: uid for uid in sorted(fitted)}
+        self.skipped_ = sorted(set(frame["unique_id"]) - fitted)
+        self.frequency_ = self.models_[0].frequency_
+        self.last_date_ = {uid: self.models_[0].last_date_[uid] for uid in self.states_}
+        return self
+
+    def predict(self, horizon: int, random_state: int | None = None) -> pd.DataFrame:
+        """Average the members' forecasts row by row."""
+        from sufficiency.demand.series import FORECAST_COLUMNS, QUANTILES
+
+        if not hasattr(self, "models_"):
+            raise RuntimeError("Combination is not fitted: call fit first")
+        keep = list(self.states_)
+        frames = [
+            model.predict(horizon, random_state)
+            .loc[lambda f: f["unique_id"].isin(keep)]
+            .sort_values(["unique_id", "ds"])
+            .reset_index(drop=True)
+            for model in self.models_
+        ]
+        combined = frames[0][["unique_id", "ds"]].copy()
+        for column in ("mean", *QUANTILES):
+            combined[column] = np.mean([f[column].to_numpy() for f in frames], axis=0)
+        return combined[list(FORECAST_COLUMNS)]

@@ -345,6 +345,7 @@ def make_forecaster(method: str, **params) -> SeriesForecaster:
         "drift": baselines.Drift,
         "ses": baselines.SimpleExponentialSmoothing,
         "damped_holt": baselines.DampedHolt,
+        "combination": baselines.Combination,
         "prophet": ProphetForecaster,
     }
     if method not in registry:
@@ -360,6 +361,7 @@ METHODS: dict[str, str] = {
     "drift": "straight line from the first to the last value, carried forward",
     "ses": "simple exponential smoothing (weighted recent level, no trend)",
     "damped_holt": "Holt's linear trend with damping (trend fades out)",
+    "combination": "average of naive, simple exponential smoothing and damped Holt",
     "prophet": "Prophet: piecewise-linear trend (+ yearly seasonality for monthly series)",
 }
 """Forecasting methods by name, with a plain-words description."""
