@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency.errors import InputDataError
 from sufficiency.schemas import VALIDATION_REPORT
 from sufficiency.supply.households import (
+    CARER_TYPES,
     CLEAN_HOUSEHOLDS,
+    DEREGISTRATION_REASONS,
     households_on,
     read_households,
     read_households_uploads,
@@ -149,3 +153,47 @@ def test_example_file_is_valid() -> None:
     data = read_households(EXAMPLE, extract_date="2024-03-31")
     assert data.report.empty
     assert len(data.households) >= 10
+
+
+CELLS = {
+    "household_id": ["H1", "H2", "H3", "", "H1"],
+    "carer_type": ["mainstream", "Kinship", "teens", "astronaut", ""],
+    "approval_date": ["01/01/2020", "2019-05-05", "31/02/2020", "", "01/01/2030"],
+    "approved_places": ["1", "2", "2.0", "9", "", "x"],
+    "age_from": ["0", "11", "", "-1"],
+    "age_to": ["17", "4", "", "20"],
+    "deregistration_date": ["", "01/06/2021", "01/01/2019", "nonsense", "01/06/2025"],
+    "deregistration_reason": ["", "retired", "SGO", "gremlins"],
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {column: st.sampled_from(values) for column, values in CELLS.items()}
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_rows_in_always_equal_kept_plus_rejected(rows: list[dict[str, str]]) -> None:
+    text = pd.DataFrame(rows).to_csv(index=False).encode()
+    try:
+        data = read_households_uploads([("h.csv", text)], extract_date="2024-03-31")
+    except InputDataError:
+        return  # nothing usable: a clear message, which is the right outcome
+    files = data.files.iloc[0]
+    assert files["rows_in"] == len(rows)
+    assert files["rows_in"] == files["rows_kept"] + files["rows_reported"]
+    assert len(data.households) == files["rows_kept"]
+    rejected_rows = set(data.report.loc[data.report["severity"] == "error", "row"].astype(int))
+    assert len(rejected_rows) == files["rows_reported"]
+    kept = data.households
+    assert kept["carer_type"].isin(CARER_TYPES).all()
+    assert (kept["age_from"] <= kept["age_to"]).all()
+    assert kept["approved_places"].between(1, 6).all()
+    assert (kept["approval_date"] <= pd.Timestamp("2024-03-31")).all()
+    left = kept["deregistration_date"].notna()
+    assert (kept.loc[left, "deregistration_date"] >= kept.loc[left, "approval_date"]).all()
+    assert kept.loc[left, "deregistration_reason"].isin(list(DEREGISTRATION_REASONS)).all()
