@@ -114,6 +114,25 @@ LEVERS: dict[str, Lever] = {
             "your step-down programme; 0 = moves as seen in the data only",
         ),
         Lever(
+            "step_down_support_per_week",
+            "Extra support for each stepped-down child (enhanced fee, therapy, respite)",
+            "£ per stepped-down child per week, on top of the foster placement cost",
+            0,
+            5_000,
+            400.0,
+            fin.ASSUMPTION + " (an enhanced fee and support package for a teenager leaving a "
+            "children's home)",
+        ),
+        Lever(
+            "step_down_support_months",
+            "Months of extra support after each step-down",
+            "months",
+            0,
+            60,
+            12.0,
+            fin.ASSUMPTION,
+        ),
+        Lever(
             "approvals_per_quarter",
             "New in-house foster carer households approved, by carer type",
             "households a quarter, per carer type",
@@ -366,6 +385,8 @@ _MAPPING_FIELDS = (
 _TEXT_FIELDS = ("name", "description")
 _FLOAT_FIELDS = (
     "step_downs_per_year",
+    "step_down_support_per_week",
+    "step_down_support_months",
     "cost_per_enquiry",
     "enquiry_to_approval_pct",
     "conversion_improvement_pct",
@@ -396,6 +417,8 @@ class Scenario:
     horizon_months: int = 60
     entries_change_pct: tuple[tuple[str, float], ...] = ()
     step_downs_per_year: float = 0.0
+    step_down_support_per_week: float = 400.0
+    step_down_support_months: float = 12.0
     approvals_per_quarter: tuple[tuple[str, float], ...] = ()
     marketing_spend_per_quarter: tuple[tuple[str, float], ...] = ()
     cost_per_enquiry: float = 320.0
@@ -711,6 +734,8 @@ _QUERY_KEYS: dict[str, str] = {
     "horizon_months": "h",
     "entries_change_pct": "ec",
     "step_downs_per_year": "sd",
+    "step_down_support_per_week": "sds",
+    "step_down_support_months": "sdm",
     "approvals_per_quarter": "ap",
     "marketing_spend_per_quarter": "ms",
     "cost_per_enquiry": "cpe",
@@ -904,10 +929,16 @@ class ScenarioResult:
 
 
 RECRUITMENT_CATEGORY = "carer recruitment and support"
-"""Label of the non-placement cost rows (marketing, assessment, supervising social workers)."""
+"""Label of the non-placement cost rows (marketing, assessment, supervising social workers and
+step-down support packages)."""
 
 
 def _demand_levers(scenario: Scenario, params: Any) -> Any:
+    """DemandLevers for the scenario's entries and step-downs.
+
+    Step-downs (children a year) are shared across age bands in proportion to the external
+    residential children at the start and expressed as the share of each band moved a year.
+    """
     from sufficiency.demand.levers import DemandLevers, StepDown
 
     multipliers = {band: 1 + pct / 100 for band, pct in scenario.entries_change_pct if pct}
@@ -951,6 +982,32 @@ def _demand_paths(
         return stock.reshape(1, horizon, *shape)
     paths = simulate_paths(params, horizon, scenario.n_simulations, random_state)
     return paths.reshape(paths.shape[0], horizon, *shape).astype("float64")
+
+
+def _step_down_support(
+    scenario: Scenario, params: Any, demand: np.ndarray, months: pd.DatetimeIndex
+) -> np.ndarray:
+    """£ a month (base prices) of support packages for stepped-down children.
+
+    Children stepped down each month are the step-down probability times the external
+    residential children of the month before (mean over paths); each is supported for
+    ``step_down_support_months`` months.
+    """
+    support = np.zeros(len(months))
+    if scenario.step_downs_per_year <= 0 or scenario.step_down_support_per_week <= 0:
+        return support
+    levers = _demand_levers(scenario, params)
+    ext = codes.PLACEMENT_CATEGORIES.index(codes.EXTERNAL_RESIDENTIAL)
+    start = params.start_stock.reshape(len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
+    external = np.vstack([start[None, :, ext], demand[..., ext].mean(axis=0)[:-1]])
+    probability = np.zeros(len(codes.AGE_BANDS))
+    for step in levers.step_downs:
+        probability[codes.AGE_BANDS.index(step.age_band)] += -np.expm1(-step.monthly_hazard())
+    moved = (external * probability[None, :]).sum(axis=1)
+    duration = int(round(scenario.step_down_support_months))
+    supported = np.convolve(moved, np.ones(duration))[: len(months)] if duration else moved * 0
+    weeks = months.days_in_month.to_numpy() / 7.0
+    return supported * scenario.step_down_support_per_week * weeks
 
 
 def _band_weights(carer_type: str, in_house_mix: np.ndarray) -> np.ndarray:
@@ -1070,6 +1127,7 @@ def _project(scenario: Scenario, models: FittedModels, random_state: int | None)
     params = models.demand.params_
     months = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
     demand = _demand_paths(models, scenario, horizon, random_state)
+    step_down_support = _step_down_support(scenario, params, demand, months)
     carers = _carer_projection(scenario, params.start_stock, months)
     beds, per_child_beds, running = _residential_beds(scenario, params.start_stock, months)
     allocation = allocate(
@@ -1111,6 +1169,7 @@ def _project(scenario: Scenario, models: FittedModels, random_state: int | None)
         "carers": carers,
         "beds": beds,
         "costs": costs,
+        "step_down_support": step_down_support,
         "base_year": base_year,
     }
 
@@ -1139,7 +1198,8 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
 
 
 def _investment(scenario: Scenario, projected: dict, baseline: dict) -> np.ndarray:
-    """Monthly £ recruitment investment over the baseline: marketing, assessment, supervision."""
+    """Monthly £ invested over the baseline: step-down support, marketing, assessment and
+    supervision of extra households."""
     months = projected["months"]
     base_year = projected["base_year"]
     # Recruitment figures are entered at base-year prices, like scenario unit costs.
@@ -1153,7 +1213,9 @@ def _investment(scenario: Scenario, projected: dict, baseline: dict) -> np.ndarr
         0.0,
     )
     spend = (
-        projected["carers"]["marketing_monthly"]
+        projected["step_down_support"]
+        - baseline["step_down_support"]
+        + projected["carers"]["marketing_monthly"]
         + extra_approvals * scenario.recruitment_cost_per_household
         + extra_households * scenario.ssw_cost_per_household_per_year / 12
     )

@@ -276,3 +276,26 @@ def test_target_after_the_horizon_is_checked_at_the_end_with_a_note(models):
     row = result.targets.iloc[0]
     assert row["date"] == result.months[-1].strftime("%Y-%m")
     assert "after the projection ends" in row["note"]
+
+
+def test_step_down_support_is_an_investment(models):
+    free = run(
+        Scenario(n_simulations=0, step_downs_per_year=12, step_down_support_per_week=0),
+        models=models,
+    )
+    supported = run(
+        Scenario(
+            n_simulations=0,
+            step_downs_per_year=12,
+            step_down_support_per_week=500,
+            step_down_support_months=6,
+        ),
+        models=models,
+    )
+    assert free.invest_to_save.total_investment == pytest.approx(0.0)
+    assert supported.invest_to_save.total_investment > 0
+    # the placements are the same: support is a cost, not a lever on demand
+    assert supported.placements.equals(free.placements)
+    # roughly 12 children a year x 6 months x £500 a week, inflated
+    yearly = supported.invest_to_save.monthly["investment"].iloc[12:24].sum()
+    assert 0.3 * 12 * 26 * 500 < yearly < 2.0 * 12 * 26 * 500
