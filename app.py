@@ -16,6 +16,11 @@ pages = {
     "Commissioners": [
         st.Page("app_pages/demand.py", title="Demand forecast", icon=":material/query_stats:"),
         st.Page("app_pages/scenarios.py", title="Scenario explorer", icon=":material/tune:"),
+        st.Page(
+            "app_pages/recommended_plan.py",
+            title="Recommended plan",
+            icon=":material/auto_awesome:",
+        ),
     ],
     "Fostering managers": [
         st.Page(

@@ -1,0 +1,367 @@
+"""Recommended plan: the least-cost recruitment plan (households a quarter by specialism, marketing
+by channel) that meets the commissioner's targets within assessment capacity and budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
+from sufficiency.errors import SufficiencyError
+from sufficiency.plan.recommend import (
+    ASSESSMENT_CAPACITY_SOURCE,
+    DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
+    cost_table,
+    excel_bytes,
+    plan_tables,
+    recommend_plan,
+)
+from sufficiency.scenario import LEVERS, FittedModels, Scenario
+
+SEED = 0
+PLAN_INPUTS_KEY = "recommended_plan_inputs"
+FUNNEL_RECORDS_KEY = "funnel_records"  # set by the campaign funnel page when records are uploaded
+HORIZONS = (36, 48, 60)
+
+
+@st.cache_resource(show_spinner="Fitting the demand model (once per data set)...")
+def plan_models(_data, key: str, is_demo: bool, label: str) -> FittedModels:
+    """Demand model for this data: loaded from models/ when it matches, else fitted."""
+    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
+
+    del key
+    inputs = demand_inputs(_data.episodes, _data.extract_date)
+    fitted = load_or_fit(inputs, backtest=False)
+    return FittedModels(demand=fitted.model, is_demo=is_demo, authority=label)
+
+
+def active_funnel(is_demo: bool) -> tuple[object | None, str]:
+    """Uploaded enquiry records if any, the demo's synthetic records for the demo, else none."""
+    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
+    if uploaded is not None:
+        return uploaded, f"uploaded|{len(uploaded.enquiries)}|{uploaded.extract_date:%Y-%m-%d}"
+    if is_demo:
+        return None, "demo"  # recommend_plan reads the demo's synthetic records itself
+    return None, "none"
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def cached_plan(
+    _models: FittedModels,
+    _funnel: object | None,
+    key: str,
+    funnel_key: str,
+    scenario_json: str,
+    capacity: float,
+    budget: float | None,
+):
+    """The plan for these inputs, cached by data, funnel records and inputs."""
+    del key, funnel_key
+    return recommend_plan(
+        Scenario.from_json(scenario_json),
+        models=_models,
+        assessment_capacity_per_quarter=capacity,
+        budget_per_financial_year=budget,
+        funnel=_funnel,
+        random_state=SEED,
+    )
+
+
+def month_end(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def default_target_date(origin: pd.Timestamp, horizon: int) -> dt.date:
+    """The last March within four years of the data (and within the horizon)."""
+    last = origin + pd.offsets.MonthEnd(min(48, horizon))
+    year = last.year if last.month >= 3 else last.year - 1
+    return dt.date(year, 3, 31)
+
+
+def inputs(origin: pd.Timestamp) -> dict:
+    """The commissioner's inputs, each with its unit and the source of its default."""
+    first, second = st.columns(2)
+    with first:
+        st.markdown("**Targets**")
+        horizon = st.select_slider(
+            "Plan horizon (months)",
+            options=HORIZONS,
+            value=60,
+            key="plan_horizon",
+            help=f"Default 60 months: {LEVERS['horizon_months'].source}.",
+        )
+        end = (origin + pd.offsets.MonthEnd(horizon)).date()
+        start = (origin + pd.offsets.MonthEnd(1)).date()
+        share = st.number_input(
+            "Target IFA share of non-kinship foster placements (%)",
+            min_value=0.0,
+            max_value=100.0,
+            value=30.0,
+            step=1.0,
+            key="plan_ifa_share",
+            help="Highest share of non-kinship foster placements with independent fostering "
+            "agencies from the target date on.",
+        )
+        st.caption(
+            f"Default 30%: an example from {LEVERS['ifa_share_target_pct'].source}; set yours."
+        )
+        share_by = st.date_input(
+            "IFA share target date",
+            value=min(max(default_target_date(origin, horizon), start), end),
+            min_value=start,
+            max_value=end,
+            key="plan_ifa_share_by",
+            help="The target applies from this month to the end of the plan.",
+        )
+        cap = st.number_input(
+            "External residential cap (children)",
+            min_value=0.0,
+            max_value=1000.0,
+            value=None,
+            step=1.0,
+            key="plan_external_cap",
+            placeholder="no cap",
+            help="Most children in external (private and voluntary) children's homes from the "
+            "date below. Children above the cap step down into in-house foster care.",
+        )
+        cap_by = st.date_input(
+            "External residential cap date",
+            value=end,
+            min_value=start,
+            max_value=end,
+            key="plan_external_cap_by",
+        )
+        st.caption("Default: no cap (your sufficiency strategy sets one).")
+    with second:
+        st.markdown("**Practical bounds**")
+        capacity = st.number_input(
+            "Assessment capacity (households approved a quarter)",
+            min_value=0.0,
+            max_value=200.0,
+            value=DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
+            step=1.0,
+            key="plan_capacity",
+            help="Most new households the assessment team can take to panel each quarter.",
+        )
+        st.caption(
+            f"Default {DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER:g} a quarter: "
+            f"{ASSESSMENT_CAPACITY_SOURCE}."
+        )
+        budget = st.number_input(
+            "Recruitment budget per financial year (£)",
+            min_value=0.0,
+            max_value=10_000_000.0,
+            value=None,
+            step=10_000.0,
+            key="plan_budget",
+            placeholder="no limit",
+            help="Most spend on recruitment, assessment and marketing in each April-March year.",
+        )
+        st.caption(
+            "Default: no limit. Recruitment and assessment cost "
+            f"£{LEVERS['recruitment_cost_per_household'].default:,.0f} a household "
+            f"({LEVERS['recruitment_cost_per_household'].source})."
+        )
+    return {
+        "horizon": int(horizon),
+        "ifa_share": float(share),
+        "ifa_share_by": month_end(share_by),
+        "external_cap": None if cap is None else float(cap),
+        "external_cap_by": month_end(cap_by),
+        "capacity": float(capacity),
+        "budget": None if budget is None else float(budget),
+    }
+
+
+def scenario_for(values: dict) -> Scenario:
+    return Scenario(
+        name="recommended plan",
+        horizon_months=values["horizon"],
+        n_simulations=0,
+        ifa_share_target_pct=values["ifa_share"],
+        ifa_share_target_date=values["ifa_share_by"],
+        external_residential_target=values["external_cap"],
+        external_residential_target_date=None
+        if values["external_cap"] is None
+        else values["external_cap_by"],
+    )
+
+
+def approvals_chart(households: pd.DataFrame) -> alt.Chart:
+    data = households.assign(quarter_start=pd.to_datetime(households["quarter_start"]))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearquarter(quarter_start):O", title="Quarter (calendar)"),
+            y=alt.Y("sum(approvals):Q", title="Households approved (households a quarter)"),
+            color=alt.Color("specialism:N", title="Specialism"),
+            tooltip=[
+                alt.Tooltip("quarter:N", title="Financial quarter"),
+                alt.Tooltip("specialism:N", title="Specialism"),
+                alt.Tooltip("approvals:Q", title="Households approved", format=".0f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def share_chart(placements: pd.DataFrame) -> alt.Chart:
+    frame = placements.assign(quarter_start=pd.to_datetime(placements["quarter_start"]))
+    long = frame.melt(
+        id_vars=["quarter_start", "quarter"],
+        value_vars=["ifa_share_pct", "baseline_ifa_share_pct", "target_ifa_share_pct"],
+        var_name="series",
+        value_name="share",
+    ).dropna(subset=["share"])
+    long["series"] = long["series"].map(
+        {
+            "ifa_share_pct": "with the plan",
+            "baseline_ifa_share_pct": "without extra recruitment",
+            "target_ifa_share_pct": "target (ceiling)",
+        }
+    )
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter_start:T", title="Quarter start"),
+            y=alt.Y(
+                "share:Q",
+                title="IFA share of non-kinship foster placements (%)",
+                scale=alt.Scale(domain=[0, 100]),
+            ),
+            color=alt.Color("series:N", title=""),
+            strokeDash=alt.condition(
+                alt.datum.series == "target (ceiling)", alt.value([6, 4]), alt.value([1, 0])
+            ),
+            tooltip=[
+                alt.Tooltip("quarter:N", title="Financial quarter"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("share:Q", title="IFA share (%)", format=".1f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def show_plan(plan, is_demo: bool) -> None:
+    costs = plan.costs
+    approvals = plan.households["approvals"].sum()
+    cols = st.columns(4)
+    cols[0].metric("Households to approve (households)", f"{approvals:,.0f}")
+    cols[1].metric("Marketing spend (£k)", f"£{costs['marketing'] / 1e3:,.0f}k")
+    cols[2].metric(f"Total cost ({plan.price_year} prices, £m)", f"£{costs['total'] / 1e6:,.2f}m")
+    cols[3].metric(
+        "Saving vs no extra recruitment (£m)",
+        f"£{costs['saving'] / 1e6:,.2f}m",
+        help="Negative: the plan costs more than current trends (the price of the targets).",
+    )
+    if plan.feasible:
+        st.success(plan.message, icon=":material/check_circle:")
+    else:
+        st.warning(plan.message, icon=":material/warning:")
+
+    st.subheader("The plan in plain words")
+    st.markdown(plan.explain().replace("\n", "\n\n").replace("\n\n- ", "\n- "))
+    if is_demo:
+        st.caption("Synthetic demo authority: the plan illustrates the method, not a real council.")
+
+    tables = plan_tables(plan)
+    tables["costs"] = cost_table(plan)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Households approved per quarter, by specialism**")
+        st.altair_chart(approvals_chart(tables["recommended_households"]), width="stretch")
+    with right:
+        st.markdown("**IFA share of non-kinship foster placements against the target**")
+        st.altair_chart(share_chart(tables["placements"]), width="stretch")
+
+    st.subheader("Tables")
+    by_quarter = plan.approvals_by_quarter()
+    by_quarter["quarter_start"] = pd.to_datetime(by_quarter["quarter_start"]).dt.strftime(
+        "%Y-%m-%d"
+    )
+    st.markdown("**Households to approve (households a quarter)**")
+    st.dataframe(by_quarter.round(0), hide_index=True)
+    marketing = tables["marketing_by_channel"]
+    if len(marketing):
+        st.markdown("**Marketing by channel (enquiries; spend in £)**")
+        summary = marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
+        st.dataframe(summary.round(0), hide_index=True)
+    else:
+        st.caption("No marketing channels: approvals are limited by capacity and budget only.")
+    if len(tables["shortfalls"]):
+        st.markdown("**Quarters where a target is missed (in-house places short)**")
+        st.dataframe(tables["shortfalls"].round(1), hide_index=True)
+    st.markdown(f"**Costs over the plan (£, {plan.price_year} prices)**")
+    st.dataframe(tables["costs"].round(0), hide_index=True)
+
+    buttons = st.columns(len(tables) + 1)
+    for column, (name, frame) in zip(buttons, tables.items(), strict=False):
+        column.download_button(
+            f"{name}.csv",
+            csv_bytes(frame),
+            file_name=f"{name}.csv",
+            mime="text/csv",
+            key=f"download_{name}",
+        )
+    explanation = pd.DataFrame({"plan in plain words": plan.explain().split("\n")})
+    buttons[-1].download_button(
+        "The plan (Excel)",
+        excel_bytes({"explanation": explanation, **tables}),
+        file_name="recommended_plan.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_plan_excel",
+    )
+
+
+def main() -> None:
+    st.title("Recommended recruitment plan")
+    st.write(
+        "Set the targets and the practical limits; the optimiser (a mixed-integer programme) "
+        "finds how many in-house foster households to approve each quarter, by the ages they "
+        "take, and where to spend on marketing, so that the total cost of placements, "
+        "recruitment and carer support over the plan is as low as possible. New households "
+        "are on top of recruitment that just replaces carers who leave."
+    )
+    active = active_903_data()
+    show_data_banner(active)
+    key = data_key(active)
+    try:
+        models = plan_models(active.data, key, active.is_demo, active.label)
+    except SufficiencyError as error:
+        st.error(str(error))
+        return
+    funnel, funnel_key = active_funnel(active.is_demo)
+    values = inputs(models.origin)
+    if st.button("Find the least-cost plan", type="primary", key="find_plan"):
+        st.session_state[PLAN_INPUTS_KEY] = values
+    chosen = st.session_state.get(PLAN_INPUTS_KEY)
+    if chosen is None:
+        st.info("Set the inputs, then press **Find the least-cost plan**.")
+        return
+    if chosen != values:
+        st.caption("The inputs have changed: press the button again to update the plan.")
+    try:
+        scenario = scenario_for(chosen)
+        with st.spinner("Finding the least-cost plan..."):
+            plan = cached_plan(
+                models,
+                funnel,
+                key,
+                funnel_key,
+                scenario.to_json(),
+                chosen["capacity"],
+                chosen["budget"],
+            )
+    except SufficiencyError as error:
+        st.error(str(error))
+        return
+    show_plan(plan, active.is_demo)
+
+
+main()

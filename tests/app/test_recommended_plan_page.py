@@ -1,0 +1,58 @@
+"""AppTest: the recommended plan page on the synthetic demo authority.
+
+One test: it fits (or loads) the demo's demand model, which takes seconds, then solves two plans.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "app_pages" / "recommended_plan.py")
+
+
+def metric(app: AppTest, label_start: str) -> str:
+    return next(m.value for m in app.metric if m.label.startswith(label_start))
+
+
+def markdown_text(app: AppTest) -> str:
+    return "\n".join(element.value for element in app.markdown)
+
+
+def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    assert any("synthetic" in element.value.lower() for element in app.info)
+    captions = " ".join(element.value for element in app.caption)
+    assert "sufficiency strategy" in captions and "assumption" in captions
+    assert not app.get("vega_lite_chart")  # nothing until the button is pressed
+
+    app.button(key="find_plan").click().run()
+    assert not app.exception, app.exception
+    assert "The plan in plain words" in [h.value for h in app.subheader]
+    text = markdown_text(app)
+    assert "Recommended plan from" in text
+    assert "Approve" in text and "households" in text
+    assert "synthetic demo data" in text
+    assert len(app.get("vega_lite_chart")) == 2
+    households = float(metric(app, "Households to approve").replace(",", ""))
+    assert households >= 1
+    labels = {button.label for button in app.get("download_button")}
+    assert {"recommended_households.csv", "placements.csv", "The plan (Excel)"} <= labels
+
+    # a tight assessment team and a stricter target: the plan says it cannot meet it
+    app.number_input(key="plan_capacity").set_value(1.0)
+    app.number_input(key="plan_ifa_share").set_value(5.0)
+    app.run()
+    assert not app.exception, app.exception
+    assert any("inputs have changed" in element.value for element in app.caption)
+    app.button(key="find_plan").click().run()
+    assert not app.exception, app.exception
+    warning = " ".join(element.value for element in app.warning)
+    assert "cannot all be met" in warning and "5%" in warning
+    assert (
+        float(metric(app, "Households to approve").replace(",", "")) <= 20
+    )  # 20 quarters at most one a quarter
