@@ -1119,8 +1119,19 @@ def baseline_of(scenario: Scenario) -> Scenario:
     return Scenario(name="baseline", **{k: getattr(scenario, k) for k in keep})
 
 
-def _project(scenario: Scenario, models: FittedModels, random_state: int | None) -> dict[str, Any]:
-    """Demand -> supply -> allocation -> monthly costs for one scenario."""
+def project(scenario: Scenario, models: FittedModels, random_state: int | None) -> dict[str, Any]:
+    """Demand -> supply -> allocation -> costs for one scenario, as arrays (no baseline).
+
+    Returns
+    -------
+    dict
+        ``months`` (DatetimeIndex); ``demand`` and ``placements`` (children ``(paths, months,
+        bands, categories)`` before and after allocation to in-house capacity); ``allocation``
+        (:class:`sufficiency.plan.allocation.Allocation`); ``carers`` (dict of ``households``,
+        ``usable_places``, ``approvals`` ``(months, bands)`` and ``marketing_monthly``);
+        ``beds`` (in-house children's home beds by month); ``costs`` (£ ``(paths, months,
+        categories)``); ``step_down_support`` (£ a month at base prices); ``base_year``.
+    """
     from sufficiency.plan.allocation import allocate
 
     horizon = scenario.horizon_months
@@ -1172,6 +1183,9 @@ def _project(scenario: Scenario, models: FittedModels, random_state: int | None)
         "step_down_support": step_down_support,
         "base_year": base_year,
     }
+
+
+_project = project  # kept for callers written before the public name
 
 
 def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
@@ -1295,8 +1309,8 @@ def run(
 
     if models is None:
         models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
-    projected = _project(scenario, models, random_state)
-    baseline = _project(baseline_of(scenario), models, random_state)
+    projected = project(scenario, models, random_state)
+    baseline = project(baseline_of(scenario), models, random_state)
     months = projected["months"]
 
     investment = _investment(scenario, projected, baseline)
