@@ -32,7 +32,7 @@ def test_demo_run_writes_months_by_age_band(tmp_path: Path, capsys: pytest.Captu
         total["approved_places_mean"].iloc[0] * 0.66, rel=1e-3
     )
     err = capsys.readouterr().err
-    assert "synthetic" in err.lower() and "In-house households" in err
+    assert "synthetic" in err.lower() and "Households (mainstream" in err
     assert "SYN-H" not in err  # no household references printed
 
 
@@ -93,6 +93,22 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path, capsys: pytest.Captu
     assert main(["carers", "--horizon", "0", "--out", str(tmp_path / "x.csv")]) == 1
     assert "--horizon" in capsys.readouterr().err
     assert main(["carers", "--extract-date", "someday", "--out", str(tmp_path / "x.csv")]) == 1
+    assert main(["carers", "--carer-types", "pirates", "--out", str(tmp_path / "x.csv")]) == 1
+    assert "pirates" in capsys.readouterr().err
+
+
+def test_carer_types_select_households(tmp_path: Path) -> None:
+    everyone, kinship = tmp_path / "all.csv", tmp_path / "kinship.csv"
+    common = ["--horizon", "1", "--simulations", "10"]
+    assert main(["carers", *common, "--out", str(everyone)]) == 0
+    assert (
+        main(["carers", *common, "--carer-types", "Family and friends", "--out", str(kinship)]) == 0
+    )
+    first = {
+        name: pd.read_csv(path).query("age_band == @ALL_AGES").iloc[0]["households_mean"]
+        for name, path in (("all", everyone), ("kinship", kinship))
+    }
+    assert 50 < first["kinship"] < 90 and 120 < first["all"] < 160
 
 
 def test_subprocess_run(tmp_path: Path) -> None:

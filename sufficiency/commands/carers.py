@@ -64,6 +64,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         + ")",
     )
     parser.add_argument(
+        "--carer-types",
+        metavar="TYPES",
+        default="mainstream,parent and child,teenagers,sibling groups,disabled children",
+        help="comma-separated carer types to count (default: every type except kinship). Types: "
+        "mainstream, kinship, parent and child, teenagers, sibling groups, disabled children",
+    )
+    parser.add_argument(
         "--simulations",
         type=int,
         default=500,
@@ -90,6 +97,22 @@ def _check(args: argparse.Namespace) -> None:
         raise SufficiencyError("--simulations must be between 1 and 20000.")
 
 
+def _carer_types(text: str) -> list[str]:
+    import pandas as pd
+
+    from sufficiency.supply.households import CARER_TYPES, normalise_carer_type
+
+    given = [part.strip() for part in text.split(",") if part.strip()]
+    types = normalise_carer_type(pd.Series(given, dtype="string")).tolist()
+    unknown = [raw for raw, kind in zip(given, types, strict=True) if kind not in CARER_TYPES]
+    if unknown or not types:
+        raise SufficiencyError(
+            f"--carer-types: {', '.join(unknown) or '(none given)'} not recognised. Use a "
+            f"comma-separated list of: {', '.join(CARER_TYPES)}."
+        )
+    return list(dict.fromkeys(types))
+
+
 def run(args: argparse.Namespace) -> int:
     """Read households (or the demo), project capacity and write the CSV."""
     import pandas as pd
@@ -99,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from sufficiency.supply.retention import RetentionModel
 
     _check(args)
+    carer_types = _carer_types(args.carer_types)
     if args.extract_date is not None:
         try:
             extract_date = pd.Timestamp(args.extract_date)
@@ -130,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         args.horizon,
         approvals_per_month=args.approvals_per_month or None,
         retention_model=model,
+        carer_types=carer_types,
         occupancy=args.occupancy,
         n_paths=args.simulations,
         random_state=args.seed,
@@ -140,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     total = summary[summary["age_band"] == ALL_AGES]
     first, last = total.iloc[0], total.iloc[-1]
     print(
-        f"In-house households: {first['households_mean']:.0f} at {start:%d %b %Y}; "
+        f"Households ({', '.join(carer_types)}): {first['households_mean']:.0f} at {start:%d %b %Y}; "
         f"{last['households_mean']:.0f} expected at {last['month']:%d %b %Y} "
         f"(80% interval {last['households_p10']:.0f}-{last['households_p90']:.0f}). Usable "
         f"places: {first['usable_places_mean']:.0f} -> {last['usable_places_mean']:.0f}.",
