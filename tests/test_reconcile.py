@@ -141,3 +141,38 @@ def test_structure_from_groups_and_errors():
         reconcile(frame, structure)
     with pytest.raises(InputDataError, match="unknown reconciliation method"):
         reconcile(frame, structure, "magic")
+
+
+def test_annual_published_age_bands_reconcile_to_the_total():
+    from sufficiency.data.dfe import annual_series, load_published_tables
+    from sufficiency.demand.baselines import DampedHolt
+
+    tables = load_published_tables()
+    kent = "E10000016"
+    bands = ["age: under 1", "age: 1-4", "age: 5-9", "age: 10-15", "age: 16-17"]
+    parts = [
+        annual_series(
+            "children_looked_after_31_march",
+            breakdown,
+            first_year=2011,
+            last_year=2019,
+            frame=tables,
+        )
+        .loc[lambda f: f["unique_id"] == kent]
+        .assign(unique_id=breakdown)
+        for breakdown in ["total", *bands]
+    ]
+    series = pd.concat(parts, ignore_index=True)
+    # Bands add up to the total from the same release (2011-2013); later totals were revised
+    # in newer releases (newest wins), so bands and total differ by a few children.
+    by_year = series.pivot(index="ds", columns="unique_id", values="y")
+    band_sum = by_year[bands].sum(axis=1)
+    assert np.allclose(band_sum.iloc[:3], by_year["total"].iloc[:3])
+    assert np.allclose(band_sum, by_year["total"], rtol=0.01)
+    structure = structure_from_groups(bands, {"total": bands})
+    forecasts = DampedHolt().fit(series).predict(2)
+    assert coherence_error(forecasts, structure) > 0
+    for method in RECONCILE_METHODS:
+        result = reconcile(forecasts, structure, method)
+        assert coherence_error(result, structure) < 1e-8
+        assert (result["mean"] >= 0).all()
