@@ -162,3 +162,51 @@ def test_demo_projection_is_fast_and_plausible() -> None:
     end = summary[(summary["horizon_month"] == 60) & (summary["age_band"] == ALL_AGES)].iloc[0]
     # With ~15% leaving a year and no recruitment, about half the households remain after 5 years.
     assert 0.3 < end["households_mean"] / start["households_mean"] < 0.6
+
+
+def test_approvals_by_carer_type_use_their_own_profile() -> None:
+    households = load_demo_households().households
+    model = RetentionModel().fit(households, DEMO_EXTRACT_DATE)
+    common = dict(retention_model=model, n_paths=300, random_state=3)
+    base = project_capacity(households, DEMO_EXTRACT_DATE, 24, **common)
+    teens = project_capacity(
+        households, DEMO_EXTRACT_DATE, 24, approvals_per_month={"teenagers": 1.0}, **common
+    )
+    added = (
+        teens.paths("approved_places").mean(axis=0)[24]
+        - base.paths("approved_places").mean(axis=0)[24]
+    )
+    bands = dict(zip(teens.age_bands, added, strict=True))
+    # Teenager carers take children aged 11-17 only: nothing added under 10.
+    assert bands["under 1"] == pytest.approx(0, abs=1e-9)
+    assert bands["1-4"] == pytest.approx(0, abs=1e-9)
+    assert bands["5-9"] == pytest.approx(0, abs=1e-9)
+    assert bands["10-15"] > 5 and bands["16-17"] > 2
+    assert teens.paths("new_households", ALL_AGES)[:, 24].mean() == pytest.approx(
+        24 * 0.85, rel=0.1
+    )
+    with pytest.raises(ValueError, match="unknown carer types"):
+        project_capacity(households, DEMO_EXTRACT_DATE, 12, approvals_per_month={"pirates": 1})
+
+
+def test_leaving_rate_multiplier_keeps_more_households() -> None:
+    frame = households_frame(80, seed=7)
+    model = RetentionModel().fit(frame, START)
+    halved = model.scaled(0.5)
+    assert halved.group_rates_["mainstream"] == pytest.approx(model.group_rates_["mainstream"] / 2)
+    projection = project_capacity(
+        frame,
+        START,
+        36,
+        retention_model=model,
+        leaving_rate_multiplier=0.5,
+        n_paths=600,
+        random_state=8,
+    )
+    expected = halved.predict(frame, START, 36)
+    at_36 = expected.loc[expected["horizon_month"] == 36, "expected_households"].sum()
+    assert projection.paths("households", ALL_AGES)[:, 36].mean() == pytest.approx(at_36, rel=0.03)
+    assert (
+        at_36
+        > model.predict(frame, START, 36).query("horizon_month == 36")["expected_households"].sum()
+    )

@@ -30,7 +30,9 @@ tenure) and, optionally, new approvals, returning a :class:`CapacityProjection`:
   ``horizon_months`` (mean approvals in months 1..horizon; Poisson draws are taken), or an array
   (n_paths, horizon_months) of approvals already simulated (e.g. from the funnel model), used as
   given. New households have the ``new_household_profile`` (default: the mainstream households
-  approved in the five years before ``start``) and leave at the model's rates from tenure 0.
+  approved in the five years before ``start``) and leave at the model's rates from tenure 0. A
+  mapping ``{carer_type: approvals}`` adds approvals by carer type, each with its own profile.
+- ``leaving_rate_multiplier`` scales every leaving rate (a retention lever).
 
 ``usable_places_per_household(households, ...)`` gives approved and usable places per household by
 age band, the figure the recruitment calculator and the plan's carers-needed solver divide by.
@@ -46,7 +48,12 @@ import pandas as pd
 
 from sufficiency.codes import AGE_BAND_LOWER_YEARS, AGE_BANDS
 from sufficiency.supply import defaults
-from sufficiency.supply.households import IN_HOUSE_CARER_TYPES, MAINSTREAM, households_on
+from sufficiency.supply.households import (
+    CARER_TYPES,
+    IN_HOUSE_CARER_TYPES,
+    MAINSTREAM,
+    households_on,
+)
 from sufficiency.supply.retention import RetentionModel, month_ends
 
 ALL_AGES = "all ages"
@@ -366,18 +373,43 @@ def _approval_draws(
     return np.rint(values).astype(np.int64)
 
 
+def _surviving_recruits(
+    draws: np.ndarray, leaving: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Recruited households still approved at each month end 0..horizon.
+
+    ``draws`` (paths, horizon) are approvals in months 1..horizon; ``leaving[k]`` is the chance of
+    leaving in the month after ``k`` months' tenure.
+    """
+    n_paths, horizon_months = draws.shape
+    cohorts = np.zeros((n_paths, horizon_months), dtype=np.int64)
+    still = np.zeros((n_paths, horizon_months + 1))
+    for month in range(1, horizon_months + 1):
+        if month > 1:
+            ages = month - np.arange(1, month)
+            cohorts[:, : month - 1] = rng.binomial(cohorts[:, : month - 1], 1 - leaving[ages - 1])
+        cohorts[:, month - 1] = draws[:, month - 1]
+        still[:, month] = cohorts[:, :month].sum(axis=1)
+    return still
+
+
 def project_capacity(
     households: pd.DataFrame,
     start: pd.Timestamp | str,
     horizon_months: int,
     *,
-    approvals_per_month: float | Sequence[float] | np.ndarray | None = None,
+    approvals_per_month: float
+    | Sequence[float]
+    | np.ndarray
+    | Mapping[str, float | Sequence[float] | np.ndarray]
+    | None = None,
     retention_model: RetentionModel | None = None,
     new_household_profile: NewHouseholdProfile | None = None,
     carer_types: Sequence[str] = IN_HOUSE_CARER_TYPES,
     occupancy: float = float(defaults.OCCUPANCY),
     unavailable_share: float = float(defaults.UNAVAILABLE_SHARE),
     age_weights: Mapping[str, float] | Sequence[float] | None = None,
+    leaving_rate_multiplier: float = 1.0,
     n_paths: int = 500,
     random_state: int | np.random.Generator | None = None,
 ) -> CapacityProjection:
@@ -391,8 +423,11 @@ def project_capacity(
         Month 0, usually the extract date.
     horizon_months : int
         Months to project (1-240).
-    approvals_per_month : number, array (horizon,) or array (n_paths, horizon), optional
-        New approvals: a mean per month, means by month (Poisson draws) or simulated counts.
+    approvals_per_month : number, array (horizon,), array (n_paths, horizon), or mapping, optional
+        New approvals: a mean per month, means by month (Poisson draws) or simulated counts. A
+        mapping from carer type to any of these adds approvals of each type, each with the profile
+        of that type's approvals in the ten years before ``start`` (ages 0-17 and 1.85 places when
+        there were none) and that type's leaving rates; ``new_household_profile`` is then unused.
     retention_model : RetentionModel, optional
         Fitted model; default fits one to ``households`` at ``start``.
     new_household_profile : NewHouseholdProfile, optional
@@ -403,6 +438,8 @@ def project_capacity(
         See :func:`usable_share`.
     age_weights : optional
         See :func:`age_band_shares`.
+    leaving_rate_multiplier : float
+        Scales every leaving rate (0.8 = carers leave 20% less often), e.g. for a retention lever.
     n_paths : int
         Simulated paths (500 gives stable 10th/90th percentiles).
     random_state : int or Generator, optional
@@ -420,6 +457,8 @@ def project_capacity(
     rng = np.random.default_rng(random_state)
     if retention_model is None:
         retention_model = RetentionModel().fit(households, start)
+    if leaving_rate_multiplier != 1.0:
+        retention_model = retention_model.scaled(leaving_rate_multiplier)
     if new_household_profile is None:
         new_household_profile = NewHouseholdProfile.from_households(households, start)
     factor = usable_share(occupancy, unavailable_share)
@@ -450,22 +489,37 @@ def project_capacity(
     total_households = still_approved(np.ones(len(current)))
 
     # New approvals: each month's cohort is thinned by the leaving rates from tenure 0.
-    draws = _approval_draws(approvals_per_month, horizon_months, n_paths, rng)
-    leaving = retention_model.monthly_leaving_probability(
-        [new_household_profile.group], np.arange(horizon_months, dtype=float)[None, :]
-    )[0]
-    cohorts = np.zeros((n_paths, horizon_months), dtype=np.int64)
+    if isinstance(approvals_per_month, Mapping):
+        unknown = [kind for kind in approvals_per_month if kind not in CARER_TYPES]
+        if unknown:
+            raise ValueError(f"unknown carer types in approvals_per_month: {', '.join(unknown)}")
+        streams = [
+            (
+                values,
+                NewHouseholdProfile.from_households(
+                    households, start, carer_types=(kind,), years=10.0, age_weights=age_weights
+                ),
+            )
+            for kind, values in approvals_per_month.items()
+        ]
+    else:
+        streams = [(approvals_per_month, new_household_profile)]
     new_total = np.zeros((n_paths, horizon_months + 1))
-    for month in range(1, horizon_months + 1):
-        if month > 1:
-            ages = month - np.arange(1, month)
-            cohorts[:, : month - 1] = rng.binomial(cohorts[:, : month - 1], 1 - leaving[ages - 1])
-        cohorts[:, month - 1] = draws[:, month - 1]
-        new_total[:, month] = cohorts[:, :month].sum(axis=1)
-    profile_places = np.asarray(new_household_profile.approved_places_by_band)
-    profile_cover = np.asarray(new_household_profile.share_covering)
-    households_paths = households_paths + new_total[:, :, None] * profile_cover[None, None, :]
-    approved_paths = approved_paths + new_total[:, :, None] * profile_places[None, None, :]
+    new_cover = np.zeros((n_paths, horizon_months + 1, len(AGE_BANDS)))
+    for values, profile in streams:
+        recruits = _surviving_recruits(
+            _approval_draws(values, horizon_months, n_paths, rng),
+            retention_model.monthly_leaving_probability(
+                [profile.group], np.arange(horizon_months, dtype=float)[None, :]
+            )[0],
+            rng,
+        )
+        places = np.asarray(profile.approved_places_by_band)
+        cover = np.asarray(profile.share_covering)
+        households_paths = households_paths + recruits[:, :, None] * cover[None, None, :]
+        approved_paths = approved_paths + recruits[:, :, None] * places[None, None, :]
+        new_cover = new_cover + recruits[:, :, None] * cover[None, None, :]
+        new_total = new_total + recruits
     total_households = total_households + new_total
 
     def with_total(by_band: np.ndarray, total: np.ndarray) -> np.ndarray:
@@ -476,9 +530,7 @@ def project_capacity(
         "households": with_total(households_paths, total_households),
         "approved_places": with_total(approved_paths, approved_all),
         "usable_places": with_total(approved_paths * factor, approved_all * factor),
-        "new_households": with_total(
-            new_total[:, :, None] * profile_cover[None, None, :], new_total
-        ),
+        "new_households": with_total(new_cover, new_total),
     }
     return CapacityProjection(
         months=month_ends(start, horizon_months),

@@ -491,6 +491,29 @@ class RetentionModel:
         }
         return self
 
+    def scaled(self, multiplier: float) -> RetentionModel:
+        """A copy of the fitted model with every leaving rate times ``multiplier`` (>= 0)."""
+        self._check_fitted()
+        if not multiplier >= 0:
+            raise ValueError("multiplier must not be negative")
+        copy = RetentionModel(
+            self.tenure_bands,
+            self.window_years,
+            self.prior_household_years,
+            self.default_rates,
+            self.group_column,
+        )
+        table = self.hazard_table_.copy()
+        for column in ("annual_rate", "lower_80", "upper_80"):
+            table[column] = table[column] * multiplier
+        table["chance_leaving_within_year"] = 1 - np.exp(-table["annual_rate"])
+        copy.hazard_table_ = table
+        copy.group_rates_ = {group: rate * multiplier for group, rate in self.group_rates_.items()}
+        copy.extract_date_ = self.extract_date_
+        copy.window_start_ = self.window_start_
+        copy._rates = {group: rates * multiplier for group, rates in self._rates.items()}
+        return copy
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "hazard_table_"):
             raise RuntimeError("call fit() before using the retention model")
