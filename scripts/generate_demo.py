@@ -248,7 +248,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
             add(measure, row["time_period"], "total", _number(row["children_count"]), latest)
 
     chars = "dfe_cla/la_2021_2024/la_cla_on_31_march_by_characteristics__from_dashboard_rds_2021_2024.csv"
-    frame = pd.read_csv(dfe.parent / chars.replace("dfe_cla/", "dfe_cla/", 1), dtype=str)
+    frame = pd.read_csv(dfe.parent / chars, dtype=str)
     frame = frame[frame["new_la_code"] == LA_CODE]
     for _, row in frame.iterrows():
         group, characteristic, value = row["cla_group"], row["characteristic"], row["number"]
@@ -411,6 +411,156 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
     )
 
 
+MARK_START = "<!-- calibration table: written by scripts/generate_demo.py -->"
+MARK_END = "<!-- end of calibration table -->"
+
+
+def _on(episodes: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    return episodes[(episodes["decom"] <= day) & (episodes["dec"].isna() | (episodes["dec"] > day))]
+
+
+def calibration_table(folder: Path, targets: pd.DataFrame) -> str:
+    """Markdown tables of target vs achieved, computed from the written extracts via read_903."""
+    from sufficiency import codes
+    from sufficiency.data.demo import demo_extract_folders
+    from sufficiency.data.ssda903 import read_903
+
+    data = read_903(demo_extract_folders(folder))
+    episodes = data.episodes[~data.episodes["ls"].isin(codes.SHORT_BREAK_LEGAL_STATUSES)]
+    first, last = synthetic.DEMO_FIRST_YEAR, synthetic.DEMO_LAST_YEAR
+
+    def target(measure, breakdown, year=None, period_end=None):
+        rows = targets[(targets["measure"] == measure) & (targets["breakdown"] == breakdown)]
+        if year is not None:
+            rows = rows[rows["year"] == year]
+        if period_end is not None:
+            rows = rows[rows["period_end"] == pd.Timestamp(period_end)]
+        return float(rows["value"].iloc[0]) if len(rows) else None
+
+    def cell(t, a):
+        return f"{a:.0f}" if t is None else f"{t:.0f} / {a:.0f}"
+
+    lines = [
+        "Each cell is **published target / achieved** in the shipped files (read back through "
+        "`read_903`; V3/V4 short breaks excluded). A lone number means the published figure is "
+        "suppressed or not published for that year.",
+        "",
+        "| 31 March | children looked after | starts in year | ceased in year |",
+        "|---|---|---|---|",
+    ]
+    for year in range(first, last + 1):
+        day = pd.Timestamp(f"{year}-03-31")
+        window = (pd.Timestamp(f"{year - 1}-04-01"), day)
+        on = _on(episodes, day)
+        started = episodes[(episodes["rne"] == "S") & episodes["decom"].between(*window)]
+        ended = episodes["rec"].notna() & (episodes["rec"] != codes.CONTINUING_REC)
+        ceased = episodes[ended & episodes["dec"].between(*window)]
+        lines.append(
+            f"| {year} | {cell(target('cla_31_march', 'total', year), len(on))} "
+            f"| {cell(target('started', 'total', year), started['child'].nunique())} "
+            f"| {cell(target('ceased', 'total', year), ceased['child'].nunique())} |"
+        )
+    lines += ["", "| 31 March | " + " | ".join(codes.AGE_BANDS) + " |", "|---" * 6 + "|"]
+    for year in range(first, last + 1):
+        day = pd.Timestamp(f"{year}-03-31")
+        on = _on(episodes, day)
+        bands = codes.age_band(on["dob"], day).value_counts()
+        cells = [
+            cell(target("cla_31_march", f"age: {b}", year), bands.get(b, 0))
+            for b in codes.AGE_BANDS
+        ]
+        lines.append(f"| {year} | " + " | ".join(cells) + " |")
+    groups = [
+        ("foster (U1-U6)", "placement: foster", "PLACE=U1|U2|U3|U4|U5|U6"),
+        ("placed for adoption", "placement: placed for adoption", "PLACE=A3|A4|A5|A6"),
+        ("placed with parents", "placement: placed with parents", "PLACE=P1"),
+        (
+            "secure, children's homes, semi-indep. (K1 K2 H5; to 2019)",
+            "placement: secure, children's homes and semi-independent",
+            "PLACE=K1|K2|H5|K3",
+        ),
+        (
+            "secure and children's homes (K1 K2; from 2021)",
+            "placement: secure and children's homes",
+            "PLACE=K1|K2",
+        ),
+        (
+            "independent / supported (H5 K3 P2; from 2021)",
+            "placement: independent, semi-independent and supported",
+            "PLACE=H5|K3|P2",
+        ),
+        ("own provision (PR1)", "provider: own provision", "PLACE_PROVIDER=PR1"),
+    ]
+    lines += ["", "| 31 March | " + " | ".join(g[0] for g in groups) + " |", "|---" * 8 + "|"]
+    for year in range(first, last + 1):
+        on = _on(episodes, pd.Timestamp(f"{year}-03-31"))
+        cells = []
+        for _, breakdown, filter_ in groups:
+            field, values = filter_.split("=")
+            column = "place" if field == "PLACE" else "place_provider"
+            achieved = int(on[column].isin(values.split("|")).sum())
+            cells.append(cell(target("cla_31_march", breakdown, year), achieved))
+        lines.append(f"| {year} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| date | figure (council reports, DOMAIN.md) | target | achieved |",
+        "|---|---|---|---|",
+    ]
+    for period_end, breakdown in (
+        ("2020-09-30", "total"),
+        ("2021-07-31", "total"),
+        ("2022-01-31", "total"),
+        ("2020-09-30", "placement: kinship fostering"),
+        ("2022-01-31", "placement: kinship fostering"),
+        ("2020-09-30", "placement: placed with parents"),
+    ):
+        on = _on(episodes, pd.Timestamp(period_end))
+        if breakdown == "total":
+            achieved = len(on)
+        else:
+            achieved = int(
+                (on["placement_category"] == breakdown.removeprefix("placement: ")).sum()
+            )
+        label = (
+            "children looked after"
+            if breakdown == "total"
+            else breakdown.removeprefix("placement: ")
+        )
+        lines.append(
+            f"| {period_end} | {label} | {target('cla_month_end', breakdown, period_end=period_end):.0f} | {achieved} |"
+        )
+    on = _on(episodes, pd.Timestamp("2022-01-31"))
+    cats = on["placement_category"].value_counts()
+    fostering = sum(cats.get(c, 0) for c in codes.FOSTERING_CATEGORIES)
+    own = cats.get(codes.IN_HOUSE_FOSTERING, 0) + cats.get(codes.KINSHIP_FOSTERING, 0)
+    residential = sum(cats.get(c, 0) for c in codes.RESIDENTIAL_CATEGORIES)
+    lines.append(
+        f"| 2022-01-31 | in-house share of foster placements (own carers incl. connected carers) "
+        f"| 52% | {100 * own / fostering:.0f}% ({own} of {fostering}) |"
+    )
+    lines.append(
+        f"| 2022-01-31 | in-house share of residential (council's own homes) "
+        f"| 34% | {100 * cats.get(codes.IN_HOUSE_RESIDENTIAL, 0) / residential:.0f}% "
+        f"({cats.get(codes.IN_HOUSE_RESIDENTIAL, 0)} of {residential}) |"
+    )
+    lines.append(
+        f"| 2022-01-31 | IFA share of foster placements | 48% | "
+        f"{100 * cats.get(codes.IFA_FOSTERING, 0) / fostering:.0f}% |"
+    )
+    return "\n".join(lines)
+
+
+def _write_table_into_readme(readme: Path, table: str) -> None:
+    if not readme.exists():
+        return
+    text = readme.read_text(encoding="utf-8")
+    if MARK_START not in text or MARK_END not in text:
+        return
+    head, rest = text.split(MARK_START, 1)
+    _, tail = rest.split(MARK_END, 1)
+    readme.write_text(f"{head}{MARK_START}\n{table}\n{MARK_END}{tail}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "data" / "demo", help="output folder")
@@ -421,6 +571,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="REAL_DATA_DIR",
         help="rebuild calibration_targets.csv from the DfE tables in this folder first",
+    )
+    parser.add_argument(
+        "--print-table", action="store_true", help="print the target vs achieved tables"
     )
     args = parser.parse_args(argv)
     targets_path = args.out / "calibration_targets.csv"
@@ -438,6 +591,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     size = sum(path.stat().st_size for path in written)
     print(f"wrote {len(written)} files ({size / 1e6:.1f} MB) to {args.out}")
+    table = calibration_table(args.out, targets)
+    _write_table_into_readme(args.out / "README.md", table)
+    if args.print_table:
+        print(table)
     return 0
 
 

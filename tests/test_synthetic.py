@@ -91,6 +91,9 @@ def test_episode_chains_are_consistent(recent):
     next_rne = episodes["RNE"].shift(-1)
     closed = episodes["DEC"].notna()
     assert (episodes.loc[closed, "DEC"] > episodes.loc[closed, "DECOM"]).all()
+    dob = episodes["CHILD"].map(recent["header"].set_index("CHILD")["DOB"])
+    assert (episodes["DECOM"] >= dob).all()
+    assert (episodes["DECOM"] < dob + pd.DateOffset(years=18)).all()
     # Only the last episode of a child can be open, and episodes never overlap.
     assert not (same_child & ~closed).any()
     assert (next_decom[same_child] >= episodes.loc[same_child, "DEC"]).all()

@@ -389,12 +389,14 @@ def _postcodes(rng: np.random.Generator, area: str | np.ndarray, n: int) -> np.n
 
 
 def _age_in_band(rng: np.random.Generator, band: int) -> float:
-    """An age in years within a DfE band; 10-15s skew older, as teenagers entering care do."""
+    """An age in years within a DfE band; 10-15s skew older and babies younger, as they do."""
     lower = codes.AGE_BAND_LOWER_YEARS[band]
     upper = (1, 5, 10, 16, 18)[band]
     u = rng.random()
     if band == 3:
         u = np.sqrt(u)
+    elif band == 0:
+        u = u**1.5  # babies mostly come into care in their first months
     return lower + u * (upper - lower) * 0.999
 
 
@@ -662,7 +664,7 @@ class _Simulation:
         if self.uasc[i]:
             weights = np.zeros(N_CATEGORIES)
             weights[[IHF, IFA, SUP]] = (0.2, 0.8, 0.0) if age < 16 else (0.05, 0.3, 0.65)
-        tilt = np.clip(np.exp(3.0 * gap), 0.05, 25.0)
+        tilt = np.clip(np.exp(5.0 * gap), 0.05, 25.0)
         weights = weights * tilt
         if exclude is not None and weights.sum() - weights[exclude] > 0:
             weights[exclude] *= 0.15
@@ -693,7 +695,7 @@ class _Simulation:
                 float(_choice(rng, ((14, 0.08), (15, 0.17), (16, 0.4), (17, 0.35))))
                 + rng.random() * 0.95
             )
-        elif band == 0 and rng.random() < 0.55:
+        elif band == 0 and rng.random() < 0.6:
             age = rng.integers(0, 8) / 365.25  # newborns taken into care at birth
         else:
             age = _age_in_band(rng, band)
@@ -869,7 +871,7 @@ class _Simulation:
                 }
                 self.active[i] = True
                 in_care = min(age, rng.exponential(2.5)) * 365.25
-                self.period_start[i] = day0 - max(1, int(in_care))
+                self.period_start[i] = max(day0 - max(1, int(in_care)), int(self.dob[i]))
                 self.home_post[i] = self._post("NB")
                 self.cin[i] = str(
                     _choice(
@@ -938,9 +940,9 @@ class _Simulation:
 
     def _milestones(self, d0: int, d1: int, adoption_gap: float = 0.0) -> None:
         rng, n = self.rng, self.n
-        # Court and matching timetables flex by a month or two: placements for adoption come
-        # forward when fewer children are placed for adoption than the target, and adoption
-        # orders come forward when more are.
+        # Court and matching timetables flex by a month or two: when fewer children are placed
+        # for adoption than the target, placements come forward and adoption orders slip; when
+        # more are, adoption orders come forward.
         place_ahead = 120 if adoption_gap > 0.15 else 0
         order_ahead = 90 if adoption_gap < -0.15 else 0
         due = self.b18[:n] <= d1
@@ -964,6 +966,9 @@ class _Simulation:
                 self._exit(i, max(b18, start + 1) if b18 > start else start + 1, self._rec_at_18(i))
                 continue
             if self.ms_adopt_exit[i] >= 0 and self.ms_adopt_exit[i] <= d1 + order_ahead:
+                if adoption_gap > 0.15 and rng.random() < 0.6:
+                    self.ms_adopt_exit[i] += int(rng.integers(30, 75))  # the hearing slips
+                    continue
                 day = min(max(int(self.ms_adopt_exit[i]), start + 1), d1)
                 if day <= d1:
                     self._exit(i, day, "E12" if rng.random() < 0.65 else "E11")
@@ -1154,13 +1159,12 @@ class _Simulation:
         w[sgo] = np.where(months_in[sgo] < 8, 0.05, np.where(months_in[sgo] < 30, 0.9, 0.35))
         w[plan == ADOPT] = 0.01  # adoption plans leaving another way (rare)
         cat = self.cat[cand]
-        w[cat == PAR] *= 1.5
         w[(cat == KIN) & (months_in > 8)] *= 1.5
         w[cat == ADO] *= 0.05
         cats, bands = self._counts(d1)
         band = self.band_of(cand, d1)
         band_factor = np.clip(np.exp(-8.0 * self._gap(p.bands[m], bands)), 0.02, 50.0)
-        cat_factor = np.clip(np.exp(-3.0 * self._gap(p.categories[m], cats)), 0.1, 10.0)
+        cat_factor = np.clip(np.exp(-4.0 * self._gap(p.categories[m], cats)), 0.1, 10.0)
         w = w * band_factor[band] * cat_factor[cat]
         quota = min(quota, len(cand))
         chosen = rng.choice(len(cand), size=quota, replace=False, p=w / w.sum())
