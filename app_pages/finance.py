@@ -227,6 +227,32 @@ def main() -> None:
     )
     left.caption(LEVERS["recruitment_cost_per_household"].source)
     right.caption(LEVERS["ssw_cost_per_household_per_year"].source)
+    with st.expander("What is inside the in-house fostering cost (£ per child per week)"):
+        base_year = fin.financial_year_start(scenario.price_base_year)
+        breakdown = fin.in_house_cost_breakdown(
+            {
+                c: fin.UnitCost(c, v, base_year, "entered on this page")
+                for c, v in overrides.items()
+            },
+            fin.CarerCosts(
+                recruitment_assessment_per_household=float(recruitment),
+                supervising_social_worker_per_household_per_year=float(supervision),
+                price_year=base_year,
+            ),
+            children_per_household=scenario.places_per_household * scenario.occupancy_pct / 100,
+            price_year=base_year,
+            annual_inflation_pct=scenario.annual_inflation_pct,
+        )
+        st.dataframe(
+            breakdown,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "weekly_cost": st.column_config.NumberColumn(
+                    f"£ per child per week ({scenario.price_base_year} prices)", format="£%.0f"
+                )
+            },
+        )
     try:
         scenario = scenario.replace(
             unit_costs=overrides,

@@ -97,6 +97,22 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
                 "source": source,
             }
         )
+    carer_costs = fin.CarerCosts()
+    for name, label, unit in (
+        ("allowance_per_child_per_week", "Fostering allowance", "£ per child per week"),
+        ("fee_per_household_per_week", "Carer fee", "£ per household per week"),
+    ):
+        rows.append(
+            {
+                "item": f"{label} (inside the all-in in-house fostering cost)",
+                "lever": "",
+                "value": f"{getattr(carer_costs, name):,.0f}",
+                "unit": f"{unit} at {carer_costs.price_year} prices",
+                "allowed range": "",
+                "default": f"{getattr(carer_costs, name):,.0f}",
+                "source": carer_costs.sources[name],
+            }
+        )
     rows.append(
         {
             "item": "Price index for older figures",

@@ -19,6 +19,7 @@ from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 
 WEEKS_PER_YEAR = 365.25 / 7
+IN_HOUSE_FOSTERING_CATEGORY = codes.IN_HOUSE_FOSTERING
 """Average weeks in a year, used to turn annual figures into weekly ones."""
 
 IN_HOUSE = "in-house"
@@ -311,6 +312,10 @@ class CarerCosts:
         £ a year of supervising social worker time per approved household.
     price_year : int
         Calendar year the figures are priced in.
+    allowance_per_child_per_week : float
+        £ a week paid to the carer for each child's keep (the fostering allowance).
+    fee_per_household_per_week : float
+        £ a week fee (reward element) paid to an approved mainstream household.
     sources : dict
         Source of each figure, keyed by field name.
     """
@@ -318,8 +323,17 @@ class CarerCosts:
     recruitment_assessment_per_household: float = 9_500.0
     supervising_social_worker_per_household_per_year: float = 4_200.0
     price_year: int = 2024
+    allowance_per_child_per_week: float = 230.0
+    fee_per_household_per_week: float = 210.0
     sources: dict[str, str] = field(
         default_factory=lambda: {
+            "allowance_per_child_per_week": (
+                f"{ASSUMPTION} (about the DfE national minimum fostering allowance for a "
+                "child of 5-15 outside London; use your own allowance scale)"
+            ),
+            "fee_per_household_per_week": (
+                f"{ASSUMPTION} (a mid-range council fee or reward payment; use your own fee bands)"
+            ),
             "recruitment_assessment_per_household": (
                 f"{ASSUMPTION} (an independent Form F assessment, panel and preparation "
                 "training per approved household)"
@@ -642,6 +656,60 @@ def saving_per_household(
         "net_saving": gross - recruitment - supervision,
         "payback_months": payback,
     }
+
+
+def in_house_cost_breakdown(
+    unit_costs: dict[str, UnitCost] | None = None,
+    carer_costs: CarerCosts | None = None,
+    *,
+    children_per_household: float = 1.85 * 0.66,
+    price_year: int = 2025,
+    annual_inflation_pct: float = 2.0,
+) -> pd.DataFrame:
+    """What is inside the all-in in-house fostering cost, per child per week.
+
+    Allowance, the household fee and supervising social work are shared over the children a
+    household looks after (default 1.85 approved places x 66% occupancy, Ofsted); the rest of the
+    all-in figure is management, training, panel and overheads.
+
+    Returns
+    -------
+    DataFrame
+        component, weekly_cost (£ per child per week at ``price_year`` prices), source.
+    """
+    unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
+    carer_costs = carer_costs or CarerCosts()
+    all_in_cost = unit_costs[IN_HOUSE_FOSTERING_CATEGORY]
+    all_in = all_in_cost.at_prices(price_year, annual_inflation_pct)
+    factor = price_factor(carer_costs.price_year, price_year, annual_inflation_pct)
+    allowance = carer_costs.allowance_per_child_per_week * factor
+    fee = carer_costs.fee_per_household_per_week * factor / children_per_household
+    supervision = (
+        carer_costs.supervising_social_worker_per_household_per_year
+        * factor
+        / WEEKS_PER_YEAR
+        / children_per_household
+    )
+    rows = [
+        ("fostering allowance", allowance, carer_costs.sources["allowance_per_child_per_week"]),
+        (
+            "carer fee (per household, shared over its children)",
+            fee,
+            carer_costs.sources["fee_per_household_per_week"],
+        ),
+        (
+            "supervising social worker (shared over the household's children)",
+            supervision,
+            carer_costs.sources["supervising_social_worker_per_household_per_year"],
+        ),
+        (
+            "management, training, panel and overheads (the rest of the all-in cost)",
+            all_in - allowance - fee - supervision,
+            "the all-in cost less the items above",
+        ),
+        ("all-in in-house fostering cost", all_in, all_in_cost.source),
+    ]
+    return pd.DataFrame(rows, columns=["component", "weekly_cost", "source"])
 
 
 def unit_cost_table(

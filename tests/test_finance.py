@@ -174,3 +174,17 @@ def test_array_fast_path_matches_the_frame_functions():
     assert set(fast["financial_year"]) == {"2024-25", "2025-26"}
     totals = fin.financial_year_summary(costs, months, codes.PLACEMENT_CATEGORIES, by_label=False)
     assert totals["cost_mean"].sum() == pytest.approx(costs.sum() / 25)
+
+
+def test_in_house_cost_breakdown_adds_up_to_the_all_in_cost():
+    table = fin.in_house_cost_breakdown(children_per_household=1.0, price_year=2024)
+    parts = table["weekly_cost"].iloc[:-1].sum()
+    assert parts == pytest.approx(table["weekly_cost"].iloc[-1])
+    assert table["weekly_cost"].iloc[-1] == pytest.approx(646 * 133.9 / 103.4)
+    costs = fin.CarerCosts()
+    # with one child per household the fee and supervision are not shared
+    assert table["weekly_cost"].iloc[1] == pytest.approx(costs.fee_per_household_per_week)
+    assert table["weekly_cost"].iloc[2] == pytest.approx(
+        costs.supervising_social_worker_per_household_per_year / fin.WEEKS_PER_YEAR
+    )
+    assert table["source"].str.len().min() > 5
