@@ -257,7 +257,9 @@ with funnel_tab:
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            y=alt.Y("stage_label:N", sort=order, title="Stage reached"),
+            y=alt.Y(
+                "stage_label:N", sort=order, title="Stage reached", axis=alt.Axis(labelLimit=220)
+            ),
             x=alt.X("reached:Q", title="Enquirers reaching the stage (households)"),
             tooltip=[
                 alt.Tooltip("stage_label:N", title="Stage"),
@@ -282,7 +284,11 @@ with channel_tab:
     ].copy()
     headline["channel"] = headline["group"].str.removeprefix("channel: ")
     points = alt.Chart(headline).encode(
-        y=alt.Y("channel:N", title="Channel", sort="-x"),
+        y=alt.Y(
+            "channel:N",
+            title="Channel",
+            sort=alt.EncodingSortField("rate", order="descending"),
+        ),
         x=alt.X("rate:Q", title="Enquiries ending in approval (share)", axis=alt.Axis(format="%")),
         tooltip=[
             alt.Tooltip("channel:N", title="Channel"),
@@ -295,7 +301,9 @@ with channel_tab:
         ],
     )
     rule = points.mark_rule().encode(x="lower:Q", x2="upper:Q")
-    st.altair_chart((rule + points.mark_point(filled=True, size=70)).properties(height=280))
+    st.altair_chart(
+        (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
+    )
     st.caption(
         "Dots: share of enquiries from each channel that ended in approval; lines: 95% Wilson "
         "intervals. Small channels have wide intervals: judge them on more than one campaign."
@@ -443,7 +451,7 @@ with stage_tab:
         alt.Chart(steps)
         .mark_bar()
         .encode(
-            y=alt.Y("step:N", sort=step_order, title="Step"),
+            y=alt.Y("step:N", sort=step_order, title="Step", axis=alt.Axis(labelLimit=320)),
             x=alt.X("rate:Q", title="Share moving on to the next stage", axis=alt.Axis(format="%")),
             tooltip=[
                 "step:N",
@@ -459,7 +467,7 @@ with stage_tab:
         alt.Chart(steps)
         .mark_bar()
         .encode(
-            y=alt.Y("step:N", sort=step_order, title="Step"),
+            y=alt.Y("step:N", sort=step_order, title="Step", axis=alt.Axis(labelLimit=320)),
             x=alt.X("p25_days:Q", title="Days in stage (quartiles; tick = median)"),
             x2="p75_days:Q",
             tooltip=["step:N", "p25_days:Q", "median_days:Q", "p75_days:Q", "p90_days:Q"],
@@ -485,10 +493,15 @@ with stage_tab:
             .mark_bar()
             .encode(
                 y=alt.Y(
-                    "stage:N", sort=[STAGE_LABELS[s] for s in STAGES], title="Last stage reached"
+                    "stage:N",
+                    sort=[STAGE_LABELS[s] for s in STAGES],
+                    title="Last stage reached",
+                    axis=alt.Axis(labelLimit=220),
                 ),
                 x=alt.X("households:Q", title="Withdrawals (households)", stack="zero"),
-                color=alt.Color("withdrawal_reason:N", title="Reason"),
+                color=alt.Color(
+                    "withdrawal_reason:N", title="Reason", legend=alt.Legend(labelLimit=260)
+                ),
                 tooltip=["stage:N", "withdrawal_reason:N", "households:Q"],
             )
             .properties(height=230),

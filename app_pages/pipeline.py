@@ -184,8 +184,13 @@ bars = (
     .mark_bar(opacity=0.8)
     .encode(
         x=alt.X("yearmonth(month):T", title="Month"),
-        y=alt.Y("households:Q", title="Approved households per month (expected)", stack="zero"),
-        color=alt.Color("source:N", title="From"),
+        y=alt.Y(
+            "households:Q",
+            title="Approved households a month",
+            stack="zero",
+            scale=alt.Scale(domain=[0, max(1.0, float(table["upper"].max()))]),
+        ),
+        color=alt.Color("source:N", title="From", legend=alt.Legend(orient="bottom")),
         tooltip=[
             alt.Tooltip("yearmonth(month):T", title="Month"),
             alt.Tooltip("source:N", title="From"),
@@ -195,7 +200,7 @@ bars = (
 )
 band = (
     alt.Chart(table)
-    .mark_rule(color="black", strokeWidth=1.5)
+    .mark_rule(color="#444444", strokeWidth=1)
     .encode(
         x="yearmonth(month):T",
         y="lower:Q",
@@ -207,11 +212,33 @@ band = (
         ],
     )
 )
-st.altair_chart((bars + band).properties(height=320), width="stretch")
+monthly_col, cumulative_col = st.columns(2)
+monthly_col.altair_chart((bars + band).properties(height=320), width="stretch")
+cumulative_base = alt.Chart(table).encode(
+    x=alt.X("yearmonth(month):T", title="Month"),
+    tooltip=[
+        alt.Tooltip("yearmonth(month):T", title="By the end of"),
+        alt.Tooltip("cumulative_expected:Q", title="Expected", format=".1f"),
+        alt.Tooltip("cumulative_lower:Q", title=f"{interval_label} lower"),
+        alt.Tooltip("cumulative_upper:Q", title=f"{interval_label} upper"),
+    ],
+)
+cumulative_col.altair_chart(
+    (
+        cumulative_base.mark_area(opacity=0.25).encode(
+            y=alt.Y("cumulative_lower:Q", title="Approved households since the extract date"),
+            y2="cumulative_upper:Q",
+        )
+        + cumulative_base.mark_line(point=True).encode(y="cumulative_expected:Q")
+    ).properties(height=320),
+    width="stretch",
+)
 st.caption(
-    f"Bars: expected approvals per month; black lines: the {interval_label} interval of "
-    "simulated months (each person's approval drawn from their model probability, its timing "
-    "from people at the same stage in the past; new enquiries arrive at random)."
+    f"Left: expected approvals per month (bars) with the {interval_label} interval of simulated "
+    f"months (black lines). Right: approvals added up from the extract date, with the "
+    f"{interval_label} interval shaded. Each person's approval is drawn from their model "
+    "probability and its timing from people at the same stage in the past; new enquiries arrive "
+    "at random."
 )
 st.download_button(
     "pipeline_projection.csv",
@@ -257,8 +284,10 @@ else:
         help=f"Guessing the average rate for everyone scores {checked['base_rate_brier']:.3f}.",
     )
     calibration = checked["calibration"]
-    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(
-        strokeDash=[4, 4], color="grey"
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="grey")
+        .encode(x="x:Q", y="y:Q")
     )
     points = (
         alt.Chart(calibration)

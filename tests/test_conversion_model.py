@@ -100,6 +100,11 @@ def test_projection_shape_intervals_and_seed(demo, fitted):
         projection["expected_approvals"],
         projection["expected_from_pipeline"] + projection["expected_from_new_enquiries"],
     )
+    np.testing.assert_allclose(
+        projection["cumulative_expected"], projection["expected_approvals"].cumsum()
+    )
+    assert (projection["cumulative_lower"] <= projection["cumulative_upper"]).all()
+    assert projection["cumulative_upper"].is_monotonic_increasing
     again = fitted.project(demo.enquiries, 24, n_simulations=500, random_state=3)
     pd.testing.assert_frame_equal(projection, again)
     # Pipeline approvals come first; new enquiries take over after a lead time.

@@ -53,8 +53,12 @@ PROJECTION_COLUMNS: tuple[str, ...] = (
     "upper",
     "expected_from_pipeline",
     "expected_from_new_enquiries",
+    "cumulative_expected",
+    "cumulative_lower",
+    "cumulative_upper",
 )
-"""``month`` is the month end; approvals are households per month; lower/upper the interval."""
+"""``month`` is the month end; approvals are households per month; lower/upper the interval;
+the cumulative columns count approvals from the extract date to the end of the month."""
 
 
 def _stage_matrix(enquiries: pd.DataFrame) -> np.ndarray:
@@ -509,6 +513,7 @@ class ApprovalModel:
         months = pd.date_range(
             self.extract_date_ + pd.offsets.MonthBegin(1), periods=horizon, freq="ME"
         )
+        cumulative = total.cumsum(axis=1)
         return pd.DataFrame(
             {
                 "month": months,
@@ -517,6 +522,9 @@ class ApprovalModel:
                 "upper": np.quantile(total, 1 - tail, axis=0),
                 "expected_from_pipeline": draws[..., 0].mean(axis=0),
                 "expected_from_new_enquiries": draws[..., 1].mean(axis=0),
+                "cumulative_expected": cumulative.mean(axis=0),
+                "cumulative_lower": np.quantile(cumulative, tail, axis=0),
+                "cumulative_upper": np.quantile(cumulative, 1 - tail, axis=0),
             }
         )
 
