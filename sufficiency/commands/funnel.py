@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="foster-carer recruitment funnel: conversion, time in stage, projected approvals",
         description=(
             "Analyse foster-carer enquiry records: the share converting between stages (enquiry, "
-            "initial visit, application, Skills to Foster, assessment, panel, approval) with 95%% "
+            "initial visit, application, Skills to Foster, assessment, panel, approval) with 95% "
             "Wilson intervals, overall and by channel, campaign and financial year; time in each "
             "stage (people still in progress are censored, not failures); cost per enquiry, "
             "application and approval when a campaign spend file is given; and approvals "
