@@ -13,7 +13,9 @@ from app_pages.common import active_903_data, csv_bytes, data_key, show_data_ban
 from sufficiency.errors import SufficiencyError
 from sufficiency.plan.recommend import (
     ASSESSMENT_CAPACITY_SOURCE,
+    CHANNEL_WINDOW_YEARS,
     DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
+    DEFAULT_CHANNEL_REACH,
     cost_table,
     excel_bytes,
     plan_tables,
@@ -57,6 +59,7 @@ def cached_plan(
     scenario_json: str,
     capacity: float,
     budget: float | None,
+    reach: float,
 ):
     """The plan for these inputs, cached by data, funnel records and inputs."""
     del key, funnel_key
@@ -66,6 +69,7 @@ def cached_plan(
         assessment_capacity_per_quarter=capacity,
         budget_per_financial_year=budget,
         funnel=_funnel,
+        channel_reach=reach,
         random_state=SEED,
     )
 
@@ -165,7 +169,24 @@ def inputs(origin: pd.Timestamp) -> dict:
             f"£{LEVERS['recruitment_cost_per_household'].default:,.0f} a household "
             f"({LEVERS['recruitment_cost_per_household'].source})."
         )
+        reach = st.number_input(
+            "Marketing channel reach (× recent enquiries a quarter)",
+            min_value=0.1,
+            max_value=20.0,
+            value=DEFAULT_CHANNEL_REACH,
+            step=0.5,
+            key="plan_channel_reach",
+            help="Most enquiries a paid channel can bring each quarter, as a multiple of its "
+            f"enquiries a quarter over the last {CHANNEL_WINDOW_YEARS} years of your records.",
+        )
+        st.caption(
+            f"Default {DEFAULT_CHANNEL_REACH:g}×: an assumption that spend can be scaled up by "
+            "half before a channel's audience runs out. Channels, cost per enquiry and "
+            "conversion come from the enquiry and campaign spend records (the campaign funnel "
+            "page; the demo's synthetic records for the demo)."
+        )
     return {
+        "reach": float(reach),
         "horizon": int(horizon),
         "ifa_share": float(share),
         "ifa_share_by": month_end(share_by),
@@ -357,6 +378,7 @@ def main() -> None:
                 scenario.to_json(),
                 chosen["capacity"],
                 chosen["budget"],
+                chosen["reach"],
             )
     except SufficiencyError as error:
         st.error(str(error))

@@ -172,10 +172,16 @@ def test_demo_channels_are_measured_on_the_synthetic_records(models):
         assert channel.max_enquiries_per_quarter == pytest.approx(
             1.5 * row["enquiries"] / (((end - start).days + 1) / (365.25 / 4))
         )
+    wider = channels_from_funnel(funnel, reach=3.0)
+    for narrow, wide in zip(channels, wider, strict=True):
+        assert wide.max_enquiries_per_quarter == pytest.approx(2 * narrow.max_enquiries_per_quarter)
     # the fixture models are labelled demo, so the default plan buys enquiries on these channels
     plan = recommend_plan(TARGET, models=models)
     assert set(plan.marketing["channel"]) == {c.name for c in channels}
-    assert "synthetic demo data" in plan.explain()
+    demand_note = next(
+        line for line in plan.explain().split("\n") if "scenario engine's projection" in line
+    )
+    assert "synthetic" in demand_note
     assert "Synthetic demo authority: generated recruitment records" in plan.explain()
 
 
@@ -210,6 +216,8 @@ def test_tables_markdown_and_workbook(target_plan):
     assert set(sheets) == {*tables, "costs"}
 
 
-def test_target_after_the_horizon_is_a_plain_error(models):
+def test_target_after_the_horizon_and_bad_reach_are_plain_errors(models):
+    with pytest.raises(SufficiencyError, match="Channel reach must be above zero"):
+        recommend_plan(TARGET, models=models, channel_reach=0)
     with pytest.raises(SufficiencyError, match="after the end of the forecast"):
         recommend_plan(TARGET.replace(ifa_share_target_date="2040-03"), models=models, channels=[])

@@ -17,7 +17,10 @@ from sufficiency.errors import SufficiencyError
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``plan``."""
-    from sufficiency.plan.recommend import DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER
+    from sufficiency.plan.recommend import (
+        DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
+        DEFAULT_CHANNEL_REACH,
+    )
 
     parser = subparsers.add_parser(
         "plan",
@@ -101,6 +104,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="YYYY-MM",
         help="month the external residential cap applies from",
+    )
+    parser.add_argument(
+        "--channel-reach",
+        type=float,
+        default=DEFAULT_CHANNEL_REACH,
+        metavar="TIMES",
+        help="most enquiries a marketing channel can bring a quarter, as a multiple of its "
+        f"enquiries a quarter over the last three years (default {DEFAULT_CHANNEL_REACH:g}, "
+        "an assumption)",
     )
     parser.add_argument(
         "--no-marketing",
@@ -205,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
             budget_per_financial_year=args.budget,
             funnel=funnel,
             channels=[] if args.no_marketing else None,
+            channel_reach=args.channel_reach,
             random_state=args.seed,
             progress=progress,
         )
@@ -227,9 +240,12 @@ def run(args: argparse.Namespace) -> int:
     if args.no_marketing:
         marketing = "not planned (--no-marketing)"
     elif args.funnel:
-        marketing = "channels measured on " + ", ".join(args.funnel)
+        marketing = f"channels measured on {', '.join(args.funnel)}, reach {args.channel_reach:g}x"
     elif models.is_demo:
-        marketing = "channels measured on the demo authority's synthetic enquiry records"
+        marketing = (
+            "channels measured on the demo authority's synthetic enquiry records, reach "
+            f"{args.channel_reach:g}x"
+        )
     else:
         marketing = "not planned: give --funnel with your enquiry and campaign spend records"
     inputs = {

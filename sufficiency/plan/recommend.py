@@ -118,7 +118,7 @@ def channels_from_funnel(
     )
 
 
-def _lead_days(funnel: Any) -> tuple[float, str]:
+def _lead_days(funnel: Any, records_words: str) -> tuple[float, str]:
     default = supply_defaults.DAYS_ENQUIRY_TO_APPROVAL
     if funnel is None:
         return default.value, default.source
@@ -131,7 +131,7 @@ def _lead_days(funnel: Any) -> tuple[float, str]:
     value = float(days.days_enquiry_to_approval)
     if not math.isfinite(value) or value <= 0:
         return default.value, default.source
-    return value, "median days from enquiry to approval in your enquiry records"
+    return value, f"median days from enquiry to approval in {records_words}"
 
 
 def recommend_plan(
@@ -204,6 +204,11 @@ def recommend_plan(
             progress(done, 4, message)
 
     scenario = Scenario() if scenario is None else scenario
+    if not channel_reach > 0:
+        raise SufficiencyError(
+            "Channel reach must be above zero (a multiple of each channel's recent enquiries a "
+            f"quarter, e.g. 1.5); got {channel_reach}."
+        )
     if models is None:
         report(0, "fitting the demand model")
         models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
@@ -219,8 +224,10 @@ def recommend_plan(
 
         funnel = load_demo_funnel()
         funnel_source = DEMO_FUNNEL_LABEL
+        records_words = "the demo authority's synthetic enquiry records"
     else:
         funnel_source = "your enquiry and campaign spend records"
+        records_words = "your enquiry records"
     if channels is None:
         channels = (
             []
@@ -228,7 +235,7 @@ def recommend_plan(
             else channels_from_funnel(funnel, reach=channel_reach, source=funnel_source)
         )
     channels = list(channels)
-    lead_days, lead_source = _lead_days(funnel)
+    lead_days, lead_source = _lead_days(funnel, records_words)
 
     price_year = finance.financial_year_start(scenario.price_base_year)
     weekly = default_weekly_costs(price_year)
@@ -294,12 +301,9 @@ def _input_notes(
         if scenario.n_simulations == 0
         else f"the mean of {scenario.n_simulations} simulated paths"
     )
-    if models.is_demo:
-        who = (
-            f"{models.authority or 'the demo authority'} (synthetic demo data, not a real council)"
-        )
-    else:
-        who = models.authority or "your 903 data"
+    who = models.authority or ("the demo authority" if models.is_demo else "your 903 data")
+    if models.is_demo and "synthetic" not in who.lower():
+        who += " (synthetic demo data, not a real council)"
     notes = [
         f"Demand is the scenario engine's projection for {who}, {paths}; new "
         "households are on top of recruitment that replaces carers who leave.",
@@ -326,8 +330,9 @@ def _input_notes(
                 notes.append(
                     "Every enquiry these channels can bring is bought in "
                     f"{at_reach['quarter'].nunique()} quarter(s): extra approvals need extra "
-                    "enquiries, so a new channel or a wider audience would let the plan recruit "
-                    "more."
+                    "enquiries, so the channels' reach limits recruitment. A new channel, a "
+                    "wider audience (the reach is an assumption: change it if your channels can "
+                    "bring more) or more approvals per enquiry would let the plan recruit more."
                 )
     elif funnel is None:
         notes.append(

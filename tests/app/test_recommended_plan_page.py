@@ -9,6 +9,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from sufficiency.data.demo import DEMO_AUTHORITY_NAME
+
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "app_pages" / "recommended_plan.py")
 
@@ -36,7 +38,7 @@ def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
     text = markdown_text(app)
     assert "Recommended plan from" in text
     assert "Approve" in text and "households" in text
-    assert "synthetic demo data" in text
+    assert f"projection for {DEMO_AUTHORITY_NAME}" in text
     assert len(app.get("vega_lite_chart")) == 2
     households = float(metric(app, "Households to approve").replace(",", ""))
     assert households >= 1
