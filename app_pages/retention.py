@@ -15,7 +15,9 @@ from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
 from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
 from sufficiency.supply.households import (
+    CARER_TYPES,
     DEFAULT_MAX_UPLOAD_BYTES,
+    IN_HOUSE_CARER_TYPES,
     CarerHouseholds,
     households_on,
     read_households_uploads,
@@ -94,7 +96,12 @@ def yearly_rates(_data: CarerHouseholds, key: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def projection(
-    _data: CarerHouseholds, key: str, horizon: int, approvals: float, occupancy: float
+    _data: CarerHouseholds,
+    key: str,
+    horizon: int,
+    approvals: float,
+    occupancy: float,
+    carer_types: tuple[str, ...],
 ) -> pd.DataFrame:
     """Households and usable places by month and age band (mean and 10th-90th percentiles)."""
     del key
@@ -105,6 +112,7 @@ def projection(
         horizon,
         approvals_per_month=approvals or None,
         retention_model=model,
+        carer_types=carer_types,
         occupancy=occupancy,
         n_paths=400,
         random_state=0,
@@ -476,12 +484,25 @@ occupancy = controls[2].number_input(
     help=defaults.OCCUPANCY.describe(),
 )
 st.caption(f"Occupancy default: {defaults.OCCUPANCY.describe()}.")
-frame = projection(data, key, int(horizon), float(approvals), float(occupancy) / 100)
+carer_types = st.multiselect(
+    "Carer types counted",
+    list(CARER_TYPES),
+    default=list(IN_HOUSE_CARER_TYPES),
+    key="retention_carer_types",
+    help="Kinship households are left out by default: they are approved for named children, so "
+    "their places are not open to other children.",
+)
+if not carer_types:
+    st.warning("Choose at least one carer type.", icon=":material/warning:")
+    st.stop()
+frame = projection(
+    data, key, int(horizon), float(approvals), float(occupancy) / 100, tuple(carer_types)
+)
 total = frame[frame["age_band"] == ALL_AGES]
 end = total.iloc[-1]
 start_row = total.iloc[0]
 st.write(
-    f"In-house households (mainstream and specialist): **{start_row['households_mean']:.0f}** "
+    f"Households counted: **{start_row['households_mean']:.0f}** "
     f"now, about **{end['households_mean']:.0f}** by {end['month']:%B %Y} (80% interval "
     f"{end['households_p10']:.0f}-{end['households_p90']:.0f}); usable places "
     f"**{start_row['usable_places_mean']:.0f}** now, about **{end['usable_places_mean']:.0f}** "
@@ -489,16 +510,14 @@ st.write(
 )
 chart_left, chart_right = st.columns(2)
 with chart_left:
-    st.altair_chart(
-        projection_chart(frame, "households", "In-house households (count)"), width="stretch"
-    )
+    st.altair_chart(projection_chart(frame, "households", "Households (count)"), width="stretch")
 with chart_right:
     st.altair_chart(band_chart(frame), width="stretch")
 st.caption(
     "Line: expected value; shaded: 80% of simulated futures (10th to 90th percentile), from "
     "simulating each household's leaving. Usable places are credited to the age bands a "
     "household's approval covers, in proportion to the years of age in each band. Kinship "
-    "households are left out: they are approved for named children."
+    "households are left out unless chosen above: they are approved for named children."
 )
 
 st.subheader("Downloads")

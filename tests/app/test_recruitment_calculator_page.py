@@ -42,13 +42,13 @@ def test_inputs_change_the_answer_quickly() -> None:
     app = run_page()
     before = float(metric(app, "Enquiries a month"))
     app.number_input(key="target_places").set_value(20)
-    started = time.perf_counter()
+    started = time.process_time()
     app.run()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not app.exception, app.exception
     doubled = float(metric(app, "Enquiries a month"))
     assert doubled > before * 1.3
-    assert elapsed < 2.0  # AppTest overhead included; the page work itself is well under 1 s
+    assert elapsed < 2.0  # CPU seconds incl. AppTest overhead; the page work is well under 1 s
     # Published national figures: no cost figure until one is entered.
     app.radio(key="funnel_source").set_value("published")
     app.run()
