@@ -77,7 +77,9 @@ def analyse(
         "conversion": funnel.stage_conversion(
             enquiries, extract, by=[None, "channel", "campaign", "year"]
         ),
-        "durations": funnel.stage_durations(enquiries, extract),
+        "durations": funnel.stage_durations(
+            enquiries, extract, by=[None, "channel", "campaign", "year"]
+        ),
         "cost_channel": funnel.cost_per_outcome(
             enquiries, spend, by="channel", start=start, end=end
         ),
@@ -209,7 +211,9 @@ if len(enquiries) == 0:
 
 conversion = tables["conversion"]
 overall = conversion[conversion["group"] == "all"].set_index(["from_stage", "to_stage"])
-durations = tables["durations"].set_index(["from_stage", "to_stage"])
+all_durations = tables["durations"]
+overall_durations = all_durations[all_durations["group"] == "all"]
+durations = overall_durations.set_index(["from_stage", "to_stage"])
 to_application = overall.loc[("enquiry", "application")]
 to_approval = overall.loc[("application", "approval")]
 end_to_end = overall.loc[("enquiry", "approval")]
@@ -437,7 +441,7 @@ with stage_tab:
             lambda r: (r["from_stage"], r["to_stage"]) in funnel.CONSECUTIVE_TRANSITIONS, axis=1
         )
     ].merge(
-        tables["durations"][
+        overall_durations[
             ["from_stage", "to_stage", "median_days", "p25_days", "p75_days", "p90_days"]
         ],
         on=["from_stage", "to_stage"],
@@ -481,6 +485,29 @@ with stage_tab:
     st.caption(
         "Time in stage for those who moved on, estimated with withdrawal as a competing risk and "
         "people still in the stage censored at the extract date (Aalen-Johansen)."
+    )
+    st.markdown("**Time from enquiry to approval by channel, campaign and year**")
+    lead_times = all_durations[
+        (all_durations["from_stage"] == "enquiry")
+        & (all_durations["to_stage"] == "approval")
+        & (all_durations["converted"] > 0)
+    ][["group", "entered", "converted", "share_converting", "p25_days", "median_days", "p75_days"]]
+    st.dataframe(
+        lead_times,
+        hide_index=True,
+        width="stretch",
+        height=250,
+        column_config={
+            "group": "Group",
+            "entered": st.column_config.NumberColumn("Enquiries"),
+            "converted": st.column_config.NumberColumn("Approved"),
+            "share_converting": st.column_config.NumberColumn(
+                "Share approved (censoring-aware)", format="percent"
+            ),
+            "p25_days": st.column_config.NumberColumn("Quarter approved within (days)"),
+            "median_days": st.column_config.NumberColumn("Median days"),
+            "p75_days": st.column_config.NumberColumn("Three quarters within (days)"),
+        },
     )
     withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
     if len(withdrawn):
