@@ -350,6 +350,35 @@ def costs_chart(result) -> alt.Chart:
     )
 
 
+def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
+    """Cost by financial year and in-house households, one line per scenario."""
+    costs = tables["costs"].melt("financial_year", var_name="scenario", value_name="cost")
+    costs["cost_m"] = costs["cost"] / 1e6
+    carers = tables["carers"].melt("month", var_name="scenario", value_name="households")
+    cost_chart = (
+        alt.Chart(costs)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("financial_year:N", title="Financial year (April-March)"),
+            y=alt.Y("cost_m:Q", title="Cost (£ million, nominal)"),
+            color=alt.Color("scenario:N", title="Scenario"),
+            tooltip=["scenario:N", "financial_year:N", alt.Tooltip("cost_m:Q", format=",.2f")],
+        )
+        .properties(height=260)
+    )
+    carer_chart = (
+        alt.Chart(carers)
+        .mark_line()
+        .encode(
+            x=alt.X("month:T", title="Month end"),
+            y=alt.Y("households:Q", title="In-house foster households (households)"),
+            color=alt.Color("scenario:N", title="Scenario"),
+        )
+        .properties(height=260)
+    )
+    return alt.hconcat(cost_chart, carer_chart)
+
+
 def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
     """Save, load, compare and share."""
     try:
@@ -416,6 +445,7 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                 st.caption("Scenarios with the same name are numbered in the order shown.")
             tables = compare(results)
             st.dataframe(tables["headline"], hide_index=True, width="stretch")
+            st.altair_chart(comparison_chart(tables), width="stretch")
             st.dataframe(tables["costs"], hide_index=True, width="stretch")
             st.dataframe(tables["differences"], hide_index=True, width="stretch")
             st.download_button(

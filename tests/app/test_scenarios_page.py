@@ -69,6 +69,7 @@ def test_explorer_levers_share_save_and_compare(library):
     assert not app.exception
     headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
     assert len(headline) == 2
+    assert len(app.get("vega_lite_chart")) == 3  # gap, costs, and the comparison
 
 
 def test_a_link_reopens_the_same_scenario():
