@@ -130,6 +130,9 @@ _CARER_REASONS = (
     ("LAREQ", 0.05),
     ("OTHER", 0.22),
 )
+# Young children do not end placements by their own request or (rarely) their behaviour.
+_REASONS_UNDER_10 = tuple((code, w) for code, w in _CARER_REASONS if code != "CHILD")
+_REASONS_UNDER_5 = tuple((code, w) for code, w in _REASONS_UNDER_10 if code != "CREQB")
 _ETHNIC = (
     ("WBRI", 0.80),
     ("WIRI", 0.005),
@@ -1122,7 +1125,13 @@ class _Simulation:
             elif over:
                 reason = "CARPL"
             else:
-                reason = str(_choice(rng, _CARER_REASONS))
+                age = float(self.age_years(i, day))
+                if age < 5:
+                    reason = _choice(rng, _REASONS_UNDER_5)
+                elif age < 10:
+                    reason = _choice(rng, _REASONS_UNDER_10)
+                else:
+                    reason = _choice(rng, _CARER_REASONS)
             placement = self._placement(i, dest, day)
             change_ls = None
             if self.ms_ls[i] >= 0 and self.ms_ls[i] <= d1 + 60 and rng.random() < 0.5:
