@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def test_answer_in_plain_words_with_sources_and_downloads() -> None:
     assert {"enquiries_schedule.csv", "Answer and assumptions (Excel)"} <= labels
 
 
-def test_inputs_change_the_answer_quickly() -> None:
+def test_inputs_change_the_answer_quickly_and_too_soon_is_explained() -> None:
     app = run_page()
     before = float(metric(app, "Enquiries a month"))
     app.number_input(key="target_places").set_value(20)
@@ -63,12 +64,7 @@ def test_inputs_change_the_answer_quickly() -> None:
     app.radio(key="calc_targeted").set_value(False)
     app.run()
     assert float(metric(app, "Enquiries a month")) > 2 * targeted
-
-
-def test_target_too_soon_explains_why() -> None:
-    app = run_page()
-    import datetime as dt
-
+    # A date too soon for anyone enquiring now to be approved.
     app.date_input(key="target_date").set_value(dt.date(2024, 6, 30))
     app.run()
     assert not app.exception, app.exception
