@@ -50,13 +50,16 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     band95 = ahead.mark_area(opacity=0.18, color="#1f77b4").encode(
         y=alt.Y("p2_5:Q", title="Children looked after (children)"), y2="p97_5:Q"
     )
-    band80 = ahead.mark_area(opacity=0.35, color="#1f77b4").encode(y="p10:Q", y2="p90:Q")
+    band80 = ahead.mark_area(opacity=0.3, color="#1f77b4").encode(y="p10:Q", y2="p90:Q")
+    band50 = ahead.mark_area(opacity=0.35, color="#1f77b4").encode(y="p25:Q", y2="p75:Q")
     median = ahead.mark_line(color="#1f77b4").encode(
         y="children:Q",
         tooltip=[
             alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("date:T", title="Month end", format="%b %Y"),
             alt.Tooltip("children:Q", title="Median (children)", format=".0f"),
+            alt.Tooltip("p25:Q", title="50% range from", format=".0f"),
+            alt.Tooltip("p75:Q", title="50% range to", format=".0f"),
             alt.Tooltip("p10:Q", title="80% range from", format=".0f"),
             alt.Tooltip("p90:Q", title="80% range to", format=".0f"),
             alt.Tooltip("p2_5:Q", title="95% range from", format=".0f"),
@@ -75,7 +78,7 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
             ],
         )
     )
-    layered = alt.layer(band95, band80, median, observed, data=frame)
+    layered = alt.layer(band95, band80, band50, median, observed, data=frame)
     if frame["series"].nunique() > 1:
         return (
             layered.properties(width=260, height=170)
@@ -91,7 +94,7 @@ st.write(
     "Children looked after by age band and placement category, one to five years ahead, from a "
     "stock-flow model of this authority's own 903 flows: entries (Prophet per age band), moves "
     "between placements, ageing and exits, simulated 1,000 times. Dark line: what happened; blue "
-    "line: the median forecast; shaded: 80% and 95% ranges."
+    "line: the median forecast; shaded, darkest first: the 50%, 80% and 95% ranges."
 )
 active = active_903_data()
 show_data_banner(active)
@@ -210,6 +213,7 @@ with record_col:
         help="Median of 1,000 simulated futures.",
     )
     st.write(
+        f"50% range: {last['p25']:,.0f} to {last['p75']:,.0f} children; "
         f"80% range: {last['p10']:,.0f} to {last['p90']:,.0f} children; "
         f"95% range: {last['p2_5']:,.0f} to {last['p97_5']:,.0f} children."
     )
@@ -251,8 +255,8 @@ st.download_button(
     file_name=f"demand_forecast_{horizon}_months.csv",
     mime="text/csv",
     icon=":material/download:",
-    help="Columns: date, age_band, placement_category, mean, p2_5, p10, p50, p90, p97_5 "
-    "(children); 'all' rows are totals.",
+    help="Columns: date, age_band, placement_category, mean, p2_5, p10, p25, p50, p75, p90, "
+    "p97_5 (children); 'all' rows are totals.",
 )
 
 with st.expander("How this forecast works", icon=":material/info:"):

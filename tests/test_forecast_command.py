@@ -47,6 +47,14 @@ def test_fit_then_forecast_uses_saved_model(tmp_path, models, capsys):
     again = tmp_path / "again.csv"
     assert main(["forecast", str(FIXTURE), "--horizon", "12", "--out", str(again), "--refit"]) == 0
     pd.testing.assert_frame_equal(frame, pd.read_csv(again))
+    quartiles = tmp_path / "quartiles.csv"
+    assert (
+        main(["forecast", str(FIXTURE), "--horizon", "2", "--out", str(quartiles), "--quartiles"])
+        == 0
+    )
+    wide = pd.read_csv(quartiles)
+    assert {"p25", "p75"} <= set(wide.columns)
+    assert (wide["p25"] <= wide["p75"]).all()
 
 
 def test_bad_arguments_are_plain_errors(tmp_path, models, capsys):

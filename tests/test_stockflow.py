@@ -225,7 +225,7 @@ def test_forecast_frame_has_quantiles_and_totals(fitted):
     assert frame[list(FORECAST_COLUMNS[3:])].notna().all().all()
     total = frame[(frame["age_band"] == ALL) & (frame["placement_category"] == ALL)]
     assert len(total) == 6
-    ordered = total[["p2_5", "p10", "p50", "p90", "p97_5"]].to_numpy()
+    ordered = total[["p2_5", "p10", "p25", "p50", "p75", "p90", "p97_5"]].to_numpy()
     assert (np.diff(ordered, axis=1) >= 0).all()
     assert (total["p97_5"] > total["p2_5"]).all()
     # band totals add up to the grand total (means)

@@ -70,6 +70,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="folder of saved demand models (default models/demand)",
     )
     parser.add_argument(
+        "--quartiles",
+        action="store_true",
+        help="also write p25 and p75 (the 50%% range)",
+    )
+    parser.add_argument(
         "--refit",
         action="store_true",
         help="ignore saved models and fit afresh",
@@ -98,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         fit_demand,
         load_or_fit,
     )
+    from sufficiency.demand.stockflow import FORECAST_COLUMNS, OUTPUT_COLUMNS
 
     if not 1 <= args.horizon <= MAX_HORIZON:
         raise SufficiencyError(
@@ -131,9 +137,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"Forecast from {origin:%d %b %Y} using {where}.", file=sys.stderr)
     if fitted.backtest is not None:
         print(accuracy_sentence(fitted.backtest), file=sys.stderr)
+    columns = list(OUTPUT_COLUMNS if not args.quartiles else FORECAST_COLUMNS)
+    forecast = forecast[columns]
     forecast["date"] = forecast["date"].dt.date
-    numbers = ["mean", "p2_5", "p10", "p50", "p90", "p97_5"]
-    forecast[numbers] = forecast[numbers].round(2)
+    forecast[columns[3:]] = forecast[columns[3:]].round(2)
     if args.out:
         write_csv(forecast, args.out)
     else:

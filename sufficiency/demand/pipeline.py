@@ -313,7 +313,7 @@ def chart_frame(
     -------
     pandas.DataFrame
         Columns series, date, kind ('history' or 'forecast'), children (observed, or the median),
-        p2_5, p10, p90, p97_5 (children; missing for history rows).
+        p2_5, p10, p25, p75, p90, p97_5 (children; missing for history rows).
     """
     if by == "total":
         f_rows = (forecast["age_band"] == ALL) & (forecast["placement_category"] == ALL)
@@ -344,6 +344,8 @@ def chart_frame(
             "children": ahead["p50"].astype(float),
             "p2_5": ahead["p2_5"],
             "p10": ahead["p10"],
+            "p25": ahead["p25"],
+            "p75": ahead["p75"],
             "p90": ahead["p90"],
             "p97_5": ahead["p97_5"],
         }

@@ -52,10 +52,31 @@ if TYPE_CHECKING:
 ALL = "all"
 """Label used in ``age_band`` / ``placement_category`` for total rows."""
 
-QUANTILES: dict[str, float] = {"p2_5": 0.025, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p97_5": 0.975}
-"""Forecast output quantile columns: the 95% interval (p2_5-p97_5), 80% (p10-p90) and median."""
+QUANTILES: dict[str, float] = {
+    "p2_5": 0.025,
+    "p10": 0.10,
+    "p25": 0.25,
+    "p50": 0.50,
+    "p75": 0.75,
+    "p90": 0.90,
+    "p97_5": 0.975,
+}
+"""Forecast quantile columns: 95% (p2_5-p97_5), 80% (p10-p90) and 50% (p25-p75) intervals, median."""
 
 FORECAST_COLUMNS: tuple[str, ...] = ("date", "age_band", "placement_category", "mean", *QUANTILES)
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "date",
+    "age_band",
+    "placement_category",
+    "mean",
+    "p2_5",
+    "p10",
+    "p50",
+    "p90",
+    "p97_5",
+)
+"""Columns of the ``sufficiency forecast`` CSV (the agreed output; the 50% interval is on request)."""
 
 
 def band_width_ageing_rates() -> np.ndarray:
