@@ -105,6 +105,7 @@ def inputs(origin: pd.Timestamp) -> dict:
             max_value=100.0,
             value=30.0,
             step=1.0,
+            format="%.0f",
             key="plan_ifa_share",
             help="Highest share of non-kinship foster placements with independent fostering "
             "agencies from the target date on.",
@@ -126,6 +127,7 @@ def inputs(origin: pd.Timestamp) -> dict:
             max_value=1000.0,
             value=None,
             step=1.0,
+            format="%.0f",
             key="plan_external_cap",
             placeholder="no cap",
             help="Most children in external (private and voluntary) children's homes from the "
@@ -147,6 +149,7 @@ def inputs(origin: pd.Timestamp) -> dict:
             max_value=200.0,
             value=DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
             step=1.0,
+            format="%.0f",
             key="plan_capacity",
             help="Most new households the assessment team can take to panel each quarter.",
         )
@@ -160,6 +163,7 @@ def inputs(origin: pd.Timestamp) -> dict:
             max_value=10_000_000.0,
             value=None,
             step=10_000.0,
+            format="%.0f",
             key="plan_budget",
             placeholder="no limit",
             help="Most spend on recruitment, assessment and marketing in each April-March year.",
@@ -175,6 +179,7 @@ def inputs(origin: pd.Timestamp) -> dict:
             max_value=20.0,
             value=DEFAULT_CHANNEL_REACH,
             step=0.5,
+            format="%.1f",
             key="plan_channel_reach",
             help="Most enquiries a paid channel can bring each quarter, as a multiple of its "
             f"enquiries a quarter over the last {CHANNEL_WINDOW_YEARS} years of your records.",
@@ -218,15 +223,15 @@ def approvals_chart(households: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("yearquarter(quarter_start):O", title="Quarter (calendar)"),
-            y=alt.Y("sum(approvals):Q", title="Households approved (households a quarter)"),
-            color=alt.Color("specialism:N", title="Specialism"),
+            y=alt.Y("sum(approvals):Q", title="Households approved a quarter"),
+            color=alt.Color("specialism:N", title="Specialism", legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("quarter:N", title="Financial quarter"),
                 alt.Tooltip("specialism:N", title="Specialism"),
                 alt.Tooltip("approvals:Q", title="Households approved", format=".0f"),
             ],
         )
-        .properties(height=300)
+        .properties(height=320, width="container")
     )
 
 
@@ -249,13 +254,13 @@ def share_chart(placements: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("quarter_start:T", title="Quarter start"),
+            x=alt.X("quarter_start:T", title="Quarter start", axis=alt.Axis(format="%b %Y")),
             y=alt.Y(
                 "share:Q",
-                title="IFA share of non-kinship foster placements (%)",
+                title="IFA share (%)",
                 scale=alt.Scale(domain=[0, 100]),
             ),
-            color=alt.Color("series:N", title=""),
+            color=alt.Color("series:N", title="", legend=alt.Legend(orient="bottom")),
             strokeDash=alt.condition(
                 alt.datum.series == "target (ceiling)", alt.value([6, 4]), alt.value([1, 0])
             ),
@@ -265,8 +270,13 @@ def share_chart(placements: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share:Q", title="IFA share (%)", format=".1f"),
             ],
         )
-        .properties(height=300)
+        .properties(height=320, width="container")
     )
+
+
+def money_m(pounds: float) -> str:
+    """£ millions with the sign in front of the pound sign: -£0.03m."""
+    return f"{'-' if pounds < 0 else ''}£{abs(pounds) / 1e6:,.2f}m"
 
 
 def show_plan(plan, is_demo: bool) -> None:
@@ -278,7 +288,7 @@ def show_plan(plan, is_demo: bool) -> None:
     cols[2].metric(f"Total cost ({plan.price_year} prices, £m)", f"£{costs['total'] / 1e6:,.2f}m")
     cols[3].metric(
         "Saving vs no extra recruitment (£m)",
-        f"£{costs['saving'] / 1e6:,.2f}m",
+        money_m(costs["saving"]),
         help="Negative: the plan costs more than current trends (the price of the targets).",
     )
     if plan.feasible:
@@ -312,16 +322,24 @@ def show_plan(plan, is_demo: bool) -> None:
     if len(marketing):
         st.markdown("**Marketing by channel (enquiries; spend in £)**")
         summary = marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
-        st.dataframe(summary.round(0), hide_index=True)
+        summary["enquiries"] = summary["enquiries"].round(0)
+        summary["spend"] = summary["spend"].map(lambda pounds: f"£{pounds:,.0f}")
+        st.dataframe(summary, hide_index=True)
     else:
         st.caption("No marketing channels: approvals are limited by capacity and budget only.")
     if len(tables["shortfalls"]):
         st.markdown("**Quarters where a target is missed (in-house places short)**")
         st.dataframe(tables["shortfalls"].round(1), hide_index=True)
     st.markdown(f"**Costs over the plan (£, {plan.price_year} prices)**")
-    st.dataframe(tables["costs"].round(0), hide_index=True)
+    shown = tables["costs"].assign(
+        cost_gbp=tables["costs"]["cost_gbp"].map(
+            lambda pounds: f"{'-' if pounds < 0 else ''}£{abs(pounds):,.0f}"
+        )
+    )
+    st.dataframe(shown.rename(columns={"cost_gbp": "cost (£)"}), hide_index=True)
 
-    buttons = st.columns(len(tables) + 1)
+    st.markdown("**Downloads**")
+    buttons = [column for _ in range(2) for column in st.columns(3)]
     for column, (name, frame) in zip(buttons, tables.items(), strict=False):
         column.download_button(
             f"{name}.csv",
