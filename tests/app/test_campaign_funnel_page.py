@@ -38,21 +38,22 @@ def test_demo_view_is_labelled_synthetic_with_sourced_benchmarks_and_quick_filte
     # Filters rerun quickly and change the numbers.
     before = int(metric(app, "Enquiries").replace(",", ""))
     app.multiselect[0].set_value(["radio"])
-    started = time.perf_counter()
+    started = time.process_time()
     app.run()
-    first = time.perf_counter() - started
+    first = time.process_time() - started
     assert not app.exception
     after = int(metric(app, "Enquiries").replace(",", ""))
     assert 0 < after < before
     app.multiselect[0].set_value([])
     app.select_slider[0].set_value(("2019-20", "2021-22"))
-    started = time.perf_counter()
+    started = time.process_time()
     app.run()
-    second = time.perf_counter() - started
+    second = time.process_time() - started
     assert not app.exception
     middle = int(metric(app, "Enquiries").replace(",", ""))
     assert 0.25 * before < middle < 0.5 * before
-    # AppTest adds overhead; the page itself must stay well inside a second.
+    # CPU time of this process (AppTest runs the page in it), so other jobs on a shared
+    # machine do not make the check flaky; AppTest adds overhead on top of the page itself.
     assert min(first, second) < 2.0
 
 

@@ -35,12 +35,13 @@ def test_demo_projection_defaults_sources_and_quick_reruns():
     assert "SYN-" not in str(app._tree)
 
     app.number_input[0].set_value(80.0)
-    started = time.perf_counter()
+    started = time.process_time()
     app.run()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not app.exception
     assert households(app, "Approvals expected in the next 12 months") > baseline + 3
-    # AppTest adds overhead; the page itself must stay well inside a second.
+    # CPU time of this process (AppTest runs the page in it), so other jobs on a shared
+    # machine do not make the check flaky; AppTest adds overhead on top of the page itself.
     assert elapsed < 2.0
 
     app.number_input[1].set_value(0.0)
