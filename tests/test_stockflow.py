@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency.codes import AGE_BAND_LOWER_YEARS, AGE_BANDS, EXIT_REASON_GROUPS
 from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
@@ -267,3 +269,50 @@ def test_errors_are_plain_words(flows):
     model = StockFlowModel()
     with pytest.raises(SufficiencyError, match="not been fitted"):
         model.predict(3)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    months=st.integers(8, 20),
+    density=st.floats(0.0, 1.0),
+)
+def test_sparse_random_data_never_gives_nan_or_invalid_rows(seed, months, density):
+    """Tiny, sparse, lumpy data (short history: no Prophet) still gives valid probabilities."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2020-01-31", periods=months, freq="ME")
+    stock = pd.DataFrame(
+        [
+            (d, b, c, int(rng.poisson(3)) if rng.random() < density * 0.3 else 0)
+            for d in dates
+            for b in AGE_BANDS
+            for c in CATS
+        ],
+        columns=["date", "age_band", "placement_category", "children"],
+    )
+    stock.loc[len(stock) - 1, "children"] += 1  # at least one child in the reference period
+    kinds = ["entry", "exit", "placement_change", "ageing"]
+    n = int(rng.integers(1, 40))
+    movements = pd.DataFrame(
+        {
+            "date": rng.choice(dates, n) - pd.Timedelta(days=3),
+            "movement": rng.choice(kinds, n),
+            "from_age_band": rng.choice([*AGE_BANDS, None], n),
+            "from_category": rng.choice([*CATS, None], n),
+            "to_age_band": rng.choice([*AGE_BANDS, None], n),
+            "to_category": rng.choice(CATS, n),
+            "exit_reason_group": rng.choice([*EXIT_REASON_GROUPS, None], n),
+            "reason_place_change": None,
+            "carer_side_ending": False,
+            "children": 1,
+        }
+    )
+    movements.loc[0, ["movement", "to_age_band"]] = ["entry", "1-4"]
+    model = StockFlowModel(n_entry_samples=5, max_horizon=6).fit(movements, stock)
+    probs = model.params_.probabilities()
+    assert np.isfinite(probs).all() and (probs >= 0).all()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
+    assert np.isfinite(model.params_.entry_split).all()
+    assert model.rates_[["monthly_hazard", "monthly_probability"]].notna().all().all()
+    paths = model.simulate(6, n_paths=20, random_state=seed)
+    assert paths.min() >= 0
