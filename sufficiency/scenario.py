@@ -810,11 +810,16 @@ class FittedModels:
         True when fitted on the synthetic demo authority (outputs are labelled as such).
     authority : str
         Name shown on reports.
+    existing_carer_survival : numpy.ndarray, optional
+        From :func:`carer_survival_from_records`: how today's in-house places decline as carers
+        leave, from the service's own household records. None uses the scenario's yearly
+        leaving rate.
     """
 
     demand: Any
     is_demo: bool = False
     authority: str = ""
+    existing_carer_survival: np.ndarray | None = None
 
     @property
     def origin(self) -> pd.Timestamp:
@@ -826,6 +831,7 @@ def fit_models(
     data: Any = None,
     *,
     max_horizon: int = 60,
+    households: Any = None,
     progress: Any = None,
 ) -> FittedModels:
     """Fit (or load a matching saved) demand model for 903 data; the demo authority when None.
@@ -839,6 +845,10 @@ def fit_models(
         Clean 903 data (``episodes`` and ``extract_date``).
     max_horizon : int
         Longest scenario horizon to prepare for (months); 60 matches saved models.
+    households : CarerHouseholds or DataFrame, optional
+        The service's carer household records
+        (:func:`sufficiency.supply.households.read_households`); when given, today's carers
+        leave as the fitted retention model says instead of at the scenario's yearly rate.
     progress : callable, optional
         Progress callback ``(done, total, message)``.
     """
@@ -854,7 +864,17 @@ def fit_models(
     inputs = demand_inputs(data.episodes, pd.Timestamp(data.extract_date))
     params = None if max_horizon <= 60 else {"max_horizon": int(max_horizon)}
     fitted = load_or_fit(inputs, model_params=params, backtest=False, progress=progress)
-    return FittedModels(demand=fitted.model, is_demo=is_demo, authority=authority)
+    survival = None
+    if households is not None:
+        survival = carer_survival_from_records(
+            households, fitted.model.params_.origin, fitted.model.params_.max_horizon
+        )
+    return FittedModels(
+        demand=fitted.model,
+        is_demo=is_demo,
+        authority=authority,
+        existing_carer_survival=survival,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -1018,14 +1038,20 @@ def _band_weights(carer_type: str, in_house_mix: np.ndarray) -> np.ndarray:
 
 
 def _carer_projection(
-    scenario: Scenario, start_stock: np.ndarray, months: pd.DatetimeIndex
+    scenario: Scenario,
+    start_stock: np.ndarray,
+    months: pd.DatetimeIndex,
+    existing_survival: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """In-house foster households and usable places by month and age band.
 
     Existing households are sized from the in-house fostering children at the start (usable places
-    = children placed) and leave at the scenario's rate. Without an approvals plan, recruitment
-    replaces leavers at the *unimproved* leaving rate, so better retention grows the service.
-    Marketing adds approvals after the enquiry-to-approval lead time.
+    = children placed). They leave at the scenario's yearly rate or, when carer household records
+    were given to :func:`fit_models`, follow the share of those records' usable places still
+    available (the fitted retention model, by carer group and tenure); the retention lever scales
+    the leaving hazard either way. Without an approvals plan, recruitment replaces leavers at the
+    *unimproved* rate, so better retention grows the service. Marketing adds approvals after the
+    enquiry-to-approval lead time.
     """
     n_months, n_bands = len(months), len(codes.AGE_BANDS)
     grid = start_stock.reshape(n_bands, len(codes.PLACEMENT_CATEGORIES))
@@ -1034,10 +1060,20 @@ def _carer_projection(
     total = float(in_house.sum())
     mix = in_house / total if total > 0 else np.full(n_bands, 1.0 / n_bands)
     households_0 = total / usable_per_household
+    hazard_scale = 1 + scenario.deregistration_change_pct / 100
 
-    base_leave = 1 - (1 - scenario.annual_leaving_rate_pct / 100) ** (1 / 12)
-    rate = scenario.annual_leaving_rate_pct * (1 + scenario.deregistration_change_pct / 100)
-    leave = 1 - (1 - min(rate, 99.0) / 100) ** (1 / 12)
+    if existing_survival is None:
+        base_leave = 1 - (1 - scenario.annual_leaving_rate_pct / 100) ** (1 / 12)
+        steps = np.arange(1, n_months + 1)[:, None]
+        survival = np.broadcast_to((1 - base_leave) ** steps, (n_months, n_bands))
+    else:
+        survival = existing_survival[1 : n_months + 1]
+        first_year = float(
+            np.average(existing_survival[min(12, len(existing_survival) - 1)], weights=mix)
+        )
+        base_leave = 1 - max(first_year, 1e-6) ** (1 / 12)
+    existing = households_0 * mix[None, :] * np.clip(survival, 1e-12, None) ** hazard_scale
+    leave = 1 - (1 - base_leave) ** hazard_scale
 
     conversion = 1 + scenario.conversion_improvement_pct / 100
     approvals = np.zeros((n_months, n_bands))
@@ -1054,17 +1090,49 @@ def _carer_projection(
         lead = 9  # Fostering Network / iMPOWER: about 281 days from enquiry to approval
         approvals[lead:] += extra * mix[None, :]
 
-    households = np.empty((n_months, n_bands))
-    current = households_0 * mix
+    new = np.empty((n_months, n_bands))
+    current = np.zeros(n_bands)
     for t in range(n_months):
         current = current * (1 - leave) + approvals[t]
-        households[t] = current
+        new[t] = current
+    households = existing + new
     return {
         "households": households,
         "usable_places": households * usable_per_household,
         "approvals": approvals,
         "marketing_monthly": np.full(n_months, float(marketing)),
     }
+
+
+def carer_survival_from_records(
+    households: Any, origin: pd.Timestamp, horizon: int, random_state: int = 0
+) -> np.ndarray:
+    """Share of today's usable in-house places still available each month, by age band.
+
+    Uses :func:`sufficiency.supply.capacity.project_capacity` (the fitted retention model by
+    carer group and tenure) on the service's own household records, with no new approvals.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(horizon + 1, bands)``, 1.0 at month 0; bands without places take the all-ages share.
+    """
+    from sufficiency.supply.capacity import ALL_AGES, project_capacity
+
+    frame = getattr(households, "households", households)
+    projection = project_capacity(frame, origin, horizon, n_paths=200, random_state=random_state)
+    places = projection.paths("usable_places").mean(axis=0)  # (horizon + 1, bands + all)
+    bands = [projection.age_bands.index(b) for b in codes.AGE_BANDS]
+    total = places[:, projection.age_bands.index(ALL_AGES)]
+    if total[0] <= 0:
+        raise SufficiencyError(
+            "The carer household records have no approved in-house households at the forecast "
+            f"start ({origin:%d %B %Y}); check the approval and deregistration dates."
+        )
+    by_band = places[:, bands]
+    share = np.where(by_band[0] > 0, by_band / np.where(by_band[0] > 0, by_band[0], 1.0), np.nan)
+    fallback = (total / total[0])[:, None]
+    return np.where(np.isnan(share), fallback, share)
 
 
 def _residential_beds(
@@ -1139,7 +1207,7 @@ def project(scenario: Scenario, models: FittedModels, random_state: int | None) 
     months = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
     demand = _demand_paths(models, scenario, horizon, random_state)
     step_down_support = _step_down_support(scenario, params, demand, months)
-    carers = _carer_projection(scenario, params.start_stock, months)
+    carers = _carer_projection(scenario, params.start_stock, months, models.existing_carer_survival)
     beds, per_child_beds, running = _residential_beds(scenario, params.start_stock, months)
     allocation = allocate(
         demand,

@@ -299,3 +299,26 @@ def test_step_down_support_is_an_investment(models):
     # roughly 12 children a year x 6 months x £500 a week, inflated
     yearly = supported.invest_to_save.monthly["investment"].iloc[12:24].sum()
     assert 0.3 * 12 * 26 * 500 < yearly < 2.0 * 12 * 26 * 500
+
+
+def test_carer_household_records_drive_the_existing_carers(models):
+    from dataclasses import replace
+
+    from sufficiency.scenario import carer_survival_from_records
+    from sufficiency.supply.demo_carers import load_demo_households
+
+    survival = carer_survival_from_records(
+        load_demo_households(), models.origin, models.demand.params_.max_horizon
+    )
+    assert survival.shape == (models.demand.params_.max_horizon + 1, len(codes.AGE_BANDS))
+    assert np.allclose(survival[0], 1.0)
+    assert (np.diff(survival.mean(axis=1)) <= 1e-9).all()  # no approvals: places only fall
+    with_records = replace(models, existing_carer_survival=survival)
+    flat = Scenario(n_simulations=0, approvals_per_quarter={"mainstream": 0.001})
+    records_run = run(flat, models=with_records)
+    rate_run = run(flat, models=models)
+    assert not np.allclose(records_run.carers["households"], rate_run.carers["households"])
+    better = run(flat.replace(deregistration_change_pct=-50), models=with_records)
+    assert (
+        better.summary["in_house_households_end"] > records_run.summary["in_house_households_end"]
+    )

@@ -13,6 +13,7 @@ from sufficiency.cli import main
 
 DATA = Path(__file__).parent / "fixtures" / "903" / "d2i_fake"
 EXAMPLES = Path(__file__).parent.parent / "examples" / "scenarios"
+HOUSEHOLDS = Path(__file__).parent.parent / "data" / "demo" / "supply" / "carer_households.csv"
 
 
 def test_run_writes_the_promised_files(tmp_path, capsys):
@@ -27,6 +28,8 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
             str(tmp_path),
             "--simulations",
             "20",
+            "--households",
+            str(HOUSEHOLDS),
         ]
     )
     assert status == 0

@@ -36,6 +36,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             metavar="PATH",
             help="SSDA903 files or folders (CSV/XLSX); omit to use the synthetic demo authority",
         )
+        sub.add_argument(
+            "--households",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="carer household records (CSV/XLSX, see the README); today's carers then leave "
+            "as the fitted retention model says instead of at the scenario's yearly rate",
+        )
         sub.add_argument("--out", required=True, metavar="DIR", help="folder to write outputs to")
         sub.add_argument(
             "--seed", type=int, default=0, help="random seed for the simulated paths (default 0)"
@@ -97,8 +105,15 @@ def _models(args: argparse.Namespace, horizon: int):
     from sufficiency.scenario import fit_models
 
     data = _load(args.data)
+    households = None
+    if args.households:
+        from sufficiency.supply.households import read_households
+
+        households = read_households(args.households)
     with progress_bar("Fitting the demand model") as progress:
-        return fit_models(data, max_horizon=max(horizon, 60), progress=progress)
+        return fit_models(
+            data, max_horizon=max(horizon, 60), households=households, progress=progress
+        )
 
 
 def _scenario(path: str, simulations: int | None):
