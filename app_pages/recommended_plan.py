@@ -26,6 +26,7 @@ from sufficiency.scenario import LEVERS, FittedModels, Scenario
 SEED = 0
 PLAN_INPUTS_KEY = "recommended_plan_inputs"
 FUNNEL_RECORDS_KEY = "funnel_records"  # set by the campaign funnel page when records are uploaded
+EXPLORER_SCENARIO_KEY = "scenario"  # the scenario explorer's current scenario
 HORIZONS = (36, 48, 60)
 
 
@@ -202,9 +203,17 @@ def inputs(origin: pd.Timestamp) -> dict:
     }
 
 
-def scenario_for(values: dict) -> Scenario:
-    return Scenario(
-        name="recommended plan",
+def explorer_scenario() -> Scenario | None:
+    """The scenario explorer's current scenario in this session, if the user has opened it."""
+    scenario = st.session_state.get(EXPLORER_SCENARIO_KEY)
+    return scenario if isinstance(scenario, Scenario) else None
+
+
+def scenario_for(values: dict, base: Scenario | None = None) -> Scenario:
+    """The page's targets and horizon on top of ``base`` (the baseline when None)."""
+    base = base or Scenario()
+    return base.replace(
+        name=f"recommended plan ({base.name})",
         horizon_months=values["horizon"],
         n_simulations=0,
         ifa_share_target_pct=values["ifa_share"],
@@ -377,6 +386,16 @@ def main() -> None:
         return
     funnel, funnel_key = active_funnel(active.is_demo)
     values = inputs(models.origin)
+    base = explorer_scenario()
+    use_explorer = base is not None and st.checkbox(
+        f"Start from the scenario explorer's levers ('{base.name}')",
+        value=True,
+        key="plan_use_explorer",
+        help="Its demand levers (entries, step-downs), children's homes, unit costs and carer "
+        "assumptions are used; its own recruitment levers are left out so the plan's households "
+        "are additional. The targets and horizon above replace the explorer's.",
+    )
+    values["explorer"] = base.to_json() if use_explorer else None
     if st.button("Find the least-cost plan", type="primary", key="find_plan"):
         st.session_state[PLAN_INPUTS_KEY] = values
     chosen = st.session_state.get(PLAN_INPUTS_KEY)
@@ -386,7 +405,8 @@ def main() -> None:
     if chosen != values:
         st.caption("The inputs have changed: press the button again to update the plan.")
     try:
-        scenario = scenario_for(chosen)
+        base = None if chosen["explorer"] is None else Scenario.from_json(chosen["explorer"])
+        scenario = scenario_for(chosen, base)
         with st.spinner("Finding the least-cost plan..."):
             plan = cached_plan(
                 models,

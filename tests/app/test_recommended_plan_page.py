@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from sufficiency.data.demo import DEMO_AUTHORITY_NAME
+from sufficiency.scenario import Scenario
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "app_pages" / "recommended_plan.py")
@@ -17,6 +18,11 @@ PAGE = str(REPO / "app_pages" / "recommended_plan.py")
 
 def metric(app: AppTest, label_start: str) -> str:
     return next(m.value for m in app.metric if m.label.startswith(label_start))
+
+
+def money(text: str) -> float:
+    """£ millions from a metric such as '£151.48m'."""
+    return float(text.replace("£", "").replace("m", "").replace(",", ""))
 
 
 def markdown_text(app: AppTest) -> str:
@@ -58,3 +64,15 @@ def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
     assert (
         float(metric(app, "Households to approve").replace(",", "")) <= 20
     )  # 20 quarters at most one a quarter
+
+    # the scenario explorer's levers carry over: fewer entries, lower placement costs
+    before = metric(app, "Total cost")
+    app.session_state["scenario"] = Scenario(
+        name="edge of care", entries_change_pct={"10-15": -50, "5-9": -50}, n_simulations=0
+    )
+    app.run()
+    assert not app.exception, app.exception
+    assert app.checkbox(key="plan_use_explorer").label.endswith("('edge of care')")
+    app.button(key="find_plan").click().run()
+    assert not app.exception, app.exception
+    assert money(metric(app, "Total cost")) < money(before) - 1
