@@ -1396,16 +1396,15 @@ def _fmt(dates: pd.Series) -> pd.Series:
     return dates.dt.strftime(DATE_FORMAT).astype(object).where(dates.notna(), "")
 
 
-def yearly_extract(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame]:
-    """The 903 return for the collection year ending 31 March ``year``, as text columns.
-
-    Holds every episode open at any time from 1 April ``year - 1`` to 31 March ``year``; episodes
-    still open on 31 March have DEC, REC and REASON_PLACE_CHANGE blank, exactly as a real
-    extract (the same episode reappears in the next year's extract with DEC filled).
-    """
-    start, end = pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31")
+def _extract(
+    tables: dict[str, pd.DataFrame], start: pd.Timestamp | None, end: pd.Timestamp
+) -> dict[str, pd.DataFrame]:
+    """Episodes open at any time from ``start`` to ``end`` as 903 text tables; episodes still
+    open on ``end`` have DEC, REC and REASON_PLACE_CHANGE blank."""
     episodes = tables["episodes"]
-    keep = (episodes["DECOM"] <= end) & (episodes["DEC"].isna() | (episodes["DEC"] >= start))
+    keep = episodes["DECOM"] <= end
+    if start is not None:
+        keep &= episodes["DEC"].isna() | (episodes["DEC"] >= start)
     out = episodes.loc[keep].copy()
     still_open = out["DEC"].isna() | (out["DEC"] > end)
     out.loc[still_open, "DEC"] = pd.NaT
@@ -1429,6 +1428,16 @@ def yearly_extract(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.D
     }
 
 
+def yearly_extract(tables: dict[str, pd.DataFrame], year: int) -> dict[str, pd.DataFrame]:
+    """The 903 return for the collection year ending 31 March ``year``, as text columns.
+
+    Holds every episode open at any time from 1 April ``year - 1`` to 31 March ``year``; episodes
+    still open on 31 March have DEC, REC and REASON_PLACE_CHANGE blank, exactly as a real
+    extract (the same episode reappears in the next year's extract with DEC filled).
+    """
+    return _extract(tables, pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31"))
+
+
 def write_yearly_extracts(
     tables: dict[str, pd.DataFrame], folder: str | Path, years: range | list[int]
 ) -> list[Path]:
@@ -1447,24 +1456,11 @@ def write_yearly_extracts(
 
 
 def to_903_text(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """All of an authority's history as one extract with dd/mm/yyyy text dates."""
+    """All of an authority's history as one extract, with dd/mm/yyyy text dates, ending on the
+    last 31 March the history covers."""
     last = tables["episodes"]["DECOM"].max()
-    year = last.year + (1 if last.month > 3 else 0)
-    start = tables["episodes"]["DECOM"].min()
-    episodes = tables["episodes"].copy()
-    extract = yearly_extract({**tables, "episodes": episodes}, year)
-    window_start = pd.Timestamp(f"{year - 1}-04-01")
-    if start < window_start:
-        # yearly_extract keeps one year; rebuild with everything.
-        out = episodes.copy()
-        out["DECOM"] = _fmt(out["DECOM"])
-        out["DEC"] = _fmt(out["DEC"])
-        extract["episodes"] = out.fillna("").reset_index(drop=True)
-        header = tables["header"].copy()
-        header["DOB"] = _fmt(header["DOB"])
-        header["MC_DOB"] = _fmt(pd.to_datetime(header["MC_DOB"]))
-        extract["header"] = header.fillna("").reset_index(drop=True)
-    return extract
+    end = pd.Timestamp(f"{last.year + (1 if last.month > 3 else 0)}-03-31")
+    return _extract(tables, None, end)
 
 
 def generate_large_authority(
