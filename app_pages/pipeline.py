@@ -8,7 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from sufficiency.errors import SufficiencyError
-from sufficiency.supply.conversion import ApprovalModel, evaluate_approval_model
+from sufficiency.supply.conversion import (
+    ApprovalModel,
+    backtest_projection,
+    evaluate_approval_model,
+)
 from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
 from sufficiency.supply.funnel import PUBLISHED_BENCHMARKS, FunnelParameters
 from sufficiency.supply.records import STAGE_LABELS, STAGES, FunnelRecords
@@ -47,6 +51,7 @@ def evaluation(_records: FunnelRecords, key: str) -> dict[str, object]:
         "calibration": result.calibration,
         "by_stage": result.by_stage,
         "text": result.text(),
+        "backtest": backtest_projection(_records.enquiries, _records.extract_date).text(),
     }
 
 
@@ -316,3 +321,4 @@ else:
     )
     st.altair_chart((diagonal + points).properties(height=300), width="stretch")
     st.caption(checked["text"].splitlines()[0])
+    st.caption(checked["backtest"])

@@ -11,6 +11,7 @@ from sufficiency.supply.conversion import (
     FEATURES,
     PROJECTION_COLUMNS,
     ApprovalModel,
+    backtest_projection,
     cumulative_approvals,
     evaluate_approval_model,
     pipeline_snapshot,
@@ -149,3 +150,16 @@ def test_records_without_household_facts_still_fit(demo):
     assert model.features_ == ["stage_number", "days_since_enquiry", "days_in_stage", "channel"]
     projection = model.project(enquiries, 12, n_simulations=300)
     assert 5 < projection["expected_approvals"].sum() < 35
+
+
+def test_backtest_compares_a_past_projection_with_what_happened(demo):
+    check = backtest_projection(
+        demo.enquiries, demo.extract_date, origin="2021-03-31", n_simulations=400
+    )
+    approvals = demo.enquiries["approval_date"]
+    window = (approvals > pd.Timestamp("2021-03-31")) & (approvals <= pd.Timestamp("2022-03-31"))
+    assert check.actual == int(window.sum())
+    assert check.lower <= check.expected <= check.upper
+    # Within 40% of what happened: the model only knew the records up to the origin.
+    assert check.expected == pytest.approx(check.actual, rel=0.4)
+    assert "Projection check" in check.text()

@@ -184,9 +184,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _evaluation_text(enquiries, extract) -> str:
-    from sufficiency.supply.conversion import evaluate_approval_model
+    from sufficiency.supply.conversion import backtest_projection, evaluate_approval_model
 
     try:
-        return evaluate_approval_model(enquiries, extract).text()
+        text = evaluate_approval_model(enquiries, extract).text()
     except SufficiencyError as error:
         return f"Approval model not evaluated: {error}"
+    try:
+        return text + "\n" + backtest_projection(enquiries, extract).text()
+    except SufficiencyError as error:
+        return text + f"\nProjection not checked against history: {error}"

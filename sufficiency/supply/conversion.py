@@ -655,3 +655,66 @@ def evaluate_approval_model(
         calibration=calibration,
         by_stage=by_stage,
     )
+
+
+@dataclass(frozen=True)
+class ProjectionBacktest:
+    """Approvals projected from a past date against what happened."""
+
+    origin: pd.Timestamp
+    horizon: int
+    expected: float
+    lower: float
+    upper: float
+    actual: int
+    interval: float
+
+    def text(self) -> str:
+        """One line for the command line and the explorer."""
+        inside = "inside" if self.lower <= self.actual <= self.upper else "outside"
+        return (
+            f"Projection check: standing at {self.origin:%d %b %Y} with only the records known "
+            f"then, the model expected {self.expected:.1f} approvals in the next {self.horizon} "
+            f"months ({self.interval:.0%} interval {self.lower:.0f}-{self.upper:.0f}); "
+            f"{self.actual} happened ({inside} the interval)."
+        )
+
+
+def backtest_projection(
+    enquiries: pd.DataFrame,
+    extract_date: pd.Timestamp,
+    *,
+    origin: pd.Timestamp | None = None,
+    horizon: int = 12,
+    interval: float = 0.8,
+    n_simulations: int = 1000,
+    random_state: int | None = 0,
+) -> ProjectionBacktest:
+    """Fit with the records known at ``origin`` and compare projected with actual approvals.
+
+    ``origin`` defaults to ``horizon`` months before the extract date. New enquiries use the
+    average of the 12 months before the origin, as a manager would have had to assume.
+    """
+    extract_date = pd.Timestamp(extract_date)
+    origin = (
+        pd.Timestamp(origin)
+        if origin is not None
+        else (extract_date - pd.DateOffset(months=horizon)) + pd.offsets.MonthEnd(0)
+    )
+    model = ApprovalModel(random_state=random_state).fit(enquiries, extract_date, known_by=origin)
+    totals = model.simulate(
+        enquiries, horizon, n_simulations=n_simulations, random_state=random_state
+    ).sum(axis=(1, 2))
+    window_end = origin + pd.DateOffset(months=horizon)
+    approvals = enquiries["approval_date"]
+    actual = int(((approvals > origin) & (approvals <= window_end)).sum())
+    tail = (1 - interval) / 2
+    return ProjectionBacktest(
+        origin=origin,
+        horizon=horizon,
+        expected=float(totals.mean()),
+        lower=float(np.quantile(totals, tail)),
+        upper=float(np.quantile(totals, 1 - tail)),
+        actual=actual,
+        interval=interval,
+    )
