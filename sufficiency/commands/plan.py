@@ -54,6 +54,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="SSDA903 files or folders (CSV/XLSX); omit to use the synthetic demo authority",
     )
     parser.add_argument(
+        "--households",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="carer household records (CSV/XLSX, see the README); today's carers then leave "
+        "as the fitted retention model says instead of at the scenario's yearly rate",
+    )
+    parser.add_argument(
         "--funnel",
         nargs="+",
         default=[],
@@ -205,8 +213,18 @@ def run(args: argparse.Namespace) -> int:
         from sufficiency.supply.records import read_funnel_records
 
         funnel = read_funnel_records(args.funnel)
+    households = None
+    if args.households:
+        from sufficiency.supply.households import read_households
+
+        households = read_households(args.households)
     with progress_bar("Fitting the demand model") as progress:
-        models = fit_models(data, max_horizon=max(scenario.horizon_months, 60), progress=progress)
+        models = fit_models(
+            data,
+            max_horizon=max(scenario.horizon_months, 60),
+            households=households,
+            progress=progress,
+        )
     last_month = models.origin + pd.offsets.MonthEnd(scenario.horizon_months)
     scenario = _scenario(args, last_month=last_month.strftime("%Y-%m"))
     with progress_bar("Finding the least-cost plan") as progress:

@@ -143,6 +143,7 @@ def recommend_plan(
     | Sequence[float]
     | None = DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
     budget_per_financial_year: float | Mapping[str, float] | None = None,
+    households: Any = None,
     funnel: Any = None,
     channels: Sequence[Channel] | None = None,
     channel_reach: float = DEFAULT_CHANNEL_REACH,
@@ -170,6 +171,9 @@ def recommend_plan(
     budget_per_financial_year : float or mapping, optional
         Most recruitment, assessment and marketing spend per financial year (£, scenario price
         base), one number or ``{"2025-26": 150000, ...}``. None: no limit.
+    households : CarerHouseholds, optional
+        Carer household records for today's carers' retention, used only when fitting models
+        here (pass them to :func:`~sufficiency.scenario.fit_models` otherwise).
     funnel : FunnelRecords, optional
         Enquiry and campaign spend records for channels and the enquiry-to-approval lead time.
         Default: the demo authority's synthetic records when the models are the demo's.
@@ -197,7 +201,7 @@ def recommend_plan(
         inputs came from.
     """
     # scenario sits downstream of plan in the data flow; import at call time to avoid a cycle
-    from sufficiency.scenario import Scenario, _project, fit_models
+    from sufficiency.scenario import Scenario, fit_models, project
 
     def report(done: int, message: str) -> None:
         if progress is not None:
@@ -211,10 +215,12 @@ def recommend_plan(
         )
     if models is None:
         report(0, "fitting the demand model")
-        models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
+        models = fit_models(
+            data, max_horizon=max(scenario.horizon_months, 60), households=households
+        )
     report(1, "projecting demand and existing carers")
     planned = planning_scenario(scenario)
-    projected = _project(planned, models, random_state)
+    projected = project(planned, models, random_state)
     months = projected["months"]
     targets = targets_of(scenario)
 
@@ -312,6 +318,11 @@ def _input_notes(
         "(scenario levers; defaults from Ofsted Fostering in England).",
         f"Enquiry to approval takes about {lead_days:.0f} days ({lead_source}).",
     ]
+    if getattr(models, "existing_carer_survival", None) is not None:
+        notes.append(
+            "Today's carers leave as the retention model fitted on your carer household records "
+            "says; new households leave at the yearly rate above."
+        )
     if channels:
         names = ", ".join(
             f"{c.name} (£{c.cost_per_enquiry:,.0f} an enquiry, {c.enquiry_to_approval:.1%} "
