@@ -24,12 +24,28 @@ SEED = 0
 # Same name and body as in the scenario explorer, so Streamlit shares the cached model.
 @st.cache_resource(show_spinner="Fitting the demand model (once per data set)...")
 def fitted_scenario_models(_data, key: str, is_demo: bool, label: str) -> FittedModels:
-    """Demand model for this data: loaded from models/ when it matches, else fitted."""
+    """Demand model for this data (loaded from models/ when it matches, else fitted), with the
+    demo's carer household records when the demo is shown."""
     from sufficiency.demand.pipeline import demand_inputs, load_or_fit
 
     inputs = demand_inputs(_data.episodes, _data.extract_date)
     fitted = load_or_fit(inputs, backtest=False)
-    return FittedModels(demand=fitted.model, is_demo=is_demo, authority=label)
+    survival = None
+    if is_demo:
+        # the demo authority has carer household records: today's carers follow its retention
+        from sufficiency.scenario import carer_survival_from_records
+        from sufficiency.supply.demo_carers import load_demo_households
+
+        params = fitted.model.params_
+        survival = carer_survival_from_records(
+            load_demo_households(), params.origin, params.max_horizon
+        )
+    return FittedModels(
+        demand=fitted.model,
+        is_demo=is_demo,
+        authority=label,
+        existing_carer_survival=survival,
+    )
 
 
 @st.cache_resource(show_spinner="Running the scenario...", max_entries=32)

@@ -338,6 +338,8 @@ class ChildrensHome:
                 f"children's home '{self.name}': beds must be between -30 (closure) and 30, "
                 f"not 0 (got {self.beds})"
             )
+        if not isinstance(self.name, str) or ";" in self.name or not self.name.strip():
+            found.append(f"children's home name {self.name!r} must be text without semicolons")
         if _month(self.opening_month) is None:
             found.append(
                 f"children's home '{self.name}': opening month must look like 2026-09 "

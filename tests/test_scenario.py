@@ -68,6 +68,7 @@ def test_every_lever_documents_unit_default_and_source():
         ({"ifa_share_target_pct": 30}, ["ifa_share_target_date"]),
         ({"homes": [{"beds": 0, "opening_month": "2026-01"}]}, ["beds", "-30"]),
         ({"homes": [{"beds": 3, "opening_month": "Sept 2026"}]}, ["opening month", "2026-09"]),
+        ({"homes": [{"beds": 3, "opening_month": "2026-09", "name": "a;b"}]}, ["semicolons"]),
     ],
 )
 def test_invalid_levers_raise_plain_errors(changes, words):
