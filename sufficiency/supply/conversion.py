@@ -110,6 +110,36 @@ def _snapshot_core(stages: np.ndarray, withdrawal: np.ndarray, day: int) -> dict
     }
 
 
+def _entry_core(
+    stages: np.ndarray, withdrawal: np.ndarray, first_day: int, last_day: int
+) -> dict[str, np.ndarray]:
+    """Everyone who enquired between two day numbers, at the moment they enquired.
+
+    Month-end snapshots miss people who enquire and drop out within the month, so on their own
+    they overstate a fresh enquiry's chances; these examples put them back.
+    """
+    sentinel = np.iinfo(np.int64).max
+    index = np.flatnonzero((stages[:, 0] >= first_day) & (stages[:, 0] <= last_day))
+    day = stages[index, 0]
+    approved_day = stages[index, -1]
+    withdrawn_day = withdrawal[index]
+    resolved_day = np.minimum(approved_day, withdrawn_day)
+    approved = np.where(
+        approved_day != sentinel, 1.0, np.where(withdrawn_day != sentinel, 0.0, np.nan)
+    )
+    zeros = np.zeros(len(index))
+    return {
+        "index": index,
+        "snapshot_day": day.astype(np.int64),
+        "stage_number": zeros.copy(),
+        "days_since_enquiry": zeros.copy(),
+        "days_in_stage": zeros.copy(),
+        "approved": approved,
+        "resolved_day": np.where(resolved_day == sentinel, np.nan, resolved_day.astype(float)),
+        "days_to_approval": np.where(approved == 1, approved_day - day, np.nan).astype(float),
+    }
+
+
 def _snapshot_frame(enquiries: pd.DataFrame, parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
     core = {
         name: np.concatenate([part[name] for part in parts]) if parts else np.array([], dtype=float)
@@ -172,7 +202,8 @@ def training_snapshots(
     end: pd.Timestamp | None = None,
     known_by: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Month-end snapshots between ``start`` and ``end`` whose outcome is known by ``known_by``.
+    """Month-end snapshots between ``start`` and ``end`` whose outcome is known by ``known_by``,
+    plus every enquiry made in that window at the moment it was made.
 
     ``known_by`` defaults to the extract date; outcomes after it are treated as unknown (this is
     what keeps a time-based split honest).
@@ -184,9 +215,13 @@ def training_snapshots(
     known_day = _day_number(known_by)
     stages = _stage_matrix(enquiries)
     withdrawal = _day_number(enquiries["withdrawal_date"])
+    cores = [
+        _snapshot_core(stages, withdrawal, _day_number(month_end))
+        for month_end in pd.date_range(first, last, freq="ME")
+    ]
+    cores.append(_entry_core(stages, withdrawal, _day_number(first), _day_number(last)))
     parts = []
-    for month_end in pd.date_range(first, last, freq="ME"):
-        core = _snapshot_core(stages, withdrawal, _day_number(month_end))
+    for core in cores:
         resolved = core["resolved_day"]
         known = ~np.isnan(resolved) & (resolved <= known_day)
         parts.append({name: values[known] for name, values in core.items()})
