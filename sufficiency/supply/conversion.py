@@ -2,8 +2,9 @@
 
 :class:`ApprovalModel` learns from monthly *snapshots* of the pipeline: at each month end, every
 enquiry still in progress becomes one example with its stage, days since enquiry, days in the
-stage, channel and household facts; the label is whether it was eventually approved (examples
-whose outcome is still unknown at the extract date are left out). A scikit-learn
+stage, channel and household facts. Every enquiry is also an example at the moment it was made
+(month-end snapshots alone miss people who enquire and drop out within a month). The label is
+whether it was eventually approved (examples whose outcome is still unknown are left out). A scikit-learn
 ``HistGradientBoostingClassifier`` (one thread: the data are small and cores are shared) gives the probability of approval; the time to approval is
 drawn from the days-to-approval seen in training for people at the same stage and a similar time
 in stage.
