@@ -4,10 +4,10 @@
 enquiry still in progress becomes one example with its stage, days since enquiry, days in the
 stage, channel and household facts. Every enquiry is also an example at the moment it was made
 (month-end snapshots alone miss people who enquire and drop out within a month). The label is
-whether it was eventually approved (examples whose outcome is still unknown are left out). A scikit-learn
-``HistGradientBoostingClassifier`` (one thread: the data are small and cores are shared) gives the probability of approval; the time to approval is
-drawn from the days-to-approval seen in training for people at the same stage and a similar time
-in stage.
+whether it was eventually approved (examples whose outcome is still unknown are left out).
+A scikit-learn ``HistGradientBoostingClassifier`` (one thread: the data are small and cores are
+shared) gives the probability of approval; the time to approval is drawn from the
+days-to-approval seen in training for people at the same stage and a similar time in stage.
 
 :func:`evaluate_approval_model` fits on snapshots before a split date (with outcomes known by
 then) and scores later snapshots: ROC AUC, Brier score and a calibration table.
