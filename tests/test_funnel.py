@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sufficiency.supply import funnel
 from sufficiency.supply.demo_records import load_demo_funnel
@@ -275,3 +277,18 @@ def test_quarter_groups_cover_every_enquiry():
     )
     assert table["group"].iloc[0] == "quarter: 2016Q2"
     assert table["reached"].sum() == len(records.enquiries)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 400), st.sampled_from([0, 1, 2])), min_size=1, max_size=60)
+)
+def test_aalen_johansen_shares_add_up_and_match_simple_shares_without_censoring(data):
+    days = np.array([d for d, _ in data], dtype=float)
+    event = np.array([e for _, e in data])
+    _, cif1, cif2, survival = funnel._competing_risks(days, event)
+    np.testing.assert_allclose(cif1 + cif2 + survival, 1.0, atol=1e-9)
+    assert np.all(np.diff(cif1) >= -1e-12) and np.all(np.diff(cif2) >= -1e-12)
+    if not (event == 0).any():
+        assert cif1[-1] == pytest.approx((event == 1).mean())
+        assert cif2[-1] == pytest.approx((event == 2).mean())
