@@ -189,7 +189,8 @@ class MonthlyEntries:
         """Sampled monthly entry means, shape ``(n_samples, horizon, n_series)``.
 
         For Prophet series each sample is one of Prophet's simulated trend paths plus the fitted
-        seasonality (observation noise is left to the Poisson draw). For fallback series the mean is
+        seasonality (observation noise is left to the Poisson draw); a flat trend is scaled by a
+        draw of the level's Gamma posterior instead, as Prophet samples no uncertainty for it. For fallback series the mean is
         drawn from its Gamma posterior (Jeffreys prior) and held flat.
         """
         self._check_fitted()
@@ -215,7 +216,15 @@ class MonthlyEntries:
             finally:
                 np.random.set_state(saved)
             trend = np.asarray(samples["trend"])  # (horizon, n_samples)
-            out[:, :, j] = (trend + seasonal[:, None]).T
+            paths = (trend + seasonal[:, None]).T
+            if getattr(model, "growth", "linear") == "flat":
+                # A flat trend has no sampled uncertainty in Prophet; draw the level's own
+                # uncertainty instead (Gamma posterior of a Poisson mean: about 1/sqrt(entries)).
+                entries = float(model.history["y"].sum())
+                paths = (
+                    paths * rng.gamma(entries + 0.5, 1.0 / (entries + 0.5), self.n_samples)[:, None]
+                )
+            out[:, :, j] = paths
         return np.clip(out, 0.0, None)
 
     def predict(self, horizon: int) -> pd.DataFrame:
