@@ -264,3 +264,12 @@ def test_backtest_command_on_903_files_subprocess(tmp_path):
     assert written["horizon"].max() == 3
     assert "monthly 903 total" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_sentence_uses_a_decimal_for_small_errors():
+    stock = monthly_stock_frame()
+    stock["children"] = stock["children"] + 1000  # large, steady series: errors well under 1%
+    scores = backtest_monthly_stock(stock, ["naive"], horizon=1)
+    total = scores.loc[scores["kind"] == "monthly 903 total"]
+    sentence = recommend_method(total).sentence
+    assert "within 0." in sentence and "within 0%" not in sentence

@@ -468,6 +468,13 @@ class Recommendation:
     sentence: str
 
 
+def _percent(value: float) -> str:
+    """A percentage in plain words: one decimal below 1%, whole numbers above."""
+    if not np.isfinite(value):
+        return "an unknown percentage"
+    return f"{value:.1f}%" if value < 1 else f"{value:.0f}%"
+
+
 def _sentence_start(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -524,8 +531,8 @@ def recommend_method(
         coverage += " (too often outside: treat the ranges as too narrow)"
     sentence = (
         f"{_sentence_start(_period_words(rows['origin']))}, {ahead} forecasts by {plain} were "
-        f"typically within {best['median_APE']:.0f}% of what happened (4 times in 5 within "
-        f"{best['APE_80th_percentile']:.0f}%): {versus}; {coverage}."
+        f"typically within {_percent(best['median_APE'])} of what happened (4 times in 5 "
+        f"within {_percent(best['APE_80th_percentile'])}): {versus}; {coverage}."
     )
     return Recommendation(
         method=method,
