@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sufficiency.codes import IN_HOUSE_FOSTERING
+from sufficiency.data.demo import load_demo
+from sufficiency.stocks import stock_on
+from sufficiency.supply import defaults
 from sufficiency.supply.demo_carers import (
     DEMO_EXTRACT_DATE,
     calibrated_base_rate,
@@ -189,19 +193,41 @@ def test_demo_households_are_calibrated_and_synthetic() -> None:
     assert households["household_id"].str.startswith("SYN-").all()
     at_2022 = households_on(households, "2022-03-31")
     mainstream = at_2022[at_2022["carer_type"] == "mainstream"]
-    assert 110 <= len(mainstream) <= 130
+    assert 45 <= len(mainstream) <= 65
     assert mainstream["approved_places"].mean() == pytest.approx(1.85, abs=0.1)
     in_house = at_2022[at_2022["carer_group"] != "kinship"]
-    # ~170 children in in-house foster care at 66% occupancy of approved places.
-    assert in_house["approved_places"].sum() * 0.66 == pytest.approx(170, rel=0.1)
+    # The demo 903 has about 80 children in in-house (non-kinship) foster care at 31 March 2022;
+    # at 66% occupancy the in-house households' approved places hold about that many.
+    demo_903 = load_demo()
+    in_care = stock_on(demo_903.episodes, demo_903.extract_date, pd.Timestamp("2022-03-31"))
+    in_house_children = in_care.loc[
+        in_care["placement_category"] == IN_HOUSE_FOSTERING, "children"
+    ].sum()
+    assert in_house["approved_places"].sum() * 0.66 == pytest.approx(in_house_children, rel=0.2)
     rates = annual_leaving_rates(households, DEMO_EXTRACT_DATE, by="carer_group")
     recent = rates[rates["year"] >= 2019].groupby("group")[["deregistered", "households_end"]].sum()
     mainstream_rate = (
         recent.loc["mainstream", "deregistered"] / recent.loc["mainstream", "households_end"]
     )
-    assert mainstream_rate == pytest.approx(0.15, abs=0.03)
+    # About 55 mainstream households x 5 years: the sampling error of the rate is about 2 points,
+    # so allow about two standard errors.
+    assert mainstream_rate == pytest.approx(0.15, abs=0.045)
+    # All households together: each group at its own target rate, weighted by the demo's mix
+    # (the demo has relatively more kinship households than the national 23% figure assumes).
+    targets = {
+        "mainstream": defaults.ANNUAL_LEAVING_RATE_MAINSTREAM,
+        "kinship": defaults.ANNUAL_LEAVING_RATE_KINSHIP,
+    }
+    expected = (
+        sum(
+            recent.loc[group, "households_end"]
+            * float(targets.get(group, defaults.ANNUAL_LEAVING_RATE_SPECIALIST))
+            for group in recent.index
+        )
+        / recent["households_end"].sum()
+    )
     overall = recent.sum()
-    assert overall["deregistered"] / overall["households_end"] == pytest.approx(0.23, abs=0.03)
+    assert overall["deregistered"] / overall["households_end"] == pytest.approx(expected, abs=0.04)
     # Seeded: the generator is reproducible and the file matches it.
     again = read_households_uploads(
         [("x.csv", generate_households().to_csv(index=False).encode())],

@@ -4,9 +4,10 @@ Households are approved month by month from 1990 and leave with a leaving rate t
 their carer group and tenure (higher in the first years and at retirement age). The rates are
 calibrated so that, as in Ofsted's Fostering in England, about 15% of mainstream households and
 about 23% of all the service's households (including family and friends) leave each year. The
-numbers match the demo authority's placements: about 110-130 mainstream households at 31 March 2022
+numbers match the demo authority's placements: about 50-60 mainstream households at 31 March 2022
 with about 1.85 approved places each, which at 66% occupancy (plus a dozen specialist households)
-hold the ~170 children the demo authority has in in-house foster care.
+hold the ~80 children the demo authority's 903 data has in in-house (non-kinship) foster care
+(kinship children are with the ~70 kinship households).
 
 Records run to the extract date 31 March 2024 and hold every household approved then or that left
 from 1 April 2014 (as if the case-management system started then). Household references start
@@ -44,10 +45,11 @@ DEMO_SIMULATION_START = pd.Timestamp("1988-04-01")
 DEMO_SEED = 5
 DEMO_FILE_NAME = "carer_households.csv"
 
-# Approvals a year, chosen so the steady-state stock is about 125 mainstream, 14 specialist and
+# Approvals a year, chosen so the steady-state stock is about 55 mainstream (66 x 0.15 approvals: fewer remain
+# at any date than the plain ratio because early leaving is front-loaded), 14 specialist and
 # 70 kinship households (stock = approvals x mean years approved = approvals / leaving rate).
 APPROVALS_PER_YEAR: dict[str, float] = {
-    MAINSTREAM: 125 * 0.15,
+    MAINSTREAM: 66 * 0.15,
     PARENT_AND_CHILD: 3 * 0.15,
     TEENAGERS: 4 * 0.15,
     SIBLING_GROUPS: 3 * 0.15,
