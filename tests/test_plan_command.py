@@ -170,3 +170,40 @@ def test_plan_subprocess_baseline_with_a_target(saved_models, tmp_path):
     assert placements["ifa_share_pct"].iloc[-1] <= 40 + 0.1 or (
         not pd.read_csv(out / "shortfalls.csv").empty
     )
+
+
+def test_plan_with_funnel_records_plans_marketing(saved_models, scenario_file, tmp_path, capsys):
+    supply = REPO / "data" / "demo" / "supply"
+    out = tmp_path / "funnel"
+    status = main(
+        [
+            "plan",
+            str(scenario_file),
+            "--data",
+            str(DATA),
+            "--funnel",
+            str(supply / "enquiries.csv"),
+            str(supply / "campaign_spend.csv"),
+            "--channel-reach",
+            "3",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    marketing = pd.read_csv(out / "marketing_by_channel.csv")
+    assert list(marketing.columns) == ["quarter", "quarter_start", "channel", "enquiries", "spend"]
+    assert marketing["spend"].sum() > 0
+    costs = pd.read_csv(out / "costs.csv").set_index("item")["cost_gbp"]
+    assert costs["marketing"] == pytest.approx(marketing["spend"].sum(), rel=1e-6)
+    text = (out / "plan.md").read_text(encoding="utf-8")
+    assert "enquiries.csv" in text and "reach 3x" in text
+    assert "median days from enquiry to approval in your enquiry records" in text
+
+
+def test_demand_quantile_needs_simulated_paths(saved_models, scenario_file, tmp_path, capsys):
+    args = ["plan", str(scenario_file), "--data", str(DATA), "--out", str(tmp_path)]
+    assert main([*args, "--demand-quantile", "1.5"]) == 1
+    assert "share between 0 and 1" in capsys.readouterr().err
+    assert main([*args, "--demand-quantile", "0.8"]) == 1
+    assert "--simulations" in capsys.readouterr().err

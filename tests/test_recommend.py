@@ -221,3 +221,37 @@ def test_target_after_the_horizon_and_bad_reach_are_plain_errors(models):
         recommend_plan(TARGET, models=models, channel_reach=0)
     with pytest.raises(SufficiencyError, match="after the end of the forecast"):
         recommend_plan(TARGET.replace(ifa_share_target_date="2040-03"), models=models, channels=[])
+
+
+def test_channel_reach_is_named_when_it_stops_the_plan(models):
+    tiny = [
+        Channel(
+            "radio", cost_per_enquiry=250, enquiry_to_approval=0.05, max_enquiries_per_quarter=5
+        )
+    ]
+    plan = recommend_plan(TARGET, models=models, channels=tiny)
+    assert not plan.feasible
+    # 5 enquiries a quarter at 5% approved: at most a quarter of a household a quarter
+    per_quarter = plan.households.groupby("quarter_start")["approvals"].sum()
+    assert per_quarter.max() <= 1 + 1e-6
+    assert plan.households["approvals"].sum() <= 0.25 * len(per_quarter) + 1e-6
+    assert "marketing channels' reach is the tighter limit" in plan.message
+    assert "reach limits recruitment" in plan.explain()
+
+
+def test_planning_for_a_high_quantile_of_demand_needs_more_places(models):
+    simulated = TARGET.replace(
+        n_simulations=30, ifa_share_target_pct=None, ifa_share_target_date=None
+    )
+    simulated = simulated.replace(ifa_share_target_pct=40.0, ifa_share_target_date="2025-03")
+    mean = recommend_plan(simulated, models=models, channels=[], integer=False)
+    high = recommend_plan(simulated, models=models, channels=[], integer=False, quantile=0.9)
+    fostering = ["in_house_fostering", "ifa_fostering"]
+    assert (
+        high.placements[fostering].sum(axis=1) >= mean.placements[fostering].sum(axis=1) - 1e-6
+    ).all()
+    assert (
+        high.placements[fostering].sum(axis=1).iloc[-1]
+        > mean.placements[fostering].sum(axis=1).iloc[-1]
+    )
+    assert "90% quantile of 30 simulated paths" in high.explain()

@@ -128,6 +128,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="plan approvals without marketing channels (approvals limited by capacity only)",
     )
     parser.add_argument(
+        "--demand-quantile",
+        type=float,
+        default=None,
+        metavar="Q",
+        help="plan for this quantile of simulated demand (e.g. 0.8 for a prudent plan) instead "
+        "of the mean; needs simulated paths (--simulations above 0)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="random seed for simulated demand paths (default 0)"
     )
     parser.add_argument(
@@ -200,6 +208,11 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.budget is not None and args.budget < 0:
         raise SufficiencyError(f"--budget must be zero or more pounds (got {args.budget:g}).")
+    if args.demand_quantile is not None and not 0 < args.demand_quantile < 1:
+        raise SufficiencyError(
+            f"--demand-quantile must be a share between 0 and 1, e.g. 0.8 (got "
+            f"{args.demand_quantile:g})."
+        )
     # check the scenario before the slow work so a typo fails fast (the date is a placeholder)
     scenario = _scenario(args, last_month="2099-12")
 
@@ -225,6 +238,11 @@ def run(args: argparse.Namespace) -> int:
             households=households,
             progress=progress,
         )
+    if args.demand_quantile is not None and scenario.n_simulations == 0:
+        raise SufficiencyError(
+            "--demand-quantile needs simulated demand paths: set --simulations to 100 or more "
+            "(or n_simulations in the scenario file)."
+        )
     last_month = models.origin + pd.offsets.MonthEnd(scenario.horizon_months)
     scenario = _scenario(args, last_month=last_month.strftime("%Y-%m"))
     with progress_bar("Finding the least-cost plan") as progress:
@@ -236,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
             funnel=funnel,
             channels=[] if args.no_marketing else None,
             channel_reach=args.channel_reach,
+            quantile=args.demand_quantile,
             random_state=args.seed,
             progress=progress,
         )
@@ -274,6 +293,13 @@ def run(args: argparse.Namespace) -> int:
         "Assessment capacity": (
             f"{args.assessment_capacity:g} households a quarter ({capacity_source})"
         ),
+        "Demand planned for": (
+            "the mean path"
+            if scenario.n_simulations == 0
+            else f"the mean of {scenario.n_simulations} simulated paths"
+        )
+        if args.demand_quantile is None
+        else f"the {args.demand_quantile:.0%} quantile of {scenario.n_simulations} simulated paths",
         "Recruitment budget": "no limit"
         if args.budget is None
         else f"£{args.budget:,.0f} per financial year (entered)",

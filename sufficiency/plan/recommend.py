@@ -24,7 +24,7 @@ import pandas as pd
 from sufficiency import finance
 from sufficiency.codes import EXTERNAL_RESIDENTIAL, IFA_FOSTERING, IN_HOUSE_FOSTERING
 from sufficiency.errors import SufficiencyError
-from sufficiency.plan.carers_needed import Targets
+from sufficiency.plan.carers_needed import Targets, financial_quarter_start
 from sufficiency.plan.optimiser import (
     DEFAULT_SPECIALISMS,
     Channel,
@@ -284,10 +284,64 @@ def recommend_plan(
         time_limit_seconds=time_limit_seconds,
     )
     report(4, "done")
-    notes = _input_notes(
-        scenario, models, channels, funnel, lead_days, lead_source, usable, leaving, plan
+    limited = _quarters_limited_by_channels(
+        plan, channels, months, lead_days, assessment_capacity_per_quarter
     )
-    return dataclasses.replace(plan, notes=(*plan.notes, *notes))
+    notes = _input_notes(
+        scenario, models, channels, funnel, lead_days, lead_source, usable, leaving, quantile
+    )
+    if limited:
+        most = sum(c.enquiry_to_approval * c.max_enquiries_per_quarter for c in channels)
+        notes.append(
+            f"In {len(limited)} quarter(s) the marketing channels cannot bring the enquiries for "
+            f"one more household (all channels at full reach give about {most:.1f} approvals a "
+            "quarter), so their reach limits recruitment. A new channel, a wider audience (reach "
+            "is an assumption: raise it if your channels can bring more) or more approvals per "
+            "enquiry would let the plan recruit more."
+        )
+    message = plan.message
+    if not plan.feasible and limited:
+        message += (
+            " Here the marketing channels' reach is the tighter limit: they cannot bring enough "
+            "enquiries for more approvals."
+        )
+    return dataclasses.replace(plan, notes=(*plan.notes, *notes), message=message)
+
+
+def _quarters_limited_by_channels(
+    plan: RecruitmentPlan,
+    channels: Sequence[Channel],
+    months: pd.DatetimeIndex,
+    lead_days: float,
+    assessment_capacity: float | Sequence[float] | None,
+) -> list[str]:
+    """Quarters (after the lead time) where the channels at full reach allow no more approvals.
+
+    Only quarters where the assessment team still has room count, so the note names the limit
+    that actually binds.
+    """
+    if not channels:
+        return []
+    lead_months = int(round(lead_days / (365.25 / 12)))
+    if lead_months >= len(months):
+        return []
+    first = financial_quarter_start(months[[lead_months]])[0]
+    per_quarter = plan.households.groupby(["quarter_start", "quarter"], sort=True)[
+        "approvals"
+    ].sum()
+    n_q = len(per_quarter)
+    if assessment_capacity is None:
+        capacity = np.full(n_q, np.inf)
+    else:
+        capacity = np.broadcast_to(np.asarray(assessment_capacity, dtype="float64"), (n_q,))
+    most = sum(c.enquiry_to_approval * c.max_enquiries_per_quarter for c in channels)
+    limited = []
+    for (start, label), approvals, room in zip(
+        per_quarter.index, per_quarter.to_numpy(), capacity, strict=True
+    ):
+        if pd.Timestamp(start) >= first and approvals + 1 > most + 1e-6 and approvals + 1 <= room:
+            limited.append(label)
+    return limited
 
 
 def _input_notes(
@@ -299,14 +353,15 @@ def _input_notes(
     lead_source: str,
     usable: float,
     leaving: float,
-    plan: RecruitmentPlan,
+    quantile: float | None,
 ) -> list[str]:
     """Plain-words notes on where the optimiser's inputs came from and which channels bind."""
-    paths = (
-        "its mean path"
-        if scenario.n_simulations == 0
-        else f"the mean of {scenario.n_simulations} simulated paths"
-    )
+    if scenario.n_simulations == 0:
+        paths = "its mean path"
+    elif quantile is not None:
+        paths = f"the {quantile:.0%} quantile of {scenario.n_simulations} simulated paths"
+    else:
+        paths = f"the mean of {scenario.n_simulations} simulated paths"
     who = models.authority or ("the demo authority" if models.is_demo else "your 903 data")
     if models.is_demo and "synthetic" not in who.lower():
         who += " (synthetic demo data, not a real council)"
@@ -330,21 +385,6 @@ def _input_notes(
             for c in channels
         )
         notes.append(f"Marketing channels: {names}; from {channels[0].source}.")
-        marketing = plan.marketing
-        if len(marketing):
-            reach = {c.name: c.max_enquiries_per_quarter for c in channels}
-            at_reach = marketing[
-                (marketing["enquiries"] > 0.5)
-                & (marketing["enquiries"] >= marketing["channel"].map(reach) - 1e-6)
-            ]
-            if not at_reach.empty:
-                notes.append(
-                    "Every enquiry these channels can bring is bought in "
-                    f"{at_reach['quarter'].nunique()} quarter(s): extra approvals need extra "
-                    "enquiries, so the channels' reach limits recruitment. A new channel, a "
-                    "wider audience (the reach is an assumption: change it if your channels can "
-                    "bring more) or more approvals per enquiry would let the plan recruit more."
-                )
     elif funnel is None:
         notes.append(
             "No enquiry and campaign spend records were given, so marketing is not planned: "
