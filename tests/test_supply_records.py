@@ -51,7 +51,7 @@ def test_demo_records_read_cleanly_and_are_labelled_synthetic():
     assert list(records.spend.columns) == list(CLEAN_SPEND)
     assert (records.report["severity"] == "error").sum() == 0
     files = records.files
-    assert (files["rows_in"] == files["rows_kept"] + files["rows_reported"]).all()
+    assert (files["rows_in"] == files["rows_kept"] + files["rows_rejected"]).all()
     assert records.enquiries["enquiry_id"].str.startswith("SYN-").all()
     assert records.enquiries["enquiry_date"].min() < pd.Timestamp("2016-05-01")
     assert records.enquiries["enquiry_date"].max() <= DEMO_EXTRACT_DATE
@@ -117,7 +117,9 @@ def test_problem_rows_are_reported_with_the_report_schema():
         "withdrawn_after_approval",
     } <= warnings
     files = records.files.iloc[0]
-    assert (files["rows_in"], files["rows_kept"], files["rows_reported"]) == (12, 6, 6)
+    assert (files["rows_in"], files["rows_kept"], files["rows_rejected"]) == (12, 6, 6)
+    # Rows with any entry: the six rejected plus A7, A8, A9 and A10 (warnings).
+    assert files["rows_reported"] == 10
     # Identifiers never appear in the report.
     assert not report["value"].astype(str).str.contains("A1").any()
 
@@ -187,7 +189,7 @@ def test_spend_periods_amounts_and_errors():
     errors = records.report[records.report["table"] == "campaign_spend"]
     assert set(errors["rule"]) == {"channel_missing", "period_unreadable", "spend_invalid"}
     summary = records.files.set_index("table").loc["campaign_spend"]
-    assert summary["rows_in"] == summary["rows_kept"] + summary["rows_reported"] == 5
+    assert summary["rows_in"] == summary["rows_kept"] + summary["rows_rejected"] == 5
 
 
 def test_xlsx_upload_and_cp1252_csv():
@@ -207,6 +209,10 @@ def test_several_extracts_keep_the_latest_row_per_enquiry():
     records = read_funnel_uploads([("2023.csv", early), ("2024.csv", late)])
     assert len(records.enquiries) == 1
     assert records.enquiries.loc[0, "source_file"] == "2024.csv"
+    assert records.files.set_index("file")["rows_superseded"].to_dict() == {
+        "2023.csv": 1,
+        "2024.csv": 0,
+    }
 
 
 def test_example_files_read_without_problems():
@@ -252,11 +258,12 @@ def test_rows_in_equal_kept_plus_rejected(dates):
     )
     files = records.files.iloc[0]
     assert files["rows_in"] == len(rows)
-    assert files["rows_in"] == files["rows_kept"] + files["rows_reported"]
+    assert files["rows_in"] == files["rows_kept"] + files["rows_rejected"]
     rejected_rows = set(
         records.report.loc[records.report["severity"] == "error", "row"].astype(int)
     )
-    assert len(rejected_rows) == files["rows_reported"]
+    assert len(rejected_rows) == files["rows_rejected"]
+    assert files["rows_reported"] >= files["rows_rejected"]
     kept = records.enquiries
     assert (kept["enquiry_date"] <= pd.Timestamp("2024-03-31")).all()
     reached = kept[["application_date", "approval_date"]].notna().to_numpy()

@@ -179,7 +179,18 @@ CLEAN_SPEND: dict[str, str] = {
     "source_row": "1-based data row number in that file",
 }
 
-FILES_SUMMARY_COLUMNS: tuple[str, ...] = ("file", "table", "rows_in", "rows_kept", "rows_reported")
+FILES_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "file",
+    "table",
+    "rows_in",
+    "rows_kept",
+    "rows_rejected",
+    "rows_reported",
+    "rows_superseded",
+)
+"""As the SSDA903 reader: rows_in = rows_kept + rows_rejected; rows_reported counts rows with any
+report entry (errors or warnings); rows_superseded counts kept rows replaced by the same enquiry
+in a later file."""
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -197,8 +208,7 @@ class FunnelRecords:
     report : DataFrame
         :data:`~sufficiency.schemas.VALIDATION_REPORT` columns, one row per problem.
     files : DataFrame
-        Per-file counts: file, table, rows_in, rows_kept, rows_reported (rows rejected);
-        rows_in = rows_kept + rows_reported.
+        Per-file counts (:data:`FILES_SUMMARY_COLUMNS`); rows_in = rows_kept + rows_rejected.
     extract_date : Timestamp
         The date the records describe: enquiries with no outcome are in progress up to it.
     """
@@ -275,6 +285,20 @@ class _Reporter:
         report = pd.DataFrame(self.rows, columns=list(VALIDATION_REPORT))
         report["row"] = report["row"].astype("Int64")
         return report
+
+
+def _file_summary(
+    file_name: str, table: str, rows_in: int, rejected: np.ndarray, report: pd.DataFrame
+) -> dict[str, object]:
+    return {
+        "file": file_name,
+        "table": table,
+        "rows_in": rows_in,
+        "rows_kept": rows_in - int(rejected.sum()),
+        "rows_rejected": int(rejected.sum()),
+        "rows_reported": int(report["row"].dropna().nunique()),
+        "rows_superseded": 0,
+    }
 
 
 def _clean_text(series: pd.Series) -> pd.Series:
@@ -660,14 +684,9 @@ def validate_enquiries(
     clean["source_file"] = file_name
     clean["source_row"] = rows
     clean = clean[~rejected].reset_index(drop=True)
-    summary = {
-        "file": file_name,
-        "table": ENQUIRIES_TABLE,
-        "rows_in": n,
-        "rows_kept": len(clean),
-        "rows_reported": int(rejected.sum()),
-    }
-    return clean, reporter.frame(), summary
+    report = reporter.frame()
+    summary = _file_summary(file_name, ENQUIRIES_TABLE, n, rejected, report)
+    return clean, report, summary
 
 
 def finalise_enquiries(enquiries: pd.DataFrame, extract_date: pd.Timestamp) -> pd.DataFrame:
@@ -778,14 +797,9 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
         }
     )
     clean = clean[~rejected].reset_index(drop=True)
-    summary = {
-        "file": file_name,
-        "table": SPEND_TABLE,
-        "rows_in": n,
-        "rows_kept": len(clean),
-        "rows_reported": int(rejected.sum()),
-    }
-    return clean, reporter.frame(), summary
+    report = reporter.frame()
+    summary = _file_summary(file_name, SPEND_TABLE, n, rejected, report)
+    return clean, report, summary
 
 
 def empty_spend() -> pd.DataFrame:
@@ -883,7 +897,11 @@ def read_funnel_tables(
     if len(enquiry_parts) > 1:
         # The same enquiry in several extracts: keep the latest file's row (files in given order).
         before = len(enquiries)
-        enquiries = enquiries.drop_duplicates("enquiry_id", keep="last").reset_index(drop=True)
+        superseded = enquiries["enquiry_id"].duplicated(keep="last")
+        replaced = enquiries.loc[superseded, "source_file"].value_counts()
+        for summary in summaries:
+            summary["rows_superseded"] = int(replaced.get(summary["file"], 0))
+        enquiries = enquiries[~superseded].reset_index(drop=True)
         if before > len(enquiries):
             notes.append(
                 f"{before - len(enquiries):,} enquiries appeared in more than one file; "
