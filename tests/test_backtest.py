@@ -17,6 +17,7 @@ from sufficiency.demand.backtest import (
     backtest_monthly_stock,
     backtest_published,
     complete_history_start,
+    recommend_by_kind,
     recommend_method,
     rolling_origin_forecasts,
     score_forecasts,
@@ -198,6 +199,9 @@ def test_monthly_stock_backtest_labels_kinds_and_uses_default_origins():
     assert scores["origin"].min() >= pd.Timestamp("2022-01-31")  # two years of history first
     recommendation = recommend_method(scores.loc[scores["kind"] == "monthly 903 total"])
     assert "1- to 3-month-ahead" in recommendation.sentence
+    by_kind = recommend_by_kind(scores)
+    assert set(by_kind) == set(scores["kind"])
+    assert by_kind["monthly 903 total"] == recommendation
     with pytest.raises(InputDataError, match="too short a period"):
         backtest_monthly_stock(monthly_stock_frame(months=20), ["naive"], horizon=3)
 

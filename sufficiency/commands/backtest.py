@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "synthetic demo authority when no PATH is given and --published is not set): month-end "
             "stocks in total, by age band and by placement category. Writes one row per series x "
             "method x forecast date x horizon with MAE (children), MAPE (%), MASE, the error "
-            "relative to the naive forecast and whether the 80%%/95%% ranges held what happened; "
+            "relative to the naive forecast and whether the 80%/95% ranges held what happened; "
             "then prints which method to trust for which kind of series."
         ),
     )
@@ -103,12 +103,13 @@ def _methods(text: str | None) -> list[str] | None:
 
 def summary_text(scores: pd.DataFrame) -> str:
     """Plain-words summary per kind of series: a small table and the recommended method."""
-    from sufficiency.demand.backtest import recommend_method, summarise_backtest
+    from sufficiency.demand.backtest import recommend_by_kind, summarise_backtest
 
     lines = []
+    recommendations = recommend_by_kind(scores)
     for kind, rows in scores.groupby("kind", sort=False):
         summary = summarise_backtest(rows)
-        recommendation = recommend_method(rows)
+        recommendation = recommendations[str(kind)]
         lines.append(
             f"\n{kind}: {rows['series_id'].nunique()} series, "
             f"{rows['origin'].nunique()} forecast dates"

@@ -548,6 +548,16 @@ def recommend_method(
     )
 
 
+def recommend_by_kind(scores: pd.DataFrame, **thresholds: float) -> dict[str, Recommendation]:
+    """:func:`recommend_method` for each ``kind`` of series in a backtest (all rows if no kind)."""
+    if "kind" not in scores.columns:
+        return {"all series": recommend_method(scores, **thresholds)}
+    return {
+        str(kind): recommend_method(rows, **thresholds)
+        for kind, rows in scores.groupby("kind", sort=False)
+    }
+
+
 __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
@@ -558,6 +568,7 @@ __all__ = [
     "backtest_published",
     "complete_history_start",
     "default_monthly_origins",
+    "recommend_by_kind",
     "recommend_method",
     "resolve_origins",
     "rolling_origin_forecasts",
