@@ -28,6 +28,8 @@ PLAN_INPUTS_KEY = "recommended_plan_inputs"
 FUNNEL_RECORDS_KEY = "funnel_records"  # set by the campaign funnel page when records are uploaded
 EXPLORER_SCENARIO_KEY = "scenario"  # the scenario explorer's current scenario
 HORIZONS = (36, 48, 60)
+PRUDENT_PATHS = 200
+DEMAND_LEVELS = {"average": None, "prudent (80th percentile)": 0.8}
 
 
 @st.cache_resource(show_spinner="Fitting the demand model (once per data set)...")
@@ -61,6 +63,7 @@ def cached_plan(
     capacity: float,
     budget: float | None,
     reach: float,
+    quantile: float | None,
 ):
     """The plan for these inputs, cached by data, funnel records and inputs."""
     del key, funnel_key
@@ -71,6 +74,7 @@ def cached_plan(
         budget_per_financial_year=budget,
         funnel=_funnel,
         channel_reach=reach,
+        quantile=quantile,
         random_state=SEED,
     )
 
@@ -191,7 +195,21 @@ def inputs(origin: pd.Timestamp) -> dict:
             "conversion come from the enquiry and campaign spend records (the campaign funnel "
             "page; the demo's synthetic records for the demo)."
         )
+        prudence = st.radio(
+            "Plan for demand at",
+            options=list(DEMAND_LEVELS),
+            index=0,
+            key="plan_demand_level",
+            horizontal=True,
+            help="The average follows the demand forecast's central path; the prudent level plans "
+            f"for the 80th percentile of {PRUDENT_PATHS} simulated paths, so the service is "
+            "ready for four out of five futures.",
+        )
+        st.caption(
+            "Default: the average (the forecast's central path), as in the scenario explorer."
+        )
     return {
+        "quantile": DEMAND_LEVELS[prudence],
         "reach": float(reach),
         "horizon": int(horizon),
         "ifa_share": float(share),
@@ -215,7 +233,7 @@ def scenario_for(values: dict, base: Scenario | None = None) -> Scenario:
     return base.replace(
         name=f"recommended plan ({base.name})",
         horizon_months=values["horizon"],
-        n_simulations=0,
+        n_simulations=0 if values["quantile"] is None else PRUDENT_PATHS,
         ifa_share_target_pct=values["ifa_share"],
         ifa_share_target_date=values["ifa_share_by"],
         external_residential_target=values["external_cap"],
@@ -417,6 +435,7 @@ def main() -> None:
                 chosen["capacity"],
                 chosen["budget"],
                 chosen["reach"],
+                chosen["quantile"],
             )
     except SufficiencyError as error:
         st.error(str(error))

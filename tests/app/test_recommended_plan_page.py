@@ -76,3 +76,9 @@ def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
     app.button(key="find_plan").click().run()
     assert not app.exception, app.exception
     assert money(metric(app, "Total cost")) < money(before) - 1
+
+    # a prudent plan uses the 80th percentile of simulated demand
+    app.radio(key="plan_demand_level").set_value("prudent (80th percentile)")
+    app.button(key="find_plan").click().run()
+    assert not app.exception, app.exception
+    assert "80% quantile of 200 simulated paths" in markdown_text(app)
