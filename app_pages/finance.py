@@ -40,11 +40,19 @@ def fitted_scenario_models(_data, key: str, is_demo: bool, label: str) -> Fitted
         survival = carer_survival_from_records(
             load_demo_households(), params.origin, params.max_horizon
         )
+    channels: tuple = ()
+    if is_demo:
+        # and recruitment records: marketing buys enquiries at each channel's measured cost
+        from sufficiency.plan.recommend import channels_from_funnel
+        from sufficiency.supply.demo_records import load_demo_funnel
+
+        channels = tuple(channels_from_funnel(load_demo_funnel()))
     return FittedModels(
         demand=fitted.model,
         is_demo=is_demo,
         authority=label,
         existing_carer_survival=survival,
+        channels=channels,
     )
 
 

@@ -816,12 +816,17 @@ class FittedModels:
         From :func:`carer_survival_from_records`: how today's in-house places decline as carers
         leave, from the service's own household records. None uses the scenario's yearly
         leaving rate.
+    channels : tuple of sufficiency.plan.optimiser.Channel
+        Marketing channels measured on the service's enquiry and spend records (cost per
+        enquiry, enquiry-to-approval, most enquiries a quarter); channels not listed use the
+        scenario's ``cost_per_enquiry`` and ``enquiry_to_approval_pct``.
     """
 
     demand: Any
     is_demo: bool = False
     authority: str = ""
     existing_carer_survival: np.ndarray | None = None
+    channels: tuple = ()
 
     @property
     def origin(self) -> pd.Timestamp:
@@ -834,6 +839,7 @@ def fit_models(
     *,
     max_horizon: int = 60,
     households: Any = None,
+    funnel: Any = None,
     progress: Any = None,
 ) -> FittedModels:
     """Fit (or load a matching saved) demand model for 903 data; the demo authority when None.
@@ -851,6 +857,9 @@ def fit_models(
         The service's carer household records
         (:func:`sufficiency.supply.households.read_households`); when given, today's carers
         leave as the fitted retention model says instead of at the scenario's yearly rate.
+    funnel : FunnelRecords, optional
+        Enquiry and campaign spend records (:func:`sufficiency.supply.records.read_funnel_records`);
+        marketing spend then buys enquiries at each channel's measured cost and conversion.
     progress : callable, optional
         Progress callback ``(done, total, message)``.
     """
@@ -871,11 +880,17 @@ def fit_models(
         survival = carer_survival_from_records(
             households, fitted.model.params_.origin, fitted.model.params_.max_horizon
         )
+    channels: tuple = ()
+    if funnel is not None:
+        from sufficiency.plan.recommend import channels_from_funnel
+
+        channels = tuple(channels_from_funnel(funnel))
     return FittedModels(
         demand=fitted.model,
         is_demo=is_demo,
         authority=authority,
         existing_carer_survival=survival,
+        channels=channels,
     )
 
 
@@ -1044,6 +1059,7 @@ def _carer_projection(
     start_stock: np.ndarray,
     months: pd.DatetimeIndex,
     existing_survival: np.ndarray | None = None,
+    channels: tuple = (),
 ) -> dict[str, np.ndarray]:
     """In-house foster households and usable places by month and age band.
 
@@ -1086,11 +1102,20 @@ def _carer_projection(
         approvals += households_0 * base_leave * conversion * mix[None, :]
     marketing = sum(v for _, v in scenario.marketing_spend_per_quarter) / 3
     if marketing:
-        extra = (
-            marketing / scenario.cost_per_enquiry * scenario.enquiry_to_approval_pct / 100
-        ) * conversion
+        measured = {channel.name: channel for channel in channels}
+        per_quarter = 0.0
+        for name, spend in scenario.marketing_spend_per_quarter:
+            channel = measured.get(name)
+            if channel is None or channel.cost_per_enquiry <= 0:
+                per_quarter += (
+                    spend / scenario.cost_per_enquiry * scenario.enquiry_to_approval_pct / 100
+                )
+            else:
+                # a channel saturates: spend beyond its reach buys no more enquiries
+                enquiries = min(spend / channel.cost_per_enquiry, channel.max_enquiries_per_quarter)
+                per_quarter += enquiries * channel.enquiry_to_approval
         lead = 9  # Fostering Network / iMPOWER: about 281 days from enquiry to approval
-        approvals[lead:] += extra * mix[None, :]
+        approvals[lead:] += per_quarter / 3 * conversion * mix[None, :]
 
     new = np.empty((n_months, n_bands))
     current = np.zeros(n_bands)
@@ -1209,7 +1234,9 @@ def project(scenario: Scenario, models: FittedModels, random_state: int | None) 
     months = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
     demand = _demand_paths(models, scenario, horizon, random_state)
     step_down_support = _step_down_support(scenario, params, demand, months)
-    carers = _carer_projection(scenario, params.start_stock, months, models.existing_carer_survival)
+    carers = _carer_projection(
+        scenario, params.start_stock, months, models.existing_carer_survival, models.channels
+    )
     beds, per_child_beds, running = _residential_beds(scenario, params.start_stock, months)
     allocation = allocate(
         demand,

@@ -323,3 +323,34 @@ def test_carer_household_records_drive_the_existing_carers(models):
     assert (
         better.summary["in_house_households_end"] > records_run.summary["in_house_households_end"]
     )
+
+
+def test_marketing_uses_measured_channels_and_saturates(models):
+    from dataclasses import replace
+
+    from sufficiency.plan.optimiser import Channel
+
+    radio = Channel(
+        "radio",
+        cost_per_enquiry=100.0,
+        enquiry_to_approval=0.05,
+        max_enquiries_per_quarter=30.0,
+        source="test records",
+    )
+    measured = replace(models, channels=(radio,))
+
+    def approvals(spend: float, fitted) -> float:
+        scenario = Scenario(n_simulations=0, marketing_spend_per_quarter={"radio": spend})
+        return float(run(scenario, models=fitted).carers["approvals"].sum())
+
+    base = approvals(0.0, measured)
+    # £2,000 a quarter buys 20 enquiries -> 1 approval a quarter, from month 10 on
+    gained = approvals(2_000.0, measured) - base
+    quarters_after_lead = (60 - 9) / 3
+    assert gained == pytest.approx(1.0 * quarters_after_lead, rel=1e-6)
+    # beyond 30 enquiries a quarter, more spend buys nothing
+    capped = approvals(3_000.0, measured) - base
+    assert approvals(9_000.0, measured) - base == pytest.approx(capped, rel=1e-9)
+    # without measured channels the scenario's default cost per enquiry applies
+    default_gain = approvals(2_000.0, models) - approvals(0.0, models)
+    assert default_gain == pytest.approx(2_000 / 320 * 0.04 * quarters_after_lead, rel=1e-6)

@@ -30,6 +30,9 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
             "20",
             "--households",
             str(HOUSEHOLDS),
+            "--funnel",
+            str(HOUSEHOLDS.parent / "enquiries.csv"),
+            str(HOUSEHOLDS.parent / "campaign_spend.csv"),
         ]
     )
     assert status == 0

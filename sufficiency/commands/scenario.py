@@ -44,6 +44,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             help="carer household records (CSV/XLSX, see the README); today's carers then leave "
             "as the fitted retention model says instead of at the scenario's yearly rate",
         )
+        sub.add_argument(
+            "--funnel",
+            nargs="+",
+            default=[],
+            metavar="FILE",
+            help="enquiry and campaign spend records (CSV/XLSX); marketing spend then buys "
+            "enquiries at each channel's measured cost per enquiry and conversion",
+        )
         sub.add_argument("--out", required=True, metavar="DIR", help="folder to write outputs to")
         sub.add_argument(
             "--seed", type=int, default=0, help="random seed for the simulated paths (default 0)"
@@ -110,9 +118,18 @@ def _models(args: argparse.Namespace, horizon: int):
         from sufficiency.supply.households import read_households
 
         households = read_households(args.households)
+    funnel = None
+    if args.funnel:
+        from sufficiency.supply.records import read_funnel_records
+
+        funnel = read_funnel_records(args.funnel)
     with progress_bar("Fitting the demand model") as progress:
         return fit_models(
-            data, max_horizon=max(horizon, 60), households=households, progress=progress
+            data,
+            max_horizon=max(horizon, 60),
+            households=households,
+            funnel=funnel,
+            progress=progress,
         )
 
 
