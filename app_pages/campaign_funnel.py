@@ -53,8 +53,11 @@ def active_records() -> tuple[FunnelRecords, str, bool]:
 
 
 def records_key(records: FunnelRecords, label: str) -> str:
-    """A cache key that holds no identifiers."""
-    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}"
+    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
+    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
+    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
+    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
+    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -321,6 +324,11 @@ with channel_tab:
         hide_index=True,
         width="stretch",
         column_config={
+            "channel": "Channel",
+            "campaign": "Campaign",
+            "enquiries": st.column_config.NumberColumn("Enquiries"),
+            "applications": st.column_config.NumberColumn("Applications"),
+            "approvals": st.column_config.NumberColumn("Approvals"),
             "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
             "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
             "cost_per_application": st.column_config.NumberColumn(
@@ -352,6 +360,11 @@ with campaign_tab:
         hide_index=True,
         width="stretch",
         column_config={
+            "channel": "Channel",
+            "campaign": "Campaign",
+            "enquiries": st.column_config.NumberColumn("Enquiries"),
+            "applications": st.column_config.NumberColumn("Applications"),
+            "approvals": st.column_config.NumberColumn("Approvals"),
             "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
             "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
             "cost_per_application": st.column_config.NumberColumn(
@@ -362,6 +375,7 @@ with campaign_tab:
                 "Enquiry to application", format="percent"
             ),
             "to_approval": st.column_config.NumberColumn("Enquiry to approval", format="percent"),
+            "still_open": st.column_config.NumberColumn("Still in progress"),
         },
     )
     st.caption(

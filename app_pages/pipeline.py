@@ -34,6 +34,14 @@ def active_records() -> tuple[FunnelRecords, str, bool]:
     return demo_records(), DEMO_FUNNEL_LABEL, True
 
 
+def records_key(records: FunnelRecords, label: str) -> str:
+    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
+    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
+    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
+    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
+    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
+
+
 @st.cache_resource(show_spinner="Fitting the approval model...", max_entries=4)
 def fitted_model(_records: FunnelRecords, key: str) -> ApprovalModel:
     del key
@@ -102,7 +110,7 @@ if is_demo:
     st.info(f"**{label}**. Upload your own on the Campaign funnel page.", icon=":material/science:")
 else:
     st.caption(f"Showing {label}.")
-key = f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}"
+key = records_key(records, label)
 try:
     model = fitted_model(records, key)
 except SufficiencyError as error:
