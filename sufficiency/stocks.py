@@ -162,13 +162,43 @@ def daily_stock(
     return _categorical_states(stock)
 
 
-def monthly_stock(episodes: pd.DataFrame, extract_date: pd.Timestamp) -> pd.DataFrame:
+def complete_history_start(episodes: pd.DataFrame) -> pd.Timestamp | None:
+    """The first day from which the episodes give complete stocks.
+
+    Yearly 903 extracts hold only the episodes open during their collection years, so before the
+    earliest recorded end of an episode the files miss every child who had already left: stocks
+    would appear to ramp up from almost nothing. The earliest ``dec`` is taken as the start of
+    complete history (the first day of the earliest collection year, in practice). ``None`` when
+    no episode has ended.
+    """
+    ended = pd.to_datetime(episodes["dec"]).dropna()
+    return None if ended.empty else ended.min().normalize()
+
+
+def monthly_stock(
+    episodes: pd.DataFrame,
+    extract_date: pd.Timestamp,
+    start: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """Children looked after at each month end, by age band x placement category.
 
-    The last row is the last complete month end on or before the extract date.
-    See :func:`daily_stock` for parameters; returns :data:`sufficiency.schemas.STOCK` columns.
+    Parameters
+    ----------
+    episodes, extract_date
+        As for :func:`daily_stock`.
+    start : Timestamp, optional
+        First day to count from. Default: :func:`complete_history_start`, so months before the
+        extracts give complete counts are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`sufficiency.schemas.STOCK` columns at month ends, up to the last month end on or
+        before the extract date.
     """
-    stock = daily_stock(episodes, extract_date)
+    if start is None:
+        start = complete_history_start(episodes)
+    stock = daily_stock(episodes, extract_date, start=start)
     month_ends = stock["date"] == stock["date"] + pd.offsets.MonthEnd(0)
     return stock.loc[month_ends].reset_index(drop=True)
 

@@ -16,7 +16,6 @@ from sufficiency.demand.backtest import (
     backtest,
     backtest_monthly_stock,
     backtest_published,
-    complete_history_start,
     recommend_by_kind,
     recommend_method,
     rolling_origin_forecasts,
@@ -204,11 +203,6 @@ def test_monthly_stock_backtest_labels_kinds_and_uses_default_origins():
     assert by_kind["monthly 903 total"] == recommendation
     with pytest.raises(InputDataError, match="too short a period"):
         backtest_monthly_stock(monthly_stock_frame(months=20), ["naive"], horizon=3)
-
-
-def test_complete_history_start():
-    episodes = pd.DataFrame({"dec": pd.to_datetime(["2019-05-14", None, "2018-04-02"])})
-    assert complete_history_start(episodes) == pd.Timestamp("2018-04-30")
 
 
 def test_backtest_command_in_process(tmp_path, capsys):

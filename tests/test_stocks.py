@@ -9,6 +9,7 @@ import pytest
 from sufficiency import codes
 from sufficiency.schemas import CLEAN_EPISODES
 from sufficiency.stocks import (
+    complete_history_start,
     daily_stock,
     monthly_flows,
     monthly_stock,
@@ -297,3 +298,34 @@ def test_daily_stock_matches_direct_count():
     ages = codes.age_in_years(in_care["dob"], day)
     expected = int((ages < 18).sum())
     assert int(stock_on(episodes, EXTRACT, day)["children"].sum()) == expected
+
+
+def test_monthly_stock_starts_where_the_extracts_give_complete_history():
+    episodes = make_episodes(
+        [
+            {"child": "A", "dob": "2010-01-01", "decom": "2012-01-01", "place": "U4"},
+            {
+                "child": "B",
+                "dob": "2010-01-01",
+                "decom": "2015-01-01",
+                "dec": "2015-04-02",
+                "place": "U4",
+                "rec": "E4A",
+            },
+            {
+                "child": "C",
+                "dob": "2010-01-01",
+                "decom": "2019-05-14",
+                "dec": "2019-06-01",
+                "place": "U4",
+                "rec": "E4A",
+            },
+        ]
+    )
+    assert complete_history_start(episodes) == pd.Timestamp("2015-04-02")
+    stock = monthly_stock(episodes, EXTRACT)
+    assert stock["date"].min() == pd.Timestamp("2015-04-30")
+    assert count(stock, "2015-04-30") == 1
+    early = monthly_stock(episodes, EXTRACT, start=pd.Timestamp("2012-01-01"))
+    assert early["date"].min() == pd.Timestamp("2012-01-31")
+    assert complete_history_start(episodes.assign(dec=pd.NaT)) is None

@@ -155,8 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.paths or not args.published:
-        from sufficiency.demand.backtest import complete_history_start
-        from sufficiency.stocks import monthly_stock
+        from sufficiency.stocks import complete_history_start, monthly_stock
 
         data = load_903_or_demo(args.paths)
         stock = monthly_stock(data.episodes, data.extract_date)

@@ -413,19 +413,6 @@ def backtest_monthly_stock(
     return scores
 
 
-def complete_history_start(episodes: pd.DataFrame) -> pd.Timestamp | None:
-    """First month end from which 903 episodes give complete stocks.
-
-    Yearly extracts only hold episodes open during their collection years, so before the earliest
-    recorded end of an episode the files miss every child who had already left. The first month
-    end on or after the earliest ``dec`` is taken as the start of complete history.
-    """
-    ended = pd.to_datetime(episodes["dec"]).dropna()
-    if ended.empty:
-        return None
-    return ended.min() + pd.offsets.MonthEnd(0)
-
-
 def summarise_backtest(scores: pd.DataFrame, by: Sequence[str] = ("method",)) -> pd.DataFrame:
     """Per method (or other grouping): accuracy and interval coverage across all scored rows.
 
@@ -566,7 +553,6 @@ __all__ = [
     "backtest",
     "backtest_monthly_stock",
     "backtest_published",
-    "complete_history_start",
     "default_monthly_origins",
     "recommend_by_kind",
     "recommend_method",
