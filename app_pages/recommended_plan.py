@@ -324,7 +324,9 @@ def show_plan(plan, is_demo: bool) -> None:
         st.warning(plan.message, icon=":material/warning:")
 
     st.subheader("The plan in plain words")
-    st.markdown(plan.explain().replace("\n", "\n\n").replace("\n\n- ", "\n- "))
+    # the status message is already in the box above
+    text = plan.explain().replace(plan.message + "\n", "", 1)
+    st.markdown(text.replace("\n", "\n\n").replace("\n\n- ", "\n- "))
     if is_demo:
         st.caption("Synthetic demo authority: the plan illustrates the method, not a real council.")
 
