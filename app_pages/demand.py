@@ -81,7 +81,7 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     layered = alt.layer(band95, band80, band50, median, observed, data=frame)
     if frame["series"].nunique() > 1:
         return (
-            layered.properties(width=260, height=170)
+            layered.properties(width=190, height=150)
             .facet(facet=alt.Facet("series:N", title=None), columns=columns)
             .resolve_scale(y="independent")
             .properties(title=title)
