@@ -47,7 +47,12 @@ def active_funnel(is_demo: bool) -> tuple[object | None, str]:
     """Uploaded enquiry records if any, the demo's synthetic records for the demo, else none."""
     uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
     if uploaded is not None:
-        return uploaded, f"uploaded|{len(uploaded.enquiries)}|{uploaded.extract_date:%Y-%m-%d}"
+        # a content hash, so two uploads of the same size do not share a cached plan
+        columns = ["enquiry_date", "approval_date", "channel"]
+        content = int(pd.util.hash_pandas_object(uploaded.enquiries[columns], index=False).sum())
+        spend = float(uploaded.spend["spend"].sum()) if len(uploaded.spend) else 0.0
+        key = f"uploaded|{len(uploaded.enquiries)}|{uploaded.extract_date:%Y-%m-%d}"
+        return uploaded, f"{key}|{content}|{spend:.2f}"
     if is_demo:
         return None, "demo"  # recommend_plan reads the demo's synthetic records itself
     return None, "none"

@@ -82,3 +82,11 @@ def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
     app.button(key="find_plan").click().run()
     assert not app.exception, app.exception
     assert "80% quantile of 200 simulated paths" in markdown_text(app)
+
+    # enquiry records uploaded on the campaign funnel page are used for the channels
+    from sufficiency.supply.demo_records import load_demo_funnel
+
+    app.session_state["funnel_records"] = load_demo_funnel()
+    app.button(key="find_plan").click().run()
+    assert not app.exception, app.exception
+    assert "from your enquiry and campaign spend records" in markdown_text(app)
