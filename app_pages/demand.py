@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
 from sufficiency.demand.levers import (
+    ENTRY_CHANGE_BOUNDS,
     ENTRY_MULTIPLIER_BOUNDS,
     EXIT_MULTIPLIER_BOUNDS,
     STEP_DOWN_SHARE_BOUNDS,
@@ -24,6 +25,7 @@ from sufficiency.demand.pipeline import (
     horizon_table,
     load_or_fit,
 )
+from sufficiency.errors import SufficiencyError
 
 N_PATHS = 1000
 SEED = 0
@@ -100,10 +102,14 @@ active = active_903_data()
 show_data_banner(active)
 key = data_key(active)
 
-with st.spinner(
-    "Fitting the demand model and testing it on the last three years (first time only)..."
-):
-    fitted = fitted_demand(active.data, key)
+try:
+    with st.spinner(
+        "Fitting the demand model and testing it on the last three years (first time only)..."
+    ):
+        fitted = fitted_demand(active.data, key)
+except SufficiencyError as error:
+    st.error(f"The demand model cannot be fitted on this data: {error}", icon=":material/error:")
+    st.stop()
 model = fitted.model
 
 # --- levers ---------------------------------------------------------------------------------
@@ -124,6 +130,17 @@ with st.expander("What if: demand levers", expanded=True, icon=":material/tune:"
     )
     band_pct = {}
     with entries_col.popover("Entries by age band"):
+        low_add, high_add = ENTRY_CHANGE_BOUNDS
+        extra_entries = st.number_input(
+            "Extra children entering per month, all ages (children/month)",
+            min_value=low_add,
+            max_value=high_add,
+            value=0.0,
+            step=0.5,
+            key="demand_entries_add",
+            help="Added to the expected entries, spread across age bands in proportion to them; "
+            "negative numbers remove entries (never below zero).",
+        )
         for band in AGE_BANDS:
             band_pct[band] = st.slider(
                 f"Age {band} (% on top of the all-ages setting)",
@@ -179,6 +196,7 @@ try:
         step_downs.append(StepDown(step_band, step_from, step_to, step_share / 100))
     levers = DemandLevers(
         entry_multiplier=entry_multiplier,
+        entry_change={"all": float(extra_entries)} if extra_entries else {},
         exit_multiplier={g: v / 100 for g, v in exit_pct.items() if v != 100},
         step_downs=step_downs,
     )

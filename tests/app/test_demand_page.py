@@ -63,6 +63,10 @@ def test_lever_change_changes_the_forecast(page):
     after = _headline(page)
     assert after < before
     assert any("Levers applied" in c.value for c in page.caption)
+    page.number_input(key="demand_entries_add").set_value(10.0).run()
+    assert not page.exception
+    assert _headline(page) > after
+    assert any("+10 children a month" in c.value for c in page.caption)
 
 
 def test_step_down_and_invalid_combination(page):
