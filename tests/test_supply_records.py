@@ -15,6 +15,7 @@ from sufficiency.errors import InputDataError
 from sufficiency.schemas import VALIDATION_REPORT
 from sufficiency.supply.demo_records import (
     DEMO_EXTRACT_DATE,
+    DEMO_SCALE,
     generate_funnel_records,
     load_demo_funnel,
 )
@@ -64,7 +65,7 @@ def test_demo_generator_is_seeded_and_scales():
     first, spend_first = generate_funnel_records(random_state=1)
     second, _ = generate_funnel_records(random_state=1)
     pd.testing.assert_frame_equal(first, second)
-    bigger, spend_bigger = generate_funnel_records(random_state=1, scale=3)
+    bigger, spend_bigger = generate_funnel_records(random_state=1, scale=3 * DEMO_SCALE)
     assert len(bigger) == pytest.approx(3 * len(first), rel=0.1)
     assert spend_bigger["spend"].sum() == pytest.approx(3 * spend_first["spend"].sum(), rel=0.1)
 

@@ -10,8 +10,9 @@ stage probabilities and durations calibrated to the published figures in DOMAIN.
 - enquiry -> approval therefore about 6%, lower than the older 11% benchmark (Fostering Network /
   iMPOWER 2013), which the Ofsted stage rates cannot reproduce; time from enquiry to approval about
   9 months, close to that benchmark's 281 days;
-- about 15-25 approved households a year, in line with a unitary with ~170 children in in-house
-  foster care, ~1.85 places per household, ~66% occupancy and ~23% of households leaving a year.
+- about 9-15 approved households a year (:data:`DEMO_SCALE`), in line with the demo carer
+  households: about 65 mainstream and specialist households holding the ~80 children the demo 903
+  data has in in-house (non-kinship) foster care, ~15% of them leaving a year.
 
 Everything here is invented. Nothing describes a real enquirer.
 """
@@ -42,6 +43,11 @@ DEMO_SEED = 903
 def demo_supply_dir() -> Path:
     """Folder holding the demo enquiries.csv and campaign_spend.csv."""
     return demo_dir() / "supply"
+
+
+# Enquiry volumes and spend relative to the campaign table below: sized so approvals (about 12 a
+# year) replace the ~15% of the demo's ~65 in-house households who leave each year.
+DEMO_SCALE = 0.65
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def generate_funnel_records(
     *,
     start: str | pd.Timestamp = DEMO_START,
     extract_date: str | pd.Timestamp = DEMO_EXTRACT_DATE,
-    scale: float = 1.0,
+    scale: float = DEMO_SCALE,
     campaigns: tuple[Campaign, ...] = DEMO_CAMPAIGNS,
     random_state: int | None = DEMO_SEED,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

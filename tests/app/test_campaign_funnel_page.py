@@ -25,7 +25,7 @@ def metric(app: AppTest, label: str) -> str:
 def test_demo_view_is_labelled_synthetic_with_sourced_benchmarks_and_quick_filters():
     app = run_page()
     assert any("Synthetic" in item.value for item in app.info)
-    assert int(metric(app, "Enquiries").replace(",", "")) > 2000
+    assert int(metric(app, "Enquiries").replace(",", "")) > 1000
     rate = float(metric(app, "Enquiry to application").rstrip("%"))
     assert 12 <= rate <= 22
     captions = " ".join(item.value for item in app.caption)
