@@ -66,9 +66,7 @@ def test_snapshot_reads_stage_and_days_at_a_date(demo):
 def test_time_split_evaluation_beats_the_base_rate(demo):
     evaluation = evaluate_approval_model(demo.enquiries, demo.extract_date)
     assert evaluation.split_date == pd.Timestamp("2022-03-31")
-    # About 1,200 demo enquiries leave a small test year, so the bar is well above chance (0.5)
-    # rather than a tight figure.
-    assert evaluation.roc_auc > 0.62
+    assert evaluation.roc_auc > 0.68
     assert evaluation.brier < evaluation.base_rate_brier
     calibration = evaluation.calibration
     assert calibration["n"].sum() == evaluation.n_test
