@@ -90,6 +90,15 @@ _EES_PLACEMENT = {
         "PLACE=H5|K3|P2",
     ),
 }
+_EES_REASONS = {
+    "Adopted": ("reason: adopted", "REC=E11|E12"),
+    "Special guardianship orders": ("reason: special guardianship", "REC=E45|E46|E47|E48"),
+    "Residence order or child arrangement order granted": (
+        "reason: child arrangements order",
+        "REC=E41",
+    ),
+    "Care ceased for any other reason": ("reason: any other reason", "REC=E8"),
+}
 _EES_PROVIDER = {"Own provision (by the LA)": ("provider: own provision", "PLACE_PROVIDER=PR1")}
 
 # Generator inputs not published at LA level: counts by the project's placement categories at
@@ -286,6 +295,16 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
                 starts,
                 f"age={band}",
             )
+
+    ceased = "dfe_cla/la_2024_release/la_children_who_ceased_during_the_year.csv"
+    frame = pd.read_csv(dfe.parent / ceased, dtype=str)
+    frame = frame[
+        (frame["new_la_code"] == LA_CODE) & (frame["cla_group"] == "Reason episode ceased")
+    ]
+    for _, row in frame.iterrows():
+        if row["characteristic"] in _EES_REASONS:
+            label, filter_ = _EES_REASONS[row["characteristic"]]
+            add("ceased", row["time_period"], label, _number(row["number"]), ceased, filter_)
 
     # Newest revision wins for totals.
     table = pd.DataFrame(rows)
@@ -500,6 +519,31 @@ def calibration_table(folder: Path, targets: pd.DataFrame) -> str:
             column = "place" if field == "PLACE" else "place_provider"
             achieved = int(on[column].isin(values.split("|")).sum())
             cells.append(cell(target("cla_31_march", breakdown, year), achieved))
+        lines.append(f"| {year} | " + " | ".join(cells) + " |")
+    reasons = [
+        ("adopted (E11/E12)", "reason: adopted", {"E11", "E12"}),
+        (
+            "special guardianship (E45-E48)",
+            "reason: special guardianship",
+            {"E45", "E46", "E47", "E48"},
+        ),
+        ("child arrangements order (E41)", "reason: child arrangements order", {"E41"}),
+        ("any other reason (E8)", "reason: any other reason", {"E8"}),
+    ]
+    lines += [
+        "",
+        "Reasons for leaving care (not steered; for information):",
+        "",
+        "| year to 31 March | " + " | ".join(r[0] for r in reasons) + " |",
+        "|---" * 5 + "|",
+    ]
+    for year in range(2020, last + 1):
+        window = (pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31"))
+        ended = episodes[episodes["dec"].between(*window)]
+        cells = [
+            cell(target("ceased", breakdown, year), ended["rec"].isin(recs).sum())
+            for _, breakdown, recs in reasons
+        ]
         lines.append(f"| {year} | " + " | ".join(cells) + " |")
     lines += [
         "",

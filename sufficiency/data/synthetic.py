@@ -945,7 +945,7 @@ class _Simulation:
         rng, n = self.rng, self.n
         # Court and matching timetables flex by a month or two: when fewer children are placed
         # for adoption than the target, placements come forward and adoption orders slip; when
-        # more are, adoption orders come forward.
+        # more are, adoption orders come forward and placements slip.
         place_ahead = 120 if adoption_gap > 0.15 else 0
         order_ahead = 90 if adoption_gap < -0.15 else 0
         due = self.b18[:n] <= d1
@@ -1001,6 +1001,9 @@ class _Simulation:
                 and self.ms_adopt_place[i] <= d1 + place_ahead
                 and self.ep[i]["LS"] == "E1"
             ):
+                if adoption_gap < -0.15 and rng.random() < 0.6:
+                    self.ms_adopt_place[i] += int(rng.integers(30, 75))  # matching takes longer
+                    continue
                 day = min(max(int(self.ms_adopt_place[i]), start + 1), d1)
                 if day <= d1:
                     self.ms_adopt_place[i] = -1
@@ -1165,10 +1168,10 @@ class _Simulation:
             np.where(months_in[home] < 6, 1.1, np.where(months_in[home] < 18, 0.5, 0.2)),
         )
         sgo = plan == SGO
-        w[sgo] = np.where(months_in[sgo] < 8, 0.05, np.where(months_in[sgo] < 30, 0.9, 0.35))
+        w[sgo] = np.where(months_in[sgo] < 8, 0.05, np.where(months_in[sgo] < 30, 1.6, 0.5))
         w[plan == ADOPT] = 0.01  # adoption plans leaving another way (rare)
         cat = self.cat[cand]
-        w[(cat == KIN) & (months_in > 8)] *= 1.5
+        w[(cat == KIN) & (months_in > 8)] *= 2.0
         w[cat == ADO] *= 0.05
         cats, bands = self._counts(d1)
         band = self.band_of(cand, d1)
@@ -1193,13 +1196,13 @@ class _Simulation:
             table = (("E45", 0.38), ("E47", 0.22), ("E41", 0.2), ("E4A", 0.05), ("E8", 0.15))
         elif cat == PAR:
             table = (("E41", 0.3), ("E4A", 0.2), ("E8", 0.45), ("E4B", 0.05))
-        elif plan == SGO and months_in >= 8:
+        elif plan == SGO and months_in >= 8 or cat in (IHF, IFA) and months_in >= 18:
             table = (("E46", 0.35), ("E48", 0.2), ("E41", 0.15), ("E4A", 0.1), ("E8", 0.2))
         else:
             table = [
-                ("E4A", 0.2),
+                ("E4A", 0.15),
                 ("E8", 0.44),
-                ("E41", 0.14),
+                ("E41", 0.19),
                 ("E4B", 0.04),
                 ("E13", 0.03),
                 ("E3", 0.04),
