@@ -316,3 +316,19 @@ def test_sparse_random_data_never_gives_nan_or_invalid_rows(seed, months, densit
     assert model.rates_[["monthly_hazard", "monthly_probability"]].notna().all().all()
     paths = model.simulate(6, n_paths=20, random_state=seed)
     assert paths.min() >= 0
+
+
+def test_rate_uncertainty_widens_intervals_not_the_mean(fitted):
+    params = fitted.params_
+    assert params.exit_events.sum() > 0 and params.move_events.sum() > 0
+    fixed = simulate_paths(params, 24, n_paths=600, random_state=2, rate_draws=0)
+    uncertain = simulate_paths(params, 24, n_paths=600, random_state=2, rate_draws=10)
+    assert uncertain.sum(axis=2)[:, -1].std() > 1.05 * fixed.sum(axis=2)[:, -1].std()
+    np.testing.assert_allclose(
+        uncertain.sum(axis=2).mean(axis=0), fixed.sum(axis=2).mean(axis=0), rtol=0.03
+    )
+    # without event counts (e.g. hand-made parameters) the rates stay fixed
+    bare = params.replace(exit_events=None, move_events=None)
+    np.testing.assert_array_equal(
+        simulate_paths(bare, 6, 50, 1, rate_draws=10), simulate_paths(bare, 6, 50, 1, rate_draws=0)
+    )

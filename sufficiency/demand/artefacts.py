@@ -34,7 +34,7 @@ from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams
 from sufficiency.errors import SufficiencyError
 from sufficiency.paths import models_dir
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 SUBFOLDER = "demand"
 
@@ -137,6 +137,14 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
         entry_split=params.entry_split,
         entry_mean=params.entry_mean,
         entry_samples=params.entry_samples,
+        **{
+            name: value
+            for name, value in (
+                ("exit_events", params.exit_events),
+                ("move_events", params.move_events),
+            )
+            if value is not None
+        },
     )
     written.append(npz)
     for name, frame in (
@@ -265,6 +273,8 @@ def load_fitted(
             entry_split=arrays["entry_split"],
             entry_mean=arrays["entry_mean"],
             entry_samples=arrays["entry_samples"],
+            exit_events=arrays["exit_events"] if "exit_events" in arrays else None,
+            move_events=arrays["move_events"] if "move_events" in arrays else None,
             age_bands=tuple(states["age_bands"]),
             categories=tuple(states["placement_categories"]),
             exit_groups=tuple(states["exit_reason_groups"]),

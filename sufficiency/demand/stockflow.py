@@ -110,6 +110,10 @@ class StockFlowParams:
         Expected entries per month and band, shape ``(H, B)`` (children/month).
     entry_samples : numpy.ndarray
         Sampled entry-mean paths (trend uncertainty), shape ``(N, H, B)``.
+    exit_events, move_events : numpy.ndarray or None
+        Events behind the rates in the reference period: exits per exit reason group ``(G,)`` and
+        placement moves into each category ``(C,)``. They size the rate uncertainty drawn by
+        :func:`simulate_paths`; None leaves the rates fixed.
     """
 
     origin: pd.Timestamp
@@ -121,6 +125,8 @@ class StockFlowParams:
     age_bands: tuple[str, ...] = AGE_BANDS
     categories: tuple[str, ...] = PLACEMENT_CATEGORIES
     exit_groups: tuple[str, ...] = EXIT_REASON_GROUPS
+    exit_events: np.ndarray | None = None
+    move_events: np.ndarray | None = None
 
     @property
     def n_states(self) -> int:
@@ -213,34 +219,82 @@ def project_mean(params: StockFlowParams, horizon: int) -> MeanPath:
     return MeanPath(forecast_dates(params.origin, horizon), stock, entries, exit_flows)
 
 
-def simulate_paths(
-    params: StockFlowParams, horizon: int, n_paths: int = 1000, random_state: int | None = 0
-) -> np.ndarray:
-    """Simulated stock per state, shape ``(n_paths, horizon, S)`` (children, int32).
+def _rate_draws(params: StockFlowParams, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_draws`` hazard matrices with exit and move rates scaled by draws of their uncertainty.
 
-    Each month: leavers per state ~ Binomial(stock, 1 - stay); each leaver's destination ~ its
-    state's conditional probabilities; entries ~ Poisson(sampled mean) split multinomially across
-    first placements. Each path follows one sampled entry-mean path (trend uncertainty).
-    Destinations are drawn by inverse-cdf search, which is an exact multinomial split.
+    Each exit reason group's rates share one multiplier, and so do the moves into each
+    placement category: Gamma(events + 1/2) / (events + 1/2), mean 1, spread about
+    1/sqrt(events), i.e. what the reference period's counts can tell.
     """
-    _check_horizon(params, horizon)
-    if n_paths < 1:
-        raise SufficiencyError(f"The number of simulated paths must be at least 1 (got {n_paths}).")
-    rng = np.random.default_rng(random_state)
+    n_states, n_cats = params.n_states, len(params.categories)
+    exit_events = np.asarray(params.exit_events, dtype=float)
+    move_events = np.asarray(params.move_events, dtype=float)
+    exit_mult = rng.gamma(exit_events + 0.5, 1.0 / (exit_events + 0.5), (n_draws, exit_events.size))
+    move_mult = rng.gamma(move_events + 0.5, 1.0 / (move_events + 0.5), (n_draws, n_cats))
+    # moves are the within-band off-diagonal blocks; ageing (next band) is left as it is
+    band = np.arange(n_states) // n_cats
+    within_band = band[:, None] == band[None, :]
+    destination_cat = np.arange(n_states) % n_cats
+    draws = np.repeat(params.hazards[None], n_draws, axis=0)
+    for k in range(n_draws):
+        moves = draws[k, :, :n_states]
+        moves[within_band] *= np.broadcast_to(move_mult[k, destination_cat], moves.shape)[
+            within_band
+        ]
+        draws[k, :, n_states:] *= exit_mult[k]
+    return draws
+
+
+def _leave_and_cdf(params: StockFlowParams, hazards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probability of leaving each state this month and the cdf of where leavers go."""
     n_states = params.n_states
-    probs = params.probabilities()
-    stay = np.diag(probs).copy()
-    leave = np.clip(1.0 - stay, 0.0, 1.0)
+    probs = params.replace(hazards=hazards).probabilities()
+    leave = np.clip(1.0 - np.diag(probs), 0.0, 1.0)
     conditional = probs.copy()
     conditional[np.arange(n_states), np.arange(n_states)] = 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
         conditional = np.where(leave[:, None] > 0, conditional / leave[:, None], 0.0)
     cdf = np.cumsum(conditional, axis=1)
     cdf[:, -1] = 1.0  # guard against rounding so every leaver lands somewhere
+    return leave, cdf
+
+
+def simulate_paths(
+    params: StockFlowParams,
+    horizon: int,
+    n_paths: int = 1000,
+    random_state: int | None = 0,
+    rate_draws: int = 10,
+) -> np.ndarray:
+    """Simulated stock per state, shape ``(n_paths, horizon, S)`` (children, int32).
+
+    Each month: leavers per state ~ Binomial(stock, 1 - stay); each leaver's destination ~ its
+    state's conditional probabilities; entries ~ Poisson(sampled mean) split multinomially across
+    first placements. Each path follows one sampled entry-mean path (trend uncertainty) and one of
+    ``rate_draws`` draws of the exit and move rates (rate uncertainty; 0 keeps them fixed, as does
+    parameters without event counts). Destinations are drawn by inverse-cdf search, an exact
+    multinomial split.
+    """
+    _check_horizon(params, horizon)
+    if n_paths < 1:
+        raise SufficiencyError(f"The number of simulated paths must be at least 1 (got {n_paths}).")
+    rng = np.random.default_rng(random_state)
+    n_states = params.n_states
+    uncertain = rate_draws > 0 and params.exit_events is not None and params.move_events is not None
+    if uncertain:
+        hazard_sets = _rate_draws(params, int(rate_draws), rng)
+    else:
+        hazard_sets = params.hazards[None]
+    pairs = [_leave_and_cdf(params, hazards) for hazards in hazard_sets]
+    leave_by_draw = np.stack([leave for leave, _ in pairs])  # (K, S)
+    cdf = np.concatenate([cdf for _, cdf in pairs])  # (K * S, D)
     n_dest = cdf.shape[1]
-    # Row s of the cdf shifted into [s, s + 1] and flattened is sorted, so one searchsorted of
-    # (state + uniform) finds every leaver's destination without a (leavers x destinations) array.
-    shifted_cdf = (cdf + np.arange(n_states)[:, None]).ravel()
+    # Row r of the cdf shifted into [r, r + 1] and flattened is sorted, so one searchsorted of
+    # (row + uniform) finds every leaver's destination without a (leavers x destinations) array.
+    shifted_cdf = (cdf + np.arange(cdf.shape[0])[:, None]).ravel()
+    draw_of_path = np.arange(n_paths) % len(pairs)
+    leave = leave_by_draw[draw_of_path]  # (paths, S)
+    can_leave = leave_by_draw.max(axis=0) > 0
 
     samples = params.entry_samples[:, :horizon, :]
     sample_of_path = rng.integers(samples.shape[0], size=n_paths)
@@ -251,18 +305,18 @@ def simulate_paths(
     out = np.empty((n_paths, horizon, n_states), dtype=np.int32)
     for t in range(horizon):
         # only states holding children in some path can lose any (skips empty cells' draws)
-        active = np.flatnonzero(counts.any(axis=0) & (leave > 0))
+        active = np.flatnonzero(counts.any(axis=0) & can_leave)
         leavers = np.zeros_like(counts)
-        leavers[:, active] = rng.binomial(counts[:, active], leave[active])
+        leavers[:, active] = rng.binomial(counts[:, active], leave[:, active])
         counts -= leavers
         path_idx, state_idx = np.nonzero(leavers)
         if path_idx.size:
             reps = leavers[path_idx, state_idx]
             leaver_path = np.repeat(path_idx, reps)
             leaver_state = np.repeat(state_idx, reps)
-            draws = rng.random(leaver_state.size)
-            flat = np.searchsorted(shifted_cdf, leaver_state + draws, side="right")
-            dest = np.minimum(flat - leaver_state * n_dest, n_dest - 1)
+            row = draw_of_path[leaver_path] * n_states + leaver_state
+            flat = np.searchsorted(shifted_cdf, row + rng.random(row.size), side="right")
+            dest = np.minimum(flat - row * n_dest, n_dest - 1)
             stays_in_care = dest < n_states
             arrivals = np.bincount(
                 leaver_path[stays_in_care] * n_states + dest[stays_in_care],
@@ -668,6 +722,8 @@ class StockFlowModel:
             entry_split=split,
             entry_mean=entry_mean,
             entry_samples=entry_samples,
+            exit_events=counts.exits.sum(axis=(0, 1)),
+            move_events=counts.moves.sum(axis=(0, 1)),
             age_bands=bands,
             categories=cats,
             exit_groups=groups,
