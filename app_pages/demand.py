@@ -242,7 +242,9 @@ with record_col:
         "dates on the data up to then and checked against what happened next."
     )
 
-by_category, by_band = st.tabs(["By placement category", "By age band"])
+by_category, by_band, by_cell = st.tabs(
+    ["By placement category", "By age band", "One age band and placement"]
+)
 with by_category:
     st.altair_chart(
         fan_chart(chart_frame(forecast, history, "placement_category"), "By placement category", 3),
@@ -263,6 +265,30 @@ with by_band:
         hide_index=True,
         width="stretch",
         column_config={"series": "Age band"},
+    )
+with by_cell:
+    band_col, category_col = st.columns(2)
+    cell_band = band_col.selectbox(
+        "Age band", ("all", *AGE_BANDS), index=AGE_BANDS.index("10-15") + 1, key="demand_cell_band"
+    )
+    cell_category = category_col.selectbox(
+        "Placement category",
+        ("all", *PLACEMENT_CATEGORIES),
+        index=PLACEMENT_CATEGORIES.index("external residential") + 1,
+        key="demand_cell_category",
+    )
+    st.altair_chart(
+        fan_chart(
+            chart_frame(
+                forecast,
+                history,
+                "cell",
+                age_band=cell_band,
+                placement_category=cell_category,
+            ),
+            f"Age {cell_band}, {cell_category}",
+        ),
+        width="stretch",
     )
 st.caption("Table cells: median number of children (80% range).")
 

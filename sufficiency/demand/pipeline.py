@@ -295,6 +295,9 @@ def chart_frame(
     history: pd.DataFrame,
     by: str = "placement_category",
     history_months: int = 36,
+    *,
+    age_band: str = ALL,
+    placement_category: str = ALL,
 ) -> pd.DataFrame:
     """History and forecast in one long frame for fan charts.
 
@@ -304,10 +307,13 @@ def chart_frame(
         Forecast frame (:data:`~sufficiency.demand.stockflow.FORECAST_COLUMNS`).
     history : pandas.DataFrame
         :func:`history_totals` output.
-    by : {"placement_category", "age_band", "total"}
-        Which totals to chart, one series each.
+    by : {"placement_category", "age_band", "total", "cell"}
+        Which totals to chart, one series each; ``"cell"`` charts the one series picked by
+        ``age_band`` and ``placement_category`` (either may be ``'all'``).
     history_months : int
         Months of history shown before the forecast.
+    age_band, placement_category : str
+        The series for ``by="cell"``.
 
     Returns
     -------
@@ -315,11 +321,13 @@ def chart_frame(
         Columns series, date, kind ('history' or 'forecast'), children (observed, or the median),
         p2_5, p10, p25, p75, p90, p97_5 (children; missing for history rows).
     """
-    if by == "total":
-        f_rows = (forecast["age_band"] == ALL) & (forecast["placement_category"] == ALL)
-        h_rows = (history["age_band"] == ALL) & (history["placement_category"] == ALL)
-        label = pd.Series("all children", index=forecast.index)
-        h_label = pd.Series("all children", index=history.index)
+    if by in ("total", "cell"):
+        band, category = (ALL, ALL) if by == "total" else (age_band, placement_category)
+        f_rows = (forecast["age_band"] == band) & (forecast["placement_category"] == category)
+        h_rows = (history["age_band"] == band) & (history["placement_category"] == category)
+        name = "all children" if (band, category) == (ALL, ALL) else f"{band} | {category}"
+        label = pd.Series(name, index=forecast.index)
+        h_label = pd.Series(name, index=history.index)
     else:
         other = "age_band" if by == "placement_category" else "placement_category"
         f_rows = (forecast[other] == ALL) & (forecast[by] != ALL)

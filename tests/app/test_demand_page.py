@@ -47,7 +47,7 @@ def test_page_renders_fan_charts_track_record_and_download(page):
     assert any(
         s.startswith("Over the last") and "% of the number of children" in s for s in sentences
     )
-    assert len(page.get("vega_lite_chart")) == 3  # total, by category, by age band
+    assert len(page.get("vega_lite_chart")) == 4  # total, by category, by age band, one cell
     assert page.metric[0].value.endswith("children")
     labels = [button.label for button in page.get("download_button")]
     assert "Download the forecast (CSV)" in labels
