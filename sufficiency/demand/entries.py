@@ -24,7 +24,7 @@ def _quiet_prophet_logs() -> None:
     # cmdstanpy installs its INFO handler on first use; initialise it, then raise the level
     from cmdstanpy.utils.logging import get_logger
 
-    get_logger().setLevel(logging.ERROR)
+    get_logger().setLevel(logging.CRITICAL)  # Prophet retries failed optimisations itself
     logging.getLogger("prophet").setLevel(logging.ERROR)
 
 
