@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "category with the stock-flow model (transition rates from the 903 flows, entries "
             "from Prophet, 1,000+ simulated paths). Output columns: date, age_band, "
             "placement_category, mean, p2_5, p10, p50, p90, p97_5 (children); rows with "
-            "age_band='all' and/or placement_category='all' are totals. p10-p90 is the 80%% "
+            "age_band='all' and/or placement_category='all' are totals. p10-p90 is the 80% "
             "range and p2_5-p97_5 the 95% range. A saved model from `sufficiency fit` is used "
             "when it matches the data."
         ),
