@@ -24,6 +24,7 @@ from sufficiency.demand.pipeline import (
     history_totals,
     horizon_table,
     load_or_fit,
+    track_record_table,
 )
 from sufficiency.errors import SufficiencyError
 
@@ -241,6 +242,10 @@ with record_col:
         "The track record is for the forecast without levers: the model was refitted at earlier "
         "dates on the data up to then and checked against what happened next."
     )
+    record = track_record_table(fitted.backtest)
+    if not record.empty:
+        with st.popover("Track record for every series (12 months ahead)"):
+            st.dataframe(record, hide_index=True, width="stretch")
 
 by_category, by_band, by_cell = st.tabs(
     ["By placement category", "By age band", "One age band and placement"]

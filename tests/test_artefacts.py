@@ -23,6 +23,7 @@ from sufficiency.demand.pipeline import (
     backtest_stockflow,
     fit_demand,
     load_or_fit,
+    track_record_table,
 )
 from sufficiency.demand.stockflow import StockFlowModel
 from tests.test_stockflow import synthetic_flows
@@ -151,6 +152,11 @@ def test_backtest_and_accuracy_sentence():
     assert sentence.startswith("Over the last three years")
     assert f"within {summary['mean_abs_pct_error']:.0f}%" in sentence
     assert "No track record" in accuracy_sentence(None)
+    table = track_record_table(frame)
+    assert table["series"].iloc[0] == "total"
+    assert (table["checks"] == 3).all()
+    assert table["80% range held (%)"].between(0, 100).all()
+    assert track_record_table(None).empty
     assert "carrying the last figure forward" in sentence
 
 

@@ -390,3 +390,47 @@ def horizon_table(forecast: pd.DataFrame, by: str = "placement_category") -> pd.
     out = pd.DataFrame(table)
     out.index.name = "series"
     return out.reset_index()
+
+
+def track_record_table(backtest: pd.DataFrame | None, horizon: int = 12) -> pd.DataFrame:
+    """Per-series track record at one horizon, with plain column names and units.
+
+    Uses :func:`sufficiency.demand.backtest.summarise_backtest`. Columns: series, checks,
+    'average error (children)', 'average error (%)', '80% range held (%)', '95% range held (%)',
+    'error vs carrying the last figure forward' (below 1 = better). Empty without a backtest.
+    """
+    from sufficiency.demand.backtest import summarise_backtest
+
+    columns = [
+        "series",
+        "checks",
+        "average error (children)",
+        "average error (%)",
+        "80% range held (%)",
+        "95% range held (%)",
+        "error vs carrying the last figure forward",
+    ]
+    if backtest is None or backtest.empty:
+        return pd.DataFrame(columns=columns)
+    rows = backtest[backtest["horizon"] == horizon]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    summary = summarise_backtest(rows, by=("series_id",))
+    order = {TOTAL: 0}
+    summary["_order"] = summary["series_id"].map(
+        lambda s: order.get(s, 1 if s.startswith("age: ") else 2)
+    )
+    summary = summary.sort_values(["_order", "series_id"])
+    return pd.DataFrame(
+        {
+            "series": summary["series_id"].to_numpy(),
+            "checks": summary["forecasts"].astype(int).to_numpy(),
+            "average error (children)": summary["MAE"].round(1).to_numpy(),
+            "average error (%)": summary["MAPE"].round(1).to_numpy(),
+            "80% range held (%)": (100 * summary["coverage_80"]).round().to_numpy(),
+            "95% range held (%)": (100 * summary["coverage_95"]).round().to_numpy(),
+            "error vs carrying the last figure forward": summary["mae_ratio_vs_naive"]
+            .round(2)
+            .to_numpy(),
+        }
+    )[columns]
