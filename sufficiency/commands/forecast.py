@@ -137,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"Forecast from {origin:%d %b %Y} using {where}.", file=sys.stderr)
     if fitted.backtest is not None:
         print(accuracy_sentence(fitted.backtest), file=sys.stderr)
+    else:
+        print(
+            "Run `sufficiency fit` on the same data to backtest the model and see its track record.",
+            file=sys.stderr,
+        )
     columns = list(OUTPUT_COLUMNS if not args.quartiles else FORECAST_COLUMNS)
     forecast = forecast[columns]
     forecast["date"] = forecast["date"].dt.date
