@@ -332,23 +332,34 @@ def placements_chart(result, baseline) -> alt.Chart:
             .assign(run=label)
         )
     frame = pd.concat(frames)
+    legend = alt.Legend(symbolOpacity=1, labelLimit=260)
     base = alt.Chart(frame).encode(
-        x=alt.X("month:T", title="Month end"),
-        color=alt.Color("placement_category:N", title="Placement"),
+        x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
+        color=alt.Color("placement_category:N", title="Placement", legend=legend),
     )
     band = (
         base.transform_filter(alt.datum.run == "scenario")
         .mark_area(opacity=0.2)
-        .encode(y=alt.Y("p10:Q", title="Children (mean, 10th-90th percentile)"), y2="p90:Q")
+        .encode(
+            y=alt.Y("p10:Q", title="Children in placement"),
+            y2="p90:Q",
+        )
     )
     lines = base.mark_line().encode(
         y="mean:Q",
-        strokeDash=alt.StrokeDash("run:N", title="Run"),
+        strokeDash=alt.StrokeDash(
+            "run:N",
+            title="Run",
+            scale=alt.Scale(domain=["scenario", "baseline"], range=[[1, 0], [6, 4]]),
+            legend=alt.Legend(symbolStrokeWidth=2),
+        ),
         tooltip=[
             alt.Tooltip("run:N", title="Run"),
             alt.Tooltip("placement_category:N", title="Placement"),
             alt.Tooltip("month:T", title="Month end", format="%b %Y"),
             alt.Tooltip("mean:Q", title="Children (mean)", format=".0f"),
+            alt.Tooltip("p10:Q", title="10th percentile", format=".0f"),
+            alt.Tooltip("p90:Q", title="90th percentile", format=".0f"),
         ],
     )
     return (band + lines).properties(height=320)
@@ -361,9 +372,18 @@ def costs_chart(result) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("financial_year:N", title="Financial year (April-March)"),
+            x=alt.X(
+                "financial_year:N",
+                title="Financial year (April-March)",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("sum(cost_m):Q", title="Cost (£ million, nominal)"),
-            color=alt.Color("placement_category:N", title="Category"),
+            color=alt.Color(
+                "placement_category:N",
+                title="Category",
+                scale=alt.Scale(scheme="tableau20"),
+                legend=alt.Legend(labelLimit=320),
+            ),
             tooltip=[
                 alt.Tooltip("financial_year:N", title="Financial year"),
                 alt.Tooltip("placement_category:N", title="Category"),
@@ -383,7 +403,11 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
         alt.Chart(costs)
         .mark_line(point=True)
         .encode(
-            x=alt.X("financial_year:N", title="Financial year (April-March)"),
+            x=alt.X(
+                "financial_year:N",
+                title="Financial year (April-March)",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("cost_m:Q", title="Cost (£ million, nominal)"),
             color=alt.Color("scenario:N", title="Scenario"),
             tooltip=["scenario:N", "financial_year:N", alt.Tooltip("cost_m:Q", format=",.2f")],
@@ -394,7 +418,7 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
         alt.Chart(carers)
         .mark_line()
         .encode(
-            x=alt.X("month:T", title="Month end"),
+            x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("households:Q", title="In-house foster households (households)"),
             color=alt.Color("scenario:N", title="Scenario"),
         )
@@ -517,22 +541,46 @@ def main() -> None:
         return
 
     s = result.summary
+    end_month = pd.Timestamp(result.placements["month"].max())
+    children_change = s["children_looked_after_end"] - baseline.summary["children_looked_after_end"]
+    st.caption(
+        f"At {end_month:%B %Y}, the end of the horizon (mean of the simulated futures); costs "
+        "are over the whole horizon."
+    )
     cols = st.columns(5)
     cols[0].metric(
-        "Children looked after at the end",
+        "Children looked after",
         f"{s['children_looked_after_end']:,.0f}",
-        f"{s['children_looked_after_end'] - baseline.summary['children_looked_after_end']:+,.0f} vs baseline",
+        f"{children_change:+,.0f} vs baseline" if round(children_change) != 0 else None,
+        delta_color="inverse",
+        help=f"Children looked after (mean of the simulated futures) at {end_month:%B %Y}, the "
+        "end of the horizon.",
     )
     cols[1].metric(
-        "IFA share of non-kinship fostering at the end",
+        "IFA share of fostering",
         f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
+        help=f"Share of non-kinship foster placements (in-house plus IFA) that are with an "
+        f"independent fostering agency at {end_month:%B %Y}. Kinship placements are left out.",
     )
-    cols[2].metric("In-house foster households at the end", f"{s['in_house_households_end']:,.0f}")
-    cols[3].metric("Total cost (£m, nominal)", f"£{s['total_cost_gbp'] / 1e6:,.1f}m")
+    cols[2].metric(
+        "In-house households",
+        f"{s['in_house_households_end']:,.0f}",
+        help=f"Approved in-house foster-carer households at {end_month:%B %Y}, after carers "
+        "leave and new ones are approved.",
+    )
+    cols[3].metric(
+        "Total cost (£m, nominal)",
+        f"£{s['total_cost_gbp'] / 1e6:,.1f}m",
+        help="Placements, recruitment and carer support over the whole horizon, in cash terms "
+        "(with inflation). By financial year below; unit costs and sources on the Placement "
+        "budget page.",
+    )
     cols[4].metric(
-        "Saving against baseline (£m)",
+        "Saving vs baseline",
         f"£{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m",
         f"payback {s['payback_month']}" if s["payback_month"] else None,
+        help="Baseline: the same forecast with every lever at its default (current trends). "
+        "A negative saving is an extra cost.",
     )
     if not result.targets.empty:
         targets = result.targets.assign(
@@ -540,8 +588,14 @@ def main() -> None:
         )
         st.dataframe(targets, hide_index=True, width="stretch")
 
-    st.subheader("Sufficiency gap: in-house, IFA and external residential placements")
+    st.subheader("Placements needed: in-house fostering, IFA fostering, external residential")
     st.altair_chart(placements_chart(result, baseline), width="stretch")
+    st.caption(
+        "Children in each placement type at each month end. Solid lines: this scenario, with "
+        "its 10th-90th percentile band shaded (8 in 10 simulated futures fall inside); dashed "
+        "lines: the baseline of current trends. Every child counted here who is not in an "
+        "in-house placement is a place the council buys."
+    )
     st.subheader("Carers needed")
     st.write(result.carers_needed_text)
     if not result.carers_needed.empty:
@@ -552,7 +606,21 @@ def main() -> None:
             .sum()
             .reset_index()
         )
-        st.dataframe(totals, hide_index=True, width="stretch")
+        if totals[["approvals_needed", "enquiries_needed"]].to_numpy().sum() > 0:
+            st.dataframe(
+                totals,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "quarter": "Quarter",
+                    "approvals_needed": st.column_config.NumberColumn(
+                        "Approvals needed (households)", format="%.0f"
+                    ),
+                    "enquiries_needed": st.column_config.NumberColumn(
+                        "Enquiries needed (enquiries)", format="%.0f"
+                    ),
+                },
+            )
     st.subheader("Cost by financial year")
     st.altair_chart(costs_chart(result), width="stretch")
 
