@@ -78,3 +78,19 @@ def test_step_down_and_invalid_combination(page):
     page.selectbox(key="demand_step_to").set_value("external residential").run()
     assert not page.exception
     assert any("two different categories" in e.value for e in page.error)
+
+
+def test_uploaded_short_history_has_no_track_record_but_a_forecast(monkeypatch, tmp_path):
+    from app_pages.common import UPLOADED_903_KEY, UPLOADED_903_NAME_KEY
+    from sufficiency.data.ssda903 import read_903
+
+    monkeypatch.setenv("SUFFICIENCY_MODELS_DIR", str(tmp_path))
+    data = read_903(REPO / "tests" / "fixtures" / "903" / "yearly")
+    app = AppTest.from_file(str(REPO / "app_pages" / "demand.py"), default_timeout=180)
+    app.session_state[UPLOADED_903_KEY] = data
+    app.session_state[UPLOADED_903_NAME_KEY] = "your 903 data"
+    app.run()
+    assert not app.exception, app.exception
+    assert any("No track record yet" in element.value for element in app.info)
+    assert app.metric[0].value.endswith("children")
+    assert not any("synthetic" in element.value.lower() for element in app.info)
