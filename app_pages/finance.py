@@ -19,6 +19,16 @@ from sufficiency.scenario import LEVERS, FittedModels, Scenario, run
 
 SCENARIO_KEY = "scenario"
 SEED = 0
+BUDGET_COLUMN_LABELS = {
+    "cost_mean": "Cost, mean (£)",
+    "cost_p10": "Cost, 10th percentile (£)",
+    "cost_p90": "Cost, 90th percentile (£)",
+    "baseline_cost_mean": "Baseline cost, mean (£)",
+    "scenario_cost_mean": "Scenario cost, mean (£)",
+    "saving_mean": "Saving, mean (£)",
+    "saving_p10": "Saving, 10th percentile (£)",
+    "saving_p90": "Saving, 90th percentile (£)",
+}
 
 
 # Same name and body as in the scenario explorer, so Streamlit shares the cached model.
@@ -100,11 +110,31 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
                 min_value=0,
                 max_value=50_000,
                 step=1,
-                format="£%.0f",
+                format="localized",
             ),
-            "default (£/week)": st.column_config.NumberColumn(format="£%.0f"),
+            "default (£/week)": st.column_config.NumberColumn(
+                "Default (£/week)", format="localized"
+            ),
+            "placement category": "Placement category",
+            "provider": "Provider",
+            "quoted": "Published figure",
+            "source": st.column_config.TextColumn("Source", width="large"),
+            "method": st.column_config.TextColumn("How it was worked out", width="large"),
         },
+        column_order=[
+            "placement category",
+            "£ per child per week",
+            "source",
+            "quoted",
+            "default (£/week)",
+            "provider",
+            "method",
+        ],
         key="fx_unit_costs",
+    )
+    st.caption(
+        "Double-click a cost to replace it with your own figure. Source: where each default "
+        "comes from; 'assumption' marks a figure with no published source, to replace."
     )
     changed = {}
     for row in edited.to_dict(orient="records"):
@@ -120,10 +150,14 @@ def fan_chart(budget: pd.DataFrame) -> alt.Chart:
         mean=budget["cost_mean"] / 1e6, low=budget["cost_p10"] / 1e6, high=budget["cost_p90"] / 1e6
     )
     base = alt.Chart(frame).encode(
-        x=alt.X("financial_year:N", title="Financial year (April-March)")
+        x=alt.X(
+            "financial_year:N",
+            title="Financial year (April-March)",
+            axis=alt.Axis(labelAngle=0),
+        )
     )
     band = base.mark_area(opacity=0.3).encode(
-        y=alt.Y("low:Q", title="Placements and recruitment (£ million, nominal)"), y2="high:Q"
+        y=alt.Y("low:Q", title="Cost (£ million, nominal)"), y2="high:Q"
     )
     line = base.mark_line(point=True).encode(
         y="mean:Q",
@@ -157,7 +191,7 @@ def payback_chart(itos: fin.InvestToSave) -> alt.Chart:
         alt.Chart(long)
         .mark_line()
         .encode(
-            x=alt.X("month:T", title="Month end"),
+            x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("value:Q", title="£ thousand (nominal)", axis=alt.Axis(format=",.0f")),
             color=alt.Color("series:N", title=""),
             tooltip=[
@@ -178,7 +212,7 @@ def payback_chart(itos: fin.InvestToSave) -> alt.Chart:
 
 
 def main() -> None:
-    st.title("Finance")
+    st.title("Placement budget")
     st.write(
         "Weekly unit costs with their sources, the forecast placement budget by financial year "
         "with its uncertainty, and the invest-to-save position of the scenario on screen against "
@@ -291,17 +325,29 @@ def main() -> None:
 
     st.subheader("Budget by financial year")
     st.altair_chart(fan_chart(result.budget_by_financial_year), width="stretch")
+    st.caption(
+        "Placements, recruitment and carer support in cash terms (with inflation), by "
+        "financial year. Line: mean of the simulated futures; shaded: 10th to 90th percentile "
+        "(8 in 10 futures fall inside). Financial years the horizon only partly covers show "
+        "fewer months in the table."
+    )
     table = result.budget_by_financial_year.merge(
         result.savings_by_financial_year, on="financial_year", how="left"
     )
+    money = [column for column in BUDGET_COLUMN_LABELS if column in table.columns]
+    # whole pounds: pence are false precision in a forecast
+    table[money] = table[money].round(0)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            c: st.column_config.NumberColumn(format="£%.0f")
-            for c in table.columns
-            if c.startswith(("cost", "baseline", "scenario", "saving"))
+            "financial_year": "Financial year",
+            "months": st.column_config.NumberColumn("Months covered"),
+            **{
+                column: st.column_config.NumberColumn(label, format="localized")
+                for column, label in BUDGET_COLUMN_LABELS.items()
+            },
         },
     )
 
@@ -313,9 +359,22 @@ def main() -> None:
     cols[2].metric("Net position (£)", f"£{itos.net_position:,.0f}")
     cols[3].metric(
         "Payback month",
-        itos.payback_month.strftime("%b %Y") if itos.payback_month is not None else "none",
+        itos.payback_month.strftime("%b %Y") if itos.payback_month is not None else "not reached",
+        help="The first month when the cumulative saving against the baseline covers the "
+        "cumulative investment (recruitment, assessment and supervising social work).",
     )
-    st.altair_chart(payback_chart(itos), width="stretch")
+    if itos.total_investment == 0 and itos.total_saving == 0:
+        st.info(
+            "The scenario on screen is the baseline, so there is nothing to invest or save. "
+            "Pull a lever on the Scenario explorer page (for example more recruitment or "
+            "step-downs from external residential care) and come back."
+        )
+    else:
+        st.altair_chart(payback_chart(itos), width="stretch")
+        st.caption(
+            "Running totals from the start of the horizon against the baseline of current "
+            "trends. Where the net-saving line crosses zero the scenario has paid for itself."
+        )
 
     base_year = fin.financial_year_start(scenario.price_base_year)
     unit_costs = {
@@ -367,13 +426,17 @@ def main() -> None:
         file_name="finance_summary.html",
         mime="text/html",
     )
-    st.caption(
-        "Unit-cost categories: "
-        + "; ".join(
-            f"{c}: {codes.PLACEMENT_CATEGORY_DESCRIPTIONS[c]}"
-            for c in codes.PLACEMENT_CATEGORIES[:5]
+    with st.expander("What the placement categories mean"):
+        st.table(
+            pd.DataFrame(
+                {
+                    "Placement category": list(codes.PLACEMENT_CATEGORY_DESCRIPTIONS),
+                    "What it covers (SSDA903 codes)": list(
+                        codes.PLACEMENT_CATEGORY_DESCRIPTIONS.values()
+                    ),
+                }
+            ).set_index("Placement category")
         )
-    )
 
 
 main()

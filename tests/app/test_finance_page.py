@@ -29,7 +29,9 @@ def test_finance_page_costs_sources_fan_chart_and_downloads():
     assert "PSSRU" in sources and "NAO" in sources and "assumption" in sources
     assert len(costs) == len(codes.PLACEMENT_CATEGORIES)
 
-    assert len(app.get("vega_lite_chart")) == 2
+    # the budget fan chart; on the baseline the invest-to-save chart gives way to a pointer
+    assert len(app.get("vega_lite_chart")) == 1
+    assert any("Scenario explorer" in element.value for element in app.info)
     budget = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
     assert (budget["cost_p10"] <= budget["cost_p90"]).all()
     assert budget["financial_year"].str.match(r"^\d{4}-\d{2}$").all()
