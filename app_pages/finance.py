@@ -53,7 +53,7 @@ def fitted_scenario_models(_data, key: str, is_demo: bool, label: str) -> Fitted
     channels: tuple = ()
     if is_demo:
         # and recruitment records: marketing buys enquiries at each channel's measured cost
-        from sufficiency.plan.recommend import channels_from_funnel
+        from sufficiency.plan.optimiser import channels_from_funnel
         from sufficiency.supply.demo_records import load_demo_funnel
 
         channels = tuple(channels_from_funnel(load_demo_funnel()))

@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
 from sufficiency.errors import SufficiencyError
-from sufficiency.plan.recommend import (
+from sufficiency.recommend import (
     ASSESSMENT_CAPACITY_SOURCE,
     CHANNEL_WINDOW_YEARS,
     DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,

@@ -882,7 +882,7 @@ def fit_models(
         )
     channels: tuple = ()
     if funnel is not None:
-        from sufficiency.plan.recommend import channels_from_funnel
+        from sufficiency.plan.optimiser import channels_from_funnel
 
         channels = tuple(channels_from_funnel(funnel))
     return FittedModels(

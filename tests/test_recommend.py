@@ -10,7 +10,7 @@ from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 from sufficiency.plan.carers_needed import financial_year_label
 from sufficiency.plan.optimiser import Channel
-from sufficiency.plan.recommend import (
+from sufficiency.recommend import (
     channels_from_funnel,
     cost_table,
     excel_bytes,

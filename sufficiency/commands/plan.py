@@ -17,7 +17,7 @@ from sufficiency.errors import SufficiencyError
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``plan``."""
-    from sufficiency.plan.recommend import (
+    from sufficiency.recommend import (
         DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
         DEFAULT_CHANNEL_REACH,
     )
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sufficiency.cli import progress_bar
-    from sufficiency.plan.recommend import (
+    from sufficiency.recommend import (
         ASSESSMENT_CAPACITY_SOURCE,
         DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
         cost_table,

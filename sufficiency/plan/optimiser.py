@@ -37,6 +37,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -959,4 +960,51 @@ def _message(feasible, timed_out, shortfalls, targets, months, assessment, budge
         f"short of '{worst['target']}' (best IFA share then {worst['best_ifa_share']:.0%}). "
         "Move the target date later, relax the target, or raise assessment capacity or budget. "
         "The plan below gets as close as it can."
+    )
+
+
+CHANNEL_WINDOW_YEARS = 3
+"""Years of enquiry and spend records (to the extract date) that cost per enquiry is measured on."""
+
+DEFAULT_CHANNEL_REACH = 1.5
+"""Most enquiries a channel can bring a quarter, as a multiple of its observed rate (assumption)."""
+
+
+def channels_from_funnel(
+    funnel: Any,
+    *,
+    years: float = CHANNEL_WINDOW_YEARS,
+    reach: float = DEFAULT_CHANNEL_REACH,
+    source: str = "your enquiry and campaign spend records",
+) -> list[Channel]:
+    """Paid marketing channels measured on the last ``years`` of funnel records.
+
+    Parameters
+    ----------
+    funnel : sufficiency.supply.records.FunnelRecords
+        Validated enquiries and campaign spend.
+    years : float
+        Window ending at the records' extract date.
+    reach : float
+        Most enquiries a channel can bring a quarter, as a multiple of its observed rate.
+    source : str
+        Where the records come from, shown with the plan.
+
+    Returns
+    -------
+    list of Channel
+        Channels with spend and at least three approvals in the window (none without spend).
+    """
+    from sufficiency.supply.funnel import cost_per_outcome
+
+    if funnel.spend is None or len(funnel.spend) == 0:
+        return []
+    end = pd.Timestamp(funnel.extract_date)
+    first = pd.Timestamp(funnel.enquiries["enquiry_date"].min())
+    start = max(end - pd.DateOffset(years=years) + pd.Timedelta(days=1), first)
+    quarters = max((end - start).days + 1, 1) / (365.25 / 4)
+    table = cost_per_outcome(funnel.enquiries, funnel.spend, start=start, end=end)
+    window = f"{start:%b %Y} to {end:%b %Y}"
+    return channels_from_cost_per_outcome(
+        table, quarters, reach=reach, source=f"{source}, enquiries {window}"
     )

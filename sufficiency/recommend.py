@@ -26,10 +26,11 @@ from sufficiency.codes import EXTERNAL_RESIDENTIAL, IFA_FOSTERING, IN_HOUSE_FOST
 from sufficiency.errors import SufficiencyError
 from sufficiency.plan.carers_needed import Targets, financial_quarter_start
 from sufficiency.plan.optimiser import (
+    DEFAULT_CHANNEL_REACH,
     DEFAULT_SPECIALISMS,
     Channel,
     RecruitmentPlan,
-    channels_from_cost_per_outcome,
+    channels_from_funnel,
     default_weekly_costs,
     optimise_recruitment,
 )
@@ -43,12 +44,6 @@ ASSESSMENT_CAPACITY_SOURCE = (
     f"{finance.ASSUMPTION}: about two supervising social workers' assessment time; "
     "set your own team's capacity"
 )
-
-CHANNEL_WINDOW_YEARS = 3
-"""Years of enquiry and spend records (to the extract date) that cost per enquiry is measured on."""
-
-DEFAULT_CHANNEL_REACH = 1.5
-"""Most enquiries a channel can bring a quarter, as a multiple of its observed rate (assumption)."""
 
 _RECRUITMENT_LEVERS = {
     "approvals_per_quarter": (),
@@ -75,46 +70,6 @@ def targets_of(scenario: Any) -> Targets:
         ifa_share_by=scenario.ifa_share_target_date,
         external_residential_max=scenario.external_residential_target,
         external_residential_by=scenario.external_residential_target_date,
-    )
-
-
-def channels_from_funnel(
-    funnel: Any,
-    *,
-    years: float = CHANNEL_WINDOW_YEARS,
-    reach: float = DEFAULT_CHANNEL_REACH,
-    source: str = "your enquiry and campaign spend records",
-) -> list[Channel]:
-    """Paid marketing channels measured on the last ``years`` of funnel records.
-
-    Parameters
-    ----------
-    funnel : sufficiency.supply.records.FunnelRecords
-        Validated enquiries and campaign spend.
-    years : float
-        Window ending at the records' extract date.
-    reach : float
-        Most enquiries a channel can bring a quarter, as a multiple of its observed rate.
-    source : str
-        Where the records come from, shown with the plan.
-
-    Returns
-    -------
-    list of Channel
-        Channels with spend and at least three approvals in the window (none without spend).
-    """
-    from sufficiency.supply.funnel import cost_per_outcome
-
-    if funnel.spend is None or len(funnel.spend) == 0:
-        return []
-    end = pd.Timestamp(funnel.extract_date)
-    first = pd.Timestamp(funnel.enquiries["enquiry_date"].min())
-    start = max(end - pd.DateOffset(years=years) + pd.Timedelta(days=1), first)
-    quarters = max((end - start).days + 1, 1) / (365.25 / 4)
-    table = cost_per_outcome(funnel.enquiries, funnel.spend, start=start, end=end)
-    window = f"{start:%b %Y} to {end:%b %Y}"
-    return channels_from_cost_per_outcome(
-        table, quarters, reach=reach, source=f"{source}, enquiries {window}"
     )
 
 
