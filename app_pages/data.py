@@ -112,6 +112,10 @@ first_month = st.select_slider(
 shown = stock[stock["date"] >= pd.Timestamp(first_month + "-01")]
 
 st.subheader("Children looked after at each month end")
+st.caption(
+    "Counted from the 903 episodes: every child in care on the last day of each month, by "
+    "placement and age on that day. Short breaks (legal status V3/V4) are not counted."
+)
 by_category = shown.groupby(["date", "placement_category"], as_index=False)["children"].sum()
 category_chart = (
     alt.Chart(by_category)
@@ -124,6 +128,7 @@ category_chart = (
             title="Placement category",
             sort=list(PLACEMENT_CATEGORIES),
             scale=alt.Scale(scheme="tableau10"),
+            legend=alt.Legend(labelLimit=260),
         ),
         order=alt.Order("category_order:Q"),
         tooltip=[
@@ -161,7 +166,7 @@ st.altair_chart(band_chart, width="stretch")
 latest_date = stock["date"].max()
 st.subheader(f"Snapshot at {latest_date:%d %B %Y}")
 st.caption(
-    "Children looked after (count) by placement category and age band at the latest month end."
+    "Children looked after (count) by placement category (rows) and age band in years (columns) at the latest month end."
 )
 latest = stock[stock["date"] == latest_date]
 snapshot = latest.pivot_table(
@@ -172,7 +177,8 @@ snapshot["All ages"] = snapshot.sum(axis=1)
 snapshot.loc["All placements"] = snapshot.sum(axis=0)
 snapshot = snapshot.astype(int)
 snapshot.index.name = "Placement category"
-st.dataframe(snapshot, width="stretch")
+# tall enough to show every row, including the total
+st.dataframe(snapshot, width="stretch", height=35 * (len(snapshot) + 1) + 3)
 left, right = st.columns(2)
 left.download_button(
     "Download this snapshot (CSV)",
