@@ -201,11 +201,19 @@ def show_check(checked: CarerHouseholds) -> None:
         st.rerun()
 
 
+def in_words(figure) -> str:
+    """A sourced share as a percentage in words: '15% of mainstream households ... (source: ...)'."""
+    unit = str(figure.unit).removesuffix(" (0-1)")
+    if unit.startswith("share of "):
+        return f"{float(figure.value):.0%} of {unit.removeprefix('share of ')} (source: {figure.source})"
+    return figure.describe()
+
+
 def survival_chart(curves: pd.DataFrame, model_curves: pd.DataFrame, legend: str) -> alt.Chart:
     curves = curves.assign(years=curves["tenure_months"] / 12)
     model_curves = model_curves.assign(years=model_curves["tenure_months"] / 12)
     x = alt.X("years:Q", title="Years since approval", scale=alt.Scale(domain=[0, 15]))
-    colour = alt.Color("group:N", title=legend, legend=alt.Legend(orient="bottom"))
+    colour = alt.Color("group:N", title=legend, legend=alt.Legend(orient="bottom", symbolOpacity=1))
     band = (
         alt.Chart(curves[curves["years"] <= 15])
         .mark_area(opacity=0.15, interpolate="step-after")
@@ -247,16 +255,16 @@ def reasons_chart(reasons: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X(
                 "households:Q",
-                title="Households deregistered (count, last 5 years)",
+                title="Households that left (last 5 years)",
                 axis=alt.Axis(tickMinStep=1),
             ),
             y=alt.Y(
-                "label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=300, labelOverlap=False)
+                "label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=460, labelOverlap=False)
             ),
             color=alt.Color(
                 "initiator:N",
                 title="Whose decision (Ofsted category)",
-                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=260),
+                legend=alt.Legend(orient="right", labelLimit=260, titleLimit=320),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title="Reason"),
@@ -300,7 +308,7 @@ def band_chart(frame: pd.DataFrame) -> alt.Chart:
         .mark_area()
         .encode(
             x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("usable_places_mean:Q", title="Usable places (expected)", stack=True),
+            y=alt.Y("usable_places_mean:Q", title="Usable places", stack=True),
             color=alt.Color(
                 "age_band:N",
                 title="Age band (years)",
@@ -344,15 +352,15 @@ second.metric("In-house places approved", f"{int(in_house['approved_places'].sum
 third.metric(
     "Usable places (in-house)",
     f"{in_house['approved_places'].sum() * float(defaults.OCCUPANCY):.0f}",
-    help=f"Approved places x occupancy. {defaults.OCCUPANCY.describe()}",
+    help=f"Approved places x occupancy. Occupancy: {in_words(defaults.OCCUPANCY)}",
 )
 if last_year is not None:
     fourth.metric(
         f"Left in the year to 31 Mar {int(last_year['year'])}",
         f"{last_year['leaving_rate']:.0%}",
         help="Households deregistered in the year / households approved at 31 March, as Ofsted "
-        f"measures it. Benchmarks: {defaults.ANNUAL_LEAVING_RATE_LA_ALL.describe()}; "
-        f"{defaults.ANNUAL_LEAVING_RATE_MAINSTREAM.describe()}",
+        f"measures it. Benchmarks: {in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}; "
+        f"{in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}",
     )
 
 by = st.radio(
@@ -363,30 +371,28 @@ by = st.radio(
     key="retention_by",
 )
 tables = describe(data, key, by)
-left, right = st.columns(2)
-with left:
-    st.subheader("How long households stay")
-    st.altair_chart(
-        survival_chart(tables["curves"], tables["model_curves"], GROUP_LABELS[by]),
-        width="stretch",
-    )
-    st.caption(
-        "Solid steps: Kaplan-Meier estimate from the records, with its 95% interval (households "
-        "still approved are counted until the extract date; households approved before the records "
-        "begin join when they do). Dashed: the smoothed leaving rates by length of service used for "
-        "projections, shrunk towards Ofsted's published rates where records are few."
-    )
-with right:
-    st.subheader("Why households left")
-    st.altair_chart(reasons_chart(tables["reasons"]), width="stretch")
-    shares = tables["reasons"].groupby("initiated_by")["share"].sum()
-    ofsted = defaults.DEREGISTRATION_INITIATOR_SHARES_LA
-    st.caption(
-        f"Carer's decision {shares.get('carer', 0):.0%} (Ofsted local authorities "
-        f"{float(ofsted['carer']):.0%}); fostering service's decision "
-        f"{shares.get('service', 0):.0%} (Ofsted {float(ofsted['service']):.0%}). Source: "
-        f"{ofsted['carer'].source}; {ofsted['service'].source}."
-    )
+st.subheader("How long households stay")
+st.altair_chart(
+    survival_chart(tables["curves"], tables["model_curves"], GROUP_LABELS[by]),
+    width="stretch",
+)
+st.caption(
+    "Solid steps: the share of households still approved after each length of service "
+    "(Kaplan-Meier estimate from the records), shaded with its 95% interval; households still "
+    "approved are counted until the extract date, and households approved before the records "
+    "begin join when they do. Dashed: the smoothed leaving rates by length of service used for "
+    "projections, shrunk towards Ofsted's published rates where records are few."
+)
+st.subheader("Why households left")
+st.altair_chart(reasons_chart(tables["reasons"]), width="stretch")
+shares = tables["reasons"].groupby("initiated_by")["share"].sum()
+ofsted = defaults.DEREGISTRATION_INITIATOR_SHARES_LA
+st.caption(
+    f"Carer's decision {shares.get('carer', 0):.0%} (Ofsted local authorities "
+    f"{float(ofsted['carer']):.0%}); fostering service's decision "
+    f"{shares.get('service', 0):.0%} (Ofsted {float(ofsted['service']):.0%}). Source: "
+    f"{ofsted['carer'].source}; {ofsted['service'].source}."
+)
 
 st.subheader("Leaving rates by year")
 rates = (
@@ -403,17 +409,25 @@ rates = (
             "leaving_rate": "Leaving rate",
         }
     )
+    .assign(**{"Leaving rate": lambda f: f["Leaving rate"] * 100})
 )
 st.dataframe(
     rates,
     hide_index=True,
     width="stretch",
     height=240,
-    column_config={"Leaving rate": st.column_config.NumberColumn(format="percent")},
+    column_config={
+        "Year to 31 March": st.column_config.NumberColumn(format="%d"),
+        "Leaving rate": st.column_config.NumberColumn(
+            "Leaving rate (% a year)",
+            format="%.0f%%",
+            help="Households deregistered in the year / households approved at the start.",
+        ),
+    },
 )
 st.caption(
-    f"Benchmarks: {defaults.ANNUAL_LEAVING_RATE_MAINSTREAM.describe()}. "
-    f"{defaults.ANNUAL_LEAVING_RATE_LA_ALL.describe()}."
+    f"Benchmarks: {in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}. "
+    f"{in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}."
 )
 with st.expander("Leaving rates used for projections (per year, by length of service)"):
     hazards = tables["hazards"][
@@ -483,7 +497,7 @@ occupancy = controls[2].number_input(
     key="retention_occupancy",
     help=defaults.OCCUPANCY.describe(),
 )
-st.caption(f"Occupancy default: {defaults.OCCUPANCY.describe()}.")
+st.caption(f"Occupancy default: {in_words(defaults.OCCUPANCY)}.")
 carer_types = st.multiselect(
     "Carer types counted",
     list(CARER_TYPES),
@@ -523,21 +537,21 @@ st.caption(
 st.subheader("Downloads")
 downloads = st.columns(4)
 downloads[0].download_button(
-    "survival_curves.csv",
+    "Survival curves (CSV)",
     csv_bytes(tables["curves"]),
     file_name="survival_curves.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 downloads[1].download_button(
-    "leaving_reasons.csv",
+    "Leaving reasons (CSV)",
     csv_bytes(tables["reasons_by_group"]),
     file_name="leaving_reasons.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 downloads[2].download_button(
-    "capacity_projection.csv",
+    "Households and places projection (CSV)",
     csv_bytes(frame),
     file_name="capacity_projection.csv",
     mime="text/csv",

@@ -33,7 +33,11 @@ def test_demo_view_is_synthetic_with_charts_and_downloads() -> None:
     captions = " ".join(item.value for item in app.caption)
     assert "Ofsted" in captions and "Kaplan-Meier" in captions
     labels = {button.label for button in app.get("download_button")}
-    assert {"survival_curves.csv", "leaving_reasons.csv", "capacity_projection.csv"} <= labels
+    assert {
+        "Survival curves (CSV)",
+        "Leaving reasons (CSV)",
+        "Households and places projection (CSV)",
+    } <= labels
     assert "All tables (Excel)" in labels
     assert "SYN-H" not in str(app._tree)  # household references never shown
 
