@@ -180,6 +180,15 @@ def show_check(checked: FunnelRecords, files: list[tuple[str, bytes]]) -> None:
         st.error("No enquiry rows can be used yet: see the report.", icon=":material/error:")
 
 
+def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole-pound costs with blanks (not 'None') where there was no spend or no outcome."""
+    money = ["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]
+    present = [column for column in money if column in frame.columns]
+    return frame.assign(
+        **{column: pd.to_numeric(frame[column], errors="coerce").round(0) for column in present}
+    )
+
+
 def percent(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.1%}"
 
@@ -248,8 +257,9 @@ st.caption(
     f"fostering services ({BENCHMARKS['enquiry_to_application'].source}); application to "
     f"approval 33-36% ({BENCHMARKS['application_to_approval'].source}); enquiry to approval 11% "
     f"in 281 days ({BENCHMARKS['enquiry_to_approval_days'].source}). Median time from enquiry "
-    f"to approval here: {median_days:.0f} days. People still in progress are counted as at risk, "
-    "not as failures."
+    f"to approval here: {median_days:.0f} days. The rates above allow for households still in "
+    "progress (they are not counted as drop-outs), so they are a little higher than the simple "
+    "shares of enquiries in the funnel chart."
 )
 
 funnel_tab, channel_tab, campaign_tab, trend_tab, stage_tab = st.tabs(
@@ -280,7 +290,7 @@ with funnel_tab:
     st.altair_chart((bars + text).properties(height=300), width="stretch")
     st.caption(
         "Households reaching each stage among enquiries made in the selected years; the label is "
-        "the share of enquiries. 'In this stage now' counts people still in progress."
+        "the share of enquiries. Hover over a bar to see how many are in that stage now."
     )
 
 with channel_tab:
@@ -315,7 +325,7 @@ with channel_tab:
         "Dots: share of enquiries from each channel that ended in approval; lines: 95% Wilson "
         "intervals. Small channels have wide intervals: judge them on more than one campaign."
     )
-    cost = tables["cost_channel"]
+    cost = numeric_costs(tables["cost_channel"])
     st.subheader("Cost per enquiry, application and approval (£)")
     if records.spend.empty:
         st.info("Upload a campaign spend file to see costs.")
@@ -329,19 +339,23 @@ with channel_tab:
             "enquiries": st.column_config.NumberColumn("Enquiries"),
             "applications": st.column_config.NumberColumn("Applications"),
             "approvals": st.column_config.NumberColumn("Approvals"),
-            "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
-            "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
-            "cost_per_application": st.column_config.NumberColumn(
-                "£ per application", format="£%.0f"
+            "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
+            "cost_per_enquiry": st.column_config.NumberColumn(
+                "Cost per enquiry (£)", format="localized"
             ),
-            "cost_per_approval": st.column_config.NumberColumn("£ per approval", format="£%.0f"),
+            "cost_per_application": st.column_config.NumberColumn(
+                "Cost per application (£)", format="localized"
+            ),
+            "cost_per_approval": st.column_config.NumberColumn(
+                "Cost per approval (£)", format="localized"
+            ),
             "still_open": st.column_config.NumberColumn("Still in progress"),
         },
     )
     st.caption(
         "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
-        "made in those years followed to their outcome. Blank cost: no spend recorded (e.g. word "
-        "of mouth) or no outcome yet."
+        "made in those years followed to their outcome. 'None': no spend recorded (e.g. word "
+        "of mouth) or no application or approval yet, so there is no cost per outcome."
     )
 
 with campaign_tab:
@@ -354,7 +368,9 @@ with campaign_tab:
     wide = campaign_rates.pivot_table(
         index="campaign", columns="to_stage", values="rate", aggfunc="first"
     ).rename(columns={"application": "to_application", "approval": "to_approval"})
-    campaign_table = tables["cost_campaign"].merge(wide.reset_index(), on="campaign", how="left")
+    campaign_table = numeric_costs(tables["cost_campaign"]).merge(
+        wide.reset_index(), on="campaign", how="left"
+    )
     st.dataframe(
         campaign_table.sort_values("enquiries", ascending=False),
         hide_index=True,
@@ -365,12 +381,16 @@ with campaign_tab:
             "enquiries": st.column_config.NumberColumn("Enquiries"),
             "applications": st.column_config.NumberColumn("Applications"),
             "approvals": st.column_config.NumberColumn("Approvals"),
-            "spend": st.column_config.NumberColumn("Spend (£)", format="£%.0f"),
-            "cost_per_enquiry": st.column_config.NumberColumn("£ per enquiry", format="£%.0f"),
-            "cost_per_application": st.column_config.NumberColumn(
-                "£ per application", format="£%.0f"
+            "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
+            "cost_per_enquiry": st.column_config.NumberColumn(
+                "Cost per enquiry (£)", format="localized"
             ),
-            "cost_per_approval": st.column_config.NumberColumn("£ per approval", format="£%.0f"),
+            "cost_per_application": st.column_config.NumberColumn(
+                "Cost per application (£)", format="localized"
+            ),
+            "cost_per_approval": st.column_config.NumberColumn(
+                "Cost per approval (£)", format="localized"
+            ),
             "to_application": st.column_config.NumberColumn(
                 "Enquiry to application", format="percent"
             ),
@@ -410,13 +430,17 @@ with trend_tab:
     yearly["year"] = yearly["group"].str.removeprefix("year: ")
     yearly["measure"] = "enquiry to " + yearly["to_stage"]
     base = alt.Chart(yearly).encode(
-        x=alt.X("year:N", title="Financial year of enquiry"),
-        y=alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%")),
+        x=alt.X("year:N", title="Financial year of enquiry", axis=alt.Axis(labelAngle=0)),
         color=alt.Color("measure:N", title="Conversion"),
     )
+    share_axis = alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%"))
     st.altair_chart(
         (
-            base.mark_line(point=True) + base.mark_errorbar().encode(y="lower:Q", y2="upper:Q")
+            base.mark_line(point=True).encode(y=share_axis)
+            + base.mark_errorbar().encode(
+                y=alt.Y("lower:Q", title="Share of enquiries", axis=alt.Axis(format="%")),
+                y2="upper:Q",
+            )
         ).properties(height=260),
         width="stretch",
     )
@@ -431,6 +455,10 @@ with trend_tab:
         .assign(share=lambda f: f["reached"] / f["enquiries"])
     )
     by_year["cohort"] = by_year["group"].str.removeprefix("year: ")
+    # keep a year's curve only while every month of its enquiries has been followed that long:
+    # later points would rest on the year's earliest enquiries alone
+    year_total = by_year.groupby("group")["enquiries"].transform("max")
+    by_year = by_year[by_year["enquiries"] == year_total]
     st.altair_chart(
         alt.Chart(by_year)
         .mark_line()
@@ -444,8 +472,9 @@ with trend_tab:
         width="stretch",
     )
     st.caption(
-        "Cohort curves: of the enquiries made in a year, the share approved within k months "
-        "(months not yet fully observed are left out)."
+        "Cohort curves: of the enquiries made in a financial year, the share approved within "
+        "that many months. A year's line stops where its latest enquiries have not yet been "
+        "followed that long, so recent years have short lines."
     )
 
 with stage_tab:
@@ -469,7 +498,7 @@ with stage_tab:
         alt.Chart(steps)
         .mark_bar()
         .encode(
-            y=alt.Y("step:N", sort=step_order, title="Step", axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("rate:Q", title="Share moving on to the next stage", axis=alt.Axis(format="%")),
             tooltip=[
                 "step:N",
@@ -485,8 +514,10 @@ with stage_tab:
         alt.Chart(steps)
         .mark_bar()
         .encode(
-            y=alt.Y("step:N", sort=step_order, title="Step", axis=alt.Axis(labelLimit=320)),
-            x=alt.X("p25_days:Q", title="Days in stage (quartiles; tick = median)"),
+            y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X(
+                "p25_days:Q", title="Days in stage (bar: middle half of households; tick: median)"
+            ),
             x2="p75_days:Q",
             tooltip=["step:N", "p25_days:Q", "median_days:Q", "p75_days:Q", "p90_days:Q"],
         )
@@ -552,21 +583,21 @@ with stage_tab:
 st.subheader("Downloads")
 download_cols = st.columns(4)
 download_cols[0].download_button(
-    "conversion.csv",
+    "Conversion rates (CSV)",
     csv_bytes(conversion),
     file_name="conversion.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 download_cols[1].download_button(
-    "stage_durations.csv",
+    "Time in each stage (CSV)",
     csv_bytes(tables["durations"]),
     file_name="stage_durations.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 download_cols[2].download_button(
-    "cost_per_outcome.csv",
+    "Cost per outcome by campaign (CSV)",
     csv_bytes(tables["cost_campaign"]),
     file_name="cost_per_outcome.csv",
     mime="text/csv",

@@ -31,7 +31,9 @@ def test_demo_view_is_labelled_synthetic_with_sourced_benchmarks_and_quick_filte
     captions = " ".join(item.value for item in app.caption)
     assert "Ofsted" in captions and "281 days" in captions
     labels = [button.label for button in app.get("download_button")]
-    assert {"conversion.csv", "stage_durations.csv", "All tables (Excel)"} <= set(labels)
+    assert {"Conversion rates (CSV)", "Time in each stage (CSV)", "All tables (Excel)"} <= set(
+        labels
+    )
     # No enquiry reference appears anywhere on the page.
     assert "SYN-" not in str(app._tree)
 
