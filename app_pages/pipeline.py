@@ -176,7 +176,7 @@ total_cols[1].metric(
 )
 total_cols[2].metric(
     "People in progress now",
-    f"{int((records.enquiries['outcome'] == 'open').sum()):,}",
+    f"{int((records.enquiries['outcome'] == 'open').sum()):,} households",
     help=f"Enquiries with no approval or withdrawal by {records.extract_date:%d %B %Y}.",
 )
 
@@ -201,7 +201,6 @@ bars = (
             "households:Q",
             title="Approved households a month",
             stack="zero",
-            scale=alt.Scale(domain=[0, max(1.0, float(table["upper"].max()))]),
         ),
         color=alt.Color("source:N", title="From", legend=alt.Legend(orient="bottom")),
         tooltip=[
@@ -254,7 +253,7 @@ st.caption(
     "at random."
 )
 st.download_button(
-    "pipeline_projection.csv",
+    "Projection by month (CSV)",
     table.assign(month=table["month"].dt.strftime("%Y-%m")).to_csv(index=False).encode(),
     file_name="pipeline_projection.csv",
     mime="text/csv",
@@ -318,15 +317,20 @@ else:
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            size=alt.Size("n:Q", title="Examples"),
+            size=alt.Size("n:Q", title="Households in group"),
             tooltip=[
-                "bin:N",
-                "n:Q",
-                alt.Tooltip("mean_predicted:Q", format=".1%"),
-                alt.Tooltip("observed:Q", format=".1%"),
+                alt.Tooltip("bin:N", title="Group"),
+                alt.Tooltip("n:Q", title="Households"),
+                alt.Tooltip("mean_predicted:Q", title="Predicted", format=".1%"),
+                alt.Tooltip("observed:Q", title="Actually approved", format=".1%"),
             ],
         )
     )
     st.altair_chart((diagonal + points).properties(height=300), width="stretch")
+    st.caption(
+        "Households in the test period grouped by their predicted chance of approval. Dots on "
+        "the dashed line mean the predicted chances matched what actually happened; dots below "
+        "it mean the model was too hopeful, above it too cautious."
+    )
     st.caption(checked["text"].splitlines()[0])
     st.caption(checked["backtest"])

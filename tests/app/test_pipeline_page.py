@@ -31,7 +31,7 @@ def test_demo_projection_defaults_sources_and_quick_reruns():
     baseline = households(app, "Approvals expected in the next 12 months")
     assert 8 < baseline < 30
     assert float(metric(app, "ROC AUC on later enquiries")) > 0.65
-    assert any(button.label == "pipeline_projection.csv" for button in app.get("download_button"))
+    assert any(button.label == "Projection by month (CSV)" for button in app.get("download_button"))
     assert "SYN-" not in str(app._tree)
 
     app.number_input[0].set_value(80.0)
