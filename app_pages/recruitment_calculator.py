@@ -329,12 +329,16 @@ spread = more[1].number_input(
     value=float(defaults.LAG_SPREAD),
     step=0.05,
     key="calc_spread",
+    help="How much approval times vary, as a share of the typical time (standard deviation / "
+    "mean): at 0.35 about two in three households are approved within 35% either side of the "
+    "typical time.",
 )
 confidence = more[2].slider(
     "How sure do you want to be? (%)", min_value=50, max_value=95, value=80, step=5, key="calc_conf"
 )
 st.caption(
-    f"Occupancy: {defaults.OCCUPANCY.describe()}. Spread: {defaults.LAG_SPREAD.source}. "
+    f"Occupancy: {float(defaults.OCCUPANCY):.0%} of approved places filled "
+    f"(source: {defaults.OCCUPANCY.source}). Spread: {defaults.LAG_SPREAD.source}. "
     f"Carers leaving: rates estimated from the households by length of service "
     f"(Carer retention page); new households are like the mainstream households approved in the "
     f"last five years ({profile.approved_places:.2f} approved places each)."
@@ -447,14 +451,14 @@ assumptions = pd.DataFrame(
 )
 downloads = st.columns(3)
 downloads[0].download_button(
-    "enquiries_schedule.csv",
+    "Enquiries needed by month (CSV)",
     csv_bytes(answer.schedule),
     file_name="enquiries_schedule.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 downloads[1].download_button(
-    "campaign_start_options.csv",
+    "Enquiries needed by start month (CSV)",
     csv_bytes(answer.start_options),
     file_name="campaign_start_options.csv",
     mime="text/csv",

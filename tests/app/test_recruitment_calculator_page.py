@@ -36,7 +36,7 @@ def test_answer_in_plain_words_with_sources_and_downloads() -> None:
     assert "Ofsted" in captions and "enquiry records" in captions
     assert len(app.get("vega_lite_chart")) == 2
     labels = {button.label for button in app.get("download_button")}
-    assert {"enquiries_schedule.csv", "Answer and assumptions (Excel)"} <= labels
+    assert {"Enquiries needed by month (CSV)", "Answer and assumptions (Excel)"} <= labels
 
 
 def test_inputs_change_the_answer_quickly_and_too_soon_is_explained() -> None:
