@@ -11,11 +11,10 @@ import streamlit as st
 
 from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
 from sufficiency.errors import SufficiencyError
+from sufficiency.plan.optimiser import CHANNEL_WINDOW_YEARS, DEFAULT_CHANNEL_REACH
 from sufficiency.recommend import (
     ASSESSMENT_CAPACITY_SOURCE,
-    CHANNEL_WINDOW_YEARS,
     DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
-    DEFAULT_CHANNEL_REACH,
     cost_table,
     excel_bytes,
     plan_tables,

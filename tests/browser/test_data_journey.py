@@ -43,7 +43,7 @@ def test_upload_real_format_files_shows_validation_report(page, explorer_url):
         [str(FIXTURES / "header.csv"), str(FIXTURES / "episodes.csv")]
     )
     page.get_by_text("Validation report", exact=True).wait_for(timeout=120_000)
-    page.get_by_text("Rows read").wait_for()
+    page.get_by_text("Rows read", exact=True).first.wait_for()
     screenshot(page, "data_page_upload_report")
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the validation report (CSV)").click()
