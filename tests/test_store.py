@@ -1,4 +1,5 @@
-"""Scenario library on a real SQLite file: save, load, list, rename, delete, errors."""
+"""Scenario library on a real SQLite file and a real PostgreSQL server: save, load, list, rename,
+delete, errors."""
 
 from __future__ import annotations
 
@@ -9,24 +10,38 @@ import pytest
 from sufficiency.errors import SufficiencyError
 from sufficiency.scenario import Scenario
 from sufficiency.store import ENV_VAR, ScenarioStore, default_url
+from tests.postgres_server import postgres_server
 
 
-@pytest.fixture()
-def store(tmp_path):
-    return ScenarioStore(tmp_path / "library" / "scenarios.db")
+@pytest.fixture(scope="module")
+def postgres_url():
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        yield ScenarioStore(tmp_path / "library" / "scenarios.db")
+        return
+    library = ScenarioStore(request.getfixturevalue("postgres_url"))
+    yield library
+    for entry in library.list():
+        library.delete(entry.name)
 
 
 def test_save_and_load_round_trip_with_metadata(store, tmp_path):
     scenario = Scenario(name="push", step_downs_per_year=10, approvals_per_quarter={"teenagers": 3})
     saved = store.save(scenario, author="A. Commissioner", note="for cabinet")
-    assert (tmp_path / "library" / "scenarios.db").is_file()
+    if store.url.startswith("sqlite"):
+        assert (tmp_path / "library" / "scenarios.db").is_file()
     assert saved.scenario == scenario
     assert saved.author == "A. Commissioner" and saved.note == "for cabinet"
     assert saved.fingerprint == scenario.fingerprint()
     assert saved.created_at.tzinfo is not None
     assert abs(saved.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
-    # a fresh connection to the same file sees it
-    again = ScenarioStore(tmp_path / "library" / "scenarios.db")
+    # a fresh connection to the same database sees it
+    again = ScenarioStore(store.url)
     assert again.load("push") == scenario
 
 
