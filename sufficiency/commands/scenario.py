@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -94,6 +95,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     common(compare_parser)
     compare_parser.set_defaults(func=compare)
+
+    sweep_parser = commands.add_parser(
+        "sweep",
+        help="run one scenario with one lever stepped through several values, in parallel",
+        description=(
+            "Step one lever of a scenario file through several values and run each version on a "
+            "local Dask cluster (worker processes on this machine only), with the same data and "
+            "seed. Writes sweep.csv: lever, value, children looked after at the end, IFA share "
+            "of non-kinship fostering at the end (%%), in-house households at the end, total "
+            "cost and investment (£) and the payback month, one row per value."
+        ),
+    )
+    sweep_parser.add_argument("file", metavar="FILE.toml", help="scenario file (.toml or .json)")
+    sweep_parser.add_argument(
+        "--lever",
+        required=True,
+        help="the lever to step: a numeric lever (e.g. step_downs_per_year) or a mapping entry "
+        "(e.g. approvals_per_quarter.mainstream, entries_change_pct.10-15)",
+    )
+    sweep_parser.add_argument(
+        "--values",
+        required=True,
+        type=_numbers,
+        metavar="V1,V2,...",
+        help="comma-separated values in the lever's own unit, e.g. 0,2,4,6,8",
+    )
+    sweep_parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per CPU core)",
+    )
+    common(sweep_parser)
+    sweep_parser.set_defaults(func=sweep)
     parser.set_defaults(func=lambda args: _help(parser))
 
 
@@ -181,6 +217,42 @@ def compare(args: argparse.Namespace) -> int:
     paths = write_comparison(tables, args.out)
     print(f"Wrote {len(paths)} comparison files to {args.out}", file=sys.stderr)
     print(tables["headline"].to_string(index=False))
+    return 0
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a comma-separated list of numbers (for example 0,2,4,6)"
+        ) from None
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """Run one scenario for each value of a lever on a local Dask cluster."""
+    from sufficiency.cli import progress_bar
+    from sufficiency.commands.common import write_csv
+    from sufficiency.distributed import local_client, swept_scenarios
+    from sufficiency.distributed import sweep as sweep_scenarios
+
+    base = _scenario(args.file, args.simulations)
+    swept_scenarios(base, args.lever, args.values)  # check the lever before the slow work
+    models = _models(args, base.horizon_months)
+    with local_client(args.workers) as client, progress_bar("Running scenarios") as progress:
+        table = sweep_scenarios(
+            base,
+            args.lever,
+            args.values,
+            models,
+            client=client,
+            random_state=args.seed,
+            progress=progress,
+        )
+    if models.is_demo:
+        print("Note: results use the synthetic demo authority, not real data.", file=sys.stderr)
+    write_csv(table, str(Path(args.out) / "sweep.csv"))
+    print(table.to_string(index=False))
     return 0
 
 
