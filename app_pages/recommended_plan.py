@@ -247,6 +247,15 @@ def scenario_for(values: dict, base: Scenario | None = None) -> Scenario:
     )
 
 
+DOWNLOAD_LABELS = {
+    "recommended_households": "Households to approve (CSV)",
+    "marketing_by_channel": "Marketing by channel (CSV)",
+    "placements": "Placements by quarter (CSV)",
+    "shortfalls": "Target shortfalls (CSV)",
+    "costs": "Costs (CSV)",
+}
+
+
 def approvals_chart(households: pd.DataFrame) -> alt.Chart:
     data = households.assign(quarter_start=pd.to_datetime(households["quarter_start"]))
     return (
@@ -254,8 +263,16 @@ def approvals_chart(households: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("yearquarter(quarter_start):O", title="Quarter (calendar)"),
-            y=alt.Y("sum(approvals):Q", title="Households approved a quarter"),
-            color=alt.Color("specialism:N", title="Specialism", legend=alt.Legend(orient="bottom")),
+            y=alt.Y(
+                "sum(approvals):Q",
+                title="Households approved",
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            color=alt.Color(
+                "specialism:N",
+                title="Specialism",
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360),
+            ),
             tooltip=[
                 alt.Tooltip("quarter:N", title="Financial quarter"),
                 alt.Tooltip("specialism:N", title="Specialism"),
@@ -291,7 +308,11 @@ def share_chart(placements: pd.DataFrame) -> alt.Chart:
                 title="IFA share (%)",
                 scale=alt.Scale(domain=[0, 100]),
             ),
-            color=alt.Color("series:N", title="", legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "series:N",
+                title="",
+                legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=360),
+            ),
             strokeDash=alt.condition(
                 alt.datum.series == "target (ceiling)", alt.value([6, 4]), alt.value([1, 0])
             ),
@@ -350,32 +371,66 @@ def show_plan(plan, is_demo: bool) -> None:
         "%Y-%m-%d"
     )
     st.markdown("**Households to approve (households a quarter)**")
-    st.dataframe(by_quarter.round(0), hide_index=True)
+    st.dataframe(
+        by_quarter.round(0),
+        hide_index=True,
+        column_config={"quarter_start": "Quarter starts", "quarter": "Financial quarter"},
+    )
     marketing = tables["marketing_by_channel"]
     if len(marketing):
         st.markdown("**Marketing by channel (enquiries; spend in £)**")
         summary = marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
         summary["enquiries"] = summary["enquiries"].round(0)
         summary["spend"] = summary["spend"].map(lambda pounds: f"£{pounds:,.0f}")
-        st.dataframe(summary, hide_index=True)
+        st.dataframe(
+            summary,
+            hide_index=True,
+            column_config={
+                "channel": "Channel",
+                "enquiries": st.column_config.NumberColumn("Enquiries bought", format="%.0f"),
+                "spend": "Spend (£)",
+            },
+        )
     else:
         st.caption("No marketing channels: approvals are limited by capacity and budget only.")
     if len(tables["shortfalls"]):
         st.markdown("**Quarters where a target is missed (in-house places short)**")
-        st.dataframe(tables["shortfalls"].round(1), hide_index=True)
+        st.dataframe(
+            tables["shortfalls"].round(1),
+            hide_index=True,
+            column_config={
+                "quarter": "Financial quarter",
+                "target": "Target",
+                "places_short": st.column_config.NumberColumn(
+                    "In-house places short (places)", format="%.1f"
+                ),
+                "best_ifa_share_pct": st.column_config.NumberColumn(
+                    "Best IFA share reachable (%)", format="%.0f"
+                ),
+            },
+        )
     st.markdown(f"**Costs over the plan (£, {plan.price_year} prices)**")
     shown = tables["costs"].assign(
         cost_gbp=tables["costs"]["cost_gbp"].map(
             lambda pounds: f"{'-' if pounds < 0 else ''}£{abs(pounds):,.0f}"
         )
     )
-    st.dataframe(shown.rename(columns={"cost_gbp": "cost (£)"}), hide_index=True)
+    st.dataframe(
+        shown.rename(columns={"cost_gbp": "cost (£)"}),
+        hide_index=True,
+        column_config={"item": "Item", "cost (£)": "Cost (£)"},
+    )
+    st.caption(
+        "Placement costs here cover only the placements the plan can change: in-house fostering, "
+        "IFA fostering and external residential care. The Scenario explorer and Placement budget "
+        "pages cost every placement type, so their totals are larger."
+    )
 
     st.markdown("**Downloads**")
     buttons = [column for _ in range(2) for column in st.columns(3)]
     for column, (name, frame) in zip(buttons, tables.items(), strict=False):
         column.download_button(
-            f"{name}.csv",
+            DOWNLOAD_LABELS.get(name, f"{name}.csv"),
             csv_bytes(frame),
             file_name=f"{name}.csv",
             mime="text/csv",

@@ -49,7 +49,11 @@ def test_find_plan_explains_charts_downloads_and_responds_to_inputs():
     households = float(metric(app, "Households to approve").replace(",", ""))
     assert households >= 1
     labels = {button.label for button in app.get("download_button")}
-    assert {"recommended_households.csv", "placements.csv", "The plan (Excel)"} <= labels
+    assert {
+        "Households to approve (CSV)",
+        "Placements by quarter (CSV)",
+        "The plan (Excel)",
+    } <= labels
 
     # a tight assessment team and a stricter target: the plan says it cannot meet it
     app.number_input(key="plan_capacity").set_value(1.0)
