@@ -169,7 +169,8 @@ def read_excel_bytes(data: bytes, file: str) -> list[TextTable]:
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip whitespace and turn empty strings into missing values."""
     text = values.astype("str").str.strip()
-    return text.mask(text.isin(["", "nan", "NaN", "None"]))
+    # Spreadsheet and pandas renderings of an empty cell count as blank too.
+    return text.mask(text.isin(["", "nan", "NaN", "None", "<NA>", "NaT"]))
 
 
 def parse_dates(values: pd.Series) -> pd.Series:

@@ -17,16 +17,21 @@ Household identifiers can identify carers, so they are masked in the report and 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sufficiency.data.report import (
+    ProblemReport,
+    clean_text,
+    empty_report,
+    parse_dates,
+)
 from sufficiency.errors import InputDataError
 from sufficiency.progress import ProgressCallback, report
-from sufficiency.schemas import VALIDATION_REPORT
 
 TABLE = "carer_households"
 
@@ -267,48 +272,6 @@ class CarerHouseholds:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _empty_report() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in VALIDATION_REPORT})
-
-
-class _Reporter:
-    """Collects report rows for one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.rows: list[dict[str, object]] = []
-
-    def add(
-        self,
-        rows: Iterable[int],
-        column: str,
-        values: Iterable[object],
-        rule: str,
-        severity: str,
-        message: str,
-    ) -> None:
-        for row, value in zip(rows, values, strict=True):
-            self.rows.append(
-                {
-                    "file": self.file,
-                    "table": TABLE,
-                    "row": int(row),
-                    "column": column,
-                    "value": "" if value is None or value is pd.NA else str(value),
-                    "rule": rule,
-                    "severity": severity,
-                    "message": message,
-                }
-            )
-
-    def frame(self) -> pd.DataFrame:
-        if not self.rows:
-            return _empty_report()
-        frame = pd.DataFrame(self.rows, columns=list(VALIDATION_REPORT))
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
-
-
 def _normalise_column(name: object) -> str:
     text = str(name).replace("\ufeff", "").strip().lower()
     text = "_".join(text.replace("-", " ").replace("/", " ").split())
@@ -355,39 +318,16 @@ def _read_table(source: bytes | Path, file_name: str) -> pd.DataFrame:
     return frame
 
 
-def _clean_text(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    return text.mask(text.isin(["", "nan", "NaN", "None", "<NA>", "NaT"]))
-
-
-def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse dd/mm/yyyy or ISO dates (Excel date cells too).
-
-    Returns
-    -------
-    (dates, bad) : tuple of Series
-        ``datetime64[ns]`` dates (NaT when blank or unreadable) and a mask of values that were given
-        but could not be read.
-    """
-    text = _clean_text(series)
-    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
-    uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    dates = uk.fillna(iso).astype("datetime64[ns]")
-    bad = (text.notna() & dates.isna()).fillna(False).astype(bool)
-    return dates, bad
-
-
 def normalise_carer_type(series: pd.Series) -> pd.Series:
     """Lower-case carer types with aliases (and a 'specialist:' prefix) resolved."""
-    text = _clean_text(series).str.lower().str.replace(r"\s+", " ", regex=True)
+    text = clean_text(series).str.lower().str.replace(r"\s+", " ", regex=True)
     text = text.str.replace(r"^specialist\s*[:\-]\s*", "", regex=True).str.replace("_", " ")
     return text.replace(_CARER_TYPE_ALIASES)
 
 
 def normalise_reason(series: pd.Series) -> pd.Series:
     """Reason codes from codes, labels or common wording (unknown text stays as given)."""
-    text = _clean_text(series).str.lower().str.strip()
+    text = clean_text(series).str.lower().str.strip()
     labels = {label.lower(): code for code, (label, _) in DEREGISTRATION_REASONS.items()}
     spaced = text.str.replace("_", " ")
     resolved = spaced.map(lambda value: _resolve_reason(value, labels), na_action="ignore")
@@ -405,7 +345,7 @@ def _resolve_reason(value: str, labels: dict[str, str]) -> str:
 
 def _whole_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse whole numbers ('2', '2.0'); returns values (Float64, NA when blank/bad) and a bad mask."""
-    text = _clean_text(series)
+    text = clean_text(series)
     numbers = pd.to_numeric(text, errors="coerce").astype("Float64")
     bad = text.notna() & (numbers.isna() | (numbers.round() != numbers))
     return numbers.mask(bad), bad.fillna(False).astype(bool)
@@ -442,11 +382,11 @@ def validate_households(
             f"Expected columns: {', '.join(HOUSEHOLD_COLUMNS)} (see docs/supply_formats.md).",
             file=file_name,
         )
-    reporter = _Reporter(file_name)
+    reporter = ProblemReport(file_name, TABLE)
     frame = pd.DataFrame(
         {
             column: (
-                _clean_text(raw[column]).reset_index(drop=True)
+                clean_text(raw[column]).reset_index(drop=True)
                 if column in raw.columns
                 else pd.Series(pd.NA, index=range(len(raw)), dtype="string")
             )
@@ -823,7 +763,7 @@ def _read_sources(
             "last file given was used."
         )
         households = households[~repeated].reset_index(drop=True)
-    full_report = pd.concat([r for r in reports if len(r)] or [_empty_report()], ignore_index=True)
+    full_report = pd.concat([r for r in reports if len(r)] or [empty_report()], ignore_index=True)
     result = CarerHouseholds(
         households=households,
         report=full_report,

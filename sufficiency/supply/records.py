@@ -16,15 +16,21 @@ enquiry identifiers are masked in the report and never printed.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sufficiency.data.report import (
+    ProblemReport,
+    clean_text,
+    empty_report,
+    file_summary,
+    parse_dates,
+)
 from sufficiency.errors import InputDataError
-from sufficiency.schemas import VALIDATION_REPORT
 
 ENQUIRIES_TABLE = "enquiries"
 SPEND_TABLE = "campaign_spend"
@@ -244,94 +250,9 @@ class FunnelRecords:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _empty_report() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in VALIDATION_REPORT})
-
-
-class _Reporter:
-    """Collects report rows for one file and table."""
-
-    def __init__(self, file: str, table: str) -> None:
-        self.file = file
-        self.table = table
-        self.rows: list[dict[str, object]] = []
-
-    def add(
-        self,
-        rows: Iterable[int],
-        column: str,
-        values: Iterable[object],
-        rule: str,
-        severity: str,
-        message: str,
-    ) -> None:
-        for row, value in zip(rows, values, strict=True):
-            self.rows.append(
-                {
-                    "file": self.file,
-                    "table": self.table,
-                    "row": int(row),
-                    "column": column,
-                    "value": "" if value is None or value is pd.NA else str(value),
-                    "rule": rule,
-                    "severity": severity,
-                    "message": message,
-                }
-            )
-
-    def frame(self) -> pd.DataFrame:
-        if not self.rows:
-            return _empty_report()
-        report = pd.DataFrame(self.rows, columns=list(VALIDATION_REPORT))
-        report["row"] = report["row"].astype("Int64")
-        return report
-
-
-def _file_summary(
-    file_name: str, table: str, rows_in: int, rejected: np.ndarray, report: pd.DataFrame
-) -> dict[str, object]:
-    return {
-        "file": file_name,
-        "table": table,
-        "rows_in": rows_in,
-        "rows_kept": rows_in - int(rejected.sum()),
-        "rows_rejected": int(rejected.sum()),
-        "rows_reported": int(report["row"].dropna().nunique()),
-        "rows_superseded": 0,
-    }
-
-
-def _clean_text(series: pd.Series) -> pd.Series:
-    """Strip text; blanks become missing."""
-    text = series.astype("string").str.strip()
-    return text.mask(text == "")
-
-
-def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse dd/mm/yyyy or ISO dates.
-
-    Returns
-    -------
-    (dates, bad) : tuple of Series
-        ``dates`` as datetime64 (NaT when blank or unparseable) and a boolean mask of values that
-        were given but could not be read.
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        dates = pd.to_datetime(series).astype("datetime64[ns]")
-        return dates, pd.Series(False, index=series.index)
-    text = _clean_text(series.astype("string"))
-    # Excel cells read as objects may already be timestamps; their text form is ISO.
-    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
-    uk = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    dates = uk.fillna(iso).astype("datetime64[ns]")
-    bad = text.notna() & dates.isna()
-    return dates, bad.fillna(False).astype(bool)
-
-
 def normalise_channel(series: pd.Series) -> pd.Series:
     """Lower-case channel names with common aliases resolved."""
-    text = _clean_text(series).str.lower().str.replace(r"\s+", " ", regex=True)
+    text = clean_text(series).str.lower().str.replace(r"\s+", " ", regex=True)
     return text.replace(_CHANNEL_ALIASES)
 
 
@@ -416,14 +337,14 @@ def validate_enquiries(
             f"Expected columns: {', '.join(ENQUIRY_COLUMNS)} (see docs/supply_formats.md).",
             file=file_name,
         )
-    reporter = _Reporter(file_name, ENQUIRIES_TABLE)
+    reporter = ProblemReport(file_name, ENQUIRIES_TABLE)
     n = len(raw)
     rows = np.arange(1, n + 1)
     rejected = np.zeros(n, dtype=bool)
     frame = pd.DataFrame(index=raw.index)
     for column in ENQUIRY_COLUMNS:
         frame[column] = (
-            _clean_text(raw[column]) if column in raw.columns else pd.Series(pd.NA, index=raw.index)
+            clean_text(raw[column]) if column in raw.columns else pd.Series(pd.NA, index=raw.index)
         )
     frame = frame.reset_index(drop=True)
 
@@ -685,7 +606,7 @@ def validate_enquiries(
     clean["source_row"] = rows
     clean = clean[~rejected].reset_index(drop=True)
     report = reporter.frame()
-    summary = _file_summary(file_name, ENQUIRIES_TABLE, n, rejected, report)
+    summary = file_summary(file_name, ENQUIRIES_TABLE, n, rejected, report)
     return clean, report, summary
 
 
@@ -737,7 +658,7 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
             f"Expected columns: {', '.join(SPEND_COLUMNS)} (see docs/supply_formats.md).",
             file=file_name,
         )
-    reporter = _Reporter(file_name, SPEND_TABLE)
+    reporter = ProblemReport(file_name, SPEND_TABLE)
     n = len(raw)
     rows = np.arange(1, n + 1)
     rejected = np.zeros(n, dtype=bool)
@@ -754,9 +675,9 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
         "channel is required so spend can be matched to enquiries.",
     )
     rejected |= no_channel
-    campaign = _clean_text(frame["campaign"]).fillna("no campaign")
+    campaign = clean_text(frame["campaign"]).fillna("no campaign")
 
-    period_text = _clean_text(frame["period"])
+    period_text = clean_text(frame["period"])
     bounds = [parse_period(str(value)) if pd.notna(value) else None for value in period_text]
     bad_period = np.array([item is None for item in bounds])
     reporter.add(
@@ -769,7 +690,7 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
     )
     rejected |= bad_period
 
-    spend_text = _clean_text(frame["spend"]).str.replace(r"[£,\s]", "", regex=True)
+    spend_text = clean_text(frame["spend"]).str.replace(r"[£,\s]", "", regex=True)
     spend = pd.to_numeric(spend_text, errors="coerce").astype("float64")
     bad_spend = (spend.isna() | (spend < 0)).to_numpy()
     reporter.add(
@@ -798,7 +719,7 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
     )
     clean = clean[~rejected].reset_index(drop=True)
     report = reporter.frame()
-    summary = _file_summary(file_name, SPEND_TABLE, n, rejected, report)
+    summary = file_summary(file_name, SPEND_TABLE, n, rejected, report)
     return clean, report, summary
 
 
@@ -915,7 +836,7 @@ def read_funnel_tables(
         summaries.append(summary)
     spend = pd.concat(spend_frames, ignore_index=True) if spend_frames else empty_spend()
     non_empty = [report for report in reports if len(report)]
-    report = pd.concat(non_empty, ignore_index=True) if non_empty else _empty_report()
+    report = pd.concat(non_empty, ignore_index=True) if non_empty else empty_report()
     return FunnelRecords(
         enquiries=finalise_enquiries(enquiries, wanted),
         spend=spend,
