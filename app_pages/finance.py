@@ -20,14 +20,14 @@ from sufficiency.scenario import LEVERS, FittedModels, Scenario, run
 SCENARIO_KEY = "scenario"
 SEED = 0
 BUDGET_COLUMN_LABELS = {
-    "cost_mean": "Cost, mean (£)",
-    "cost_p10": "Cost, 10th percentile (£)",
-    "cost_p90": "Cost, 90th percentile (£)",
-    "baseline_cost_mean": "Baseline cost, mean (£)",
-    "scenario_cost_mean": "Scenario cost, mean (£)",
-    "saving_mean": "Saving, mean (£)",
-    "saving_p10": "Saving, 10th percentile (£)",
-    "saving_p90": "Saving, 90th percentile (£)",
+    "cost_mean": "Total cost, mean (£)",
+    "cost_p10": "Total cost, 10th percentile (£)",
+    "cost_p90": "Total cost, 90th percentile (£)",
+    "baseline_cost_mean": "Baseline placements, mean (£)",
+    "scenario_cost_mean": "Scenario placements, mean (£)",
+    "saving_mean": "Placement saving, mean (£)",
+    "saving_p10": "Placement saving, 10th percentile (£)",
+    "saving_p90": "Placement saving, 90th percentile (£)",
 }
 
 
@@ -329,7 +329,8 @@ def main() -> None:
         "Placements, recruitment and carer support in cash terms (with inflation), by "
         "financial year. Line: mean of the simulated futures; shaded: 10th to 90th percentile "
         "(8 in 10 futures fall inside). Financial years the horizon only partly covers show "
-        "fewer months in the table."
+        "fewer months in the table. In the table, total cost includes recruitment and carer "
+        "support; the baseline, scenario and saving columns are placement costs only."
     )
     table = result.budget_by_financial_year.merge(
         result.savings_by_financial_year, on="financial_year", how="left"

@@ -544,8 +544,13 @@ def main() -> None:
     end_month = pd.Timestamp(result.placements["month"].max())
     children_change = s["children_looked_after_end"] - baseline.summary["children_looked_after_end"]
     st.caption(
-        f"At {end_month:%B %Y}, the end of the horizon (mean of the simulated futures); costs "
-        "are over the whole horizon."
+        f"At {end_month:%B %Y}, the end of the horizon ("
+        + (
+            "the mean path"
+            if scenario.n_simulations == 0
+            else f"mean of {scenario.n_simulations} simulated futures"
+        )
+        + "); costs are over the whole horizon."
     )
     cols = st.columns(5)
     cols[0].metric(
@@ -578,7 +583,7 @@ def main() -> None:
     cols[4].metric(
         "Saving vs baseline",
         f"£{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m",
-        f"payback {s['payback_month']}" if s["payback_month"] else None,
+        f"payback {pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else None,
         help="Baseline: the same forecast with every lever at its default (current trends). "
         "A negative saving is an extra cost.",
     )
@@ -591,10 +596,17 @@ def main() -> None:
     st.subheader("Placements needed: in-house fostering, IFA fostering, external residential")
     st.altair_chart(placements_chart(result, baseline), width="stretch")
     st.caption(
-        "Children in each placement type at each month end. Solid lines: this scenario, with "
-        "its 10th-90th percentile band shaded (8 in 10 simulated futures fall inside); dashed "
-        "lines: the baseline of current trends. Every child counted here who is not in an "
-        "in-house placement is a place the council buys."
+        "Children in each placement type at each month end. Solid lines: this scenario; dashed "
+        "lines: the baseline of current trends. "
+        + (
+            "Only the mean path is simulated, so no range is shown: set simulated paths on the "
+            "Horizon and uncertainty tab to see one. "
+            if scenario.n_simulations == 0
+            else "Shaded: the scenario's 10th-90th percentile band (8 in 10 simulated futures "
+            "fall inside). "
+        )
+        + "Every child counted here who is not in an in-house placement is a place the council "
+        "buys."
     )
     st.subheader("Carers needed")
     st.write(result.carers_needed_text)
