@@ -591,7 +591,19 @@ def main() -> None:
         targets = result.targets.assign(
             met=result.targets["met"].map({True: "met", False: "not met"})
         )
-        st.dataframe(targets, hide_index=True, width="stretch")
+        st.dataframe(
+            targets,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "target": "Measure",
+                "date": "Checked at (month)",
+                "projected": st.column_config.NumberColumn("Projected (mean path)", format="%.1f"),
+                "target_value": st.column_config.NumberColumn("Target level", format="%.1f"),
+                "met": "Met?",
+                "note": "Note",
+            },
+        )
 
     st.subheader("Placements needed: in-house fostering, IFA fostering, external residential")
     st.altair_chart(placements_chart(result, baseline), width="stretch")
