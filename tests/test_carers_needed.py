@@ -73,7 +73,8 @@ def test_no_targets_and_enough_carers_needs_nobody():
     result = carers_needed(demand(in_house=8, ifa=2), capacity(12), Targets(), months=MONTHS)
     assert result.frame["approvals_needed"].sum() == 0
     assert result.frame["enquiries_needed"].sum() == 0
-    assert "already meet" in result.summary()
+    assert "No targets are set" in result.summary()
+    assert "already meet" not in result.summary()
 
 
 def test_existing_in_house_placements_are_kept_when_capacity_falls():

@@ -24,8 +24,9 @@ DEMO_DESCRIPTION = (
     "DfE figures of a real north-east unitary, Middlesbrough: children looked after at each "
     "31 March by age band and placement type, starts and ceased each year (2012-2024), the "
     "rise to a peak of about 700 children in September 2020 and the fall to about 510 by "
-    "January 2022, and council-report splits of about 52% of foster placements with in-house "
-    "carers and 34% of residential placements in the council's own homes. Use it to explore "
+    "January 2022, and council-report splits of about 52% of foster placements with the "
+    "council's own carers (family and friends carers included) and 34% of residential "
+    "placements in the council's own homes. Use it to explore "
     "the tool; load your own 903 files for real planning."
 )
 

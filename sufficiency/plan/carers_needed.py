@@ -574,7 +574,8 @@ class CarersNeeded:
 
     def summary(self) -> str:
         """The answer in plain words."""
-        targets = " and ".join(self.targets.describe(self.months)) or "no targets set"
+        described = self.targets.describe(self.months)
+        targets = " and ".join(described)
         assumptions = self.assumptions
         method = (
             f"Assumes {assumptions.usable_places_per_household.mean():.2f} usable places per "
@@ -584,6 +585,11 @@ class CarersNeeded:
             f"and about {assumptions.lead_months} months from enquiry to approval."
         )
         peak_per_month = self.households_needed.sum(axis=1)
+        if not described:
+            return (
+                "No targets are set (an IFA share, an external residential cap or step-downs), "
+                f"so no additional in-house households are needed for them. {method}"
+            )
         if peak_per_month.max() <= 1e-9:
             return (
                 f"Targets: {targets}. The existing carers, as projected, already meet them: no "
