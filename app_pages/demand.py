@@ -48,7 +48,7 @@ def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     """95% and 80% bands, median line and the observed history, in children."""
-    base = alt.Chart().encode(x=alt.X("date:T", title="Month end"))
+    base = alt.Chart().encode(x=alt.X("date:T", title="Month end", axis=alt.Axis(format="%b %Y")))
     ahead = base.transform_filter(alt.datum.kind == "forecast")
     band95 = ahead.mark_area(opacity=0.18, color="#1f77b4").encode(
         y=alt.Y("p2_5:Q", title="Children looked after (children)"), y2="p97_5:Q"
@@ -84,7 +84,7 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     layered = alt.layer(band95, band80, band50, median, observed, data=frame)
     if frame["series"].nunique() > 1:
         return (
-            layered.properties(width=190, height=150)
+            layered.properties(width=250, height=150)
             .facet(facet=alt.Facet("series:N", title=None), columns=columns)
             .resolve_scale(y="independent")
             .properties(title=title)
@@ -255,20 +255,24 @@ with by_category:
         fan_chart(chart_frame(forecast, history, "placement_category"), "By placement category", 3),
         width="content",
     )
+    categories_table = horizon_table(forecast, "placement_category")
     st.dataframe(
-        horizon_table(forecast, "placement_category"),
+        categories_table,
         hide_index=True,
         width="stretch",
+        height=38 + 35 * len(categories_table),
         column_config={"series": "Placement category"},
     )
 with by_band:
     st.altair_chart(
         fan_chart(chart_frame(forecast, history, "age_band"), "By age band", 3), width="content"
     )
+    bands_table = horizon_table(forecast, "age_band")
     st.dataframe(
-        horizon_table(forecast, "age_band"),
+        bands_table,
         hide_index=True,
         width="stretch",
+        height=38 + 35 * len(bands_table),
         column_config={"series": "Age band"},
     )
 with by_cell:

@@ -618,7 +618,11 @@ def main() -> None:
             "fall inside). "
         )
         + "Every child counted here who is not in an in-house placement is a place the council "
-        "buys."
+        "buys. Unlike the Demand forecast page, which projects placements as children have been "
+        "moving between them, here foster and residential demand is met by the in-house carers "
+        "and beds the scenario provides (today's usable places, less carers who leave, plus "
+        "recruitment) and the rest goes to IFAs and external homes: without extra recruitment, "
+        "growth and step-downs land with IFAs."
     )
     st.subheader("Carers needed")
     st.write(result.carers_needed_text)
