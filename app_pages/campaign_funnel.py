@@ -3,13 +3,13 @@ where applicants drop out, how long each stage takes and what each approval cost
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import csv_bytes, excel_bytes
 from sufficiency.errors import InputDataError
 from sufficiency.supply import funnel
 from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
@@ -26,18 +26,6 @@ FUNNEL_RECORDS_KEY = "funnel_records"
 FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "supply"
 BENCHMARKS = funnel.PUBLISHED_BENCHMARKS
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
 
 
 @st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")

@@ -6,6 +6,7 @@ the Data page) when there is one, otherwise the synthetic demo authority.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 
@@ -62,6 +63,32 @@ def cached_monthly_stock(
 ) -> pd.DataFrame:
     """Month-end stocks, cached per data set (``key`` identifies the data; episodes are not hashed)."""
     return monthly_stock(_episodes, extract_date)
+
+
+@st.cache_resource(show_spinner="Loading the fitted demand model (fitted once per data set)...")
+def fitted_scenario_models(_data, key: str, is_demo: bool, label: str):
+    """Models every scenario run on this data reuses (``key`` identifies the data).
+
+    The demand model is loaded from models/ when it matches the data, else fitted. On the demo
+    authority its synthetic carer household and recruitment records are used too: today's carers
+    leave as their retention says, and marketing buys enquiries at each channel's measured cost.
+    """
+    from sufficiency.scenario import fit_models
+
+    if is_demo:
+        from sufficiency.supply.demo_carers import load_demo_households
+        from sufficiency.supply.demo_records import load_demo_funnel
+
+        return fit_models(households=load_demo_households(), funnel=load_demo_funnel())
+    return dataclasses.replace(fit_models(_data), authority=label)
+
+
+@st.cache_resource(show_spinner="Running the scenario...", max_entries=32)
+def scenario_result(_models, key: str, scenario_json: str, seed: int):
+    """A scenario run, cached by data (``key``), scenario and seed; shared by the scenario pages."""
+    from sufficiency.scenario import Scenario, run
+
+    return run(Scenario.from_json(scenario_json), models=_models, random_state=seed)
 
 
 def data_key(active: ActiveData) -> str:

@@ -9,7 +9,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
+from app_pages.common import (
+    active_903_data,
+    csv_bytes,
+    data_key,
+    fitted_scenario_models,
+    show_data_banner,
+)
 from sufficiency.errors import SufficiencyError
 from sufficiency.plan.optimiser import CHANNEL_WINDOW_YEARS, DEFAULT_CHANNEL_REACH
 from sufficiency.recommend import (
@@ -29,17 +35,6 @@ EXPLORER_SCENARIO_KEY = "scenario"  # the scenario explorer's current scenario
 HORIZONS = (36, 48, 60)
 PRUDENT_PATHS = 200
 DEMAND_LEVELS = {"average": None, "prudent (80th percentile)": 0.8}
-
-
-@st.cache_resource(show_spinner="Fitting the demand model (once per data set)...")
-def plan_models(_data, key: str, is_demo: bool, label: str) -> FittedModels:
-    """Demand model for this data: loaded from models/ when it matches, else fitted."""
-    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
-
-    del key
-    inputs = demand_inputs(_data.episodes, _data.extract_date)
-    fitted = load_or_fit(inputs, backtest=False)
-    return FittedModels(demand=fitted.model, is_demo=is_demo, authority=label)
 
 
 def active_funnel(is_demo: bool) -> tuple[object | None, str]:
@@ -459,7 +454,7 @@ def main() -> None:
     show_data_banner(active)
     key = data_key(active)
     try:
-        models = plan_models(active.data, key, active.is_demo, active.label)
+        models = fitted_scenario_models(active.data, key, active.is_demo, active.label)
     except SufficiencyError as error:
         st.error(str(error))
         return

@@ -4,12 +4,12 @@ N more usable in-house foster places for an age band by a date."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import csv_bytes, excel_bytes
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
 from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
@@ -23,18 +23,6 @@ HOUSEHOLDS_NAME_KEY = "carer_households_name"
 FUNNEL_RECORDS_KEY = "funnel_records"
 OWN_RECORDS = "records"
 PUBLISHED = "published"
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
 
 
 @st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")

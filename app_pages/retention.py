@@ -3,13 +3,13 @@ places expected over the coming years."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import csv_bytes, excel_bytes
 from sufficiency.errors import InputDataError
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
@@ -34,18 +34,6 @@ HOUSEHOLDS_KEY = "carer_households"
 HOUSEHOLDS_NAME_KEY = "carer_households_name"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "carer_households.csv"
 GROUP_LABELS = {"carer_group": "Carer group", "carer_type": "Carer type"}
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
-
-
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
 
 
 @st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")

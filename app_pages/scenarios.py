@@ -15,7 +15,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
+from app_pages.common import (
+    active_903_data,
+    csv_bytes,
+    data_key,
+    fitted_scenario_models,
+    scenario_result,
+    show_data_banner,
+)
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import summary_html, workbook_bytes
@@ -26,7 +33,6 @@ from sufficiency.scenario import (
     Scenario,
     baseline_of,
     compare,
-    run,
 )
 from sufficiency.store import ScenarioStore
 
@@ -42,46 +48,6 @@ CHANNELS_SHOWN = (
     "leaflet drop",
     "stadium screen",
 )
-
-
-@st.cache_resource(show_spinner="Fitting the demand model (once per data set)...")
-def fitted_scenario_models(_data, key: str, is_demo: bool, label: str) -> FittedModels:
-    """Demand model for this data (loaded from models/ when it matches, else fitted), with the
-    demo's carer household records when the demo is shown."""
-    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
-
-    inputs = demand_inputs(_data.episodes, _data.extract_date)
-    fitted = load_or_fit(inputs, backtest=False)
-    survival = None
-    if is_demo:
-        # the demo authority has carer household records: today's carers follow its retention
-        from sufficiency.scenario import carer_survival_from_records
-        from sufficiency.supply.demo_carers import load_demo_households
-
-        params = fitted.model.params_
-        survival = carer_survival_from_records(
-            load_demo_households(), params.origin, params.max_horizon
-        )
-    channels: tuple = ()
-    if is_demo:
-        # and recruitment records: marketing buys enquiries at each channel's measured cost
-        from sufficiency.plan.optimiser import channels_from_funnel
-        from sufficiency.supply.demo_records import load_demo_funnel
-
-        channels = tuple(channels_from_funnel(load_demo_funnel()))
-    return FittedModels(
-        demand=fitted.model,
-        is_demo=is_demo,
-        authority=label,
-        existing_carer_survival=survival,
-        channels=channels,
-    )
-
-
-@st.cache_resource(show_spinner="Running the scenario...", max_entries=32)
-def scenario_result(_models: FittedModels, key: str, scenario_json: str, seed: int):
-    """A scenario run, cached by data, scenario fingerprint and seed."""
-    return run(Scenario.from_json(scenario_json), models=_models, random_state=seed)
 
 
 def current_scenario() -> Scenario:
