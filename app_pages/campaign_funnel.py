@@ -9,10 +9,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import csv_bytes, excel_bytes
+from app_pages.common import (
+    FUNNEL_RECORDS_KEY,
+    FUNNEL_RECORDS_NAME_KEY,
+    active_funnel_records,
+    csv_bytes,
+    excel_bytes,
+    funnel_records_key,
+)
 from sufficiency.errors import InputDataError
 from sufficiency.supply import funnel
-from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
 from sufficiency.supply.records import (
     DEFAULT_MAX_UPLOAD_BYTES,
     STAGE_LABELS,
@@ -21,31 +27,8 @@ from sufficiency.supply.records import (
     read_funnel_uploads,
 )
 
-# Session-state keys shared with the pipeline page (no widget owns them).
-FUNNEL_RECORDS_KEY = "funnel_records"
-FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "supply"
 BENCHMARKS = funnel.PUBLISHED_BENCHMARKS
-
-
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
-def demo_records() -> FunnelRecords:
-    return load_demo_funnel()
-
-
-def active_records() -> tuple[FunnelRecords, str, bool]:
-    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
-    if uploaded is not None:
-        return uploaded, st.session_state.get(FUNNEL_RECORDS_NAME_KEY, "your records"), False
-    return demo_records(), DEMO_FUNNEL_LABEL, True
-
-
-def records_key(records: FunnelRecords, label: str) -> str:
-    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
-    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
-    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
-    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
-    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -183,7 +166,7 @@ def percent(value: float) -> str:
 
 # --- page -----------------------------------------------------------------------------------
 st.title("Campaign funnel")
-records, label, is_demo = active_records()
+records, label, is_demo = active_funnel_records()
 if is_demo:
     st.info(f"**{label}**. Upload your own below.", icon=":material/science:")
 else:
@@ -203,7 +186,7 @@ with filter_channels:
     channels = st.multiselect("Channels (all when empty)", all_channels, default=[])
 start = f"{first_year[:4]}-04-01"
 end = f"{int(last_year[:4]) + 1}-03-31"
-tables = analyse(records, records_key(records, label), start, end, tuple(sorted(channels)))
+tables = analyse(records, funnel_records_key(records, label), start, end, tuple(sorted(channels)))
 enquiries = tables["enquiries"]
 if len(enquiries) == 0:
     st.warning("No enquiries in this selection: widen the years or channels.")

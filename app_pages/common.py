@@ -18,6 +18,11 @@ from sufficiency.stocks import monthly_stock
 
 UPLOADED_903_KEY = "uploaded_903"
 UPLOADED_903_NAME_KEY = "uploaded_903_name"
+# Recruitment and carer records uploaded on one fostering page are used by the others.
+FUNNEL_RECORDS_KEY = "funnel_records"
+FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
+HOUSEHOLDS_KEY = "carer_households"
+HOUSEHOLDS_NAME_KEY = "carer_households_name"
 
 
 @dataclass(frozen=True)
@@ -109,3 +114,52 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
     return buffer.getvalue()
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
+def demo_funnel_records():
+    """The demo authority's synthetic enquiry and campaign spend records."""
+    from sufficiency.supply.demo_records import load_demo_funnel
+
+    return load_demo_funnel()
+
+
+def active_funnel_records() -> tuple[object, str, bool]:
+    """(records, label, is_demo): the user's uploaded enquiries if any, else the demo's."""
+    from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL
+
+    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(FUNNEL_RECORDS_NAME_KEY, "your records"), False
+    return demo_funnel_records(), DEMO_FUNNEL_LABEL, True
+
+
+def funnel_records_key(records, label: str) -> str:
+    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
+    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
+    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
+    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
+    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
+
+
+@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
+def demo_households():
+    """The demo authority's synthetic carer household records."""
+    from sufficiency.supply.demo_carers import load_demo_households
+
+    return load_demo_households()
+
+
+def active_households() -> tuple[object, str, bool]:
+    """(households, label, is_demo): the user's uploaded households if any, else the demo's."""
+    from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL
+
+    uploaded = st.session_state.get(HOUSEHOLDS_KEY)
+    if uploaded is not None:
+        return uploaded, st.session_state.get(HOUSEHOLDS_NAME_KEY, "your records"), False
+    return demo_households(), DEMO_HOUSEHOLDS_LABEL, True
+
+
+def households_key(data, label: str) -> str:
+    """A cache key that holds no identifiers."""
+    return f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"

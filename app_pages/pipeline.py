@@ -7,39 +7,18 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import (
+    active_funnel_records,
+    funnel_records_key,
+)
 from sufficiency.errors import SufficiencyError
 from sufficiency.supply.conversion import (
     ApprovalModel,
     backtest_projection,
     evaluate_approval_model,
 )
-from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
 from sufficiency.supply.funnel import PUBLISHED_BENCHMARKS, FunnelParameters
 from sufficiency.supply.records import STAGE_LABELS, STAGES, FunnelRecords
-
-# Same session-state keys as the campaign funnel page, where records are uploaded.
-FUNNEL_RECORDS_KEY = "funnel_records"
-FUNNEL_RECORDS_NAME_KEY = "funnel_records_name"
-
-
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
-def demo_records() -> FunnelRecords:
-    return load_demo_funnel()
-
-
-def active_records() -> tuple[FunnelRecords, str, bool]:
-    uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
-    if uploaded is not None:
-        return uploaded, st.session_state.get(FUNNEL_RECORDS_NAME_KEY, "your records"), False
-    return demo_records(), DEMO_FUNNEL_LABEL, True
-
-
-def records_key(records: FunnelRecords, label: str) -> str:
-    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
-    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
-    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
-    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
-    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
 
 
 @st.cache_resource(show_spinner="Fitting the approval model...", max_entries=4)
@@ -105,12 +84,12 @@ def pipeline_by_stage(_model: ApprovalModel, _records: FunnelRecords, key: str) 
 
 
 st.title("Approvals pipeline")
-records, label, is_demo = active_records()
+records, label, is_demo = active_funnel_records()
 if is_demo:
     st.info(f"**{label}**. Upload your own on the Campaign funnel page.", icon=":material/science:")
 else:
     st.caption(f"Showing {label}.")
-key = records_key(records, label)
+key = funnel_records_key(records, label)
 try:
     model = fitted_model(records, key)
 except SufficiencyError as error:

@@ -9,32 +9,21 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import csv_bytes, excel_bytes
+from app_pages.common import (
+    FUNNEL_RECORDS_KEY,
+    active_households,
+    csv_bytes,
+    excel_bytes,
+)
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
-from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
 from sufficiency.supply.households import CarerHouseholds
 from sufficiency.supply.inverse import FunnelAssumptions, enquiries_needed
 from sufficiency.supply.retention import DAYS_PER_MONTH, RetentionModel
 
-# Shared with the carer retention page and the campaign funnel page (no widget owns these keys).
-HOUSEHOLDS_KEY = "carer_households"
-HOUSEHOLDS_NAME_KEY = "carer_households_name"
-FUNNEL_RECORDS_KEY = "funnel_records"
+# Where conversion and timing figures come from (radio choice values).
 OWN_RECORDS = "records"
 PUBLISHED = "published"
-
-
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
-def demo_households() -> CarerHouseholds:
-    return load_demo_households()
-
-
-def active_households() -> tuple[CarerHouseholds, str, bool]:
-    uploaded = st.session_state.get(HOUSEHOLDS_KEY)
-    if uploaded is not None:
-        return uploaded, st.session_state.get(HOUSEHOLDS_NAME_KEY, "your records"), False
-    return demo_households(), DEMO_HOUSEHOLDS_LABEL, True
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

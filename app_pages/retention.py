@@ -9,11 +9,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import csv_bytes, excel_bytes
+from app_pages.common import (
+    HOUSEHOLDS_KEY,
+    HOUSEHOLDS_NAME_KEY,
+    active_households,
+    csv_bytes,
+    excel_bytes,
+    households_key,
+)
 from sufficiency.errors import InputDataError
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
-from sufficiency.supply.demo_carers import DEMO_HOUSEHOLDS_LABEL, load_demo_households
 from sufficiency.supply.households import (
     CARER_TYPES,
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -29,28 +35,8 @@ from sufficiency.supply.retention import (
     leaving_reasons,
 )
 
-# Session-state keys shared with the recruitment calculator page (no widget owns them).
-HOUSEHOLDS_KEY = "carer_households"
-HOUSEHOLDS_NAME_KEY = "carer_households_name"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "carer_households.csv"
 GROUP_LABELS = {"carer_group": "Carer group", "carer_type": "Carer type"}
-
-
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
-def demo_households() -> CarerHouseholds:
-    return load_demo_households()
-
-
-def active_households() -> tuple[CarerHouseholds, str, bool]:
-    uploaded = st.session_state.get(HOUSEHOLDS_KEY)
-    if uploaded is not None:
-        return uploaded, st.session_state.get(HOUSEHOLDS_NAME_KEY, "your records"), False
-    return demo_households(), DEMO_HOUSEHOLDS_LABEL, True
-
-
-def data_key(data: CarerHouseholds, label: str) -> str:
-    """A cache key that holds no identifiers."""
-    return f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -326,7 +312,7 @@ if is_demo:
 else:
     st.caption(f"Showing {label}.")
 upload_section(is_demo)
-key = data_key(data, label)
+key = households_key(data, label)
 extract = data.extract_date
 households = data.households
 
