@@ -79,6 +79,7 @@ def test_unit_cost_edit_changes_budget_and_downloads(page, explorer_url):
         timeout=60_000,
     )
     wait_for_app(page)
+    page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
     screenshot(page, "finance_02_ifa_cost_edited")
 
     def saving(text: str) -> float:

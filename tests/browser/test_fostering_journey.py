@@ -32,6 +32,7 @@ def test_campaign_funnel_chart_upload_report_and_download(page, explorer_url):
         enquiries.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")
     )
     assert demo_enquiries > 100
+    funnel_chart.first.scroll_into_view_if_needed()  # the main area scrolls, not the page
     screenshot(page, "funnel_01_demo")
 
     page.get_by_text("Use your own enquiry and campaign spend records").click()
@@ -109,6 +110,7 @@ def test_recruitment_calculator_target_changes_answer_and_downloads(page, explor
     per_month_after = float(per_month.locator('[data-testid="stMetricValue"]').inner_text())
     # three times the places needs more enquiries a month
     assert per_month_after > per_month_before * 1.5
+    page.get_by_text("The answer", exact=True).scroll_into_view_if_needed()
     screenshot(page, "calculator_02_target_30")
 
     with page.expect_download() as download_info:

@@ -177,6 +177,7 @@ def test_save_load_compare_and_download_workbook(page, explorer_url):
     )
     wait_for_app(page)
     assert metric_value(page, TOTAL_COST) == saved_cost
+    page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
     screenshot(page, "scenario_07_loaded")
 
     with page.expect_download() as download_info:
@@ -216,6 +217,7 @@ def test_demand_forecast_fan_chart_and_csv(page, explorer_url):
     page.get_by_text("All children looked after").first.wait_for()
     median = page.locator('[data-testid="stMetric"]').filter(has_text="(median)")
     assert "children" in median.inner_text()
+    charts.first.scroll_into_view_if_needed()  # the main area scrolls, not the page
     screenshot(page, "demand_fan_chart")
     with page.expect_download() as download_info:
         download.click()
