@@ -458,7 +458,30 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
             if len({r.scenario.name for r in results}) < len(results):
                 st.caption("Scenarios with the same name are numbered in the order shown.")
             tables = compare(results)
-            st.dataframe(tables["headline"], hide_index=True, width="stretch")
+            st.dataframe(
+                tables["headline"],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "scenario": "Scenario",
+                    "children_end": st.column_config.NumberColumn(
+                        "Children at the end", format="%.0f"
+                    ),
+                    "ifa_share_end_pct": st.column_config.NumberColumn(
+                        "IFA share at the end (%)", format="%.0f%%"
+                    ),
+                    "in_house_households_end": st.column_config.NumberColumn(
+                        "In-house households at the end", format="%.0f"
+                    ),
+                    "total_cost_gbp": st.column_config.NumberColumn(
+                        "Total cost (£)", format="localized"
+                    ),
+                    "total_investment_gbp": st.column_config.NumberColumn(
+                        "Investment (£)", format="localized"
+                    ),
+                    "payback_month": "Payback month",
+                },
+            )
             st.altair_chart(comparison_chart(tables), width="stretch")
             st.dataframe(tables["costs"], hide_index=True, width="stretch")
             st.dataframe(tables["differences"], hide_index=True, width="stretch")
@@ -547,11 +570,13 @@ def main() -> None:
         "budget page.",
     )
     cols[4].metric(
-        "Saving vs baseline",
+        "Placement saving vs baseline",
         f"£{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m",
         f"payback {pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else None,
-        help="Baseline: the same forecast with every lever at its default (current trends). "
-        "A negative saving is an extra cost.",
+        help="Placement costs saved against the baseline (the same forecast with every lever "
+        "at its default), before the scenario's investment in recruitment, carer support and "
+        "step-down packages, which the invest-to-save chart on the Placement budget page nets "
+        "off. A negative saving is an extra cost.",
     )
     if not result.targets.empty:
         targets = result.targets.assign(
@@ -618,22 +643,23 @@ def main() -> None:
     st.subheader("Cost by financial year")
     st.altair_chart(costs_chart(result), width="stretch")
 
+    # Files are built only when a button is clicked, so a lever change does not pay for them.
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the workbook (Excel)",
-        workbook_bytes(result),
+        lambda: workbook_bytes(result),
         file_name="scenario.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     middle.download_button(
         "Download placements (CSV)",
-        csv_bytes(result.placements),
+        lambda: csv_bytes(result.placements),
         file_name="placements.csv",
         mime="text/csv",
     )
     right.download_button(
         "Download the printable summary (HTML)",
-        summary_html(result),
+        lambda: summary_html(result),
         file_name="scenario_summary.html",
         mime="text/html",
     )
