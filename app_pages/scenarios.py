@@ -459,7 +459,7 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                 st.caption("Scenarios with the same name are numbered in the order shown.")
             tables = compare(results)
             st.dataframe(
-                tables["headline"],
+                tables["headline"].round({"total_cost_gbp": 0, "total_investment_gbp": 0}),
                 hide_index=True,
                 width="stretch",
                 column_config={
