@@ -114,11 +114,17 @@ def page(browser, explorer_url):
 
 
 def wait_for_app(page) -> None:
-    """Wait until Streamlit has finished running the page's script."""
+    """Wait until Streamlit has finished running the page's script.
+
+    A rerun in progress marks elements ``data-stale="true"`` and may show a spinner or the
+    status widget; wait until none of those is left and the main block has content.
+    """
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelectorAll('[data-testid=\"stMainBlockContainer\"] *').length > 5",
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-stale="true"]')
+            && !document.querySelector('[data-testid="stSpinner"]')
+            && document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length > 5""",
         timeout=120_000,
     )
     page.wait_for_timeout(500)
