@@ -15,7 +15,9 @@ from app_pages.common import (
     active_funnel_records,
     csv_bytes,
     excel_bytes,
+    files_phrase,
     funnel_records_key,
+    show_validation,
 )
 from sufficiency.errors import InputDataError
 from sufficiency.supply import funnel
@@ -104,51 +106,20 @@ def upload_section(is_demo: bool) -> None:
                 st.error(str(error), icon=":material/error:")
                 checked = None
             if checked is not None:
-                show_check(checked, files)
+                show_validation(
+                    checked,
+                    report_file_name="funnel_validation_report.csv",
+                    use_label="Use these records",
+                    session_key=FUNNEL_RECORDS_KEY,
+                    name_key=FUNNEL_RECORDS_NAME_KEY,
+                    name=f"your enquiry records ({files_phrase(files)}, "
+                    f"to {checked.extract_date:%d %B %Y})",
+                    unusable_message="No enquiry rows can be used yet: see the report.",
+                )
         if not is_demo and st.button("Go back to the synthetic demo authority"):
             st.session_state.pop(FUNNEL_RECORDS_KEY, None)
             st.session_state.pop(FUNNEL_RECORDS_NAME_KEY, None)
             st.rerun()
-
-
-def show_check(checked: FunnelRecords, files: list[tuple[str, bytes]]) -> None:
-    table = checked.files
-    rows_in, rows_kept = int(table["rows_in"].sum()), int(table["rows_kept"].sum())
-    report = checked.report
-    read_col, kept_col, rejected_col, warning_col = st.columns(4)
-    read_col.metric("Rows read", f"{rows_in:,}")
-    kept_col.metric("Rows kept", f"{rows_kept:,}")
-    rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
-    warning_col.metric("Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}")
-    st.dataframe(table, hide_index=True, width="stretch")
-    for note in checked.notes:
-        st.caption(note)
-    if len(report):
-        st.subheader("Validation report")
-        st.caption(
-            "Every problem found, with file, row and column. Errors mean the row was left out; "
-            "warnings mean it was kept. Download it, fix the rows and upload again."
-        )
-        st.dataframe(report, hide_index=True, width="stretch", height=260)
-        st.download_button(
-            "Download the validation report (CSV)",
-            csv_bytes(report),
-            file_name="funnel_validation_report.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
-    else:
-        st.success("No problems found.")
-    if checked.usable:
-        if st.button("Use these records", type="primary"):
-            st.session_state[FUNNEL_RECORDS_KEY] = checked
-            st.session_state[FUNNEL_RECORDS_NAME_KEY] = (
-                f"your enquiry records ({len(files)} file{'s' if len(files) > 1 else ''}, "
-                f"to {checked.extract_date:%d %B %Y})"
-            )
-            st.rerun()
-    else:
-        st.error("No enquiry rows can be used yet: see the report.", icon=":material/error:")
 
 
 def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:

@@ -163,3 +163,68 @@ def active_households() -> tuple[object, str, bool]:
 def households_key(data, label: str) -> str:
     """A cache key that holds no identifiers."""
     return f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
+
+
+FILES_TABLE_LABELS = {
+    "file": "File",
+    "table": "Table",
+    "rows_in": "Rows read",
+    "rows_kept": "Rows kept",
+    "rows_rejected": "Rows rejected",
+    "rows_reported": "Rows with a problem",
+    "rows_superseded": "Rows replaced by a later file",
+}
+
+
+def show_validation(
+    checked,
+    *,
+    report_file_name: str,
+    use_label: str,
+    session_key: str,
+    name_key: str,
+    name: str,
+    unusable_message: str,
+) -> None:
+    """What a reader made of uploaded files: counts, every problem row, and a button to use them.
+
+    ``checked`` is any reader result with ``files``, ``report``, ``notes``, ``usable`` (the 903,
+    enquiry and carer household readers). Choosing to use the data stores it in session state
+    under ``session_key`` (and ``name`` under ``name_key``) for every page.
+    """
+    files_table, report = checked.files, checked.report
+    read_col, kept_col, rejected_col, warning_col = st.columns(4)
+    read_col.metric("Rows read", f"{int(files_table['rows_in'].sum()):,}")
+    kept_col.metric("Rows kept", f"{int(files_table['rows_kept'].sum()):,}")
+    rejected_col.metric("Rows rejected", f"{int(files_table['rows_rejected'].sum()):,}")
+    warning_col.metric("Warnings (rows kept)", f"{int((report['severity'] == 'warning').sum()):,}")
+    st.dataframe(files_table.rename(columns=FILES_TABLE_LABELS), hide_index=True, width="stretch")
+    for note in getattr(checked, "notes", []):
+        st.caption(note)
+    if len(report):
+        st.subheader("Validation report")
+        st.caption(
+            "Every problem found, with the file, row and column. Errors mean the row was left "
+            "out; warnings mean it was kept. Download it, fix the rows and upload again."
+        )
+        st.dataframe(report, hide_index=True, width="stretch", height=280)
+        st.download_button(
+            "Download the validation report (CSV)",
+            csv_bytes(report),
+            file_name=report_file_name,
+            mime="text/csv",
+            icon=":material/download:",
+        )
+    else:
+        st.success("No problems found.")
+    if not checked.usable:
+        st.error(unusable_message, icon=":material/error:")
+    elif st.button(use_label, type="primary"):
+        st.session_state[session_key] = checked
+        st.session_state[name_key] = name
+        st.rerun()
+
+
+def files_phrase(files: list) -> str:
+    """'1 file' or 'N files'."""
+    return f"{len(files)} file{'s' if len(files) != 1 else ''}"

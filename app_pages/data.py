@@ -11,7 +11,9 @@ from app_pages.common import (
     cached_monthly_stock,
     csv_bytes,
     data_key,
+    files_phrase,
     show_data_banner,
+    show_validation,
 )
 from sufficiency.codes import AGE_BANDS, PLACEMENT_CATEGORIES, PLACEMENT_CATEGORY_DESCRIPTIONS
 from sufficiency.data.ssda903 import MAX_UPLOAD_BYTES, read_903_uploads
@@ -41,59 +43,16 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
             st.error(str(error), icon=":material/error:")
             checked = None
         if checked is not None:
-            files_table = checked.files
-            rows_in_col, kept_col, rejected_col, warnings_col = st.columns(4)
-            rows_in_col.metric("Rows read", f"{int(files_table['rows_in'].sum()):,}")
-            kept_col.metric("Rows kept", f"{int(files_table['rows_kept'].sum()):,}")
-            rejected_col.metric("Rows rejected", f"{int(files_table['rows_rejected'].sum()):,}")
-            report = checked.report
-            warnings_col.metric(
-                "Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}"
+            show_validation(
+                checked,
+                report_file_name="903_validation_report.csv",
+                use_label="Use this data in the explorer",
+                session_key=UPLOADED_903_KEY,
+                name_key=UPLOADED_903_NAME_KEY,
+                name=f"your 903 data ({files_phrase(files)}, to {checked.extract_date:%d %B %Y})",
+                unusable_message="These files cannot be used yet: see the report above for "
+                "what to fix.",
             )
-            st.dataframe(
-                files_table.rename(
-                    columns={
-                        "file": "File",
-                        "table": "903 table",
-                        "rows_in": "Rows read",
-                        "rows_kept": "Rows kept",
-                        "rows_rejected": "Rows rejected",
-                        "rows_reported": "Rows with a problem",
-                        "rows_superseded": "Rows replaced by a later extract",
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-            if len(report):
-                st.subheader("Validation report")
-                st.caption(
-                    "Every problem found, with the file, row and column. Errors mean the row was "
-                    "left out; warnings mean it was kept. Download it, fix the rows and upload again."
-                )
-                st.dataframe(report, hide_index=True, width="stretch", height=300)
-                st.download_button(
-                    "Download the validation report (CSV)",
-                    csv_bytes(report),
-                    file_name="903_validation_report.csv",
-                    mime="text/csv",
-                    icon=":material/download:",
-                )
-            else:
-                st.success("No problems found.")
-            if checked.usable:
-                if st.button("Use this data in the explorer", type="primary"):
-                    st.session_state[UPLOADED_903_KEY] = checked
-                    st.session_state[UPLOADED_903_NAME_KEY] = (
-                        f"your 903 data ({len(files)} file{'s' if len(files) > 1 else ''}, "
-                        f"to {checked.extract_date:%d %B %Y})"
-                    )
-                    st.rerun()
-            else:
-                st.error(
-                    "These files cannot be used yet: see the report above for what to fix.",
-                    icon=":material/error:",
-                )
     if not active.is_demo and st.button("Go back to the synthetic demo authority"):
         st.session_state.pop(UPLOADED_903_KEY, None)
         st.session_state.pop(UPLOADED_903_NAME_KEY, None)

@@ -16,6 +16,7 @@ from app_pages.common import (
     csv_bytes,
     excel_bytes,
     households_key,
+    show_validation,
 )
 from sufficiency.errors import InputDataError
 from sufficiency.supply import defaults
@@ -134,45 +135,19 @@ def upload_section(is_demo: bool) -> None:
                 st.error(str(error), icon=":material/error:")
                 checked = None
             if checked is not None:
-                show_check(checked)
+                show_validation(
+                    checked,
+                    report_file_name="carer_households_validation_report.csv",
+                    use_label="Use these records",
+                    session_key=HOUSEHOLDS_KEY,
+                    name_key=HOUSEHOLDS_NAME_KEY,
+                    name=f"your carer household records (to {checked.extract_date:%d %B %Y})",
+                    unusable_message="No household rows can be used yet: see the report.",
+                )
         if not is_demo and st.button("Go back to the synthetic demo authority"):
             st.session_state.pop(HOUSEHOLDS_KEY, None)
             st.session_state.pop(HOUSEHOLDS_NAME_KEY, None)
             st.rerun()
-
-
-def show_check(checked: CarerHouseholds) -> None:
-    table = checked.files
-    rows_in, rows_kept = int(table["rows_in"].sum()), int(table["rows_kept"].sum())
-    report = checked.report
-    read_col, kept_col, rejected_col, warning_col = st.columns(4)
-    read_col.metric("Rows read", f"{rows_in:,}")
-    kept_col.metric("Rows kept", f"{rows_kept:,}")
-    rejected_col.metric("Rows rejected", f"{rows_in - rows_kept:,}")
-    warning_col.metric("Warnings (rows kept)", f"{(report['severity'] == 'warning').sum():,}")
-    for note in checked.notes:
-        st.caption(note)
-    if len(report):
-        st.caption(
-            "Every problem found, with file, row and column. Errors mean the row was left out; "
-            "warnings mean it was kept with the assumption stated."
-        )
-        st.dataframe(report, hide_index=True, width="stretch", height=220)
-        st.download_button(
-            "Download the validation report (CSV)",
-            csv_bytes(report),
-            file_name="carer_households_validation_report.csv",
-            mime="text/csv",
-            icon=":material/download:",
-        )
-    else:
-        st.success("No problems found.")
-    if st.button("Use these records", type="primary"):
-        st.session_state[HOUSEHOLDS_KEY] = checked
-        st.session_state[HOUSEHOLDS_NAME_KEY] = (
-            f"your carer household records (to {checked.extract_date:%d %B %Y})"
-        )
-        st.rerun()
 
 
 def in_words(figure) -> str:

@@ -80,10 +80,10 @@ def test_report_rows_in_equals_kept_plus_rejected(tmp_path: Path) -> None:
     assert list(report.columns) == list(VALIDATION_REPORT)
     files = data.files.iloc[0]
     assert files["rows_in"] == 14
-    assert files["rows_in"] == files["rows_kept"] + files["rows_reported"]
+    assert files["rows_in"] == files["rows_kept"] + files["rows_rejected"]
     assert files["rows_kept"] == len(data.households)
     errors = report[report["severity"] == "error"]
-    assert errors["row"].nunique() == files["rows_reported"]
+    assert errors["row"].nunique() == files["rows_rejected"]
     rules = dict(zip(report["row"].astype(int), report["rule"], strict=False))
     assert rules[2] == "household_id_missing"
     assert rules[3] == "household_id_duplicate"
@@ -185,10 +185,10 @@ def test_rows_in_always_equal_kept_plus_rejected(rows: list[dict[str, str]]) -> 
         return  # nothing usable: a clear message, which is the right outcome
     files = data.files.iloc[0]
     assert files["rows_in"] == len(rows)
-    assert files["rows_in"] == files["rows_kept"] + files["rows_reported"]
+    assert files["rows_in"] == files["rows_kept"] + files["rows_rejected"]
     assert len(data.households) == files["rows_kept"]
     rejected_rows = set(data.report.loc[data.report["severity"] == "error", "row"].astype(int))
-    assert len(rejected_rows) == files["rows_reported"]
+    assert len(rejected_rows) == files["rows_rejected"]
     kept = data.households
     assert kept["carer_type"].isin(CARER_TYPES).all()
     assert (kept["age_from"] <= kept["age_to"]).all()

@@ -147,7 +147,6 @@ def test_help_describes_the_command(capsys) -> None:
 
 
 def test_no_path_checks_the_demo_authority(capsys) -> None:
-    pytest.importorskip("sufficiency.data.demo")
     status = main(["validate"])
     out = capsys.readouterr().out
     assert status == 0

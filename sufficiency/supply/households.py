@@ -28,6 +28,7 @@ from sufficiency.data.report import (
     ProblemReport,
     clean_text,
     empty_report,
+    file_summary,
     parse_dates,
 )
 from sufficiency.errors import InputDataError
@@ -217,7 +218,15 @@ CLEAN_HOUSEHOLDS: dict[str, str] = {
 }
 """Households after validation, one row per household."""
 
-FILES_SUMMARY_COLUMNS: tuple[str, ...] = ("file", "table", "rows_in", "rows_kept", "rows_reported")
+FILES_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "file",
+    "table",
+    "rows_in",
+    "rows_kept",
+    "rows_rejected",
+    "rows_reported",
+    "rows_superseded",
+)
 MAX_PLACES = 6
 USUAL_FOSTERING_LIMIT = 3
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -234,8 +243,8 @@ class CarerHouseholds:
     report : DataFrame
         :data:`~sufficiency.schemas.VALIDATION_REPORT` columns, one row per problem.
     files : DataFrame
-        Per file: file, table, rows_in, rows_kept, rows_reported (rows rejected);
-        rows_in = rows_kept + rows_reported.
+        Per file: file, table, rows_in, rows_kept, rows_rejected, rows_reported (rows with any
+        problem, warnings included), rows_superseded; rows_in = rows_kept + rows_rejected.
     extract_date : Timestamp
         The date the records describe: households with no deregistration date were approved then.
     notes : list of str
@@ -633,14 +642,8 @@ def validate_households(
         lambda code: DEREGISTRATION_REASONS[code][1] if isinstance(code, str) else None
     )
     households = households[list(CLEAN_HOUSEHOLDS)].reset_index(drop=True)
-    summary = {
-        "file": file_name,
-        "table": TABLE,
-        "rows_in": n,
-        "rows_kept": int(keep.sum()),
-        "rows_reported": int(rejected.sum()),
-    }
-    return households, reporter.frame(), summary
+    problems = reporter.frame()
+    return households, problems, file_summary(file_name, TABLE, n, rejected, problems)
 
 
 def _expand_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
