@@ -13,13 +13,14 @@ from app_pages.common import (
     FUNNEL_RECORDS_KEY,
     FUNNEL_RECORDS_NAME_KEY,
     active_funnel_records,
+    back_to_demo_button,
     csv_bytes,
     excel_bytes,
     files_phrase,
     funnel_records_key,
+    read_uploads,
     show_validation,
 )
-from sufficiency.errors import InputDataError
 from sufficiency.supply import funnel
 from sufficiency.supply.records import (
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -90,36 +91,25 @@ def upload_section(is_demo: bool) -> None:
                     mime="text/csv",
                     icon=":material/download:",
                 )
-        uploads = st.file_uploader(
+        files, checked = read_uploads(
             "Enquiries and campaign spend files",
-            type=["csv", "xlsx"],
-            accept_multiple_files=True,
-            key="upload_funnel",
-            help=f"Up to {DEFAULT_MAX_UPLOAD_BYTES // 1_000_000} MB per file.",
+            "upload_funnel",
+            read_funnel_uploads,
+            DEFAULT_MAX_UPLOAD_BYTES,
         )
-        if uploads:
-            files = [(upload.name, upload.getvalue()) for upload in uploads]
-            try:
-                with st.spinner("Reading and checking your files..."):
-                    checked = read_funnel_uploads(files)
-            except InputDataError as error:
-                st.error(str(error), icon=":material/error:")
-                checked = None
-            if checked is not None:
-                show_validation(
-                    checked,
-                    report_file_name="funnel_validation_report.csv",
-                    use_label="Use these records",
-                    session_key=FUNNEL_RECORDS_KEY,
-                    name_key=FUNNEL_RECORDS_NAME_KEY,
-                    name=f"your enquiry records ({files_phrase(files)}, "
-                    f"to {checked.extract_date:%d %B %Y})",
-                    unusable_message="No enquiry rows can be used yet: see the report.",
-                )
-        if not is_demo and st.button("Go back to the synthetic demo authority"):
-            st.session_state.pop(FUNNEL_RECORDS_KEY, None)
-            st.session_state.pop(FUNNEL_RECORDS_NAME_KEY, None)
-            st.rerun()
+        if checked is not None:
+            show_validation(
+                checked,
+                report_file_name="funnel_validation_report.csv",
+                use_label="Use these records",
+                session_key=FUNNEL_RECORDS_KEY,
+                name_key=FUNNEL_RECORDS_NAME_KEY,
+                name=f"your enquiry records ({files_phrase(files)}, "
+                f"to {checked.extract_date:%d %B %Y})",
+                unusable_message="No enquiry rows can be used yet: see the report.",
+            )
+        if not is_demo:
+            back_to_demo_button(FUNNEL_RECORDS_KEY, FUNNEL_RECORDS_NAME_KEY)
 
 
 def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from sufficiency.data.demo import DEMO_AUTHORITY_NAME, DEMO_DESCRIPTION, load_demo
+from sufficiency.errors import InputDataError
 from sufficiency.stocks import monthly_stock
 
 UPLOADED_903_KEY = "uploaded_903"
@@ -174,6 +175,39 @@ FILES_TABLE_LABELS = {
     "rows_reported": "Rows with a problem",
     "rows_superseded": "Rows replaced by a later file",
 }
+
+
+def read_uploads(label: str, key: str, read, max_bytes: int) -> tuple[list, object]:
+    """A file uploader whose files go through a validating reader.
+
+    Returns ``(files, checked)``: the uploaded ``(name, bytes)`` pairs and the reader's result, or
+    ``(files, None)`` when nothing was uploaded or a file cannot be used at all (the reader's
+    message is shown).
+    """
+    uploads = st.file_uploader(
+        label,
+        type=["csv", "xlsx"],
+        accept_multiple_files=True,
+        key=key,
+        help=f"Up to {max_bytes // 1_000_000} MB per file.",
+    )
+    files = [(upload.name, upload.getvalue()) for upload in uploads or []]
+    if not files:
+        return files, None
+    try:
+        with st.spinner("Reading and checking your files..."):
+            return files, read(files)
+    except InputDataError as error:
+        st.error(str(error), icon=":material/error:")
+        return files, None
+
+
+def back_to_demo_button(*session_keys: str) -> None:
+    """A button that forgets the user's uploaded data so pages show the demo authority again."""
+    if st.button("Go back to the synthetic demo authority"):
+        for session_key in session_keys:
+            st.session_state.pop(session_key, None)
+        st.rerun()
 
 
 def show_validation(

@@ -8,16 +8,17 @@ from app_pages.common import (
     UPLOADED_903_KEY,
     UPLOADED_903_NAME_KEY,
     active_903_data,
+    back_to_demo_button,
     cached_monthly_stock,
     csv_bytes,
     data_key,
     files_phrase,
+    read_uploads,
     show_data_banner,
     show_validation,
 )
 from sufficiency.codes import AGE_BANDS, PLACEMENT_CATEGORIES, PLACEMENT_CATEGORY_DESCRIPTIONS
 from sufficiency.data.ssda903 import MAX_UPLOAD_BYTES, read_903_uploads
-from sufficiency.errors import InputDataError
 
 st.title("Children looked after")
 active = active_903_data()
@@ -31,32 +32,20 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
         "identifiers, dates of birth and postcodes are never shown, logged or saved. "
         f"Limit: {MAX_UPLOAD_BYTES // 1_000_000} MB per file."
     )
-    uploads = st.file_uploader(
-        "SSDA903 files", type=["csv", "xlsx"], accept_multiple_files=True, key="upload_903"
-    )
-    if uploads:
-        files = [(upload.name, upload.getvalue()) for upload in uploads]
-        try:
-            with st.spinner("Reading and checking your files..."):
-                checked = read_903_uploads(files)
-        except InputDataError as error:
-            st.error(str(error), icon=":material/error:")
-            checked = None
-        if checked is not None:
-            show_validation(
-                checked,
-                report_file_name="903_validation_report.csv",
-                use_label="Use this data in the explorer",
-                session_key=UPLOADED_903_KEY,
-                name_key=UPLOADED_903_NAME_KEY,
-                name=f"your 903 data ({files_phrase(files)}, to {checked.extract_date:%d %B %Y})",
-                unusable_message="These files cannot be used yet: see the report above for "
-                "what to fix.",
-            )
-    if not active.is_demo and st.button("Go back to the synthetic demo authority"):
-        st.session_state.pop(UPLOADED_903_KEY, None)
-        st.session_state.pop(UPLOADED_903_NAME_KEY, None)
-        st.rerun()
+    files, checked = read_uploads("SSDA903 files", "upload_903", read_903_uploads, MAX_UPLOAD_BYTES)
+    if checked is not None:
+        show_validation(
+            checked,
+            report_file_name="903_validation_report.csv",
+            use_label="Use this data in the explorer",
+            session_key=UPLOADED_903_KEY,
+            name_key=UPLOADED_903_NAME_KEY,
+            name=f"your 903 data ({files_phrase(files)}, to {checked.extract_date:%d %B %Y})",
+            unusable_message="These files cannot be used yet: see the report above for "
+            "what to fix.",
+        )
+    if not active.is_demo:
+        back_to_demo_button(UPLOADED_903_KEY, UPLOADED_903_NAME_KEY)
 
 # --- stocks over time -----------------------------------------------------------------------
 data = active.data

@@ -13,12 +13,13 @@ from app_pages.common import (
     HOUSEHOLDS_KEY,
     HOUSEHOLDS_NAME_KEY,
     active_households,
+    back_to_demo_button,
     csv_bytes,
     excel_bytes,
     households_key,
+    read_uploads,
     show_validation,
 )
-from sufficiency.errors import InputDataError
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
 from sufficiency.supply.households import (
@@ -118,36 +119,26 @@ def upload_section(is_demo: bool) -> None:
             help="Leave blank to use the latest approval or deregistration date in the file.",
             key="households_extract_date",
         )
-        uploads = st.file_uploader(
+        _files, checked = read_uploads(
             "Carer household files",
-            type=["csv", "xlsx"],
-            accept_multiple_files=True,
-            key="upload_households",
-            help=f"Up to {DEFAULT_MAX_UPLOAD_BYTES // 1_000_000} MB per file.",
+            "upload_households",
+            lambda files: read_households_uploads(
+                files, extract_date=pd.Timestamp(extract) if extract else None
+            ),
+            DEFAULT_MAX_UPLOAD_BYTES,
         )
-        if uploads:
-            files = [(upload.name, upload.getvalue()) for upload in uploads]
-            try:
-                checked = read_households_uploads(
-                    files, extract_date=pd.Timestamp(extract) if extract else None
-                )
-            except InputDataError as error:
-                st.error(str(error), icon=":material/error:")
-                checked = None
-            if checked is not None:
-                show_validation(
-                    checked,
-                    report_file_name="carer_households_validation_report.csv",
-                    use_label="Use these records",
-                    session_key=HOUSEHOLDS_KEY,
-                    name_key=HOUSEHOLDS_NAME_KEY,
-                    name=f"your carer household records (to {checked.extract_date:%d %B %Y})",
-                    unusable_message="No household rows can be used yet: see the report.",
-                )
-        if not is_demo and st.button("Go back to the synthetic demo authority"):
-            st.session_state.pop(HOUSEHOLDS_KEY, None)
-            st.session_state.pop(HOUSEHOLDS_NAME_KEY, None)
-            st.rerun()
+        if checked is not None:
+            show_validation(
+                checked,
+                report_file_name="carer_households_validation_report.csv",
+                use_label="Use these records",
+                session_key=HOUSEHOLDS_KEY,
+                name_key=HOUSEHOLDS_NAME_KEY,
+                name=f"your carer household records (to {checked.extract_date:%d %B %Y})",
+                unusable_message="No household rows can be used yet: see the report.",
+            )
+        if not is_demo:
+            back_to_demo_button(HOUSEHOLDS_KEY, HOUSEHOLDS_NAME_KEY)
 
 
 def in_words(figure) -> str:
