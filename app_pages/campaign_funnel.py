@@ -112,6 +112,20 @@ def upload_section(is_demo: bool) -> None:
             back_to_demo_button(FUNNEL_RECORDS_KEY, FUNNEL_RECORDS_NAME_KEY)
 
 
+COST_COLUMNS = {
+    "enquiries": st.column_config.NumberColumn("Enquiries"),
+    "applications": st.column_config.NumberColumn("Applications"),
+    "approvals": st.column_config.NumberColumn("Approvals"),
+    "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
+    "cost_per_enquiry": st.column_config.NumberColumn("Cost per enquiry (£)", format="localized"),
+    "cost_per_application": st.column_config.NumberColumn(
+        "Cost per application (£)", format="localized"
+    ),
+    "cost_per_approval": st.column_config.NumberColumn("Cost per approval (£)", format="localized"),
+}
+"""Column labels and units of the cost-per-outcome tables (by channel and by campaign)."""
+
+
 def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
     """Whole-pound costs with blanks (not 'None') where there was no spend or no outcome."""
     money = ["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]
@@ -268,19 +282,7 @@ with channel_tab:
         column_config={
             "channel": "Channel",
             "campaign": "Campaign",
-            "enquiries": st.column_config.NumberColumn("Enquiries"),
-            "applications": st.column_config.NumberColumn("Applications"),
-            "approvals": st.column_config.NumberColumn("Approvals"),
-            "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
-            "cost_per_enquiry": st.column_config.NumberColumn(
-                "Cost per enquiry (£)", format="localized"
-            ),
-            "cost_per_application": st.column_config.NumberColumn(
-                "Cost per application (£)", format="localized"
-            ),
-            "cost_per_approval": st.column_config.NumberColumn(
-                "Cost per approval (£)", format="localized"
-            ),
+            **COST_COLUMNS,
             "still_open": st.column_config.NumberColumn("Still in progress"),
         },
     )
@@ -310,19 +312,7 @@ with campaign_tab:
         column_config={
             "channel": "Channel",
             "campaign": "Campaign",
-            "enquiries": st.column_config.NumberColumn("Enquiries"),
-            "applications": st.column_config.NumberColumn("Applications"),
-            "approvals": st.column_config.NumberColumn("Approvals"),
-            "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
-            "cost_per_enquiry": st.column_config.NumberColumn(
-                "Cost per enquiry (£)", format="localized"
-            ),
-            "cost_per_application": st.column_config.NumberColumn(
-                "Cost per application (£)", format="localized"
-            ),
-            "cost_per_approval": st.column_config.NumberColumn(
-                "Cost per approval (£)", format="localized"
-            ),
+            **COST_COLUMNS,
             "to_application": st.column_config.NumberColumn(
                 "Enquiry to application", format="percent"
             ),
