@@ -1,0 +1,187 @@
+"""Reading and writing scenarios: JSON, TOML, scenario files and the share-link query string.
+
+The query string is versioned (``v=1``) and holds only levers that differ from the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from sufficiency import codes
+from sufficiency.errors import SufficiencyError
+from sufficiency.scenario.levers import CARER_TYPES, CHANNELS, SCHEMA_VERSION
+from sufficiency.scenario.value import _MAPPING_FIELDS, ChildrensHome, Scenario
+
+
+def to_json(scenario: Scenario) -> str:
+    """JSON text (readable by :func:`from_json`)."""
+    return json.dumps(scenario.to_dict(), indent=2, ensure_ascii=False)
+
+
+def from_json(text: str, *, source: str = "scenario JSON") -> Scenario:
+    """A scenario from JSON text; problems raise :class:`SufficiencyError` naming ``source``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SufficiencyError(
+            f"{source} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
+    if not isinstance(data, dict):
+        raise SufficiencyError(f"{source} must hold one JSON object of scenario levers.")
+    return Scenario.from_dict(data, source=source)
+
+
+def to_toml(scenario: Scenario) -> str:
+    """TOML text (readable by :func:`from_toml`)."""
+    import tomli_w
+
+    return tomli_w.dumps(scenario.to_dict())
+
+
+def from_toml(text: str, *, source: str = "scenario TOML") -> Scenario:
+    """A scenario from TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SufficiencyError(f"{source} is not valid TOML: {error}.") from None
+    return Scenario.from_dict(data, source=source)
+
+
+def from_file(path: str | Path) -> Scenario:
+    """Read a ``.toml`` or ``.json`` scenario file."""
+    path = Path(path)
+    if not path.is_file():
+        raise SufficiencyError(f"Scenario file {path} does not exist. Check the path.")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        return from_json(text, source=str(path))
+    return from_toml(text, source=str(path))
+
+
+# --- URL query string ----------------------------------------------------------------------------
+
+
+def to_query_string(scenario: Scenario) -> str:
+    """Compact, versioned query string (``v=1&...``) holding only levers that differ from the
+    defaults; :func:`from_query_string` reverses it."""
+    default = Scenario()
+    pairs: list[tuple[str, str]] = [("v", str(SCHEMA_VERSION))]
+    for name, key in _QUERY_KEYS.items():
+        value = getattr(scenario, name)
+        if value == getattr(default, name):
+            continue
+        if name in _MAPPING_FIELDS:
+            short = _SHORT_NAMES.get(name, {})
+            text = ",".join(f"{short.get(k, k)}:{_fmt(v)}" for k, v in value)
+        elif name == "homes":
+            text = ";".join(
+                f"{h.beds}:{h.opening_month}:{_fmt(h.weekly_running_cost)}:{h.name}" for h in value
+            )
+        elif value is None:
+            text = ""
+        else:
+            text = _fmt(value)
+        pairs.append((key, text))
+    return urlencode(pairs)
+
+
+def from_query_string(query: str) -> Scenario:
+    """A scenario from :func:`to_query_string` output (a leading ``?`` is ignored)."""
+    pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    values = dict(pairs)
+    version = values.pop("v", None)
+    if version != str(SCHEMA_VERSION):
+        raise SufficiencyError(
+            f"This scenario link is format version {version!r}; this tool reads version "
+            f"{SCHEMA_VERSION}. Ask for a new link."
+        )
+    by_key = {key: name for name, key in _QUERY_KEYS.items()}
+    data: dict[str, Any] = {}
+    for key, text in values.items():
+        name = by_key.get(key)
+        if name is None:
+            raise SufficiencyError(f"This scenario link has an unknown setting '{key}'.")
+        try:
+            data[name] = _parse_query_value(name, text)
+        except (ValueError, IndexError):
+            raise SufficiencyError(
+                f"This scenario link has an unreadable value for {name}: {text!r}."
+            ) from None
+    return Scenario(**data)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_QUERY_KEYS: dict[str, str] = {
+    "name": "n",
+    "description": "d",
+    "horizon_months": "h",
+    "entries_change_pct": "ec",
+    "step_downs_per_year": "sd",
+    "step_down_support_per_week": "sds",
+    "step_down_support_months": "sdm",
+    "approvals_per_quarter": "ap",
+    "marketing_spend_per_quarter": "ms",
+    "cost_per_enquiry": "cpe",
+    "enquiry_to_approval_pct": "eta",
+    "conversion_improvement_pct": "ci",
+    "deregistration_change_pct": "dr",
+    "annual_leaving_rate_pct": "lr",
+    "places_per_household": "pph",
+    "occupancy_pct": "oc",
+    "homes": "hm",
+    "unit_costs": "uc",
+    "annual_inflation_pct": "inf",
+    "price_base_year": "pb",
+    "recruitment_cost_per_household": "rc",
+    "ssw_cost_per_household_per_year": "ssw",
+    "ifa_share_target_pct": "ifa",
+    "ifa_share_target_date": "ifad",
+    "external_residential_target": "er",
+    "external_residential_target_date": "erd",
+    "n_simulations": "sims",
+}
+
+_SHORT_NAMES: dict[str, dict[str, str]] = {
+    "entries_change_pct": {b: str(i) for i, b in enumerate(codes.AGE_BANDS)},
+    "approvals_per_quarter": {t: str(i) for i, t in enumerate(CARER_TYPES)},
+    "marketing_spend_per_quarter": {c: str(i) for i, c in enumerate(CHANNELS)},
+    "unit_costs": {c: str(i) for i, c in enumerate(codes.PLACEMENT_CATEGORIES)},
+}
+
+
+def _parse_query_value(name: str, text: str) -> Any:
+    if name in _MAPPING_FIELDS:
+        long = {v: k for k, v in _SHORT_NAMES[name].items()}
+        items = []
+        for part in filter(None, text.split(",")):
+            key, value = part.rsplit(":", 1)
+            items.append((long.get(key, key), float(value)))
+        return tuple(items)
+    if name == "homes":
+        homes = []
+        for part in filter(None, text.split(";")):
+            beds, month, cost, label = part.split(":", 3)
+            homes.append(ChildrensHome(int(beds), month, float(cost), label))
+        return tuple(homes)
+    if name in (
+        "name",
+        "description",
+        "price_base_year",
+        "ifa_share_target_date",
+        "external_residential_target_date",
+    ):
+        return text or None if name.endswith("_date") else text
+    if name in ("horizon_months", "n_simulations"):
+        return int(text)
+    if text == "":
+        return None
+    return float(text)
