@@ -12,7 +12,7 @@ from sufficiency.demand.levers import (
     ENTRY_CHANGE_BOUNDS,
     ENTRY_MULTIPLIER_BOUNDS,
     EXIT_MULTIPLIER_BOUNDS,
-    STEP_DOWN_SHARE_BOUNDS,
+    STEP_DOWN_CHILDREN_BOUNDS,
     DemandLevers,
     LeverError,
     StepDown,
@@ -179,13 +179,15 @@ with st.expander("What if: demand levers", expanded=True, icon=":material/tune:"
         index=PLACEMENT_CATEGORIES.index("in-house fostering"),
         key="demand_step_to",
     )
-    step_share = step_col.slider(
-        "Share moved per year (%)",
-        0,
-        int(STEP_DOWN_SHARE_BOUNDS[1] * 100),
+    step_children = step_col.number_input(
+        "Children moved per year (children/year)",
+        min_value=int(STEP_DOWN_CHILDREN_BOUNDS[0]),
+        max_value=200,
         value=0,
-        step=5,
-        key="demand_step_share",
+        step=1,
+        key="demand_step_children",
+        help="Moved as a count, spread evenly over the months (12 a year = 1 a month), while "
+        "the age band and placement holds that many children; then as many as there are.",
     )
 
 levers_error = None
@@ -193,8 +195,8 @@ try:
     entry_multiplier = {"all": entries_pct / 100}
     entry_multiplier |= {b: entries_pct * v / 10_000 for b, v in band_pct.items() if v != 100}
     step_downs = []
-    if step_share:
-        step_downs.append(StepDown(step_band, step_from, step_to, step_share / 100))
+    if step_children:
+        step_downs.append(StepDown(step_band, step_from, step_to, float(step_children)))
     levers = DemandLevers(
         entry_multiplier=entry_multiplier,
         entry_change={"all": float(extra_entries)} if extra_entries else {},

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS
 from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
 from sufficiency.demand.levers import DemandLevers, LeverError, StepDown
-from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams, project_mean
+from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams, project_mean, simulate
 
 EXTERNAL_RES = "external residential"
 IN_HOUSE = "in-house fostering"
@@ -78,18 +78,87 @@ def test_exit_multiplier_changes_only_that_group(params):
     np.testing.assert_allclose(applied.hazards[:, other], params.hazards[:, other])
 
 
-def test_step_down_moves_the_share_a_year(params):
-    no_entries = params.replace(
-        entry_mean=np.zeros_like(params.entry_mean), hazards=np.zeros_like(params.hazards)
+def _still(params: StockFlowParams) -> StockFlowParams:
+    """No entries and no transitions: only step-downs change the stock."""
+    return params.replace(
+        entry_mean=np.zeros_like(params.entry_mean),
+        entry_samples=np.zeros_like(params.entry_samples),
+        hazards=np.zeros_like(params.hazards),
     )
-    levers = DemandLevers(
-        step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, share_per_year=0.25)]
-    )
-    path = project_mean(levers.apply(no_entries), 12)
+
+
+def test_step_down_moves_the_count_a_year_in_mean_path_and_simulations(params):
+    start = params.start_stock.copy()
     source = params.state_index("10-15", EXTERNAL_RES)
     target = params.state_index("10-15", IN_HOUSE)
-    assert path.stock[-1, source] == pytest.approx(10 * 0.75, rel=1e-9)
-    assert path.stock[-1, target] == pytest.approx(10 * 1.25, rel=1e-9)
+    start[source] = 100.0
+    still = _still(params.replace(start_stock=start))
+    levers = DemandLevers(step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 60)])
+    applied = levers.apply(still)
+    path = project_mean(applied, 12)
+    np.testing.assert_allclose(path.stepped_down[:, 0], 5.0)
+    assert path.stock[-1, source] == pytest.approx(40.0)
+    assert path.stock[-1, target] == pytest.approx(10.0 + 60.0)
+    sims = simulate(applied, 12, n_paths=50, random_state=1)
+    assert (sims.stepped_down[:, :, 0] == 5).all()
+    assert (sims.stock[:, -1, source] == 40).all()
+    assert sims.labels == ("10-15: external residential -> in-house fostering",)
+
+
+def test_step_down_fractions_add_up_to_the_yearly_count(params):
+    levers = DemandLevers(step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 15)])
+    sims = simulate(levers.apply(_still(params.replace(start_stock=params.start_stock * 10))), 24)
+    per_month = sims.stepped_down[0, :, 0]
+    assert set(per_month) <= {1, 2}
+    assert per_month[:12].sum() == 15 and per_month[12:].sum() == 15
+
+
+def test_step_down_stops_when_the_cell_runs_out(params):
+    levers = DemandLevers(step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 36)])
+    applied = levers.apply(_still(params))  # 10 children in the source cell
+    path = project_mean(applied, 6)
+    np.testing.assert_allclose(path.stepped_down[:, 0], [3, 3, 3, 1, 0, 0])
+    sims = simulate(applied, 6, n_paths=20)
+    assert (sims.stepped_down[:, :, 0] == [3, 3, 3, 1, 0, 0]).all()
+    assert (sims.stock >= 0).all()
+    # children are conserved: the total never changes without entries and exits
+    assert (sims.stock.sum(axis=2) == params.start_stock.sum()).all()
+
+
+def test_step_downs_from_one_cell_are_served_in_order(params):
+    levers = DemandLevers(
+        step_downs=[
+            StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 96),
+            StepDown("10-15", EXTERNAL_RES, "IFA fostering", 96),
+        ]
+    )
+    path = project_mean(levers.apply(_still(params)), 2)
+    np.testing.assert_allclose(path.stepped_down, [[8, 2], [0, 0]])
+
+
+def test_step_down_into_supported_accommodation_under_16_is_refused():
+    with pytest.raises(LeverError, match="unlawful"):
+        DemandLevers(
+            step_downs=[StepDown("10-15", EXTERNAL_RES, "supported / semi-independent", 6)]
+        )
+    # 16-17 year olds may move there
+    DemandLevers(step_downs=[StepDown("16-17", EXTERNAL_RES, "supported / semi-independent", 6)])
+
+
+def test_retired_share_form_gets_a_clear_message():
+    with pytest.raises(LeverError, match="children a year"):
+        DemandLevers.from_dict(
+            {
+                "step_downs": [
+                    {
+                        "age_band": "10-15",
+                        "from_category": EXTERNAL_RES,
+                        "to_category": IN_HOUSE,
+                        "share_per_year": 0.2,
+                    }
+                ]
+            }
+        )
 
 
 def test_step_down_on_fitted_model_lowers_residential():
@@ -99,7 +168,7 @@ def test_step_down_on_fitted_model_lowers_residential():
     model = StockFlowModel(n_entry_samples=20, max_horizon=24).fit(movements, stock)
     levers = DemandLevers(
         entry_multiplier={"all": 0.8},
-        step_downs=[StepDown("10-15", IN_HOUSE, "kinship fostering", 0.5)],
+        step_downs=[StepDown("10-15", IN_HOUSE, "kinship fostering", 60)],
     )
     base = model.predict(24)
     changed = model.predict(24, levers=levers)
@@ -131,15 +200,9 @@ def test_step_down_on_fitted_model_lowers_residential():
             {"step_downs": [StepDown("10-15", EXTERNAL_RES, EXTERNAL_RES, 0.1)]},
             "two different categories",
         ),
-        ({"step_downs": [StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 1.5)]}, "between 0% and 95%"),
         (
-            {
-                "step_downs": [
-                    StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 0.6),
-                    StepDown("10-15", EXTERNAL_RES, "IFA fostering", 0.6),
-                ]
-            },
-            "add up to 120% a year",
+            {"step_downs": [StepDown("10-15", EXTERNAL_RES, IN_HOUSE, -2)]},
+            "between 0 and 1,000 children a year",
         ),
     ],
 )
@@ -159,13 +222,13 @@ def test_hashable_round_trip_and_description():
         entry_multiplier={"all": 0.9},
         entry_change={"16-17": -1},
         exit_multiplier={"adoption": 1.2},
-        step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 0.15)],
+        step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 15)],
     )
     again = DemandLevers.from_dict(levers.to_dict())
     assert again == levers
     assert hash(again) == hash(levers)
     text = " ".join(levers.describe())
-    assert "90%" in text and "15% a year" in text and "-1 children a month" in text
+    assert "90%" in text and "15 children a year" in text and "-1 children a month" in text
     with pytest.raises(LeverError, match="Unknown"):
         DemandLevers.from_dict({"entry_rate": {}})
 
@@ -175,14 +238,14 @@ def test_hashable_round_trip_and_description():
     mult=st.floats(0, 3),
     add=st.floats(-50, 50),
     exit_mult=st.floats(0, 3),
-    share=st.floats(0, 0.95),
+    per_year=st.floats(0, 1000),
 )
-def test_any_valid_levers_keep_probabilities_valid(params, mult, add, exit_mult, share):
+def test_any_valid_levers_keep_probabilities_valid(params, mult, add, exit_mult, per_year):
     levers = DemandLevers(
         entry_multiplier={"5-9": mult},
         entry_change={"all": add},
         exit_multiplier={"all": exit_mult},
-        step_downs=[StepDown("16-17", EXTERNAL_RES, "supported / semi-independent", share)],
+        step_downs=[StepDown("16-17", EXTERNAL_RES, "supported / semi-independent", per_year)],
     )
     applied = levers.apply(params)
     probs = applied.probabilities()

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
-from sufficiency.demand.stockflow import ALL, StockFlowParams
+from sufficiency.demand.feasibility import ruled_out_by_law
+from sufficiency.demand.stockflow import ALL, StepDownFlow, StockFlowParams
 from sufficiency.errors import SufficiencyError
 
 ENTRY_MULTIPLIER_BOUNDS: tuple[float, float] = (0.0, 3.0)
 ENTRY_CHANGE_BOUNDS: tuple[float, float] = (-50.0, 50.0)
 EXIT_MULTIPLIER_BOUNDS: tuple[float, float] = (0.0, 3.0)
-STEP_DOWN_SHARE_BOUNDS: tuple[float, float] = (0.0, 0.95)
+STEP_DOWN_CHILDREN_BOUNDS: tuple[float, float] = (0.0, 1000.0)
 
 LEVER_UNITS: dict[str, str] = {
     "entry_multiplier": "times the expected entries (1 = no change), per age band or 'all'",
@@ -28,7 +29,10 @@ LEVER_UNITS: dict[str, str] = {
         "'all' spreads the change across bands in proportion to their expected entries"
     ),
     "exit_multiplier": "times the exit rate (1 = no change), per exit reason group",
-    "step_downs": "share of the children in a cell moved to another category per year (0.15 = 15%)",
+    "step_downs": (
+        "children a year moved from one age band and placement category to another category, "
+        "delivered as a count each month while the source cell holds that many"
+    ),
 }
 
 
@@ -38,7 +42,7 @@ class LeverError(SufficiencyError):
 
 @dataclass(frozen=True)
 class StepDown:
-    """Move a share of one cell's children to another placement category each year.
+    """Move a number of children a year from one cell to another placement category.
 
     Parameters
     ----------
@@ -46,15 +50,25 @@ class StepDown:
         One of :data:`sufficiency.codes.AGE_BANDS`.
     from_category, to_category : str
         Placement categories (e.g. external residential to in-house fostering).
-    share_per_year : float
-        Fraction of the children in the cell moved per year, 0 to 0.95 (0.15 = 15% a year),
-        on top of the moves already seen in the data.
+    children_per_year : float
+        Children moved a year, 0 to 1,000, on top of the moves already seen in the data. They
+        are moved as a count, spread evenly over the months (60 a year moves 5 each month; 15 a
+        year moves 1, 1, 1, 2, ... so that every 12 months move 15), while the source cell holds
+        at least that many children; when it holds fewer, all of them move and the shortfall is
+        not carried over. How many actually moved is reported by the projection
+        (:attr:`sufficiency.demand.stockflow.MeanPath.stepped_down`,
+        :attr:`sufficiency.demand.stockflow.SimulatedPaths.stepped_down`).
+
+    Notes
+    -----
+    A step-down into a placement the law rules out for the age band (under-16s in supported /
+    semi-independent accommodation; see :mod:`sufficiency.demand.feasibility`) is refused.
     """
 
     age_band: str
     from_category: str
     to_category: str
-    share_per_year: float
+    children_per_year: float
 
     def problems(self) -> list[str]:
         """Plain-words validation problems (empty when valid)."""
@@ -74,17 +88,22 @@ class StepDown:
                 f"a step-down must move children between two different categories "
                 f"(both are '{self.from_category}')"
             )
-        low, high = STEP_DOWN_SHARE_BOUNDS
-        if not _finite(self.share_per_year) or not low <= self.share_per_year <= high:
+        law = ruled_out_by_law(self.age_band, self.to_category)
+        if law:
+            found.append(f"a step-down cannot move children there: {law}")
+        low, high = STEP_DOWN_CHILDREN_BOUNDS
+        if not _finite(self.children_per_year) or not low <= self.children_per_year <= high:
             found.append(
-                f"step-down share for {self.age_band} year olds in {self.from_category} must be "
-                f"between {low:.0%} and {high:.0%} a year (got {_show(self.share_per_year)})"
+                f"step-downs of {self.age_band} year olds from {self.from_category} must be "
+                f"between {low:g} and {high:,.0f} children a year "
+                f"(got {_show(self.children_per_year)})"
             )
         return found
 
-    def monthly_hazard(self) -> float:
-        """Extra monthly hazard that moves ``share_per_year`` of the cell over a year."""
-        return -math.log1p(-min(max(self.share_per_year, 0.0), STEP_DOWN_SHARE_BOUNDS[1])) / 12.0
+    @property
+    def children_per_month(self) -> float:
+        """Children moved per month while the source cell holds that many."""
+        return float(self.children_per_year) / 12.0
 
 
 def _finite(value: object) -> bool:
@@ -121,7 +140,9 @@ class DemandLevers:
     exit_multiplier : mapping of str to float
         Exit reason group (or ``'all'``) -> multiplier on that exit rate, 0 to 3.
     step_downs : sequence of StepDown
-        Extra moves between placement categories; per cell the shares add up to at most 95% a year.
+        Extra moves between placement categories, in children a year (see :class:`StepDown`).
+        Several step-downs out of one cell are delivered in the order given, each from what is
+        left.
 
     Notes
     -----
@@ -137,9 +158,7 @@ class DemandLevers:
     def __post_init__(self) -> None:
         for name in ("entry_multiplier", "entry_change", "exit_multiplier"):
             object.__setattr__(self, name, _pairs(getattr(self, name)))
-        steps = tuple(
-            s if isinstance(s, StepDown) else StepDown(**dict(s)) for s in self.step_downs
-        )
+        steps = tuple(_step_down(s) for s in self.step_downs)
         object.__setattr__(self, "step_downs", steps)
         problems = self.problems()
         if problems:
@@ -171,18 +190,8 @@ class DemandLevers:
                         f"{label} for '{key}' must be between {low:g} and {high:g} "
                         f"{unit} (got {_show(value)})"
                     )
-        totals: dict[tuple[str, str], float] = {}
         for step in self.step_downs:
             found.extend(step.problems())
-            if _finite(step.share_per_year):
-                key = (step.age_band, step.from_category)
-                totals[key] = totals.get(key, 0.0) + float(step.share_per_year)
-        for (band, category), share in totals.items():
-            if share > STEP_DOWN_SHARE_BOUNDS[1] + 1e-9:
-                found.append(
-                    f"step-downs out of {category} for {band} year olds add up to "
-                    f"{share:.0%} a year; at most {STEP_DOWN_SHARE_BOUNDS[1]:.0%} can move"
-                )
         return found
 
     # --- (de)serialisation ----------------------------------------------------------------
@@ -198,7 +207,7 @@ class DemandLevers:
                     "age_band": s.age_band,
                     "from_category": s.from_category,
                     "to_category": s.to_category,
-                    "share_per_year": s.share_per_year,
+                    "children_per_year": s.children_per_year,
                 }
                 for s in self.step_downs
             ],
@@ -214,7 +223,7 @@ class DemandLevers:
             entry_multiplier=data.get("entry_multiplier", {}),
             entry_change=data.get("entry_change", {}),
             exit_multiplier=data.get("exit_multiplier", {}),
-            step_downs=tuple(StepDown(**s) for s in data.get("step_downs", ())),
+            step_downs=tuple(_step_down(s) for s in data.get("step_downs", ())),
         )
 
     @property
@@ -224,7 +233,7 @@ class DemandLevers:
             all(v == 1 for _, v in self.entry_multiplier)
             and all(v == 0 for _, v in self.entry_change)
             and all(v == 1 for _, v in self.exit_multiplier)
-            and all(s.share_per_year == 0 for s in self.step_downs)
+            and all(s.children_per_year == 0 for s in self.step_downs)
         )
 
     def describe(self) -> list[str]:
@@ -243,10 +252,10 @@ class DemandLevers:
                 who = "all exits" if key == ALL else f"exits to {key}"
                 lines.append(f"Rate of {who} at {value:.0%} of the recent rate.")
         for s in self.step_downs:
-            if s.share_per_year:
+            if s.children_per_year:
                 lines.append(
-                    f"Move {s.share_per_year:.0%} a year of {s.age_band} year olds in "
-                    f"{s.from_category} to {s.to_category}."
+                    f"Move {s.children_per_year:g} children a year ({s.age_band} year olds) "
+                    f"from {s.from_category} to {s.to_category}, while there are that many."
                 )
         return lines
 
@@ -281,13 +290,38 @@ class DemandLevers:
         all_exits = float(exits.get(ALL, 1.0))
         for g, group in enumerate(groups):
             hazards[:, n_states + g] *= float(exits.get(group, all_exits))
-        for step in self.step_downs:
-            if step.share_per_year:
-                source = params.state_index(step.age_band, step.from_category)
-                target = params.state_index(step.age_band, step.to_category)
-                hazards[source, target] += step.monthly_hazard()
+        flows = tuple(
+            StepDownFlow(
+                source=params.state_index(step.age_band, step.from_category),
+                target=params.state_index(step.age_band, step.to_category),
+                children_per_month=step.children_per_month,
+                label=f"{step.age_band}: {step.from_category} -> {step.to_category}",
+            )
+            for step in self.step_downs
+            if step.children_per_year > 0
+        )
         return params.replace(
             hazards=hazards,
+            step_downs=params.step_downs + flows,
             entry_mean=shift(params.entry_mean),
             entry_samples=shift(params.entry_samples),
         )
+
+
+def _step_down(value: StepDown | Mapping) -> StepDown:
+    """A StepDown from itself or a mapping; the retired share-of-cell form gets a clear message."""
+    if isinstance(value, StepDown):
+        return value
+    data = dict(value)
+    if "share_per_year" in data:
+        raise LeverError(
+            "Step-downs are given in children a year (children_per_year), not as a share of the "
+            f"cell (share_per_year={data['share_per_year']!r}): say how many children to move."
+        )
+    unknown = set(data) - {"age_band", "from_category", "to_category", "children_per_year"}
+    if unknown:
+        raise LeverError(f"Unknown step-down field(s): {', '.join(sorted(unknown))}.")
+    missing = {"age_band", "from_category", "to_category", "children_per_year"} - set(data)
+    if missing:
+        raise LeverError(f"A step-down needs {', '.join(sorted(missing))}.")
+    return StepDown(**data)

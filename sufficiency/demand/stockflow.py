@@ -91,6 +91,32 @@ def band_width_ageing_rates() -> np.ndarray:
     return rates
 
 
+@dataclass(frozen=True)
+class StepDownFlow:
+    """A step-down as the projection applies it: a count of children moved each month.
+
+    Attributes
+    ----------
+    source, target : int
+        Flat state indices (``band * C + category``) moved from and to.
+    children_per_month : float
+        Children moved each month while the source holds that many (simulations move whole
+        children, spreading fractions so that every 12 months move 12 x this).
+    label : str
+        ``"<band>: <from> -> <to>"`` for tables.
+    """
+
+    source: int
+    target: int
+    children_per_month: float
+    label: str = ""
+
+    def due(self, horizon: int) -> np.ndarray:
+        """Whole children due each month, ``(horizon,)``: cumulative rounding of the monthly rate."""
+        cumulative = np.floor(self.children_per_month * np.arange(horizon + 1) + 1e-9)
+        return np.diff(cumulative).astype(np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class StockFlowParams:
     """Everything the projection needs; levers act on a copy of this, never on the data.
@@ -114,6 +140,8 @@ class StockFlowParams:
         Events behind the rates in the reference period: exits per exit reason group ``(G,)`` and
         placement moves into each category ``(C,)``. They size the rate uncertainty drawn by
         :func:`simulate_paths`; None leaves the rates fixed.
+    step_downs : tuple of StepDownFlow
+        Step-downs (children a month) applied at the start of every month, in order.
     """
 
     origin: pd.Timestamp
@@ -127,6 +155,7 @@ class StockFlowParams:
     exit_groups: tuple[str, ...] = EXIT_REASON_GROUPS
     exit_events: np.ndarray | None = None
     move_events: np.ndarray | None = None
+    step_downs: tuple[StepDownFlow, ...] = ()
 
     @property
     def n_states(self) -> int:
@@ -179,12 +208,31 @@ class StockFlowParams:
 
 @dataclass(frozen=True, eq=False)
 class MeanPath:
-    """Expected monthly stock and flows. Shapes: stock/entries ``(H, S)``, exits ``(H, S, G)``."""
+    """Expected monthly stock and flows.
+
+    Shapes: stock/entries ``(H, S)``, exits ``(H, S, G)``, stepped_down ``(H, K)`` (children
+    actually moved each month by each of the K step-downs, in the order of
+    ``params.step_downs``).
+    """
 
     dates: pd.DatetimeIndex
     stock: np.ndarray
     entries: np.ndarray
     exits: np.ndarray
+    stepped_down: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedPaths:
+    """Simulated futures: stock ``(n_paths, H, S)`` and step-downs delivered ``(n_paths, H, K)``.
+
+    ``stepped_down[p, t, k]`` is how many children step-down ``k`` moved in month ``t`` of path
+    ``p`` (the full monthly count unless the source cell ran out).
+    """
+
+    stock: np.ndarray
+    stepped_down: np.ndarray
+    labels: tuple[str, ...] = ()
 
 
 def forecast_dates(origin: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
@@ -211,12 +259,18 @@ def project_mean(params: StockFlowParams, horizon: int) -> MeanPath:
     )
     stock = np.empty((horizon, n_states))
     exit_flows = np.empty((horizon, n_states, exits.shape[1]))
+    stepped = np.zeros((horizon, len(params.step_downs)))
     current = params.start_stock.astype("float64")
     for t in range(horizon):
+        for k, step in enumerate(params.step_downs):
+            moved = min(step.children_per_month, current[step.source])
+            current[step.source] -= moved
+            current[step.target] += moved
+            stepped[t, k] = moved
         exit_flows[t] = current[:, None] * exits
         current = current @ moves + entries[t]
         stock[t] = current
-    return MeanPath(forecast_dates(params.origin, horizon), stock, entries, exit_flows)
+    return MeanPath(forecast_dates(params.origin, horizon), stock, entries, exit_flows, stepped)
 
 
 def _rate_draws(params: StockFlowParams, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -268,6 +322,20 @@ def simulate_paths(
 ) -> np.ndarray:
     """Simulated stock per state, shape ``(n_paths, horizon, S)`` (children, int32).
 
+    The stock of :func:`simulate`; use that to also read the step-downs delivered.
+    """
+    return simulate(params, horizon, n_paths, random_state, rate_draws).stock
+
+
+def simulate(
+    params: StockFlowParams,
+    horizon: int,
+    n_paths: int = 1000,
+    random_state: int | None = 0,
+    rate_draws: int = 10,
+) -> SimulatedPaths:
+    """Simulated futures: stock per state ``(n_paths, horizon, S)`` and step-downs delivered.
+
     Each month: leavers per state ~ Binomial(stock, 1 - stay); each leaver's destination ~ its
     state's conditional probabilities; entries ~ Poisson(sampled mean) split multinomially across
     first placements. Each path follows one sampled entry-mean path (trend uncertainty) and one of
@@ -303,7 +371,16 @@ def simulate_paths(
 
     counts = np.broadcast_to(params.start_stock.astype(np.int64), (n_paths, n_states)).copy()
     out = np.empty((n_paths, horizon, n_states), dtype=np.int32)
+    steps = params.step_downs
+    due = [step.due(horizon) for step in steps]
+    stepped = np.zeros((n_paths, horizon, len(steps)), dtype=np.int32)
     for t in range(horizon):
+        for k, step in enumerate(steps):
+            if due[k][t]:
+                moved = np.minimum(due[k][t], counts[:, step.source])
+                counts[:, step.source] -= moved
+                counts[:, step.target] += moved
+                stepped[:, t, k] = moved
         # only states holding children in some path can lose any (skips empty cells' draws)
         active = np.flatnonzero(counts.any(axis=0) & can_leave)
         leavers = np.zeros_like(counts)
@@ -343,7 +420,7 @@ def simulate_paths(
                 entrant_path * n_states + cell, minlength=n_paths * n_states
             ).reshape(n_paths, n_states)
         out[:, t, :] = counts
-    return out
+    return SimulatedPaths(out, stepped, tuple(step.label for step in steps))
 
 
 # --- summarising paths into the long forecast frame ------------------------------------------

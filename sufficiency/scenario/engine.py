@@ -195,7 +195,7 @@ def _demand_levers(scenario: Scenario, params: Any) -> Any:
     """DemandLevers for the scenario's entries and step-downs.
 
     Step-downs (children a year) are shared across age bands in proportion to the external
-    residential children at the start and expressed as the share of each band moved a year.
+    residential children at the start; each band's share is moved as a count (children a year).
     """
     from sufficiency.demand.levers import DemandLevers, StepDown
 
@@ -210,21 +210,22 @@ def _demand_levers(scenario: Scenario, params: Any) -> Any:
         )
         if stock.sum() > 0:
             for band, children in zip(codes.AGE_BANDS, stock, strict=True):
-                if children <= 0:
-                    continue
-                wanted = scenario.step_downs_per_year * children / stock.sum()
-                share = min(wanted / children, 0.95)
-                steps.append(
-                    StepDown(band, codes.EXTERNAL_RESIDENTIAL, codes.IN_HOUSE_FOSTERING, share)
-                )
+                if children > 0:
+                    per_year = scenario.step_downs_per_year * children / stock.sum()
+                    steps.append(
+                        StepDown(
+                            band, codes.EXTERNAL_RESIDENTIAL, codes.IN_HOUSE_FOSTERING, per_year
+                        )
+                    )
     return DemandLevers(entry_multiplier=multipliers, step_downs=tuple(steps))
 
 
 def _demand_paths(
     models: FittedModels, scenario: Scenario, horizon: int, random_state: int | None
-) -> np.ndarray:
-    """Children ``(paths, months, bands, categories)`` before allocation."""
-    from sufficiency.demand.stockflow import project_mean, simulate_paths
+) -> tuple[np.ndarray, np.ndarray]:
+    """Children ``(paths, months, bands, categories)`` before allocation, and the children
+    stepped down each month (mean over paths, ``(months,)``)."""
+    from sufficiency.demand.stockflow import project_mean, simulate
 
     model = models.demand
     if horizon > model.params_.max_horizon:
@@ -236,34 +237,26 @@ def _demand_paths(
     params = _demand_levers(scenario, model.params_).apply(model.params_)
     shape = (len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
     if scenario.n_simulations == 0:
-        stock = project_mean(params, horizon).stock
-        return stock.reshape(1, horizon, *shape)
-    paths = simulate_paths(params, horizon, scenario.n_simulations, random_state)
-    return paths.reshape(paths.shape[0], horizon, *shape).astype("float64")
+        path = project_mean(params, horizon)
+        return path.stock.reshape(1, horizon, *shape), path.stepped_down.sum(axis=1)
+    sims = simulate(params, horizon, scenario.n_simulations, random_state)
+    stepped = sims.stepped_down.sum(axis=2).mean(axis=0)
+    return sims.stock.reshape(sims.stock.shape[0], horizon, *shape).astype("float64"), stepped
 
 
 def _step_down_support(
-    scenario: Scenario, params: Any, demand: np.ndarray, months: pd.DatetimeIndex
+    scenario: Scenario, stepped: np.ndarray, months: pd.DatetimeIndex
 ) -> np.ndarray:
     """£ a month (base prices) of support packages for stepped-down children.
 
-    Children stepped down each month are the step-down probability times the external
-    residential children of the month before (mean over paths); each is supported for
-    ``step_down_support_months`` months.
+    ``stepped`` is the children actually stepped down each month (mean over paths); each is
+    supported for ``step_down_support_months`` months.
     """
     support = np.zeros(len(months))
     if scenario.step_downs_per_year <= 0 or scenario.step_down_support_per_week <= 0:
         return support
-    levers = _demand_levers(scenario, params)
-    ext = codes.PLACEMENT_CATEGORIES.index(codes.EXTERNAL_RESIDENTIAL)
-    start = params.start_stock.reshape(len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
-    external = np.vstack([start[None, :, ext], demand[..., ext].mean(axis=0)[:-1]])
-    probability = np.zeros(len(codes.AGE_BANDS))
-    for step in levers.step_downs:
-        probability[codes.AGE_BANDS.index(step.age_band)] += -np.expm1(-step.monthly_hazard())
-    moved = (external * probability[None, :]).sum(axis=1)
     duration = int(round(scenario.step_down_support_months))
-    supported = np.convolve(moved, np.ones(duration))[: len(months)] if duration else moved * 0
+    supported = np.convolve(stepped, np.ones(duration))[: len(months)] if duration else stepped * 0
     weeks = months.days_in_month.to_numpy() / 7.0
     return supported * scenario.step_down_support_per_week * weeks
 
@@ -453,8 +446,8 @@ def project(scenario: Scenario, models: FittedModels, random_state: int | None) 
     horizon = scenario.horizon_months
     params = models.demand.params_
     months = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
-    demand = _demand_paths(models, scenario, horizon, random_state)
-    step_down_support = _step_down_support(scenario, params, demand, months)
+    demand, stepped_down = _demand_paths(models, scenario, horizon, random_state)
+    step_down_support = _step_down_support(scenario, stepped_down, months)
     carers = _carer_projection(
         scenario, params.start_stock, months, models.existing_carer_survival, models.channels
     )

@@ -72,9 +72,9 @@ def test_lever_change_changes_the_forecast(page):
 
 
 def test_step_down_and_invalid_combination(page):
-    page.slider(key="demand_step_share").set_value(50).run()
+    page.number_input(key="demand_step_children").set_value(6).run()
     assert not page.exception
-    assert any("Move 50% a year" in c.value for c in page.caption)
+    assert any("Move 6 children a year" in c.value for c in page.caption)
     page.selectbox(key="demand_step_to").set_value("external residential").run()
     assert not page.exception
     assert any("two different categories" in e.value for e in page.error)

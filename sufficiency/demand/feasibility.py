@@ -1,0 +1,64 @@
+"""Placements a forecast must never use for an age band (structural zeros), each with its source.
+
+Two kinds of rule:
+
+- **the law** (:data:`LEGAL_ZEROS`): since 9 September 2021 children under 16 may not be placed
+  in unregulated independent or semi-independent accommodation, and registered supported
+  accommodation (PLACE K3) is for 16 and 17 year olds only. Every under-16 band is therefore
+  ruled out of ``supported / semi-independent`` (PLACE H5, K3, P2). Levers that would move
+  children there are refused, and the stock-flow model never sends anyone there.
+- **practice, from the authority's own data** (see
+  :func:`sufficiency.demand.stockflow.StockFlowModel`): a cell nobody entered or moved into over
+  the whole history (for example under-10s in children's homes, or 10-17 year olds placed for
+  adoption) gets no new arrivals in a forecast; children already there are projected as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sufficiency.codes import AGE_BAND_LOWER_YEARS, AGE_BANDS, SUPPORTED
+
+SUPPORTED_MIN_AGE = 16
+"""Youngest age (years) that may be placed in supported / semi-independent accommodation."""
+
+SUPPORTED_RULE_SOURCE = (
+    "The Care Planning, Placement and Case Review and Children's Homes (Amendment) (England) "
+    "Regulations 2021 (SI 2021/161), in force 9 September 2021: no child under 16 in "
+    "accommodation that is not a children's home; the Supported Accommodation (England) "
+    "Regulations 2023 (SI 2023/416): registered supported accommodation for 16 and 17 year "
+    "olds only"
+)
+
+_BAND_UPPER_YEARS = (*AGE_BAND_LOWER_YEARS[1:], 18)
+
+LEGAL_ZEROS: dict[tuple[str, str], str] = {
+    (band, SUPPORTED): (
+        f"children aged {band} cannot be placed in supported / semi-independent accommodation "
+        f"(under {SUPPORTED_MIN_AGE}s are unlawful there since 9 September 2021: "
+        f"{SUPPORTED_RULE_SOURCE})"
+    )
+    for band, upper in zip(AGE_BANDS, _BAND_UPPER_YEARS, strict=True)
+    if upper <= SUPPORTED_MIN_AGE
+}
+"""(age band, placement category) -> why the law rules the cell out, with the source."""
+
+
+def ruled_out_by_law(age_band: str, category: str) -> str | None:
+    """Why the law rules out placing a child of ``age_band`` in ``category``; None when allowed."""
+    return LEGAL_ZEROS.get((age_band, category))
+
+
+def legal_zero_mask(
+    age_bands: tuple[str, ...] = AGE_BANDS, categories: tuple[str, ...] | None = None
+) -> np.ndarray:
+    """Boolean ``(bands, categories)`` array, True where the law rules the cell out."""
+    from sufficiency.codes import PLACEMENT_CATEGORIES
+
+    cats = categories if categories is not None else PLACEMENT_CATEGORIES
+    return np.array([[(b, c) in LEGAL_ZEROS for c in cats] for b in age_bands], dtype=bool)
+
+
+def min_age_years(category: str) -> int:
+    """Youngest whole age (years) the law allows in a category (0 when there is no rule)."""
+    return SUPPORTED_MIN_AGE if category == SUPPORTED else 0
