@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import library
 from app_pages.common import (
     active_903_data,
     csv_bytes,
@@ -23,6 +24,7 @@ from app_pages.common import (
     scenario_result,
     show_data_banner,
 )
+from app_pages.plain import plain
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import summary_html, workbook_bytes
@@ -34,7 +36,6 @@ from sufficiency.scenario import (
     baseline_of,
     compare,
 )
-from sufficiency.store import ScenarioStore
 
 # Session-state key of the canonical scenario, shared with the Finance page; no widget owns it.
 SCENARIO_KEY = "scenario"
@@ -394,67 +395,32 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
 
 
 def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
-    """Save, load, compare and share."""
-    try:
-        store = ScenarioStore()
-    except SufficiencyError as error:
-        st.error(str(error))
+    """Save, open, rename, delete (app_pages/library.py), compare and share."""
+    store = library.open_store()
+    if store is None:
         return
+    library.show_message()
     save_tab, load_tab, compare_tab, share_tab = st.tabs(
-        ["Save", "Load", "Compare", "Share a link"]
+        ["Save", "Open, rename or delete", "Compare", "Share a link"]
     )
+
+    def on_saved(saved: Scenario) -> None:
+        st.session_state[SCENARIO_KEY] = saved
+
     with save_tab:
-        with st.form("save_scenario"):
-            name = st.text_input("Scenario name", value=scenario.name)
-            author = st.text_input("Your name")
-            note = st.text_area("Note (why this scenario)")
-            overwrite = st.checkbox("Replace a saved scenario with the same name")
-            if st.form_submit_button("Save scenario"):
-                try:
-                    saved = store.save(
-                        scenario.replace(name=name.strip() or scenario.name),
-                        author=author,
-                        note=note,
-                        overwrite=overwrite,
-                    )
-                    st.session_state[SCENARIO_KEY] = saved.scenario
-                    st.success(f"Saved '{saved.name}'.")
-                except SufficiencyError as error:
-                    st.error(str(error))
-    saved = store.list()
+        library.save_panel(store, scenario, on_saved)
+    try:
+        saved = store.library()
+    except SufficiencyError as error:
+        st.error(plain(error), icon=":material/error:")
+        return
     with load_tab:
-        if not saved:
-            st.caption("No saved scenarios yet.")
-        else:
-            table = pd.DataFrame(
-                [
-                    {
-                        "name": s.name,
-                        "author": s.author,
-                        "saved (UTC)": s.updated_at.strftime("%Y-%m-%d %H:%M"),
-                        "note": s.note,
-                    }
-                    for s in saved
-                ]
-            )
-            st.dataframe(table, hide_index=True, width="stretch")
-            choice = st.selectbox("Scenario to open", [s.name for s in saved], key="library_choice")
-            left, right = st.columns(2)
-            if left.button("Open", key="library_open"):
-                set_scenario(store.load(choice))
-                st.rerun()
-            if right.button("Delete", key="library_delete"):
-                store.delete(choice)
-                st.rerun()
+        library.manage_panel(store, saved, on_open=set_scenario)
     with compare_tab:
-        names = st.multiselect(
-            "Saved scenarios to compare with the one on screen",
-            [s.name for s in saved],
-            key="library_compare",
-        )
-        if names:
+        chosen = library.compare_picker(saved)
+        if chosen:
             results = [scenario_result(models, key, scenario.to_json(), SEED)]
-            results += [scenario_result(models, key, store.load(n).to_json(), SEED) for n in names]
+            results += [scenario_result(models, key, s.to_json(), SEED) for s in chosen]
             if len({r.scenario.name for r in results}) < len(results):
                 st.caption("Scenarios with the same name are numbered in the order shown.")
             tables = compare(results)

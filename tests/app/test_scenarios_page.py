@@ -65,7 +65,7 @@ def test_explorer_levers_share_save_and_compare(library):
     saved = ScenarioStore(library).get("fewer teenagers")
     assert saved.author == "Commissioner"
     assert saved.scenario.entries_change_pct == (("10-15", -40.0),)
-    app.multiselect[0].set_value(["fewer teenagers"]).run()
+    app.multiselect[0].set_value([saved.uid]).run()
     assert not app.exception
     headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
     assert len(headline) == 2

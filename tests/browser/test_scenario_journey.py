@@ -163,10 +163,11 @@ def test_save_load_compare_and_download_workbook(page, explorer_url):
     assert rows and "financial_year" in rows[0]
     assert any(name in column for column in rows[0]), list(rows[0])
 
-    page.get_by_role("tab", name="Load", exact=True).click()
-    choice = page.locator('[data-testid="stSelectbox"]').filter(has_text="Scenario to open")
+    page.get_by_role("tab", name="Open, rename or delete", exact=True).click()
+    choice = page.locator('[data-testid="stSelectbox"]').filter(has_text="Saved scenario")
     if name not in choice.inner_text():
-        pick_option(page, choice, name)
+        choice.click()  # options read "name (saved by ..., when)"
+        page.get_by_role("option", name=re.compile(re.escape(name))).click()
         wait_for_app(page)
     page.locator('[data-testid="stButton"]').get_by_role("button", name="Open", exact=True).click()
     page.wait_for_function(
@@ -192,11 +193,15 @@ def test_save_load_compare_and_download_workbook(page, explorer_url):
     assert any("step" in str(row).lower() and "60" in str(row) for row in assumptions)
     book.close()
 
-    # leave the library as we found it
-    page.get_by_role("tab", name="Load", exact=True).click()
+    # leave the library as we found it (deleting asks first)
+    page.get_by_role("tab", name="Open, rename or delete", exact=True).click()
     page.locator('[data-testid="stButton"]').get_by_role(
         "button", name="Delete", exact=True
     ).click()
+    confirm = page.get_by_role("button", name="Yes, delete it", exact=True)
+    confirm.wait_for()
+    screenshot(page, "scenario_08_confirm_delete")
+    confirm.click()
     wait_for_app(page)
     deadline = time.monotonic() + 30
     while name in [saved.name for saved in ScenarioStore().list()]:

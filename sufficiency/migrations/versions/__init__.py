@@ -1,0 +1,1 @@
+"""Schema versions of the scenario library, oldest first."""
