@@ -18,7 +18,7 @@ from app_pages.common import (
     scenario_result,
     show_data_banner,
 )
-from sufficiency import codes
+from sufficiency import codes, periods
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
@@ -201,7 +201,7 @@ def main() -> None:
 
     st.subheader("Unit costs")
     left, middle, right = st.columns(3)
-    years = [f"{y}-{(y + 1) % 100:02d}" for y in range(2023, 2031)]
+    years = periods.financial_years_between("2023-24", "2030-31")
     price_base = left.selectbox(
         "Price base (financial year)",
         years,

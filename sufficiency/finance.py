@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sufficiency import codes
+from sufficiency import codes, periods
 from sufficiency.errors import SufficiencyError
 
 WEEKS_PER_YEAR = 365.25 / 7
@@ -98,34 +98,17 @@ def price_factor(from_year: int, to_year: int, annual_inflation_pct: float) -> f
     return level(to_year) / level(from_year)
 
 
-def financial_year_start(label: str) -> int:
-    """First calendar year of a financial year label such as "2025-26"."""
-    try:
-        start, end = label.split("-")
-        start_year = int(start)
-        if len(start) != 4 or int(end) != (start_year + 1) % 100:
-            raise ValueError
-    except ValueError:
-        raise SufficiencyError(
-            f"'{label}' is not a financial year. Use the form 2025-26 (April 2025 to March 2026)."
-        ) from None
-    return start_year
-
-
-def financial_year_of(date: pd.Timestamp) -> str:
-    """Financial year (April-March) containing ``date``, labelled like "2025-26"."""
-    start = date.year if date.month >= 4 else date.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
+# Financial-year labels live in sufficiency.periods (one place for every page and export).
+financial_year_start = periods.financial_year_start
+financial_year_of = periods.financial_year_label
 
 
 def financial_year(dates: pd.Series) -> pd.Series:
-    """Vectorised :func:`financial_year_of` for a Series of dates."""
+    """Financial year label (``"2025-26"``) of each date, aligned with ``dates``."""
     dates = pd.Series(pd.to_datetime(dates))
-    stamps = pd.DatetimeIndex(dates)
-    years = stamps.year.to_numpy() - (stamps.month.to_numpy() < 4)
-    unique, inverse = np.unique(years, return_inverse=True)
-    labels = np.array([f"{y}-{(y + 1) % 100:02d}" for y in unique], dtype=object)
-    return pd.Series(labels[inverse], index=dates.index, dtype=object)
+    labels = periods.financial_year_labels(dates)
+    labels.index = dates.index
+    return labels
 
 
 # --- unit costs ----------------------------------------------------------------------------------

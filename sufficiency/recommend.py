@@ -24,7 +24,8 @@ import pandas as pd
 from sufficiency import finance
 from sufficiency.codes import EXTERNAL_RESIDENTIAL, IFA_FOSTERING, IN_HOUSE_FOSTERING
 from sufficiency.errors import SufficiencyError
-from sufficiency.plan.carers_needed import Targets, financial_quarter_start
+from sufficiency.periods import financial_quarter_start
+from sufficiency.plan.carers_needed import Targets
 from sufficiency.plan.optimiser import (
     DEFAULT_CHANNEL_REACH,
     DEFAULT_SPECIALISMS,

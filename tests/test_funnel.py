@@ -275,7 +275,7 @@ def test_quarter_groups_cover_every_enquiry():
     table = funnel.stage_conversion(
         records.enquiries, records.extract_date, by="quarter", transitions=[("enquiry", "approval")]
     )
-    assert table["group"].iloc[0] == "quarter: 2016Q2"
+    assert table["group"].iloc[0] == "quarter: Q1 2016-17 (Apr-Jun 2016)"
     assert table["reached"].sum() == len(records.enquiries)
 
 

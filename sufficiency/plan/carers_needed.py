@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sufficiency import periods
 from sufficiency.codes import AGE_BANDS
 from sufficiency.errors import SufficiencyError
 from sufficiency.plan.allocation import (
@@ -282,44 +283,10 @@ def assumptions_from_funnel(
 # --- quarters ----------------------------------------------------------------------------------
 
 
-def financial_quarter_start(months: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    """First day of the financial quarter (Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar) of each month."""
-    month = pd.DatetimeIndex(months).to_numpy().astype("datetime64[M]")
-    into_quarter = month.astype("int64") % 3  # months since Jan/Apr/Jul/Oct
-    return pd.DatetimeIndex((month - into_quarter).astype("datetime64[ns]"))
-
-
-_MONTH_ABBREVIATIONS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-
-
-def financial_quarter_label(quarter_start: pd.Timestamp) -> str:
-    """``'Q1 2025-26 (Apr-Jun 2025)'`` for the quarter starting 1 April 2025."""
-    start = pd.Timestamp(quarter_start)
-    fy = start.year if start.month >= 4 else start.year - 1
-    number = ((start.month - 4) % 12) // 3 + 1
-    first = _MONTH_ABBREVIATIONS[start.month - 1]
-    last = _MONTH_ABBREVIATIONS[(start.month + 1) % 12]
-    return f"Q{number} {fy}-{(fy + 1) % 100:02d} ({first}-{last} {start.year})"
-
-
-def financial_year_label(date: pd.Timestamp) -> str:
-    """``'2025-26'`` for any date from 1 April 2025 to 31 March 2026."""
-    date = pd.Timestamp(date)
-    fy = date.year if date.month >= 4 else date.year - 1
-    return f"{fy}-{(fy + 1) % 100:02d}"
+# Quarter and year labels come from sufficiency.periods (kept importable from here).
+financial_quarter_start = periods.financial_quarter_start
+financial_quarter_label = periods.financial_quarter_label
+financial_year_label = periods.financial_year_label
 
 
 # --- the calculation ---------------------------------------------------------------------------
@@ -771,7 +738,7 @@ def _quarterly_frame(
         "enquiries_needed",
     ):
         columns[name] = columns[name].astype("int64")
-    labels = tuple(_quarter_labels(unique_starts))
+    labels = tuple(periods.financial_quarter_labels(unique_starts))
     frame = pd.DataFrame(
         {
             "quarter": np.repeat(np.array(labels, dtype=object), bands),
@@ -781,16 +748,3 @@ def _quarterly_frame(
         }
     )
     return frame, labels, columns
-
-
-def _quarter_labels(starts: np.ndarray) -> list[str]:
-    """:func:`financial_quarter_label` for many quarter starts, without Timestamp objects."""
-    month_number = starts.astype("datetime64[M]").astype("int64")
-    labels = []
-    for value in month_number:
-        year, month = int(value // 12 + 1970), int(value % 12 + 1)
-        fy = year if month >= 4 else year - 1
-        number = ((month - 4) % 12) // 3 + 1
-        first, last = _MONTH_ABBREVIATIONS[month - 1], _MONTH_ABBREVIATIONS[(month + 1) % 12]
-        labels.append(f"Q{number} {fy}-{(fy + 1) % 100:02d} ({first}-{last} {year})")
-    return labels

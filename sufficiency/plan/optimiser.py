@@ -51,6 +51,11 @@ from sufficiency.codes import (
     IN_HOUSE_FOSTERING,
 )
 from sufficiency.errors import SufficiencyError
+from sufficiency.periods import (
+    financial_quarter_label,
+    financial_quarter_start,
+    financial_year_label,
+)
 from sufficiency.plan.allocation import (
     DEFAULT_RESIDENTIAL_BANDS,
     as_band_capacity,
@@ -61,14 +66,7 @@ from sufficiency.plan.allocation import (
     residential_in_house,
     split_needs,
 )
-from sufficiency.plan.carers_needed import (
-    Targets,
-    financial_quarter_label,
-    financial_quarter_start,
-    financial_year_label,
-    ifa_share_ceiling,
-    step_down_children,
-)
+from sufficiency.plan.carers_needed import Targets, ifa_share_ceiling, step_down_children
 from sufficiency.supply import defaults as supply_defaults
 
 DEFAULT_USABLE_PLACES_PER_HOUSEHOLD = (

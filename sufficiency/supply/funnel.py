@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from sufficiency import periods
 from sufficiency.supply.records import STAGE_DATE_COLUMNS, STAGE_LABELS, STAGES
 
 GROUPINGS: tuple[str, ...] = ("channel", "campaign", "year", "quarter")
@@ -115,16 +116,16 @@ PUBLISHED_BENCHMARKS: dict[str, SourcedFigure] = {
 
 def financial_year(dates: pd.Series) -> pd.Series:
     """Financial year label ('2019-20') of each date (April to March)."""
-    start_year = dates.dt.year - (dates.dt.month < 4).astype(int)
-    labels = start_year.astype("Int64").astype("string") + "-"
-    labels = labels + ((start_year + 1) % 100).astype("Int64").astype("string").str.zfill(2)
-    return labels.astype(object)
+    labels = periods.financial_year_labels(dates)
+    labels.index = dates.index
+    return labels
 
 
 def group_codes(enquiries: pd.DataFrame, by: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Integer group code of each enquiry and the sorted group labels the codes index.
 
-    Labels read 'all', 'channel: radio', 'campaign: ...', 'year: 2019-20' or 'quarter: 2019Q3'.
+    Labels read 'all', 'channel: radio', 'campaign: ...', 'year: 2019-20' or
+    'quarter: Q2 2019-20 (Jul-Sep 2019)' (financial years and quarters, April to March).
     """
     n = len(enquiries)
     if by is None:
@@ -136,12 +137,15 @@ def group_codes(enquiries: pd.DataFrame, by: str | None) -> tuple[np.ndarray, np
         dates = enquiries["enquiry_date"]
         start_year = (dates.dt.year - (dates.dt.month < 4).astype(int)).to_numpy()
         codes, uniques = pd.factorize(start_year, sort=True)
-        names = [f"{year}-{(year + 1) % 100:02d}" for year in uniques]
+        names = [periods.financial_year_label_of_start(year) for year in uniques]
     elif by == "quarter":
         dates = enquiries["enquiry_date"]
         quarter = (dates.dt.year * 4 + (dates.dt.month - 1) // 3).to_numpy()
         codes, uniques = pd.factorize(quarter, sort=True)
-        names = [f"{value // 4}Q{value % 4 + 1}" for value in uniques]
+        starts = pd.DatetimeIndex(
+            [pd.Timestamp(int(value // 4), int(value % 4) * 3 + 1, 1) for value in uniques]
+        )
+        names = periods.financial_quarter_labels(starts)
     else:
         raise ValueError(f"by must be None or one of {GROUPINGS}, not {by!r}")
     labels = np.array([f"{by}: {name}" for name in names], dtype=object)
