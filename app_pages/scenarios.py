@@ -517,10 +517,15 @@ def main() -> None:
         "end of the horizon.",
     )
     cols[1].metric(
-        "IFA share of fostering",
-        f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
-        help=f"Share of non-kinship foster placements (in-house plus IFA) that are with an "
-        f"independent fostering agency at {end_month:%B %Y}. Kinship placements are left out.",
+        "IFA share of foster placements",
+        f"{s['ifa_share_of_fostering_end_pct']:.0f}%",
+        f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship",
+        delta_color="off",
+        help=f"Share of all foster placements (in-house, IFA, other councils and family and "
+        f"friends carers) that are with an independent fostering agency at {end_month:%B %Y}, "
+        "as councils report it. Below: the share of non-kinship foster placements (family and "
+        "friends carers left out), a larger number. Placements with other councils or public "
+        "bodies (PR2/PR3) are not IFA placements.",
     )
     cols[2].metric(
         "In-house households",

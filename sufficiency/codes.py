@@ -17,6 +17,7 @@ AGE_BAND_LOWER_YEARS: tuple[int, ...] = (0, 1, 5, 10, 16)
 
 IN_HOUSE_FOSTERING = "in-house fostering"
 IFA_FOSTERING = "IFA fostering"
+OTHER_LA_FOSTERING = "other LA / public fostering"
 KINSHIP_FOSTERING = "kinship fostering"
 IN_HOUSE_RESIDENTIAL = "in-house residential"
 EXTERNAL_RESIDENTIAL = "external residential"
@@ -29,6 +30,7 @@ OTHER = "other"
 PLACEMENT_CATEGORIES: tuple[str, ...] = (
     IN_HOUSE_FOSTERING,
     IFA_FOSTERING,
+    OTHER_LA_FOSTERING,
     KINSHIP_FOSTERING,
     IN_HOUSE_RESIDENTIAL,
     EXTERNAL_RESIDENTIAL,
@@ -40,14 +42,27 @@ PLACEMENT_CATEGORIES: tuple[str, ...] = (
 )
 """Placement categories the users reason in, in display order."""
 
-FOSTERING_CATEGORIES: tuple[str, ...] = (IN_HOUSE_FOSTERING, IFA_FOSTERING, KINSHIP_FOSTERING)
+FOSTERING_CATEGORIES: tuple[str, ...] = (
+    IN_HOUSE_FOSTERING,
+    IFA_FOSTERING,
+    OTHER_LA_FOSTERING,
+    KINSHIP_FOSTERING,
+)
+"""Every foster placement, as councils count them ("foster placements" includes family and friends)."""
+NON_KINSHIP_FOSTERING_CATEGORIES: tuple[str, ...] = (
+    IN_HOUSE_FOSTERING,
+    IFA_FOSTERING,
+    OTHER_LA_FOSTERING,
+)
+"""Foster placements with carers who are not relatives or friends of the child."""
 RESIDENTIAL_CATEGORIES: tuple[str, ...] = (IN_HOUSE_RESIDENTIAL, EXTERNAL_RESIDENTIAL)
 
 PLACEMENT_CATEGORY_DESCRIPTIONS: dict[str, str] = {
     IN_HOUSE_FOSTERING: "Foster care with the council's own carers (PLACE U4-U6, provider PR1).",
-    IFA_FOSTERING: (
-        "Foster care bought from an independent fostering agency (U4-U6, PR4/PR5); "
-        "also foster places bought from another council or public body (PR2/PR3)."
+    IFA_FOSTERING: "Foster care bought from an independent fostering agency (U4-U6, PR4/PR5).",
+    OTHER_LA_FOSTERING: (
+        "Foster care provided by another council or a public body (U4-U6, PR2/PR3): bought in, "
+        "but not an IFA placement."
     ),
     KINSHIP_FOSTERING: "Foster care with a relative or friend (connected carer, U1-U3).",
     IN_HOUSE_RESIDENTIAL: "The council's own children's homes and residential settings (PR1).",
@@ -258,6 +273,7 @@ _RESIDENTIAL_PLACES = frozenset({"K2", "R1", "P3", "S1"})
 _SUPPORTED_PLACES = frozenset({"H5", "K3", "P2"})
 _ADOPTION_PLACES = frozenset({"A3", "A4", "A5", "A6", "A1", "A2"})
 _EXTERNAL_PROVIDERS = frozenset({"PR2", "PR3", "PR4", "PR5"})
+_PUBLIC_PROVIDERS = frozenset({"PR2", "PR3"})
 
 
 def placement_category_of(place: str | None, provider: str | None) -> str:
@@ -272,14 +288,18 @@ def placement_category_of(place: str | None, provider: str | None) -> str:
     -------
     str
         One of :data:`PLACEMENT_CATEGORIES`. Foster and residential placements with a missing
-        provider are treated as external, the costlier assumption, so a data gap never hides spend.
+        provider are treated as external, the costlier assumption, so a data gap never hides spend
+        (a foster placement with a missing or unknown provider counts as IFA). Foster placements
+        with another council or a public body (PR2/PR3) are not IFA placements.
     """
     place = (place or "").strip().upper()
     provider = (provider or "").strip().upper()
     if place in _KINSHIP_PLACES:
         return KINSHIP_FOSTERING
     if place in _OTHER_FOSTER_PLACES:
-        return IN_HOUSE_FOSTERING if provider == "PR1" else IFA_FOSTERING
+        if provider == "PR1":
+            return IN_HOUSE_FOSTERING
+        return OTHER_LA_FOSTERING if provider in _PUBLIC_PROVIDERS else IFA_FOSTERING
     if place in _RESIDENTIAL_PLACES:
         return IN_HOUSE_RESIDENTIAL if provider == "PR1" else EXTERNAL_RESIDENTIAL
     if place == "K1":

@@ -29,6 +29,8 @@ PROVIDERS: tuple[str, ...] = (IN_HOUSE, EXTERNAL)
 PROVIDER_BY_CATEGORY: dict[str, str] = {
     codes.IN_HOUSE_FOSTERING: IN_HOUSE,
     codes.IFA_FOSTERING: EXTERNAL,
+    # Bought from another council or public body: paid for, so external, but not an IFA.
+    codes.OTHER_LA_FOSTERING: EXTERNAL,
     codes.KINSHIP_FOSTERING: IN_HOUSE,
     codes.IN_HOUSE_RESIDENTIAL: IN_HOUSE,
     codes.EXTERNAL_RESIDENTIAL: EXTERNAL,
@@ -212,6 +214,17 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
             "CMA Children's social care market study (2021): average IFA placement about "
             "£820/week; one council's FOI for 2022-23 gives £814/week",
             "Quoted at 2021 prices and moved to the scenario's price year with CPI.",
+        ),
+        UnitCost(
+            codes.OTHER_LA_FOSTERING,
+            646.0,
+            2017,
+            "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week for local "
+            f"authority foster care, all-in, 2017 prices — {ASSUMPTION}",
+            "Assumption: another council charges about what its own foster care costs it, so "
+            "the PSSRU all-in local authority foster care cost is used (moved to the price year "
+            "with CPI). No published figure covers inter-authority charges: enter your recharge "
+            "rate.",
         ),
         UnitCost(
             codes.KINSHIP_FOSTERING,

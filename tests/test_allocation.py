@@ -132,7 +132,7 @@ def test_to_frame_intervals_over_paths():
     assert row["mean"] == pytest.approx(result.ifa_fostering[:, 0, 3].mean())
     assert row["provider"] == "external"
     assert set(frame["provider"]) == {"in-house", "external"}
-    assert result.totals().shape == (6, 5)
+    assert result.totals().shape == (6, 6)
 
 
 def test_demand_frame_round_trip():

@@ -181,7 +181,7 @@ def test_step_down_on_fitted_model_lowers_residential():
     assert value(changed, "all", "all") < value(base, "all", "all")
     assert value(changed, "10-15", IN_HOUSE) < 0.7 * value(base, "10-15", IN_HOUSE)
     sims = model.simulate(12, n_paths=100, random_state=0, levers=levers)
-    assert sims.shape == (100, 12, 50)
+    assert sims.shape == (100, 12, len(AGE_BANDS) * len(CATS))
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ def test_grouped_structure_shape(structure):
     assert structure.loc[f"age: {BANDS[0]}"].sum() == len(CATEGORIES)
     assert structure.loc[f"category: {CATEGORIES[1]}"].sum() == len(BANDS)
     full = grouped_structure(AGE_BANDS, PLACEMENT_CATEGORIES)
-    assert full.shape == (1 + 5 + 10 + 50, 50)
+    n_full = len(AGE_BANDS) * len(PLACEMENT_CATEGORIES)
+    assert full.shape == (1 + len(AGE_BANDS) + len(PLACEMENT_CATEGORIES) + n_full, n_full)
 
 
 @pytest.mark.parametrize("method", RECONCILE_METHODS)

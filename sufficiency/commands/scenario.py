@@ -262,8 +262,9 @@ def _print_headline(summary: dict) -> None:
         f"{summary['horizon_months']} months)",
         f"Children looked after: {summary['children_looked_after_start']:,.0f} now, "
         f"{summary['children_looked_after_end']:,.0f} at the end",
-        f"IFA share of non-kinship fostering at the end: "
-        f"{summary['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
+        f"IFA share at the end: {summary['ifa_share_of_fostering_end_pct']:.0f}% of foster "
+        f"placements ({summary['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship "
+        "foster placements)",
         f"Total cost: £{summary['total_cost_gbp']:,.0f}; saving against baseline: "
         f"£{summary['total_saving_vs_baseline_gbp']:,.0f}; investment: "
         f"£{summary['total_investment_gbp']:,.0f}; payback: {summary['payback_month'] or 'none'}",

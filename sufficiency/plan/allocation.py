@@ -42,6 +42,8 @@ from sufficiency.codes import (
     IFA_FOSTERING,
     IN_HOUSE_FOSTERING,
     IN_HOUSE_RESIDENTIAL,
+    KINSHIP_FOSTERING,
+    OTHER_LA_FOSTERING,
     PLACEMENT_CATEGORIES,
 )
 from sufficiency.errors import SufficiencyError
@@ -266,6 +268,15 @@ def split_needs(demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return fostering, residential
 
 
+def other_fostering(demand: np.ndarray) -> np.ndarray:
+    """Non-kinship foster children the allocation leaves where they are, ``(paths, months)``.
+
+    Placements with other councils or public bodies (PR2/PR3) count in the IFA share's
+    denominator but are neither in-house nor IFA.
+    """
+    return demand[..., _CATEGORY_INDEX[OTHER_LA_FOSTERING]].sum(axis=-1)
+
+
 def band_mask(bands: Sequence[str]) -> np.ndarray:
     """Boolean mask over :data:`AGE_BANDS` for ``bands``; unknown names raise a clear error."""
     unknown = [band for band in bands if band not in AGE_BANDS]
@@ -415,9 +426,27 @@ class Allocation:
             ) from None
 
     def ifa_share(self) -> np.ndarray:
-        """IFA share of non-kinship fostering by path and month, ``(paths, months)`` (0-1)."""
+        """IFA share of non-kinship fostering by path and month, ``(paths, months)`` (0-1).
+
+        Non-kinship fostering is in-house, IFA and other-council foster placements (carers who
+        are not the child's relatives or friends).
+        """
         ifa = self.ifa_fostering.sum(axis=-1)
-        total = ifa + self.in_house_fostering.sum(axis=-1)
+        other = self.demand[..., _CATEGORY_INDEX[OTHER_LA_FOSTERING]].sum(axis=-1)
+        total = ifa + self.in_house_fostering.sum(axis=-1) + other
+        return np.divide(ifa, total, out=np.zeros_like(total), where=total > 0)
+
+    def ifa_share_of_fostering(self) -> np.ndarray:
+        """IFA share of all foster placements, ``(paths, months)`` (0-1), as councils report it.
+
+        The denominator includes family and friends (kinship) and other-council placements.
+        """
+        ifa = self.ifa_fostering.sum(axis=-1)
+        others = sum(
+            self.demand[..., _CATEGORY_INDEX[category]].sum(axis=-1)
+            for category in (KINSHIP_FOSTERING, OTHER_LA_FOSTERING)
+        )
+        total = ifa + self.in_house_fostering.sum(axis=-1) + others
         return np.divide(ifa, total, out=np.zeros_like(total), where=total > 0)
 
     def to_frame(self) -> pd.DataFrame:
@@ -460,6 +489,7 @@ class Allocation:
             for category, values in self._by_category().items()
         }
         frame = pd.DataFrame(data, index=pd.Index(self.months, name="month"))
+        frame["IFA share of foster placements"] = self.ifa_share_of_fostering().mean(axis=0)
         frame["IFA share of non-kinship fostering"] = self.ifa_share().mean(axis=0)
         return frame
 

@@ -49,6 +49,7 @@ from sufficiency.plan.allocation import (
     as_demand_paths,
     as_monthly,
     month_index,
+    other_fostering,
     residential_in_house,
     split_needs,
 )
@@ -398,13 +399,21 @@ def required_in_house_places(
     months: pd.DatetimeIndex,
     targets: Targets,
     first_month: int = 0,
+    other_fostering: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Usable in-house foster places the targets need, ``(paths, months, bands)``.
 
     Existing in-house placements are kept, stepped-down children are added, and while the IFA
-    share target applies the shortfall to (1 - x) of all non-kinship foster need is taken from
-    every band's IFA placements in the same proportion. With steady phasing the allowed share
-    falls in a straight line from the share at ``first_month`` to the target at its date.
+    share target applies, IFA placements above x of the share's denominator (all non-kinship
+    foster placements, including ``other_fostering``) are taken from every band's IFA
+    placements in the same proportion. With steady phasing the allowed share falls in a straight
+    line from the share at ``first_month`` to the target at its date.
+
+    Parameters
+    ----------
+    other_fostering : numpy.ndarray or float
+        Foster children counted in the share's denominator who cannot move in-house here
+        (placements with other councils), ``(paths, months)``.
     """
     in_house_now = np.minimum(fostering_need, capacity)
     kept = in_house_now + step_downs
@@ -412,11 +421,12 @@ def required_in_house_places(
         return kept
     remaining_ifa = fostering_need - in_house_now
     total_need = (fostering_need + step_downs).sum(axis=-1)
+    denominator = total_need + np.asarray(other_fostering, dtype="float64")
     ceiling = ifa_share_ceiling(
-        remaining_ifa.sum(axis=-1), total_need, months, targets, first_month
+        remaining_ifa.sum(axis=-1), denominator, months, targets, first_month
     )
     allowed_share = np.minimum(ceiling, 1.0)
-    extra = np.maximum((1.0 - allowed_share) * total_need - kept.sum(axis=-1), 0.0)
+    extra = np.maximum(total_need - allowed_share * denominator - kept.sum(axis=-1), 0.0)
     ifa_total = remaining_ifa.sum(axis=-1)
     fraction = np.divide(extra, ifa_total, out=np.zeros_like(extra), where=ifa_total > 0)
     return kept + remaining_ifa * np.minimum(fraction, 1.0)[..., np.newaxis]
@@ -664,7 +674,7 @@ def carers_needed(
     first = min(assumptions.lead_months, n_months - 1)
     step_downs = step_down_children(np.maximum(external, 0.0), months, targets, first)
     required = required_in_house_places(
-        fostering_need, capacity, step_downs, months, targets, first
+        fostering_need, capacity, step_downs, months, targets, first, other_fostering(demand)
     )
     gap_paths = np.maximum(required - capacity, 0.0)
     gap = gap_paths.mean(axis=0) if quantile is None else np.quantile(gap_paths, quantile, axis=0)

@@ -63,6 +63,7 @@ from sufficiency.plan.allocation import (
     as_monthly,
     band_mask,
     month_index,
+    other_fostering,
     residential_in_house,
     split_needs,
 )
@@ -511,9 +512,10 @@ def optimise_recruitment(
     step_downs = step_down_children(external, months, targets, first_month)
     capacity_paths = np.broadcast_to(capacity, fostering_need.shape)
     kept = np.minimum(fostering_need, capacity_paths)
+    other = other_fostering(demand)
     ceiling = ifa_share_ceiling(
         (fostering_need - kept).sum(axis=-1),
-        (fostering_need + step_downs).sum(axis=-1),
+        (fostering_need + step_downs).sum(axis=-1) + other,
         months,
         targets,
         first_month,
@@ -540,6 +542,7 @@ def optimise_recruitment(
     cap = quarterly(reduce_paths(capacity_paths))
     kept_q = np.minimum(need, cap)
     external_q = quarterly(reduce_paths(external)).sum(axis=-1)
+    other_q = quarterly(reduce_paths(other))
     last_month_of_quarter = np.array(
         [np.flatnonzero(quarter_of_month == q)[-1] for q in range(n_q)]
     )
@@ -632,7 +635,7 @@ def optimise_recruitment(
         if q in share_slack:
             ifa = total_need - pulp.lpSum(in_house[q, b] for b in range(n_b))
             model += (
-                ifa - share_slack[q] <= float(share_ceiling[q]) * total_need,
+                ifa - share_slack[q] <= float(share_ceiling[q]) * (total_need + other_q[q]),
                 f"ifa_share_{q}",
             )
         approvals_q = pulp.lpSum(approve[si, q] for si in range(len(specialisms)))
@@ -747,7 +750,7 @@ def optimise_recruitment(
         ],
         columns=["quarter", "quarter_start", "channel", "enquiries", "spend"],
     )
-    total_fostering = (need + sd).sum(axis=1)
+    total_fostering = (need + sd).sum(axis=1) + other_q
     baseline_ifa = (need - kept_q).sum(axis=1)
     placements = pd.DataFrame(
         {
@@ -756,7 +759,7 @@ def optimise_recruitment(
             "in_house_fostering": x.sum(axis=1),
             "ifa_fostering": ifa_children.sum(axis=1),
             "ifa_share": _share(ifa_children.sum(axis=1), total_fostering),
-            "baseline_ifa_share": _share(baseline_ifa, need.sum(axis=1)),
+            "baseline_ifa_share": _share(baseline_ifa, need.sum(axis=1) + other_q),
             "target_ifa_share": np.where(np.isfinite(share_ceiling), share_ceiling, np.nan),
             "external_residential": external_q - sd.sum(axis=1),
             "step_downs": sd.sum(axis=1),

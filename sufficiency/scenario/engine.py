@@ -679,6 +679,7 @@ def run(
     target_table = _target_table(scenario, projected["allocation"], months)
     total_children = projected["placements"].sum(axis=(2, 3)).mean(axis=0)
     ifa_share = projected["allocation"].ifa_share().mean(axis=0)
+    ifa_share_all = projected["allocation"].ifa_share_of_fostering().mean(axis=0)
     summary = {
         "scenario": scenario.name,
         "fingerprint": scenario.fingerprint(),
@@ -691,6 +692,7 @@ def run(
         "price_base_year": scenario.price_base_year,
         "children_looked_after_start": float(total_children[0]),
         "children_looked_after_end": float(total_children[-1]),
+        "ifa_share_of_fostering_end_pct": float(ifa_share_all[-1] * 100),
         "ifa_share_of_non_kinship_fostering_end_pct": float(ifa_share[-1] * 100),
         "in_house_households_end": float(carers["households"][-1].sum()),
         "total_cost_gbp": float(budget["cost_mean"].sum()),

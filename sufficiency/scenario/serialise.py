@@ -150,11 +150,27 @@ _QUERY_KEYS: dict[str, str] = {
     "n_simulations": "sims",
 }
 
+# Placement categories as numbered in share links. Frozen: a category added later gets the next
+# number, so links made before it was added still open with the same unit costs.
+_LINK_CATEGORIES: tuple[str, ...] = (
+    codes.IN_HOUSE_FOSTERING,
+    codes.IFA_FOSTERING,
+    codes.KINSHIP_FOSTERING,
+    codes.IN_HOUSE_RESIDENTIAL,
+    codes.EXTERNAL_RESIDENTIAL,
+    codes.SECURE,
+    codes.SUPPORTED,
+    codes.WITH_PARENTS,
+    codes.FOR_ADOPTION,
+    codes.OTHER,
+    codes.OTHER_LA_FOSTERING,
+)
+
 _SHORT_NAMES: dict[str, dict[str, str]] = {
     "entries_change_pct": {b: str(i) for i, b in enumerate(codes.AGE_BANDS)},
     "approvals_per_quarter": {t: str(i) for i, t in enumerate(CARER_TYPES)},
     "marketing_spend_per_quarter": {c: str(i) for i, c in enumerate(CHANNELS)},
-    "unit_costs": {c: str(i) for i, c in enumerate(codes.PLACEMENT_CATEGORIES)},
+    "unit_costs": {c: str(i) for i, c in enumerate(_LINK_CATEGORIES)},
 }
 
 
