@@ -7,6 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
+from sufficiency.codes import PLACEMENT_CATEGORIES
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -49,5 +51,5 @@ def test_data_page_month_slider_narrows_the_charts():
     assert not app.exception
     chart = app.get("vega_lite_chart")[0].proto
     shown = pa.ipc.open_stream(chart.datasets[0].data.data).read_all()
-    # The chart now starts at the chosen month: 12 month ends x 10 placement categories.
-    assert shown.num_rows == 12 * 10
+    # The chart now starts at the chosen month: 12 month ends x every placement category.
+    assert shown.num_rows == 12 * len(PLACEMENT_CATEGORIES)
