@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sufficiency.cli import main
+from sufficiency.codes import AGE_BANDS, PLACEMENT_CATEGORIES
 
 FIXTURE = Path(__file__).parent / "fixtures" / "903" / "d2i_fake"
 COLUMNS = ["date", "age_band", "placement_category", "mean", "p2_5", "p10", "p50", "p90", "p97_5"]
@@ -88,5 +89,7 @@ def test_forecast_subprocess_writes_stdout(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == ",".join(COLUMNS)
-    assert len(lines) == 1 + 3 * 66
+    # every cell, each band's total, each category's total and the grand total, each month
+    rows_per_month = (len(AGE_BANDS) + 1) * (len(PLACEMENT_CATEGORIES) + 1)
+    assert len(lines) == 1 + 3 * rows_per_month
     assert not (tmp_path / "models").exists()  # forecasting never writes models
