@@ -24,7 +24,7 @@ version = 1
 name = "planned"
 horizon_months = 36
 n_simulations = 0
-ifa_share_target_pct = 45.0
+ifa_share_target_pct = 25.0
 ifa_share_target_date = "2020-03"
 """
 
@@ -104,7 +104,7 @@ def test_plan_writes_the_promised_files(saved_models, scenario_file, tmp_path, c
     assert text.startswith("# Recommended recruitment plan: planned")
     assert "Assessment capacity: 3 households a quarter (entered)" in text
     assert "£60,000 per financial year" in text
-    assert "IFA share of non-kinship fostering at or below 45%" in text
+    assert "IFA share of non-kinship fostering at or below 25%" in text
     assert "marketing is not planned" in text
     printed = capsys.readouterr()
     assert "Recommended plan from" in printed.out

@@ -192,7 +192,12 @@ def test_uasc_profile(demo_episodes):
     assert (age >= 16).mean() >= 0.6
     assert (uasc_starts["sex"] == "1").mean() >= 0.75
     settings = uasc_starts["placement_category"].isin(
-        [codes.SUPPORTED, codes.IFA_FOSTERING, codes.IN_HOUSE_FOSTERING]
+        [
+            codes.SUPPORTED,
+            codes.IFA_FOSTERING,
+            codes.OTHER_LA_FOSTERING,
+            codes.IN_HOUSE_FOSTERING,
+        ]
     )
     assert settings.all()
 
