@@ -7,12 +7,12 @@ the Data page) when there is one, otherwise the synthetic demo authority.
 from __future__ import annotations
 
 import dataclasses
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
+from sufficiency import spreadsheets
 from sufficiency.data.demo import DEMO_AUTHORITY_NAME, DEMO_DESCRIPTION, load_demo
 from sufficiency.errors import InputDataError
 from sufficiency.stocks import monthly_stock
@@ -104,17 +104,13 @@ def data_key(active: ActiveData) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV bytes for st.download_button."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """A frame as UTF-8 CSV bytes for st.download_button (formulas neutralised)."""
+    return spreadsheets.csv_bytes(frame)
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Frames as an Excel workbook (one sheet each) for st.download_button."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    """Frames as an Excel workbook (one sheet each) for st.download_button (no formulas)."""
+    return spreadsheets.excel_bytes(sheets)
 
 
 @st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages.common import (
     active_funnel_records,
+    csv_bytes,
     funnel_records_key,
 )
 from sufficiency.errors import SufficiencyError
@@ -233,7 +234,7 @@ st.caption(
 )
 st.download_button(
     "Projection by month (CSV)",
-    table.assign(month=table["month"].dt.strftime("%Y-%m")).to_csv(index=False).encode(),
+    csv_bytes(table.assign(month=table["month"].dt.strftime("%Y-%m"))),
     file_name="pipeline_projection.csv",
     mime="text/csv",
     icon=":material/download:",

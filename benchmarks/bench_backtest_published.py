@@ -25,6 +25,7 @@ from sufficiency.demand.backtest import (  # noqa: E402
     recommend_method,
     summarise_backtest,
 )
+from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 
 def main() -> int:
@@ -42,7 +43,7 @@ def main() -> int:
     )
     elapsed = time.perf_counter() - started
     if args.out:
-        scores.to_csv(args.out, index=False)
+        write_csv(scores, args.out)
 
     summary = summarise_backtest(scores).sort_values("mae_ratio_vs_naive")
     n_las = scores["series_id"].nunique()

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sufficiency.data import synthetic  # noqa: E402
+from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 LA_NAME = "Middlesbrough"
 LA_CODE = "E06000002"
@@ -624,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.extract_targets is not None:
         targets = extract_targets(args.extract_targets)
         args.out.mkdir(parents=True, exist_ok=True)
-        targets.to_csv(targets_path, index=False)
+        write_csv(targets, targets_path)
         print(f"wrote {len(targets)} calibration targets to {targets_path}")
     targets = synthetic.load_calibration_targets(targets_path)
     tables = synthetic.generate_demo_authority(targets, seed=args.seed)

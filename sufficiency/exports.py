@@ -4,6 +4,9 @@ The workbook has an *Assumptions* sheet (every lever with its unit and source, a
 with its source), *Placements by month*, *Carers and recruitment* and *Costs by financial year*.
 The HTML summary is plain and printable, with a short narrative for a sufficiency report and a
 "synthetic demo data" label when the run used the demo authority.
+
+Every CSV and workbook is written through :mod:`sufficiency.spreadsheets`, which defuses text a
+spreadsheet would run as a formula (names from scenario files and share links end up here).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pandas as pd
 
 from sufficiency import finance as fin
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
+from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
 
 DEMO_LABEL = "Synthetic demo data: not a real local authority"
 
@@ -190,18 +194,16 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
             month=lambda f: pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
         ),
     }
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    with excel_writer(buffer) as writer:
         book = writer.book
         money = book.add_format({"num_format": "£#,##0"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         for sheet, frame in sheets.items():
-            startrow = 0
-            frame.to_excel(writer, sheet_name=sheet, index=False, startrow=startrow + 2)
-            ws = writer.sheets[sheet]
+            ws = write_sheet(writer, sheet, frame, startrow=2)
             title = f"{result.scenario.name}: {sheet}"
             if result.is_demo:
                 title += f" ({DEMO_LABEL})"
-            ws.write(0, 0, title)
+            ws.write_string(0, 0, neutralise_text(title))
             for i, column in enumerate(frame.columns):
                 name = str(column)
                 width = min(max(len(name), 12) + 2, 60)
@@ -319,12 +321,12 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
         "workbook": out / "workbook.xlsx",
         "html": out / "summary.html",
     }
-    placements_table(result).to_csv(paths["placements"], index=False)
-    carers_table(result).to_csv(paths["carers_needed"], index=False)
-    carers_projection_table(result).to_csv(paths["carers"], index=False)
-    costs_table(result).to_csv(paths["costs"], index=False)
-    result.invest_to_save.monthly.to_csv(paths["invest_to_save"], index=False)
-    assumptions_table(result.scenario).to_csv(paths["assumptions"], index=False)
+    write_csv(placements_table(result), paths["placements"])
+    write_csv(carers_table(result), paths["carers_needed"])
+    write_csv(carers_projection_table(result), paths["carers"])
+    write_csv(costs_table(result), paths["costs"])
+    write_csv(result.invest_to_save.monthly, paths["invest_to_save"])
+    write_csv(assumptions_table(result.scenario), paths["assumptions"])
     paths["summary"].write_text(
         json.dumps(_summary_json(result), indent=2, default=str), encoding="utf-8"
     )
@@ -340,11 +342,11 @@ def write_comparison(comparison: dict[str, pd.DataFrame], out_dir: str | Path) -
     paths: dict[str, Path] = {}
     for name, frame in comparison.items():
         path = out / f"compare_{name}.csv"
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
         paths[name] = path
     workbook = out / "comparison.xlsx"
-    with pd.ExcelWriter(workbook, engine="xlsxwriter") as writer:
+    with excel_writer(workbook) as writer:
         for name, frame in comparison.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            write_sheet(writer, name, frame)
     paths["workbook"] = workbook
     return paths

@@ -471,11 +471,8 @@ def plan_markdown(
 
 
 def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """Tables as an Excel workbook, one sheet each (names cut to Excel's 31 characters)."""
-    import io
+    """Tables as an Excel workbook, one sheet each (names cut to Excel's 31 characters; text a
+    spreadsheet would run as a formula is neutralised)."""
+    from sufficiency import spreadsheets
 
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    return spreadsheets.excel_bytes(tables)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sufficiency import spreadsheets
 from sufficiency.errors import SufficiencyError
 
 
@@ -54,6 +55,6 @@ def write_csv(frame: pd.DataFrame, out: str) -> Path:
     """Write ``frame`` to ``out`` (creating folders) and say where it went."""
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
+    spreadsheets.write_csv(frame, path)
     print(f"Wrote {len(frame):,} rows to {path}", file=sys.stderr)
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sufficiency import spreadsheets
 from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
 from sufficiency.errors import SufficiencyError
 
@@ -149,5 +150,5 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         write_csv(forecast, args.out)
     else:
-        forecast.to_csv(sys.stdout, index=False)
+        spreadsheets.write_csv(forecast, sys.stdout)
     return 0

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from sufficiency.errors import SufficiencyError
+from sufficiency.spreadsheets import write_csv
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -263,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     tables = {**plan_tables(plan), "costs": cost_table(plan)}
     for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False)
+        write_csv(frame, out / f"{name}.csv")
     (out / "plan.xlsx").write_bytes(excel_bytes(tables))
     if models.is_demo:
         data_label = f"{models.authority}: synthetic demo data, not a real council"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sufficiency.errors import InputDataError, SufficiencyError
+from sufficiency.spreadsheets import write_csv
 
 _EXAMPLES_SHOWN = 10
 
@@ -64,7 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def _write_report(frame: pd.DataFrame, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
     except OSError as error:
         raise SufficiencyError(
             f"Could not write the report to {path} ({error.strerror or type(error).__name__}). "

@@ -41,6 +41,7 @@ import pandas as pd
 
 from sufficiency import codes
 from sufficiency.paths import demo_dir
+from sufficiency.spreadsheets import write_csv
 
 DEMO_SEED = 903
 DEMO_FIRST_YEAR = 2016
@@ -1456,7 +1457,7 @@ def write_yearly_extracts(
         target.mkdir(parents=True, exist_ok=True)
         for name, frame in extract.items():
             path = target / f"{name}.csv"
-            frame.to_csv(path, index=False)
+            write_csv(frame, path)
             written.append(path)
     return written
 

@@ -33,6 +33,7 @@ from sufficiency.demand.entries import MonthlyEntries, _RecentMean
 from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams
 from sufficiency.errors import SufficiencyError
 from sufficiency.paths import models_dir
+from sufficiency.spreadsheets import write_csv
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -152,10 +153,10 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
         ("stock_history.csv", model.history_),
         ("entries_history.csv", model.entries_history_),
     ):
-        frame.to_csv(folder / name, index=False)
+        write_csv(frame, folder / name)
         written.append(folder / name)
     if fitted.backtest is not None:
-        fitted.backtest.to_csv(folder / "backtest.csv", index=False)
+        write_csv(fitted.backtest, folder / "backtest.csv")
         written.append(folder / "backtest.csv")
 
     entries = model.entries_

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.paths import demo_dir
+from sufficiency.spreadsheets import csv_bytes, write_csv
 from sufficiency.supply import defaults
 from sufficiency.supply.households import (
     DISABLED_CHILDREN,
@@ -257,7 +258,7 @@ def write_demo_households(path: str | Path | None = None, **options) -> Path:
     """Generate the demo households and write them as CSV (default :func:`demo_households_path`)."""
     target = Path(path) if path is not None else demo_households_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    generate_households(**options).to_csv(target, index=False)
+    write_csv(generate_households(**options), target)
     return target
 
 
@@ -272,7 +273,7 @@ def load_demo_households() -> CarerHouseholds:
         return read_households(path, extract_date=DEMO_EXTRACT_DATE)
     from sufficiency.supply.households import read_households_uploads
 
-    data = generate_households().to_csv(index=False).encode("utf-8")
+    data = csv_bytes(generate_households())
     return read_households_uploads([(DEMO_FILE_NAME, data)], extract_date=DEMO_EXTRACT_DATE)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.paths import demo_dir
+from sufficiency.spreadsheets import write_csv
 from sufficiency.supply.records import (
     STAGE_DATE_COLUMNS,
     STAGES,
@@ -273,8 +274,8 @@ def write_demo_funnel(folder: str | Path | None = None, **options) -> tuple[Path
     enquiries, spend = generate_funnel_records(**options)
     enquiries_path = folder / "enquiries.csv"
     spend_path = folder / "campaign_spend.csv"
-    enquiries.to_csv(enquiries_path, index=False)
-    spend.to_csv(spend_path, index=False)
+    write_csv(enquiries, enquiries_path)
+    write_csv(spend, spend_path)
     return enquiries_path, spend_path
 
 
