@@ -5,9 +5,12 @@ Run with ``make run`` (or ``streamlit run app.py``). Pages live in ``app_pages/`
 
 import streamlit as st
 
+from app_pages.sign_in import require_sign_in
+
 st.set_page_config(
     page_title="sufficiency explorer", page_icon=":material/family_home:", layout="wide"
 )
+require_sign_in()  # only when a team deployment configures sign-in (docs/security.md)
 
 pages = {
     "": [

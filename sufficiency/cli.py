@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -75,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    for name, value in vars(args).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            option = "--" + name.replace("_", "-")
+            print(f"error: {option} must be a finite number (got {value}).", file=sys.stderr)
+            return 2
     try:
         return int(args.func(args) or 0)
     except SufficiencyError as error:

@@ -34,6 +34,10 @@ from sufficiency.errors import InputDataError
 
 ENQUIRIES_TABLE = "enquiries"
 SPEND_TABLE = "campaign_spend"
+MAX_SPEND_PER_ROW = 1_000_000.0
+"""Largest believable spend on one campaign in one period, £. Far above any council's fostering
+recruitment marketing (the scenario explorer allows up to £500,000 a quarter per channel), so a
+larger figure is a typing or unit error and the row is rejected, not added to the totals."""
 
 STAGES: tuple[str, ...] = (
     "enquiry",
@@ -692,14 +696,16 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
 
     spend_text = clean_text(frame["spend"]).str.replace(r"[£,\s]", "", regex=True)
     spend = pd.to_numeric(spend_text, errors="coerce").astype("float64")
-    bad_spend = (spend.isna() | (spend < 0)).to_numpy()
+    # 'inf', 'nan' and 1e308 parse as numbers; none is an amount anyone spent.
+    bad_spend = (~np.isfinite(spend) | (spend < 0) | (spend > MAX_SPEND_PER_ROW)).to_numpy()
     reporter.add(
         rows[bad_spend],
         "spend",
         frame.loc[bad_spend, "spend"].fillna(""),
         "spend_invalid",
         "error",
-        "spend must be an amount in pounds of 0 or more, e.g. 1250 or 1,250.00.",
+        f"spend must be an amount in pounds from 0 to {MAX_SPEND_PER_ROW:,.0f} a row, e.g. 1250 "
+        "or 1,250.00.",
     )
     rejected |= bad_spend
 
