@@ -14,6 +14,12 @@ Conventions
   DEC of its last, placement changes where consecutive episodes meet, ageing on birthdays. So the
   stock at the end of day ``d`` equals the stock the day before plus that day's movements in, minus
   movements out, for every age band x placement category.
+- Coverage: the reader records each authority's collection start and coverage end in
+  ``episodes.attrs['coverage']``. Monthly stocks start at the first collection period (before it
+  the extracts miss children who had already left) and every table stops at the coverage end.
+- Several authorities: when the episodes have an ``la`` column (a stacked regional file), every
+  function works per authority, with that authority's coverage, and returns an ``la`` column;
+  summing over it gives the pooled figures. Without it the output shape is unchanged.
 """
 
 from __future__ import annotations
@@ -124,6 +130,10 @@ def daily_stock(
         :data:`sufficiency.schemas.STOCK` columns, one row for every day x age band x category
         (zeros included).
     """
+    if "la" in episodes.columns:
+        return _per_authority(
+            episodes, extract_date, lambda one, last: daily_stock(one, last, start=start, end=end)
+        )
     segments = _segments(episodes, extract_date)
     extract_date = pd.Timestamp(extract_date).normalize()
     first_day = pd.Timestamp(start).normalize() if start is not None else segments["start"].min()
@@ -162,17 +172,45 @@ def daily_stock(
     return _categorical_states(stock)
 
 
-def complete_history_start(episodes: pd.DataFrame) -> pd.Timestamp | None:
+def complete_history_start(
+    episodes: pd.DataFrame, coverage_start: pd.Timestamp | None = None
+) -> pd.Timestamp | None:
     """The first day from which the episodes give complete stocks.
 
     Yearly 903 extracts hold only the episodes open during their collection years, so before the
-    earliest recorded end of an episode the files miss every child who had already left: stocks
-    would appear to ramp up from almost nothing. The earliest ``dec`` is taken as the start of
-    complete history (the first day of the earliest collection year, in practice). ``None`` when
-    no episode has ended.
+    first collection year starts the files miss every child who had already left: stocks (and
+    the entries feeding the demand model) would ramp up from almost nothing. The first day of
+    the earliest collection period is used: ``coverage_start`` when given, else the one the
+    reader recorded in ``episodes.attrs['coverage']`` (with several authorities, the latest of
+    their starts, so pooled counts are complete). Without either, the earliest recorded end of an
+    episode stands in for it. ``None`` when nothing is known and no episode has ended.
     """
+    if coverage_start is not None and pd.notna(coverage_start):
+        return pd.Timestamp(coverage_start).normalize()
+    coverage = episodes.attrs.get("coverage") or {}
+    starts = [pd.Timestamp(start) for start, _ in coverage.values() if start is not None]
+    starts = [start for start in starts if pd.notna(start)]
+    if starts:
+        return max(starts).normalize()
     ended = pd.to_datetime(episodes["dec"]).dropna()
     return None if ended.empty else ended.min().normalize()
+
+
+def _per_authority(episodes: pd.DataFrame, extract_date: pd.Timestamp, compute) -> pd.DataFrame:
+    """Run ``compute(episodes, extract_date)`` per authority; add an ``la`` column."""
+    coverage = episodes.attrs.get("coverage") or {}
+    parts = []
+    for la, group in episodes.groupby("la", sort=True):
+        one = group.drop(columns="la")
+        span = coverage.get(la, (None, None))
+        one.attrs = {"coverage": {"": span}}
+        end = pd.Timestamp(extract_date).normalize()
+        if span[1] is not None and pd.notna(span[1]):
+            end = min(end, pd.Timestamp(span[1]))
+        result = compute(one, end)
+        result.insert(0, "la", la)
+        parts.append(result)
+    return pd.concat(parts, ignore_index=True)
 
 
 def monthly_stock(
@@ -196,6 +234,10 @@ def monthly_stock(
         :data:`sufficiency.schemas.STOCK` columns at month ends, up to the last month end on or
         before the extract date.
     """
+    if "la" in episodes.columns:
+        return _per_authority(
+            episodes, extract_date, lambda one, end: monthly_stock(one, end, start=start)
+        )
     if start is None:
         start = complete_history_start(episodes)
     stock = daily_stock(episodes, extract_date, start=start)
@@ -223,6 +265,8 @@ def movements(episodes: pd.DataFrame, extract_date: pd.Timestamp) -> pd.DataFram
     pandas.DataFrame
         :data:`sufficiency.schemas.MOVEMENTS` columns, sorted by date.
     """
+    if "la" in episodes.columns:
+        return _per_authority(episodes, extract_date, movements)
     segments = _segments(episodes, extract_date)
     same_child_next = segments["child"].shift(-1).eq(segments["child"])
     next_start = segments["start"].shift(-1)
@@ -310,6 +354,7 @@ def monthly_flows(episodes: pd.DataFrame, extract_date: pd.Timestamp) -> pd.Data
     events = movements(episodes, extract_date)
     events["month"] = events["date"] + pd.offsets.MonthEnd(0)
     keys = [
+        *(["la"] if "la" in events.columns else []),
         "month",
         "movement",
         "from_age_band",

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
+from sufficiency.commands.common import add_paths_argument, load_903_or_demo, options_903, write_csv
 from sufficiency.errors import SufficiencyError
 
 
@@ -28,7 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "then prints which method to trust for which kind of series."
         ),
     )
-    add_paths_argument(parser)
+    add_paths_argument(
+        parser,
+        la_help="903 files holding several authorities: use this one ('all' pools them); "
+        "published tables: only these ONS LA codes (comma-separated), e.g. E10000016",
+    )
     parser.add_argument(
         "--published",
         action="store_true",
@@ -54,12 +58,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="N",
         help="steps ahead: years for --published (default 1), months for 903 data (default 6)",
-    )
-    parser.add_argument(
-        "--la",
-        default=None,
-        metavar="CODES",
-        help="published tables: only these ONS LA codes (comma-separated), e.g. E10000016",
     )
     parser.add_argument(
         "--jobs",
@@ -157,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     if args.paths or not args.published:
         from sufficiency.stocks import complete_history_start, monthly_stock
 
-        data = load_903_or_demo(args.paths)
+        data = load_903_or_demo(args.paths, **options_903(args))
         stock = monthly_stock(data.episodes, data.extract_date)
         with progress_bar("Backtesting monthly 903 stocks") as progress:
             results.append(

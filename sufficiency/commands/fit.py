@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from sufficiency.commands.common import add_paths_argument, load_903_or_demo
+from sufficiency.commands.common import add_paths_argument, load_903_or_demo, options_903
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise SufficiencyError(
             f"--reference-months must be between 6 and 240 (got {args.reference_months})."
         )
-    data = load_903_or_demo(args.paths)
+    data = load_903_or_demo(args.paths, **options_903(args))
     started = time.perf_counter()
     with progress_bar("Fitting demand models") as progress:
         inputs = demand_inputs(data.episodes, data.extract_date)

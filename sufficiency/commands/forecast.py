@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sufficiency import spreadsheets
-from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
+from sufficiency.commands.common import add_paths_argument, load_903_or_demo, options_903, write_csv
 from sufficiency.errors import SufficiencyError
 
 MAX_HORIZON = 120
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         raise SufficiencyError(
             f"--reference-months must be between 6 and 240 (got {args.reference_months})."
         )
-    data = load_903_or_demo(args.paths)
+    data = load_903_or_demo(args.paths, **options_903(args))
     settings = model_settings(args, args.horizon)
     with progress_bar("Forecasting demand") as progress:
         inputs = demand_inputs(data.episodes, data.extract_date)

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sufficiency.commands.common import add_903_options
 from sufficiency.errors import SufficiencyError
 from sufficiency.spreadsheets import write_csv
 
@@ -54,6 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="SSDA903 files or folders (CSV/XLSX); omit to use the synthetic demo authority",
     )
+    add_903_options(parser)
     parser.add_argument(
         "--households",
         nargs="+",
@@ -218,10 +220,10 @@ def run(args: argparse.Namespace) -> int:
     scenario = _scenario(args, last_month="2099-12")
 
     data = None
-    if args.data:
-        from sufficiency.commands.common import load_903_or_demo
+    if args.data or args.extract_date:
+        from sufficiency.commands.common import load_903_or_demo, options_903
 
-        data = load_903_or_demo(args.data)
+        data = load_903_or_demo(args.data, **options_903(args))
     funnel = None
     if args.funnel:
         from sufficiency.supply.records import read_funnel_records

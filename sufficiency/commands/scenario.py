@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sufficiency.commands.common import add_903_options
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``scenario`` with its ``run`` and ``compare`` sub-subcommands."""
@@ -37,6 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             metavar="PATH",
             help="SSDA903 files or folders (CSV/XLSX); omit to use the synthetic demo authority",
         )
+        add_903_options(sub)
         sub.add_argument(
             "--households",
             nargs="+",
@@ -138,17 +141,20 @@ def _help(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _load(paths: list[str]):
-    from sufficiency.commands.common import load_903_or_demo
+def _load(paths: list[str], args: argparse.Namespace | None = None):
+    from sufficiency.commands.common import load_903_or_demo, options_903
 
-    return None if not paths else load_903_or_demo(paths)
+    options = options_903(args) if args is not None else {}
+    if not paths and not options.get("extract_date"):
+        return None
+    return load_903_or_demo(paths, **options)
 
 
 def _models(args: argparse.Namespace, horizon: int):
     from sufficiency.cli import progress_bar
     from sufficiency.scenario import fit_models
 
-    data = _load(args.data)
+    data = _load(args.data, args)
     households = None
     if args.households:
         from sufficiency.supply.households import read_households

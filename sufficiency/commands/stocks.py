@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from sufficiency.commands.common import add_paths_argument, load_903_or_demo, write_csv
+from sufficiency.commands.common import (
+    add_paths_argument,
+    load_903_or_demo,
+    options_903,
+    write_csv,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Count children looked after at each month end (or each day) by DfE age band and "
             "placement category, from SSDA903 extracts. Short-break-only episodes (V3/V4) are left "
             "out, as in DfE's published figures. Output columns: date, age_band, "
-            "placement_category, children."
+            "placement_category, children; with several authorities in the files (an LA column) "
+            "and no --la, a first column la gives each authority's own counts (their sum is the "
+            "pooled count). Counts start with the first collection year and stop at the last "
+            "day the extracts see."
         ),
     )
     add_paths_argument(parser)
@@ -34,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     """Compute stocks and write them as CSV."""
     from sufficiency.stocks import daily_stock, monthly_stock
 
-    data = load_903_or_demo(args.paths)
+    data = load_903_or_demo(args.paths, **options_903(args), several_authorities=True)
     counter = monthly_stock if args.freq == "month" else daily_stock
     stock = counter(data.episodes, data.extract_date)
     stock["date"] = stock["date"].dt.date

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sufficiency.commands.common import add_903_options
 from sufficiency.errors import InputDataError, SufficiencyError
 from sufficiency.spreadsheets import write_csv
 
@@ -53,12 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="write every problem found (file, row, column, masked value, rule, severity, "
         "message) to this CSV file",
     )
-    parser.add_argument(
-        "--extract-date",
-        metavar="YYYY-MM-DD",
-        help="the date the extract runs to (open episodes are ongoing up to it); default: the "
-        "latest 31 March named in a YEAR column or the file names, else the latest date in the data",
-    )
+    add_903_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -75,7 +71,7 @@ def _write_report(frame: pd.DataFrame, path: Path) -> None:
 
 def _examples(report: pd.DataFrame) -> list[str]:
     """The first problem of each rule, most severe first, personal values already masked."""
-    severity_order = {"fatal": 0, "error": 1, "warning": 2}
+    severity_order = {"fatal": 0, "error": 1, "warning": 2, "info": 3}
     firsts = (
         report.assign(_order=report["severity"].map(severity_order))
         .sort_values(["_order"], kind="stable")
@@ -104,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 "No PATH given and the embedded demo data is not available. Give 903 files or "
                 "folders to check."
             ) from error
-        data = load_demo()
+        data = load_demo(extract_date=args.extract_date)
         print("No PATH given: checking the embedded synthetic demo authority.")
     else:
         try:
@@ -119,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         except InputDataError:
             raise
+    if args.la:
+        data = data.for_authority(args.la)
 
     print(data.summary())
     if len(data.report):

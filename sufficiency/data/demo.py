@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import pandas as pd
+
 from sufficiency.data.ssda903 import Ssda903Data, read_903
 from sufficiency.errors import InputDataError
 from sufficiency.paths import demo_dir
@@ -51,13 +53,17 @@ def _load(folder: str) -> Ssda903Data:
     return read_903(folders)
 
 
-def load_demo(folder: str | Path | None = None) -> Ssda903Data:
+def load_demo(
+    folder: str | Path | None = None, *, extract_date: str | pd.Timestamp | None = None
+) -> Ssda903Data:
     """Read the synthetic demo authority (memoised: later calls return the same object).
 
     Parameters
     ----------
     folder : str or Path, optional
         Defaults to ``data/demo`` (see :func:`sufficiency.paths.demo_dir`).
+    extract_date : str or Timestamp, optional
+        Read the demo as if extracted on this date (not memoised).
 
     Returns
     -------
@@ -66,4 +72,6 @@ def load_demo(folder: str | Path | None = None) -> Ssda903Data:
         read-only: it is shared between callers.
     """
     folder = Path(folder) if folder is not None else demo_dir()
+    if extract_date is not None:
+        return read_903(demo_extract_folders(folder), extract_date=extract_date)
     return _load(str(folder.resolve()))

@@ -1,36 +1,45 @@
 """Read, validate and merge SSDA903 extracts (Header, Episodes and UASC tables).
 
 Local authorities hold several years of 903 returns as CSV or Excel files. :func:`read_903` reads
-one file, several files or folders of yearly extracts, recognises each table from its columns,
-checks every row, merges the overlapping years and returns clean episodes with a report of every
-problem row. :func:`read_903_uploads` does the same for files uploaded in the explorer.
+one file, several files or folders of yearly extracts (:func:`read_903_uploads` the explorer's
+uploads) through the one file-opening path of :mod:`sufficiency.data.readers`, recognises each
+table from its column headings (found within the first 20 rows of a sheet), checks every row,
+merges the overlapping years and returns clean episodes with a report of every problem row and
+every decision taken.
 
 What happens to a problem depends on whether the row can still be counted:
 
 * ``fatal``: the data cannot be used at all (unreadable, empty or 0-byte file, a required column
-  missing, a file that is not a 903 table). Reading stops with one :class:`InputDataError`.
+  missing, a file that is not a 903 table or has no heading row, dates mixing day-first and
+  month-first). Reading stops with one :class:`UnusableInputError`.
 * ``error``: the row is rejected and reported (no child id or start date, a bad or future start
-  date, DEC before DECOM, DECOM before the date of birth, a child missing from the Header table, a
-  duplicate row).
-* ``warning``: the row is kept and reported. Unknown codes are warnings: an unknown PLACE counts
-  as placement category 'other', an unknown PLACE_PROVIDER as external provision (the costlier
-  assumption), an unknown REC as exit reason 'other'; the code itself is kept as written
-  (upper-cased). Overlapping episodes are truncated at the next episode's start, and an end date
-  after the extract date is treated as still open at the extract date.
+  date, a start after the extract's coverage, DEC before DECOM, DECOM before the date of birth, a
+  child missing from the Header table, a duplicate row).
+* ``warning``: the row is kept and reported (unknown codes, overlapping episodes, an open episode
+  that a later extract no longer shows, identifiers joined across leading zeros, ...).
+* ``info``: a decision, nothing wrong: the date order of each file, the collection period and
+  coverage of each extract and where they came from, the YEAR convention, rows and sheets
+  skipped.
 
-Per table and file: rows in = rows kept + rows rejected. Rows kept from an older extract whose
-episode reappears in a later one are counted as ``rows_superseded`` (the later copy is used).
-Rows that are entirely blank are not data rows and are not counted, but row numbers still count
-them so they match the file (row 1 is the first row under the column headings).
+Decisions (:mod:`sufficiency.data.dates`, :mod:`sufficiency.data.periods`): dates are read in one
+order per file; each extract gets a collection period and a coverage end; episodes open at the end
+of one extract and absent from the next are closed at the end of the earlier one's coverage. When
+an ``LA`` column holds several authorities the child key is (LA, CHILD) and the episodes get an
+``la`` column; :meth:`Ssda903Data.for_authority` picks one.
 
-Child identifiers, dates of birth and postcodes are never logged or printed; in the report their
-values are masked as ``***``. Postcodes, UPNs and the mother's child's date of birth are dropped
-as soon as a file is read.
+Per table and file: rows in = rows kept + rows rejected; kept rows replaced by a later copy of the
+same episode (or Header row) are counted as ``rows_superseded``. Blank and totals rows are not data
+rows and are not counted; the report names them. Row numbers count from the first row under the
+column headings (row 1).
+
+Child identifiers, dates of birth and postcodes are never logged, printed or shown in the report
+(masked as ``***``; other dates are shown by their shape only). Postcodes, UPNs and the mother's
+child's date of birth are dropped as soon as a file is read.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,22 +48,48 @@ import numpy as np
 import pandas as pd
 
 from sufficiency import codes
-from sufficiency.data import readers
+from sufficiency.data import dates as date_order
+from sufficiency.data import periods, readers
+from sufficiency.data.readers import INFO, Source, file_issue
+from sufficiency.data.ssda903_checks import (
+    CODE_COLUMNS,
+    EPISODES,
+    ERROR,
+    FATAL,
+    HEADER,
+    ISSUE_COLUMNS,
+    MASK,
+    UASC,
+    WARNING,
+    Checker,
+    check_episodes,
+    check_header,
+    check_uasc,
+    count_rows,
+    finish_episodes,
+    merge_header,
+)
 from sufficiency.errors import InputDataError
 from sufficiency.progress import ProgressCallback, report
-from sufficiency.schemas import CLEAN_EPISODES, VALIDATION_REPORT
 
-HEADER = "header"
-EPISODES = "episodes"
-UASC = "uasc"
+__all__ = [
+    "EPISODES",
+    "ERROR",
+    "FATAL",
+    "HEADER",
+    "INFO",
+    "MASK",
+    "MAX_UPLOAD_BYTES",
+    "Ssda903Data",
+    "UASC",
+    "UnusableInputError",
+    "WARNING",
+    "read_903",
+    "read_903_uploads",
+]
+
 TABLES: tuple[str, ...] = (HEADER, EPISODES, UASC)
-
-FATAL = "fatal"
-ERROR = "error"
-WARNING = "warning"
-
-MASK = "***"
-MAX_UPLOAD_BYTES = 50_000_000
+MAX_UPLOAD_BYTES = readers.MAX_FILE_BYTES
 """Largest accepted upload per file (50 MB; a 60,000-episode CSV is about 5 MB)."""
 DEFAULT_MAX_UPLOAD_BYTES = MAX_UPLOAD_BYTES
 
@@ -86,7 +121,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Columns without which a table cannot be used (missing ones are fatal)."""
 
-# Columns read into the clean tables; everything else (postcodes, UPN, URN, LA, ...) is dropped.
+LA_COLUMNS: tuple[str, ...] = ("LA", "LA_CODE", "LA_NAME", "LOCAL_AUTHORITY", "AUTHORITY")
+"""Column headings naming the authority in stacked regional files (the first found is used)."""
+
+# Columns read into the clean tables; everything else (postcodes, UPN, URN, ...) is dropped.
 _KEEP_COLUMNS: dict[str, tuple[str, ...]] = {
     HEADER: ("CHILD", "SEX", "DOB", "ETHNIC", "UASC"),
     EPISODES: (
@@ -103,10 +141,11 @@ _KEEP_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     UASC: ("CHILD", "SEX", "DOB", "DUC"),
 }
-# DUC (date UASC status ceased) is usually the 18th birthday, so it reveals the date of birth.
-_PERSONAL_COLUMNS = frozenset(
-    {"CHILD", "DOB", "DUC", "HOME_POST", "PL_POST", "UPN", "MC_DOB", "MOTHER", "URN"}
-)
+_DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    HEADER: ("DOB",),
+    EPISODES: ("DECOM", "DEC"),
+    UASC: ("DUC",),
+}
 
 # Other 903 tables: recognised so they can be reported as "not used" rather than "not 903".
 _OTHER_903_TABLES: dict[str, frozenset[str]] = {
@@ -119,41 +158,13 @@ _OTHER_903_TABLES: dict[str, frozenset[str]] = {
     "previous permanence": frozenset({"PREV_PERM", "LA_PERM", "DATE_PERM"}),
     "social worker episodes": frozenset({"SW_ID", "SW_DECOM", "SW_DEC"}),
 }
-
-_CODE_LISTS: dict[str, frozenset[str]] = {
-    "RNE": frozenset(codes.RNE_CODES),
-    "LS": frozenset(codes.LS_CODES),
-    "CIN": frozenset(codes.CIN_CODES),
-    "PLACE": frozenset(codes.PLACE_CODES) | frozenset(codes.LEGACY_PLACE_CODES),
-    "PLACE_PROVIDER": frozenset(codes.PLACE_PROVIDER_CODES),
-    "REC": frozenset(codes.REC_CODES) | frozenset(codes.LEGACY_REC_CODES),
-    "REASON_PLACE_CHANGE": frozenset(codes.REASON_PLACE_CHANGE_CODES),
-}
-_UNKNOWN_CODE_EFFECT: dict[str, str] = {
-    "RNE": "the episode is kept",
-    "LS": "the episode is kept and counted (it is not treated as a short break)",
-    "CIN": "the episode is kept",
-    "PLACE": "the episode is kept and counted in placement category 'other'",
-    "PLACE_PROVIDER": (
-        "the episode is kept; foster and residential placements are counted as external provision"
-    ),
-    "REC": "the episode is kept; an exit is grouped as exit reason 'other'",
-    "REASON_PLACE_CHANGE": "the episode is kept",
-}
-_SEX_ALIASES = {"1": "1", "2": "2", "M": "1", "MALE": "1", "F": "2", "FEMALE": "2"}
-_TRUE_TEXT = frozenset({"1", "Y", "YES", "TRUE", "T"})
-
-_ISSUE_COLUMNS = list(VALIDATION_REPORT)
-_FILES_COLUMNS = [
-    "file",
-    "table",
-    "rows_in",
-    "rows_kept",
-    "rows_rejected",
-    "rows_reported",
-    "rows_superseded",
-]
-_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-_ ]?(\d{2}|(?:19|20)\d{2}))?(?!\d)")
+_KNOWN_HEADINGS = frozenset(
+    {c for columns in TABLE_COLUMNS.values() for c in columns}
+    | {c for columns in _OTHER_903_TABLES.values() for c in columns}
+    | set(LA_COLUMNS)
+    | {"YEAR", "UASC", "FILE", "RULE", "SEVERITY", "MESSAGE"}
+)
+_REPORT_HEADINGS = frozenset({"FILE", "RULE", "SEVERITY", "MESSAGE"})
 
 
 class UnusableInputError(InputDataError):
@@ -164,11 +175,12 @@ class UnusableInputError(InputDataError):
     message : str
         Plain-language description naming each file and what to do.
     report : pandas.DataFrame
-        VALIDATION_REPORT rows with severity 'fatal'.
+        VALIDATION_REPORT rows with severity 'fatal' (and any decisions taken before).
     """
 
     def __init__(self, message: str, report: pd.DataFrame) -> None:
-        files = report["file"].tolist()
+        fatal = report[report["severity"] == FATAL]
+        files = fatal["file"].tolist()
         super().__init__(message, file=files[0] if files else None)
         self.report = report
 
@@ -180,18 +192,28 @@ class Ssda903Data:
     Attributes
     ----------
     episodes : pandas.DataFrame
-        One row per episode, CLEAN_EPISODES schema, sorted by child and DECOM.
+        One row per episode, CLEAN_EPISODES schema (plus a leading ``la`` column when the files
+        hold several authorities), sorted by child and DECOM. ``episodes.attrs['coverage']`` maps
+        each authority ('' for a single one) to its (collection start, coverage end), which
+        :func:`sufficiency.stocks.complete_history_start` reads.
     header : pandas.DataFrame
-        One row per child: child, sex, dob, uasc, ethnic, source_file, source_row.
+        One row per child: child, sex, dob, uasc, ethnic, source_file, source_row (and ``la``).
     report : pandas.DataFrame
-        VALIDATION_REPORT schema: every problem found, personal values masked.
+        VALIDATION_REPORT schema: every problem and decision, personal values masked.
     files : pandas.DataFrame
         One row per table read: file, table, rows_in, rows_kept, rows_rejected, rows_reported,
         rows_superseded.
     extract_date : pandas.Timestamp
-        Open episodes are ongoing up to and including this date.
+        The last day the data sees (the latest coverage end); open episodes run to its end.
     extract_date_source : str
-        How the extract date was found, in words.
+        Where the extract date came from, in words.
+    notes : list of str
+        Plain-language notes for the summary (decisions with counts).
+    coverage : pandas.DataFrame
+        One row per extract: la, extract, collection_start (NaT when unknown), coverage_end,
+        origin (where the coverage end came from), files.
+    authorities : tuple of str
+        Authorities named in an LA column (empty when there is none).
     """
 
     episodes: pd.DataFrame
@@ -201,11 +223,24 @@ class Ssda903Data:
     extract_date: pd.Timestamp
     extract_date_source: str = "latest date in the data"
     notes: list[str] = field(default_factory=list)
+    coverage: pd.DataFrame = field(default_factory=lambda: _empty_coverage())
+    authorities: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
         """True when at least one episode was kept and no fatal problem was found."""
         return len(self.episodes) > 0 and not (self.report["severity"] == FATAL).any()
+
+    @property
+    def multi_authority(self) -> bool:
+        """True when the episodes hold several authorities (an ``la`` column)."""
+        return "la" in self.episodes.columns
+
+    @property
+    def coverage_start(self) -> pd.Timestamp | None:
+        """The first day of the earliest collection period (None when no period is known)."""
+        starts = self.coverage["collection_start"].dropna()
+        return None if starts.empty else pd.Timestamp(starts.min())
 
     def raise_if_unusable(self) -> None:
         """Raise :class:`InputDataError` explaining why the data cannot be used."""
@@ -219,8 +254,82 @@ class Ssda903Data:
         )
         raise InputDataError(message, file=fatal["file"].iloc[0] if len(fatal) else None)
 
+    def for_authority(self, name: str) -> Ssda903Data:
+        """The data of one authority, in the single-authority shape (no ``la`` column).
+
+        ``name`` is matched without regard to case; ``'all'`` pools every authority (children
+        stay distinct: their key becomes LA and CHILD).
+
+        Raises
+        ------
+        InputDataError
+            When no authority has that name (the message lists those there are).
+        """
+        if not self.multi_authority:
+            if name.strip().lower() in ("all", *(a.lower() for a in self.authorities)):
+                return self
+            raise InputDataError(
+                f"--la {name}: the files hold one authority"
+                + (f" ({self.authorities[0]})" if self.authorities else " (no LA column)")
+                + ". Leave out --la, or name that authority."
+            )
+        if name.strip().lower() == "all":
+            return self.pooled()
+        matches = [a for a in self.authorities if a.lower() == name.strip().lower()]
+        if not matches:
+            raise InputDataError(
+                f"No authority called '{name}' in these files. The LA column holds: "
+                f"{', '.join(self.authorities)}. Give one of these with --la, or --la all to pool "
+                "them."
+            )
+        chosen = matches[0]
+        episodes = self.episodes[self.episodes["la"] == chosen].drop(columns="la")
+        episodes = episodes.reset_index(drop=True)
+        coverage = self.coverage[self.coverage["la"] == chosen].reset_index(drop=True)
+        episodes.attrs["coverage"] = {"": _coverage_span(coverage)}
+        header = self.header[self.header["la"] == chosen].drop(columns="la").reset_index(drop=True)
+        end = pd.Timestamp(coverage["coverage_end"].max())
+        origin = coverage.loc[coverage["coverage_end"].idxmax(), "origin"]
+        return dataclasses.replace(
+            self,
+            episodes=episodes,
+            header=header,
+            extract_date=end,
+            extract_date_source=str(origin),
+            coverage=coverage,
+            authorities=(chosen,),
+            notes=[*self.notes, f"Authority chosen: {chosen} (of {len(self.authorities)})."],
+        )
+
+    def pooled(self) -> Ssda903Data:
+        """Every authority together in the single-authority shape, children kept distinct."""
+        if not self.multi_authority:
+            return self
+        episodes = self.episodes.assign(child=self.episodes["la"] + "|" + self.episodes["child"])
+        episodes = (
+            episodes.drop(columns="la").sort_values(["child", "decom"]).reset_index(drop=True)
+        )
+        span = _coverage_span(self.coverage)
+        # Pooled counts are complete only where every authority's are.
+        per_la = [_coverage_span(g) for _, g in self.coverage.groupby("la")]
+        starts = [s for s, _ in per_la if pd.notna(s)]
+        ends = [e for _, e in per_la]
+        episodes.attrs["coverage"] = {
+            "": (max(starts) if starts else span[0], min(ends) if ends else span[1])
+        }
+        header = self.header.assign(child=self.header["la"] + "|" + self.header["child"])
+        end = min(ends) if ends else self.extract_date
+        return dataclasses.replace(
+            self,
+            episodes=episodes,
+            header=header.drop(columns="la"),
+            extract_date=pd.Timestamp(end),
+            extract_date_source="the earliest coverage end of the authorities pooled",
+            notes=[*self.notes, f"All {len(self.authorities)} authorities pooled."],
+        )
+
     def summary(self) -> str:
-        """A plain-text summary: files, tables, row counts, problems, extract date, date range.
+        """A plain-text summary: files, tables, row counts, coverage, decisions, problems.
 
         Never contains child identifiers, dates of birth or postcodes.
         """
@@ -231,6 +340,11 @@ class Ssda903Data:
             f"{_count(n_files, 'file')}; extract date {self.extract_date:%Y-%m-%d} "
             f"({self.extract_date_source})."
         )
+        if self.authorities:
+            lines.append(
+                f"Authorities (LA column): {', '.join(self.authorities)}"
+                + ("; children are keyed by LA and CHILD." if self.multi_authority else ".")
+            )
         lines.append("")
         lines.append("Tables recognised (rows):")
         width = max([len(str(f)) for f in self.files["file"]] + [4])
@@ -251,14 +365,33 @@ class Ssda903Data:
                     f"{int(part['rows_kept'].sum()):,} kept, "
                     f"{int(part['rows_rejected'].sum()):,} rejected"
                 )
+        if len(self.coverage):
+            lines.append("")
+            lines.append("Extracts (collection period; the last day each sees, and why):")
+            for row in self.coverage.itertuples(index=False):
+                start = (
+                    f"from {row.collection_start:%d/%m/%Y}"
+                    if pd.notna(row.collection_start)
+                    else "start unknown"
+                )
+                who = f"{row.la}: " if row.la else ""
+                lines.append(
+                    f"  {who}{row.extract}: {start}, sees up to {row.coverage_end:%d/%m/%Y} "
+                    f"({row.origin})"
+                )
         lines.append("")
         episodes = self.episodes
         if len(episodes):
             last = pd.concat([episodes["decom"], episodes["dec"]]).max()
             short_breaks = int(episodes["ls"].isin(codes.SHORT_BREAK_LEGAL_STATUSES).sum())
+            children = (
+                episodes[["la", "child"]].drop_duplicates().shape[0]
+                if "la" in episodes
+                else episodes["child"].nunique()
+            )
             lines.append(
                 f"Episodes after merging extracts: {_count(len(episodes), 'episode')} of "
-                f"{_count(episodes['child'].nunique(), 'child', 'children')}; dates run from "
+                f"{_count(children, 'child', 'children')}; dates run from "
                 f"{episodes['decom'].min():%Y-%m-%d} to {last:%Y-%m-%d}; "
                 f"{int(episodes['dec'].isna().sum()):,} open at the extract date; "
                 f"{_count(short_breaks, 'short-break (V3/V4) episode')} kept but left out of "
@@ -266,12 +399,20 @@ class Ssda903Data:
             )
         else:
             lines.append("Episodes after merging extracts: none usable.")
+        decisions = self.report[self.report["severity"] == INFO]
+        if len(decisions):
+            lines.append("")
+            lines.append("Decisions taken (see the report's 'info' rows):")
+            for item in decisions.drop_duplicates(subset=["rule", "message"]).itertuples():
+                where = item.file if pd.isna(item.row) else f"{item.file} row {int(item.row)}"
+                lines.append(f"  {where}: {item.message}")
         lines.append("")
-        counts = self.report.groupby(["severity", "rule"]).size() if len(self.report) else None
-        if counts is None or counts.empty:
+        problems = self.report[self.report["severity"] != INFO]
+        if problems.empty:
             lines.append("Problems: none found.")
         else:
-            by_severity = self.report["severity"].value_counts()
+            counts = problems.groupby(["severity", "rule"]).size()
+            by_severity = problems["severity"].value_counts()
             effect = {FATAL: "(data unusable)", ERROR: "(rows rejected)", WARNING: "(rows kept)"}
             lines.append(
                 "Problems: "
@@ -299,119 +440,37 @@ def _count(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
-# --- sources ------------------------------------------------------------------------------------
+def _empty_coverage() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "la": pd.Series(dtype=object),
+            "extract": pd.Series(dtype=object),
+            "collection_start": pd.Series(dtype="datetime64[ns]"),
+            "coverage_end": pd.Series(dtype="datetime64[ns]"),
+            "origin": pd.Series(dtype=object),
+            "files": pd.Series(dtype=object),
+        }
+    )
 
 
-@dataclass(frozen=True)
-class _Source:
-    label: str
-    year_hints: tuple[str, ...]
-    path: Path | None = None
-    data: bytes | None = None
-    in_folder: bool = False
-
-    @property
-    def suffix(self) -> str:
-        return Path(self.label).suffix.lower()
-
-    def size(self) -> int:
-        return len(self.data) if self.data is not None else self.path.stat().st_size  # type: ignore[union-attr]
-
-    def read_bytes(self) -> bytes:
-        return self.data if self.data is not None else self.path.read_bytes()  # type: ignore[union-attr]
+def _coverage_span(coverage: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    starts = coverage["collection_start"].dropna()
+    ends = coverage["coverage_end"].dropna()
+    return (
+        None if starts.empty else pd.Timestamp(starts.min()),
+        None if ends.empty else pd.Timestamp(ends.max()),
+    )
 
 
-_DATA_SUFFIXES = readers.CSV_SUFFIXES | readers.EXCEL_SUFFIXES | readers.LEGACY_EXCEL_SUFFIXES
-
-
-def _collect_sources(paths: str | Path | Iterable[str | Path]) -> tuple[list[_Source], list[dict]]:
-    """Expand files and folders into sources, plus warnings for ignored files."""
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    items = [Path(p) for p in paths]
-    if not items:
-        raise InputDataError("No 903 files were given. Give one or more CSV/XLSX files or folders.")
-    found: list[tuple[Path, str, tuple[str, ...]]] = []
-    ignored: list[dict] = []
-    for item in items:
-        if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file())
-            n_data = 0
-            for file in files:
-                relative = file.relative_to(item).as_posix()
-                if file.name.startswith((".", "~$")):
-                    continue
-                if file.suffix.lower() in _DATA_SUFFIXES:
-                    # Year hints: the file name, then each folder up to the one given.
-                    hints = (file.stem, *reversed(Path(relative).parent.parts), item.resolve().name)
-                    found.append((file, relative, hints))
-                    n_data += 1
-                else:
-                    ignored.append(
-                        _file_issue(
-                            relative,
-                            "",
-                            "file_ignored",
-                            WARNING,
-                            "Not a CSV or Excel file, so it was not read. Nothing to do unless it "
-                            "holds 903 data; then export it as CSV or .xlsx.",
-                        )
-                    )
-            if n_data == 0:
-                raise InputDataError(
-                    f"{item}: the folder holds no CSV or Excel (.xlsx) files. Put the 903 Header "
-                    "and Episodes files (one set per year) in it and try again.",
-                    file=str(item),
-                )
-        elif item.is_file():
-            found.append((item, item.name, ()))
-        else:
-            raise InputDataError(
-                f"{item}: no such file or folder. Check the path and try again.", file=str(item)
-            )
-    # The same file named twice (or inside a folder also given) is read once.
-    unique: dict[Path, tuple[Path, str, tuple[str, ...]]] = {}
-    for path, label, hints in found:
-        unique.setdefault(path.resolve(), (path, label, hints))
-    labels = _distinct_labels([(path, label) for path, label, _ in unique.values()])
-    sources = [
-        _Source(
-            label=labels[i],
-            year_hints=hints or (path.stem, path.resolve().parent.name),
-            path=path,
-            in_folder=bool(hints),
-        )
-        for i, (path, _, hints) in enumerate(unique.values())
-    ]
-    return sources, ignored
-
-
-def _distinct_labels(items: list[tuple[Path, str]]) -> list[str]:
-    """Short labels for reports; equal names get as many parent folders as needed to differ."""
-    labels = [label for _, label in items]
-    for depth in (2, 3, 4):
-        clashes = {label for label in labels if labels.count(label) > 1}
-        if not clashes:
-            return labels
-        labels = [
-            "/".join(path.resolve().parts[-depth:]) if label in clashes else label
-            for (path, _), label in zip(items, labels, strict=True)
-        ]
-    clashes = {label for label in labels if labels.count(label) > 1}
-    return [
-        str(path) if label in clashes else label
-        for (path, _), label in zip(items, labels, strict=True)
-    ]
-
-
-# --- reading and recognising tables -------------------------------------------------------------
+# --- recognising tables -------------------------------------------------------------------------
 
 
 @dataclass
 class _Raw:
     file: str
+    source: int
     table: str
-    frame: pd.DataFrame  # normalised names, cleaned text, '_row' (1-based) and '_year' columns
+    frame: pd.DataFrame  # normalised names, cleaned text, '_row', '_la', year label columns
     order: int
 
 
@@ -435,187 +494,52 @@ def _recognise(columns: set[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _file_issue(file: str, table: str, rule: str, severity: str, message: str) -> dict:
-    return {
-        "file": file,
-        "table": table,
-        "row": pd.NA,
-        "column": "",
-        "value": "",
-        "rule": rule,
-        "severity": severity,
-        "message": message,
-    }
+def _is_heading(names: set[str]) -> bool:
+    table, other = _recognise(names)
+    return table is not None or other is not None or _REPORT_HEADINGS <= names
 
 
-def _headings(frame: pd.DataFrame, shown: int = 6) -> str:
-    """The first few column headings, for messages (headings are not personal data)."""
-    names = [str(c) for c in frame.columns[:shown]]
-    more = ", ..." if len(frame.columns) > shown else ""
-    return "(" + ", ".join(names) + more + ")"
-
-
-def _year_from_hints(hints: Sequence[str]) -> int | None:
-    """Collection year (ending 31 March) from the last year written in a file or folder name."""
-    for hint in hints:
-        matches = list(_YEAR_IN_NAME.finditer(hint))
-        if not matches:
-            continue
-        first, second = matches[-1].group(1), matches[-1].group(2)
-        year = int(first)
-        if second is not None and int(second) % 100 == (year + 1) % 100:
-            year += 1
-        return year
-    return None
-
-
-def _year_column(values: pd.Series) -> pd.Series:
-    """Collection year from a YEAR column: '2023', '2022/23', '2022-23' or '2022-2023' -> 2023."""
-    parts = values.str.extract(r"^\s*((?:19|20)\d{2})\s*(?:[-/]\s*(\d{2}|\d{4}))?\s*$")
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
-    consecutive = second.notna() & ((second % 100) == ((first + 1) % 100))
-    return (first + consecutive.astype(int)).astype("Float64")
+def _column_count_hint(n_columns: int) -> str:
+    for table, columns in TABLE_COLUMNS.items():
+        if n_columns == len(columns):
+            return f" It has {n_columns} columns, like a 903 {table} table."
+    return ""
 
 
 def _read_source(
-    source: _Source, order: int, raws: list[_Raw], issues: list[dict], fatal: list[dict]
+    source: Source, order: int, raws: list[_Raw], found: list[dict], fatal: list[dict]
 ) -> None:
-    """Read one file into recognised raw tables; record file-level issues."""
+    """Read one file into recognised raw tables; record file-level problems and decisions."""
     label = source.label
-    size = source.size()
-    if size == 0:
-        fatal.append(
-            _file_issue(
-                label,
-                "",
-                "empty_file",
-                FATAL,
-                f"{label}: the file is empty (0 bytes). Export the 903 table again and check the "
-                "export finished.",
-            )
-        )
-        return
-    suffix = source.suffix
-    if suffix in readers.LEGACY_EXCEL_SUFFIXES:
-        fatal.append(
-            _file_issue(
-                label,
-                "",
-                "unreadable_file",
-                FATAL,
-                f"{label}: old-style .xls workbooks cannot be read. Open it in Excel and save it "
-                "as .xlsx, or export each table as CSV.",
-            )
-        )
-        return
     try:
-        if suffix in readers.EXCEL_SUFFIXES:
-            tables = readers.read_excel_bytes(source.read_bytes(), label)
-        else:
-            tables = [readers.read_csv_bytes(source.read_bytes(), label)]
+        tables = readers.read_tables(source, _is_heading)
     except InputDataError as error:
-        fatal.append(_file_issue(label, "", "unreadable_file", FATAL, str(error)))
+        rule = "empty_file" if "empty (0 bytes)" in str(error) else "unreadable_file"
+        fatal.append(file_issue(label, "", rule, FATAL, str(error)))
         return
-    except OSError as error:
-        fatal.append(
-            _file_issue(
-                label,
-                "",
-                "unreadable_file",
-                FATAL,
-                f"{label}: could not be read ({error.strerror or type(error).__name__}). Check "
-                "the file is not open in another program and that you may read it.",
-            )
-        )
-        return
-
-    file_year = _year_from_hints(source.year_hints)
-    is_workbook = suffix in readers.EXCEL_SUFFIXES
+    is_workbook = source.suffix in readers.EXCEL_SUFFIXES or any(t.sheet for t in tables)
     recognised_any = False
     not_903: list[str] = []
     for table_read in tables:
-        where = f"{label} [sheet {table_read.sheet}]" if is_workbook else label
+        where = table_read.where(label)
         frame = table_read.frame
         frame.columns = [readers.normalise_column_name(c) for c in frame.columns]
         frame = frame.loc[:, ~frame.columns.duplicated()]
         table, other = _recognise(set(frame.columns))
         if table is None:
-            if is_workbook:
-                what = (
-                    f"a 903 {other} table, which this tool does not use"
-                    if other
-                    else "not a 903 Header, Episodes or UASC table (its columns were not "
-                    "recognised)"
-                )
-                issues.append(
-                    _file_issue(
-                        where,
-                        "",
-                        "sheet_ignored",
-                        WARNING,
-                        f"Sheet ignored: {what}. Nothing to do.",
-                    )
-                )
+            recognised_any |= _not_a_903_table(
+                source, table_read, where, other, set(frame.columns), found, fatal
+            )
+            if is_workbook and not other:
                 not_903.append(str(table_read.sheet))
-            elif other:
-                issues.append(
-                    _file_issue(
-                        label,
-                        "",
-                        "file_ignored",
-                        WARNING,
-                        f"File ignored: it is a 903 {other} table, which this tool does not use. "
-                        "Nothing to do.",
-                    )
-                )
-                recognised_any = True
-            elif {"FILE", "RULE", "SEVERITY", "MESSAGE"} <= set(frame.columns):
-                issues.append(
-                    _file_issue(
-                        label,
-                        "",
-                        "file_ignored",
-                        WARNING,
-                        "File ignored: it is a validation report written by this tool. Nothing "
-                        "to do (keep reports outside the folder of 903 files to avoid this note).",
-                    )
-                )
-                recognised_any = True
-            elif source.in_folder:
-                # In a folder of extracts, other tables (lookups, notes) are skipped, not fatal;
-                # a missing Episodes or Header table is still fatal and names these files.
-                issues.append(
-                    _file_issue(
-                        label,
-                        "",
-                        "file_ignored",
-                        WARNING,
-                        "File ignored: not a 903 Header, Episodes or UASC table (its columns were "
-                        "not recognised; 903 tables need CHILD and DECOM or DOB columns). Check "
-                        "the column headings if it should be a 903 table.",
-                    )
-                )
-                recognised_any = True
-            else:
-                fatal.append(
-                    _file_issue(
-                        label,
-                        "",
-                        "not_903",
-                        FATAL,
-                        f"{label}: this is not an SSDA903 Header, Episodes or UASC table (its "
-                        f"column headings {_headings(table_read.frame)} were not recognised). "
-                        "Give the 903 Header and Episodes files, with the column headings "
-                        "(CHILD, DECOM, ... or CHILD, SEX, DOB) in the first row.",
-                    )
-                )
             continue
         recognised_any = True
+        for item in table_read.skipped:
+            found.append({**item, "table": table})
         missing = [c for c in REQUIRED_COLUMNS[table] if c not in frame.columns]
         if missing:
             fatal.append(
-                _file_issue(
+                file_issue(
                     where,
                     table,
                     "missing_column",
@@ -630,27 +554,25 @@ def _read_source(
             continue
         keep = [c for c in _KEEP_COLUMNS[table] if c in frame.columns]
         cleaned = pd.DataFrame({c: readers.clean_text(frame[c]) for c in keep}, index=frame.index)
-        cleaned["_row"] = np.arange(1, len(frame) + 1)
-        if "YEAR" in frame.columns:
-            cleaned["_year"] = _year_column(readers.clean_text(frame["YEAR"])).fillna(
-                np.nan if file_year is None else float(file_year)
-            )
-        else:
-            cleaned["_year"] = pd.Series(
-                np.nan if file_year is None else float(file_year),
-                index=frame.index,
-                dtype="Float64",
-            )
         blank = cleaned[keep].isna().all(axis=1)
-        cleaned = cleaned[~blank]
+        la_column = next((c for c in LA_COLUMNS if c in frame.columns), None)
+        cleaned["_la_text"] = (
+            readers.clean_text(frame[la_column])
+            if la_column
+            else pd.Series(None, index=frame.index)
+        )
+        cleaned["_year_text"] = (
+            readers.clean_text(frame["YEAR"])
+            if "YEAR" in frame.columns
+            else pd.Series(None, index=frame.index)
+        )
+        cleaned["_has_la"] = la_column is not None
+        cleaned["_row"] = frame.index.to_numpy()
+        cleaned = cleaned[~blank.to_numpy()]
         if cleaned.empty:
-            message = (
-                f"{where}: the {table} table has column headings but no rows. Export it again "
-                "with its data."
-            )
             if table == UASC:
-                issues.append(
-                    _file_issue(
+                found.append(
+                    file_issue(
                         where,
                         table,
                         "empty_table",
@@ -660,35 +582,43 @@ def _read_source(
                     )
                 )
             else:
-                fatal.append(_file_issue(where, table, "empty_table", FATAL, message))
+                fatal.append(
+                    file_issue(
+                        where,
+                        table,
+                        "empty_table",
+                        FATAL,
+                        f"{where}: the {table} table has column headings but no rows. Export it "
+                        "again with its data.",
+                    )
+                )
             continue
-        for optional in TABLE_COLUMNS[table]:
-            if optional in ("CIN", "REASON_PLACE_CHANGE") and optional not in frame.columns:
-                issues.append(
-                    _file_issue(
+        for optional in ("CIN", "REASON_PLACE_CHANGE"):
+            if table == EPISODES and optional not in frame.columns:
+                found.append(
+                    file_issue(
                         where,
                         table,
                         "missing_column",
                         WARNING,
                         f"No {optional} column: the episodes are kept with {optional} blank. Add "
-                        f"it if you have it.",
+                        "it if you have it.",
                     )
                 )
         if table_read.extra_fields:
-            issues.append(
-                _file_issue(
+            found.append(
+                file_issue(
                     where,
                     table,
                     "extra_fields",
                     WARNING,
-                    "The first row has more fields than there are column headings (often a comma "
-                    "at the end of each line); the extra fields were ignored. Check the columns "
-                    "line up.",
+                    "A row has more fields than there are column headings (often a comma at the "
+                    "end of each line); the extra fields were ignored. Check the columns line up.",
                 )
             )
         if table_read.encoding in ("cp1252", "latin-1"):
-            issues.append(
-                _file_issue(
+            found.append(
+                file_issue(
                     where,
                     table,
                     "non_utf8_encoding",
@@ -698,152 +628,108 @@ def _read_source(
                     "avoid this warning.",
                 )
             )
-        raws.append(_Raw(file=where, table=table, frame=cleaned, order=order))
+        raws.append(_Raw(file=where, source=order, table=table, frame=cleaned, order=order))
     if is_workbook and not recognised_any and not any(f["file"].startswith(label) for f in fatal):
         fatal.append(
-            _file_issue(
+            file_issue(
                 label,
                 "",
                 "not_903",
                 FATAL,
-                f"{label}: none of its sheets ({', '.join(not_903)}) is an SSDA903 Header, "
-                "Episodes or UASC table. Give the workbook holding the 903 tables, with the column "
-                "headings in the first row of each sheet.",
+                f"{label}: none of its sheets ({', '.join(not_903)}) holds an SSDA903 Header, "
+                "Episodes or UASC table (column headings looked for in the first "
+                f"{readers.HEADING_SEARCH_ROWS} rows of each sheet). Give the workbook holding "
+                "the 903 tables.",
             )
         )
 
 
-# --- validation helpers -------------------------------------------------------------------------
-
-
-def _issues(
-    rows: pd.DataFrame,
-    table: str,
-    column: str,
-    rule: str,
-    severity: str,
-    message: str,
-    values: pd.Series | None = None,
-) -> pd.DataFrame:
-    """Report rows (a frame holding '_file' and '_row') for one rule; values masked if personal."""
-    if column in _PERSONAL_COLUMNS:
-        value: pd.Series | str = MASK
-    elif values is not None:
-        value = values.astype("object").where(values.notna(), "").astype(str)
-    else:
-        value = ""
-    return pd.DataFrame(
-        {
-            "file": rows["_file"].to_numpy(),
-            "table": table,
-            "row": rows["_row"].to_numpy(),
-            "column": column,
-            "value": value if isinstance(value, str) else value.to_numpy(),
-            "rule": rule,
-            "severity": severity,
-            "message": message,
-        },
-        columns=_ISSUE_COLUMNS,
-    )
-
-
-class _Checker:
-    """Collects issues and rejected rows for one concatenated table.
-
-    Every problem of a row is reported (so all can be fixed at once); checks that pick one row
-    among several (duplicates) look only at rows not already rejected.
-    """
-
-    def __init__(self, frame: pd.DataFrame, table: str) -> None:
-        self.frame = frame
-        self.table = table
-        self.rejected = np.zeros(len(frame), dtype=bool)
-        self.found: list[pd.DataFrame] = []
-
-    def flag(
-        self,
-        mask: pd.Series | np.ndarray,
-        column: str,
-        rule: str,
-        severity: str,
-        message: str,
-        values: pd.Series | None = None,
-        only_kept: bool = False,
-    ) -> np.ndarray:
-        mask = np.asarray(mask, dtype=bool)
-        if only_kept:
-            mask = mask & ~self.rejected
-        if not mask.any():
-            return mask
-        rows = self.frame.loc[mask]
-        self.found.append(
-            _issues(
-                rows,
-                self.table,
-                column,
-                rule,
-                severity,
-                message,
-                None if values is None else values[mask],
+def _not_a_903_table(
+    source: Source,
+    table_read: readers.TextTable,
+    where: str,
+    other: str | None,
+    columns: set[str],
+    found: list[dict],
+    fatal: list[dict],
+) -> bool:
+    """Report a table that is not Header, Episodes or UASC; True when it counts as recognised."""
+    label = source.label
+    frame = table_read.frame
+    if table_read.sheet is not None:
+        what = (
+            f"a 903 {other} table, which this tool does not use"
+            if other
+            else "not a 903 Header, Episodes or UASC table (no 903 column headings in its first "
+            f"{readers.HEADING_SEARCH_ROWS} rows)"
+        )
+        found.append(file_issue(where, "", "sheet_ignored", INFO, f"Sheet skipped: {what}."))
+        return bool(other)
+    if other:
+        found.append(
+            file_issue(
+                label,
+                "",
+                "file_ignored",
+                WARNING,
+                f"File ignored: it is a 903 {other} table, which this tool does not use. Nothing "
+                "to do.",
             )
         )
-        if severity == ERROR:
-            self.rejected |= mask
-        return mask
-
-
-def _concat(raws: list[_Raw], table: str) -> pd.DataFrame:
-    parts = []
-    for raw in raws:
-        if raw.table != table:
-            continue
-        part = raw.frame.copy()
-        part["_file"] = raw.file
-        part["_order"] = raw.order
-        parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=[*_KEEP_COLUMNS[table], "_row", "_year", "_file", "_order"])
-    frame = pd.concat(parts, ignore_index=True)
-    for column in _KEEP_COLUMNS[table]:
-        if column not in frame.columns:
-            frame[column] = pd.Series(np.nan, index=frame.index, dtype="str")
-    return frame
-
-
-def _positions(keys: pd.Series, table: pd.DataFrame) -> np.ndarray:
-    """Row position in ``table`` (indexed by child) of each key; -1 where absent."""
-    return table.index.get_indexer(keys)
-
-
-def _lookup(positions: np.ndarray, values: pd.Series, index: pd.Index) -> pd.Series:
-    """``values`` taken at ``positions`` (missing where -1), keeping ``values``' dtype."""
-    found = positions >= 0
-    taken = (
-        values.iloc[np.where(found, positions, 0)].reset_index(drop=True)
-        if len(values)
-        else (pd.Series(np.nan, index=range(len(positions)), dtype=values.dtype))
+        return True
+    if _REPORT_HEADINGS <= columns:
+        found.append(
+            file_issue(
+                label,
+                "",
+                "file_ignored",
+                WARNING,
+                "File ignored: it is a validation report written by this tool. Nothing to do "
+                "(keep reports outside the folder of 903 files to avoid this note).",
+            )
+        )
+        return True
+    if readers.looks_like_data(list(frame.columns)):
+        fatal.append(
+            file_issue(
+                label,
+                "",
+                "no_heading_row",
+                FATAL,
+                f"{label}: the first row looks like data, not column headings: the file seems to "
+                "have been exported without its heading line."
+                + _column_count_hint(frame.shape[1])
+                + " Export it again with the headings (CHILD, DECOM, RNE, ... for Episodes; "
+                "CHILD, SEX, DOB, ... for Header) in the first row.",
+            )
+        )
+        return False
+    if source.in_folder:
+        found.append(
+            file_issue(
+                label,
+                "",
+                "file_ignored",
+                WARNING,
+                "File ignored: not a 903 Header, Episodes or UASC table (its column headings were "
+                "not recognised; 903 tables need CHILD and DECOM or DOB columns). Check the column "
+                "headings if it should be a 903 table.",
+            )
+        )
+        return True
+    fatal.append(
+        file_issue(
+            label,
+            "",
+            "not_903",
+            FATAL,
+            f"{label}: this is not an SSDA903 Header, Episodes or UASC table (its heading row has "
+            f"{readers.safe_headings(frame.columns, _KNOWN_HEADINGS)}). Give the 903 Header and "
+            "Episodes files, with the column headings (CHILD, DECOM, ... or CHILD, SEX, DOB) in "
+            "the first row.",
+        )
     )
-    taken = taken.where(pd.Series(found))
-    taken.index = index
-    return taken
-
-
-def _normalise_child(values: pd.Series) -> pd.Series:
-    # Excel stores numeric ids as numbers; '123.0' and '123' must be the same child.
-    return values.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-
-
-def _rank_dates(frame: pd.DataFrame, date_columns: Sequence[str]) -> pd.Series:
-    """Extract date per row used to pick the latest copy: 31 March of its year, else file max."""
-    years = frame["_year"].astype("float64").to_numpy()
-    known = ~np.isnan(years)
-    # 31 March = the first of March (month 2 counting from January 1970 as 0) plus 30 days.
-    months = np.where(known, (years - 1970) * 12 + 2, 0).astype("int64")
-    march_31 = months.astype("datetime64[M]").astype("datetime64[ns]") + np.timedelta64(30, "D")
-    year_end = pd.Series(march_31, index=frame.index).where(known)
-    row_max = frame[list(date_columns)].max(axis=1)
-    file_max = row_max.groupby(frame["_file"]).transform("max")
-    return year_end.fillna(file_max).astype("datetime64[ns]")
+    return False
 
 
 # --- the reader ---------------------------------------------------------------------------------
@@ -853,6 +739,7 @@ def read_903(
     paths: str | Path | Iterable[str | Path],
     *,
     extract_date: str | pd.Timestamp | None = None,
+    extract_date_origin: str = "given with --extract-date",
     progress: ProgressCallback | None = None,
 ) -> Ssda903Data:
     """Read, validate and merge SSDA903 Header, Episodes and UASC tables.
@@ -864,25 +751,35 @@ def read_903(
         e.g. one folder per year). Each table, or each workbook sheet, is recognised from its
         column headings.
     extract_date : str or Timestamp, optional
-        The date the data runs to (open episodes are ongoing up to it). By default the latest
-        31 March of the collection years found in a YEAR column or in the file or folder names
-        (e.g. ``episodes_2023.csv`` or ``2022-23/``), else the latest date in the data.
+        The last day the latest extract sees (earlier extracts see no later). By default each
+        extract's coverage comes from a YEAR column or the file and folder names (a collection
+        year, or a full export date), else from the latest date in the data; see
+        :mod:`sufficiency.data.periods`.
+    extract_date_origin : str
+        How the extract date was given, for messages (e.g. 'given with --extract-date').
     progress : callable, optional
         ``progress(done, total, message)``; messages name files, never children.
 
     Returns
     -------
     Ssda903Data
-        Clean episodes and header, the validation report and a per-file summary.
+        Clean episodes and header, the validation report, a per-file summary and coverage.
 
     Raises
     ------
     InputDataError
-        When a file cannot be used at all (unreadable, empty, not 903, a required column missing)
-        or there is no Episodes or Header table; one message names every such file.
+        When a file cannot be used at all (unreadable, empty, not 903, a required column missing,
+        no heading row, mixed date orders) or there is no Episodes or Header table; one message
+        names every such file (:class:`UnusableInputError` carries them as a report).
     """
-    sources, ignored = _collect_sources(paths)
-    return _read_sources(sources, ignored, extract_date=extract_date, progress=progress)
+    sources, ignored = readers.sources_from_paths(paths, what="903 Header and Episodes")
+    return _read_sources(
+        sources,
+        ignored,
+        extract_date=extract_date,
+        extract_date_origin=extract_date_origin,
+        progress=progress,
+    )
 
 
 def read_903_uploads(
@@ -890,6 +787,7 @@ def read_903_uploads(
     *,
     max_bytes: int = MAX_UPLOAD_BYTES,
     extract_date: str | pd.Timestamp | None = None,
+    extract_date_origin: str = "given in the extract date box",
     progress: ProgressCallback | None = None,
 ) -> Ssda903Data:
     """Read 903 files uploaded in the explorer, given as ``(file name, content)`` pairs.
@@ -900,7 +798,7 @@ def read_903_uploads(
         File names (used to recognise the format and the collection year) and their bytes.
     max_bytes : int
         Largest accepted file size in bytes; a larger file is rejected before it is read.
-    extract_date, progress
+    extract_date, extract_date_origin, progress
         As for :func:`read_903`.
 
     Raises
@@ -908,51 +806,72 @@ def read_903_uploads(
     InputDataError
         When a file is over ``max_bytes`` (naming the file and the limit) or cannot be used.
     """
-    if not files:
-        raise InputDataError("No files were uploaded. Upload the 903 Header and Episodes files.")
-    for name, content in files:
-        if len(content) > max_bytes:
-            raise InputDataError(
-                f"{name}: the file is {len(content) / 1e6:,.1f} MB, over the upload limit of "
-                f"{max_bytes / 1e6:,.1f} MB ({max_bytes:,} bytes). Upload fewer years at a time, or use the "
-                "`sufficiency validate` command on your own machine for large files.",
-                file=name,
-            )
-    names = [name for name, _ in files]
-    sources = [
-        _Source(
-            label=name if names.count(name) == 1 else f"{name} (upload {i + 1})",
-            year_hints=(Path(name).stem,),
-            data=content,
+    sources = readers.sources_from_uploads(
+        files, max_bytes=max_bytes, what="903 Header and Episodes"
+    )
+    return _read_sources(
+        sources,
+        [],
+        extract_date=extract_date,
+        extract_date_origin=extract_date_origin,
+        progress=progress,
+    )
+
+
+def _given_date(given: str | pd.Timestamp | None) -> pd.Timestamp | None:
+    if given is None or (isinstance(given, str) and not given.strip()):
+        return None
+    try:
+        value = pd.Timestamp(given)
+    except (ValueError, TypeError) as error:
+        raise InputDataError(
+            f"Extract date '{given}' is not a date. Give it as YYYY-MM-DD, e.g. 2024-03-31."
+        ) from error
+    if pd.isna(value):
+        raise InputDataError(
+            f"Extract date '{given}' is not a date. Give it as YYYY-MM-DD, e.g. 2024-03-31."
         )
-        for i, (name, content) in enumerate(files)
-    ]
-    return _read_sources(sources, [], extract_date=extract_date, progress=progress)
+    return value.normalize()
+
+
+def _raise_fatal(fatal: list[dict], found: list[dict]) -> None:
+    if len(fatal) == 1:
+        message = fatal[0]["message"]
+    else:
+        message = f"{len(fatal)} problems stop these files being used:\n" + "\n".join(
+            f"  - {item['message']}" for item in fatal
+        )
+    frame = pd.DataFrame(
+        [*fatal, *[f for f in found if f["severity"] == INFO]], columns=ISSUE_COLUMNS
+    )
+    raise UnusableInputError(message, frame)
 
 
 def _read_sources(
-    sources: list[_Source],
+    sources: list[Source],
     ignored: list[dict],
     *,
     extract_date: str | pd.Timestamp | None,
+    extract_date_origin: str,
     progress: ProgressCallback | None,
 ) -> Ssda903Data:
-    total = len(sources) + 3
+    given = _given_date(extract_date)
+    total = len(sources) + 4
     raws: list[_Raw] = []
-    file_issues: list[dict] = list(ignored)
+    found: list[dict] = list(ignored)
     fatal: list[dict] = []
     for i, source in enumerate(sources):
         report(progress, i, total, f"reading {source.label}")
-        _read_source(source, i, raws, file_issues, fatal)
+        _read_source(source, i, raws, found, fatal)
     tables_found = {raw.table for raw in raws}
     if not fatal:
         labels = ", ".join(s.label for s in sources)
-        not_recognised = [i["file"] for i in file_issues if i["rule"] == "file_ignored"]
+        not_recognised = [i["file"] for i in found if i["rule"] == "file_ignored"]
         if not_recognised:
             labels += f" (ignored: {', '.join(not_recognised)})"
         if EPISODES not in tables_found:
             fatal.append(
-                _file_issue(
+                file_issue(
                     labels,
                     "",
                     "no_episodes_table",
@@ -963,7 +882,7 @@ def _read_sources(
             )
         elif HEADER not in tables_found:
             fatal.append(
-                _file_issue(
+                file_issue(
                     labels,
                     "",
                     "no_header_table",
@@ -973,60 +892,61 @@ def _read_sources(
                 )
             )
     if fatal:
-        fatal_report = pd.DataFrame(fatal, columns=_ISSUE_COLUMNS)
-        if len(fatal) == 1:
-            message = fatal[0]["message"]
-        else:
-            message = f"{len(fatal)} problems stop these files being used:\n" + "\n".join(
-                f"  - {item['message']}" for item in fatal
-            )
-        raise UnusableInputError(message, fatal_report)
+        _raise_fatal(fatal, found)
 
-    report(progress, len(sources), total, "checking rows")
+    report(progress, len(sources), total, "reading dates")
     today = pd.Timestamp.today().normalize()
-    header = _concat(raws, HEADER)
-    episodes = _concat(raws, EPISODES)
-    uasc = _concat(raws, UASC)
-    for frame in (header, episodes, uasc):
-        frame["CHILD"] = _normalise_child(frame["CHILD"])
-    header["DOB_DATE"] = readers.parse_dates(header["DOB"])
-    uasc["DUC_DATE"] = readers.parse_dates(uasc["DUC"])
-    episodes["DECOM_DATE"] = readers.parse_dates(episodes["DECOM"])
-    episodes["DEC_DATE"] = readers.parse_dates(episodes["DEC"])
-    for column in _CODE_LISTS:
+    orders = _decide_date_orders(raws, sources, found, fatal)
+    if fatal:
+        _raise_fatal(fatal, found)
+    frames = {table: _concat(raws, table, sources, orders) for table in TABLES}
+    header, episodes, uasc = frames[HEADER], frames[EPISODES], frames[UASC]
+    for column in CODE_COLUMNS:
         episodes[column] = episodes[column].str.upper()
 
-    date_source, extract = _extract_date(episodes, extract_date, today)
+    authorities, multi_la = _authorities(raws, frames, found, fatal)
+    if fatal:
+        _raise_fatal(fatal, found)
+    la_checks = {table: Checker(frames[table], table) for table in TABLES}
+    if multi_la:
+        for table, frame in frames.items():
+            la_checks[table].flag(
+                frame["_la"].isna(),
+                "LA",
+                "missing_value",
+                ERROR,
+                "LA is blank, but these files hold several authorities, so the row cannot be "
+                "given to one. Fill in the LA.",
+            )
+            frame["_la"] = frame["_la"].fillna("")
+    joined = _join_leading_zeros(frames, la_checks)
 
-    header_checker = _check_header(header, extract, today)
-    header_kept, header_superseded = _merge_header(header, header_checker)
-    uasc_checker = _check_uasc(uasc)
-    uasc_children = set(uasc.loc[~uasc_checker.rejected, "CHILD"].dropna())
+    report(progress, len(sources) + 1, total, "finding collection periods")
+    extracts = _assign_extracts(frames, sources, given, extract_date_origin, today, found)
+    example = "dd/mm/yyyy"
+    header_checker = check_header(header, today, example)
+    _absorb(header_checker, la_checks[HEADER])
+    header_kept, header_superseded = merge_header(header, header_checker)
+    uasc_checker = check_uasc(uasc, example)
+    _absorb(uasc_checker, la_checks[UASC])
+    uasc_children = set(uasc.loc[~uasc_checker.rejected, "_key"].dropna())
 
-    report(progress, len(sources) + 1, total, "merging extracts")
-    episode_checker = _check_episodes(episodes, extract, today)
-    clean, superseded = _finish_episodes(episodes, episode_checker, header_kept, uasc_children)
-
-    report(progress, len(sources) + 2, total, "summarising")
-    issue_frames = [pd.DataFrame(file_issues, columns=_ISSUE_COLUMNS)]
-    for checker in (header_checker, episode_checker, uasc_checker):
-        issue_frames.extend(checker.found)
-    issue_frames = [f for f in issue_frames if len(f)]
-    report_frame = (
-        pd.concat(issue_frames, ignore_index=True)
-        if issue_frames
-        else pd.DataFrame(columns=_ISSUE_COLUMNS)
+    report(progress, len(sources) + 2, total, "merging extracts")
+    episode_checker = check_episodes(episodes, today, example)
+    _absorb(episode_checker, la_checks[EPISODES])
+    clean, superseded, stale = finish_episodes(
+        episodes, episode_checker, header_kept, uasc_children, extracts, multi_la
     )
-    report_frame["row"] = report_frame["row"].astype("Int64")
-    for column in ("file", "table", "column", "value", "rule", "severity", "message"):
-        report_frame[column] = report_frame[column].astype(object).fillna("").astype(str)
+
+    report(progress, len(sources) + 3, total, "summarising")
+    report_frame = _report_frame(found, (header_checker, episode_checker, uasc_checker))
     if clean.empty:
         report_frame = pd.concat(
             [
                 report_frame,
                 pd.DataFrame(
                     [
-                        _file_issue(
+                        file_issue(
                             ", ".join(s.label for s in sources),
                             EPISODES,
                             "no_usable_episodes",
@@ -1035,23 +955,13 @@ def _read_sources(
                             "error rows of this report say what to fix in each row.",
                         )
                     ],
-                    columns=_ISSUE_COLUMNS,
+                    columns=ISSUE_COLUMNS,
                 ).astype({"row": "Int64"}),
             ],
             ignore_index=True,
         )
-    report_frame = report_frame.sort_values(
-        ["file", "row", "column"], kind="stable", na_position="first"
-    ).reset_index(drop=True)
-
-    notes = []
-    n_superseded = int(superseded.sum())
-    if n_superseded:
-        notes.append(
-            f"{n_superseded:,} episode rows appeared again in a later or more complete extract "
-            "(same child and DECOM); the latest, most complete copy of each was used."
-        )
-    files = _count_rows(
+    notes = _notes(superseded, stale, joined, extracts)
+    files = count_rows(
         raws,
         {
             HEADER: (header, header_checker, header_superseded),
@@ -1065,488 +975,462 @@ def _read_sources(
             "child": header_kept["CHILD"].astype("str"),
             "sex": header_kept["SEX"],
             "dob": header_kept["DOB_DATE"].astype("datetime64[ns]"),
-            "uasc": header_kept["CHILD"].isin(uasc_children).to_numpy()
+            "uasc": header_kept["_key"].isin(uasc_children).to_numpy()
             | header_kept["_uasc_flag"].to_numpy(dtype=bool),
             "ethnic": header_kept["ETHNIC"],
             "source_file": header_kept["_file"],
             "source_row": header_kept["_row"].astype("int64"),
         }
     ).reset_index(drop=True)
+    if multi_la:
+        header_out.insert(0, "la", header_kept["_la"].astype(str).to_numpy())
+    clean.attrs["coverage"] = {
+        ("" if not multi_la else la): _coverage_span(group) for la, group in extracts.groupby("la")
+    }
+    latest = extracts.sort_values("coverage_end").iloc[-1]
     report(progress, total, total, "done")
     return Ssda903Data(
         episodes=clean,
         header=header_out,
         report=report_frame,
         files=files,
-        extract_date=extract,
-        extract_date_source=date_source,
+        extract_date=pd.Timestamp(latest["coverage_end"]),
+        extract_date_source=str(latest["origin"]),
         notes=notes,
+        coverage=extracts.reset_index(drop=True),
+        authorities=authorities,
     )
 
 
-def _extract_date(
-    episodes: pd.DataFrame, given: str | pd.Timestamp | None, today: pd.Timestamp
-) -> tuple[str, pd.Timestamp]:
-    """The extract date and, in words, where it came from."""
-    if given is not None:
-        try:
-            return "given", pd.Timestamp(given).normalize()
-        except (ValueError, TypeError) as error:
-            raise InputDataError(
-                f"Extract date '{given}' is not a date. Give it as YYYY-MM-DD, e.g. 2024-03-31."
-            ) from error
-    dates = pd.concat([episodes["DECOM_DATE"], episodes["DEC_DATE"]])
-    latest_in_data = dates[dates <= today].max()
-    years = episodes["_year"].dropna()
-    if len(years):
-        year_end = pd.Timestamp(f"{int(years.max())}-03-31")
-        if year_end <= today:
-            return "31 March of the latest collection year in a YEAR column or the file names", (
-                year_end
-            )
-        if pd.notna(latest_in_data):
-            # The collection year has not ended yet: a mid-year extract runs to its latest date.
-            return "latest date in the data (the collection year is still running)", latest_in_data
-    if pd.isna(latest_in_data):
-        return "today (no usable dates in the data)", today
-    return "latest DECOM or DEC in the data", pd.Timestamp(latest_in_data).normalize()
+def _absorb(checker: Checker, la_checker: Checker) -> None:
+    """Carry rows rejected for a blank LA into the table's main checker."""
+    checker.rejected |= la_checker.rejected
+    checker.found = la_checker.found + checker.found
 
 
-_FUTURE_MESSAGE = (
-    "is after {what}. A 903 extract cannot hold dates after it was taken: check for a typing "
-    "error in the year."
-)
-
-
-def _check_header(header: pd.DataFrame, extract: pd.Timestamp, today: pd.Timestamp) -> _Checker:
-    check = _Checker(header, HEADER)
-    check.flag(
-        header["CHILD"].isna(),
-        "CHILD",
-        "missing_value",
-        ERROR,
-        "CHILD is blank. Every Header row needs the child's 903 identifier; fill it in or remove "
-        "the row.",
+def _report_frame(found: list[dict], checkers: Sequence[Checker]) -> pd.DataFrame:
+    frames = [pd.DataFrame(found, columns=ISSUE_COLUMNS)]
+    for checker in checkers:
+        frames.extend(checker.found)
+    frames = [f for f in frames if len(f)]
+    report_frame = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ISSUE_COLUMNS)
     )
-    dob_blank = header["DOB"].isna()
-    check.flag(
-        dob_blank,
-        "DOB",
-        "missing_value",
-        ERROR,
-        "DOB is blank: without a date of birth the child's episodes cannot be age-banded. Fill "
-        "in the date of birth (dd/mm/yyyy).",
-    )
-    check.flag(
-        ~dob_blank & header["DOB_DATE"].isna(),
-        "DOB",
-        "bad_date",
-        ERROR,
-        "DOB is not a date. Expected dd/mm/yyyy (or yyyy-mm-dd); correct the date of birth.",
-    )
-    check.flag(
-        header["DOB_DATE"] > min(extract, today),
-        "DOB",
-        "future_date",
-        ERROR,
-        "DOB " + _FUTURE_MESSAGE.format(what="the extract date"),
-    )
-    sex = header["SEX"].str.upper().map(_SEX_ALIASES)
-    check.flag(
-        header["SEX"].isna(),
-        "SEX",
-        "missing_value",
-        WARNING,
-        "SEX is blank. The child is kept; fill in 1 (male) or 2 (female) if known.",
-    )
-    check.flag(
-        header["SEX"].notna() & sex.isna(),
-        "SEX",
-        "unknown_code",
-        WARNING,
-        "SEX is not a 903 code. Expected 1 (male) or 2 (female); the child is kept with sex "
-        "unknown.",
-        values=header["SEX"],
-    )
-    header["SEX"] = sex
-    header["_uasc_flag"] = header["UASC"].str.upper().isin(_TRUE_TEXT).fillna(False)
-    content = ["CHILD", "SEX", "DOB", "ETHNIC", "UASC"]
-    extract_key = ["_file", "_year"]
-    check.flag(
-        header.duplicated(subset=[*extract_key, *content], keep="first").to_numpy(),
-        "",
-        "duplicate_row",
-        ERROR,
-        "Exact copy of an earlier row in the same file; this copy was left out. Nothing to do "
-        "unless the row should differ.",
-        only_kept=True,
-    )
-    kept = ~check.rejected
-    dup_child = np.zeros(len(header), dtype=bool)
-    dup_child[kept] = header.loc[kept].duplicated(subset=[*extract_key, "CHILD"], keep="first")
-    check.flag(
-        dup_child,
-        "CHILD",
-        "duplicate_child",
-        ERROR,
-        "The child appears more than once in this Header table with different details; the "
-        "first row was used and this one left out. Keep one row per child.",
-        only_kept=True,
-    )
-    return check
-
-
-def _merge_header(header: pd.DataFrame, check: _Checker) -> tuple[pd.DataFrame, np.ndarray]:
-    """One row per child: the latest extract's row. Returns it and the superseded-row mask."""
-    header["_rank"] = _rank_dates(header.assign(_d=header["DOB_DATE"]), ["_d"])
-    kept = header.loc[~check.rejected].sort_values(["CHILD", "_rank", "_order", "_row"])
-    latest = ~kept.duplicated(subset=["CHILD"], keep="last")
-    dob_differs = kept.groupby("CHILD")["DOB_DATE"].transform("nunique") > 1
-    conflicting = latest & dob_differs
-    if conflicting.any():
-        check.found.append(
-            _issues(
-                kept.loc[conflicting],
-                HEADER,
-                "DOB",
-                "conflicting_dob",
-                WARNING,
-                "The child's date of birth differs between extracts; the latest extract's date "
-                "was used. Check which is right.",
-            )
-        )
-    superseded = np.zeros(len(header), dtype=bool)
-    superseded[kept.index[~latest].to_numpy()] = True
-    return kept.loc[latest].set_index("CHILD", drop=False), superseded
-
-
-def _check_uasc(uasc: pd.DataFrame) -> _Checker:
-    check = _Checker(uasc, UASC)
-    check.flag(
-        uasc["CHILD"].isna(),
-        "CHILD",
-        "missing_value",
-        ERROR,
-        "CHILD is blank. Every UASC row needs the child's 903 identifier; fill it in or remove "
-        "the row.",
-    )
-    check.flag(
-        uasc["DUC"].notna() & uasc["DUC_DATE"].isna(),
-        "DUC",
-        "bad_date",
-        WARNING,
-        "DUC (date UASC status ceased) is not a date. Expected dd/mm/yyyy; the child is still "
-        "marked as UASC.",
-        values=uasc["DUC"],
-    )
-    return check
-
-
-def _check_episodes(episodes: pd.DataFrame, extract: pd.Timestamp, today: pd.Timestamp) -> _Checker:
-    check = _Checker(episodes, EPISODES)
-    check.flag(
-        episodes["CHILD"].isna(),
-        "CHILD",
-        "missing_value",
-        ERROR,
-        "CHILD is blank. Every episode needs the child's 903 identifier; fill it in.",
-    )
-    decom_blank = episodes["DECOM"].isna()
-    check.flag(
-        decom_blank,
-        "DECOM",
-        "missing_value",
-        ERROR,
-        "DECOM (episode start date) is blank, so the episode cannot be placed in time. Fill it in "
-        "(dd/mm/yyyy).",
-    )
-    check.flag(
-        ~decom_blank & episodes["DECOM_DATE"].isna(),
-        "DECOM",
-        "bad_date",
-        ERROR,
-        "DECOM is not a date. Expected dd/mm/yyyy (or yyyy-mm-dd); correct the episode start date.",
-        values=episodes["DECOM"],
-    )
-    check.flag(
-        episodes["DEC"].notna() & episodes["DEC_DATE"].isna(),
-        "DEC",
-        "bad_date",
-        ERROR,
-        "DEC is not a date. Expected dd/mm/yyyy (or yyyy-mm-dd), or blank when the episode is "
-        "still open; correct the episode end date.",
-        values=episodes["DEC"],
-    )
-    check.flag(
-        episodes["DECOM_DATE"] > today,
-        "DECOM",
-        "future_date",
-        ERROR,
-        "DECOM " + _FUTURE_MESSAGE.format(what="today"),
-        values=episodes["DECOM"],
-    )
-    check.flag(
-        episodes["DECOM_DATE"] > extract,
-        "DECOM",
-        "date_after_extract",
-        ERROR,
-        f"DECOM is after the extract date ({extract:%d/%m/%Y}), so the episode is outside the "
-        "data. Check the year, or give the right extract date.",
-        values=episodes["DECOM"],
-    )
-    check.flag(
-        episodes["DEC_DATE"] < episodes["DECOM_DATE"],
-        "DEC",
-        "dec_before_decom",
-        ERROR,
-        "DEC (episode end) is before DECOM (episode start). Correct one of the two dates.",
-        values=episodes["DEC"],
-    )
-    late_end = check.flag(
-        episodes["DEC_DATE"] > min(extract, today),
-        "DEC",
-        "date_after_extract",
-        WARNING,
-        f"DEC is after the extract date ({min(extract, today):%d/%m/%Y}); the episode is treated "
-        "as still open at the extract date. Check the year.",
-        values=episodes["DEC"],
-    )
-    episodes.loc[late_end, ["DEC_DATE", "REC"]] = [pd.NaT, np.nan]
-
-    for column, known in _CODE_LISTS.items():
-        values = episodes[column]
-        if column in ("LS", "PLACE", "PLACE_PROVIDER", "RNE"):
-            check.flag(
-                values.isna(),
-                column,
-                "missing_value",
-                WARNING,
-                f"{column} is blank; {_UNKNOWN_CODE_EFFECT[column]}. Fill in the 903 code.",
-            )
-        check.flag(
-            values.notna() & ~values.isin(known),
-            column,
-            "unknown_code",
-            WARNING,
-            f"{column} is not a 903 code (current or legacy); {_UNKNOWN_CODE_EFFECT[column]}. "
-            "Check the code against the 903 guidance.",
-            values=values,
-        )
-    open_with_rec = episodes["DEC_DATE"].isna() & episodes["REC"].notna()
-    check.flag(
-        open_with_rec,
-        "REC",
-        "rec_without_dec",
-        WARNING,
-        "REC is filled in but DEC is blank, so the episode is treated as open and REC is ignored. "
-        "Fill in DEC if the episode ended.",
-        values=episodes["REC"],
-    )
-    episodes.loc[open_with_rec.to_numpy() & ~check.rejected, "REC"] = np.nan
-    check.flag(
-        episodes["DEC_DATE"].notna() & episodes["REC"].isna(),
-        "REC",
-        "missing_value",
-        WARNING,
-        "DEC is filled in but REC (reason episode ceased) is blank; an exit is grouped as exit "
-        "reason 'other'. Fill in REC.",
-    )
-
-    content = list(_KEEP_COLUMNS[EPISODES])
-    extract_key = ["_file", "_year"]
-    check.flag(
-        episodes.duplicated(subset=[*extract_key, *content], keep="first").to_numpy(),
-        "",
-        "duplicate_row",
-        ERROR,
-        "Exact copy of an earlier row in the same extract; this copy was left out. Nothing to do "
-        "unless the row should differ.",
-        only_kept=True,
-    )
-    # Same child and start date twice in one extract: keep the most complete row.
-    kept = ~check.rejected
-    completeness = episodes[content].notna().sum(axis=1)
-    order = (
-        episodes.loc[kept]
-        .assign(_complete=completeness[kept])
-        .sort_values(
-            [*extract_key, "CHILD", "DECOM_DATE", "_complete", "_row"],
-            ascending=[True, True, True, True, False, True],
-        )
-    )
-    dup = order.duplicated(subset=[*extract_key, "CHILD", "DECOM_DATE"], keep="first")
-    mask = np.zeros(len(episodes), dtype=bool)
-    mask[order.index[dup].to_numpy()] = True
-    check.flag(
-        mask,
-        "DECOM",
-        "duplicate_episode",
-        ERROR,
-        "Another row in the same extract has the same child and DECOM; the more complete row was "
-        "used and this one left out. Keep one row per episode.",
-        values=episodes["DECOM"],
-        only_kept=True,
-    )
-    return check
-
-
-def _finish_episodes(
-    episodes: pd.DataFrame,
-    check: _Checker,
-    header: pd.DataFrame,
-    uasc_children: set[str],
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Join the header, merge extracts, resolve overlaps; return clean episodes and superseded."""
-    dob = _lookup(_positions(episodes["CHILD"], header), header["DOB_DATE"], episodes.index)
-    check.flag(
-        dob.isna() & episodes["CHILD"].notna(),
-        "CHILD",
-        "child_not_in_header",
-        ERROR,
-        "The child is not in the Header table (or their Header row was rejected), so there is no "
-        "date of birth and the episode cannot be age-banded. Add the child to the Header table.",
-    )
-    check.flag(
-        episodes["DECOM_DATE"] < dob,
-        "DECOM",
-        "decom_before_dob",
-        ERROR,
-        "DECOM (episode start) is before the child's date of birth in the Header table. Correct "
-        "the start date or the date of birth.",
-        values=episodes["DECOM"],
-    )
-    age_at_start = codes.age_in_years(dob, episodes["DECOM_DATE"])
-    check.flag(
-        (age_at_start >= 18).to_numpy(),
-        "DECOM",
-        "aged_18_at_start",
-        WARNING,
-        "The child was 18 or over when this episode started; children are looked after only up "
-        "to 18. The episode is kept but not counted in any age band. Check DECOM and DOB.",
-        values=episodes["DECOM"],
-    )
-
-    # Merge yearly extracts: one copy per (child, DECOM); a closed copy beats an open one, then
-    # the latest extract, then the more complete row.
-    rank = _rank_dates(episodes, ["DECOM_DATE", "DEC_DATE"])
-    kept_index = np.flatnonzero(~check.rejected)
-    content = list(_KEEP_COLUMNS[EPISODES])
-    candidates = episodes.iloc[kept_index].assign(
-        _has_dec=episodes["DEC_DATE"].iloc[kept_index].notna(),
-        _rank=rank.iloc[kept_index],
-        _complete=episodes[content].iloc[kept_index].notna().sum(axis=1),
-    )
-    candidates = candidates.sort_values(
-        ["CHILD", "DECOM_DATE", "_has_dec", "_rank", "_order", "_complete", "_row"]
-    )
-    latest = ~candidates.duplicated(subset=["CHILD", "DECOM_DATE"], keep="last")
-    superseded = np.zeros(len(episodes), dtype=bool)
-    superseded[candidates.index[~latest].to_numpy()] = True
-    merged = candidates.loc[latest].copy()
-
-    # Overlaps: an episode that is open, or ends after the child's next episode starts, is cut at
-    # the next start. The child stayed looked after, so REC becomes X1 unless the next episode
-    # starts a new period of care (RNE 'S'), when the original REC (or E8 if open) is kept.
-    next_decom = merged.groupby("CHILD")["DECOM_DATE"].shift(-1)
-    next_rne = merged.groupby("CHILD")["RNE"].shift(-1)
-    overlaps = next_decom.notna() & (merged["DEC_DATE"].isna() | (merged["DEC_DATE"] > next_decom))
-    if overlaps.any():
-        was_open = merged["DEC_DATE"].isna()
-        message = (
-            "The episode overlaps the child's next episode (it is open, or ends after the next "
-            "one starts); its end was set to the next episode's DECOM. Correct DEC."
-        )
-        check.found.append(
-            _issues(
-                merged.loc[overlaps],
-                EPISODES,
-                "DEC",
-                "overlapping_episodes",
-                WARNING,
-                message,
-                values=merged.loc[overlaps, "DEC"].fillna("(blank)"),
-            )
-        )
-        new_period = next_rne == "S"
-        rec = merged["REC"].copy()
-        rec = rec.mask(overlaps & ~new_period, codes.CONTINUING_REC)
-        rec = rec.mask(overlaps & new_period & was_open, "E8")
-        merged["REC"] = rec
-        merged["DEC_DATE"] = merged["DEC_DATE"].mask(overlaps, next_decom)
-    gap_after_x1 = (
-        next_decom.notna()
-        & (merged["REC"] == codes.CONTINUING_REC)
-        & (merged["DEC_DATE"] < next_decom)
-    )
-    if gap_after_x1.any():
-        check.found.append(
-            _issues(
-                merged.loc[gap_after_x1],
-                EPISODES,
-                "REC",
-                "gap_after_x1",
-                WARNING,
-                "REC is X1 (a new episode starts the same day) but the child's next episode starts "
-                "later, leaving a gap. The gap is counted as time out of care; check DEC and REC.",
-                values=merged.loc[gap_after_x1, "DEC"],
-            )
-        )
-
-    where = _positions(merged["CHILD"], header)
-    merged_dob = _lookup(where, header["DOB_DATE"], merged.index)
-    clean = pd.DataFrame(
-        {
-            "child": merged["CHILD"].astype("str"),
-            "sex": _lookup(where, header["SEX"], merged.index).astype("str"),
-            "dob": merged_dob.astype("datetime64[ns]"),
-            "uasc": (
-                merged["CHILD"].isin(uasc_children)
-                | _lookup(where, header["_uasc_flag"].astype(object), merged.index)
-                .fillna(False)
-                .astype(bool)
-            ).astype(bool),
-            "decom": merged["DECOM_DATE"].astype("datetime64[ns]"),
-            "dec": merged["DEC_DATE"].astype("datetime64[ns]"),
-            "rne": merged["RNE"],
-            "ls": merged["LS"],
-            "cin": merged["CIN"],
-            "place": merged["PLACE"],
-            "place_provider": merged["PLACE_PROVIDER"],
-            "rec": merged["REC"],
-            "reason_place_change": merged["REASON_PLACE_CHANGE"],
-            "placement_category": codes.placement_category(
-                merged["PLACE"], merged["PLACE_PROVIDER"]
-            ),
-            "source_file": merged["_file"],
-            "source_row": merged["_row"].astype("int64"),
-        },
-        columns=list(CLEAN_EPISODES),
+    report_frame["row"] = pd.to_numeric(report_frame["row"], errors="coerce").astype("Int64")
+    for column in ("file", "table", "column", "value", "rule", "severity", "message"):
+        report_frame[column] = report_frame[column].astype(object).fillna("").astype(str)
+    return report_frame.sort_values(
+        ["file", "row", "column"], kind="stable", na_position="first"
     ).reset_index(drop=True)
-    return clean, superseded
 
 
-def _count_rows(
-    raws: list[_Raw],
-    per_table: dict[str, tuple[pd.DataFrame, _Checker, np.ndarray]],
-    report_frame: pd.DataFrame,
+def _notes(superseded: np.ndarray, stale: int, joined: int, extracts: pd.DataFrame) -> list[str]:
+    notes = []
+    n_superseded = int(superseded.sum())
+    if n_superseded:
+        notes.append(
+            f"{n_superseded:,} episode rows appeared again in a later or more complete extract "
+            "(same child and DECOM); the latest, most complete copy of each was used."
+        )
+    if stale:
+        notes.append(
+            f"{_count(stale, 'open episode')} missing from the next extract "
+            f"{'was' if stale == 1 else 'were'} closed at the end of the earlier extract's "
+            "coverage (rule stale_open_episode)."
+        )
+    if joined:
+        notes.append(
+            f"{_count(joined, 'row')} had a CHILD identifier that matches another only once "
+            "leading zeros are removed (a file re-saved in Excel); they were joined to the "
+            "identifier with the zeros (rule leading_zeros_joined)."
+        )
+    return notes
+
+
+# --- dates, authorities, identifiers, periods ---------------------------------------------------
+
+
+def _decide_date_orders(
+    raws: list[_Raw], sources: list[Source], found: list[dict], fatal: list[dict]
+) -> dict[int, str]:
+    """One date order per file, from all its date values; mixed orders are fatal."""
+    orders: dict[int, str] = {}
+    for index, source in enumerate(sources):
+        parts = [raw for raw in raws if raw.source == index]
+        if not parts:
+            continue
+        columns = [
+            raw.frame[c] for raw in parts for c in _DATE_COLUMNS[raw.table] if c in raw.frame
+        ]
+        decision = date_order.decide_order(columns)
+        if decision.mixed:
+            fatal.append(
+                file_issue(
+                    source.label,
+                    "",
+                    "mixed_date_order",
+                    FATAL,
+                    f"{source.label}: the dates mix day-first and month-first: "
+                    f"{decision.day_first_only:,} can only be read day-first (dd/mm/yyyy) and "
+                    f"{decision.month_first_only:,} only month-first (mm/dd/yyyy), so no single "
+                    "reading is safe. Export the file again with one date format (dd/mm/yyyy or "
+                    "yyyy-mm-dd).",
+                )
+            )
+            continue
+        orders[index] = decision.order
+        extra = []
+        if decision.contradicting:
+            extra.append(
+                f"{decision.contradicting:,} date{'s' if decision.contradicting != 1 else ''} "
+                "that only the other order can read are reported as not dates"
+            )
+        if decision.two_digit_years:
+            pivot = pd.Timestamp.today().year % 100
+            extra.append(
+                f"{decision.two_digit_years:,} two-digit year{'s' if decision.two_digit_years != 1 else ''} "
+                f"read as 2000-20{pivot:02d} for 00-{pivot:02d} and 1900s above"
+            )
+        if decision.serial_numbers:
+            extra.append(f"{decision.serial_numbers:,} Excel serial day numbers read as dates")
+        found.append(
+            file_issue(
+                source.label,
+                "",
+                "date_order",
+                INFO,
+                decision.reason()[0].upper()
+                + decision.reason()[1:]
+                + ("; " + "; ".join(extra) if extra else "")
+                + ".",
+            )
+        )
+    return orders
+
+
+def _concat(
+    raws: list[_Raw], table: str, sources: list[Source], orders: dict[int, str]
 ) -> pd.DataFrame:
-    """Rows in / kept / rejected / reported / superseded per file and table."""
-    records = []
-    reported = report_frame.dropna(subset=["row"]).groupby(["file", "table"])["row"].nunique()
+    parts = []
     for raw in raws:
-        frame, check, superseded = per_table[raw.table]
-        in_file = (frame["_file"] == raw.file).to_numpy()
-        rows_in = int(in_file.sum())
-        rejected = int((check.rejected & in_file).sum())
-        records.append(
+        if raw.table != table:
+            continue
+        part = raw.frame.copy()
+        part["_file"] = raw.file
+        part["_order"] = raw.order
+        part["_source"] = raw.source
+        for column in _DATE_COLUMNS[table]:
+            if column in part:
+                part[f"{column}_DATE"] = date_order.parse_with_order(
+                    part[column], orders.get(raw.source, date_order.DAY_FIRST)
+                )
+        parts.append(part)
+    columns = [*_KEEP_COLUMNS[table], "_row", "_file", "_order", "_source"]
+    if not parts:
+        frame = pd.DataFrame(columns=[*columns, "_la_text", "_year_text", "_has_la"])
+    else:
+        frame = pd.concat(parts, ignore_index=True)
+    for column in _KEEP_COLUMNS[table]:
+        if column not in frame.columns:
+            frame[column] = pd.Series(np.nan, index=frame.index, dtype=object)
+    for column in _DATE_COLUMNS[table]:
+        if f"{column}_DATE" not in frame.columns:
+            frame[f"{column}_DATE"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        frame[f"{column}_DATE"] = frame[f"{column}_DATE"].astype("datetime64[ns]")
+    # Excel stores numeric ids as numbers; '123.0' and '123' must be the same child.
+    frame["CHILD"] = frame["CHILD"].astype(object).where(frame["CHILD"].notna(), None)
+    frame["CHILD"] = frame["CHILD"].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    frame["_has_la"] = frame["_has_la"].astype(bool) if len(frame) else frame["_has_la"]
+    return frame
+
+
+def _authorities(
+    raws: list[_Raw], frames: dict[str, pd.DataFrame], found: list[dict], fatal: list[dict]
+) -> tuple[tuple[str, ...], bool]:
+    """The authorities in LA columns; sets '_la' and '_key' on every frame."""
+    names = pd.concat([frames[t]["_la_text"] for t in TABLES]).dropna()
+    authorities = tuple(sorted(pd.unique(names.astype(str))))
+    multi = len(authorities) > 1
+    if multi:
+        without = sorted({raw.file for raw in raws if not bool(raw.frame["_has_la"].iloc[0])})
+        if without:
+            fatal.append(
+                file_issue(
+                    ", ".join(without),
+                    "",
+                    "no_la_column",
+                    FATAL,
+                    f"The files hold {len(authorities)} authorities ({', '.join(authorities)}) "
+                    f"in an LA column, but {', '.join(without)} has no LA column, so its children "
+                    "cannot be matched to their authority (two authorities can use the same "
+                    "CHILD identifier). Add an LA column to it, or read each authority's files "
+                    "separately.",
+                )
+            )
+        found.append(
+            file_issue(
+                ", ".join(sorted({raw.file for raw in raws})),
+                "",
+                "authorities",
+                INFO,
+                f"The LA column holds {len(authorities)} authorities ({', '.join(authorities)}): "
+                "each child is keyed by LA and CHILD, so children of different authorities are "
+                "never merged. Stocks are given per authority; choose one with --la (or in the "
+                "explorer), or --la all to pool them.",
+            )
+        )
+    for frame in frames.values():
+        frame["_la"] = frame["_la_text"].astype(object) if multi else ""
+        frame["_key"] = _key(frame)
+    return authorities, multi
+
+
+def _key(frame: pd.DataFrame) -> pd.Series:
+    la = frame["_la"].astype(object).fillna("").astype(str)
+    child = frame["CHILD"].astype(object)
+    key = la + "\x1f" + child.fillna("").astype(str)
+    return key.where(child.notna(), None)
+
+
+def _join_leading_zeros(frames: dict[str, pd.DataFrame], checks: dict[str, Checker]) -> int:
+    """Join numeric ids that match only once leading zeros are stripped; returns rows changed."""
+    ids = pd.concat([frames[t][["_la", "CHILD"]] for t in TABLES]).dropna().drop_duplicates()
+    numeric = ids[ids["CHILD"].str.fullmatch(r"\d+").fillna(False).astype(bool)].copy()
+    if numeric.empty:
+        return 0
+    numeric["stripped"] = numeric["CHILD"].str.lstrip("0").replace("", "0")
+    numeric["length"] = numeric["CHILD"].str.len()
+    groups = numeric.groupby(["_la", "stripped"])["CHILD"].transform("nunique")
+    clash = numeric[groups > 1].sort_values(["_la", "stripped", "length", "CHILD"])
+    if clash.empty:
+        return 0
+    canonical = clash.groupby(["_la", "stripped"])["CHILD"].transform("last")
+    mapping = dict(
+        zip(
+            zip(clash["_la"], clash["CHILD"], strict=True),
+            canonical,
+            strict=True,
+        )
+    )
+    changed = 0
+    for table, frame in frames.items():
+        pairs = list(zip(frame["_la"], frame["CHILD"], strict=True))
+        new = pd.Series(
+            [mapping.get(p, c) for p, c in zip(pairs, frame["CHILD"], strict=True)],
+            index=frame.index,
+            dtype=object,
+        )
+        moved = (new != frame["CHILD"]) & frame["CHILD"].notna()
+        if moved.any():
+            checks[table].flag(
+                moved,
+                "CHILD",
+                "leading_zeros_joined",
+                WARNING,
+                "This CHILD identifier matches another in the files only once leading zeros are "
+                "removed (a file re-saved in Excel drops them); it was joined to the identifier "
+                "written with the zeros. Check both are the same child.",
+            )
+            changed += int(moved.sum())
+            frame["CHILD"] = new
+            frame["_key"] = _key(frame)
+    return changed
+
+
+def _row_labels(frame: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
+    """Per-row label: the year written, whether a range, its kind, an export date, its name."""
+    name_labels = {i: periods.label_from_names(s.hints) for i, s in enumerate(sources)}
+    source_index = frame["_source"].astype(int)
+    year, is_range = periods.year_column(frame["_year_text"].astype(object).fillna(""))
+    from_column = year.notna()
+    name_year = source_index.map(
+        {
+            i: (lab.year if lab and lab.year is not None else np.nan)
+            for i, lab in name_labels.items()
+        }
+    ).astype(float)
+    name_range = source_index.map(
+        {i: bool(lab and lab.is_range) for i, lab in name_labels.items()}
+    ).astype(bool)
+    export = source_index.map(
+        {
+            i: (lab.export_date if lab and lab.export_date is not None else pd.NaT)
+            for i, lab in name_labels.items()
+        }
+    )
+    name = source_index.map({i: (lab.name if lab else "") for i, lab in name_labels.items()})
+    labels = pd.DataFrame(index=frame.index)
+    labels["year"] = year.astype(float).where(from_column, name_year)
+    labels["range"] = is_range.where(from_column, name_range).astype(bool)
+    labels["kind"] = np.where(
+        from_column, "YEAR column", np.where(name_year.notna(), "file and folder names", "")
+    )
+    labels["export"] = pd.to_datetime(export.where(~from_column, pd.NaT))
+    labels["name"] = name.where(~from_column, "")
+    return labels
+
+
+def _assign_extracts(
+    frames: dict[str, pd.DataFrame],
+    sources: list[Source],
+    given: pd.Timestamp | None,
+    given_origin: str,
+    today: pd.Timestamp,
+    found: list[dict],
+) -> pd.DataFrame:
+    """Give every row its extract, collection start and coverage end; return one row per extract."""
+    labels = {t: _row_labels(frames[t], sources) for t in TABLES}
+    episodes = frames[EPISODES]
+    conventions: dict[str, periods.YearConvention] = {}
+    for kind in ("YEAR column", "file and folder names"):
+        lab = labels[EPISODES]
+        single = (lab["kind"] == kind) & ~lab["range"] & lab["export"].isna()
+        decision = periods.decide_convention(
+            kind, lab["year"].where(single), episodes["DECOM_DATE"]
+        )
+        if decision is not None:
+            conventions[kind] = decision
+            files = sorted(set(episodes.loc[single, "_file"]))
+            found.append(
+                file_issue(
+                    ", ".join(files),
+                    "",
+                    "year_convention",
+                    INFO,
+                    decision.reason()[0].upper() + decision.reason()[1:] + ".",
+                )
+            )
+    for table in TABLES:
+        frame, lab = frames[table], labels[table]
+        end_year = lab["year"].copy()
+        for kind, decision in conventions.items():
+            if decision.convention == periods.START_YEAR:
+                shift = (lab["kind"] == kind) & ~lab["range"]
+                end_year = end_year.where(~shift, end_year + 1)
+        export = lab["export"]
+        has_export = export.notna()
+        export_year = export.dt.year + (export.dt.month >= 4).astype(int)
+        end_year = end_year.where(~has_export, export_year.astype(float))
+        frame["_period"] = end_year
+        frame["_cov_end"] = pd.to_datetime(
+            end_year.map(lambda y: periods.march_31(y) if pd.notna(y) else pd.NaT)
+        ).where(~has_export, export)
+        frame["_cov_start"] = pd.to_datetime(
+            end_year.map(lambda y: pd.Timestamp(int(y) - 1, 4, 1) if pd.notna(y) else pd.NaT)
+        )
+        extract = end_year.map(
+            lambda y: periods.collection_label(int(y)) if pd.notna(y) else ""
+        ).astype(object)
+        exported = export.dt.strftime("%d/%m/%Y").astype(object).fillna("")
+        extract = extract.where(~has_export, extract + " (exported " + exported + ")")
+        frame["_extract"] = extract.where(end_year.notna(), "no collection year given")
+        origin = np.where(
+            has_export,
+            "the export date in the name '" + lab["name"].astype(str) + "'",
+            np.where(
+                lab["kind"] == "YEAR column",
+                "the end of collection year " + extract.astype(str) + ", from the YEAR column",
+                "the end of collection year "
+                + extract.astype(str)
+                + ", from the name '"
+                + lab["name"].astype(str)
+                + "'",
+            ),
+        )
+        frame["_cov_origin"] = pd.Series(origin, index=frame.index).where(end_year.notna(), "")
+
+    # Header and UASC rows belong to the episodes' extracts: a table labelled on its own (or not
+    # at all) joins its authority's latest extract.
+    episode_keys = set(zip(episodes["_la"], episodes["_extract"], strict=True))
+    latest_of = (
+        episodes.sort_values("_cov_end", na_position="first")
+        .drop_duplicates("_la", keep="last")
+        .set_index("_la")
+    )
+    for table in (HEADER, UASC):
+        frame = frames[table]
+        orphan = ~pd.Series(
+            [key in episode_keys for key in zip(frame["_la"], frame["_extract"], strict=True)],
+            index=frame.index,
+            dtype=bool,
+        )
+        if orphan.any():
+            for column in ("_extract", "_cov_start", "_cov_end", "_cov_origin", "_period"):
+                frame.loc[orphan, column] = (
+                    frame.loc[orphan, "_la"].map(latest_of[column]).to_numpy()
+                )
+    # In-year extracts and unlabelled data: the data settles the coverage end.
+    rows = []
+    keys = episodes[["_la", "_extract"]].drop_duplicates()
+    for la, extract in keys.itertuples(index=False):
+        in_extract = (episodes["_la"] == la) & (episodes["_extract"] == extract)
+        part = episodes.loc[in_extract]
+        sample = pd.concat(
+            [
+                frames[t].loc[(frames[t]["_la"] == la) & (frames[t]["_extract"] == extract)]
+                for t in TABLES
+            ]
+        )
+        start = sample["_cov_start"].iloc[0]
+        end = sample["_cov_end"].iloc[0]
+        origin = sample["_cov_origin"].iloc[0]
+        if pd.isna(end):
+            dates = pd.concat([part["DECOM_DATE"], part["DEC_DATE"]]).dropna()
+            dates = dates[dates <= today]
+            end = pd.Timestamp(dates.max()).normalize() if len(dates) else today
+            origin = (
+                "the latest start or end date in the data (no collection year in a YEAR column "
+                "or the file names)"
+                if len(dates)
+                else "today (no usable dates in the data)"
+            )
+        elif "exported" not in extract:
+            last, why = periods.in_year_end(part["DECOM_DATE"], part["DEC_DATE"], start, end, today)
+            if last is not None:
+                end, origin = last, f"the latest date in the {extract} extract: {why}"
+        files = sorted(set(sample["_file"]))
+        rows.append(
             {
-                "file": raw.file,
-                "table": raw.table,
-                "rows_in": rows_in,
-                "rows_kept": rows_in - rejected,
-                "rows_rejected": rejected,
-                "rows_reported": int(reported.get((raw.file, raw.table), 0)),
-                "rows_superseded": int((superseded & in_file).sum()),
+                "la": la,
+                "extract": extract,
+                "collection_start": start,
+                "coverage_end": pd.Timestamp(end),
+                "origin": origin,
+                "files": ", ".join(files),
             }
         )
-    return pd.DataFrame(records, columns=_FILES_COLUMNS)
+    extracts = pd.DataFrame(rows, columns=list(_empty_coverage().columns))
+    extracts["collection_start"] = pd.to_datetime(extracts["collection_start"])
+    extracts["coverage_end"] = pd.to_datetime(extracts["coverage_end"])
+    if given is not None:
+        for _, group in extracts.groupby("la"):
+            latest = group["coverage_end"].idxmax()
+            extracts.loc[latest, "coverage_end"] = given
+            extracts.loc[latest, "origin"] = given_origin
+            capped = group.index[(group["coverage_end"] > given) & (group.index != latest)]
+            extracts.loc[capped, "coverage_end"] = given
+            extracts.loc[capped, "origin"] = given_origin
+    extracts = extracts.sort_values(["la", "coverage_end", "extract"]).reset_index(drop=True)
+    lookup = extracts.set_index(["la", "extract"])
+    for frame in frames.values():
+        index = pd.MultiIndex.from_arrays([frame["_la"], frame["_extract"]])
+        frame["_cov_end"] = lookup["coverage_end"].reindex(index).to_numpy(dtype="datetime64[ns]")
+        frame["_cov_origin"] = lookup["origin"].reindex(index).to_numpy()
+    for row in extracts.itertuples(index=False):
+        start = (
+            f"collection year from {row.collection_start:%d/%m/%Y}"
+            if pd.notna(row.collection_start)
+            else "collection start unknown"
+        )
+        who = f"{row.la}, " if row.la else ""
+        found.append(
+            file_issue(
+                row.files,
+                "",
+                "extract_coverage",
+                INFO,
+                f"Extract {who}{row.extract}: {start}; it sees up to {row.coverage_end:%d/%m/%Y} "
+                f"({row.origin}). Stocks and flows stop there; give an extract date to change it.",
+            )
+        )
+    return extracts

@@ -16,7 +16,6 @@ Household identifiers can identify carers, so they are masked in the report and 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sufficiency.data.readers import read_one_table
 from sufficiency.data.report import (
     ProblemReport,
     clean_text,
@@ -287,43 +287,20 @@ def _normalise_column(name: object) -> str:
     return _COLUMN_ALIASES.get(text, text)
 
 
+def _is_households_heading(names: set[str]) -> bool:
+    normalised = {_normalise_column(name) for name in names}
+    return bool(normalised & {"household_id", "approval_date", "carer_type"})
+
+
 def _read_table(source: bytes | Path, file_name: str) -> pd.DataFrame:
-    """Read one CSV or XLSX file as text columns with normalised names."""
-    suffix = Path(file_name).suffix.lower()
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    except OSError as error:
-        raise InputDataError(
-            f"{file_name}: could not be opened ({type(error).__name__}). Check the path and that "
-            "the file is not open in another program.",
-            file=file_name,
-        ) from error
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(io.BytesIO(data), dtype=object).astype("string")
-        elif suffix in (".csv", ".txt", ""):
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("cp1252", errors="replace")
-            frame = pd.read_csv(
-                io.StringIO(text), dtype="string", keep_default_na=False, skip_blank_lines=False
-            )
-        else:
-            raise InputDataError(
-                f"{file_name}: cannot read '{suffix}' files. Save the households table as CSV or "
-                "XLSX and try again.",
-                file=file_name,
-            )
-    except InputDataError:
-        raise
-    except Exception as error:  # noqa: BLE001 - any parser failure is a user-fixable file problem
-        raise InputDataError(
-            f"{file_name}: could not be read as a table ({type(error).__name__}). Check it is a CSV "
-            "with a header row, or an XLSX with the table on the first sheet.",
-            file=file_name,
-        ) from error
+    """Read one CSV or XLSX file (the shared reader) as text columns with normalised names.
+
+    Rows skipped above the headings and other sheets are named in ``frame.attrs['notes']``.
+    """
+    frame, notes = read_one_table(source, file_name, _is_households_heading)
+    frame = frame.astype("string")
     frame.columns = [_normalise_column(column) for column in frame.columns]
+    frame.attrs["notes"] = notes
     return frame
 
 
@@ -729,7 +706,7 @@ def _read_sources(
     for done, (name, source) in enumerate(sources):
         report(progress, done, len(sources) + 1, f"reading {name}")
         tables.append((name, _read_table(source, name)))
-    notes: list[str] = []
+    notes: list[str] = [note for _, frame in tables for note in frame.attrs.get("notes", [])]
     if extract_date is None:
         latest = pd.NaT
         for _, raw in tables:

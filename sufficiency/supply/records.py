@@ -15,7 +15,6 @@ enquiry identifiers are masked in the report and never printed.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sufficiency.data.readers import read_one_table
 from sufficiency.data.report import (
     ProblemReport,
     clean_text,
@@ -260,44 +260,24 @@ def normalise_channel(series: pd.Series) -> pd.Series:
     return text.replace(_CHANNEL_ALIASES)
 
 
+def _is_records_heading(names: set[str]) -> bool:
+    lower = {name.lower() for name in names}
+    return detect_table(sorted(lower)) is not None
+
+
 def _read_table(source: str | Path | bytes, file_name: str) -> pd.DataFrame:
-    """Read a CSV or XLSX file as text columns, raising InputDataError when unreadable."""
-    suffix = Path(file_name).suffix.lower()
-    handle: object = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(handle, dtype=object)
-            frame = frame.astype("string")
-        elif suffix in (".csv", ".txt", ""):
-            try:
-                frame = pd.read_csv(handle, dtype="string", keep_default_na=False)
-            except UnicodeDecodeError:
-                if isinstance(source, bytes):
-                    handle = io.BytesIO(source)
-                frame = pd.read_csv(
-                    handle, dtype="string", keep_default_na=False, encoding="cp1252"
-                )
-        else:
-            raise InputDataError(
-                f"{file_name}: cannot read '{suffix}' files. Save the table as CSV or XLSX "
-                "and try again.",
-                file=file_name,
-            )
-    except InputDataError:
-        raise
-    except FileNotFoundError as error:
-        raise InputDataError(
-            f"{file_name}: file not found. Check the path.", file=file_name
-        ) from error
-    except Exception as error:  # noqa: BLE001 - any parser failure is a user-fixable file problem
-        raise InputDataError(
-            f"{file_name}: could not be read as a table ({type(error).__name__}). Check it is a "
-            "CSV with a header row (or an XLSX with the table on the first sheet).",
-            file=file_name,
-        ) from error
+    """Read a CSV or XLSX file (the shared reader) as text columns with normalised names.
+
+    Rows skipped above the headings and other sheets are named in ``frame.attrs['notes']``.
+    """
+    frame, notes = read_one_table(
+        source if isinstance(source, bytes) else Path(source), file_name, _is_records_heading
+    )
+    frame = frame.astype("string")
     frame.columns = [
         str(column).strip().lower().replace(" ", "_").replace("-", "_") for column in frame.columns
     ]
+    frame.attrs["notes"] = notes
     return frame
 
 
@@ -818,9 +798,8 @@ def read_funnel_tables(
         reports.append(report)
         summaries.append(summary)
     enquiries = pd.concat(cleaned, ignore_index=True)
-    notes: list[str] = [
-        f"{name}: not an enquiries or campaign spend file; skipped." for name in skipped
-    ]
+    notes: list[str] = [note for _, frame in tables for note in frame.attrs.get("notes", [])]
+    notes += [f"{name}: not an enquiries or campaign spend file; skipped." for name in skipped]
     if len(enquiry_parts) > 1:
         # The same enquiry in several extracts: keep the latest file's row (files in given order).
         before = len(enquiries)

@@ -1,0 +1,243 @@
+"""Reading dates written as text, with the day/month order decided once per file.
+
+A file's dates are all read one way. ISO dates (``2023-04-01``), Excel date cells, Excel serial
+day numbers (``45017``) and dates with month names (``1 Apr 2023``) are unambiguous. For
+``a/b/yyyy`` (or ``-`` or ``.``) the order is settled by the values: a first part over 12 can only
+be a day, a second part over 12 only a day too (so the first is the month). When no value settles
+it the 903 convention, day-first, is used. A file where both orders are needed is refused unless
+the values only the other order reads are a handful (at most 2% of those that settle it, and under
+a tenth); those are then reported as not dates, never silently swapped.
+
+Two-digit years (``01/04/23``) are read as 2000-2099 up to this year's last two digits and as
+1900-1999 above them (so ``98`` is 1998 and ``23`` is 2023), and counted so the reader can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+ORDER_LABELS = {DAY_FIRST: "day-first (dd/mm/yyyy)", MONTH_FIRST: "month-first (mm/dd/yyyy)"}
+
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_ISO = rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$"
+_PARTS = rf"^(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}|\d{{2}}){_TIME}$"
+_NAMED = r"^(\d{1,2})[-/ ]([A-Za-z]{3,9})\.?[-/ ,]*(\d{4}|\d{2})$"
+_COMPACT = r"^((?:19|20)\d{2})(\d{2})(\d{2})$"
+_SERIAL = r"^(\d{5})(?:\.0+)?$"
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+_MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for name in names
+}
+MIXED_TOLERANCE = 0.02
+"""Share of order-settling values that may contradict the chosen order before a file is refused."""
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """The date order decided for one file and the evidence for it.
+
+    Attributes
+    ----------
+    order : str
+        :data:`DAY_FIRST` or :data:`MONTH_FIRST`.
+    day_first_only, month_first_only : int
+        Distinct values that only day-first (first part over 12) or only month-first (second
+        part over 12) can read.
+    two_digit_years : int
+        Distinct values written with a two-digit year.
+    serial_numbers : int
+        Distinct values written as Excel serial day numbers.
+    """
+
+    order: str
+    day_first_only: int = 0
+    month_first_only: int = 0
+    two_digit_years: int = 0
+    serial_numbers: int = 0
+    day_month_values: int = 0
+
+    @property
+    def contradicting(self) -> int:
+        """Values the chosen order cannot read (reported as not dates)."""
+        return self.month_first_only if self.order == DAY_FIRST else self.day_first_only
+
+    @property
+    def mixed(self) -> bool:
+        """True when too many values need the other order: the file is refused."""
+        settling = self.day_first_only + self.month_first_only
+        if not self.contradicting:
+            return False
+        return self.contradicting > max(1, MIXED_TOLERANCE * settling) or (
+            self.contradicting * 10 > settling
+        )
+
+    def reason(self) -> str:
+        """Why this order, in words."""
+        label = ORDER_LABELS[self.order]
+        if self.order == MONTH_FIRST:
+            why = (
+                f"{self.month_first_only:,} date{'s' if self.month_first_only != 1 else ''} can "
+                "only be read month-first (the second part is over 12)"
+            )
+        elif self.day_first_only:
+            why = (
+                f"{self.day_first_only:,} date{'s' if self.day_first_only != 1 else ''} can only "
+                "be read day-first (the first part is over 12)"
+            )
+        elif self.day_month_values == 0:
+            return "dates are all written unambiguously (yyyy-mm-dd, Excel dates or month names)"
+        else:
+            why = "no date in the file settles the order, so the 903 convention was used"
+        return f"dates read {label}: {why}"
+
+
+def _components(unique: pd.Series) -> pd.DataFrame:
+    """Year, first and second part, and kind for each unique text value."""
+    text = unique.astype(str).str.strip()
+    out = pd.DataFrame(index=unique.index, columns=["kind", "y", "a", "b"], dtype=object)
+    iso = text.str.extract(_ISO)
+    hit = iso[0].notna()
+    out.loc[hit, ["kind", "y", "a", "b"]] = np.column_stack(
+        [np.full(hit.sum(), "iso", dtype=object), iso.loc[hit, 0], iso.loc[hit, 1], iso.loc[hit, 2]]
+    )
+    rest = out["kind"].isna()
+    parts = text[rest].str.extract(_PARTS)
+    hit = parts[0].notna()
+    idx = parts.index[hit]
+    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
+        [
+            np.full(len(idx), "parts", dtype=object),
+            parts.loc[idx, 2],
+            parts.loc[idx, 0],
+            parts.loc[idx, 1],
+        ]
+    )
+    rest = out["kind"].isna()
+    named = text[rest].str.extract(_NAMED)
+    month = named[1].str.lower().map(_MONTHS)
+    hit = named[0].notna() & month.notna()
+    idx = named.index[hit]
+    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
+        [
+            np.full(len(idx), "named", dtype=object),
+            named.loc[idx, 2],
+            month.loc[idx].astype(int).astype(str),
+            named.loc[idx, 0],
+        ]
+    )
+    rest = out["kind"].isna()
+    compact = text[rest].str.extract(_COMPACT)
+    hit = compact[0].notna()
+    idx = compact.index[hit]
+    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
+        [
+            np.full(len(idx), "iso", dtype=object),
+            compact.loc[idx, 0],
+            compact.loc[idx, 1],
+            compact.loc[idx, 2],
+        ]
+    )
+    rest = out["kind"].isna()
+    serial = text[rest].str.extract(_SERIAL)
+    hit = serial[0].notna()
+    idx = serial.index[hit]
+    out.loc[idx, "kind"] = "serial"
+    out.loc[idx, "y"] = serial.loc[idx, 0]
+    return out
+
+
+def _full_year(years: pd.Series) -> pd.Series:
+    """Four-digit years; two-digit ones by the stated rule (2000-2099 up to this year)."""
+    numbers = pd.to_numeric(years, errors="coerce")
+    pivot = pd.Timestamp.today().year % 100
+    two = years.astype(str).str.len() == 2
+    century = np.where(numbers <= pivot, 2000, 1900)
+    return numbers.where(~two, numbers + century)
+
+
+def decide_order(columns: Iterable[pd.Series]) -> DateOrder:
+    """Decide the day/month order of one file from all its date values.
+
+    Parameters
+    ----------
+    columns : iterable of Series
+        The file's date columns as cleaned text (missing where blank).
+    """
+    values = pd.concat([pd.Series(c, dtype=object) for c in columns], ignore_index=True).dropna()
+    unique = pd.Series(pd.unique(values), dtype=object)
+    if unique.empty:
+        return DateOrder(DAY_FIRST)
+    parts = _components(unique)
+    is_parts = parts["kind"] == "parts"
+    a = pd.to_numeric(parts.loc[is_parts, "a"], errors="coerce")
+    b = pd.to_numeric(parts.loc[is_parts, "b"], errors="coerce")
+    day_only = int(((a > 12) & (a <= 31) & (b >= 1) & (b <= 12)).sum())
+    month_only = int(((b > 12) & (b <= 31) & (a >= 1) & (a <= 12)).sum())
+    order = MONTH_FIRST if month_only > day_only else DAY_FIRST
+    two_digit = int((parts["y"].astype(str).str.len() == 2).sum())
+    serials = int((parts["kind"] == "serial").sum())
+    return DateOrder(order, day_only, month_only, two_digit, serials, int(is_parts.sum()))
+
+
+def parse_with_order(values: pd.Series, order: str = DAY_FIRST) -> pd.Series:
+    """Parse text dates in the given day/month order.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Cleaned text (missing where blank).
+    order : str
+        :data:`DAY_FIRST` or :data:`MONTH_FIRST`, for ``a/b/yyyy`` values.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` on the same index; NaT where blank or not a date in that order.
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(uniques) == 0:
+        return pd.Series(out, index=values.index)
+    parts = _components(pd.Series(uniques, dtype=object))
+    year = _full_year(parts["y"])
+    first = pd.to_numeric(parts["a"], errors="coerce")
+    second = pd.to_numeric(parts["b"], errors="coerce")
+    # ISO, compact and named dates, and month-first a/b/y, hold (month, day) as (a, b).
+    day_first_parts = ((parts["kind"] == "parts") & (order == DAY_FIRST)).to_numpy()
+    month = first.where(~day_first_parts, second)
+    day = second.where(~day_first_parts, first)
+    frame = pd.DataFrame({"year": year, "month": month, "day": day})
+    valid = frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
+    parsed = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if valid.any():
+        parsed[valid] = pd.to_datetime(frame[valid].astype(int), errors="coerce")
+    serial = parts["kind"] == "serial"
+    if serial.any():
+        days = pd.to_numeric(parts.loc[serial, "y"], errors="coerce").to_numpy(dtype="int64")
+        parsed[serial] = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
+    present = codes >= 0
+    out[present] = parsed.to_numpy(dtype="datetime64[ns]")[codes[present]]
+    return pd.Series(out, index=values.index)
