@@ -173,6 +173,23 @@ FILES_TABLE_LABELS = {
 }
 
 
+def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The 903 reader's extracts as a readable table (no personal data)."""
+    table = pd.DataFrame(
+        {
+            "Authority": coverage["la"],
+            "Extract (collection year)": coverage["extract"],
+            "Collection year starts": coverage["collection_start"]
+            .dt.strftime("%d/%m/%Y")
+            .fillna("unknown"),
+            "Sees up to": coverage["coverage_end"].dt.strftime("%d/%m/%Y"),
+            "Why that date": coverage["origin"],
+            "Files": coverage["files"],
+        }
+    )
+    return table if coverage["la"].astype(str).str.len().any() else table.drop(columns="Authority")
+
+
 def read_uploads(label: str, key: str, read, max_bytes: int) -> tuple[list, object]:
     """A file uploader whose files go through a validating reader.
 
@@ -223,6 +240,8 @@ def show_validation(
     under ``session_key`` (and ``name`` under ``name_key``) for every page.
     """
     files_table, report = checked.files, checked.report
+    decisions = report[report["severity"] == "info"]
+    report = report[report["severity"] != "info"]
     read_col, kept_col, rejected_col, warning_col = st.columns(4)
     read_col.metric("Rows read", f"{int(files_table['rows_in'].sum()):,}")
     kept_col.metric("Rows kept", f"{int(files_table['rows_kept'].sum()):,}")
@@ -231,6 +250,20 @@ def show_validation(
     st.dataframe(files_table.rename(columns=FILES_TABLE_LABELS), hide_index=True, width="stretch")
     for note in getattr(checked, "notes", []):
         st.caption(note)
+    if len(decisions):
+        with st.expander(f"How the files were read ({len(decisions)} decisions)"):
+            st.caption(
+                "What the reader decided, and why: the date order of each file, the collection "
+                "year and last day of each extract, rows and sheets skipped. Nothing is wrong; "
+                "check these match your files. They are in the downloadable report too."
+            )
+            st.dataframe(
+                decisions[["file", "row", "rule", "message"]].rename(
+                    columns={"file": "File", "row": "Row", "rule": "Decision", "message": "What"}
+                ),
+                hide_index=True,
+                width="stretch",
+            )
     if len(report):
         st.subheader("Validation report")
         st.caption(
@@ -240,13 +273,21 @@ def show_validation(
         st.dataframe(report, hide_index=True, width="stretch", height=280)
         st.download_button(
             "Download the validation report (CSV)",
-            csv_bytes(report),
+            csv_bytes(checked.report),
             file_name=report_file_name,
             mime="text/csv",
             icon=":material/download:",
         )
     else:
         st.success("No problems found.")
+        if len(checked.report):
+            st.download_button(
+                "Download the validation report (CSV)",
+                csv_bytes(checked.report),
+                file_name=report_file_name,
+                mime="text/csv",
+                icon=":material/download:",
+            )
     if not checked.usable:
         st.error(unusable_message, icon=":material/error:")
     elif st.button(use_label, type="primary"):

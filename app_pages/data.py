@@ -10,6 +10,7 @@ from app_pages.common import (
     active_903_data,
     back_to_demo_button,
     cached_monthly_stock,
+    coverage_table,
     csv_bytes,
     data_key,
     files_phrase,
@@ -19,6 +20,8 @@ from app_pages.common import (
 )
 from sufficiency.codes import AGE_BANDS, PLACEMENT_CATEGORIES, PLACEMENT_CATEGORY_DESCRIPTIONS
 from sufficiency.data.ssda903 import MAX_UPLOAD_BYTES, read_903_uploads
+
+ALL_AUTHORITIES = "All authorities together (pooled)"
 
 st.title("Children looked after")
 active = active_903_data()
@@ -32,15 +35,57 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
         "identifiers, dates of birth and postcodes are never shown, logged or saved. "
         f"Limit: {MAX_UPLOAD_BYTES // 1_000_000} MB per file."
     )
-    files, checked = read_uploads("SSDA903 files", "upload_903", read_903_uploads, MAX_UPLOAD_BYTES)
+    upload_column, date_column = st.columns([3, 1])
+    with date_column:
+        extract_date = st.date_input(
+            "Extract date (optional)",
+            value=None,
+            format="DD/MM/YYYY",
+            key="extract_date_903",
+            help="The last day your extract sees: open episodes run to it and counts stop there. "
+            "Leave empty to take it from a YEAR column or the file names (a collection year such "
+            "as 903_2024, or an export date such as _2023-10-05), else from the latest date in "
+            "the data.",
+        )
+    with upload_column:
+        files, checked = read_uploads(
+            "SSDA903 files",
+            "upload_903",
+            lambda uploads: read_903_uploads(uploads, extract_date=extract_date),
+            MAX_UPLOAD_BYTES,
+        )
     if checked is not None:
+        chosen, authority = checked, ""
+        if checked.multi_authority:
+            st.info(
+                f"These files hold {len(checked.authorities)} authorities (the LA column): "
+                f"{', '.join(checked.authorities)}. Children are kept apart by authority. Choose "
+                "the one to use; every page then shows that authority.",
+                icon=":material/account_balance:",
+            )
+            picked = st.selectbox(
+                "Authority",
+                [*checked.authorities, ALL_AUTHORITIES],
+                key="authority_903",
+                help="Which authority's children the explorer counts and forecasts. 'All "
+                "authorities together' adds them up (no child is merged with another).",
+            )
+            chosen = checked.for_authority("all" if picked == ALL_AUTHORITIES else picked)
+            authority = "all authorities, " if picked == ALL_AUTHORITIES else f"{picked}, "
+        st.markdown("**Extracts read**: the collection year each covers and the last day it sees")
+        st.dataframe(
+            coverage_table(checked.coverage),
+            hide_index=True,
+            width="stretch",
+        )
         show_validation(
-            checked,
+            chosen,
             report_file_name="903_validation_report.csv",
             use_label="Use this data in the explorer",
             session_key=UPLOADED_903_KEY,
             name_key=UPLOADED_903_NAME_KEY,
-            name=f"your 903 data ({files_phrase(files)}, to {checked.extract_date:%d %B %Y})",
+            name=f"your 903 data ({authority}{files_phrase(files)}, to "
+            f"{chosen.extract_date:%d %B %Y})",
             unusable_message="These files cannot be used yet: see the report above for "
             "what to fix.",
         )
