@@ -71,7 +71,8 @@ def _write_report(frame: pd.DataFrame, path: Path) -> None:
 
 def _examples(report: pd.DataFrame) -> list[str]:
     """The first problem of each rule, most severe first, personal values already masked."""
-    severity_order = {"fatal": 0, "error": 1, "warning": 2, "info": 3}
+    severity_order = {"fatal": 0, "error": 1, "warning": 2}
+    report = report[report["severity"] != "info"]
     firsts = (
         report.assign(_order=report["severity"].map(severity_order))
         .sort_values(["_order"], kind="stable")
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         data = data.for_authority(args.la)
 
     print(data.summary())
-    if len(data.report):
+    if (data.report["severity"] != "info").any():
         print("")
         print("An example of each kind of problem (personal values masked):")
         print("\n".join(_examples(data.report)))

@@ -1167,9 +1167,9 @@ def _authorities(
                     "separately.",
                 )
             )
-        found.append(
+        found.extend(
             file_issue(
-                ", ".join(sorted({raw.file for raw in raws})),
+                file,
                 "",
                 "authorities",
                 INFO,
@@ -1178,6 +1178,7 @@ def _authorities(
                 "never merged. Stocks are given per authority; choose one with --la (or in the "
                 "explorer), or --la all to pool them.",
             )
+            for file in sorted({raw.file for raw in raws})
         )
     for frame in frames.values():
         frame["_la"] = frame["_la_text"].astype(object) if multi else ""
@@ -1291,14 +1292,15 @@ def _assign_extracts(
         if decision is not None:
             conventions[kind] = decision
             files = sorted(set(episodes.loc[single, "_file"]))
-            found.append(
+            found.extend(
                 file_issue(
-                    ", ".join(files),
+                    file,
                     "",
                     "year_convention",
                     INFO,
                     decision.reason()[0].upper() + decision.reason()[1:] + ".",
                 )
+                for file in files
             )
     for table in TABLES:
         frame, lab = frames[table], labels[table]
@@ -1423,14 +1425,15 @@ def _assign_extracts(
             else "collection start unknown"
         )
         who = f"{row.la}, " if row.la else ""
-        found.append(
+        found.extend(
             file_issue(
-                row.files,
+                file,
                 "",
                 "extract_coverage",
                 INFO,
                 f"Extract {who}{row.extract}: {start}; it sees up to {row.coverage_end:%d/%m/%Y} "
                 f"({row.origin}). Stocks and flows stop there; give an extract date to change it.",
             )
+            for file in row.files.split(", ")
         )
     return extracts
