@@ -663,7 +663,7 @@ def validate_spend(raw: pd.DataFrame, file_name: str) -> tuple[pd.DataFrame, pd.
 
     period_text = clean_text(frame["period"])
     bounds = [parse_period(str(value)) if pd.notna(value) else None for value in period_text]
-    bad_period = np.array([item is None for item in bounds])
+    bad_period = np.array([item is None for item in bounds], dtype=bool)
     reporter.add(
         rows[bad_period],
         "period",
