@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    CACHE_TTL,
     FUNNEL_RECORDS_KEY,
     FUNNEL_RECORDS_NAME_KEY,
     active_funnel_records,
@@ -34,7 +35,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "supply"
 BENCHMARKS = funnel.PUBLISHED_BENCHMARKS
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, ttl=CACHE_TTL)
 def analyse(
     _records: FunnelRecords, key: str, start: str, end: str, channels: tuple[str, ...]
 ) -> dict[str, object]:

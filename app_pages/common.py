@@ -13,9 +13,15 @@ import pandas as pd
 import streamlit as st
 
 from sufficiency import spreadsheets
+from sufficiency.cache_keys import content_key
 from sufficiency.data.demo import DEMO_AUTHORITY_NAME, DEMO_DESCRIPTION, load_demo
 from sufficiency.errors import InputDataError
 from sufficiency.stocks import monthly_stock
+
+CACHE_TTL = "2h"
+"""How long a cached table, fitted model or scenario run stays in the server's memory. Every
+cache also has a ``max_entries`` bound, and is keyed by a content hash of the data it came from
+(:func:`data_key`), so sessions share work on the same data and never on different data."""
 
 UPLOADED_903_KEY = "uploaded_903"
 UPLOADED_903_NAME_KEY = "uploaded_903_name"
@@ -35,7 +41,7 @@ class ActiveData:
     is_demo: bool
 
 
-@st.cache_resource(show_spinner="Loading the synthetic demo authority...")
+@st.cache_resource(show_spinner="Loading the synthetic demo authority...", max_entries=1)
 def load_demo_data():
     """The demo authority's clean 903 data (read once per server)."""
     return load_demo()
@@ -63,7 +69,9 @@ def show_data_banner(active: ActiveData) -> None:
         st.caption(f"Showing {active.label}. Change it on the Data page.")
 
 
-@st.cache_data(show_spinner="Counting children looked after by month...")
+@st.cache_data(
+    show_spinner="Counting children looked after by month...", max_entries=16, ttl=CACHE_TTL
+)
 def cached_monthly_stock(
     _episodes: pd.DataFrame, extract_date: pd.Timestamp, key: str
 ) -> pd.DataFrame:
@@ -71,7 +79,11 @@ def cached_monthly_stock(
     return monthly_stock(_episodes, extract_date)
 
 
-@st.cache_resource(show_spinner="Loading the fitted demand model (fitted once per data set)...")
+@st.cache_resource(
+    show_spinner="Loading the fitted demand model (fitted once per data set)...",
+    max_entries=8,
+    ttl=CACHE_TTL,
+)
 def fitted_scenario_models(_data, key: str, is_demo: bool, label: str):
     """Models every scenario run on this data reuses (``key`` identifies the data).
 
@@ -89,7 +101,7 @@ def fitted_scenario_models(_data, key: str, is_demo: bool, label: str):
     return dataclasses.replace(fit_models(_data), authority=label)
 
 
-@st.cache_resource(show_spinner="Running the scenario...", max_entries=32)
+@st.cache_resource(show_spinner="Running the scenario...", max_entries=64, ttl=CACHE_TTL)
 def scenario_result(_models, key: str, scenario_json: str, seed: int):
     """A scenario run, cached by data (``key``), scenario and seed; shared by the scenario pages."""
     from sufficiency.scenario import Scenario, run
@@ -98,9 +110,10 @@ def scenario_result(_models, key: str, scenario_json: str, seed: int):
 
 
 def data_key(active: ActiveData) -> str:
-    """A cache key for the active data that contains no personal data."""
-    data = active.data
-    return f"{active.label}|{len(data.episodes)}|{data.extract_date:%Y-%m-%d}"
+    """A cache key for the active data: its label and a SHA-256 of its content (every episode,
+    the header, the report and the extract date), so two uploads of the same shape never share
+    cached results. It contains no personal data."""
+    return f"{'demo' if active.is_demo else 'upload'}|{active.label}|{content_key(active.data)}"
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -113,7 +126,9 @@ def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return spreadsheets.excel_bytes(sheets)
 
 
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's enquiries...")
+@st.cache_resource(
+    show_spinner="Loading the synthetic demo authority's enquiries...", max_entries=1
+)
 def demo_funnel_records():
     """The demo authority's synthetic enquiry and campaign spend records."""
     from sufficiency.supply.demo_records import load_demo_funnel
@@ -132,14 +147,14 @@ def active_funnel_records() -> tuple[object, str, bool]:
 
 
 def funnel_records_key(records, label: str) -> str:
-    """A cache key that holds no identifiers: label, size, extract date and a content hash."""
-    columns = ["enquiry_date", "approval_date", "withdrawal_date", "channel", "campaign"]
-    content = int(pd.util.hash_pandas_object(records.enquiries[columns], index=False).sum())
-    spend = float(records.spend["spend"].sum()) if len(records.spend) else 0.0
-    return f"{label}|{len(records.enquiries)}|{records.extract_date:%Y-%m-%d}|{content}|{spend:.2f}"
+    """A cache key that holds no identifiers: the label and a SHA-256 of every enquiry, spend
+    row, report row and the extract date."""
+    return f"{label}|{content_key(records)}"
 
 
-@st.cache_resource(show_spinner="Loading the synthetic demo authority's carer households...")
+@st.cache_resource(
+    show_spinner="Loading the synthetic demo authority's carer households...", max_entries=1
+)
 def demo_households():
     """The demo authority's synthetic carer household records."""
     from sufficiency.supply.demo_carers import load_demo_households
@@ -158,8 +173,8 @@ def active_households() -> tuple[object, str, bool]:
 
 
 def households_key(data, label: str) -> str:
-    """A cache key that holds no identifiers."""
-    return f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
+    """A cache key that holds no identifiers: the label and a SHA-256 of the records."""
+    return f"{label}|{content_key(data)}"
 
 
 FILES_TABLE_LABELS = {

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import active_903_data, csv_bytes, data_key, show_data_banner
+from app_pages.common import CACHE_TTL, active_903_data, csv_bytes, data_key, show_data_banner
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
 from sufficiency.demand.levers import (
     ENTRY_CHANGE_BOUNDS,
@@ -32,14 +32,14 @@ N_PATHS = 1000
 SEED = 0
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, ttl=CACHE_TTL, max_entries=8)
 def fitted_demand(_data, key: str):
     """The fitted stock-flow model for this data: loaded from models/ when it matches, else fitted."""
     inputs = demand_inputs(_data.episodes, _data.extract_date)
     return load_or_fit(inputs)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
 def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int, seed: int):
     """Forecast frame under the levers (cheap: no refitting)."""
     levers = DemandLevers.from_dict(json.loads(levers_json))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import CACHE_TTL
 from app_pages.plain import plain
 from sufficiency.errors import SufficiencyError
 from sufficiency.scenario import Scenario
@@ -29,7 +30,7 @@ COMPARE = "library_compare"
 SAVE_NAME, SAVE_AUTHOR, SAVE_NOTE = "library_save_name", "library_save_author", "library_save_note"
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=CACHE_TTL)
 def _store(url: str) -> ScenarioStore:
     """One store (and connection pool) per library address, shared by every session."""
     return ScenarioStore(url)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    CACHE_TTL,
     active_funnel_records,
     csv_bytes,
     funnel_records_key,
@@ -22,13 +23,15 @@ from sufficiency.supply.funnel import PUBLISHED_BENCHMARKS, FunnelParameters
 from sufficiency.supply.records import STAGE_LABELS, STAGES, FunnelRecords
 
 
-@st.cache_resource(show_spinner="Fitting the approval model...", max_entries=4)
+@st.cache_resource(show_spinner="Fitting the approval model...", max_entries=4, ttl=CACHE_TTL)
 def fitted_model(_records: FunnelRecords, key: str) -> ApprovalModel:
     del key
     return ApprovalModel(random_state=0).fit(_records.enquiries, _records.extract_date)
 
 
-@st.cache_data(show_spinner="Checking the model on later enquiries...", max_entries=4)
+@st.cache_data(
+    show_spinner="Checking the model on later enquiries...", max_entries=4, ttl=CACHE_TTL
+)
 def evaluation(_records: FunnelRecords, key: str) -> dict[str, object]:
     del key
     result = evaluate_approval_model(_records.enquiries, _records.extract_date)
@@ -43,7 +46,7 @@ def evaluation(_records: FunnelRecords, key: str) -> dict[str, object]:
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
 def projection(
     _model: ApprovalModel,
     _records: FunnelRecords,
@@ -65,7 +68,7 @@ def projection(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4, ttl=CACHE_TTL)
 def pipeline_by_stage(_model: ApprovalModel, _records: FunnelRecords, key: str) -> pd.DataFrame:
     del key
     people = _model.open_pipeline(_records.enquiries)

@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    CACHE_TTL,
     active_903_data,
     csv_bytes,
     data_key,
     fitted_scenario_models,
+    funnel_records_key,
     show_data_banner,
 )
 from sufficiency.errors import SufficiencyError
@@ -42,17 +44,13 @@ def active_funnel(is_demo: bool) -> tuple[object | None, str]:
     uploaded = st.session_state.get(FUNNEL_RECORDS_KEY)
     if uploaded is not None:
         # a content hash, so two uploads of the same size do not share a cached plan
-        columns = ["enquiry_date", "approval_date", "channel"]
-        content = int(pd.util.hash_pandas_object(uploaded.enquiries[columns], index=False).sum())
-        spend = float(uploaded.spend["spend"].sum()) if len(uploaded.spend) else 0.0
-        key = f"uploaded|{len(uploaded.enquiries)}|{uploaded.extract_date:%Y-%m-%d}"
-        return uploaded, f"{key}|{content}|{spend:.2f}"
+        return uploaded, funnel_records_key(uploaded, "uploaded")
     if is_demo:
         return None, "demo"  # recommend_plan reads the demo's synthetic records itself
     return None, "none"
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
 def cached_plan(
     _models: FittedModels,
     _funnel: object | None,

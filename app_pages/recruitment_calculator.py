@@ -10,10 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    CACHE_TTL,
     FUNNEL_RECORDS_KEY,
     active_households,
     csv_bytes,
     excel_bytes,
+    funnel_records_key,
+    households_key,
 )
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
@@ -26,7 +29,7 @@ OWN_RECORDS = "records"
 PUBLISHED = "published"
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def fitted_retention(
     _data: CarerHouseholds, key: str
 ) -> tuple[RetentionModel, NewHouseholdProfile]:
@@ -37,7 +40,7 @@ def fitted_retention(
     return model, profile
 
 
-@st.cache_data(show_spinner="Reading the funnel records...", max_entries=8)
+@st.cache_data(show_spinner="Reading the funnel records...", max_entries=8, ttl=CACHE_TTL)
 def funnel_from_records(key: str) -> dict[str, object] | None:
     """Conversion, stage times and cost per enquiry from the active funnel records (last 3 years)."""
     try:
@@ -159,7 +162,7 @@ if is_demo:
     )
 else:
     st.caption(f"Households: {label}.")
-key = f"{label}|{len(data.households)}|{data.extract_date:%Y-%m-%d}"
+key = households_key(data, label)
 model, profile = fitted_retention(data, key)
 extract = data.extract_date
 
@@ -192,10 +195,9 @@ relative_to = goal[3].radio(
 )
 
 st.subheader("Assumptions")
+uploaded_records = st.session_state.get(FUNNEL_RECORDS_KEY)
 records_funnel = funnel_from_records(
-    str(id(st.session_state.get(FUNNEL_RECORDS_KEY)))
-    if FUNNEL_RECORDS_KEY in st.session_state
-    else "demo"
+    "demo" if uploaded_records is None else funnel_records_key(uploaded_records, "uploaded")
 )
 sources = [PUBLISHED] + ([OWN_RECORDS] if records_funnel is not None else [])
 source = st.radio(

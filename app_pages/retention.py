@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    CACHE_TTL,
     HOUSEHOLDS_KEY,
     HOUSEHOLDS_NAME_KEY,
     active_households,
@@ -41,7 +42,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "care
 GROUP_LABELS = {"carer_group": "Carer group", "carer_type": "Carer type"}
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
 def describe(_data: CarerHouseholds, key: str, by: str) -> dict[str, pd.DataFrame]:
     """Survival curves, reasons, yearly rates and the fitted hazards."""
     del key
@@ -63,14 +64,14 @@ def describe(_data: CarerHouseholds, key: str, by: str) -> dict[str, pd.DataFram
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
 def yearly_rates(_data: CarerHouseholds, key: str) -> pd.DataFrame:
     """Leaving rates of all households by year ending 31 March."""
     del key
     return annual_leaving_rates(_data.households, _data.extract_date, by=None)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32, ttl=CACHE_TTL)
 def projection(
     _data: CarerHouseholds,
     key: str,
