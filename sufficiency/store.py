@@ -459,8 +459,9 @@ class ScenarioStore:
                     "json": renamed.to_json(),
                     "author": row["author"],
                     "note": row["note"],
-                    "fingerprint": row["fingerprint"],
-                    "format_version": row["format_version"],
+                    # re-written in today's format (an older row was migrated on reading)
+                    "fingerprint": renamed.fingerprint(),
+                    "format_version": SCHEMA_VERSION,
                 }
                 revision = row["revision"] + 1
                 connection.execute(
@@ -615,13 +616,12 @@ class ScenarioStore:
         name = row["name"]
         try:
             version = row["format_version"]
-            if version != SCHEMA_VERSION:
-                newer = isinstance(version, int) and version > SCHEMA_VERSION
+            if not isinstance(version, int) or version > SCHEMA_VERSION:
+                # Older versions are read (Scenario.from_json migrates them); newer ones are not.
                 raise SufficiencyError(
-                    f"it was saved in scenario format version {version}"
-                    + (" by a newer version of sufficiency" if newer else "")
-                    + f"; this version reads version {SCHEMA_VERSION}. "
-                    + ("Update the tool to open it." if newer else "Delete it or re-create it.")
+                    f"it was saved in scenario format version {version} by a newer version of "
+                    f"sufficiency; this version reads up to version {SCHEMA_VERSION}. Update the "
+                    "tool to open it."
                 )
             scenario = Scenario.from_json(row["json"], source=f"saved scenario '{name}'")
             return SavedScenario(

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from sufficiency.errors import SufficiencyError
-from sufficiency.scenario import Scenario
+from sufficiency.scenario import SCHEMA_VERSION, Scenario
 from sufficiency.store import ENV_VAR, EntryRef, ScenarioStore, default_url
 from tests.postgres_server import create_database, postgres_server
 
@@ -197,7 +197,7 @@ def test_one_unreadable_row_is_skipped_with_a_warning(store):
     store.save(Scenario(name="from the future"))
     store.save(Scenario(name="damaged"))
     store.save(Scenario(name="out of range"))
-    _damage(store.url, "from the future", format_version=2)
+    _damage(store.url, "from the future", format_version=SCHEMA_VERSION + 1)
     _damage(store.url, "damaged", json="{not json")
     _damage(store.url, "out of range", json='{"version": 1, "name": "x", "horizon_months": 9999}')
     library = store.library()
