@@ -763,3 +763,87 @@ def annual_series(
         }
     )
     return series.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+
+REGIONS: dict[str, str] = {
+    "E12000001": "North East",
+    "E12000002": "North West",
+    "E12000003": "Yorkshire and The Humber",
+    "E12000004": "East Midlands",
+    "E12000005": "West Midlands",
+    "E12000006": "East of England",
+    "E12000007": "London",
+    "E12000008": "South East",
+    "E12000009": "South West",
+}
+"""The nine English regions (ONS codes); DfE's Inner and Outer London are both London here."""
+
+ENGLAND_CODE = "E92000001"
+
+LA_TYPES: dict[str, str] = {
+    "E06": "unitary authority",
+    "E08": "metropolitan district",
+    "E09": "London borough",
+    "E10": "county council",
+}
+"""Kind of authority, from the first three characters of its ONS code."""
+
+_REGION_FILES = (
+    "dfe_cla/la_2022_release/cla_number_and_rate_per_10k_children.csv",
+    "dfe_cla/la_2021_2024/cla_number_and_rate_per_10k_children.csv",
+    _ONS_POPULATION[0],
+)
+_LONDON_PARTS = {"Inner London", "Outer London"}
+
+
+@lru_cache(maxsize=4)
+def _authorities(root: str) -> pd.DataFrame:
+    folder = Path(root)
+    rows = []
+    for rel in _REGION_FILES:
+        la = _ees_la_rows(read_published_csv(folder / rel))
+        rows.append(la[["old_la_code", "region_name"]])
+    regions = pd.concat(rows).drop_duplicates("old_la_code", keep="last")
+    regions["region_name"] = regions["region_name"].where(
+        ~regions["region_name"].isin(_LONDON_PARTS), "London"
+    )
+    code_of_region = {name: code for code, name in REGIONS.items()}
+    unknown = sorted(set(regions["region_name"]) - set(code_of_region))
+    if unknown:
+        raise InputDataError(
+            f"published tables: unknown region name(s) {', '.join(unknown)} in "
+            f"{', '.join(_REGION_FILES)}. Restore data/published/ from the repository."
+        )
+    names = (
+        _load(root)[["la_code", "old_la_code", "la_name"]]
+        .drop_duplicates("la_code")
+        .merge(regions, on="old_la_code", how="left")
+    )
+    missing = names.loc[names["region_name"].isna(), "la_name"].tolist()
+    if missing:
+        raise InputDataError(
+            f"published tables: no region found for {', '.join(missing)}. Restore "
+            "data/published/ from the repository."
+        )
+    names["region_code"] = names["region_name"].map(code_of_region)
+    names["la_type"] = names["la_code"].str[:3].map(LA_TYPES).fillna("other")
+    return names.sort_values(["region_code", "la_name"]).reset_index(drop=True)[
+        ["la_code", "old_la_code", "la_name", "region_code", "region_name", "la_type"]
+    ]
+
+
+def authorities(folder: str | Path | None = None) -> pd.DataFrame:
+    """Every local authority in the published tables with its region and kind.
+
+    Regions come from the LA rows of the EES number-and-rate files (2018-2024) and the ONS
+    population file (which still lists Bournemouth, Poole and the old Dorset county); Inner and
+    Outer London are one region, London.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``la_code, old_la_code, la_name, region_code, region_name, la_type`` (one row per LA code,
+        including authorities that no longer exist; see :data:`BOUNDARY_CHANGES`).
+    """
+    root = Path(folder) if folder is not None else published_dir()
+    return _authorities(str(root.resolve())).copy()
