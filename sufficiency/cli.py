@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fit",
     "forecast",
     "backtest",
+    "national",
     "funnel",
     "carers",
     "scenario",

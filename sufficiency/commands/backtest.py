@@ -20,7 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "Pretend to stand at several past dates, forecast with every method using only the "
             "data available then, and compare with what happened. With --published: the DfE "
             "children-looked-after totals of every authority with an unbroken 2010-2024 series, "
-            "forecast one year ahead from 31 March 2019-2023. With 903 files (or the embedded "
+            "forecast one year ahead from 31 March 2019-2023 (the latest year, 2024, may be an "
+            "origin: its forecasts are written with nothing to score yet). With 903 files (or the embedded "
             "synthetic demo authority when no PATH is given and --published is not set): month-end "
             "stocks in total, by age band and by placement category. Writes one row per series x "
             "method x forecast date x horizon with MAE (children), MAPE (%), MASE, the error "
@@ -150,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
                     la_codes=la_codes,
                     n_jobs=args.jobs,
                     progress=progress,
+                    keep_unscored=True,
                 )
             )
     if args.paths or not args.published:
@@ -172,5 +174,24 @@ def run(args: argparse.Namespace) -> int:
     for column in ("origin", "ds"):
         output[column] = pd.to_datetime(output[column]).dt.date
     write_csv(output, args.out)
-    print(summary_text(scores), file=sys.stdout)
+    scored = scores.loc[scores["actual"].notna()]
+    if len(scored):
+        print(summary_text(scored), file=sys.stdout)
+    print(unscored_text(scores), file=sys.stdout)
     return 0
+
+
+def unscored_text(scores: pd.DataFrame) -> str:
+    """Say plainly which forecasts could not be checked (no published figure yet)."""
+    waiting = scores.loc[scores["actual"].isna()]
+    if waiting.empty:
+        return ""
+    years = sorted(pd.to_datetime(waiting["ds"]).dt.year.unique())
+    origins = sorted(pd.to_datetime(waiting["origin"]).dt.year.unique())
+    span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
+    return (
+        f"\n{len(waiting):,} forecast(s) from 31 March {', '.join(map(str, origins))} are of "
+        f"{span}, which is not published yet: they are written to the CSV with an empty "
+        "'actual' and nothing to score. For forecasts of every authority with 80% and 95% "
+        "ranges, use `sufficiency national`."
+    )

@@ -103,10 +103,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "sweep",
         help="run one scenario with one lever stepped through several values, in parallel",
         description=(
-            "Step one lever of a scenario file through several values and run each version on a "
-            "local Dask cluster (worker processes on this machine only), with the same data and "
-            "seed. Writes sweep.csv: lever, value, children looked after at the end, IFA share "
-            "of non-kinship fostering at the end (%%), in-house households at the end, total "
+            "Step one lever of a scenario file through several values and run each version in "
+            "parallel (worker processes on this machine, or a Dask cluster with --engine dask), "
+            "with the same data and seed. Writes sweep.csv: lever, value, children looked "
+            "after at the end, IFA share of non-kinship fostering at the end (%%), in-house households at the end, total "
             "cost and investment (£) and the payback month, one row per value."
         ),
     )
@@ -124,13 +124,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="V1,V2,...",
         help="comma-separated values in the lever's own unit, e.g. 0,2,4,6,8",
     )
-    sweep_parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        metavar="N",
-        help="worker processes (default: one per CPU core)",
-    )
+    from sufficiency.commands.national import add_engine_arguments
+
+    add_engine_arguments(sweep_parser)
     common(sweep_parser)
     sweep_parser.set_defaults(func=sweep)
     parser.set_defaults(func=lambda args: _help(parser))
@@ -239,19 +235,24 @@ def sweep(args: argparse.Namespace) -> int:
     """Run one scenario for each value of a lever on a local Dask cluster."""
     from sufficiency.cli import progress_bar
     from sufficiency.commands.common import write_csv
-    from sufficiency.distributed import local_client, swept_scenarios
+    from sufficiency.distributed import engine, swept_scenarios, validate_engine
     from sufficiency.distributed import sweep as sweep_scenarios
 
+    validate_engine(args.engine, args.workers, args.scheduler)  # before any slow work
     base = _scenario(args.file, args.simulations)
     swept_scenarios(base, args.lever, args.values)  # check the lever before the slow work
     models = _models(args, base.horizon_months)
-    with local_client(args.workers) as client, progress_bar("Running scenarios") as progress:
+    with (
+        engine(args.engine, args.workers, args.scheduler) as running,
+        progress_bar("Running scenarios") as progress,
+    ):
+        print(f"Running on the {running.describe()}.", file=sys.stderr)
         table = sweep_scenarios(
             base,
             args.lever,
             args.values,
             models,
-            client=client,
+            engine=running,
             random_state=args.seed,
             progress=progress,
         )

@@ -315,11 +315,14 @@ def backtest_published(
     n_jobs: int = 1,
     random_state: int = 0,
     progress: ProgressCallback | None = None,
+    keep_unscored: bool = False,
 ) -> pd.DataFrame:
     """Backtest on the published DfE LA tables (LAs with an unbroken 2010-2024 series).
 
     Each origin year's model sees 31 March figures from 2010 up to that year only. ``n_jobs``
-    parallelises Prophet fits across authorities.
+    parallelises Prophet fits across authorities. With ``keep_unscored`` forecasts of years not
+    yet published (from the latest origin) are kept as rows with an empty ``actual`` and empty
+    metrics instead of being left out.
     """
     from sufficiency.data.dfe import MEASURES, annual_series
 
@@ -334,11 +337,51 @@ def backtest_published(
     for name, model in models.items():
         if n_jobs != 1 and hasattr(model, "n_jobs") and hasattr(model, "get_params"):
             models[name] = type(model)(**{**model.get_params(), "n_jobs": n_jobs})
-    scores = backtest(
+    forecasts = rolling_origin_forecasts(
         series, models, origins, horizon, random_state=random_state, progress=progress
     )
+    checkable = forecasts.merge(
+        series[["unique_id", "ds"]].assign(ds=lambda f: pd.to_datetime(f["ds"])),
+        on=["unique_id", "ds"],
+    )
+    if len(checkable):
+        scores = score_forecasts(forecasts, series, series)
+    else:  # e.g. only the latest origin: nothing has been published to check against
+        scores = pd.DataFrame(columns=[*METRIC_COLUMNS, "ds"])
+    if keep_unscored:
+        scores = pd.concat([scores, _unscored_rows(forecasts, scores)], ignore_index=True)
     scores["kind"] = f"published DfE LA tables, {MEASURES.get(measure, measure)}, {breakdown}"
     return scores
+
+
+def _unscored_rows(forecasts: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Forecast rows with no published figure to check them against, in the metric layout."""
+    key = ["series_id", "method", "origin", "ds"]
+    frame = forecasts.rename(columns={"unique_id": "series_id", "mean": "forecast"})
+    frame["origin"] = pd.to_datetime(frame["origin"])
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    scored = scores[key].assign(_scored=True)
+    frame = frame.merge(scored, on=key, how="left")
+    frame = frame.loc[frame["_scored"].isna()]
+    out = pd.DataFrame(
+        {
+            "series_id": frame["series_id"],
+            "method": frame["method"],
+            "origin": frame["origin"],
+            "horizon": frame["horizon"],
+            "actual": np.nan,
+            "forecast": frame["forecast"],
+            "lower_80": frame["p10"],
+            "upper_80": frame["p90"],
+            "lower_95": frame["p2_5"],
+            "upper_95": frame["p97_5"],
+            "ds": frame["ds"],
+        }
+    )
+    for column in METRIC_COLUMNS:
+        if column not in out:
+            out[column] = np.nan
+    return out[list(METRIC_COLUMNS) + ["ds"]]
 
 
 def default_monthly_origins(

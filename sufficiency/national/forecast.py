@@ -26,7 +26,7 @@ from sufficiency.data.dfe import BOUNDARY_CHANGES, ENGLAND_CODE, REGIONS
 from sufficiency.errors import InputDataError
 from sufficiency.national.evaluation import rolling_forecasts
 from sufficiency.national.intervals import RANGE_LEVELS, calibrate, ranges
-from sufficiency.national.methods import MAX_LEVEL_GAP, METHODS
+from sufficiency.national.methods import MAX_LEVEL_GAP, METHODS, last_level
 from sufficiency.national.panel import BREAKDOWNS, CLA, MEASURE_WORDS, MEASURES, TOTAL, Panel
 from sufficiency.progress import ProgressCallback
 
@@ -204,28 +204,43 @@ def breakdown_history(
 
 
 def aggregate_history(history: pd.DataFrame, panel: Panel) -> pd.DataFrame:
-    """Region and England sums of earlier forecasts, checked only where every member published."""
+    """Region and England sums of earlier forecasts and of what was published.
+
+    Where some members' figures were suppressed, forecast and published figure are both summed
+    over the members that published (so like is compared with like); an aggregate is checked
+    only when at least half its members published.
+    """
     if not len(history):
         return history
     region_of = panel.authorities.set_index("la_code")["region_code"]
     data = history.assign(area=history["la_code"].map(region_of))
+    published = data["actual"].notna()
+    data = data.assign(
+        checked_point=data["point"].where(published, 0.0),
+        checked_size=data["size"].where(published, 0.0),
+    )
     parts = []
     for areas in (data["area"], pd.Series(ENGLAND_CODE, index=data.index)):
         summed = (
             data.assign(area=areas)
             .groupby(["area", "origin", "horizon", "year"], sort=False)
             .agg(
-                point=("point", "sum"),
-                size=("size", "sum"),
+                all_point=("point", "sum"),
+                all_size=("size", "sum"),
+                point=("checked_point", "sum"),
+                size=("checked_size", "sum"),
                 total=("actual", "sum"),
                 members=("actual", "size"),
                 published=("actual", "count"),
             )
             .reset_index()
         )
-        summed["actual"] = np.where(
-            summed["members"] == summed["published"], summed["total"], np.nan
-        )
+        enough = summed["published"] >= 0.5 * summed["members"]
+        summed["actual"] = np.where(enough, summed["total"], np.nan)
+        # Forecasts not yet checkable keep every member.
+        pending = summed["published"] == 0
+        summed.loc[pending, "point"] = summed.loc[pending, "all_point"]
+        summed.loc[pending, "size"] = summed.loc[pending, "all_size"]
         parts.append(
             summed.rename(columns={"area": "la_code"})[
                 ["la_code", "origin", "horizon", "year", "point", "size", "actual"]
@@ -265,8 +280,14 @@ def authority_notes(panel: Panel, origin: int) -> tuple[dict[str, str], pd.DataF
                 parts.append(f"{MEASURE_WORDS[measure]}: no figure for {', '.join(gaps)}")
         stock = at.get(CLA)[i]
         present = np.flatnonzero(~np.isnan(stock))
-        if len(present) == 0 or present[-1] < col - MAX_LEVEL_GAP:
-            if len(present) == 0:
+        ended = at.codes[(CLA, TOTAL)][i][col] == "z"
+        if len(present) == 0 or present[-1] < col - MAX_LEVEL_GAP or ended:
+            if ended and len(present):
+                reason = (
+                    f"the authority did not exist in {origin} (code 'z'); last published figure "
+                    f"{at.years[present[-1]]}"
+                )
+            elif len(present) == 0:
                 reason = f"no published figure for children looked after up to {origin}"
             else:
                 code = at.codes[(CLA, TOTAL)][i][col]
@@ -305,6 +326,20 @@ def _breakdown_notes(
             bits.append("suppressed groups estimated from the published total")
         notes[i] = "; ".join(bits)
     return notes
+
+
+def _region_shares(panel: Panel, shares: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each authority's region's shares (authorities weighted by ``weight``), ``(n, groups)``."""
+    regions, codes = panel.region_index()
+    ok = ~np.isnan(shares).any(axis=1) & ~np.isnan(weight)
+    out = np.full(shares.shape, np.nan)
+    england = np.nansum(shares[ok] * weight[ok, None], axis=0)
+    england = england / england.sum() if england.sum() > 0 else np.full(shares.shape[1], np.nan)
+    for r in range(len(codes)):
+        members = ok & (regions == r)
+        summed = (shares[members] * weight[members, None]).sum(axis=0)
+        out[regions == r] = summed / summed.sum() if summed.sum() > 0 else england
+    return out
 
 
 @dataclass
@@ -400,14 +435,40 @@ def national_forecast(
             .to_numpy(),
             2,
         )
-        point[np.isin(codes, not_forecast["la_code"])] = np.nan
+        dropped = np.isin(codes, not_forecast["la_code"])
+        point[dropped] = np.nan
+        level, _ = last_level(at.get(measure), col)
+        # A method that cannot forecast an authority (e.g. its flows are suppressed) hands over
+        # to the last figure, and the note says so.
+        fallback = np.isnan(point).any(axis=1) & ~dropped & ~np.isnan(level)
+        point[fallback] = np.round(level[fallback, None], 2)
+        total_note = np.where(
+            fallback,
+            f"{methods[measure]} could not forecast this from the published figures: "
+            "last figure carried forward",
+            "",
+        ).astype(object)
+        total_note[np.isnan(level) & ~dropped] = (
+            f"no {MEASURE_WORDS[measure]} figure in {origin - MAX_LEVEL_GAP}-{origin}: not forecast"
+        )
         size = now.groupby("la_code")["size"].first().reindex(codes).to_numpy()
-        series[(measure, TOTAL)] = _Series(point, size, np.full(len(codes), ""), history)
+        size = np.where(np.isnan(size), level, size)
+        series[(measure, TOTAL)] = _Series(point, size, total_note, history)
         earlier = history.loc[history["origin"] < origin]
         for family, groups in BREAKDOWNS[measure].items():
             shares, used, estimated = family_shares(at, measure, family, col)
+            borrowed = np.isnan(shares).any(axis=1) & ~np.isnan(point[:, 0])
+            shares[borrowed] = _region_shares(at, shares, point[:, 0])[borrowed]
             past = breakdown_history(at, earlier, measure, family)
             note = _breakdown_notes(family, used, estimated, origin)
+            note[borrowed] = (
+                f"no {family} breakdown published in {origin - BREAKDOWN_LOOKBACK}-{origin}: "
+                "its region's shares used"
+            )
+            note = np.array(
+                ["; ".join(p for p in (a, b) if p) for a, b in zip(total_note, note, strict=True)],
+                dtype=object,
+            )
             for g, group in enumerate(groups):
                 values = at.get(measure, group)
                 now_cell = np.array(

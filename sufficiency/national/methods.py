@@ -551,6 +551,11 @@ class StockFlow(PanelMethod):
         q = np.clip(np.where(np.isnan(q), 0.0, q), 0.0, 1.0)
         r = np.where(np.isnan(r), 0.0, r)
         level, _ = last_level(stock, column)
+        # Without a recent starts figure the flows cannot be projected: hold the stock.
+        no_flows = np.isnan(starts_ahead).any(axis=1)
+        starts_ahead = np.where(no_flows[:, None], 0.0, starts_ahead)
+        q = np.where(no_flows, 0.0, q)
+        r = np.where(no_flows, 0.0, r)
         now = level.copy()
         stock_ahead = np.empty((len(level), horizon))
         ceased_ahead = np.empty((len(level), horizon))
@@ -559,6 +564,8 @@ class StockFlow(PanelMethod):
             now = np.clip(now * (1 + r) + starts_ahead[:, h] - out, 0.0, None)
             stock_ahead[:, h] = now
             ceased_ahead[:, h] = out
+        starts_ahead[no_flows] = np.nan
+        ceased_ahead[no_flows] = np.nan
         return level, stock_ahead, starts_ahead, ceased_ahead
 
     def _estimate_step(self, panel, params, starts_cache, regions, n_regions) -> float:
@@ -750,15 +757,30 @@ class PooledRegression(PanelMethod):
 
 METHODS: dict[str, str] = {
     "naive": "carrying the last figure forward",
-    "drift": "extending the authority's average trend",
+    "drift": "extending each authority's average trend",
     "ses": "a smoothed recent level (each authority alone)",
     "damped_holt": "a smoothed, fading trend (each authority alone)",
-    "combination": "averaging the last figure, smoothed level and fading trend",
-    "pooled_trend": "recent growth shrunk towards region and England, damped (pooled)",
-    "stockflow": "stock-flow on published starts and ceased (pooled)",
-    "pooled_regression": "pooled trend adjusted by each authority's features (pooled)",
+    "combination": "averaging the last figure, a smoothed level and a fading trend",
+    "pooled_trend": "recent growth shrunk towards region and England, damped",
+    "stockflow": "stock-flow on published starts and ceased",
+    "pooled_regression": (
+        "a damped trend shared with region and England, adjusted for each authority's own "
+        "figures (rate per 10,000, share aged 16-17, starts against ceased, recent growth)"
+    ),
 }
-"""Candidate methods and their names in plain words."""
+"""Candidate methods and what they do, in plain words."""
+
+SHORT_NAMES: dict[str, str] = {
+    "naive": "carrying the last figure forward",
+    "drift": "the drift method",
+    "ses": "simple exponential smoothing",
+    "damped_holt": "damped Holt",
+    "combination": "the combination",
+    "pooled_trend": "the pooled trend",
+    "stockflow": "the stock-flow model",
+    "pooled_regression": "the pooled regression",
+}
+"""Names of the methods inside a sentence."""
 
 
 def make_method(name: str) -> PanelMethod:

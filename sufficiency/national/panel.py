@@ -163,8 +163,9 @@ def _wide(
     code = (
         frame.pivot(index="la_code", columns="year", values="suppression")
         .reindex(index=codes, columns=years)
-        .fillna(ABSENT)
+        .astype(object)
     )
+    code = code.where(code.notna(), ABSENT)
     return value.to_numpy(dtype=float), code.to_numpy(dtype=object).astype(str)
 
 
