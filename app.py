@@ -40,6 +40,10 @@ pages = {
     "Finance": [
         st.Page("app_pages/finance.py", title="Placement budget", icon=":material/payments:"),
     ],
+    "Compare authorities": [
+        st.Page("app_pages/benchmarking.py", title="Benchmarking", icon=":material/leaderboard:"),
+        st.Page("app_pages/model_quality.py", title="Model quality", icon=":material/rule:"),
+    ],
     "Data": [
         st.Page("app_pages/data.py", title="Children looked after", icon=":material/table_chart:"),
     ],

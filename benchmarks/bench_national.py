@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sufficiency import spreadsheets  # noqa: E402
 from sufficiency.distributed import engine  # noqa: E402
 from sufficiency.national.evaluation import (  # noqa: E402
     add_ranges,
@@ -110,7 +111,7 @@ def accuracy(
         forecasts = add_ranges(forecasts)
     elapsed = time.perf_counter() - started
     if out:
-        forecasts.to_csv(out, index=False)
+        spreadsheets.write_csv(forecasts, out)
     if write_results:
         folder = save_quality(quality_tables(forecasts, panel))
         print(f"Saved the backtest summaries in {folder}.")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sufficiency import spreadsheets
 from sufficiency.national.evaluation import score, summarise, with_groups
 from sufficiency.national.methods import SHORT_NAMES
 from sufficiency.national.panel import CLA, Panel
@@ -32,6 +33,13 @@ SPLITS: dict[str, str] = {
     "confirmation B": "forecasts of 2022-2024 made from origins 2019-2021",
 }
 """Parts of the backtest, in the words the explorer uses."""
+
+SPLIT_LABELS: dict[str, str] = {
+    "confirmation A": "Checked after the choice: forecasts from 2022 and 2023",
+    "confirmation B": "Checked after the choice: forecasts of 2022-2024 from 2019-2021",
+    "choosing": "Used to choose the method: forecasts of years up to 2021",
+}
+"""Short labels for the splits, most telling first."""
 
 FILES = ("by_method", "by_region", "by_size", "by_authority")
 
@@ -82,7 +90,7 @@ def save_quality(tables: dict[str, pd.DataFrame], folder: Path | None = None) ->
     folder = Path(folder) if folder is not None else quality_folder()
     folder.mkdir(parents=True, exist_ok=True)
     for name in FILES:
-        tables[name].to_csv(folder / f"backtest_{name}.csv", index=False)
+        spreadsheets.write_csv(tables[name], folder / f"backtest_{name}.csv")
     return folder
 
 
@@ -139,3 +147,28 @@ def track_record_sentence(method: str, measure: str = CLA, folder: Path | None =
     if not sentences:
         return f"{plain} has no confirmation figures in the saved backtest."
     return " ".join(sentences)
+
+
+def weak_spots(
+    tables: dict[str, pd.DataFrame], method: str, split: str, measure: str = CLA
+) -> list[str]:
+    """Plain sentences naming the regions and sizes where ``method`` did not beat naive."""
+    out = []
+    for name, column in (("by_region", "region_name"), ("by_size", "size_band")):
+        rows = tables[name]
+        rows = rows.loc[
+            (rows["method"] == method) & (rows["split"] == split) & (rows["measure"] == measure)
+        ]
+        worse = rows.loc[rows["mae_ratio_vs_naive"] >= 1].sort_values([column, "horizon"])
+        for group, part in worse.groupby(column, sort=False):
+            years = ", ".join(
+                f"{int(h)} year{'s' if h > 1 else ''} ahead ({r:.2f}, {int(n)} forecasts)"
+                for h, r, n in zip(
+                    part["horizon"], part["mae_ratio_vs_naive"], part["forecasts"], strict=True
+                )
+            )
+            out.append(
+                f"{str(group)[:1].upper()}{str(group)[1:]}: no better than carrying the last "
+                f"figure forward {years}."
+            )
+    return out
