@@ -8,23 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from sufficiency.national.forecast import OUTPUT_COLUMNS
 from tests.browser.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-COLUMNS = [
-    "new_la_code",
-    "la_name",
-    "time_period",
-    "measure",
-    "breakdown",
-    "point",
-    "lower80",
-    "upper80",
-    "lower95",
-    "upper95",
-    "note",
-]
+COLUMNS = list(OUTPUT_COLUMNS)
 
 
 def _charts_drawn(page, count: int) -> None:
