@@ -226,7 +226,7 @@ def speed(workers: int) -> None:
     timings["serial (this process)"] = (time.perf_counter() - started, 0.0)
     for kind in ("local", "dask"):
         started = time.perf_counter()
-        with engine(kind, workers) as running:
+        with engine(kind, workers, preload=("sufficiency.national.evaluation",)) as running:
             up = time.perf_counter() - started
             work = time.perf_counter()
             result = national_forecast(panel, origin, 3, engine=running)

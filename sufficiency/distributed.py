@@ -163,11 +163,14 @@ class LocalEngine(Engine):
 
     name = "local"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, preload: Sequence[str] = ()) -> None:
         started = time.perf_counter()
-        # forkserver: safe to start from a process that runs threads (the explorer).
+        # forkserver: safe to start from a process that runs threads (the explorer). Workers
+        # are forked from a server that has already imported ``preload``.
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
         context = multiprocessing.get_context(method)
+        if method == "forkserver" and preload:
+            context.set_forkserver_preload(["__main__", *preload])
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         # Start every worker now, so start-up is not counted as work.
@@ -190,12 +193,24 @@ def _noop(_: Any) -> None:
     return None
 
 
+def _import_all(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for module in modules:
+        importlib.import_module(module)
+
+
 class DaskEngine(Engine):
     """Tasks on a Dask cluster: a new LocalCluster here, or an existing one at ``scheduler``."""
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        preload: Sequence[str] = (),
+    ) -> None:
         from dask.distributed import Client, LocalCluster
 
         started = time.perf_counter()
@@ -220,12 +235,17 @@ class DaskEngine(Engine):
             )
             self.client = Client(self._cluster)
         self.workers = len(self.client.scheduler_info()["workers"])
+        if preload:  # import the task code on every worker now, not inside the first tasks
+            self.client.run(_import_all, tuple(preload))
         self.startup_seconds = time.perf_counter() - started
 
     def map(self, func, items, shared=None, *, progress=None, label="tasks"):
         from dask.distributed import as_completed
 
-        shared_future = self.client.scatter(shared, broadcast=True) if shared is not None else None
+        # hash=False: a fresh key each time, so a later map never races the release of this one.
+        shared_future = (
+            self.client.scatter(shared, broadcast=True, hash=False) if shared is not None else None
+        )
         futures = [
             self.client.submit(_call, func, shared_future, item, pure=False) for item in items
         ]
@@ -245,7 +265,10 @@ class DaskEngine(Engine):
 
 @contextmanager
 def engine(
-    kind: str = "local", workers: int | None = None, scheduler: str | None = None
+    kind: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[Engine]:
     """An engine of the given kind, started on entry and stopped on exit.
 
@@ -256,6 +279,9 @@ def engine(
         Worker processes (default one per CPU core); for ``local``, 1 runs in this process.
     scheduler : str, optional
         Address of an existing Dask scheduler (``dask`` only).
+    preload : sequence of str
+        Modules the tasks need, imported on every worker while starting (counted in
+        ``startup_seconds``, not in the work).
 
     Raises
     ------
@@ -266,9 +292,9 @@ def engine(
     scheduler = validate_scheduler(scheduler)
     if kind == "local":
         count = workers or os.cpu_count() or 1
-        running: Engine = SerialEngine() if count == 1 else LocalEngine(count)
+        running: Engine = SerialEngine() if count == 1 else LocalEngine(count, preload)
     else:
-        running = DaskEngine(workers, scheduler)
+        running = DaskEngine(workers, scheduler, preload)
     try:
         yield running
     finally:

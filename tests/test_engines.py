@@ -69,7 +69,10 @@ def test_results_come_back_in_order_on_every_engine():
     items = list(range(12))
     expected = [3 * i * i for i in items]
     for kind, workers in (("local", 1), ("local", 2), ("dask", 2)):
-        with engine(kind, workers) as running:
+        with engine(kind, workers, preload=("sufficiency.national.evaluation",)) as running:
+            assert running.map(_square, items, 3) == expected, kind
+            # The same shared value again straight away (a Dask scatter must not be released
+            # under the second map's feet).
             assert running.map(_square, items, 3) == expected, kind
             assert running.workers == workers
 

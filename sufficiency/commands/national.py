@@ -97,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         raise SufficiencyError(f"--horizon must be 1 to 10 years, got {args.horizon}.")
     panel = build_panel(published_folder(args.data))
     origin = panel.last_year if args.origin is None else args.origin
-    with engine(args.engine, args.workers, args.scheduler) as running:
+    with engine(
+        args.engine, args.workers, args.scheduler, preload=("sufficiency.national.evaluation",)
+    ) as running:
         print(f"Running on the {running.describe()}.", file=sys.stderr)
         with progress_bar("Forecasting every authority") as progress:
             result = national_forecast(

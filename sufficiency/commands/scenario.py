@@ -243,7 +243,9 @@ def sweep(args: argparse.Namespace) -> int:
     swept_scenarios(base, args.lever, args.values)  # check the lever before the slow work
     models = _models(args, base.horizon_months)
     with (
-        engine(args.engine, args.workers, args.scheduler) as running,
+        engine(
+            args.engine, args.workers, args.scheduler, preload=("sufficiency.scenario",)
+        ) as running,
         progress_bar("Running scenarios") as progress,
     ):
         print(f"Running on the {running.describe()}.", file=sys.stderr)

@@ -329,9 +329,15 @@ def _estimate_trend(
         local = np.where(count > 0, local, 0.0)
         growth = np.where(count > 0, weights * local + (1 - weights) * pooled, pooled)
         growth = growth.reshape(-1, len(actual))  # (n_weight * n_region, N)
+        buffer = np.empty_like(growth)  # reused: no fresh large arrays inside the grid loop
         for d, damping in enumerate(GRID_DAMPING):
-            forecast = from_log(level + growth * sums[d])
-            loss = np.abs(forecast - actual).sum(axis=1)
+            np.multiply(growth, sums[d], out=buffer)
+            buffer += level
+            np.expm1(buffer, out=buffer)  # from_log, in place
+            np.maximum(buffer, 0.0, out=buffer)
+            buffer -= actual
+            np.abs(buffer, out=buffer)
+            loss = buffer.sum(axis=1)
             i = int(np.argmin(loss))
             if loss[i] < best[0] - 1e-9:
                 w_i, r_i = divmod(i, len(GRID_REGION))
