@@ -225,3 +225,18 @@ def test_extract_date_on_the_demo_cuts_the_data(tmp_path: Path) -> None:
     assert main(["stocks", "--extract-date", "2022-03-31", "--out", str(out)]) == 0
     stocks = pd.read_csv(out)
     assert pd.to_datetime(stocks["date"]).max() == pd.Timestamp("2022-03-31")
+
+
+def test_a_file_its_own_dates_cannot_settle_follows_month_first_files(tmp_path: Path) -> None:
+    # The Header's dates are all ambiguous; the Episodes file is month-first, so both are.
+    write(tmp_path, "header.csv", [HEADER, "C1,1,02/10/2012,,,,", "C2,2,07/05/2013,,,,"])
+    write(
+        tmp_path,
+        "episodes.csv",
+        [EPISODES, episode("C1", "04/01/2022"), episode("C2", "06/15/2022")],
+    )
+    data = read_903(tmp_path)
+    dob = data.header.set_index("child")["dob"]
+    assert dob["C1"] == pd.Timestamp("2012-02-10") and dob["C2"] == pd.Timestamp("2013-07-05")
+    order = data.report[data.report["rule"] == "date_order"].set_index("file")["message"]
+    assert "other files read with it are month-first" in order["header.csv"]

@@ -78,11 +78,17 @@ class DateOrder:
     two_digit_years: int = 0
     serial_numbers: int = 0
     day_month_values: int = 0
+    from_other_files: bool = False
 
     @property
     def contradicting(self) -> int:
         """Values the chosen order cannot read (reported as not dates)."""
         return self.month_first_only if self.order == DAY_FIRST else self.day_first_only
+
+    @property
+    def settled(self) -> bool:
+        """True when some value can only be read one way."""
+        return bool(self.day_first_only or self.month_first_only)
 
     @property
     def mixed(self) -> bool:
@@ -97,6 +103,11 @@ class DateOrder:
     def reason(self) -> str:
         """Why this order, in words."""
         label = ORDER_LABELS[self.order]
+        if self.from_other_files:
+            return (
+                f"dates read {label}: no date in this file settles the order, and the other "
+                "files read with it are month-first, so this one is read that way too"
+            )
         if self.order == MONTH_FIRST:
             why = (
                 f"{self.month_first_only:,} date{'s' if self.month_first_only != 1 else ''} can "

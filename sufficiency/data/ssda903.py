@@ -1053,16 +1053,31 @@ def _notes(superseded: np.ndarray, stale: int, joined: int, extracts: pd.DataFra
 def _decide_date_orders(
     raws: list[_Raw], sources: list[Source], found: list[dict], fatal: list[dict]
 ) -> dict[int, str]:
-    """One date order per file, from all its date values; mixed orders are fatal."""
+    """One date order per file, from all its date values; mixed orders are fatal.
+
+    A file whose own dates do not settle the order follows the others when they are all
+    month-first (the same export tool wrote them), else the 903 convention, day-first.
+    """
     orders: dict[int, str] = {}
-    for index, source in enumerate(sources):
+    decisions = {}
+    for index in range(len(sources)):
         parts = [raw for raw in raws if raw.source == index]
-        if not parts:
-            continue
-        columns = [
-            raw.frame[c] for raw in parts for c in _DATE_COLUMNS[raw.table] if c in raw.frame
-        ]
-        decision = date_order.decide_order(columns)
+        if parts:
+            columns = [
+                raw.frame[c] for raw in parts for c in _DATE_COLUMNS[raw.table] if c in raw.frame
+            ]
+            decisions[index] = date_order.decide_order(columns)
+    settled = {d.order for d in decisions.values() if d.settled and not d.mixed}
+    for index, decision in decisions.items():
+        source = sources[index]
+        if (
+            not decision.settled
+            and decision.day_month_values
+            and settled == {date_order.MONTH_FIRST}
+        ):
+            decision = dataclasses.replace(
+                decision, order=date_order.MONTH_FIRST, from_other_files=True
+            )
         if decision.mixed:
             fatal.append(
                 file_issue(
@@ -1313,16 +1328,19 @@ def _assign_extracts(
         has_export = export.notna()
         export_year = export.dt.year + (export.dt.month >= 4).astype(int)
         end_year = end_year.where(~has_export, export_year.astype(float))
+        years = end_year.dropna().unique()
         frame["_period"] = end_year
         frame["_cov_end"] = pd.to_datetime(
-            end_year.map(lambda y: periods.march_31(y) if pd.notna(y) else pd.NaT)
+            end_year.map({y: periods.march_31(y) for y in years})
         ).where(~has_export, export)
         frame["_cov_start"] = pd.to_datetime(
-            end_year.map(lambda y: pd.Timestamp(int(y) - 1, 4, 1) if pd.notna(y) else pd.NaT)
+            end_year.map({y: pd.Timestamp(int(y) - 1, 4, 1) for y in years})
         )
-        extract = end_year.map(
-            lambda y: periods.collection_label(int(y)) if pd.notna(y) else ""
-        ).astype(object)
+        extract = (
+            end_year.map({y: periods.collection_label(int(y)) for y in years})
+            .astype(object)
+            .fillna("")
+        )
         exported = export.dt.strftime("%d/%m/%Y").astype(object).fillna("")
         extract = extract.where(~has_export, extract + " (exported " + exported + ")")
         frame["_extract"] = extract.where(end_year.notna(), "no collection year given")
@@ -1343,7 +1361,7 @@ def _assign_extracts(
 
     # Header and UASC rows belong to the episodes' extracts: a table labelled on its own (or not
     # at all) joins its authority's latest extract.
-    episode_keys = set(zip(episodes["_la"], episodes["_extract"], strict=True))
+    episode_keys = pd.MultiIndex.from_frame(episodes[["_la", "_extract"]].drop_duplicates())
     latest_of = (
         episodes.sort_values("_cov_end", na_position="first")
         .drop_duplicates("_la", keep="last")
@@ -1351,10 +1369,9 @@ def _assign_extracts(
     )
     for table in (HEADER, UASC):
         frame = frames[table]
-        orphan = ~pd.Series(
-            [key in episode_keys for key in zip(frame["_la"], frame["_extract"], strict=True)],
+        orphan = pd.Series(
+            ~pd.MultiIndex.from_arrays([frame["_la"], frame["_extract"]]).isin(episode_keys),
             index=frame.index,
-            dtype=bool,
         )
         if orphan.any():
             for column in ("_extract", "_cov_start", "_cov_end", "_cov_origin", "_period"):

@@ -56,3 +56,33 @@ def test_upload_real_format_files_shows_validation_report(page, explorer_url):
         line.split(",")[0] for line in (FIXTURES / "header.csv").read_text().splitlines()[1:]
     }
     assert not any(row["value"] in children for row in report if row["column"] == "CHILD")
+
+
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "903" / "cases"
+
+
+def test_upload_regional_file_pick_an_authority_and_use_it(page, explorer_url):
+    page.goto(f"{explorer_url}/data")
+    wait_for_app(page)
+    page.get_by_text("Check and use your own SSDA903 files").click()
+    folder = CASES / "two_authorities_one_file" / "input"
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [str(folder / "header.csv"), str(folder / "episodes.csv")]
+    )
+    page.get_by_text("Extracts read").wait_for(timeout=120_000)
+    page.get_by_text("These files hold 2 authorities").wait_for()
+    # Streamlit's selectbox: open it and choose the second authority.
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Authority").click()
+    page.get_by_role("option", name="Southvale").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Use this data in the explorer").click()
+    wait_for_app(page)
+    page.get_by_text("Showing your 903 data (Southvale").wait_for(timeout=60_000)
+    page.get_by_text("Snapshot at 31 March 2023").wait_for(timeout=60_000)
+    wait_for_app(page)
+    screenshot(page, "data_page_regional_upload")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download this snapshot (CSV)").click()
+    rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text())))
+    # Southvale's 2 children on 31 March 2023, never merged with Northtown's child 1001.
+    assert rows[-1][0] == "All placements" and int(rows[-1][-1]) == 2
