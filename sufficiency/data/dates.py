@@ -127,7 +127,7 @@ class DateOrder:
 
 def _components(unique: pd.Series) -> pd.DataFrame:
     """Year, first and second part, and kind for each unique text value."""
-    text = unique.astype(str).str.strip()
+    text = unique.astype("str").str.strip()
     out = pd.DataFrame(index=unique.index, columns=["kind", "y", "a", "b"], dtype=object)
     iso = text.str.extract(_ISO)
     hit = iso[0].notna()
@@ -189,6 +189,66 @@ def _full_year(years: pd.Series) -> pd.Series:
     return numbers.where(~two, numbers + century)
 
 
+class DateTexts:
+    """Date texts of many columns (of several files), split into parts once.
+
+    Real extracts repeat the same dates in every yearly file, so the distinct texts are parsed
+    once for all of them; :meth:`decide` and :meth:`parse` then work per column group.
+
+    Parameters
+    ----------
+    columns : sequence of Series
+        Cleaned text (missing where blank), in the order later referred to by position.
+    """
+
+    def __init__(self, columns: list[pd.Series]) -> None:
+        lengths = [len(c) for c in columns]
+        self._bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(int)
+        joined = (
+            pd.concat([pd.Series(c, dtype="str") for c in columns], ignore_index=True)
+            if columns
+            else pd.Series([], dtype="str")
+        )
+        self._codes, uniques = pd.factorize(joined, use_na_sentinel=True)
+        parts = _components(pd.Series(uniques, dtype="str"))
+        is_parts = (parts["kind"] == "parts").to_numpy()
+        a = pd.to_numeric(parts["a"], errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(parts["b"], errors="coerce").to_numpy(dtype=float)
+        self._is_parts = is_parts
+        self._day_only = is_parts & (a > 12) & (a <= 31) & (b >= 1) & (b <= 12)
+        self._month_only = is_parts & (b > 12) & (b <= 31) & (a >= 1) & (a <= 12)
+        self._two_digit = (parts["y"].astype("str").str.len() == 2).fillna(False).to_numpy(bool)
+        self._serial = (parts["kind"] == "serial").to_numpy()
+        self._parsed = {order: _dates_of(parts, order) for order in (DAY_FIRST, MONTH_FIRST)}
+
+    def _unique_codes(self, positions: Iterable[int]) -> np.ndarray:
+        chunks = [self._codes[self._bounds[i] : self._bounds[i + 1]] for i in positions]
+        codes = np.concatenate(chunks) if chunks else np.array([], dtype=int)
+        return np.unique(codes[codes >= 0])
+
+    def decide(self, positions: Iterable[int]) -> DateOrder:
+        """The day/month order of the columns at ``positions`` (one file), from their values."""
+        used = self._unique_codes(positions)
+        day_only = int(self._day_only[used].sum())
+        month_only = int(self._month_only[used].sum())
+        return DateOrder(
+            MONTH_FIRST if month_only > day_only else DAY_FIRST,
+            day_only,
+            month_only,
+            int(self._two_digit[used].sum()),
+            int(self._serial[used].sum()),
+            int(self._is_parts[used].sum()),
+        )
+
+    def parse(self, position: int, order: str, index: pd.Index) -> pd.Series:
+        """The column at ``position`` as ``datetime64[ns]`` in ``order`` (NaT if not a date)."""
+        codes = self._codes[self._bounds[position] : self._bounds[position + 1]]
+        out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+        present = codes >= 0
+        out[present] = self._parsed[order][codes[present]]
+        return pd.Series(out, index=index)
+
+
 def decide_order(columns: Iterable[pd.Series]) -> DateOrder:
     """Decide the day/month order of one file from all its date values.
 
@@ -197,20 +257,29 @@ def decide_order(columns: Iterable[pd.Series]) -> DateOrder:
     columns : iterable of Series
         The file's date columns as cleaned text (missing where blank).
     """
-    values = pd.concat([pd.Series(c, dtype=object) for c in columns], ignore_index=True).dropna()
-    unique = pd.Series(pd.unique(values), dtype=object)
-    if unique.empty:
-        return DateOrder(DAY_FIRST)
-    parts = _components(unique)
-    is_parts = parts["kind"] == "parts"
-    a = pd.to_numeric(parts.loc[is_parts, "a"], errors="coerce")
-    b = pd.to_numeric(parts.loc[is_parts, "b"], errors="coerce")
-    day_only = int(((a > 12) & (a <= 31) & (b >= 1) & (b <= 12)).sum())
-    month_only = int(((b > 12) & (b <= 31) & (a >= 1) & (a <= 12)).sum())
-    order = MONTH_FIRST if month_only > day_only else DAY_FIRST
-    two_digit = int((parts["y"].astype(str).str.len() == 2).sum())
-    serials = int((parts["kind"] == "serial").sum())
-    return DateOrder(order, day_only, month_only, two_digit, serials, int(is_parts.sum()))
+    columns = list(columns)
+    return DateTexts(columns).decide(range(len(columns)))
+
+
+def _dates_of(parts: pd.DataFrame, order: str) -> np.ndarray:
+    """``datetime64[ns]`` for each row of :func:`_components` output read in ``order``."""
+    year = _full_year(parts["y"])
+    first = pd.to_numeric(parts["a"], errors="coerce")
+    second = pd.to_numeric(parts["b"], errors="coerce")
+    # ISO, compact and named dates, and month-first a/b/y, hold (month, day) as (a, b).
+    day_first_parts = ((parts["kind"] == "parts") & (order == DAY_FIRST)).to_numpy()
+    month = first.where(~day_first_parts, second)
+    day = second.where(~day_first_parts, first)
+    frame = pd.DataFrame({"year": year, "month": month, "day": day})
+    valid = frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
+    parsed = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if valid.any():
+        parsed[valid] = pd.to_datetime(frame[valid].astype(int), errors="coerce")
+    serial = parts["kind"] == "serial"
+    if serial.any():
+        days = pd.to_numeric(parts.loc[serial, "y"], errors="coerce").to_numpy(dtype="int64")
+        parsed[serial] = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
+    return parsed.to_numpy(dtype="datetime64[ns]")
 
 
 def parse_with_order(values: pd.Series, order: str = DAY_FIRST) -> pd.Series:
@@ -228,27 +297,4 @@ def parse_with_order(values: pd.Series, order: str = DAY_FIRST) -> pd.Series:
     pandas.Series
         ``datetime64[ns]`` on the same index; NaT where blank or not a date in that order.
     """
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(uniques) == 0:
-        return pd.Series(out, index=values.index)
-    parts = _components(pd.Series(uniques, dtype=object))
-    year = _full_year(parts["y"])
-    first = pd.to_numeric(parts["a"], errors="coerce")
-    second = pd.to_numeric(parts["b"], errors="coerce")
-    # ISO, compact and named dates, and month-first a/b/y, hold (month, day) as (a, b).
-    day_first_parts = ((parts["kind"] == "parts") & (order == DAY_FIRST)).to_numpy()
-    month = first.where(~day_first_parts, second)
-    day = second.where(~day_first_parts, first)
-    frame = pd.DataFrame({"year": year, "month": month, "day": day})
-    valid = frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
-    parsed = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    if valid.any():
-        parsed[valid] = pd.to_datetime(frame[valid].astype(int), errors="coerce")
-    serial = parts["kind"] == "serial"
-    if serial.any():
-        days = pd.to_numeric(parts.loc[serial, "y"], errors="coerce").to_numpy(dtype="int64")
-        parsed[serial] = (_EXCEL_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-    present = codes >= 0
-    out[present] = parsed.to_numpy(dtype="datetime64[ns]")[codes[present]]
-    return pd.Series(out, index=values.index)
+    return DateTexts([values]).parse(0, order, values.index)

@@ -95,11 +95,20 @@ def year_column(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
     '2023' -> (2023, False); '2022/23', '2022-23', '2022-2023' -> (2023, True); others missing.
     """
-    parts = values.astype("str").str.extract(_YEAR_VALUE)
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
-    is_range = second.notna() & ((second % 100) == ((first + 1) % 100))
-    return (first + is_range.astype(int)).astype("Float64"), is_range.fillna(False).astype(bool)
+    codes, uniques = pd.factorize(values.astype("str"), use_na_sentinel=True)
+    parts = pd.Series(uniques, dtype="str").str.extract(_YEAR_VALUE)
+    first = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
+    second = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
+    is_range = ~np.isnan(second) & ((second % 100) == ((first + 1) % 100))
+    year = first + is_range
+    take = np.where(codes >= 0, codes, 0)
+    known = codes >= 0
+    year_rows = np.where(known, year[take] if len(year) else np.nan, np.nan)
+    range_rows = np.where(known, is_range[take] if len(is_range) else False, False)
+    return (
+        pd.Series(year_rows, index=values.index).astype("Float64"),
+        pd.Series(range_rows, index=values.index, dtype=bool),
+    )
 
 
 def march_31(year: float | int) -> pd.Timestamp:

@@ -573,23 +573,29 @@ def _drop_blank_and_totals(frame: pd.DataFrame, where: str) -> tuple[pd.DataFram
     if frame.empty or frame.shape[1] == 0:
         return frame, []
     n = len(frame)
-    blank = np.ones(n, dtype=bool)
-    first_text = pd.Series("", index=frame.index, dtype=object)
-    found = np.zeros(n, dtype=bool)
-    for column in frame.columns:
-        values = frame[column]
-        filled = (values.notna() & values.astype(str).ne("")).to_numpy(dtype=bool)
-        take = filled & ~found
-        if take.any():
-            first_text.iloc[np.flatnonzero(take)] = values.iloc[np.flatnonzero(take)].astype(str)
-            found |= take
-        blank &= ~filled
-    # A totals row: its first filled cell starts with "Total", "Grand total" or "Subtotal".
-    candidates = first_text.str.lstrip().str[:1].str.lower().isin(["t", "g", "s"]).to_numpy()
+    # Most rows have their first cell filled: test that column at once, the rest row by row.
+    first = frame.iloc[:, 0].astype("str")
+    first_filled = (first.notna() & (first.str.strip().str.len() > 0)).to_numpy(dtype=bool)
     totals = np.zeros(n, dtype=bool)
-    if candidates.any():
-        matched = first_text[candidates].str.match(_TOTALS_ROW).to_numpy(dtype=bool)
-        totals[np.flatnonzero(candidates)[matched]] = True
+    if first_filled.any():
+        totals[first_filled] = (
+            first[first_filled].str.match(_TOTALS_ROW).fillna(False).to_numpy(dtype=bool)
+        )
+    blank = np.zeros(n, dtype=bool)
+    rest = np.flatnonzero(~first_filled)
+    if len(rest):
+        others = frame.iloc[rest, 1:]
+        found = np.zeros(len(rest), dtype=bool)
+        first_text = np.full(len(rest), "", dtype=object)
+        for column in range(others.shape[1]):
+            values = others.iloc[:, column].astype("str")
+            filled = (values.notna() & (values.str.strip().str.len() > 0)).to_numpy(dtype=bool)
+            take = filled & ~found
+            if take.any():
+                first_text[take] = values.to_numpy(dtype=object)[take]
+                found |= take
+        blank[rest[~found]] = True
+        totals[rest[found]] = [bool(_TOTALS_ROW.match(str(t))) for t in first_text[found]]
     if not blank.any() and not totals.any():
         return frame, []
     issues = []

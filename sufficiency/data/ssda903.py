@@ -49,7 +49,8 @@ import pandas as pd
 
 from sufficiency import codes
 from sufficiency.data import dates as date_order
-from sufficiency.data import periods, readers
+from sufficiency.data import readers
+from sufficiency.data.extracts import assign_extracts, empty_coverage
 from sufficiency.data.readers import INFO, Source, file_issue
 from sufficiency.data.ssda903_checks import (
     CODE_COLUMNS,
@@ -223,7 +224,7 @@ class Ssda903Data:
     extract_date: pd.Timestamp
     extract_date_source: str = "latest date in the data"
     notes: list[str] = field(default_factory=list)
-    coverage: pd.DataFrame = field(default_factory=lambda: _empty_coverage())
+    coverage: pd.DataFrame = field(default_factory=lambda: empty_coverage())
     authorities: tuple[str, ...] = ()
 
     @property
@@ -438,19 +439,6 @@ class Ssda903Data:
 def _count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 episode', '2 episodes' (thousands separated)."""
     return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
-
-
-def _empty_coverage() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "la": pd.Series(dtype=object),
-            "extract": pd.Series(dtype=object),
-            "collection_start": pd.Series(dtype="datetime64[ns]"),
-            "coverage_end": pd.Series(dtype="datetime64[ns]"),
-            "origin": pd.Series(dtype=object),
-            "files": pd.Series(dtype=object),
-        }
-    )
 
 
 def _coverage_span(coverage: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -896,10 +884,19 @@ def _read_sources(
 
     report(progress, len(sources), total, "reading dates")
     today = pd.Timestamp.today().normalize()
-    orders = _decide_date_orders(raws, sources, found, fatal)
+    positions = {
+        (i, column): None
+        for i, raw in enumerate(raws)
+        for column in _DATE_COLUMNS[raw.table]
+        if column in raw.frame
+    }
+    for position, key in enumerate(positions):
+        positions[key] = position
+    texts = date_order.DateTexts([raws[i].frame[column] for i, column in positions])
+    orders = _decide_date_orders(raws, sources, found, fatal, texts, positions)
     if fatal:
         _raise_fatal(fatal, found)
-    frames = {table: _concat(raws, table, sources, orders) for table in TABLES}
+    frames = {table: _concat(raws, table, orders, texts, positions) for table in TABLES}
     header, episodes, uasc = frames[HEADER], frames[EPISODES], frames[UASC]
     for column in CODE_COLUMNS:
         episodes[column] = episodes[column].str.upper()
@@ -922,7 +919,7 @@ def _read_sources(
     joined = _join_leading_zeros(frames, la_checks)
 
     report(progress, len(sources) + 1, total, "finding collection periods")
-    extracts = _assign_extracts(frames, sources, given, extract_date_origin, today, found)
+    extracts = assign_extracts(frames, sources, given, extract_date_origin, today, found)
     example = "dd/mm/yyyy"
     header_checker = check_header(header, today, example)
     _absorb(header_checker, la_checks[HEADER])
@@ -1051,7 +1048,12 @@ def _notes(superseded: np.ndarray, stale: int, joined: int, extracts: pd.DataFra
 
 
 def _decide_date_orders(
-    raws: list[_Raw], sources: list[Source], found: list[dict], fatal: list[dict]
+    raws: list[_Raw],
+    sources: list[Source],
+    found: list[dict],
+    fatal: list[dict],
+    texts: date_order.DateTexts,
+    positions: dict[tuple[int, str], int],
 ) -> dict[int, str]:
     """One date order per file, from all its date values; mixed orders are fatal.
 
@@ -1061,12 +1063,9 @@ def _decide_date_orders(
     orders: dict[int, str] = {}
     decisions = {}
     for index in range(len(sources)):
-        parts = [raw for raw in raws if raw.source == index]
-        if parts:
-            columns = [
-                raw.frame[c] for raw in parts for c in _DATE_COLUMNS[raw.table] if c in raw.frame
-            ]
-            decisions[index] = date_order.decide_order(columns)
+        mine = [p for (i, _), p in positions.items() if raws[i].source == index]
+        if any(raw.source == index for raw in raws):
+            decisions[index] = texts.decide(mine)
     settled = {d.order for d in decisions.values() if d.settled and not d.mixed}
     for index, decision in decisions.items():
         source = sources[index]
@@ -1124,10 +1123,14 @@ def _decide_date_orders(
 
 
 def _concat(
-    raws: list[_Raw], table: str, sources: list[Source], orders: dict[int, str]
+    raws: list[_Raw],
+    table: str,
+    orders: dict[int, str],
+    texts: date_order.DateTexts,
+    positions: dict[tuple[int, str], int],
 ) -> pd.DataFrame:
     parts = []
-    for raw in raws:
+    for i, raw in enumerate(raws):
         if raw.table != table:
             continue
         part = raw.frame.copy()
@@ -1136,8 +1139,10 @@ def _concat(
         part["_source"] = raw.source
         for column in _DATE_COLUMNS[table]:
             if column in part:
-                part[f"{column}_DATE"] = date_order.parse_with_order(
-                    part[column], orders.get(raw.source, date_order.DAY_FIRST)
+                part[f"{column}_DATE"] = texts.parse(
+                    positions[(i, column)],
+                    orders.get(raw.source, date_order.DAY_FIRST),
+                    part.index,
                 )
         parts.append(part)
     columns = [*_KEEP_COLUMNS[table], "_row", "_file", "_order", "_source"]
@@ -1153,8 +1158,7 @@ def _concat(
             frame[f"{column}_DATE"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
         frame[f"{column}_DATE"] = frame[f"{column}_DATE"].astype("datetime64[ns]")
     # Excel stores numeric ids as numbers; '123.0' and '123' must be the same child.
-    frame["CHILD"] = frame["CHILD"].astype(object).where(frame["CHILD"].notna(), None)
-    frame["CHILD"] = frame["CHILD"].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    frame["CHILD"] = frame["CHILD"].astype("str").str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
     frame["_has_la"] = frame["_has_la"].astype(bool) if len(frame) else frame["_has_la"]
     return frame
 
@@ -1202,10 +1206,9 @@ def _authorities(
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
-    la = frame["_la"].astype(object).fillna("").astype(str)
-    child = frame["CHILD"].astype(object)
-    key = la + "\x1f" + child.fillna("").astype(str)
-    return key.where(child.notna(), None)
+    la = frame["_la"].astype("str").fillna("")
+    child = frame["CHILD"].astype("str")
+    return (la + "\x1f" + child.fillna("")).where(child.notna())
 
 
 def _join_leading_zeros(frames: dict[str, pd.DataFrame], checks: dict[str, Checker]) -> int:
@@ -1251,206 +1254,3 @@ def _join_leading_zeros(frames: dict[str, pd.DataFrame], checks: dict[str, Check
             frame["CHILD"] = new
             frame["_key"] = _key(frame)
     return changed
-
-
-def _row_labels(frame: pd.DataFrame, sources: list[Source]) -> pd.DataFrame:
-    """Per-row label: the year written, whether a range, its kind, an export date, its name."""
-    name_labels = {i: periods.label_from_names(s.hints) for i, s in enumerate(sources)}
-    source_index = frame["_source"].astype(int)
-    year, is_range = periods.year_column(frame["_year_text"].astype(object).fillna(""))
-    from_column = year.notna()
-    name_year = source_index.map(
-        {
-            i: (lab.year if lab and lab.year is not None else np.nan)
-            for i, lab in name_labels.items()
-        }
-    ).astype(float)
-    name_range = source_index.map(
-        {i: bool(lab and lab.is_range) for i, lab in name_labels.items()}
-    ).astype(bool)
-    export = source_index.map(
-        {
-            i: (lab.export_date if lab and lab.export_date is not None else pd.NaT)
-            for i, lab in name_labels.items()
-        }
-    )
-    name = source_index.map({i: (lab.name if lab else "") for i, lab in name_labels.items()})
-    labels = pd.DataFrame(index=frame.index)
-    labels["year"] = year.astype(float).where(from_column, name_year)
-    labels["range"] = is_range.where(from_column, name_range).astype(bool)
-    labels["kind"] = np.where(
-        from_column, "YEAR column", np.where(name_year.notna(), "file and folder names", "")
-    )
-    labels["export"] = pd.to_datetime(export.where(~from_column, pd.NaT))
-    labels["name"] = name.where(~from_column, "")
-    return labels
-
-
-def _assign_extracts(
-    frames: dict[str, pd.DataFrame],
-    sources: list[Source],
-    given: pd.Timestamp | None,
-    given_origin: str,
-    today: pd.Timestamp,
-    found: list[dict],
-) -> pd.DataFrame:
-    """Give every row its extract, collection start and coverage end; return one row per extract."""
-    labels = {t: _row_labels(frames[t], sources) for t in TABLES}
-    episodes = frames[EPISODES]
-    conventions: dict[str, periods.YearConvention] = {}
-    for kind in ("YEAR column", "file and folder names"):
-        lab = labels[EPISODES]
-        single = (lab["kind"] == kind) & ~lab["range"] & lab["export"].isna()
-        decision = periods.decide_convention(
-            kind, lab["year"].where(single), episodes["DECOM_DATE"]
-        )
-        if decision is not None:
-            conventions[kind] = decision
-            files = sorted(set(episodes.loc[single, "_file"]))
-            found.extend(
-                file_issue(
-                    file,
-                    "",
-                    "year_convention",
-                    INFO,
-                    decision.reason()[0].upper() + decision.reason()[1:] + ".",
-                )
-                for file in files
-            )
-    for table in TABLES:
-        frame, lab = frames[table], labels[table]
-        end_year = lab["year"].copy()
-        for kind, decision in conventions.items():
-            if decision.convention == periods.START_YEAR:
-                shift = (lab["kind"] == kind) & ~lab["range"]
-                end_year = end_year.where(~shift, end_year + 1)
-        export = lab["export"]
-        has_export = export.notna()
-        export_year = export.dt.year + (export.dt.month >= 4).astype(int)
-        end_year = end_year.where(~has_export, export_year.astype(float))
-        years = end_year.dropna().unique()
-        frame["_period"] = end_year
-        frame["_cov_end"] = pd.to_datetime(
-            end_year.map({y: periods.march_31(y) for y in years})
-        ).where(~has_export, export)
-        frame["_cov_start"] = pd.to_datetime(
-            end_year.map({y: pd.Timestamp(int(y) - 1, 4, 1) for y in years})
-        )
-        extract = (
-            end_year.map({y: periods.collection_label(int(y)) for y in years})
-            .astype(object)
-            .fillna("")
-        )
-        exported = export.dt.strftime("%d/%m/%Y").astype(object).fillna("")
-        extract = extract.where(~has_export, extract + " (exported " + exported + ")")
-        frame["_extract"] = extract.where(end_year.notna(), "no collection year given")
-        origin = np.where(
-            has_export,
-            "the export date in the name '" + lab["name"].astype(str) + "'",
-            np.where(
-                lab["kind"] == "YEAR column",
-                "the end of collection year " + extract.astype(str) + ", from the YEAR column",
-                "the end of collection year "
-                + extract.astype(str)
-                + ", from the name '"
-                + lab["name"].astype(str)
-                + "'",
-            ),
-        )
-        frame["_cov_origin"] = pd.Series(origin, index=frame.index).where(end_year.notna(), "")
-
-    # Header and UASC rows belong to the episodes' extracts: a table labelled on its own (or not
-    # at all) joins its authority's latest extract.
-    episode_keys = pd.MultiIndex.from_frame(episodes[["_la", "_extract"]].drop_duplicates())
-    latest_of = (
-        episodes.sort_values("_cov_end", na_position="first")
-        .drop_duplicates("_la", keep="last")
-        .set_index("_la")
-    )
-    for table in (HEADER, UASC):
-        frame = frames[table]
-        orphan = pd.Series(
-            ~pd.MultiIndex.from_arrays([frame["_la"], frame["_extract"]]).isin(episode_keys),
-            index=frame.index,
-        )
-        if orphan.any():
-            for column in ("_extract", "_cov_start", "_cov_end", "_cov_origin", "_period"):
-                frame.loc[orphan, column] = (
-                    frame.loc[orphan, "_la"].map(latest_of[column]).to_numpy()
-                )
-    # In-year extracts and unlabelled data: the data settles the coverage end.
-    rows = []
-    keys = episodes[["_la", "_extract"]].drop_duplicates()
-    for la, extract in keys.itertuples(index=False):
-        in_extract = (episodes["_la"] == la) & (episodes["_extract"] == extract)
-        part = episodes.loc[in_extract]
-        sample = pd.concat(
-            [
-                frames[t].loc[(frames[t]["_la"] == la) & (frames[t]["_extract"] == extract)]
-                for t in TABLES
-            ]
-        )
-        start = sample["_cov_start"].iloc[0]
-        end = sample["_cov_end"].iloc[0]
-        origin = sample["_cov_origin"].iloc[0]
-        if pd.isna(end):
-            dates = pd.concat([part["DECOM_DATE"], part["DEC_DATE"]]).dropna()
-            dates = dates[dates <= today]
-            end = pd.Timestamp(dates.max()).normalize() if len(dates) else today
-            origin = (
-                "the latest start or end date in the data (no collection year in a YEAR column "
-                "or the file names)"
-                if len(dates)
-                else "today (no usable dates in the data)"
-            )
-        elif "exported" not in extract:
-            last, why = periods.in_year_end(part["DECOM_DATE"], part["DEC_DATE"], start, end, today)
-            if last is not None:
-                end, origin = last, f"the latest date in the {extract} extract: {why}"
-        files = sorted(set(sample["_file"]))
-        rows.append(
-            {
-                "la": la,
-                "extract": extract,
-                "collection_start": start,
-                "coverage_end": pd.Timestamp(end),
-                "origin": origin,
-                "files": ", ".join(files),
-            }
-        )
-    extracts = pd.DataFrame(rows, columns=list(_empty_coverage().columns))
-    extracts["collection_start"] = pd.to_datetime(extracts["collection_start"])
-    extracts["coverage_end"] = pd.to_datetime(extracts["coverage_end"])
-    if given is not None:
-        for _, group in extracts.groupby("la"):
-            latest = group["coverage_end"].idxmax()
-            extracts.loc[latest, "coverage_end"] = given
-            extracts.loc[latest, "origin"] = given_origin
-            capped = group.index[(group["coverage_end"] > given) & (group.index != latest)]
-            extracts.loc[capped, "coverage_end"] = given
-            extracts.loc[capped, "origin"] = given_origin
-    extracts = extracts.sort_values(["la", "coverage_end", "extract"]).reset_index(drop=True)
-    lookup = extracts.set_index(["la", "extract"])
-    for frame in frames.values():
-        index = pd.MultiIndex.from_arrays([frame["_la"], frame["_extract"]])
-        frame["_cov_end"] = lookup["coverage_end"].reindex(index).to_numpy(dtype="datetime64[ns]")
-        frame["_cov_origin"] = lookup["origin"].reindex(index).to_numpy()
-    for row in extracts.itertuples(index=False):
-        start = (
-            f"collection year from {row.collection_start:%d/%m/%Y}"
-            if pd.notna(row.collection_start)
-            else "collection start unknown"
-        )
-        who = f"{row.la}, " if row.la else ""
-        found.extend(
-            file_issue(
-                file,
-                "",
-                "extract_coverage",
-                INFO,
-                f"Extract {who}{row.extract}: {start}; it sees up to {row.coverage_end:%d/%m/%Y} "
-                f"({row.origin}). Stocks and flows stop there; give an extract date to change it.",
-            )
-            for file in row.files.split(", ")
-        )
-    return extracts
