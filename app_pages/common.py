@@ -188,6 +188,22 @@ FILES_TABLE_LABELS = {
 }
 
 
+def decisions_table(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The reader's decisions, one row per decision with the files (and row) it concerns."""
+    where = decisions["file"] + decisions["row"].map(
+        lambda row: "" if pd.isna(row) else f" row {int(row)}"
+    )
+    grouped = (
+        pd.DataFrame({"where": where, "message": decisions["message"]})
+        .groupby("message", sort=False)["where"]
+        .agg(lambda names: ", ".join(dict.fromkeys(names)))
+        .reset_index()
+    )
+    return pd.DataFrame(
+        {"Files": grouped["where"], "What was decided": grouped["message"]}
+    ).set_index("Files")
+
+
 def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
     """The 903 reader's extracts as a readable table (no personal data)."""
     table = pd.DataFrame(
@@ -272,13 +288,7 @@ def show_validation(
                 "year and last day of each extract, rows and sheets skipped. Nothing is wrong; "
                 "check these match your files. They are in the downloadable report too."
             )
-            st.dataframe(
-                decisions[["file", "row", "rule", "message"]].rename(
-                    columns={"file": "File", "row": "Row", "rule": "Decision", "message": "What"}
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+            st.table(decisions_table(decisions))
     if len(report):
         st.subheader("Validation report")
         st.caption(

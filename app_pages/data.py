@@ -73,11 +73,7 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
             chosen = checked.for_authority("all" if picked == ALL_AUTHORITIES else picked)
             authority = "all authorities, " if picked == ALL_AUTHORITIES else f"{picked}, "
         st.markdown("**Extracts read**: the collection year each covers and the last day it sees")
-        st.dataframe(
-            coverage_table(checked.coverage),
-            hide_index=True,
-            width="stretch",
-        )
+        st.table(coverage_table(checked.coverage).set_index("Extract (collection year)"))
         show_validation(
             chosen,
             report_file_name="903_validation_report.csv",
@@ -105,9 +101,18 @@ first_month = st.select_slider(
 shown = stock[stock["date"] >= pd.Timestamp(first_month + "-01")]
 
 st.subheader("Children looked after at each month end")
+coverage_start = getattr(data, "coverage_start", None)
 st.caption(
     "Counted from the 903 episodes: every child in care on the last day of each month, by "
-    "placement and age on that day. Short breaks (legal status V3/V4) are not counted."
+    "placement and age on that day. Short breaks (legal status V3/V4) are not counted. "
+    + (
+        f"Counts start with the first collection year (from {coverage_start:%d %B %Y}; before it "
+        "the extracts miss children who had already left) and "
+        if coverage_start is not None
+        else "Counts "
+    )
+    + f"stop on {data.extract_date:%d %B %Y}, the last day the extracts see ("
+    + f"{data.extract_date_source})."
 )
 by_category = shown.groupby(["date", "placement_category"], as_index=False)["children"].sum()
 category_chart = (

@@ -87,13 +87,13 @@ def test_upload_two_authorities_pick_one_and_use_it():
 
 def test_upload_month_first_file_and_an_export_dated_file_give_the_right_counts():
     app = upload(run_page("app_pages/data.py"), CASES / "month_first_dates" / "input")
-    decisions = [frame.value for frame in app.dataframe if "Decision" in frame.value.columns][0]
-    assert decisions["What"].str.contains("month-first").any()
+    decisions = [t.value for t in app.table if "What was decided" in t.value.columns][0]
+    assert decisions["What was decided"].str.contains("month-first").any()
     next(b for b in app.button if b.label == "Use this data in the explorer").click().run()
     assert snapshot_total(app) == 4
 
     app = upload(run_page("app_pages/data.py"), CASES / "export_date_in_file_name" / "input")
-    coverage = [frame.value for frame in app.dataframe if "Sees up to" in frame.value.columns][0]
+    coverage = [t.value for t in app.table if "Sees up to" in t.value.columns][0]
     assert list(coverage["Sees up to"]) == ["05/10/2023"]
     next(b for b in app.button if b.label == "Use this data in the explorer").click().run()
     assert snapshot_total(app) == 2
@@ -119,10 +119,10 @@ def test_upload_stale_episode_and_workbook_cases_and_the_extract_date_box():
         CASES / "workbook_title_rows" / "input",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    decisions = [frame.value for frame in app.dataframe if "Decision" in frame.value.columns][0]
-    assert {"sheet_ignored", "totals_row_skipped", "rows_above_headings_skipped"} <= set(
-        decisions["Decision"]
-    )
+    decisions = [t.value for t in app.table if "What was decided" in t.value.columns][0]
+    said = " ".join(decisions["What was decided"])
+    assert "Sheet skipped" in said and "totals row" in said and "headings are on row 3" in said
+    assert "903_2024.xlsx [sheet Read me]" in decisions.index
     # The date box moves the extract date; the message names it and where it came from.
     app.date_input(key="extract_date_903").set_value(pd.Timestamp("2023-03-31").date()).run()
     assert not app.exception, app.exception
