@@ -131,6 +131,7 @@ table = rows[
 st.dataframe(
     table.sort_values(["Years ahead", "Error ratio vs last figure"]),
     hide_index=True,
+    height=35 * (len(table) + 1) + 3,
     column_config={
         "Average error (children)": st.column_config.NumberColumn(format="%.1f"),
         "Error ratio vs last figure": st.column_config.NumberColumn(format="%.3f"),
@@ -153,9 +154,26 @@ def compare(name: str, column: str) -> None:
     frame["change_pct"] = 100 * (frame["mae_ratio_vs_naive"] - 1)
     frame[column] = frame[column].map(lambda text: sentence_case(str(text)))
     color = alt.Color("Years ahead:N", legend=alt.Legend(orient="bottom"))
-    bars = frame[column].nunique() * max(frame["Years ahead"].nunique(), 1)
-    chart = change_chart(frame, column, color, max(200, 26 * bars))
-    st.altair_chart(chart.encode(yOffset="Years ahead:N"), width="stretch")
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{column}:N", sort="x", title=None, axis=alt.Axis(labelLimit=280)),
+            yOffset="Years ahead:N",
+            x=alt.X("change_pct:Q", title=CHANGE_TITLE),
+            color=color,
+            tooltip=[
+                alt.Tooltip(f"{column}:N"),
+                alt.Tooltip("Years ahead:N"),
+                alt.Tooltip("mae_ratio_vs_naive:Q", title="Error ratio", format=".3f"),
+                alt.Tooltip("coverage_80:Q", title="Inside 80% range", format=".0%"),
+                alt.Tooltip("forecasts:Q", title="Forecasts checked"),
+            ],
+        )
+        .properties(height=alt.Step(16 * max(frame["Years ahead"].nunique(), 1)))
+    )
+    zero = alt.Chart(frame).mark_rule(color="#333333").encode(x=alt.datum(0))
+    st.altair_chart(alt.layer(bars, zero), width="stretch")
 
 
 st.subheader(f"{sentence_case(SHORT_NAMES[chosen])}, by region")
