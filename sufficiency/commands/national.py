@@ -122,12 +122,16 @@ def summary_text(result, last_year: int) -> str:
         & (table["measure"] == CLA)
         & (table["breakdown"] == TOTAL)
     ]
+    authorities = table.loc[~table["new_la_code"].str.match(r"^E1[23]|^E92")]
+    forecast = authorities.dropna(subset=["point"])["new_la_code"].nunique()
     lines = [
-        f"Forecast from 31 March {result.origin} for {table['new_la_code'].nunique() - 10} "
-        f"authorities, 9 regions and England ({len(table):,} rows).",
+        f"Forecast from 31 March {result.origin} for {forecast} authorities, their regions and "
+        f"England ({len(table):,} rows; {len(result.not_forecast)} authorities not forecast, "
+        "listed below).",
     ]
-    for measure, method in result.methods.items():
-        lines.append(f"  {MEASURE_WORDS[measure]}: {METHODS[method]} ({method})")
+    for method in dict.fromkeys(result.methods.values()):
+        measures = [MEASURE_WORDS[m] for m, used in result.methods.items() if used == method]
+        lines.append(f"Method for {'; '.join(measures)}: {method}, {METHODS[method]}.")
     for row in england.itertuples():
         lines.append(
             f"  England, 31 March {row.time_period}: {row.point:,.0f} children looked after "
@@ -136,7 +140,9 @@ def summary_text(result, last_year: int) -> str:
     if len(result.not_forecast):
         lines.append("Not forecast (rows kept with empty values and the reason in 'note'):")
         for row in result.not_forecast.itertuples():
-            lines.append(f"  {row.la_name} ({row.la_code}): {row.reason}")
+            lines.append(
+                f"  {row.la_name} ({row.la_code}): {row.reason.removeprefix('not forecast: ')}"
+            )
     if result.origin >= last_year:
         lines.append(
             f"{result.origin} is the latest published year: nothing after it can be checked yet."

@@ -282,20 +282,23 @@ def authority_notes(panel: Panel, origin: int) -> tuple[dict[str, str], pd.DataF
         present = np.flatnonzero(~np.isnan(stock))
         ended = at.codes[(CLA, TOTAL)][i][col] == "z"
         if len(present) == 0 or present[-1] < col - MAX_LEVEL_GAP or ended:
-            if ended and len(present):
+            gone = changed and "ends" in boundary.loc[row.la_code, "series"]
+            code = at.codes[(CLA, TOTAL)][i][col]
+            said = "no row" if code == "absent" else f"code '{code}'"
+            if gone:
                 reason = (
-                    f"the authority did not exist in {origin} (code 'z'); last published figure "
-                    f"{at.years[present[-1]]}"
+                    f"the authority no longer exists ({boundary.loc[row.la_code, 'note']}); last "
+                    f"published figure {at.years[present[-1]]}"
+                    if len(present)
+                    else f"the authority no longer exists ({boundary.loc[row.la_code, 'note']})"
                 )
             elif len(present) == 0:
                 reason = f"no published figure for children looked after up to {origin}"
             else:
-                code = at.codes[(CLA, TOTAL)][i][col]
                 reason = (
-                    f"no published figure since {at.years[present[-1]]} (code '{code}' in {origin})"
+                    f"no published figure since {at.years[present[-1]]} ({said} in the "
+                    f"{origin} tables)"
                 )
-            if changed and "ends" in boundary.loc[row.la_code, "series"]:
-                reason += f"; the authority no longer exists ({boundary.loc[row.la_code, 'note']})"
             dropped.append((row.la_code, row.la_name, f"not forecast: {reason}"))
             notes[row.la_code] = f"not forecast: {reason}"
             continue
