@@ -46,6 +46,10 @@ MAX_COMPRESSION_RATIO = 200
 """Largest unzipped/zipped size of one workbook part over 1 MB (real sheets are 5-30x)."""
 MAX_ROWS = 1_048_576
 """Most rows in one sheet: Excel's own limit."""
+MAX_DATA_ROWS = 250_000
+"""Most rows in one table (CSV or sheet), counted from the raw bytes before anything is parsed: four
+times a large authority's ten years of 903 episodes (about 60,000). A 15 MB workbook or a 48 MB CSV
+can hold millions of short rows, which would take minutes and gigabytes to parse."""
 MAX_COLUMNS = 256
 """Most columns read from one sheet (a 903 table has 13)."""
 MAX_CELL_CHARS = 32_767
@@ -489,6 +493,9 @@ def _skipped_above(
 def _read_csv(
     data: bytes, label: str, is_heading: HeadingTest | None, drop_rows: bool = True
 ) -> TextTable:
+    lines = max(data.count(b"\n"), data.count(b"\r"))
+    if lines > MAX_DATA_ROWS + HEADING_SEARCH_ROWS + 1:
+        raise _too_many_rows(label, f"it has {lines:,} lines")
     text, encoding = decode_text(data)
     if not text.strip():
         raise InputDataError(
@@ -684,6 +691,39 @@ def check_workbook(data: bytes, label: str) -> None:
         strings = [p for p in parts if p.filename.lower().endswith("sharedstrings.xml")]
         for part in strings:
             _check_shared_strings(archive, part, label)
+        for part in parts:
+            if part.filename.lower().startswith("xl/worksheets/") and part.filename.endswith(
+                ".xml"
+            ):
+                _check_row_count(archive, part, label)
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _check_row_count(archive: zipfile.ZipFile, part: zipfile.ZipInfo, label: str) -> None:
+    """Count a sheet's rows by streaming its XML (no parsing) and refuse more than the limit."""
+    limit = MAX_DATA_ROWS + HEADING_SEARCH_ROWS + 1
+    rows, pending = 0, b""
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 20):
+                block = pending + chunk
+                # Count up to the last '<': a row tag starts with '<' and holds no other, so
+                # none is split between what is counted now and what is kept for the next chunk.
+                cut = block.rfind(b"<")
+                if cut < 0:
+                    pending = b""
+                    continue
+                rows += len(_ROW_TAG.findall(block, 0, cut))
+                pending = block[cut:]
+                if rows > limit:
+                    raise _too_many_rows(label, f"a sheet has more than {limit:,} rows")
+            rows += len(_ROW_TAG.findall(pending))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as error:
+        raise _not_a_workbook(label, error) from error
+    if rows > limit:
+        raise _too_many_rows(label, f"a sheet has {rows:,} rows")
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo, label: str) -> None:
@@ -709,6 +749,16 @@ def _check_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo, label
         raise
     except (ElementTree.ParseError, zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise _not_a_workbook(label, error) from error
+
+
+def _too_many_rows(label: str, why: str) -> InputDataError:
+    return InputDataError(
+        f"{label}: this file was refused before reading because {why}, more than the "
+        f"{MAX_DATA_ROWS:,} rows one table may hold (ten years of a large authority's 903 episodes "
+        "are about 60,000). Check it holds only the table you meant to give; split a file holding "
+        "several authorities or many years into smaller files.",
+        file=label,
+    )
 
 
 def _too_big(label: str, why: str) -> InputDataError:
