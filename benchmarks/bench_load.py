@@ -1,0 +1,340 @@
+"""Load test: several people using one explorer at once (target: p95 under 2 s with 10 sessions).
+
+The explorer is started the README way (``make run``, listening on 127.0.0.1 only) and driven by
+headless Chromium (Debian's ``/usr/bin/chromium``, Playwright). Each session is its own browser
+context (its own Streamlit session, sharing the server's caches as real colleagues would) and
+behaves like a commissioner: it opens the Scenario explorer, then for the whole run moves one of
+the demand levers a step (step-downs, or entries for an age band; each session walks its own
+values, so most changes are new scenarios, not cache hits), waits for the page to redraw, looks
+at it for 3 to 8 seconds, and now and then visits another page (Demand forecast, Placement
+budget, Children looked after) and comes back.
+
+Two phases in the same run: one session alone (the baseline), then N sessions at once. Each
+interaction is timed in the page's own clock, from the key press (or navigation) until the
+Streamlit run has finished and two frames are painted. Printed: first-load times, p50/p95/max
+of lever changes and of page visits, p95 against the single session's, errors seen in any page
+(exceptions, error boxes, lost connection), and the server's memory (resident set of the
+explorer's processes) sampled through the run: at the start, the peak and at the end.
+
+The machine's load average is printed too: figures measured while other work runs are inflated.
+The browsers run on the same machine as the server and take CPU from it.
+
+Run: ``.venv/bin/python benchmarks/bench_load.py [--sessions 10] [--minutes 4] [--baseline-minutes 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port  # noqa: E402
+
+TARGET_P95_MS = 2000.0
+TOTAL_COST = "Total cost (£m, nominal)"
+SLIDERS = ("Step-downs", "Age 10-15 (% change)", "Age 5-9 (% change)", "Age 16-17 (% change)")
+OTHER_PAGES = ("demand", "finance", "data")
+THINK_SECONDS = (3.0, 8.0)
+
+# Streamlit is done when nothing is marked stale, no status widget or spinner shows, and the main
+# block has content; then two frames are painted.
+IDLE = """
+async () => {
+  const frame = () => new Promise(r => requestAnimationFrame(r));
+  const busy = () => document.querySelectorAll('[data-stale="true"]').length
+    + (document.querySelector('[data-testid="stStatusWidget"]') ? 1 : 0)
+    + (document.querySelector('[data-testid="stSpinner"]') ? 1 : 0);
+  const t0 = performance.now();
+  while (performance.now() - t0 < 120000) {
+    await frame();
+    const ready = document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length > 5;
+    if (busy() === 0 && ready) { await frame(); await frame(); return true; }
+  }
+  return false;
+}
+"""
+
+# Arms a one-shot keydown listener: the key press starts the page clock; resolves to the
+# milliseconds until the rerun it caused has finished and two frames are painted.
+ARM = """
+() => {
+  const frame = () => new Promise(r => requestAnimationFrame(r));
+  const busy = () => document.querySelectorAll('[data-stale="true"]').length
+    + (document.querySelector('[data-testid="stStatusWidget"]') ? 1 : 0);
+  const waiter = async (t0) => {
+    let sawBusy = false;
+    while (performance.now() - t0 < 120000) {
+      await frame();
+      const b = busy();
+      if (b > 0) sawBusy = true;
+      if (b === 0 && (sawBusy || performance.now() - t0 > 3000)) {
+        await frame(); await frame();
+        return performance.now() - t0;
+      }
+    }
+    return null;
+  };
+  window.__loadDone = null;
+  document.addEventListener('keydown', () => { window.__loadDone = waiter(performance.now()); },
+                            {capture: true, once: true});
+}
+"""
+
+ERRORS = """
+() => [...document.querySelectorAll(
+    '[data-testid="stException"], [data-testid="stAlertContentError"]')]
+  .map(e => e.innerText.slice(0, 160))
+  .concat(document.body.innerText.includes('Connection error') ? ['connection lost'] : [])
+"""
+
+
+class Stats:
+    """Timings and errors of one phase."""
+
+    def __init__(self) -> None:
+        self.first_loads: list[float] = []
+        self.changes: list[float] = []
+        self.visits: list[float] = []
+        self.timeouts = 0
+        self.errors: list[str] = []
+        self.server_cpu = float("nan")
+        self.wall = float("nan")
+
+
+async def wait_idle(page) -> None:
+    if not await page.evaluate(IDLE):
+        raise TimeoutError("the page did not finish within 120 s")
+
+
+async def lever_change(page, rng: random.Random, position: dict) -> float | None:
+    label = rng.choice(SLIDERS)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+    if await slider.count() == 0:
+        return None
+    # a random walk of each session's own values, kept inside the slider's range
+    step = position.get(label, 0)
+    key = "ArrowRight" if (step <= 0 or rng.random() < 0.5) and step < 12 else "ArrowLeft"
+    position[label] = step + (1 if key == "ArrowRight" else -1)
+    await slider.first.focus()
+    await page.evaluate(ARM)
+    await page.keyboard.press(key)
+    return await page.evaluate("() => window.__loadDone")
+
+
+async def visit(page, url: str, rng: random.Random) -> float:
+    started = time.perf_counter()
+    await page.goto(f"{url}/{rng.choice(OTHER_PAGES)}")
+    await wait_idle(page)
+    await page.goto(f"{url}/scenarios")
+    await page.get_by_text(TOTAL_COST, exact=True).wait_for(timeout=180_000)
+    await wait_idle(page)
+    return (time.perf_counter() - started) * 1000
+
+
+async def session(browser, url: str, seed: int, deadline: float, stats: Stats) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(180_000)
+    page = await context.new_page()
+    rng = random.Random(seed)
+    position: dict = {}
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/scenarios")
+        await page.get_by_text(TOTAL_COST, exact=True).wait_for(timeout=300_000)
+        await wait_idle(page)
+        stats.first_loads.append(time.perf_counter() - started)
+        while time.monotonic() < deadline:
+            await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+            if time.monotonic() >= deadline:
+                break
+            if rng.random() < 0.1:
+                stats.visits.append(await visit(page, url, rng))
+            else:
+                elapsed = await lever_change(page, rng, position)
+                if elapsed is None:
+                    stats.timeouts += 1
+                else:
+                    stats.changes.append(elapsed)
+                await wait_idle(page)
+            stats.errors.extend(await page.evaluate(ERRORS))
+    except Exception as error:  # noqa: BLE001 - a failed session is reported, not fatal
+        stats.errors.append(f"session {seed}: {type(error).__name__}: {str(error)[:160]}")
+    finally:
+        await context.close()
+
+
+def _server_processes(pid: int) -> list:
+    import psutil
+
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def server_memory_mb(pid: int) -> float:
+    import psutil
+
+    try:
+        return sum(p.memory_info().rss for p in _server_processes(pid) if p.is_running()) / 1e6
+    except psutil.Error:
+        return float("nan")
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the explorer's processes have used so far."""
+    import psutil
+
+    try:
+        times = [p.cpu_times() for p in _server_processes(pid)]
+        return sum(t.user + t.system for t in times)
+    except psutil.Error:
+        return float("nan")
+
+
+async def run_phase(url: str, sessions: int, seconds: float, pid: int, memory: list) -> Stats:
+    from playwright.async_api import async_playwright
+
+    stats = Stats()
+    cpu_before, wall_before = server_cpu_seconds(pid), time.monotonic()
+    deadline = time.monotonic() + seconds
+
+    async def sample() -> None:
+        while time.monotonic() < deadline + 5:
+            memory.append(server_memory_mb(pid))
+            await asyncio.sleep(2)
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        sampler = asyncio.create_task(sample())
+        await asyncio.gather(
+            *(session(browser, url, 1000 * sessions + i, deadline, stats) for i in range(sessions))
+        )
+        sampler.cancel()
+        await browser.close()
+    stats.server_cpu = server_cpu_seconds(pid) - cpu_before
+    stats.wall = time.monotonic() - wall_before
+    return stats
+
+
+def pct(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    if len(ordered) < 2:
+        return (ordered[0],) * 3 if ordered else (float("nan"),) * 3
+    return (
+        statistics.median(ordered),
+        statistics.quantiles(ordered, n=20, method="inclusive")[18],
+        ordered[-1],
+    )
+
+
+def describe(label: str, stats: Stats) -> float:
+    p50, p95, worst = pct(stats.changes)
+    v50, v95, vmax = pct(stats.visits)
+    loads = ", ".join(f"{s:.1f}" for s in sorted(stats.first_loads))
+    print(f"{label}:")
+    print(f"  first load of the Scenario explorer (s): {loads or 'none completed'}")
+    print(
+        f"  lever change -> page redrawn (n={len(stats.changes)}"
+        + (f", {stats.timeouts} timed out" if stats.timeouts else "")
+        + f"): p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, max {worst:,.0f} ms"
+    )
+    print(
+        f"  visit another page and come back (n={len(stats.visits)}): p50 {v50:,.0f} ms, "
+        f"p95 {v95:,.0f} ms, max {vmax:,.0f} ms"
+    )
+    interactions = len(stats.changes) + len(stats.visits) + len(stats.first_loads)
+    print(
+        f"  explorer CPU: {stats.server_cpu:,.0f} s over {stats.wall:,.0f} s "
+        f"({stats.server_cpu / stats.wall:.2f} cores busy on average; "
+        f"{stats.server_cpu / max(interactions, 1):.2f} s a page run); the rest of the machine's "
+        "CPU went to the browsers and other work"
+    )
+    unique = sorted(set(stats.errors))
+    print(f"  errors seen: {len(stats.errors)}" + (f" ({'; '.join(unique[:5])})" if unique else ""))
+    return p95
+
+
+def start_explorer() -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGTERM)
+    raise RuntimeError("the explorer did not start within 240 s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10, help="sessions at once (default 10)")
+    parser.add_argument("--minutes", type=float, default=4.0, help="length of the busy phase")
+    parser.add_argument(
+        "--baseline-minutes", type=float, default=2.0, help="length of the one-session phase"
+    )
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= 50 or not 0 < args.minutes <= 60:
+        parser.error("--sessions must be 1-50 and --minutes 0-60")
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} not found: install Debian's chromium to run the load test")
+        return 0
+    print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
+    process, url = start_explorer()
+    memory: list[float] = []
+    try:
+        single = asyncio.run(run_phase(url, 1, args.baseline_minutes * 60, process.pid, memory))
+        memory_after_single = memory[-1] if memory else float("nan")
+        busy_memory: list[float] = []
+        busy = asyncio.run(
+            run_phase(url, args.sessions, args.minutes * 60, process.pid, busy_memory)
+        )
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    print(f"load average at end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print()
+    single_p95 = describe("one session alone", single)
+    busy_p95 = describe(f"{args.sessions} sessions at once for {args.minutes:g} minutes", busy)
+    if busy_memory:
+        print(
+            f"server memory (resident, MB): {memory_after_single:,.0f} after the single session; "
+            f"{busy_memory[0]:,.0f} at the start of the busy phase, peak {max(busy_memory):,.0f}, "
+            f"{busy_memory[-1]:,.0f} at the end"
+        )
+    if single_p95 == single_p95 and single_p95 > 0:
+        print(f"p95 with {args.sessions} sessions / p95 alone: {busy_p95 / single_p95:.1f}x")
+    errors = len(single.errors) + len(busy.errors)
+    verdict = "MET" if busy_p95 <= TARGET_P95_MS and errors == 0 else "NOT MET"
+    print(
+        f"target (no errors, p95 <= {TARGET_P95_MS:,.0f} ms with {args.sessions} sessions): "
+        f"{verdict} (p95 {busy_p95:,.0f} ms, {errors} errors)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
