@@ -189,9 +189,47 @@ _OWN_FOSTERING_METHOD = (
     "Derived: RO3 2024-25 England fostering services spend £2,161m ÷ 52.18 weeks, minus the "
     "bought-in share of fostered children (40%, DfE 31 March 2024 provider × placement table) at "
     "the CMA 2021 IFA price of £820/week moved to 2024 prices with CPI, divided by the remaining "
-    "council-provided fostered children (of 54,820 at 31 March 2025). Kinship carers are paid the "
-    "council's allowances, so the own-provision average is used for them."
+    "council-provided fostered children (of 54,820 at 31 March 2025)."
 )
+
+# The fostering allowance, carer fee and supervising social work of an in-house household: the
+# parts of the all-in in-house cost that grow with every extra household (the rest is overheads).
+ALLOWANCE_PER_CHILD_PER_WEEK = 230.0
+FEE_PER_HOUSEHOLD_PER_WEEK = 210.0
+SSW_PER_HOUSEHOLD_PER_YEAR = 4_200.0
+CARER_COSTS_PRICE_YEAR = 2024
+RECRUITMENT_PER_HOUSEHOLD = 9_500.0
+
+CARER_COST_SOURCES: dict[str, str] = {
+    "allowance_per_child_per_week": (
+        f"{ASSUMPTION} (about the DfE national minimum fostering allowance for a child of 5-15 "
+        "outside London, 2024-25 prices; use your own allowance scale)"
+    ),
+    "fee_per_household_per_week": (
+        f"{ASSUMPTION} (a mid-range council fee or reward payment, 2024-25 prices; use your own "
+        "fee bands)"
+    ),
+    "recruitment_assessment_per_household": (
+        f"{ASSUMPTION} (an independent Form F assessment, panel and preparation training per "
+        "approved household, 2024-25 prices)"
+    ),
+    "supervising_social_worker_per_household_per_year": (
+        f"{ASSUMPTION} (one supervising social worker costing about £63,000 a year with "
+        "on-costs, supporting 15 households, 2024-25 prices)"
+    ),
+}
+
+_KINSHIP_METHOD = (
+    "Derived from the parts below: the fostering allowance (family and friends carers are paid "
+    "the council's allowance) plus a supervising social worker's time for one child's household; "
+    "no carer fee (most schemes pay family and friends carers the allowance only; check yours). "
+    "Both parts are assumptions to replace with your own rates."
+)
+
+KINSHIP_WEEKLY = round(
+    ALLOWANCE_PER_CHILD_PER_WEEK + SSW_PER_HOUSEHOLD_PER_YEAR / WEEKS_PER_YEAR, 0
+)
+"""£ per child per week (2024-25 prices): allowance plus supervision, no fee."""
 
 DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
     cost.category: cost
@@ -199,13 +237,16 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
         UnitCost(
             codes.IN_HOUSE_FOSTERING,
             646.0,
-            2017,
+            2016,
             "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week for "
             "local authority foster care, all-in (allowances, fees, supervising social work and "
-            "overheads), 2017 prices",
-            "Quoted at 2017 prices and moved to the scenario's price year with the ONS CPI index "
-            "(D7BT). No newer national figure exists; the RO3-derived own-provision average "
-            "(about £600/week at 2024 prices) is a cross-check.",
+            "overheads), at 2016-17 prices",
+            "Quoted at 2016-17 prices and moved to the scenario's price year with the ONS CPI "
+            "index (D7BT). In the projection it is split into the fostering allowance (per "
+            "child), the carer fee and supervising social work (per household) and overheads "
+            "(the rest, held at today's level), so an extra household adds only its own costs. "
+            "No newer national figure exists; the RO3-derived own-provision average (about "
+            "£600/week at 2024 prices) is a cross-check.",
         ),
         UnitCost(
             codes.IFA_FOSTERING,
@@ -218,9 +259,9 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
         UnitCost(
             codes.OTHER_LA_FOSTERING,
             646.0,
-            2017,
+            2016,
             "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week for local "
-            f"authority foster care, all-in, 2017 prices — {ASSUMPTION}",
+            f"authority foster care, all-in, at 2016-17 prices — {ASSUMPTION}",
             "Assumption: another council charges about what its own foster care costs it, so "
             "the PSSRU all-in local authority foster care cost is used (moved to the price year "
             "with CPI). No published figure covers inter-authority charges: enter your recharge "
@@ -228,10 +269,11 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
         ),
         UnitCost(
             codes.KINSHIP_FOSTERING,
-            round(derive_own_provision_fostering_cost(), 0),
-            2024,
-            "Derived from RO3 2024-25 (MHCLG) and DfE children looked after 2024-25",
-            _OWN_FOSTERING_METHOD,
+            KINSHIP_WEEKLY,
+            CARER_COSTS_PRICE_YEAR,
+            f"{ASSUMPTION}: derived from the fostering allowance and supervising social work "
+            "figures (2024-25 prices)",
+            _KINSHIP_METHOD,
         ),
         UnitCost(
             codes.IN_HOUSE_RESIDENTIAL,
@@ -240,8 +282,10 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
             "NAO, Managing children's residential care (2025): £318,400 per children's home "
             f"place in 2023-24 (about £6,100/week), applied to the council's own homes — "
             f"{ASSUMPTION}",
-            "No published figure separates council-run homes; the national average place cost "
-            "is used until you enter your own homes' cost per occupied bed.",
+            "No published figure separates council-run homes from bought-in ones (the RO3 "
+            "residential line mixes them with other settings, and the s251 own/private split "
+            "is for 2013-14 without matching counts), so the national average place cost is "
+            "used until you enter your own homes' cost per occupied bed.",
         ),
         UnitCost(
             codes.EXTERNAL_RESIDENTIAL,
@@ -264,7 +308,8 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
             1_600.0,
             2024,
             ASSUMPTION,
-            "Registered supported accommodation for 16-17 year olds; set to your contract rates.",
+            "Registered supported accommodation for 16-17 year olds; no national average cost is "
+            "published: set to your contract rates.",
         ),
         UnitCost(
             codes.WITH_PARENTS,
@@ -295,10 +340,13 @@ DEFAULT_UNIT_COSTS: dict[str, UnitCost] = {
 
 @dataclass(frozen=True)
 class CarerCosts:
-    """Costs of recruiting and supporting in-house foster carer households.
+    """Costs of recruiting and keeping one in-house foster carer household.
 
-    In-house placements are costed at the all-in weekly rate (fees, allowances and supervision
-    included), so these figures feed the invest-to-save calculation for *extra* households.
+    The allowance (per child), the fee and supervising social work (per household) are the parts
+    of the all-in in-house fostering cost that an extra household adds; the rest of the all-in
+    cost is overheads, which do not grow with one more household. Recruitment and assessment is a
+    one-off cost per approved household. Nothing here is added on top of the all-in cost: see
+    :func:`in_house_cost_parts`.
 
     Parameters
     ----------
@@ -307,7 +355,7 @@ class CarerCosts:
     supervising_social_worker_per_household_per_year : float
         £ a year of supervising social worker time per approved household.
     price_year : int
-        Calendar year the figures are priced in.
+        Calendar year the figures are priced in (2024 = 2024-25 prices).
     allowance_per_child_per_week : float
         £ a week paid to the carer for each child's keep (the fostering allowance).
     fee_per_household_per_week : float
@@ -316,30 +364,110 @@ class CarerCosts:
         Source of each figure, keyed by field name.
     """
 
-    recruitment_assessment_per_household: float = 9_500.0
-    supervising_social_worker_per_household_per_year: float = 4_200.0
-    price_year: int = 2024
-    allowance_per_child_per_week: float = 230.0
-    fee_per_household_per_week: float = 210.0
-    sources: dict[str, str] = field(
-        default_factory=lambda: {
-            "allowance_per_child_per_week": (
-                f"{ASSUMPTION} (about the DfE national minimum fostering allowance for a "
-                "child of 5-15 outside London; use your own allowance scale)"
-            ),
-            "fee_per_household_per_week": (
-                f"{ASSUMPTION} (a mid-range council fee or reward payment; use your own fee bands)"
-            ),
-            "recruitment_assessment_per_household": (
-                f"{ASSUMPTION} (an independent Form F assessment, panel and preparation "
-                "training per approved household)"
-            ),
-            "supervising_social_worker_per_household_per_year": (
-                f"{ASSUMPTION} (one supervising social worker costing about £63,000 a year "
-                "with on-costs, supporting 15 households)"
-            ),
-        }
+    recruitment_assessment_per_household: float = RECRUITMENT_PER_HOUSEHOLD
+    supervising_social_worker_per_household_per_year: float = SSW_PER_HOUSEHOLD_PER_YEAR
+    price_year: int = CARER_COSTS_PRICE_YEAR
+    allowance_per_child_per_week: float = ALLOWANCE_PER_CHILD_PER_WEEK
+    fee_per_household_per_week: float = FEE_PER_HOUSEHOLD_PER_WEEK
+    sources: dict[str, str] = field(default_factory=lambda: dict(CARER_COST_SOURCES))
+
+
+@dataclass(frozen=True)
+class InHouseCostParts:
+    """The all-in in-house fostering cost split into what scales with children, with households
+    and neither (£ a week at one price year).
+
+    Attributes
+    ----------
+    all_in_per_child : float
+        The all-in cost per child per week.
+    allowance_per_child : float
+    fee_per_household, supervision_per_household : float
+        £ a week per approved household.
+    overheads_per_child : float
+        What is left of the all-in cost per child at today's children per household: management,
+        training, panel, recruitment staff and premises. Held at today's total in a projection.
+    children_per_household : float
+        Children placed per in-house household today (usable places per household).
+    """
+
+    all_in_per_child: float
+    allowance_per_child: float
+    fee_per_household: float
+    supervision_per_household: float
+    overheads_per_child: float
+    children_per_household: float
+
+    @property
+    def per_household(self) -> float:
+        """£ a week an approved household costs whether or not a child is placed."""
+        return self.fee_per_household + self.supervision_per_household
+
+    @property
+    def marginal_per_child(self) -> float:
+        """£ a week one more child placed with a new household adds (allowance + its share of the
+        household's fee and supervision); overheads do not grow."""
+        return self.allowance_per_child + self.per_household / self.children_per_household
+
+
+def in_house_cost_parts(
+    all_in_weekly: float,
+    carer_costs: CarerCosts | None = None,
+    *,
+    children_per_household: float,
+    price_year: int,
+    annual_inflation_pct: float,
+) -> InHouseCostParts:
+    """Split an all-in weekly in-house fostering cost (already at ``price_year`` prices).
+
+    Overheads are the all-in cost less the allowance and the household's fee and supervision
+    shared over its children; never below zero (if your all-in figure is lower than its parts,
+    the parts win and overheads are zero).
+    """
+    carer_costs = carer_costs or CarerCosts()
+    factor = price_factor(carer_costs.price_year, price_year, annual_inflation_pct)
+    allowance = carer_costs.allowance_per_child_per_week * factor
+    fee = carer_costs.fee_per_household_per_week * factor
+    supervision = (
+        carer_costs.supervising_social_worker_per_household_per_year * factor / WEEKS_PER_YEAR
     )
+    per_household = max(children_per_household, 1e-9)
+    overheads = max(all_in_weekly - allowance - (fee + supervision) / per_household, 0.0)
+    return InHouseCostParts(
+        all_in_per_child=all_in_weekly,
+        allowance_per_child=allowance,
+        fee_per_household=fee,
+        supervision_per_household=supervision,
+        overheads_per_child=overheads,
+        children_per_household=per_household,
+    )
+
+
+GREEN_BOOK_DISCOUNT_RATE = 0.035
+"""HM Treasury Green Book real discount rate for costs and benefits over time (3.5% a year)."""
+
+GREEN_BOOK_SOURCE = (
+    "HM Treasury Green Book (2022): 3.5% a year real discount rate; cash figures are deflated "
+    "to the price base with the scenario's inflation rate, then discounted from the forecast start"
+)
+
+
+def present_value_factors(
+    months: pd.DatetimeIndex,
+    price_base_year: int,
+    annual_inflation_pct: float,
+    *,
+    rate: float = GREEN_BOOK_DISCOUNT_RATE,
+) -> np.ndarray:
+    """Multipliers turning nominal £ in each month into present value at the price base.
+
+    Each month's cash is deflated to the price base (removing the scenario's inflation) and
+    discounted at ``rate`` a year from the first month (month 1 is discounted by one month).
+    """
+    months = pd.DatetimeIndex(months)
+    real = 1.0 / _inflation(pd.Series(months), price_base_year, annual_inflation_pct)
+    years = np.arange(1, len(months) + 1) / 12.0
+    return real / (1.0 + rate) ** years
 
 
 # --- costing placements --------------------------------------------------------------------------
@@ -622,34 +750,49 @@ def saving_per_household(
     price_year: int = 2025,
     annual_inflation_pct: float = 2.0,
 ) -> dict[str, float]:
-    """What one extra in-house carer household saves over ``years``, net of its costs.
+    """What one extra in-house carer household saves over ``years``, at its marginal cost.
 
-    Each household fills ``places_per_household * occupancy`` places (Ofsted LA averages 1.85 and
-    66%) with children who would otherwise be in IFA placements.
+    The household fills ``places_per_household * occupancy`` places (Ofsted LA averages 1.85 and
+    66%) with children who would otherwise be with an IFA. It costs its fostering allowances, its
+    fee and its supervising social worker, plus recruitment and assessment once; the service's
+    overheads do not grow with one household, so they are not counted (nor is anything counted
+    twice).
 
     Returns
     -------
     dict
-        gross_saving, recruitment_assessment, supervision, net_saving (£ at ``price_year``
-        prices), and payback_months (months until the saving covers recruitment, or inf).
+        gross_saving (IFA placements avoided), allowances, fee, supervision,
+        recruitment_assessment, net_saving (£ at ``price_year`` prices over ``years``), and
+        payback_months (months until the net weekly saving repays recruitment, or inf).
     """
     unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
     carer_costs = carer_costs or CarerCosts()
-    weekly_difference = unit_costs[codes.IFA_FOSTERING].at_prices(
-        price_year, annual_inflation_pct
-    ) - unit_costs[codes.IN_HOUSE_FOSTERING].at_prices(price_year, annual_inflation_pct)
     children = places_per_household * occupancy
-    gross = weekly_difference * children * WEEKS_PER_YEAR * years
+    ifa = unit_costs[codes.IFA_FOSTERING].at_prices(price_year, annual_inflation_pct)
+    parts = in_house_cost_parts(
+        unit_costs[codes.IN_HOUSE_FOSTERING].at_prices(price_year, annual_inflation_pct),
+        carer_costs,
+        children_per_household=children,
+        price_year=price_year,
+        annual_inflation_pct=annual_inflation_pct,
+    )
+    weeks = WEEKS_PER_YEAR * years
+    gross = ifa * children * weeks
+    allowances = parts.allowance_per_child * children * weeks
+    fee = parts.fee_per_household * weeks
+    supervision = parts.supervision_per_household * weeks
     factor = price_factor(carer_costs.price_year, price_year, annual_inflation_pct)
     recruitment = carer_costs.recruitment_assessment_per_household * factor
-    supervision = carer_costs.supervising_social_worker_per_household_per_year * factor * years
-    monthly_net = (weekly_difference * children * WEEKS_PER_YEAR - supervision / years) / 12
+    weekly_net = ifa * children - parts.allowance_per_child * children - parts.per_household
+    monthly_net = weekly_net * WEEKS_PER_YEAR / 12
     payback = recruitment / monthly_net if monthly_net > 0 else float("inf")
     return {
         "gross_saving": gross,
-        "recruitment_assessment": recruitment,
+        "allowances": allowances,
+        "fee": fee,
         "supervision": supervision,
-        "net_saving": gross - recruitment - supervision,
+        "recruitment_assessment": recruitment,
+        "net_saving": gross - allowances - fee - supervision - recruitment,
         "payback_months": payback,
     }
 
@@ -662,50 +805,56 @@ def in_house_cost_breakdown(
     price_year: int = 2025,
     annual_inflation_pct: float = 2.0,
 ) -> pd.DataFrame:
-    """What is inside the all-in in-house fostering cost, per child per week.
+    """What is inside the all-in in-house fostering cost, per child per week, with sources.
 
-    Allowance, the household fee and supervising social work are shared over the children a
-    household looks after (default 1.85 approved places x 66% occupancy, Ofsted); the rest of the
-    all-in figure is management, training, panel and overheads.
+    Allowance per child; the household fee and supervising social work shared over the children a
+    household looks after; overheads (management, training, panel, premises) are the rest.
 
     Returns
     -------
     DataFrame
-        component, weekly_cost (£ per child per week at ``price_year`` prices), source.
+        component, weekly_cost (£ per child per week at ``price_year`` prices), grows_with
+        (children, households or neither), source.
     """
     unit_costs = {**DEFAULT_UNIT_COSTS, **(unit_costs or {})}
     carer_costs = carer_costs or CarerCosts()
     all_in_cost = unit_costs[IN_HOUSE_FOSTERING_CATEGORY]
-    all_in = all_in_cost.at_prices(price_year, annual_inflation_pct)
-    factor = price_factor(carer_costs.price_year, price_year, annual_inflation_pct)
-    allowance = carer_costs.allowance_per_child_per_week * factor
-    fee = carer_costs.fee_per_household_per_week * factor / children_per_household
-    supervision = (
-        carer_costs.supervising_social_worker_per_household_per_year
-        * factor
-        / WEEKS_PER_YEAR
-        / children_per_household
+    parts = in_house_cost_parts(
+        all_in_cost.at_prices(price_year, annual_inflation_pct),
+        carer_costs,
+        children_per_household=children_per_household,
+        price_year=price_year,
+        annual_inflation_pct=annual_inflation_pct,
     )
+    sources = carer_costs.sources
     rows = [
-        ("fostering allowance", allowance, carer_costs.sources["allowance_per_child_per_week"]),
+        (
+            "fostering allowance",
+            parts.allowance_per_child,
+            "each child placed",
+            sources["allowance_per_child_per_week"],
+        ),
         (
             "carer fee (per household, shared over its children)",
-            fee,
-            carer_costs.sources["fee_per_household_per_week"],
+            parts.fee_per_household / parts.children_per_household,
+            "each approved household",
+            sources["fee_per_household_per_week"],
         ),
         (
             "supervising social worker (shared over the household's children)",
-            supervision,
-            carer_costs.sources["supervising_social_worker_per_household_per_year"],
+            parts.supervision_per_household / parts.children_per_household,
+            "each approved household",
+            sources["supervising_social_worker_per_household_per_year"],
         ),
         (
             "management, training, panel and overheads (the rest of the all-in cost)",
-            all_in - allowance - fee - supervision,
+            parts.overheads_per_child,
+            "neither: held at today's total",
             "the all-in cost less the items above",
         ),
-        ("all-in in-house fostering cost", all_in, all_in_cost.source),
+        ("all-in in-house fostering cost", parts.all_in_per_child, "", all_in_cost.source),
     ]
-    return pd.DataFrame(rows, columns=["component", "weekly_cost", "source"])
+    return pd.DataFrame(rows, columns=["component", "weekly_cost", "grows_with", "source"])
 
 
 def unit_cost_table(
@@ -868,3 +1017,95 @@ def invest_to_save_from_totals(
         np.asarray(scenario_cost, float),
         np.asarray(investment, float),
     )
+
+
+# --- cross-check against what authorities spent (RO3 2024-25) ------------------------------------
+
+RO3_SOURCE = (
+    "MHCLG Revenue Outturn RO3 2024-25, children looked after net current expenditure "
+    "(data/published/la_spend/ro3_2024_25_cla.csv)"
+)
+RO3_FINANCIAL_YEAR = "2024-25"
+DEMO_RO3_AUTHORITY = "E06000002"
+"""ONS code of Middlesbrough, the real authority the synthetic demo is calibrated to."""
+
+_FOSTERING_LINE = (
+    codes.IN_HOUSE_FOSTERING,
+    codes.IFA_FOSTERING,
+    codes.OTHER_LA_FOSTERING,
+    codes.KINSHIP_FOSTERING,
+)
+_RESIDENTIAL_LINE = (codes.IN_HOUSE_RESIDENTIAL, codes.EXTERNAL_RESIDENTIAL, codes.SECURE)
+
+
+def ro3_spend() -> pd.DataFrame:
+    """RO3 2024-25 children looked after spend by authority (£ thousand; empty = not given)."""
+    from sufficiency.paths import published_dir
+
+    path = published_dir() / "la_spend" / "ro3_2024_25_cla.csv"
+    if not path.is_file():
+        raise SufficiencyError(
+            f"The RO3 spend table is missing ({path}); it ships with the tool in data/published."
+        )
+    return pd.read_csv(path, dtype={"ons_code": str})
+
+
+def spend_cross_check(costs_by_financial_year: pd.DataFrame, ons_code: str) -> pd.DataFrame:
+    """The model's first full financial year of costs beside the authority's RO3 2024-25 spend.
+
+    Parameters
+    ----------
+    costs_by_financial_year : DataFrame
+        ``ScenarioResult.costs_by_financial_year`` (financial_year, placement_category,
+        cost_mean, months).
+    ons_code : str
+        The authority's ONS code (E06..., E08..., E09..., E10...).
+
+    Returns
+    -------
+    DataFrame
+        line, model_financial_year, model_gbp, ro3_gbp, model_over_ro3 (ratio; empty where RO3
+        has no figure). Lines: fostering services, residential care, all placements vs children
+        looked after in total.
+    """
+    table = ro3_spend()
+    rows = table[table["ons_code"] == ons_code]
+    if rows.empty:
+        raise SufficiencyError(
+            f"No RO3 2024-25 spend for the authority code {ons_code!r}; choose an authority from "
+            "the list."
+        )
+    ro3 = rows.iloc[0]
+    full = costs_by_financial_year[costs_by_financial_year["months"] == 12]
+    if full.empty:
+        raise SufficiencyError("The projection covers no full financial year to compare.")
+    year = str(full["financial_year"].iloc[0])
+    first = full[full["financial_year"] == year]
+    by_category = first.groupby("placement_category")["cost_mean"].sum()
+
+    def model(categories) -> float:
+        return float(by_category.reindex(list(categories)).fillna(0.0).sum())
+
+    placements = model(codes.PLACEMENT_CATEGORIES)
+    lines = [
+        ("fostering services", model(_FOSTERING_LINE), "fostering_services_net_gbp_thousand"),
+        ("residential care", model(_RESIDENTIAL_LINE), "residential_care_net_gbp_thousand"),
+        (
+            "all placements (RO3: children looked after in total)",
+            placements,
+            "cla_net_current_expenditure_gbp_thousand",
+        ),
+    ]
+    out = []
+    for label, value, column in lines:
+        spend = ro3[column] * 1000 if pd.notna(ro3[column]) else np.nan
+        out.append(
+            {
+                "line": label,
+                "model_financial_year": year,
+                "model_gbp": value,
+                "ro3_gbp": spend,
+                "model_over_ro3": value / spend if pd.notna(spend) and spend > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(out)

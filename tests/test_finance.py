@@ -35,7 +35,9 @@ def test_every_default_unit_cost_has_a_source_and_no_placeholder_values():
     for cost in fin.DEFAULT_UNIT_COSTS.values():
         assert cost.source.strip()
         assert cost.weekly_cost not in (100.0, 150.0, 250.0, 1000.0)
-    assert fin.DEFAULT_UNIT_COSTS[codes.IN_HOUSE_FOSTERING].price_year == 2017
+    # PSSRU Unit Costs 2017 quotes 2016-17 prices
+    assert fin.DEFAULT_UNIT_COSTS[codes.IN_HOUSE_FOSTERING].price_year == 2016
+    assert "2016-17 prices" in fin.DEFAULT_UNIT_COSTS[codes.IN_HOUSE_FOSTERING].source
     assert "PSSRU" in fin.DEFAULT_UNIT_COSTS[codes.IN_HOUSE_FOSTERING].source
     assert "CMA" in fin.DEFAULT_UNIT_COSTS[codes.IFA_FOSTERING].source
     assert "NAO" in fin.DEFAULT_UNIT_COSTS[codes.EXTERNAL_RESIDENTIAL].source
@@ -135,7 +137,11 @@ def test_saving_per_household_is_positive_with_default_costs():
     result = fin.saving_per_household()
     assert result["gross_saving"] > 0
     assert result["net_saving"] == pytest.approx(
-        result["gross_saving"] - result["recruitment_assessment"] - result["supervision"]
+        result["gross_saving"]
+        - result["allowances"]
+        - result["fee"]
+        - result["supervision"]
+        - result["recruitment_assessment"]
     )
     assert 0 < result["payback_months"] < 60
 
@@ -145,7 +151,7 @@ def test_unit_cost_table_lists_sources():
     assert len(table) == len(codes.PLACEMENT_CATEGORIES)
     assert table["source"].str.len().min() > 5
     ih = table.set_index("placement_category").loc[codes.IN_HOUSE_FOSTERING]
-    assert ih["weekly_cost_2025_prices"] == pytest.approx(646 * 133.9 / 103.4 * 1.02)
+    assert ih["weekly_cost_2025_prices"] == pytest.approx(646 * 133.9 / 100.7 * 1.02)
 
 
 def test_array_fast_path_matches_the_frame_functions():
@@ -180,7 +186,7 @@ def test_in_house_cost_breakdown_adds_up_to_the_all_in_cost():
     table = fin.in_house_cost_breakdown(children_per_household=1.0, price_year=2024)
     parts = table["weekly_cost"].iloc[:-1].sum()
     assert parts == pytest.approx(table["weekly_cost"].iloc[-1])
-    assert table["weekly_cost"].iloc[-1] == pytest.approx(646 * 133.9 / 103.4)
+    assert table["weekly_cost"].iloc[-1] == pytest.approx(646 * 133.9 / 100.7)
     costs = fin.CarerCosts()
     # with one child per household the fee and supervision are not shared
     assert table["weekly_cost"].iloc[1] == pytest.approx(costs.fee_per_household_per_week)
