@@ -39,12 +39,33 @@ COSTS_COLUMNS = (
 # --- tables ----------------------------------------------------------------------------------
 
 
-def assumptions_table(scenario: Scenario) -> pd.DataFrame:
-    """Every lever (value, unit, allowed range, default, source) and every unit cost with source."""
+_RESOLVED_LEVERS = {
+    "cost_per_enquiry": ("cost_per_enquiry", 1.0),
+    "enquiry_to_approval_pct": ("enquiry_to_approval", 100.0),
+    "days_enquiry_to_approval": ("days_enquiry_to_approval", 1.0),
+    "annual_leaving_rate_pct": ("annual_leaving_rate", 100.0),
+    "places_per_household": ("places_per_household", 1.0),
+    "occupancy_pct": ("occupancy", 100.0),
+    "assessment_capacity_per_quarter": ("assessment_capacity", 1.0),
+    "channel_reach": ("channel_reach", 1.0),
+}
+
+
+def assumptions_table(scenario: Scenario, resolved: Any = None) -> pd.DataFrame:
+    """Every lever (value, unit, allowed range, default, source) and every unit cost with source.
+
+    ``resolved`` (:class:`sufficiency.scenario.supply.Resolved`, from a run) fills the levers
+    that follow the authority's figures with the figure used and its source.
+    """
     data = scenario.to_dict()
     rows = []
     for name, lever in LEVERS.items():
         value = data.get(name, "not set")
+        source = lever.source
+        if name in _RESOLVED_LEVERS and name not in data and resolved is not None:
+            attribute, scale = _RESOLVED_LEVERS[name]
+            value = f"{getattr(resolved, attribute) * scale:,.4g}"
+            source = resolved.sources.get(attribute, source)
         if isinstance(value, dict):
             value = "; ".join(f"{k}: {v:g}" for k, v in value.items()) or "not set"
         elif isinstance(value, list):
@@ -62,7 +83,7 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
                 "unit": lever.unit,
                 "allowed range": bounds,
                 "default": "none" if lever.default in (None, ()) else str(lever.default),
-                "source": lever.source,
+                "source": source,
             }
         )
     for target, date in (
@@ -101,22 +122,6 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
                 "source": source,
             }
         )
-    carer_costs = fin.CarerCosts()
-    for name, label, unit in (
-        ("allowance_per_child_per_week", "Fostering allowance", "£ per child per week"),
-        ("fee_per_household_per_week", "Carer fee", "£ per household per week"),
-    ):
-        rows.append(
-            {
-                "item": f"{label} (inside the all-in in-house fostering cost)",
-                "lever": "",
-                "value": f"{getattr(carer_costs, name):,.0f}",
-                "unit": f"{unit} at {carer_costs.price_year} prices",
-                "allowed range": "",
-                "default": f"{getattr(carer_costs, name):,.0f}",
-                "source": carer_costs.sources[name],
-            }
-        )
     rows.append(
         {
             "item": "Price index for older figures",
@@ -126,6 +131,17 @@ def assumptions_table(scenario: Scenario) -> pd.DataFrame:
             "allowed range": "",
             "default": "",
             "source": fin.CPI_SOURCE,
+        }
+    )
+    rows.append(
+        {
+            "item": "Discount rate for net present value",
+            "lever": "",
+            "value": f"{fin.GREEN_BOOK_DISCOUNT_RATE:.1%}",
+            "unit": "real, a year",
+            "allowed range": "",
+            "default": "",
+            "source": fin.GREEN_BOOK_SOURCE,
         }
     )
     return pd.DataFrame(rows)
@@ -166,6 +182,9 @@ def carers_projection_table(result: ScenarioResult) -> pd.DataFrame:
 def _summary_json(result: ScenarioResult) -> dict[str, Any]:
     summary = dict(result.summary)
     summary["scenario_levers"] = result.scenario.to_dict()
+    if result.figures is not None:
+        summary["authority_figures"] = result.figures.table().to_dict(orient="records")
+        summary["in_house_reconciliation"] = result.figures.in_house.describe()
     summary["budget_by_financial_year"] = result.budget_by_financial_year.to_dict(orient="records")
     summary["savings_by_financial_year"] = result.savings_by_financial_year.to_dict(
         orient="records"
@@ -182,7 +201,7 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
     """The Excel workbook (xlsx) as bytes, for downloads."""
     buffer = io.BytesIO()
     sheets = {
-        "Assumptions": assumptions_table(result.scenario),
+        "Assumptions": assumptions_table(result.scenario, result.resolved),
         "Placements by month": placements_table(result),
         "Carers and recruitment": carers_projection_table(result),
         "Carers needed": carers_table(result),
@@ -229,8 +248,9 @@ def summary_html(result: ScenarioResult) -> str:
         f"This scenario projects children looked after from {esc(s['origin'])} for "
         f"{scenario.horizon_months} months. Children looked after move from about "
         f"{s['children_looked_after_start']:,.0f} to {s['children_looked_after_end']:,.0f}.",
-        f"By the end, {s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship foster "
-        f"placements are with independent fostering agencies, and the council has about "
+        f"By the end, {s['ifa_share_of_fostering_end_pct']:.0f}% of foster placements "
+        f"({s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship ones) are with "
+        f"independent fostering agencies, and the council has about "
         f"{s['in_house_households_end']:,.0f} in-house foster households.",
         f"Placements and recruitment cost £{s['total_cost_gbp'] / 1e6:,.1f}m over the period "
         f"(nominal, {esc(scenario.price_base_year)} prices inflated at "
@@ -244,13 +264,24 @@ def summary_html(result: ScenarioResult) -> str:
         )
         narrative.append(
             f"Against the baseline it saves £{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m in "
-            f"placement costs for £{s['total_investment_gbp'] / 1e6:,.1f}m of recruitment "
-            f"investment (net £{s['net_position_gbp'] / 1e6:,.1f}m) and {payback}."
+            f"placement costs for £{s['total_investment_gbp'] / 1e6:,.1f}m of investment "
+            f"(net £{s['net_position_gbp'] / 1e6:,.1f}m in cash, "
+            f"£{s['npv_gbp'] / 1e6:,.1f}m net present value at "
+            f"{s['discount_rate_pct']:g}%) and {payback}."
         )
     for row in result.targets.to_dict(orient="records"):
+        verdict = (
+            "can be met"
+            if row["feasible"]
+            else (
+                f"cannot be met within the limits (best {row['best_achievable']:,.1f}"
+                + (f"; earliest {row['earliest_month']}" if row["earliest_month"] else "")
+                + ")"
+            )
+        )
         narrative.append(
             f"Target: {esc(row['target'])} at or below {row['target_value']:g} by {row['date']}: "
-            f"projected {row['projected']:,.1f}, {'met' if row['met'] else 'not met'}."
+            f"now {row['now']:,.1f}, projected with the plan {row['projected']:,.1f}; {verdict}."
         )
     narrative.append(esc(result.carers_needed_text))
 
@@ -267,7 +298,7 @@ def summary_html(result: ScenarioResult) -> str:
         on="financial_year",
         how="left",
     )
-    levers = assumptions_table(scenario)
+    levers = assumptions_table(scenario, result.resolved)
     levers = levers.loc[levers["value"] != "not set", ["item", "value", "unit", "source"]]
     demo = f'<p class="demo">{DEMO_LABEL}</p>' if result.is_demo else ""
     return f"""<!doctype html>
@@ -326,7 +357,7 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
     write_csv(carers_projection_table(result), paths["carers"])
     write_csv(costs_table(result), paths["costs"])
     write_csv(result.invest_to_save.monthly, paths["invest_to_save"])
-    write_csv(assumptions_table(result.scenario), paths["assumptions"])
+    write_csv(assumptions_table(result.scenario, result.resolved), paths["assumptions"])
     paths["summary"].write_text(
         json.dumps(_summary_json(result), indent=2, default=str), encoding="utf-8"
     )

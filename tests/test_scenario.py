@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
+from sufficiency.plan.targets import SHARE_BASES
 from sufficiency.scenario import (
     CARER_TYPES,
     LEVERS,
@@ -91,9 +92,9 @@ def test_round_trips_through_toml_json_and_query_string():
     assert Scenario.from_toml(FULL.to_toml()) == FULL
     assert Scenario.from_json(FULL.to_json()) == FULL
     query = FULL.to_query_string()
-    assert query.startswith("v=1")
+    assert query.startswith("v=2")
     assert Scenario.from_query_string("?" + query) == FULL
-    assert Scenario().to_query_string() == "v=1"
+    assert Scenario().to_query_string() == "v=2"
 
 
 def test_fingerprint_is_stable_and_ignores_name():
@@ -109,9 +110,9 @@ def test_fingerprint_is_stable_and_ignores_name():
 
 def test_unknown_keys_and_versions_are_refused():
     with pytest.raises(SufficiencyError, match="unknown setting"):
-        Scenario.from_toml("version = 1\nstep_downs = 3\n", source="a.toml")
-    with pytest.raises(SufficiencyError, match="version 2"):
-        Scenario.from_json('{"version": 2}')
+        Scenario.from_toml("version = 2\nstep_downs = 3\n", source="a.toml")
+    with pytest.raises(SufficiencyError, match="versions 1 and 2"):
+        Scenario.from_json('{"version": 3}')
     with pytest.raises(SufficiencyError, match="version"):
         Scenario.from_query_string("v=9&sd=3")
     with pytest.raises(SufficiencyError, match="not valid TOML"):
@@ -204,7 +205,9 @@ def test_recruitment_push_lowers_ifa_share_and_has_investment(models):
     assert push.summary["in_house_households_end"] > base.summary["in_house_households_end"]
     assert push.invest_to_save.total_investment > 0
     rec = push.costs_by_financial_year
-    assert (rec["placement_category"] == "carer recruitment and support").any()
+    recruitment = rec[rec["placement_category"] == "recruitment and assessment"]
+    assert recruitment["cost_mean"].sum() > 0
+    assert rec[rec["placement_category"] == "marketing"]["cost_mean"].sum() > 0
 
 
 def test_new_home_adds_running_cost_and_takes_children_from_external(models):
@@ -234,8 +237,8 @@ def test_budget_equals_sum_of_categories(models):
     budget = result.budget_by_financial_year.set_index("financial_year")["cost_mean"]
     assert np.allclose(by_category.loc[budget.index], budget)
     assert list(result.targets["target"]) == [
-        "IFA share of non-kinship foster placements (%)",
         "children in external residential care",
+        SHARE_BASES["foster placements"],
     ]
     assert not result.carers_needed.empty
 
@@ -351,6 +354,13 @@ def test_marketing_uses_measured_channels_and_saturates(models):
     # beyond 30 enquiries a quarter, more spend buys nothing
     capped = approvals(3_000.0, measured) - base
     assert approvals(9_000.0, measured) - base == pytest.approx(capped, rel=1e-9)
-    # without measured channels the scenario's default cost per enquiry applies
+    # without measured channels the authority's figures apply (national: £320, 12% x 33%)
+    figures = models.figures
     default_gain = approvals(2_000.0, models) - approvals(0.0, models)
-    assert default_gain == pytest.approx(2_000 / 320 * 0.04 * quarters_after_lead, rel=1e-6)
+    assert default_gain == pytest.approx(
+        2_000
+        / figures.cost_per_enquiry.value
+        * figures.enquiry_to_approval.value
+        * quarters_after_lead,
+        rel=1e-6,
+    )

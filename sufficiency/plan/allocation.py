@@ -503,6 +503,7 @@ def allocate(
     adjacent_band_efficiency: float = DEFAULT_ADJACENT_BAND_EFFICIENCY,
     occupancy: float = 1.0,
     residential_bands: Sequence[str] = DEFAULT_RESIDENTIAL_BANDS,
+    pools: Sequence[tuple[np.ndarray | float, Sequence[str]]] = (),
 ) -> Allocation:
     """Meet fostering and residential demand from in-house capacity first; overflow goes external.
 
@@ -524,6 +525,10 @@ def allocate(
         Share of ``foster_capacity`` that is usable (keep 1.0 when passing usable places).
     residential_bands : sequence of str
         Age bands in-house homes take.
+    pools : sequence of (places, age bands)
+        Usable places of new households that can take any child in their age bands (a number,
+        one per month or ``(paths, months)``), filled in the order given after the banded
+        capacity, each shared across its bands in proportion to the children still unplaced.
 
     Returns
     -------
@@ -542,6 +547,13 @@ def allocate(
 
     fostering_need, residential_need = split_needs(demand)
     in_house, cross, spare = match_fostering(fostering_need, capacity, adjacent_band_efficiency)
+    for places, bands in pools:
+        pool = as_monthly(places, n_months, "New households' usable places")
+        _check_paths(demand.shape[0], pool.shape[0], "new households' places")
+        eligible = np.maximum(fostering_need - in_house, 0.0) * band_mask(bands)
+        total = eligible.sum(axis=-1)
+        fill = np.divide(pool, total, out=np.ones_like(total * pool), where=total > 1e-12)
+        in_house = in_house + eligible * np.minimum(fill, 1.0)[..., np.newaxis]
     res_in_house = residential_in_house(residential_need, beds, residential_bands, demand)
     return Allocation(
         months=month_index(months, n_months),

@@ -16,35 +16,49 @@ placements are costed by financial year against the baseline.
 
 Modules: :mod:`~sufficiency.scenario.levers` (units, bounds, defaults and sources),
 :mod:`~sufficiency.scenario.value` (the :class:`Scenario` value and its validation),
-:mod:`~sufficiency.scenario.serialise` (TOML, JSON, share links),
-:mod:`~sufficiency.scenario.engine` (running one) and :mod:`~sufficiency.scenario.compare`.
+:mod:`~sufficiency.scenario.serialise` and :mod:`~sufficiency.scenario.migrate` (TOML, JSON,
+share links; older formats), :mod:`~sufficiency.scenario.models` (the authority's fitted models
+and figures), :mod:`~sufficiency.scenario.supply` (carers), :mod:`~sufficiency.scenario.solve`
+(targets into plans), :mod:`~sufficiency.scenario.engine` (running one) and
+:mod:`~sufficiency.scenario.compare`.
 Import from this package: ``from sufficiency.scenario import Scenario, run``.
 """
 
 from sufficiency.scenario.compare import compare
 from sufficiency.scenario.engine import (
+    INVESTMENT_LABELS,
     RECRUITMENT_CATEGORY,
-    FittedModels,
+    Projection,
     ScenarioResult,
     _project,
     baseline_of,
-    carer_survival_from_records,
-    fit_models,
     project,
     run,
 )
-from sufficiency.scenario.levers import CARER_TYPES, CHANNELS, LEVERS, SCHEMA_VERSION, Lever
-from sufficiency.scenario.value import ChildrensHome, Scenario
+from sufficiency.scenario.levers import (
+    CARER_TYPE_BANDS,
+    CARER_TYPES,
+    CHANNELS,
+    LEVERS,
+    SCHEMA_VERSION,
+    Lever,
+)
+from sufficiency.scenario.models import FittedModels, carer_survival_from_records, fit_models
+from sufficiency.scenario.value import AUTHORITY_LEVERS, ChildrensHome, Scenario
 
 __all__ = [
+    "AUTHORITY_LEVERS",
     "CARER_TYPES",
+    "CARER_TYPE_BANDS",
     "CHANNELS",
+    "INVESTMENT_LABELS",
     "LEVERS",
     "RECRUITMENT_CATEGORY",
     "SCHEMA_VERSION",
     "ChildrensHome",
     "FittedModels",
     "Lever",
+    "Projection",
     "Scenario",
     "ScenarioResult",
     "_project",

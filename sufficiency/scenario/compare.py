@@ -16,8 +16,10 @@ def compare(results: Iterable[ScenarioResult]) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of DataFrame
-        ``placements``: financial year-end... by scenario; keys ``headline`` (one row per
-        scenario), ``placements`` (month x category, mean children per scenario),
+        Keys ``headline`` (one row per scenario: children at the end, IFA share of foster
+        placements and of non-kinship fostering at the end in %, in-house households at the end,
+        approvals the targets need, total cost, investment and net present value in £, payback
+        month), ``placements`` (month x category, mean children per scenario),
         ``costs`` (financial year x scenario, £) and ``differences`` (each scenario minus the
         first, £ and children).
     """
@@ -32,10 +34,15 @@ def compare(results: Iterable[ScenarioResult]) -> dict[str, pd.DataFrame]:
             {
                 "scenario": name,
                 "children_end": r.summary["children_looked_after_end"],
-                "ifa_share_end_pct": r.summary["ifa_share_of_non_kinship_fostering_end_pct"],
+                "ifa_share_end_pct": r.summary["ifa_share_of_fostering_end_pct"],
+                "ifa_share_non_kinship_end_pct": r.summary[
+                    "ifa_share_of_non_kinship_fostering_end_pct"
+                ],
                 "in_house_households_end": r.summary["in_house_households_end"],
+                "approvals_needed_total": r.summary["approvals_needed_total"],
                 "total_cost_gbp": r.summary["total_cost_gbp"],
                 "total_investment_gbp": r.summary["total_investment_gbp"],
+                "npv_gbp": r.summary["npv_gbp"],
                 "payback_month": r.summary["payback_month"],
             }
             for name, r in zip(names, results, strict=True)

@@ -1,14 +1,25 @@
 """Running a scenario: demand -> carers -> allocation -> costs, against a baseline.
 
-:func:`run` is a pure function of (data, fitted models, scenario, seed): demand levers are applied
-to the fitted stock-flow model's parameters (no refit), foster-carer households are projected from
-recruitment and retention, demand is allocated to in-house capacity first, and the resulting
-placements are costed by financial year against the baseline.
+:func:`run` is a pure function of (data, fitted models, scenario, seed):
+
+1. demand levers (entries, step-downs) act on the fitted stock-flow model's parameters (no refit)
+   and the same simulated paths (same seed) are used whatever page asks;
+2. carers come from :mod:`sufficiency.scenario.supply`: today's households, those replacing
+   leavers, and extra recruitment (the scenario's approvals and marketing, and a target plan);
+3. targets are solved into the plan (:mod:`sufficiency.scenario.solve`, with the one feasibility
+   logic in :mod:`sufficiency.plan.targets`), so the charts and costs show the plan that meets
+   them, or the best the limits allow;
+4. demand is allocated to in-house capacity first, and placements are costed by financial year:
+   in-house fostering by its parts (allowances per child, fees and supervision per household,
+   overheads held), everything else per child per week, plus the scenario's investment
+   (recruitment and assessment, marketing, step-down support, programmes), counted once;
+5. the baseline is the same data, paths and prices with no levers and no targets; savings,
+   invest-to-save and net present value (Green Book 3.5%) are against it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,107 +28,469 @@ import pandas as pd
 from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
-from sufficiency.scenario.levers import _CARER_TYPE_BANDS
-from sufficiency.scenario.value import Scenario, _month
+from sufficiency.scenario.levers import STEP_DOWN_DESTINATIONS_16_17
+from sufficiency.scenario.models import (
+    FittedModels,
+    carer_survival_from_records,
+    fit_models,
+)
+from sufficiency.scenario.supply import (
+    CarerSupply,
+    Resolved,
+    cheapest_enquiries,
+    marketing_bought,
+    project_supply,
+    recruitment_channels,
+    resolve,
+)
+from sufficiency.scenario.value import AUTHORITY_LEVERS, Scenario, _month
+
+__all__ = [
+    "INVESTMENT_LABELS",
+    "RECRUITMENT_CATEGORY",
+    "FittedModels",
+    "Projection",
+    "ScenarioResult",
+    "baseline_of",
+    "carer_survival_from_records",
+    "fit_models",
+    "project",
+    "run",
+]
+
+RECRUITMENT_CATEGORY = "recruitment and assessment"
+MARKETING_CATEGORY = "marketing"
+STEP_DOWN_CATEGORY = "step-down support"
+PROGRAMMES_CATEGORY = "programmes (edge of care, retention, conversion)"
+INVESTMENT_LABELS: tuple[str, ...] = (
+    RECRUITMENT_CATEGORY,
+    MARKETING_CATEGORY,
+    STEP_DOWN_CATEGORY,
+    PROGRAMMES_CATEGORY,
+)
+"""Cost rows that are the scenario's investment rather than placements (all in-house)."""
+
+_DEMAND_CACHE_SIZE = 24
+
+
+# --- demand ------------------------------------------------------------------------------------
+
+
+def _step_downs(
+    scenario: Scenario, params: Any, per_year: float
+) -> tuple[tuple[str, str, str, float], ...]:
+    """(band, from, to, children a year) step-downs from external residential, shared across
+    bands in proportion to the children there at the start; 16-17 year olds go to the scenario's
+    choice, younger children to foster care (in-house where there is a place, else an IFA)."""
+    if per_year <= 0:
+        return ()
+    stock = np.array(
+        [
+            params.start_stock[params.state_index(b, codes.EXTERNAL_RESIDENTIAL)]
+            for b in codes.AGE_BANDS
+        ],
+        dtype="float64",
+    )
+    if stock.sum() <= 0:
+        stock = np.array([0, 0, 0, 1.0, 1.0])
+    steps = []
+    for band, children in zip(codes.AGE_BANDS, stock, strict=True):
+        if children > 0:
+            destination = (
+                STEP_DOWN_DESTINATIONS_16_17[scenario.step_down_16_17_to]
+                if band == "16-17"
+                else codes.IN_HOUSE_FOSTERING
+            )
+            steps.append(
+                (band, codes.EXTERNAL_RESIDENTIAL, destination, per_year * children / stock.sum())
+            )
+    return tuple(steps)
+
+
+def demand_paths(
+    models: FittedModels,
+    scenario: Scenario,
+    random_state: int | None,
+    *,
+    step_downs_per_year: float | None = None,
+    n_simulations: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Children ``(paths, months, bands, categories)`` before allocation, and the children
+    stepped down each month (mean over paths). Cached per authority by the demand levers, horizon,
+    paths and seed, so a lever that does not touch demand re-uses the same simulated paths."""
+    from sufficiency.demand.levers import DemandLevers, StepDown
+    from sufficiency.demand.stockflow import project_mean, simulate
+
+    model = models.demand
+    horizon = scenario.horizon_months
+    if horizon > model.params_.max_horizon:
+        raise SufficiencyError(
+            f"The scenario horizon ({horizon} months) is longer than the fitted model allows "
+            f"({model.params_.max_horizon} months). Shorten horizon_months or refit with a "
+            "longer max_horizon."
+        )
+    per_year = scenario.step_downs_per_year if step_downs_per_year is None else step_downs_per_year
+    paths = scenario.n_simulations if n_simulations is None else n_simulations
+    steps = _step_downs(scenario, model.params_, per_year)
+    entries = tuple((band, pct) for band, pct in scenario.entries_change_pct if pct)
+    key = (entries, steps, horizon, paths, random_state)
+    cache = models._cache.setdefault("demand", {})
+    if key in cache:
+        return cache[key]
+    levers = DemandLevers(
+        entry_multiplier={band: 1 + pct / 100 for band, pct in entries},
+        step_downs=tuple(StepDown(*step) for step in steps),
+    )
+    params = levers.apply(model.params_)
+    shape = (len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
+    if paths == 0:
+        path = project_mean(params, horizon)
+        stepped = path.stepped_down.sum(axis=1) if path.stepped_down is not None else 0.0
+        result = path.stock.reshape(1, horizon, *shape), np.broadcast_to(stepped, (horizon,))
+    else:
+        sims = simulate(params, horizon, paths, random_state)
+        stepped = sims.stepped_down.sum(axis=2).mean(axis=0)
+        result = sims.stock.reshape(sims.stock.shape[0], horizon, *shape).astype("float64"), stepped
+    if len(cache) >= _DEMAND_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
+
+
+def _residential_beds(
+    scenario: Scenario, start_grid: np.ndarray, months: pd.DatetimeIndex
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Beds by month: (all in-house beds, beds costed per child, new homes' weekly running cost)."""
+    existing = float(
+        start_grid[:, codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_RESIDENTIAL)].sum()
+    )
+    per_child = np.full(len(months), existing)
+    opened = np.zeros(len(months))
+    running = np.zeros(len(months))
+    for home in scenario.homes:
+        from_month = months >= _month(home.opening_month)
+        if home.beds > 0:
+            opened[from_month] += home.beds
+            running[from_month] += home.weekly_running_cost
+        else:
+            per_child[from_month] += home.beds
+    per_child = np.maximum(per_child, 0.0)
+    return per_child + opened, per_child, running
+
+
+# --- a projection ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
-class FittedModels:
-    """Models fitted once per dataset; every scenario run reuses them (no refitting).
+class Projection:
+    """One scenario projected: demand, carers, allocation and costs, as arrays.
 
     Attributes
     ----------
-    demand : StockFlowModel
-        A fitted :class:`sufficiency.demand.stockflow.StockFlowModel`.
-    is_demo : bool
-        True when fitted on the synthetic demo authority (outputs are labelled as such).
-    authority : str
-        Name shown on reports.
-    existing_carer_survival : numpy.ndarray, optional
-        From :func:`carer_survival_from_records`: how today's in-house places decline as carers
-        leave, from the service's own household records. None uses the scenario's yearly
-        leaving rate.
-    channels : tuple of sufficiency.plan.optimiser.Channel
-        Marketing channels measured on the service's enquiry and spend records (cost per
-        enquiry, enquiry-to-approval, most enquiries a quarter); channels not listed use the
-        scenario's ``cost_per_enquiry`` and ``enquiry_to_approval_pct``.
+    months : DatetimeIndex
+    demand : numpy.ndarray
+        Children ``(paths, months, bands, categories)`` before allocation.
+    stepped_down : numpy.ndarray
+        Children stepped down each month (mean over paths).
+    supply : CarerSupply
+    allocation : sufficiency.plan.allocation.Allocation
+    placements : numpy.ndarray
+        Children ``(paths, months, bands, categories)`` after allocation.
+    placement_costs : numpy.ndarray
+        Nominal £ ``(paths, months, categories)``.
+    investment : dict
+        :data:`INVESTMENT_LABELS` -> nominal £ a month.
+    enquiries : numpy.ndarray
+        Extra enquiries a month the scenario's recruitment needs (marketing and approvals).
     """
 
-    demand: Any
-    is_demo: bool = False
-    authority: str = ""
-    existing_carer_survival: np.ndarray | None = None
-    channels: tuple = ()
+    scenario: Scenario
+    months: pd.DatetimeIndex
+    demand: np.ndarray
+    stepped_down: np.ndarray
+    supply: CarerSupply
+    allocation: Any
+    placements: np.ndarray
+    placement_costs: np.ndarray
+    investment: dict[str, np.ndarray]
+    enquiries: np.ndarray
+    beds: np.ndarray
+    base_year: int
+    resolved: Resolved
 
     @property
-    def origin(self) -> pd.Timestamp:
-        """Month end the projections start from (the last observed month)."""
-        return pd.Timestamp(self.demand.params_.origin)
+    def investment_total(self) -> np.ndarray:
+        return np.sum(list(self.investment.values()), axis=0)
 
 
-def fit_models(
-    data: Any = None,
+def _months(models: FittedModels, horizon: int) -> pd.DatetimeIndex:
+    return pd.date_range(models.origin, periods=horizon + 1, freq="ME")[1:]
+
+
+def _inflation(months: pd.DatetimeIndex, scenario: Scenario, base_year: int) -> np.ndarray:
+    return fin._inflation(pd.Series(months), base_year, scenario.annual_inflation_pct)
+
+
+def _carer_costs(scenario: Scenario, base_year: int) -> fin.CarerCosts:
+    return fin.CarerCosts(
+        recruitment_assessment_per_household=scenario.recruitment_cost_per_household,
+        supervising_social_worker_per_household_per_year=scenario.ssw_cost_per_household_per_year,
+        price_year=fin.CARER_COSTS_PRICE_YEAR,
+        allowance_per_child_per_week=scenario.allowance_per_child_per_week,
+        fee_per_household_per_week=scenario.fee_per_household_per_week,
+    )
+
+
+def unit_costs_for(scenario: Scenario) -> dict[str, fin.UnitCost]:
+    """Weekly unit costs for the scenario: its overrides at the price base, else the defaults; the
+    kinship cost follows the scenario's allowance and supervising social work figures."""
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    costs = dict(fin.DEFAULT_UNIT_COSTS)
+    kinship = fin.DEFAULT_UNIT_COSTS[codes.KINSHIP_FOSTERING]
+    costs[codes.KINSHIP_FOSTERING] = fin.UnitCost(
+        codes.KINSHIP_FOSTERING,
+        scenario.allowance_per_child_per_week
+        + scenario.ssw_cost_per_household_per_year / fin.WEEKS_PER_YEAR,
+        fin.CARER_COSTS_PRICE_YEAR,
+        kinship.source,
+        kinship.method,
+    )
+    for category, value in scenario.unit_costs:
+        costs[category] = fin.UnitCost(
+            category, value, base_year, "scenario override", "entered in the scenario"
+        )
+    return costs
+
+
+def in_house_parts(scenario: Scenario, models: FittedModels) -> fin.InHouseCostParts:
+    """The scenario's all-in in-house fostering cost split into its parts (price base prices)."""
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    reconciliation = models.figures.in_house
+    per_household = (
+        reconciliation.children / reconciliation.households
+        if reconciliation.households > 0 and reconciliation.children > 0
+        else 1.0
+    )
+    all_in = unit_costs_for(scenario)[codes.IN_HOUSE_FOSTERING].at_prices(
+        base_year, scenario.annual_inflation_pct
+    )
+    return fin.in_house_cost_parts(
+        all_in,
+        _carer_costs(scenario, base_year),
+        children_per_household=per_household,
+        price_year=base_year,
+        annual_inflation_pct=scenario.annual_inflation_pct,
+    )
+
+
+def _placement_costs(
+    scenario: Scenario,
+    models: FittedModels,
+    placements: np.ndarray,
+    supply: CarerSupply,
+    months: pd.DatetimeIndex,
+    per_child_beds: np.ndarray,
+    running: np.ndarray,
+) -> np.ndarray:
+    """Nominal £ ``(paths, months, categories)``: per child per week, except in-house fostering
+    (by its parts) and new children's homes (their running cost)."""
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    by_category = placements.sum(axis=2)
+    residential = codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_RESIDENTIAL)
+    fostering = codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_FOSTERING)
+    by_category[:, :, residential] = np.minimum(by_category[:, :, residential], per_child_beds)
+    children_in_house = by_category[:, :, fostering].copy()
+    by_category[:, :, fostering] = 0.0
+    weeks = months.days_in_month.to_numpy() / 7.0
+    extra = np.zeros((len(months), len(codes.PLACEMENT_CATEGORIES)))
+    extra[:, residential] = running * weeks
+    parts = in_house_parts(scenario, models)
+    overheads = parts.overheads_per_child * models.figures.in_house.children
+    weekly_in_house = (
+        parts.allowance_per_child * children_in_house
+        + parts.per_household * supply.total_households[None, :]
+        + overheads
+    )
+    extra_paths = np.zeros((1, len(months), len(codes.PLACEMENT_CATEGORIES)))
+    costs = fin.cost_paths(
+        by_category,
+        months,
+        unit_costs_for(scenario),
+        price_base_year=base_year,
+        annual_inflation_pct=scenario.annual_inflation_pct,
+        extra_monthly_costs=extra,
+    )
+    inflation = _inflation(months, scenario, base_year)
+    costs[:, :, fostering] = weekly_in_house * weeks[None, :] * inflation[None, :]
+    return costs + extra_paths
+
+
+def _step_down_support(scenario: Scenario, stepped: np.ndarray, months: pd.DatetimeIndex):
+    """£ a month (base prices) of support packages: each child stepped down is supported for
+    ``step_down_support_months`` months at ``step_down_support_per_week``."""
+    stepped = np.asarray(stepped, dtype="float64")
+    if scenario.step_down_support_per_week <= 0 or not np.any(stepped > 0):
+        return np.zeros(len(months))
+    duration = int(round(scenario.step_down_support_months))
+    supported = np.convolve(stepped, np.ones(duration))[: len(months)] if duration else stepped * 0
+    weeks = months.days_in_month.to_numpy() / 7.0
+    return supported * scenario.step_down_support_per_week * weeks
+
+
+def _recruitment_spend(
+    scenario: Scenario,
+    supply: CarerSupply,
+    resolved: Resolved,
+    channels: list,
+    months: pd.DatetimeIndex,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(enquiries, £ at base prices) a month the extra approvals need, bought lead months before
+    each approval from the cheapest channels (households already in the pipeline need none)."""
+    improvement = 1 + scenario.conversion_improvement_pct / 100
+    _, _, used = marketing_bought(scenario, channels, resolved)
+    needing = np.zeros(len(months))
+    for name, series in supply.approvals.items():
+        if name == "replacing leavers":
+            continue
+        needing += series
+    # approvals the scenario's marketing lever buys are paid for by its spend
+    _, bought, _ = marketing_bought(scenario, channels, resolved)
+    if bought:
+        needing[resolved.lead_months :] -= bought / 3.0
+    needing = np.maximum(needing, 0.0)
+    lead = resolved.lead_months
+    enquiries = np.zeros(len(months))
+    spend = np.zeros(len(months))
+    for t in np.flatnonzero(needing > 1e-12):
+        if t < lead and scenario.approvals_in_pipeline:
+            continue
+        quarterly = needing[t] * 3.0
+        e, cost = cheapest_enquiries(quarterly, channels, improvement, used)
+        at = max(t - lead, 0)
+        enquiries[at] += e / 3.0
+        spend[at] += cost / 3.0
+    enquiries += supply.marketing_enquiries
+    return enquiries, spend + supply.marketing_spend
+
+
+def project(
+    scenario: Scenario,
+    models: FittedModels,
+    random_state: int | None,
     *,
-    max_horizon: int = 60,
-    households: Any = None,
-    funnel: Any = None,
-    progress: Any = None,
-) -> FittedModels:
-    """Fit (or load a matching saved) demand model for 903 data; the demo authority when None.
-
-    A model saved by ``sufficiency fit`` in ``models/demand`` is reused when it was fitted on the
-    same data with the same settings, so scenario runs start in well under a second.
+    solved_approvals: np.ndarray | None = None,
+    step_downs_per_year: float | None = None,
+) -> Projection:
+    """Demand -> carers -> allocation -> costs for one scenario (no baseline, no target solving).
 
     Parameters
     ----------
-    data : Ssda903Data, optional
-        Clean 903 data (``episodes`` and ``extract_date``).
-    max_horizon : int
-        Longest scenario horizon to prepare for (months); 60 matches saved models.
-    households : CarerHouseholds or DataFrame, optional
-        The service's carer household records
-        (:func:`sufficiency.supply.households.read_households`); when given, today's carers
-        leave as the fitted retention model says instead of at the scenario's yearly rate.
-    funnel : FunnelRecords, optional
-        Enquiry and campaign spend records (:func:`sufficiency.supply.records.read_funnel_records`);
-        marketing spend then buys enquiries at each channel's measured cost and conversion.
-    progress : callable, optional
-        Progress callback ``(done, total, message)``.
+    solved_approvals : numpy.ndarray, optional
+        Extra approvals ``(months, 2)`` (mainstream, teenagers) from a solved target.
+    step_downs_per_year : float, optional
+        Step-downs a year to use instead of the scenario's (a solved external residential target).
     """
-    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
+    from sufficiency.plan.allocation import allocate
 
-    is_demo = data is None
-    authority = ""
-    if data is None:
-        from sufficiency.data.demo import DEMO_AUTHORITY_NAME, load_demo
-
-        data = load_demo()
-        authority = DEMO_AUTHORITY_NAME
-    inputs = demand_inputs(data.episodes, pd.Timestamp(data.extract_date))
-    params = None if max_horizon <= 60 else {"max_horizon": int(max_horizon)}
-    fitted = load_or_fit(inputs, model_params=params, backtest=False, progress=progress)
-    survival = None
-    if households is not None:
-        survival = carer_survival_from_records(
-            households, fitted.model.params_.origin, fitted.model.params_.max_horizon
-        )
-    channels: tuple = ()
-    if funnel is not None:
-        from sufficiency.plan.optimiser import channels_from_funnel
-
-        channels = tuple(channels_from_funnel(funnel))
-    return FittedModels(
-        demand=fitted.model,
-        is_demo=is_demo,
-        authority=authority,
-        existing_carer_survival=survival,
-        channels=channels,
+    months = _months(models, scenario.horizon_months)
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    figures = models.figures
+    resolved = resolve(scenario, figures)
+    channels = recruitment_channels(scenario, figures, resolved)
+    demand, stepped = demand_paths(
+        models, scenario, random_state, step_downs_per_year=step_downs_per_year
     )
+    supply = project_supply(
+        scenario,
+        figures,
+        resolved,
+        months,
+        existing_survival=models.existing_carer_survival,
+        channels=channels,
+        solved_approvals=solved_approvals,
+    )
+    beds, per_child_beds, running = _residential_beds(scenario, models.start_grid, months)
+    allocation = allocate(
+        demand,
+        supply.capacity_by_band,
+        beds,
+        months=months,
+        pools=supply.pool_arguments(),
+    )
+    placements = allocation.placements()
+    costs = _placement_costs(scenario, models, placements, supply, months, per_child_beds, running)
+    inflation = _inflation(months, scenario, base_year)
+    enquiries, marketing = _recruitment_spend(scenario, supply, resolved, channels, months)
+    programmes = np.zeros(len(months))
+    if any(pct for _, pct in scenario.entries_change_pct):
+        programmes += scenario.edge_of_care_cost_per_year / 12
+    if scenario.deregistration_change_pct:
+        programmes += scenario.retention_cost_per_year / 12
+    if scenario.conversion_improvement_pct:
+        programmes += scenario.conversion_cost_per_year / 12
+    investment = {
+        RECRUITMENT_CATEGORY: supply.extra_approvals * scenario.recruitment_cost_per_household,
+        MARKETING_CATEGORY: marketing,
+        STEP_DOWN_CATEGORY: _step_down_support(scenario, stepped, months),
+        PROGRAMMES_CATEGORY: programmes,
+    }
+    investment[RECRUITMENT_CATEGORY] = investment[RECRUITMENT_CATEGORY] + (
+        (supply.approvals["replacing leavers"] - _replacement_without_levers(supply, scenario))
+        * scenario.recruitment_cost_per_household
+    )
+    investment = {
+        label: np.asarray(v, dtype="float64") * inflation for label, v in investment.items()
+    }
+    return Projection(
+        scenario=scenario,
+        months=months,
+        demand=demand,
+        stepped_down=np.asarray(stepped, dtype="float64"),
+        supply=supply,
+        allocation=allocation,
+        placements=placements,
+        placement_costs=costs,
+        investment=investment,
+        enquiries=enquiries,
+        beds=beds,
+        base_year=base_year,
+        resolved=resolved,
+    )
+
+
+_project = project  # kept for callers written before the public name
+
+
+def _replacement_without_levers(supply: CarerSupply, scenario: Scenario) -> np.ndarray:
+    """Replacement approvals before the conversion improvement (only the extra is investment)."""
+    improvement = 1 + scenario.conversion_improvement_pct / 100
+    return supply.approvals["replacing leavers"] / improvement
+
+
+def baseline_of(scenario: Scenario) -> Scenario:
+    """The comparison run: no demand, supply, residential or target levers; same prices, horizon,
+    paths, carer costs and authority figure overrides."""
+    keep = (
+        "horizon_months",
+        "unit_costs",
+        "annual_inflation_pct",
+        "price_base_year",
+        "recruitment_cost_per_household",
+        "allowance_per_child_per_week",
+        "fee_per_household_per_week",
+        "ssw_cost_per_household_per_year",
+        "n_simulations",
+        *AUTHORITY_LEVERS,
+    )
+    return Scenario(name="baseline", **{k: getattr(scenario, k) for k in keep})
+
+
+# --- results -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
 class ScenarioResult:
-    """Everything a scenario run produces (tidy frames with units in the column names' docs).
+    """Everything a scenario run produces (tidy frames; £ are nominal unless said).
 
     Attributes
     ----------
@@ -128,28 +501,33 @@ class ScenarioResult:
         month, age_band, placement_category, provider, mean, p10, p90 (children, after
         allocation to in-house capacity).
     carers : DataFrame
-        month, age_band, households, usable_places, approvals (in-house foster carers as
-        projected under the scenario's recruitment and retention).
+        month, age_band ('all ages'), households, usable_places, approvals, extra_approvals.
     carers_needed : DataFrame
-        Quarter x age band: extra households, approvals and enquiries the targets need
-        (:data:`sufficiency.plan.carers_needed.CARERS_NEEDED_COLUMNS`).
+        By financial quarter: approvals a target needs by carer type, enquiries needed,
+        households in post and needed (empty without targets).
     costs_by_financial_year : DataFrame
-        financial_year, placement_category, provider, cost_mean, cost_p10, cost_p90, months (£).
+        financial_year, placement_category, provider, cost_mean, cost_p10, cost_p90, months (£);
+        the investment rows (:data:`INVESTMENT_LABELS`) follow the placement categories.
     budget_by_financial_year : DataFrame
-        financial_year, cost_mean, cost_p10, cost_p90, months: placements plus recruitment (£).
+        financial_year, cost_mean, cost_p10, cost_p90, months: placements plus investment (£).
     savings_by_financial_year : DataFrame
-        Against the baseline (same data, seed and prices): positive = saving (£).
+        Placement costs against the baseline (same data, seed and prices): positive = saving (£).
     invest_to_save : InvestToSave
     cost_paths : numpy.ndarray
-        £ (nominal) by path, month and label ``(paths, months, labels)``; see
-        :meth:`monthly_costs`.
+        £ by path, month and label ``(paths, months, labels)``; see :meth:`monthly_costs`.
     cost_labels : tuple of str
-        Placement categories, then :data:`RECRUITMENT_CATEGORY`.
+        Placement categories, then :data:`INVESTMENT_LABELS`.
     targets : DataFrame
-        target, date, value_projected, target_value, met.
+        One row per target (:data:`sufficiency.plan.targets.TARGET_COLUMNS`).
     summary : dict
         Headline figures for summary.json.
-    is_demo : bool
+    plan : TargetPlan or None
+        The solved target plan.
+    baseline_summary : dict
+        The baseline's headline figures (for changes against baseline).
+    shares : DataFrame
+        month, ifa_share_of_fostering_pct, ifa_share_of_non_kinship_fostering_pct (mean over
+        paths), external_residential (children).
     """
 
     scenario: Scenario
@@ -167,6 +545,12 @@ class ScenarioResult:
     summary: dict
     is_demo: bool = False
     carers_needed_text: str = ""
+    plan: Any = None
+    baseline_summary: dict = field(default_factory=dict)
+    figures: Any = None
+    resolved: Any = None
+    warnings: tuple[str, ...] = ()
+    shares: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def monthly_costs(self) -> pd.DataFrame:
         """Long frame: month, draw, placement_category, provider, cost (£, nominal)."""
@@ -184,319 +568,6 @@ class ScenarioResult:
             frame["placement_category"].map(fin.PROVIDER_BY_CATEGORY).fillna(fin.IN_HOUSE)
         )
         return frame
-
-
-RECRUITMENT_CATEGORY = "carer recruitment and support"
-"""Label of the non-placement cost rows (marketing, assessment, supervising social workers and
-step-down support packages)."""
-
-
-def _demand_levers(scenario: Scenario, params: Any) -> Any:
-    """DemandLevers for the scenario's entries and step-downs.
-
-    Step-downs (children a year) are shared across age bands in proportion to the external
-    residential children at the start; each band's share is moved as a count (children a year).
-    """
-    from sufficiency.demand.levers import DemandLevers, StepDown
-
-    multipliers = {band: 1 + pct / 100 for band, pct in scenario.entries_change_pct if pct}
-    steps = []
-    if scenario.step_downs_per_year > 0:
-        stock = np.array(
-            [
-                params.start_stock[params.state_index(b, codes.EXTERNAL_RESIDENTIAL)]
-                for b in codes.AGE_BANDS
-            ]
-        )
-        if stock.sum() > 0:
-            for band, children in zip(codes.AGE_BANDS, stock, strict=True):
-                if children > 0:
-                    per_year = scenario.step_downs_per_year * children / stock.sum()
-                    steps.append(
-                        StepDown(
-                            band, codes.EXTERNAL_RESIDENTIAL, codes.IN_HOUSE_FOSTERING, per_year
-                        )
-                    )
-    return DemandLevers(entry_multiplier=multipliers, step_downs=tuple(steps))
-
-
-def _demand_paths(
-    models: FittedModels, scenario: Scenario, horizon: int, random_state: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Children ``(paths, months, bands, categories)`` before allocation, and the children
-    stepped down each month (mean over paths, ``(months,)``)."""
-    from sufficiency.demand.stockflow import project_mean, simulate
-
-    model = models.demand
-    if horizon > model.params_.max_horizon:
-        raise SufficiencyError(
-            f"The scenario horizon ({horizon} months) is longer than the fitted model allows "
-            f"({model.params_.max_horizon} months). Shorten horizon_months or refit with a "
-            "longer max_horizon."
-        )
-    params = _demand_levers(scenario, model.params_).apply(model.params_)
-    shape = (len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
-    if scenario.n_simulations == 0:
-        path = project_mean(params, horizon)
-        return path.stock.reshape(1, horizon, *shape), path.stepped_down.sum(axis=1)
-    sims = simulate(params, horizon, scenario.n_simulations, random_state)
-    stepped = sims.stepped_down.sum(axis=2).mean(axis=0)
-    return sims.stock.reshape(sims.stock.shape[0], horizon, *shape).astype("float64"), stepped
-
-
-def _step_down_support(
-    scenario: Scenario, stepped: np.ndarray, months: pd.DatetimeIndex
-) -> np.ndarray:
-    """£ a month (base prices) of support packages for stepped-down children.
-
-    ``stepped`` is the children actually stepped down each month (mean over paths); each is
-    supported for ``step_down_support_months`` months.
-    """
-    support = np.zeros(len(months))
-    if scenario.step_downs_per_year <= 0 or scenario.step_down_support_per_week <= 0:
-        return support
-    duration = int(round(scenario.step_down_support_months))
-    supported = np.convolve(stepped, np.ones(duration))[: len(months)] if duration else stepped * 0
-    weeks = months.days_in_month.to_numpy() / 7.0
-    return supported * scenario.step_down_support_per_week * weeks
-
-
-def _band_weights(carer_type: str, in_house_mix: np.ndarray) -> np.ndarray:
-    if carer_type == "mainstream":
-        return in_house_mix
-    shares = _CARER_TYPE_BANDS[carer_type]
-    return np.array([shares.get(b, 0.0) for b in codes.AGE_BANDS])
-
-
-def _carer_projection(
-    scenario: Scenario,
-    start_stock: np.ndarray,
-    months: pd.DatetimeIndex,
-    existing_survival: np.ndarray | None = None,
-    channels: tuple = (),
-) -> dict[str, np.ndarray]:
-    """In-house foster households and usable places by month and age band.
-
-    Existing households are sized from the in-house fostering children at the start (usable places
-    = children placed). They leave at the scenario's yearly rate or, when carer household records
-    were given to :func:`fit_models`, follow the share of those records' usable places still
-    available (the fitted retention model, by carer group and tenure); the retention lever scales
-    the leaving hazard either way. Without an approvals plan, recruitment replaces leavers at the
-    *unimproved* rate, so better retention grows the service. Marketing adds approvals after the
-    enquiry-to-approval lead time.
-    """
-    n_months, n_bands = len(months), len(codes.AGE_BANDS)
-    grid = start_stock.reshape(n_bands, len(codes.PLACEMENT_CATEGORIES))
-    in_house = grid[:, codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_FOSTERING)]
-    usable_per_household = scenario.places_per_household * scenario.occupancy_pct / 100
-    total = float(in_house.sum())
-    mix = in_house / total if total > 0 else np.full(n_bands, 1.0 / n_bands)
-    households_0 = total / usable_per_household
-    hazard_scale = 1 + scenario.deregistration_change_pct / 100
-
-    if existing_survival is None:
-        base_leave = 1 - (1 - scenario.annual_leaving_rate_pct / 100) ** (1 / 12)
-        steps = np.arange(1, n_months + 1)[:, None]
-        survival = np.broadcast_to((1 - base_leave) ** steps, (n_months, n_bands))
-    else:
-        survival = existing_survival[1 : n_months + 1]
-        first_year = float(
-            np.average(existing_survival[min(12, len(existing_survival) - 1)], weights=mix)
-        )
-        base_leave = 1 - max(first_year, 1e-6) ** (1 / 12)
-    existing = households_0 * mix[None, :] * np.clip(survival, 1e-12, None) ** hazard_scale
-    leave = 1 - (1 - base_leave) ** hazard_scale
-
-    conversion = 1 + scenario.conversion_improvement_pct / 100
-    approvals = np.zeros((n_months, n_bands))
-    if scenario.approvals_per_quarter:
-        for carer_type, per_quarter in scenario.approvals_per_quarter:
-            approvals += per_quarter / 3 * _band_weights(carer_type, mix)[None, :]
-    else:
-        approvals += households_0 * base_leave * conversion * mix[None, :]
-    marketing = sum(v for _, v in scenario.marketing_spend_per_quarter) / 3
-    if marketing:
-        measured = {channel.name: channel for channel in channels}
-        per_quarter = 0.0
-        for name, spend in scenario.marketing_spend_per_quarter:
-            channel = measured.get(name)
-            if channel is None or channel.cost_per_enquiry <= 0:
-                per_quarter += (
-                    spend / scenario.cost_per_enquiry * scenario.enquiry_to_approval_pct / 100
-                )
-            else:
-                # a channel saturates: spend beyond its reach buys no more enquiries
-                enquiries = min(spend / channel.cost_per_enquiry, channel.max_enquiries_per_quarter)
-                per_quarter += enquiries * channel.enquiry_to_approval
-        lead = 9  # Fostering Network / iMPOWER: about 281 days from enquiry to approval
-        approvals[lead:] += per_quarter / 3 * conversion * mix[None, :]
-
-    new = np.empty((n_months, n_bands))
-    current = np.zeros(n_bands)
-    for t in range(n_months):
-        current = current * (1 - leave) + approvals[t]
-        new[t] = current
-    households = existing + new
-    return {
-        "households": households,
-        "usable_places": households * usable_per_household,
-        "approvals": approvals,
-        "marketing_monthly": np.full(n_months, float(marketing)),
-    }
-
-
-def carer_survival_from_records(
-    households: Any, origin: pd.Timestamp, horizon: int, random_state: int = 0
-) -> np.ndarray:
-    """Share of today's usable in-house places still available each month, by age band.
-
-    Uses :func:`sufficiency.supply.capacity.project_capacity` (the fitted retention model by
-    carer group and tenure) on the service's own household records, with no new approvals.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(horizon + 1, bands)``, 1.0 at month 0; bands without places take the all-ages share.
-    """
-    from sufficiency.supply.capacity import ALL_AGES, project_capacity
-
-    frame = getattr(households, "households", households)
-    projection = project_capacity(frame, origin, horizon, n_paths=200, random_state=random_state)
-    places = projection.paths("usable_places").mean(axis=0)  # (horizon + 1, bands + all)
-    bands = [projection.age_bands.index(b) for b in codes.AGE_BANDS]
-    total = places[:, projection.age_bands.index(ALL_AGES)]
-    if total[0] <= 0:
-        raise SufficiencyError(
-            "The carer household records have no approved in-house households at the forecast "
-            f"start ({origin:%d %B %Y}); check the approval and deregistration dates."
-        )
-    by_band = places[:, bands]
-    share = np.where(by_band[0] > 0, by_band / np.where(by_band[0] > 0, by_band[0], 1.0), np.nan)
-    fallback = (total / total[0])[:, None]
-    return np.where(np.isnan(share), fallback, share)
-
-
-def _residential_beds(
-    scenario: Scenario, start_stock: np.ndarray, months: pd.DatetimeIndex
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Beds by month: (all in-house beds, beds costed per child, new homes' weekly running cost)."""
-    grid = start_stock.reshape(len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
-    existing = float(grid[:, codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_RESIDENTIAL)].sum())
-    per_child = np.full(len(months), existing)
-    opened = np.zeros(len(months))
-    running = np.zeros(len(months))
-    for home in scenario.homes:
-        from_month = months >= _month(home.opening_month)
-        if home.beds > 0:
-            opened[from_month] += home.beds
-            running[from_month] += home.weekly_running_cost
-        else:
-            per_child[from_month] += home.beds
-    per_child = np.maximum(per_child, 0.0)
-    return per_child + opened, per_child, running
-
-
-def _targets(scenario: Scenario) -> Any:
-    from sufficiency.plan.carers_needed import Targets
-
-    return Targets(
-        ifa_share_max=None
-        if scenario.ifa_share_target_pct is None
-        else scenario.ifa_share_target_pct / 100,
-        ifa_share_by=_month(scenario.ifa_share_target_date),
-        external_residential_max=scenario.external_residential_target,
-        external_residential_by=_month(scenario.external_residential_target_date),
-    )
-
-
-def baseline_of(scenario: Scenario) -> Scenario:
-    """The comparison run: no demand, supply or residential levers; same prices and horizon."""
-    keep = (
-        "horizon_months",
-        "unit_costs",
-        "annual_inflation_pct",
-        "price_base_year",
-        "recruitment_cost_per_household",
-        "ssw_cost_per_household_per_year",
-        "n_simulations",
-        "annual_leaving_rate_pct",
-        "places_per_household",
-        "occupancy_pct",
-        "cost_per_enquiry",
-        "enquiry_to_approval_pct",
-    )
-    return Scenario(name="baseline", **{k: getattr(scenario, k) for k in keep})
-
-
-def project(scenario: Scenario, models: FittedModels, random_state: int | None) -> dict[str, Any]:
-    """Demand -> supply -> allocation -> costs for one scenario, as arrays (no baseline).
-
-    Returns
-    -------
-    dict
-        ``months`` (DatetimeIndex); ``demand`` and ``placements`` (children ``(paths, months,
-        bands, categories)`` before and after allocation to in-house capacity); ``allocation``
-        (:class:`sufficiency.plan.allocation.Allocation`); ``carers`` (dict of ``households``,
-        ``usable_places``, ``approvals`` ``(months, bands)`` and ``marketing_monthly``);
-        ``beds`` (in-house children's home beds by month); ``costs`` (£ ``(paths, months,
-        categories)``); ``step_down_support`` (£ a month at base prices); ``base_year``.
-    """
-    from sufficiency.plan.allocation import allocate
-
-    horizon = scenario.horizon_months
-    params = models.demand.params_
-    months = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
-    demand, stepped_down = _demand_paths(models, scenario, horizon, random_state)
-    step_down_support = _step_down_support(scenario, stepped_down, months)
-    carers = _carer_projection(
-        scenario, params.start_stock, months, models.existing_carer_survival, models.channels
-    )
-    beds, per_child_beds, running = _residential_beds(scenario, params.start_stock, months)
-    allocation = allocate(
-        demand,
-        carers["usable_places"],
-        beds,
-        months=months,
-    )
-    placements = allocation.placements()  # (paths, months, bands, categories)
-
-    by_category = placements.sum(axis=2)  # (paths, months, categories)
-    residential = codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_RESIDENTIAL)
-    in_homes = by_category[:, :, residential]
-    # Children in new homes are paid for by the home's running cost, not per child.
-    by_category[:, :, residential] = np.minimum(in_homes, per_child_beds[None, :])
-    base_year = fin.financial_year_start(scenario.price_base_year)
-    unit_costs = {
-        category: fin.UnitCost(
-            category, value, base_year, "scenario override", "entered in the scenario"
-        )
-        for category, value in scenario.unit_costs
-    }
-    weeks = months.days_in_month.to_numpy() / 7.0
-    extra = np.zeros((horizon, len(codes.PLACEMENT_CATEGORIES)))
-    extra[:, residential] = running * weeks
-    costs = fin.cost_paths(
-        by_category,
-        months,
-        unit_costs,
-        price_base_year=base_year,
-        annual_inflation_pct=scenario.annual_inflation_pct,
-        extra_monthly_costs=extra,
-    )
-    return {
-        "months": months,
-        "demand": demand,
-        "allocation": allocation,
-        "placements": placements,
-        "carers": carers,
-        "beds": beds,
-        "costs": costs,
-        "step_down_support": step_down_support,
-        "base_year": base_year,
-    }
-
-
-_project = project  # kept for callers written before the public name
 
 
 def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
@@ -522,74 +593,27 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
     )
 
 
-def _investment(scenario: Scenario, projected: dict, baseline: dict) -> np.ndarray:
-    """Monthly £ invested over the baseline: step-down support, marketing, assessment and
-    supervision of extra households."""
-    months = projected["months"]
-    base_year = projected["base_year"]
-    # Recruitment figures are entered at base-year prices, like scenario unit costs.
-    extra_approvals = np.maximum(
-        projected["carers"]["approvals"].sum(axis=1) - baseline["carers"]["approvals"].sum(axis=1),
-        0.0,
-    )
-    extra_households = np.maximum(
-        projected["carers"]["households"].sum(axis=1)
-        - baseline["carers"]["households"].sum(axis=1),
-        0.0,
-    )
-    spend = (
-        projected["step_down_support"]
-        - baseline["step_down_support"]
-        + projected["carers"]["marketing_monthly"]
-        + extra_approvals * scenario.recruitment_cost_per_household
-        + extra_households * scenario.ssw_cost_per_household_per_year / 12
-    )
-    return spend * fin._inflation(pd.Series(months), base_year, scenario.annual_inflation_pct)
-
-
-def _target_table(scenario: Scenario, allocation: Any, months: pd.DatetimeIndex) -> pd.DataFrame:
-    """Each target against the projection (mean path) at its date."""
-    checks = []
-    if scenario.ifa_share_target_pct is not None:
-        checks.append(
-            (
-                "IFA share of non-kinship foster placements (%)",
-                scenario.ifa_share_target_date,
-                scenario.ifa_share_target_pct,
-                allocation.ifa_share().mean(axis=0) * 100,
-            )
-        )
-    if scenario.external_residential_target is not None:
-        checks.append(
-            (
-                "children in external residential care",
-                scenario.external_residential_target_date,
-                scenario.external_residential_target,
-                allocation.external_residential.sum(axis=-1).mean(axis=0),
-            )
-        )
-    rows = []
-    for label, date, target, projected in checks:
-        when = _month(date)
-        index = int(months.searchsorted(when))
-        note = ""
-        if index >= len(months):
-            index = len(months) - 1
-            note = f"target date {date} is after the projection ends; checked at its last month"
-        value = float(projected[index])
-        rows.append(
-            {
-                "target": label,
-                "date": months[index].strftime("%Y-%m"),
-                "projected": value,
-                "target_value": target,
-                "met": value <= target + 1e-9,
-                "note": note,
-            }
-        )
-    return pd.DataFrame(
-        rows, columns=["target", "date", "projected", "target_value", "met", "note"]
-    )
+def _headline(projection: Projection, models: FittedModels) -> dict[str, float]:
+    """Headline figures of a projection: means over the same simulated paths."""
+    placements = projection.placements
+    allocation = projection.allocation
+    children = placements.sum(axis=(2, 3)).mean(axis=0)
+    return {
+        "children_looked_after_start": float(models.start_grid.sum()),
+        "children_looked_after_end": float(children[-1]),
+        "ifa_share_of_fostering_end_pct": float(
+            allocation.ifa_share_of_fostering().mean(axis=0)[-1] * 100
+        ),
+        "ifa_share_of_non_kinship_fostering_end_pct": float(
+            allocation.ifa_share().mean(axis=0)[-1] * 100
+        ),
+        "in_house_households_start": float(models.figures.in_house.households),
+        "in_house_households_end": float(projection.supply.total_households[-1]),
+        "ifa_placements_end": float(allocation.ifa_fostering.sum(axis=-1).mean(axis=0)[-1]),
+        "external_residential_end": float(
+            allocation.external_residential.sum(axis=-1).mean(axis=0)[-1]
+        ),
+    }
 
 
 def run(
@@ -603,83 +627,78 @@ def run(
     Parameters
     ----------
     scenario : Scenario
-        The levers.
+        The levers and targets.
     data : Ssda903Data, optional
         Used only to fit models when ``models`` is not given (demo authority when both are None).
     models : FittedModels, optional
         Fitted once with :func:`fit_models` and reused across runs (the fast path).
     random_state : int, optional
-        Seed for the simulated paths; the baseline uses the same seed so differences are the
-        levers' effect, not noise.
+        Seed for the simulated paths; the baseline uses the same seed and paths, so differences
+        are the levers' effect, not noise.
 
     Returns
     -------
     ScenarioResult
     """
-    from sufficiency.plan.carers_needed import RecruitmentAssumptions, carers_needed
+    from sufficiency.plan.targets import TARGET_COLUMNS
+    from sufficiency.scenario.solve import solve_targets
 
     if models is None:
         models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
-    projected = project(scenario, models, random_state)
     baseline = project(baseline_of(scenario), models, random_state)
-    months = projected["months"]
+    plan = None
+    if scenario.has_targets:
+        plan, projected = solve_targets(scenario, models, random_state)
+    else:
+        projected = project(scenario, models, random_state)
+    months = projected.months
+    base_year = projected.base_year
 
-    investment = _investment(scenario, projected, baseline)
-    costs_paths = projected["costs"]
-    base_totals = baseline["costs"].sum(axis=-1)
-    scen_totals = costs_paths.sum(axis=-1)
+    placement_costs = projected.placement_costs
+    investment = projected.investment_total - baseline.investment_total
+    base_totals = baseline.placement_costs.sum(axis=-1)
+    scen_totals = placement_costs.sum(axis=-1)
     itos = fin.invest_to_save_from_totals(
         months, base_totals.mean(axis=0), scen_totals.mean(axis=0), investment
     )
-    with_investment = np.concatenate(
-        [costs_paths, np.broadcast_to(investment, costs_paths.shape[:2])[..., None]], axis=-1
+    invest_rows = np.stack(
+        [projected.investment[label] - baseline.investment[label] for label in INVESTMENT_LABELS],
+        axis=-1,
     )
-    labels = (*codes.PLACEMENT_CATEGORIES, RECRUITMENT_CATEGORY)
+    with_investment = np.concatenate(
+        [
+            placement_costs,
+            np.broadcast_to(invest_rows, (*placement_costs.shape[:2], len(INVESTMENT_LABELS))),
+        ],
+        axis=-1,
+    )
+    labels = (*codes.PLACEMENT_CATEGORIES, *INVESTMENT_LABELS)
     costs = fin.financial_year_summary(with_investment, months, labels)
     budget = fin.financial_year_summary(with_investment, months, labels, by_label=False)
     savings = fin.savings_summary(base_totals, scen_totals, months)
-
-    targets = _targets(scenario)
-    try:
-        needed = carers_needed(
-            projected["placements"],
-            projected["carers"]["usable_places"],
-            targets,
-            projected["beds"],
-            months=months,
-            assumptions=RecruitmentAssumptions(
-                places_per_household=scenario.places_per_household,
-                occupancy=scenario.occupancy_pct / 100,
-                annual_leaving_rate=min(
-                    scenario.annual_leaving_rate_pct
-                    * (1 + scenario.deregistration_change_pct / 100)
-                    / 100,
-                    0.99,
-                ),
-                enquiry_to_approval=scenario.enquiry_to_approval_pct / 100,
-            ),
-        )
-        needed_frame, needed_text = needed.frame, needed.summary()
-    except SufficiencyError as error:
-        needed_frame = pd.DataFrame()
-        needed_text = f"Carers needed could not be worked out: {error}"
-
-    carers = projected["carers"]
-    n_b = len(codes.AGE_BANDS)
-    carers_frame = pd.DataFrame(
-        {
-            "month": np.repeat(months.to_numpy(), n_b),
-            "age_band": np.tile(np.array(codes.AGE_BANDS, dtype=object), len(months)),
-            "households": carers["households"].reshape(-1),
-            "usable_places": carers["usable_places"].reshape(-1),
-            "approvals": carers["approvals"].reshape(-1),
-        }
+    present = fin.present_value_factors(months, base_year, scenario.annual_inflation_pct)
+    saving_monthly = base_totals.mean(axis=0) - scen_totals.mean(axis=0)
+    base_headline = _headline(baseline, models)
+    headline = _headline(projected, models)
+    base_headline["total_cost_gbp"] = float(
+        (base_totals.mean(axis=0) + baseline.investment_total).sum()
     )
-    placements = _placements_frame(projected["placements"], months)
-    target_table = _target_table(scenario, projected["allocation"], months)
-    total_children = projected["placements"].sum(axis=(2, 3)).mean(axis=0)
-    ifa_share = projected["allocation"].ifa_share().mean(axis=0)
-    ifa_share_all = projected["allocation"].ifa_share_of_fostering().mean(axis=0)
+    base_headline["npv_total_cost_gbp"] = float(
+        ((base_totals.mean(axis=0) + baseline.investment_total) * present).sum()
+    )
+    total_monthly = scen_totals.mean(axis=0) + projected.investment_total
+
+    if plan is not None:
+        target_table = pd.DataFrame([c.as_row() for c in plan.checks], columns=list(TARGET_COLUMNS))
+        needed_frame, needed_text = plan.quarterly, plan.text
+    else:
+        target_table = pd.DataFrame(columns=list(TARGET_COLUMNS))
+        needed_frame = pd.DataFrame()
+        needed_text = (
+            "No targets are set (an IFA share or an external residential cap), so no extra "
+            "in-house households are needed for them."
+        )
+    figures = models.figures
     summary = {
         "scenario": scenario.name,
         "fingerprint": scenario.fingerprint(),
@@ -687,29 +706,62 @@ def run(
         "synthetic_demo_data": models.is_demo,
         "origin": models.origin.strftime("%Y-%m-%d"),
         "horizon_months": scenario.horizon_months,
-        "simulated_paths": int(projected["placements"].shape[0]),
+        "simulated_paths": int(projected.placements.shape[0]),
         "random_state": random_state,
         "price_base_year": scenario.price_base_year,
-        "children_looked_after_start": float(total_children[0]),
-        "children_looked_after_end": float(total_children[-1]),
-        "ifa_share_of_fostering_end_pct": float(ifa_share_all[-1] * 100),
-        "ifa_share_of_non_kinship_fostering_end_pct": float(ifa_share[-1] * 100),
-        "in_house_households_end": float(carers["households"][-1].sum()),
-        "total_cost_gbp": float(budget["cost_mean"].sum()),
+        **headline,
+        "total_cost_gbp": float(total_monthly.sum()),
         "total_saving_vs_baseline_gbp": float(savings["saving_mean"].sum()),
         "total_investment_gbp": itos.total_investment,
         "net_position_gbp": itos.net_position,
+        "npv_gbp": float(((saving_monthly - investment) * present).sum()),
+        "npv_total_cost_gbp": float((total_monthly * present).sum()),
+        "discount_rate_pct": fin.GREEN_BOOK_DISCOUNT_RATE * 100,
         "payback_month": None
         if itos.payback_month is None
         else itos.payback_month.strftime("%Y-%m"),
+        "approvals_needed_total": 0 if plan is None else int(round(plan.approvals.sum())),
+        "approvals_needed_per_quarter": 0.0 if plan is None else plan.per_quarter,
+        "enquiries_needed_per_quarter": 0.0 if plan is None else plan.enquiries_per_quarter,
+        "approvals_now_per_quarter": float(figures.approvals_per_quarter.value),
+        "enquiries_now_per_quarter": float(figures.enquiries_per_quarter.value),
+        "step_downs_solved_per_year": 0.0 if plan is None else plan.step_downs_per_year,
         "targets": target_table.to_dict(orient="records"),
         "carers_needed": needed_text,
+        "migration_notes": list(scenario.migration_notes),
     }
+    warnings = []
+    if (
+        any(pct for _, pct in scenario.entries_change_pct)
+        and not scenario.edge_of_care_cost_per_year
+    ):
+        warnings.append(
+            "Entries into care change but no edge-of-care programme cost is entered, so its "
+            "payback is immediate by construction: enter the programme's yearly cost."
+        )
+    if scenario.deregistration_change_pct and not scenario.retention_cost_per_year:
+        warnings.append(
+            "Retention changes but no retention programme cost is entered: enter its yearly cost."
+        )
+    if scenario.conversion_improvement_pct and not scenario.conversion_cost_per_year:
+        warnings.append(
+            "Conversion improves but no cost is entered for the improvement: enter its yearly cost."
+        )
+    allocation = projected.allocation
+    shares = pd.DataFrame(
+        {
+            "month": months,
+            "ifa_share_of_fostering_pct": allocation.ifa_share_of_fostering().mean(axis=0) * 100,
+            "ifa_share_of_non_kinship_fostering_pct": allocation.ifa_share().mean(axis=0) * 100,
+            "external_residential": allocation.external_residential.sum(axis=-1).mean(axis=0),
+        }
+    )
     return ScenarioResult(
+        shares=shares,
         scenario=scenario,
         months=months,
-        placements=placements,
-        carers=carers_frame,
+        placements=_placements_frame(projected.placements, months),
+        carers=projected.supply.frame(),
         carers_needed=needed_frame,
         costs_by_financial_year=costs,
         budget_by_financial_year=budget,
@@ -721,4 +773,9 @@ def run(
         summary=summary,
         is_demo=models.is_demo,
         carers_needed_text=needed_text,
+        plan=plan,
+        baseline_summary=base_headline,
+        figures=figures,
+        resolved=projected.resolved,
+        warnings=tuple(warnings),
     )

@@ -1,15 +1,22 @@
 """Scenario levers: every lever's unit, bounds, default and source, and the carer types and
-marketing channels the recruitment levers name."""
+marketing channels the recruitment levers name.
+
+A lever whose default is ``None`` and whose source says "the authority's figure" takes its value
+from the one model of the authority (:mod:`sufficiency.authority`): the authority's own records
+where they were loaded, else a sourced national figure. Setting it in a scenario overrides that.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from sufficiency import codes
 from sufficiency import finance as fin
 
-SCHEMA_VERSION = 1
-"""Version of the TOML/JSON/query-string format (``v=1`` in query strings)."""
+SCHEMA_VERSION = 2
+"""Version of the TOML/JSON/query-string format (``v=2`` in query strings). Version 1 files and
+links still open: they are migrated (see :mod:`sufficiency.scenario.serialise`)."""
 
 CARER_TYPES: tuple[str, ...] = (
     "mainstream",
@@ -19,6 +26,15 @@ CARER_TYPES: tuple[str, ...] = (
     "disabled children",
 )
 """In-house carer types recruitment can be planned for (kinship carers are approved per child)."""
+
+CARER_TYPE_BANDS: dict[str, tuple[str, ...]] = {
+    "mainstream": codes.AGE_BANDS,
+    "parent and child": ("under 1",),
+    "teenagers": ("10-15", "16-17"),
+    "sibling groups": ("1-4", "5-9", "10-15"),
+    "disabled children": ("5-9", "10-15", "16-17"),
+}
+"""The age bands a new household of each type can take (its places go where the need is)."""
 
 CHANNELS: tuple[str, ...] = (
     "radio",
@@ -34,13 +50,13 @@ CHANNELS: tuple[str, ...] = (
 )
 """Recruitment marketing channels (as in the funnel records)."""
 
-# Which age bands each carer type's places serve, as shares of the household's places.
-_CARER_TYPE_BANDS: dict[str, dict[str, float]] = {
-    "parent and child": {"under 1": 1.0},
-    "teenagers": {"10-15": 0.6, "16-17": 0.4},
-    "sibling groups": {"1-4": 0.3, "5-9": 0.45, "10-15": 0.25},
-    "disabled children": {"5-9": 0.4, "10-15": 0.4, "16-17": 0.2},
+STEP_DOWN_DESTINATIONS_16_17: dict[str, str] = {
+    "supported": codes.SUPPORTED,
+    "fostering": codes.IN_HOUSE_FOSTERING,
 }
+"""Where 16-17 year olds step down to (the user's choice); younger children go to fostering."""
+
+AUTHORITY_FIGURE = "the authority's figure (your records where loaded, else the national figure)"
 
 
 @dataclass(frozen=True)
@@ -78,18 +94,37 @@ LEVERS: dict[str, Lever] = {
             "your edge-of-care plan; 0 = entries follow the fitted trend",
         ),
         Lever(
+            "edge_of_care_cost_per_year",
+            "Cost of the edge-of-care programme",
+            "£ a year while entries are changed",
+            0,
+            20_000_000,
+            0.0,
+            "your programme's budget; without one, its payback is immediate by construction",
+        ),
+        Lever(
             "step_downs_per_year",
-            "Step-downs from external residential to fostering",
-            "children a year",
+            "Step-downs from external residential to a family or supported setting",
+            "children a year (delivered as a count while there are children to step down)",
             0,
             200,
             0.0,
             "your step-down programme; 0 = moves as seen in the data only",
         ),
         Lever(
+            "step_down_16_17_to",
+            "Where 16-17 year olds step down to",
+            "'supported' (supported accommodation) or 'fostering'",
+            None,
+            None,
+            "supported",
+            "your choice; under-16s always step down to foster care (the law rules out "
+            "supported accommodation for them), in-house where there is a place, else an IFA",
+        ),
+        Lever(
             "step_down_support_per_week",
             "Extra support for each stepped-down child (enhanced fee, therapy, respite)",
-            "£ per stepped-down child per week, on top of the foster placement cost",
+            "£ per stepped-down child per week, on top of the placement cost",
             0,
             5_000,
             400.0,
@@ -107,13 +142,22 @@ LEVERS: dict[str, Lever] = {
         ),
         Lever(
             "approvals_per_quarter",
-            "New in-house foster carer households approved, by carer type",
-            "households a quarter, per carer type",
+            "Extra in-house foster carer households approved, by carer type",
+            "households a quarter, per carer type, on top of those replacing carers who leave",
             0,
             100,
             None,
-            "your recruitment plan; empty = recruitment just replaces carers who leave "
-            "(households held steady at the forecast start)",
+            "your recruitment plan; they start after the enquiry-to-approval lead time unless "
+            "they are already in the pipeline",
+        ),
+        Lever(
+            "approvals_in_pipeline",
+            "These households are already in assessment",
+            "true or false",
+            None,
+            None,
+            False,
+            "your pipeline: true = they can be approved from the first month",
         ),
         Lever(
             "marketing_spend_per_quarter",
@@ -122,8 +166,8 @@ LEVERS: dict[str, Lever] = {
             0,
             500_000,
             None,
-            "your marketing budget; converted to approvals with the cost per enquiry and the "
-            "enquiry-to-approval conversion",
+            "your marketing budget; each channel brings enquiries at its measured cost up to its "
+            "reach, converted to approvals at its conversion after the lead time",
         ),
         Lever(
             "cost_per_enquiry",
@@ -131,8 +175,8 @@ LEVERS: dict[str, Lever] = {
             "£ per enquiry",
             1,
             20_000,
-            320.0,
-            fin.ASSUMPTION + " (use your campaign spend ÷ enquiries by channel)",
+            None,
+            AUTHORITY_FIGURE,
         ),
         Lever(
             "enquiry_to_approval_pct",
@@ -140,9 +184,17 @@ LEVERS: dict[str, Lever] = {
             "% of enquiries",
             0.1,
             100,
-            4.0,
-            "Ofsted Fostering in England: local authority enquiry to application 12% (2018-19, "
-            "2022-23) × application to approval 33% (2017-18) ≈ 4%",
+            None,
+            AUTHORITY_FIGURE,
+        ),
+        Lever(
+            "days_enquiry_to_approval",
+            "Time from enquiry to approval",
+            "days",
+            0,
+            1_000,
+            None,
+            AUTHORITY_FIGURE,
         ),
         Lever(
             "conversion_improvement_pct",
@@ -154,6 +206,15 @@ LEVERS: dict[str, Lever] = {
             "your funnel improvement plan",
         ),
         Lever(
+            "conversion_cost_per_year",
+            "Cost of the conversion improvement",
+            "£ a year while conversion is improved",
+            0,
+            5_000_000,
+            0.0,
+            "your programme's budget (for example a dedicated recruitment officer)",
+        ),
+        Lever(
             "deregistration_change_pct",
             "Change in carer households leaving (retention)",
             "% relative change in the yearly leaving rate (-20 = a fifth fewer leave)",
@@ -163,14 +224,22 @@ LEVERS: dict[str, Lever] = {
             "your retention plan",
         ),
         Lever(
+            "retention_cost_per_year",
+            "Cost of the retention programme",
+            "£ a year while retention is changed",
+            0,
+            5_000_000,
+            0.0,
+            "your programme's budget (for example higher fees or more support)",
+        ),
+        Lever(
             "annual_leaving_rate_pct",
             "Yearly leaving rate of in-house households (before the change above)",
             "% of households a year",
             0,
             60,
-            15.0,
-            "Ofsted Fostering in England: 15% of mainstream households deregistered a year "
-            "(2021-22, 2022-23)",
+            None,
+            AUTHORITY_FIGURE,
         ),
         Lever(
             "places_per_household",
@@ -178,8 +247,8 @@ LEVERS: dict[str, Lever] = {
             "places",
             0.5,
             6,
-            1.85,
-            "Ofsted Fostering in England 2017-19: local authority 1.83-1.87",
+            None,
+            AUTHORITY_FIGURE,
         ),
         Lever(
             "occupancy_pct",
@@ -187,8 +256,35 @@ LEVERS: dict[str, Lever] = {
             "% of approved places",
             10,
             100,
-            66.0,
-            "Ofsted Fostering in England 2017-18: local authority services 66%",
+            None,
+            AUTHORITY_FIGURE,
+        ),
+        Lever(
+            "assessment_capacity_per_quarter",
+            "Assessment capacity",
+            "households the assessment team can approve a quarter, all recruitment together",
+            0,
+            200,
+            None,
+            AUTHORITY_FIGURE,
+        ),
+        Lever(
+            "channel_reach",
+            "Extra enquiries a paid channel can bring",
+            "x the channel's recent enquiries a quarter",
+            0.1,
+            20,
+            None,
+            AUTHORITY_FIGURE,
+        ),
+        Lever(
+            "recruitment_budget_per_year",
+            "Recruitment budget",
+            "£ a financial year for recruitment, assessment and marketing",
+            0,
+            20_000_000,
+            None,
+            "your budget; empty = no limit",
         ),
         Lever(
             "homes",
@@ -232,26 +328,54 @@ LEVERS: dict[str, Lever] = {
             "£ per approved household",
             0,
             100_000,
-            fin.CarerCosts().recruitment_assessment_per_household,
-            fin.CarerCosts().sources["recruitment_assessment_per_household"],
+            fin.RECRUITMENT_PER_HOUSEHOLD,
+            fin.CARER_COST_SOURCES["recruitment_assessment_per_household"],
+        ),
+        Lever(
+            "allowance_per_child_per_week",
+            "Fostering allowance",
+            "£ per child per week (in-house and family and friends carers)",
+            0,
+            2_000,
+            fin.ALLOWANCE_PER_CHILD_PER_WEEK,
+            fin.CARER_COST_SOURCES["allowance_per_child_per_week"],
+        ),
+        Lever(
+            "fee_per_household_per_week",
+            "Carer fee",
+            "£ per approved in-house household per week",
+            0,
+            3_000,
+            fin.FEE_PER_HOUSEHOLD_PER_WEEK,
+            fin.CARER_COST_SOURCES["fee_per_household_per_week"],
         ),
         Lever(
             "ssw_cost_per_household_per_year",
-            "Supervising social worker cost per extra household",
-            "£ per household a year",
+            "Supervising social worker cost per household",
+            "£ per approved household a year",
             0,
             50_000,
-            fin.CarerCosts().supervising_social_worker_per_household_per_year,
-            fin.CarerCosts().sources["supervising_social_worker_per_household_per_year"],
+            fin.SSW_PER_HOUSEHOLD_PER_YEAR,
+            fin.CARER_COST_SOURCES["supervising_social_worker_per_household_per_year"],
         ),
         Lever(
             "ifa_share_target_pct",
-            "Target IFA share of non-kinship foster placements",
-            "% of non-kinship foster placements",
+            "Target IFA share",
+            "% (of foster placements, or of non-kinship foster placements: see the basis)",
             0,
             100,
             None,
             "your sufficiency strategy (e.g. 48% to 30% by 2028)",
+        ),
+        Lever(
+            "ifa_share_target_basis",
+            "What the IFA share target counts",
+            "'foster placements' (all, incl. family and friends, as councils report) or "
+            "'non-kinship fostering'",
+            None,
+            None,
+            "foster placements",
+            "DOMAIN: councils report the IFA share of all foster placements",
         ),
         Lever(
             "external_residential_target",
@@ -263,13 +387,24 @@ LEVERS: dict[str, Lever] = {
             "your sufficiency strategy",
         ),
         Lever(
+            "solve_targets",
+            "Solve targets into the plan",
+            "true or false",
+            None,
+            None,
+            True,
+            "true: the approvals (and step-downs) a target needs are added to the scenario, so "
+            "every chart and cost shows the plan that meets it",
+        ),
+        Lever(
             "n_simulations",
-            "Simulated paths for intervals",
-            "paths (0 = mean path only, fastest)",
+            "Simulated paths",
+            "paths (headlines are the mean of these paths)",
             0,
             2000,
             200,
-            "choice: 200 paths give stable 10th-90th percentiles",
+            "choice: 200 paths give stable 10th-90th percentiles; every page uses the same "
+            "paths and seed",
         ),
     )
 }

@@ -1,6 +1,7 @@
 """Reading and writing scenarios: JSON, TOML, scenario files and the share-link query string.
 
-The query string is versioned (``v=1``) and holds only levers that differ from the defaults.
+The query string is versioned (``v=2``; version 1 links are migrated) and holds only levers that
+differ from the defaults.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def from_file(path: str | Path) -> Scenario:
 
 
 def to_query_string(scenario: Scenario) -> str:
-    """Compact, versioned query string (``v=1&...``) holding only levers that differ from the
+    """Compact, versioned query string (``v=2&...``) holding only levers that differ from the
     defaults; :func:`from_query_string` reverses it."""
     default = Scenario()
     pairs: list[tuple[str, str]] = [("v", str(SCHEMA_VERSION))]
@@ -83,6 +84,8 @@ def to_query_string(scenario: Scenario) -> str:
             )
         elif value is None:
             text = ""
+        elif isinstance(value, bool):
+            text = "1" if value else "0"
         else:
             text = _fmt(value)
         pairs.append((key, text))
@@ -90,20 +93,24 @@ def to_query_string(scenario: Scenario) -> str:
 
 
 def from_query_string(query: str) -> Scenario:
-    """A scenario from :func:`to_query_string` output (a leading ``?`` is ignored)."""
+    """A scenario from :func:`to_query_string` output (a leading ``?`` is ignored).
+
+    Version 1 links (``v=1``) are migrated (:mod:`sufficiency.scenario.migrate`); the scenario's
+    ``migration_notes`` say what changed.
+    """
     pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
     values = dict(pairs)
     version = values.pop("v", None)
-    if version != str(SCHEMA_VERSION):
+    if version not in ("1", str(SCHEMA_VERSION)):
         raise SufficiencyError(
-            f"This scenario link is format version {version!r}; this tool reads version "
+            f"This scenario link is format version {version!r}; this tool reads versions 1 and "
             f"{SCHEMA_VERSION}. Ask for a new link."
         )
     by_key = {key: name for name, key in _QUERY_KEYS.items()}
     data: dict[str, Any] = {}
     for key, text in values.items():
         name = by_key.get(key)
-        if name is None:
+        if name is None or (version == "1" and key not in _V1_KEYS):
             raise SufficiencyError(f"This scenario link has an unknown setting '{key}'.")
         try:
             data[name] = _parse_query_value(name, text)
@@ -111,6 +118,11 @@ def from_query_string(query: str) -> Scenario:
             raise SufficiencyError(
                 f"This scenario link has an unreadable value for {name}: {text!r}."
             ) from None
+    if version == "1":
+        from sufficiency.scenario.migrate import migrate_v1
+
+        data, notes = migrate_v1(data)
+        return Scenario(**data, migration_notes=tuple(notes))
     return Scenario(**data)
 
 
@@ -148,7 +160,28 @@ _QUERY_KEYS: dict[str, str] = {
     "external_residential_target": "er",
     "external_residential_target_date": "erd",
     "n_simulations": "sims",
+    # version 2
+    "edge_of_care_cost_per_year": "eoc",
+    "step_down_16_17_to": "sd17",
+    "approvals_in_pipeline": "app",
+    "days_enquiry_to_approval": "lead",
+    "conversion_cost_per_year": "cic",
+    "retention_cost_per_year": "drc",
+    "assessment_capacity_per_quarter": "cap",
+    "channel_reach": "reach",
+    "recruitment_budget_per_year": "bud",
+    "allowance_per_child_per_week": "alw",
+    "fee_per_household_per_week": "fee",
+    "ifa_share_target_basis": "ifab",
+    "solve_targets": "solve",
 }
+
+_V1_KEYS = frozenset(
+    (
+        "n d h ec sd sds sdm ap ms cpe eta ci dr lr pph oc hm uc inf pb rc ssw ifa ifad er erd sims"
+    ).split()
+)
+"""Keys a version 1 link can hold."""
 
 # Placement categories as numbered in share links. Frozen: a category added later gets the next
 # number, so links made before it was added still open with the same unit costs.
@@ -188,6 +221,12 @@ def _parse_query_value(name: str, text: str) -> Any:
             beds, month, cost, label = part.split(":", 3)
             homes.append(ChildrensHome(int(beds), month, float(cost), label))
         return tuple(homes)
+    if name in ("approvals_in_pipeline", "solve_targets"):
+        if text not in ("0", "1", "true", "false", "True", "False"):
+            raise ValueError(text)
+        return text in ("1", "true", "True")
+    if name in ("step_down_16_17_to", "ifa_share_target_basis"):
+        return text
     if name in (
         "name",
         "description",

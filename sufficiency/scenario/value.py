@@ -20,7 +20,13 @@ import pandas as pd
 from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
-from sufficiency.scenario.levers import CARER_TYPES, CHANNELS, LEVERS, SCHEMA_VERSION
+from sufficiency.scenario.levers import (
+    CARER_TYPES,
+    CHANNELS,
+    LEVERS,
+    SCHEMA_VERSION,
+    STEP_DOWN_DESTINATIONS_16_17,
+)
 
 
 @dataclass(frozen=True)
@@ -105,23 +111,50 @@ _MAPPING_FIELDS = (
     "unit_costs",
 )
 _TEXT_FIELDS = ("name", "description")
+_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "step_down_16_17_to": tuple(STEP_DOWN_DESTINATIONS_16_17),
+    "ifa_share_target_basis": ("foster placements", "non-kinship fostering"),
+}
+_BOOL_FIELDS = ("approvals_in_pipeline", "solve_targets")
 _FLOAT_FIELDS = (
+    "edge_of_care_cost_per_year",
     "step_downs_per_year",
     "step_down_support_per_week",
     "step_down_support_months",
+    "conversion_improvement_pct",
+    "conversion_cost_per_year",
+    "deregistration_change_pct",
+    "retention_cost_per_year",
+    "annual_inflation_pct",
+    "recruitment_cost_per_household",
+    "allowance_per_child_per_week",
+    "fee_per_household_per_week",
+    "ssw_cost_per_household_per_year",
+)
+_OPTIONAL_FLOAT_FIELDS = (
     "cost_per_enquiry",
     "enquiry_to_approval_pct",
-    "conversion_improvement_pct",
-    "deregistration_change_pct",
+    "days_enquiry_to_approval",
     "annual_leaving_rate_pct",
     "places_per_household",
     "occupancy_pct",
-    "annual_inflation_pct",
-    "recruitment_cost_per_household",
-    "ssw_cost_per_household_per_year",
+    "assessment_capacity_per_quarter",
+    "channel_reach",
+    "recruitment_budget_per_year",
     "ifa_share_target_pct",
     "external_residential_target",
 )
+AUTHORITY_LEVERS: tuple[str, ...] = (
+    "cost_per_enquiry",
+    "enquiry_to_approval_pct",
+    "days_enquiry_to_approval",
+    "annual_leaving_rate_pct",
+    "places_per_household",
+    "occupancy_pct",
+    "assessment_capacity_per_quarter",
+    "channel_reach",
+)
+"""Levers that default to the authority's own figure (None = use it)."""
 
 
 @dataclass(frozen=True)
@@ -130,41 +163,55 @@ class Scenario:
 
     Mappings (``entries_change_pct``, ``approvals_per_quarter``, ``marketing_spend_per_quarter``,
     ``unit_costs``) may be passed as dicts; they are stored as sorted tuples of pairs so the
-    scenario is hashable. Invalid values raise :class:`SufficiencyError` naming the lever, its
-    unit and the allowed range.
+    scenario is hashable. Levers in :data:`AUTHORITY_LEVERS` are None unless overridden: the run
+    then uses the authority's own figure. Invalid values raise :class:`SufficiencyError` naming
+    the lever, its unit and the allowed range.
+
+    ``migration_notes`` says what changed when the scenario was read from an older format; it is
+    not part of the scenario's identity.
     """
 
     name: str = "baseline"
     description: str = ""
     horizon_months: int = 60
     entries_change_pct: tuple[tuple[str, float], ...] = ()
+    edge_of_care_cost_per_year: float = 0.0
     step_downs_per_year: float = 0.0
+    step_down_16_17_to: str = "supported"
     step_down_support_per_week: float = 400.0
     step_down_support_months: float = 12.0
     approvals_per_quarter: tuple[tuple[str, float], ...] = ()
+    approvals_in_pipeline: bool = False
     marketing_spend_per_quarter: tuple[tuple[str, float], ...] = ()
-    cost_per_enquiry: float = 320.0
-    enquiry_to_approval_pct: float = 4.0
+    cost_per_enquiry: float | None = None
+    enquiry_to_approval_pct: float | None = None
+    days_enquiry_to_approval: float | None = None
     conversion_improvement_pct: float = 0.0
+    conversion_cost_per_year: float = 0.0
     deregistration_change_pct: float = 0.0
-    annual_leaving_rate_pct: float = 15.0
-    places_per_household: float = 1.85
-    occupancy_pct: float = 66.0
+    retention_cost_per_year: float = 0.0
+    annual_leaving_rate_pct: float | None = None
+    places_per_household: float | None = None
+    occupancy_pct: float | None = None
+    assessment_capacity_per_quarter: float | None = None
+    channel_reach: float | None = None
+    recruitment_budget_per_year: float | None = None
     homes: tuple[ChildrensHome, ...] = ()
     unit_costs: tuple[tuple[str, float], ...] = ()
     annual_inflation_pct: float = 3.0
     price_base_year: str = "2025-26"
-    recruitment_cost_per_household: float = field(
-        default=fin.CarerCosts().recruitment_assessment_per_household
-    )
-    ssw_cost_per_household_per_year: float = field(
-        default=fin.CarerCosts().supervising_social_worker_per_household_per_year
-    )
+    recruitment_cost_per_household: float = fin.RECRUITMENT_PER_HOUSEHOLD
+    allowance_per_child_per_week: float = fin.ALLOWANCE_PER_CHILD_PER_WEEK
+    fee_per_household_per_week: float = fin.FEE_PER_HOUSEHOLD_PER_WEEK
+    ssw_cost_per_household_per_year: float = fin.SSW_PER_HOUSEHOLD_PER_YEAR
     ifa_share_target_pct: float | None = None
     ifa_share_target_date: str | None = None
+    ifa_share_target_basis: str = "foster placements"
     external_residential_target: float | None = None
     external_residential_target_date: str | None = None
+    solve_targets: bool = True
     n_simulations: int = 200
+    migration_notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in _MAPPING_FIELDS:
@@ -173,10 +220,11 @@ class Scenario:
             h if isinstance(h, ChildrensHome) else ChildrensHome(**dict(h)) for h in self.homes
         )
         object.__setattr__(self, "homes", homes)
-        for name in _FLOAT_FIELDS:
+        for name in (*_FLOAT_FIELDS, *_OPTIONAL_FLOAT_FIELDS):
             value = getattr(self, name)
             if _number(value):
                 object.__setattr__(self, name, float(value))
+        object.__setattr__(self, "migration_notes", tuple(self.migration_notes))
         problems = self.problems()
         if problems:
             raise SufficiencyError(
@@ -217,6 +265,15 @@ class Scenario:
             )
         else:
             bounded("n_simulations", self.n_simulations)
+        for name in _BOOL_FIELDS:
+            if not isinstance(getattr(self, name), bool):
+                found.append(f"{name} must be true or false (got {getattr(self, name)!r})")
+        for name, allowed in _CHOICE_FIELDS.items():
+            if getattr(self, name) not in allowed:
+                found.append(
+                    f"{LEVERS[name].label} ({name}) must be one of "
+                    f"{', '.join(repr(a) for a in allowed)} (got {getattr(self, name)!r})"
+                )
         for band, value in self.entries_change_pct:
             if band not in codes.AGE_BANDS:
                 found.append(
@@ -249,8 +306,14 @@ class Scenario:
                 )
             else:
                 bounded("unit_costs", value, f"Unit cost of {category}")
-        for name in _FLOAT_FIELDS[:-2]:
+        for name in _FLOAT_FIELDS:
             bounded(name, getattr(self, name))
+        for name in _OPTIONAL_FLOAT_FIELDS:
+            if getattr(self, name) is not None and name not in (
+                "ifa_share_target_pct",
+                "external_residential_target",
+            ):
+                bounded(name, getattr(self, name))
         for home in self.homes:
             found.extend(home.problems())
         try:
@@ -277,6 +340,11 @@ class Scenario:
                 found.append(f"{date} is set but {target} is not")
         return found
 
+    @property
+    def has_targets(self) -> bool:
+        """True when an IFA share or external residential target is set."""
+        return self.ifa_share_target_pct is not None or self.external_residential_target is not None
+
     # --- identity ----------------------------------------------------------------------------
 
     def replace(self, **changes: Any) -> Scenario:
@@ -294,6 +362,8 @@ class Scenario:
             elif f.name == "homes":
                 if value:
                     data["homes"] = [dataclasses.asdict(h) for h in value]
+            elif f.name == "migration_notes":
+                continue
             elif value is not None:
                 data[f.name] = value
         return data
@@ -303,12 +373,18 @@ class Scenario:
         """A scenario from :meth:`to_dict` output; unknown keys are an error naming ``source``."""
         data = dict(data)
         version = data.pop("version", SCHEMA_VERSION)
-        if version != SCHEMA_VERSION:
+        notes: list[str] = []
+        if version == 1:
+            from sufficiency.scenario.migrate import migrate_v1
+
+            data, notes = migrate_v1(data)
+        elif version != SCHEMA_VERSION:
             raise SufficiencyError(
-                f"{source} is scenario format version {version}; this tool reads version "
-                f"{SCHEMA_VERSION}. Re-save the scenario with this version of the tool."
+                f"{source} is scenario format version {version!r}; this tool reads versions 1 "
+                f"and {SCHEMA_VERSION}. Re-save the scenario with this version of the tool."
             )
-        known = {f.name for f in dataclasses.fields(cls)}
+        data.pop("migration_notes", None)
+        known = {f.name for f in dataclasses.fields(cls)} - {"migration_notes"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise SufficiencyError(
@@ -331,7 +407,7 @@ class Scenario:
                 homes.append(ChildrensHome(**home))
             data["homes"] = tuple(homes)
         try:
-            return cls(**data)
+            return cls(**data, migration_notes=tuple(notes))
         except TypeError as error:
             raise SufficiencyError(f"{source} could not be read: {error}") from None
 
@@ -382,8 +458,8 @@ class Scenario:
         return serialise.from_file(path)
 
     def to_query_string(self) -> str:
-        """Compact, versioned query string (``v=1&...``) holding only levers that differ from
-        the defaults; :meth:`from_query_string` reverses it."""
+        """Compact, versioned query string (``v=2&...``) holding only levers that differ from
+        the defaults; :meth:`from_query_string` reverses it (version 1 links are migrated)."""
         from sufficiency.scenario import serialise
 
         return serialise.to_query_string(self)

@@ -1,0 +1,386 @@
+"""Targets solved into a scenario: the step-downs and approvals a target needs, applied.
+
+For an external residential cap, the step-downs a year that bring external residential down to
+the cap by its date are found on the mean path (bisection; step-downs are delivered as a count).
+For an IFA share target (either definition), the in-house places it needs come from the
+scenario's own allocation, and :mod:`sufficiency.plan.targets` turns them into whole approvals
+by carer type per quarter within the authority's recruitment limits. The approvals are then
+added to the scenario, so every chart and cost shows the plan that meets the target, or the
+best plan the limits allow, with the best level reachable and the earliest date it could be met.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sufficiency import codes
+from sufficiency.plan.targets import (
+    PLANNING_CARER_TYPES,
+    SHARE_BASES,
+    RecruitmentLimits,
+    Schedule,
+    TargetCheck,
+    ifa_share_places_needed,
+    places_by_carer_type,
+    quarterly_table,
+    schedule,
+    share_reachable,
+)
+from sufficiency.scenario.supply import recruitment_limits, resolve
+from sufficiency.scenario.value import Scenario, _month
+
+_TYPE_WORDS = {"mainstream": "mainstream", "teenagers": "teenager"}
+
+STEP_DOWN_SEARCH_MAX = 200.0
+"""Most step-downs a year the external residential solver tries (the lever's upper bound)."""
+
+
+@dataclass(frozen=True, eq=False)
+class TargetPlan:
+    """What the scenario's targets need, and whether the limits allow it.
+
+    Attributes
+    ----------
+    step_downs_per_year : float
+        Step-downs a year added for the external residential cap (0 without one).
+    approvals : numpy.ndarray
+        Whole households approved ``(months, 2)`` (mainstream, teenagers), on top of the
+        scenario's own recruitment.
+    schedule : Schedule or None
+    limits : RecruitmentLimits
+    checks : list of TargetCheck
+    quarterly : DataFrame
+        By financial quarter: approvals by carer type, enquiries needed, households in post and
+        needed.
+    enquiries : numpy.ndarray
+        Enquiries needed a month (lead time before each approval).
+    text : str
+        The plan in plain words.
+    """
+
+    step_downs_per_year: float
+    approvals: np.ndarray
+    schedule: Schedule | None
+    limits: RecruitmentLimits
+    checks: list[TargetCheck]
+    quarterly: pd.DataFrame
+    enquiries: np.ndarray
+    text: str
+
+    @property
+    def feasible(self) -> bool:
+        return all(check.feasible for check in self.checks)
+
+    @property
+    def active_quarters(self) -> int:
+        if self.quarterly.empty:
+            return 0
+        columns = [c for c in self.quarterly.columns if c.startswith("approvals_")]
+        return int((self.quarterly[columns].sum(axis=1) > 0).sum())
+
+    @property
+    def per_quarter(self) -> float:
+        """Households approved a quarter, on average over the quarters with approvals."""
+        quarters = self.active_quarters
+        return float(self.approvals.sum() / quarters) if quarters else 0.0
+
+    @property
+    def enquiries_per_quarter(self) -> float:
+        """Extra enquiries a quarter, on average over the quarters that need them."""
+        if self.quarterly.empty:
+            return 0.0
+        active = self.quarterly["enquiries_needed"] > 0.5
+        return float(self.quarterly.loc[active, "enquiries_needed"].mean()) if active.any() else 0.0
+
+    def by_carer_type(self) -> dict[str, int]:
+        return {
+            name: int(round(self.approvals[:, i].sum()))
+            for i, name in enumerate(PLANNING_CARER_TYPES)
+        }
+
+
+def share_parts(allocation, basis: str) -> tuple[np.ndarray, np.ndarray]:
+    """(IFA placements by band ``(paths, months, bands)``, the share's denominator ``(paths,
+    months)``) for ``basis`` ('foster placements' or 'non-kinship fostering')."""
+    index = codes.PLACEMENT_CATEGORIES.index
+    demand = allocation.demand
+    denominator = (
+        allocation.ifa_fostering.sum(axis=-1)
+        + allocation.in_house_fostering.sum(axis=-1)
+        + demand[..., index(codes.OTHER_LA_FOSTERING)].sum(axis=-1)
+    )
+    if basis == "foster placements":
+        denominator = denominator + demand[..., index(codes.KINSHIP_FOSTERING)].sum(axis=-1)
+    return allocation.ifa_fostering, denominator
+
+
+def start_share(grid: np.ndarray, basis: str) -> float:
+    """IFA share (%) at the forecast start from the 903 start stock."""
+    index = codes.PLACEMENT_CATEGORIES.index
+    ifa = grid[:, index(codes.IFA_FOSTERING)].sum()
+    categories = (
+        codes.FOSTERING_CATEGORIES
+        if basis == "foster placements"
+        else codes.NON_KINSHIP_FOSTERING_CATEGORIES
+    )
+    total = sum(grid[:, index(c)].sum() for c in categories)
+    return float(100 * ifa / total) if total > 0 else 0.0
+
+
+def _month_index(months: pd.DatetimeIndex, text: str) -> tuple[int, str]:
+    when = _month(text)
+    position = int(months.searchsorted(when))
+    if position >= len(months):
+        return len(months) - 1, (
+            f"the target date {text} is after the projection ends; checked at its last month"
+        )
+    return position, ""
+
+
+def _external(projection) -> np.ndarray:
+    return projection.allocation.external_residential.sum(axis=-1).mean(axis=0)
+
+
+def _solve_step_downs(scenario: Scenario, models, random_state) -> tuple[float, TargetCheck]:
+    """Step-downs a year that bring external residential to the cap by its date (mean path)."""
+    from sufficiency.scenario.engine import project
+
+    months = pd.date_range(models.origin, periods=scenario.horizon_months + 1, freq="ME")[1:]
+    at, note = _month_index(months, scenario.external_residential_target_date)
+    cap = float(scenario.external_residential_target)
+    mean_path = scenario.replace(
+        n_simulations=0, ifa_share_target_pct=None, ifa_share_target_date=None
+    )
+    own = scenario.step_downs_per_year
+
+    def external(extra: float) -> np.ndarray:
+        return _external(project(mean_path, models, random_state, step_downs_per_year=own + extra))
+
+    without = external(0.0)
+    best = external(STEP_DOWN_SEARCH_MAX - own)
+    grid = models.start_grid
+    now = float(grid[:, codes.PLACEMENT_CATEGORIES.index(codes.EXTERNAL_RESIDENTIAL)].sum())
+    reachable = np.flatnonzero(best[at:] <= cap + 1e-9)
+    earliest_all = np.flatnonzero(best <= cap + 1e-9)
+    earliest = months[int(earliest_all[0])] if len(earliest_all) else None
+    if without[at] <= cap:
+        extra = 0.0
+    elif best[at] > cap:
+        extra = STEP_DOWN_SEARCH_MAX - own
+    else:
+        low, high = 0.0, STEP_DOWN_SEARCH_MAX - own
+        for _ in range(18):
+            middle = 0.5 * (low + high)
+            if external(middle)[at] <= cap:
+                high = middle
+            else:
+                low = middle
+        extra = math.ceil(high)
+    check = TargetCheck(
+        target="children in external residential care",
+        date=months[at],
+        target_value=cap,
+        unit="children",
+        now=now,
+        without_plan=float(without[at]),
+        projected=float("nan"),
+        feasible=bool(len(reachable)) and best[at] <= cap + 1e-9,
+        best_achievable=float(best[at]),
+        earliest_month=earliest,
+        note=note,
+    )
+    return float(extra), check
+
+
+def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan, object]:
+    """Solve the scenario's targets into step-downs and approvals and project the result.
+
+    Returns
+    -------
+    tuple of (TargetPlan, Projection)
+        The plan and the scenario projected with it (or, with ``solve_targets`` off, without it).
+    """
+    from sufficiency.scenario.engine import project
+
+    figures = models.figures
+    resolved = resolve(scenario, figures)
+    limits = recruitment_limits(scenario, figures, resolved)
+    months = pd.date_range(models.origin, periods=scenario.horizon_months + 1, freq="ME")[1:]
+    checks: list[TargetCheck] = []
+    extra_step_downs = 0.0
+    ext_check = None
+    if scenario.external_residential_target is not None:
+        extra_step_downs, ext_check = _solve_step_downs(scenario, models, random_state)
+        if not scenario.solve_targets:
+            extra_step_downs = 0.0
+    step_downs = scenario.step_downs_per_year + extra_step_downs
+    before = project(scenario, models, random_state, step_downs_per_year=step_downs)
+    n_months = len(months)
+    places = np.zeros((n_months, len(codes.AGE_BANDS)))
+    share_at = share_note = None
+    if scenario.ifa_share_target_pct is not None:
+        share_at, share_note = _month_index(months, scenario.ifa_share_target_date)
+        ifa, denominator = share_parts(before.allocation, scenario.ifa_share_target_basis)
+        places = ifa_share_places_needed(
+            ifa, denominator, scenario.ifa_share_target_pct / 100, share_at
+        )
+    if extra_step_downs > 0:
+        # stepped-down children need in-house places, else they land with IFAs
+        own = project(scenario, models, random_state)
+        moved = np.maximum(
+            before.allocation.ifa_fostering.mean(axis=0)
+            - own.allocation.ifa_fostering.mean(axis=0),
+            0.0,
+        )
+        places = np.maximum(places, moved)
+    by_type = places_by_carer_type(places)
+    needed = by_type / limits.usable_places_per_household
+    plan_schedule = schedule(needed, months, limits)
+    approvals = plan_schedule.approvals if scenario.solve_targets else np.zeros_like(needed)
+    after = project(
+        scenario,
+        models,
+        random_state,
+        step_downs_per_year=step_downs,
+        solved_approvals=approvals,
+    )
+    # enquiries the solved approvals need, lead months before each approval
+    enquiries = np.zeros(n_months)
+    conversion = max(
+        resolved.enquiry_to_approval * (1 + scenario.conversion_improvement_pct / 100), 1e-9
+    )
+    total = approvals.sum(axis=1)
+    for t in np.flatnonzero(total > 0):
+        if t < limits.lead_months and scenario.approvals_in_pipeline:
+            continue
+        enquiries[max(t - limits.lead_months, 0)] += total[t] / conversion
+    if ext_check is not None:
+        at = months.searchsorted(ext_check.date)
+        ext_check = TargetCheck(
+            **{
+                **ext_check.__dict__,
+                "projected": float(_external(after)[at]),
+                "best_achievable": min(ext_check.best_achievable, float(_external(after)[at])),
+            }
+        )
+        checks.append(ext_check)
+    if scenario.ifa_share_target_pct is not None:
+        basis = scenario.ifa_share_target_basis
+        ifa0, denominator = share_parts(before.allocation, basis)
+        ifa1, denominator1 = share_parts(after.allocation, basis)
+        share0 = ifa0.sum(axis=-1).mean(axis=0) / np.maximum(denominator.mean(axis=0), 1e-9)
+        share1 = ifa1.sum(axis=-1).mean(axis=0) / np.maximum(denominator1.mean(axis=0), 1e-9)
+        planned_places = plan_schedule.in_post.sum(axis=1) * limits.usable_places_per_household
+        reachable = share_reachable(
+            ifa0.sum(axis=-1).mean(axis=0),
+            denominator.mean(axis=0),
+            months,
+            limits,
+            already=planned_places if scenario.solve_targets else None,
+        )
+        short_after = plan_schedule.short[share_at:] > 0
+        target = scenario.ifa_share_target_pct
+        met_from = np.flatnonzero(reachable * 100 <= target + 1e-6)
+        checks.append(
+            TargetCheck(
+                target=SHARE_BASES[basis],
+                date=months[share_at],
+                target_value=target,
+                unit="%",
+                now=start_share(models.start_grid, basis),
+                without_plan=float(share0[share_at] * 100),
+                projected=float(share1[share_at] * 100),
+                feasible=not bool(short_after.any()),
+                best_achievable=float(min(reachable[share_at], share1[share_at]) * 100),
+                earliest_month=months[int(met_from[0])] if len(met_from) else None,
+                note=share_note or "",
+            )
+        )
+    quarterly = quarterly_table(plan_schedule, months, enquiries)
+    plan = TargetPlan(
+        step_downs_per_year=extra_step_downs,
+        approvals=approvals,
+        schedule=plan_schedule,
+        limits=limits,
+        checks=checks,
+        quarterly=quarterly,
+        enquiries=enquiries,
+        text="",
+    )
+    text = describe(plan, scenario, figures, resolved)
+    plan = TargetPlan(**{**plan.__dict__, "text": text})
+    return plan, after
+
+
+def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
+    """The plan in plain words: households by type and quarter, enquiries, feasibility."""
+    lines = []
+    approvals = int(round(plan.approvals.sum()))
+    by_type = plan.by_carer_type()
+    now = float(figures.approvals_per_quarter.value)
+    enquiries_now = float(figures.enquiries_per_quarter.value)
+    if plan.step_downs_per_year:
+        lines.append(
+            f"The external residential cap needs about {plan.step_downs_per_year:,.0f} more "
+            "step-downs a year from external residential care."
+        )
+    if approvals:
+        quarters = plan.quarterly.loc[
+            plan.quarterly[[c for c in plan.quarterly if c.startswith("approvals_")]].sum(axis=1)
+            > 0,
+            "quarter",
+        ]
+        kinds = " and ".join(
+            f"{count} {_TYPE_WORDS[name]} household{'s' if count != 1 else ''}"
+            for name, count in by_type.items()
+            if count
+        )
+        lines.append(
+            f"Approve {approvals} extra in-house households ({kinds}) between {quarters.iloc[0]} "
+            f"and {quarters.iloc[-1]}: about {plan.per_quarter:.1f} a quarter on top of the "
+            f"households that replace carers who leave (all approvals now: {now:.1f} a quarter)."
+        )
+        lines.append(
+            f"That takes about {plan.enquiries_per_quarter:,.0f} more enquiries a quarter "
+            f"(enquiries now: {enquiries_now:,.0f} a quarter) at "
+            f"{resolved.enquiry_to_approval:.1%} approved, about "
+            f"{resolved.lead_months} months before each approval."
+        )
+    elif plan.feasible:
+        lines.append("No extra households are needed: the scenario already meets the target.")
+    else:
+        lines.append("No extra households can be approved within the limits below.")
+    for check in plan.checks:
+        level = f"{check.target_value:g}{'%' if check.unit == '%' else ' children'}"
+        if check.feasible:
+            lines.append(f"{check.target} at most {level} from {check.date:%B %Y}: can be met.")
+        else:
+            when = (
+                f"the earliest it could be met is {check.earliest_month:%B %Y}"
+                if check.earliest_month is not None
+                else "it cannot be met within the projection"
+            )
+            best = f"{check.best_achievable:.0f}{'%' if check.unit == '%' else ' children'}"
+            lines.append(
+                f"{check.target} at most {level} by {check.date:%B %Y} cannot be met within "
+                f"the limits: the best reachable then is {best}, and {when}."
+            )
+    if plan.checks and not plan.feasible:
+        limits = plan.limits
+        lines.append(
+            f"The limit that binds is {limits.binding}: at most {limits.per_quarter:g} extra "
+            f"approvals a quarter (assessment room {limits.assessment_room_per_quarter:.1f}, "
+            f"marketing at full reach {limits.marketing_approvals_per_quarter:.1f}"
+            + (
+                f", budget {limits.budget_approvals_per_quarter:.1f}"
+                if math.isfinite(limits.budget_approvals_per_quarter)
+                else ""
+            )
+            + f"), none before about {limits.first_month} months from now. The plan shown is the "
+            "most that can be done."
+        )
+    return " ".join(lines)
