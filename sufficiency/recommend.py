@@ -1,69 +1,60 @@
-"""A recommended recruitment plan for a scenario: the optimiser fed from the scenario engine.
+"""The recommended recruitment plan for a scenario: the same answer as the scenario explorer.
 
-:func:`recommend_plan` runs the scenario engine's projection (demand after the scenario's demand
-and residential levers, existing carers' usable places, in-house children's home beds) and hands
-it to :func:`sufficiency.plan.optimiser.optimise_recruitment` with the scenario's targets, costs
-and carer assumptions. The carers' projection is the *baseline* one: the scenario's own
-recruitment levers (approvals per quarter, marketing spend, conversion improvement) are left out,
-so every household the optimiser proposes is additional to recruitment that just replaces carers
-who leave. Marketing channels come from the authority's enquiry and campaign spend records (the
-demo authority's synthetic records for the demo) through
-:func:`sufficiency.supply.funnel.cost_per_outcome`.
+:func:`recommend_plan` runs the scenario engine, which solves the scenario's targets into
+approvals by carer type and quarter within the authority's recruitment limits (one feasibility
+logic, :mod:`sufficiency.plan.targets`), and prices them like every other page (one price basis:
+the scenario's unit costs, in-house fostering by its parts, cash and net present value). The plan
+page's inputs (assessment capacity, recruitment budget, channel reach) are scenario levers, so the
+explorer gives the same answer for the same inputs.
+
+On top, it shows where to buy the enquiries (the marketing channels with the lowest cost per
+approval first, each within its reach) and, optionally, asks the mixed-integer optimiser
+(:func:`sufficiency.plan.optimiser.optimise_recruitment`, PuLP + CBC) whether recruiting beyond
+the target would pay for itself within the horizon, within the same limits.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sufficiency import finance
-from sufficiency.codes import EXTERNAL_RESIDENTIAL, IFA_FOSTERING, IN_HOUSE_FOSTERING
-from sufficiency.errors import SufficiencyError
-from sufficiency.periods import financial_quarter_start
-from sufficiency.plan.carers_needed import Targets
-from sufficiency.plan.optimiser import (
+from sufficiency import codes
+from sufficiency import finance as fin
+from sufficiency.authority import (
+    ASSESSMENT_CAPACITY_SOURCE,
+    DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
     DEFAULT_CHANNEL_REACH,
-    DEFAULT_SPECIALISMS,
-    Channel,
-    RecruitmentPlan,
-    channels_from_funnel,
-    default_weekly_costs,
-    optimise_recruitment,
 )
+from sufficiency.errors import SufficiencyError
+from sufficiency.periods import financial_quarter_labels, financial_quarter_start
+from sufficiency.plan.carers_needed import Targets
+from sufficiency.plan.optimiser import RecruitmentPlan, Specialism, optimise_recruitment
+from sufficiency.plan.targets import PLANNING_CARER_TYPES, TEEN_BANDS
 from sufficiency.progress import ProgressCallback
-from sufficiency.supply import defaults as supply_defaults
 
-DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER = 10.0
-"""Approvals a quarter the assessment team can complete (an assumption: set your team's figure)."""
-
-ASSESSMENT_CAPACITY_SOURCE = (
-    f"{finance.ASSUMPTION}: about two supervising social workers' assessment time; "
-    "set your own team's capacity"
-)
-
-_RECRUITMENT_LEVERS = {
-    "approvals_per_quarter": (),
-    "marketing_spend_per_quarter": (),
-    "conversion_improvement_pct": 0.0,
-}
-
-
-def planning_scenario(scenario: Any) -> Any:
-    """The scenario without its own recruitment levers, so planned households are additional.
-
-    Demand levers (entries, step-downs), children's homes, retention, unit costs and targets are
-    kept; approvals per quarter, marketing spend and conversion improvement are removed.
-    """
-    return scenario.replace(**_RECRUITMENT_LEVERS)
+__all__ = [
+    "ASSESSMENT_CAPACITY_SOURCE",
+    "DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER",
+    "DEFAULT_CHANNEL_REACH",
+    "RecommendedPlan",
+    "cost_table",
+    "excel_bytes",
+    "plan_markdown",
+    "plan_scenario",
+    "plan_tables",
+    "recommend_plan",
+    "targets_of",
+]
 
 
 def targets_of(scenario: Any) -> Targets:
-    """The scenario's IFA share and external residential targets as optimiser targets."""
+    """The scenario's IFA share and external residential targets (for plain-words lists)."""
     return Targets(
         ifa_share_max=None
         if scenario.ifa_share_target_pct is None
@@ -74,20 +65,282 @@ def targets_of(scenario: Any) -> Targets:
     )
 
 
-def _lead_days(funnel: Any, records_words: str) -> tuple[float, str]:
-    default = supply_defaults.DAYS_ENQUIRY_TO_APPROVAL
-    if funnel is None:
-        return default.value, default.source
-    from sufficiency.supply.funnel import funnel_parameters
+def plan_scenario(
+    scenario: Any,
+    *,
+    assessment_capacity_per_quarter: float | None = None,
+    budget_per_financial_year: float | None = None,
+    channel_reach: float | None = None,
+) -> Any:
+    """The scenario with the plan page's limits set as its levers (None keeps the scenario's)."""
+    changes: dict[str, Any] = {}
+    if assessment_capacity_per_quarter is not None:
+        changes["assessment_capacity_per_quarter"] = float(assessment_capacity_per_quarter)
+    if budget_per_financial_year is not None:
+        changes["recruitment_budget_per_year"] = float(budget_per_financial_year)
+    if channel_reach is not None:
+        changes["channel_reach"] = float(channel_reach)
+    return scenario.replace(**changes) if changes else scenario
 
+
+@dataclass(frozen=True, eq=False)
+class RecommendedPlan:
+    """The plan for a scenario's targets: households, marketing, costs, feasibility.
+
+    Attributes
+    ----------
+    result : sufficiency.scenario.ScenarioResult
+        The scenario run with the target plan applied (the explorer's numbers).
+    households : DataFrame
+        quarter, quarter_start, specialism (carer type), approvals, households_in_post,
+        usable_places.
+    marketing : DataFrame
+        quarter, quarter_start, channel, enquiries, spend (£, price base).
+    beyond : RecruitmentPlan or None
+        The optimiser's least-cost plan allowed to recruit beyond the target (when asked).
+    notes : tuple of str
+    """
+
+    result: Any
+    households: pd.DataFrame
+    marketing: pd.DataFrame
+    beyond: RecruitmentPlan | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        plan = self.result.plan
+        return True if plan is None else plan.feasible
+
+    @property
+    def approvals_total(self) -> int:
+        return int(round(self.households["approvals"].sum()))
+
+    @property
+    def message(self) -> str:
+        return self.result.carers_needed_text
+
+    @property
+    def price_year(self) -> int:
+        return fin.financial_year_start(self.result.scenario.price_base_year)
+
+    @property
+    def costs(self) -> dict[str, float]:
+        """£ over the horizon: cash (nominal) and net present value, as on every page."""
+        s = self.result.summary
+        return {
+            "total": s["total_cost_gbp"],
+            "saving": s["total_saving_vs_baseline_gbp"],
+            "investment": s["total_investment_gbp"],
+            "net": s["net_position_gbp"],
+            "npv": s["npv_gbp"],
+            "marketing": float(self.marketing["spend"].sum()) if len(self.marketing) else 0.0,
+        }
+
+    def approvals_by_quarter(self) -> pd.DataFrame:
+        """Approvals as a quarter x carer type table (households)."""
+        return self.households.pivot_table(
+            index=["quarter_start", "quarter"],
+            columns="specialism",
+            values="approvals",
+            aggfunc="sum",
+            sort=True,
+        ).reset_index()
+
+    def explain(self) -> str:
+        """The plan, its cost and its limits in plain words."""
+        s = self.result.summary
+        lines = [self.message]
+        costs = self.costs
+        lines.append(
+            f"- Cost over the {self.result.scenario.horizon_months} months: "
+            f"£{costs['total'] / 1e6:,.1f}m cash (placements and investment); against the "
+            f"baseline it saves £{costs['saving'] / 1e6:,.1f}m in placements for "
+            f"£{costs['investment'] / 1e6:,.1f}m of investment: net £{costs['net'] / 1e6:,.1f}m "
+            f"in cash, £{costs['npv'] / 1e6:,.1f}m net present value at "
+            f"{s['discount_rate_pct']:g}% a year"
+            + (f", paying back by {s['payback_month']}." if s["payback_month"] else ".")
+        )
+        if costs["marketing"] > 0:
+            by_channel = self.marketing.groupby("channel", sort=False)[["enquiries", "spend"]].sum()
+            parts = [
+                f"{channel} £{row.spend:,.0f} ({row.enquiries:,.0f} enquiries)"
+                for channel, row in by_channel.iterrows()
+                if row.spend > 0.5
+            ]
+            lines.append("- Marketing for the extra enquiries: " + ", ".join(parts) + ".")
+        if self.beyond is not None:
+            extra = int(round(self.beyond.households["approvals"].sum())) - self.approvals_total
+            if extra > 0:
+                lines.append(
+                    f"- Beyond the target, {extra} more households would pay for themselves "
+                    f"within the horizon (optimiser, same limits and prices)."
+                )
+            else:
+                lines.append(
+                    "- Recruiting beyond the target would not pay for itself within the horizon "
+                    "(optimiser, same limits and prices)."
+                )
+        lines.extend(f"- {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+def _households_table(result: Any, usable: float) -> pd.DataFrame:
+    months = result.months
+    plan = result.plan
+    labels = financial_quarter_labels(months)
+    starts = financial_quarter_start(months)
+    rows = []
+    approvals = (
+        np.zeros((len(months), len(PLANNING_CARER_TYPES))) if plan is None else plan.approvals
+    )
+    in_post = (
+        np.zeros_like(approvals) if plan is None or plan.schedule is None else plan.schedule.in_post
+    )
+    if plan is not None and not result.scenario.solve_targets:
+        in_post = np.zeros_like(approvals)
+    frame = pd.DataFrame({"quarter": labels, "quarter_start": starts})
+    for i, name in enumerate(PLANNING_CARER_TYPES):
+        part = frame.assign(
+            specialism=name, approvals=approvals[:, i], households_in_post=in_post[:, i]
+        )
+        grouped = part.groupby(["quarter_start", "quarter", "specialism"], sort=True).agg(
+            approvals=("approvals", "sum"), households_in_post=("households_in_post", "last")
+        )
+        rows.append(grouped.reset_index())
+    table = pd.concat(rows, ignore_index=True)
+    table["usable_places"] = table["households_in_post"] * usable
+    return table[
+        [
+            "quarter",
+            "quarter_start",
+            "specialism",
+            "approvals",
+            "households_in_post",
+            "usable_places",
+        ]
+    ]
+
+
+def _marketing_table(result: Any, channels: list, improvement: float) -> pd.DataFrame:
+    """Enquiries and £ by channel and quarter for the plan's approvals, cheapest channels first."""
+    columns = ["quarter", "quarter_start", "channel", "enquiries", "spend"]
+    plan = result.plan
+    if plan is None or plan.approvals.sum() <= 0 or not channels:
+        return pd.DataFrame(columns=columns)
+    months = result.months
+    lead = plan.limits.lead_months
+    labels = financial_quarter_labels(months)
+    starts = financial_quarter_start(months)
+    rows = []
+    total = plan.approvals.sum(axis=1)
+    ranked = sorted(
+        channels,
+        key=lambda c: c.cost_per_enquiry / min(c.enquiry_to_approval * improvement, 1.0),
+    )
+    for t in np.flatnonzero(total > 0):
+        if t < lead and result.scenario.approvals_in_pipeline:
+            continue
+        at = max(t - lead, 0)
+        remaining = total[t] * 3.0  # a quarter's worth, as channel reach is per quarter
+        for channel in ranked:
+            rate = min(channel.enquiry_to_approval * improvement, 1.0)
+            take = min(remaining / rate, channel.max_enquiries_per_quarter)
+            if take <= 0:
+                continue
+            rows.append(
+                {
+                    "quarter": labels[at],
+                    "quarter_start": starts[at],
+                    "channel": channel.name,
+                    "enquiries": take / 3.0,
+                    "spend": take / 3.0 * channel.cost_per_enquiry,
+                }
+            )
+            remaining -= take * rate
+            if remaining <= 1e-9:
+                break
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    return (
+        frame.groupby(["quarter_start", "quarter", "channel"], sort=True)[["enquiries", "spend"]]
+        .sum()
+        .reset_index()[columns]
+    )
+
+
+def _beyond_target(
+    result: Any, models: Any, scenario: Any, channels: list, random_state: int | None, **solver
+) -> RecruitmentPlan | None:
+    """The optimiser's least-cost plan with the target's approvals as a floor."""
+    from sufficiency.scenario.engine import in_house_parts, project, unit_costs_for
+    from sufficiency.scenario.supply import resolve
+
+    plan = result.plan
+    resolved = resolve(scenario, models.figures)
+    limits = plan.limits if plan is not None else None
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    step_downs = scenario.step_downs_per_year + (plan.step_downs_per_year if plan else 0.0)
+    before = project(scenario, models, random_state, step_downs_per_year=step_downs)
+    parts = in_house_parts(scenario, models)
+    costs = unit_costs_for(scenario)
+    weekly = {
+        # one price basis: an extra child in a new household costs its allowance (the household's
+        # fee and supervision are charged per household below), an IFA child the IFA price
+        codes.IN_HOUSE_FOSTERING: parts.allowance_per_child,
+        codes.IFA_FOSTERING: costs[codes.IFA_FOSTERING].at_prices(
+            base_year, scenario.annual_inflation_pct
+        ),
+        codes.EXTERNAL_RESIDENTIAL: costs[codes.EXTERNAL_RESIDENTIAL].at_prices(
+            base_year, scenario.annual_inflation_pct
+        ),
+    }
+    carer_costs = fin.CarerCosts(
+        recruitment_assessment_per_household=scenario.recruitment_cost_per_household,
+        supervising_social_worker_per_household_per_year=parts.per_household * fin.WEEKS_PER_YEAR,
+        price_year=base_year,
+    )
+    leaving = min(
+        resolved.annual_leaving_rate * (1 + scenario.deregistration_change_pct / 100), 0.99
+    )
+    teen = tuple(TEEN_BANDS)
+    specialisms = [
+        Specialism("mainstream", codes.AGE_BANDS, resolved.usable_per_household, leaving),
+        Specialism("teenagers", teen, resolved.usable_per_household, leaving),
+    ]
+    capacity = before.supply.capacity_by_band.copy()
+    if before.supply.pools:
+        mix = capacity[0] / max(capacity[0].sum(), 1e-9)
+        pooled = np.sum(list(before.supply.pools.values()), axis=0)
+        capacity = capacity + pooled[:, None] * mix[None, :]
+    months = result.months
+    starts = financial_quarter_start(months)
+    unique, index = np.unique(starts.to_numpy(), return_inverse=True)
+    floor = np.zeros((len(unique), len(specialisms)))
+    if plan is not None:
+        np.add.at(floor, index, plan.approvals)
+    per_quarter = limits.per_quarter if limits is not None else math.inf
+    capacity_q = np.maximum(np.full(len(unique), per_quarter), floor.sum(axis=1))
     try:
-        days = funnel_parameters(funnel.enquiries, pd.Timestamp(funnel.extract_date))
-    except (KeyError, ValueError, SufficiencyError):
-        return default.value, default.source
-    value = float(days.days_enquiry_to_approval)
-    if not math.isfinite(value) or value <= 0:
-        return default.value, default.source
-    return value, f"median days from enquiry to approval in {records_words}"
+        return optimise_recruitment(
+            before.demand,
+            capacity,
+            None,
+            before.beds,
+            months=months,
+            specialisms=specialisms,
+            channels=None,
+            assessment_capacity_per_quarter=capacity_q,
+            weekly_costs=weekly,
+            carer_costs=carer_costs,
+            price_year=base_year,
+            days_enquiry_to_approval=resolved.days_enquiry_to_approval,
+            minimum_approvals=floor,
+            **solver,
+        )
+    except SufficiencyError:
+        return None
 
 
 def recommend_plan(
@@ -95,274 +348,145 @@ def recommend_plan(
     data: Any = None,
     models: Any = None,
     *,
-    assessment_capacity_per_quarter: float
-    | Sequence[float]
-    | None = DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
-    budget_per_financial_year: float | Mapping[str, float] | None = None,
+    assessment_capacity_per_quarter: float | None = None,
+    budget_per_financial_year: float | None = None,
     households: Any = None,
     funnel: Any = None,
-    channels: Sequence[Channel] | None = None,
-    channel_reach: float = DEFAULT_CHANNEL_REACH,
+    channel_reach: float | None = None,
+    beyond_target: bool = False,
     integer: bool = True,
-    quantile: float | None = None,
     random_state: int | None = 0,
     time_limit_seconds: float = 20.0,
     progress: ProgressCallback | None = None,
-) -> RecruitmentPlan:
-    """The least-cost recruitment plan that meets a scenario's targets within practical bounds.
+    result: Any = None,
+) -> RecommendedPlan:
+    """The recruitment plan that meets a scenario's targets, or gets as close as the limits allow.
 
     Parameters
     ----------
     scenario : sufficiency.scenario.Scenario, optional
-        Targets (IFA share, external residential cap), demand levers, homes, unit costs, price
-        base and carer assumptions (places, occupancy, leaving rate, recruitment and supervising
-        costs). Its own recruitment levers are ignored (see :func:`planning_scenario`). Default:
-        the baseline scenario.
+        Targets, demand levers, homes, unit costs and carer assumptions (default: the baseline).
     data : Ssda903Data, optional
         903 data to fit models on when ``models`` is not given (demo authority when both None).
     models : sufficiency.scenario.FittedModels, optional
-        Fitted once with :func:`sufficiency.scenario.fit_models` (the fast path).
-    assessment_capacity_per_quarter : float or sequence, optional
-        Most approvals a quarter (households, all specialisms). None: no limit.
-    budget_per_financial_year : float or mapping, optional
-        Most recruitment, assessment and marketing spend per financial year (£, scenario price
-        base), one number or ``{"2025-26": 150000, ...}``. None: no limit.
-    households : CarerHouseholds, optional
-        Carer household records for today's carers' retention, used only when fitting models
-        here (pass them to :func:`~sufficiency.scenario.fit_models` otherwise).
-    funnel : FunnelRecords, optional
-        Enquiry and campaign spend records for channels and the enquiry-to-approval lead time.
-        Default: the demo authority's synthetic records when the models are the demo's.
-    channels : sequence of Channel, optional
-        Marketing channels to use instead of those measured from ``funnel``; ``[]`` plans
-        approvals without marketing (approvals then cost only recruitment and assessment).
-    channel_reach : float
-        Most enquiries a channel can bring a quarter, as a multiple of its observed rate.
-    integer : bool
-        Whole households (mixed-integer) or the faster continuous relaxation.
-    quantile : float, optional
-        Plan for this quantile of demand over simulated paths instead of the mean.
+        The authority's fitted models and figures (the fast path).
+    assessment_capacity_per_quarter, budget_per_financial_year, channel_reach : float, optional
+        Limits set on the plan page; they become the scenario's levers (None keeps the
+        scenario's, which default to the authority's figures).
+    households, funnel : optional
+        Carer household and recruitment records, used only when fitting models here.
+    beyond_target : bool
+        Also ask the optimiser whether more households than the target needs would pay back.
     random_state : int, optional
-        Seed of the simulated demand paths.
-    time_limit_seconds : float
-        Solver time limit; the best plan found by then is returned.
-    progress : callable, optional
-        Progress callback ``(done, total, message)``.
+        Seed of the simulated demand paths (the same as every page's).
+    result : ScenarioResult, optional
+        The scenario already run with these models and seed (pages pass their cached run).
 
     Returns
     -------
-    RecruitmentPlan
-        Households per quarter by specialism, marketing by channel, placements, shortfalls and
-        :meth:`~sufficiency.plan.optimiser.RecruitmentPlan.explain`, with notes on where the
-        inputs came from.
+    RecommendedPlan
     """
-    # scenario sits downstream of plan in the data flow; import at call time to avoid a cycle
-    from sufficiency.scenario import Scenario, fit_models, project
+    from sufficiency.scenario import Scenario, fit_models, run
+    from sufficiency.scenario.supply import recruitment_channels, resolve
 
     def report(done: int, message: str) -> None:
         if progress is not None:
-            progress(done, 4, message)
+            progress(done, 3, message)
 
     scenario = Scenario() if scenario is None else scenario
-    if not channel_reach > 0:
+    if channel_reach is not None and not channel_reach > 0:
         raise SufficiencyError(
             "Channel reach must be above zero (a multiple of each channel's recent enquiries a "
             f"quarter, e.g. 1.5); got {channel_reach}."
         )
+    scenario = plan_scenario(
+        scenario,
+        assessment_capacity_per_quarter=assessment_capacity_per_quarter,
+        budget_per_financial_year=budget_per_financial_year,
+        channel_reach=channel_reach,
+    )
     if models is None:
         report(0, "fitting the demand model")
         models = fit_models(
-            data, max_horizon=max(scenario.horizon_months, 60), households=households
+            data,
+            max_horizon=max(scenario.horizon_months, 60),
+            households=households,
+            funnel=funnel,
         )
-    report(1, "projecting demand and existing carers")
-    planned = planning_scenario(scenario)
-    projected = project(planned, models, random_state)
-    months = projected["months"]
-    targets = targets_of(scenario)
-
-    report(2, "reading marketing channels")
-    if funnel is None and channels is None and models.is_demo:
-        from sufficiency.supply.demo_records import DEMO_FUNNEL_LABEL, load_demo_funnel
-
-        funnel = load_demo_funnel()
-        funnel_source = DEMO_FUNNEL_LABEL
-        records_words = "the demo authority's synthetic enquiry records"
-    else:
-        funnel_source = "your enquiry and campaign spend records"
-        records_words = "your enquiry records"
-    if channels is None:
-        channels = (
-            []
-            if funnel is None
-            else channels_from_funnel(funnel, reach=channel_reach, source=funnel_source)
+    report(1, "solving the targets")
+    if result is None or result.scenario.fingerprint() != scenario.fingerprint():
+        result = run(scenario, models=models, random_state=random_state)
+    resolved = resolve(scenario, models.figures)
+    channels = recruitment_channels(scenario, models.figures, resolved)
+    improvement = 1 + scenario.conversion_improvement_pct / 100
+    beyond = None
+    if beyond_target:
+        report(2, "asking the optimiser about recruiting beyond the target")
+        beyond = _beyond_target(
+            result,
+            models,
+            scenario,
+            channels,
+            random_state,
+            integer=integer,
+            time_limit_seconds=time_limit_seconds,
         )
-    channels = list(channels)
-    lead_days, lead_source = _lead_days(funnel, records_words)
-
-    price_year = finance.financial_year_start(scenario.price_base_year)
-    weekly = default_weekly_costs(price_year)
-    overrides = dict(scenario.unit_costs)
-    for category in (IN_HOUSE_FOSTERING, IFA_FOSTERING, EXTERNAL_RESIDENTIAL):
-        if category in overrides:
-            weekly[category] = float(overrides[category])
-    carer_costs = finance.CarerCosts(
-        recruitment_assessment_per_household=scenario.recruitment_cost_per_household,
-        supervising_social_worker_per_household_per_year=scenario.ssw_cost_per_household_per_year,
-        price_year=price_year,
+    report(3, "done")
+    notes = _input_notes(scenario, models, resolved, channels)
+    return RecommendedPlan(
+        result=result,
+        households=_households_table(result, resolved.usable_per_household),
+        marketing=_marketing_table(result, channels, improvement),
+        beyond=beyond,
+        notes=tuple(notes),
     )
-    leaving = min(
-        scenario.annual_leaving_rate_pct * (1 + scenario.deregistration_change_pct / 100) / 100,
-        0.99,
+
+
+def _input_notes(scenario: Any, models: Any, resolved: Any, channels: list) -> list[str]:
+    """Where the plan's inputs come from, in plain words."""
+    paths = (
+        "its mean path"
+        if scenario.n_simulations == 0
+        else f"the mean of {scenario.n_simulations} simulated paths (the same paths and seed as "
+        "every page)"
     )
-    usable = scenario.places_per_household * scenario.occupancy_pct / 100
-    specialisms = [
-        dataclasses.replace(spec, usable_places_per_household=usable, annual_leaving_rate=leaving)
-        for spec in DEFAULT_SPECIALISMS
-    ]
-
-    report(3, "finding the least-cost plan")
-    plan = optimise_recruitment(
-        projected["demand"],
-        projected["carers"]["usable_places"],
-        targets,
-        projected["beds"],
-        months=months,
-        specialisms=specialisms,
-        channels=channels,
-        assessment_capacity_per_quarter=assessment_capacity_per_quarter,
-        budget_per_financial_year=budget_per_financial_year,
-        weekly_costs=weekly,
-        carer_costs=carer_costs,
-        price_year=price_year,
-        days_enquiry_to_approval=lead_days,
-        integer=integer,
-        quantile=quantile,
-        time_limit_seconds=time_limit_seconds,
-    )
-    report(4, "done")
-    limited = _quarters_limited_by_channels(
-        plan, channels, months, lead_days, assessment_capacity_per_quarter
-    )
-    notes = _input_notes(
-        scenario, models, channels, funnel, lead_days, lead_source, usable, leaving, quantile
-    )
-    if limited:
-        most = sum(c.enquiry_to_approval * c.max_enquiries_per_quarter for c in channels)
-        notes.append(
-            f"In {len(limited)} quarter(s) the marketing channels cannot bring the enquiries for "
-            f"one more household (all channels at full reach give about {most:.1f} approvals a "
-            "quarter), so their reach limits recruitment. A new channel, a wider audience (reach "
-            "is an assumption: raise it if your channels can bring more) or more approvals per "
-            "enquiry would let the plan recruit more."
-        )
-    message = plan.message
-    if not plan.feasible and limited:
-        message += (
-            " Here the marketing channels' reach is the tighter limit: they cannot bring enough "
-            "enquiries for more approvals."
-        )
-    return dataclasses.replace(plan, notes=(*plan.notes, *notes), message=message)
-
-
-def _quarters_limited_by_channels(
-    plan: RecruitmentPlan,
-    channels: Sequence[Channel],
-    months: pd.DatetimeIndex,
-    lead_days: float,
-    assessment_capacity: float | Sequence[float] | None,
-) -> list[str]:
-    """Quarters (after the lead time) where the channels at full reach allow no more approvals.
-
-    Only quarters where the assessment team still has room count, so the note names the limit
-    that actually binds.
-    """
-    if not channels:
-        return []
-    lead_months = int(round(lead_days / (365.25 / 12)))
-    if lead_months >= len(months):
-        return []
-    first = financial_quarter_start(months[[lead_months]])[0]
-    per_quarter = plan.households.groupby(["quarter_start", "quarter"], sort=True)[
-        "approvals"
-    ].sum()
-    n_q = len(per_quarter)
-    if assessment_capacity is None:
-        capacity = np.full(n_q, np.inf)
-    else:
-        capacity = np.broadcast_to(np.asarray(assessment_capacity, dtype="float64"), (n_q,))
-    most = sum(c.enquiry_to_approval * c.max_enquiries_per_quarter for c in channels)
-    limited = []
-    for (start, label), approvals, room in zip(
-        per_quarter.index, per_quarter.to_numpy(), capacity, strict=True
-    ):
-        if pd.Timestamp(start) >= first and approvals + 1 > most + 1e-6 and approvals + 1 <= room:
-            limited.append(label)
-    return limited
-
-
-def _input_notes(
-    scenario: Any,
-    models: Any,
-    channels: list[Channel],
-    funnel: Any,
-    lead_days: float,
-    lead_source: str,
-    usable: float,
-    leaving: float,
-    quantile: float | None,
-) -> list[str]:
-    """Plain-words notes on where the optimiser's inputs came from and which channels bind."""
-    if scenario.n_simulations == 0:
-        paths = "its mean path"
-    elif quantile is not None:
-        paths = f"the {quantile:.0%} quantile of {scenario.n_simulations} simulated paths"
-    else:
-        paths = f"the mean of {scenario.n_simulations} simulated paths"
     who = models.authority or ("the demo authority" if models.is_demo else "your 903 data")
-    if models.is_demo and "synthetic" not in who.lower():
-        who += " (synthetic demo data, not a real council)"
     notes = [
-        f"Demand is the scenario engine's projection for {who}, {paths}; new "
-        "households are on top of recruitment that replaces carers who leave.",
-        f"New households: {usable:.2f} usable places each ({scenario.places_per_household:g} "
-        f"approved places x {scenario.occupancy_pct:g}% filled) and {leaving:.0%} leaving a year "
-        "(scenario levers; defaults from Ofsted Fostering in England).",
-        f"Enquiry to approval takes about {lead_days:.0f} days ({lead_source}).",
+        f"Demand is the scenario engine's projection for {who}, {paths}; new households are on "
+        "top of the recruitment that replaces carers who leave.",
+        f"New households: {resolved.usable_per_household:.2f} usable places each "
+        f"({resolved.places_per_household:.2f} approved places x {resolved.occupancy:.0%} filled; "
+        f"{resolved.sources['places_per_household']}) and {resolved.annual_leaving_rate:.0%} "
+        f"leaving a year ({resolved.sources['annual_leaving_rate']}).",
+        f"Enquiry to approval takes about {resolved.days_enquiry_to_approval:.0f} days "
+        f"({resolved.sources['days_enquiry_to_approval']}); "
+        f"{resolved.enquiry_to_approval:.1%} of enquiries are approved "
+        f"({resolved.sources['enquiry_to_approval']}).",
+        f"Assessment capacity {resolved.assessment_capacity:g} households a quarter "
+        f"({resolved.sources['assessment_capacity']}).",
     ]
-    if getattr(models, "existing_carer_survival", None) is not None:
-        notes.append(
-            "Today's carers leave as the retention model fitted on your carer household records "
-            "says; new households leave at the yearly rate above."
-        )
-    if channels:
-        names = ", ".join(
-            f"{c.name} (£{c.cost_per_enquiry:,.0f} an enquiry, {c.enquiry_to_approval:.1%} "
-            f"approved, up to {c.max_enquiries_per_quarter:.0f} enquiries a quarter)"
-            for c in channels
-        )
-        notes.append(f"Marketing channels: {names}; from {channels[0].source}.")
-    elif funnel is None:
-        notes.append(
-            "No enquiry and campaign spend records were given, so marketing is not planned: "
-            "approvals are limited only by assessment capacity and budget. Add your records to "
-            "plan marketing by channel."
-        )
-    else:
-        notes.append(
-            "No paid channel in your records has enough spend and approvals to measure its cost "
-            "per enquiry, so marketing is not planned."
-        )
+    names = ", ".join(
+        f"{c.name} (£{c.cost_per_enquiry:,.0f} an enquiry, {c.enquiry_to_approval:.1%} approved, "
+        f"up to {c.max_enquiries_per_quarter:.0f} more enquiries a quarter)"
+        for c in channels
+    )
+    notes.append(f"Marketing channels: {names}.")
     return notes
 
 
-def plan_tables(plan: RecruitmentPlan) -> dict[str, pd.DataFrame]:
+# --- tables and files ----------------------------------------------------------------------------
+
+
+def plan_tables(plan: RecommendedPlan) -> dict[str, pd.DataFrame]:
     """The plan's tables for CSV and Excel, with dates as ISO text and shares as percentages.
 
     Returns
     -------
     dict of DataFrame
         ``recommended_households`` (households), ``marketing_by_channel`` (enquiries, £),
-        ``placements`` (children; IFA shares in %), ``shortfalls`` (places; IFA share in %).
+        ``targets`` (one row per target: now, without and with the plan, feasible, best
+        reachable, earliest month), ``quarterly`` (approvals by carer type, enquiries,
+        households in post and needed).
     """
 
     def dated(frame: pd.DataFrame) -> pd.DataFrame:
@@ -371,70 +495,47 @@ def plan_tables(plan: RecruitmentPlan) -> dict[str, pd.DataFrame]:
             frame["quarter_start"] = pd.to_datetime(frame["quarter_start"]).dt.strftime("%Y-%m-%d")
         return frame
 
-    placements = dated(plan.placements)
-    for column in ("ifa_share", "baseline_ifa_share", "target_ifa_share"):
-        placements[column] = placements[column].astype(float) * 100
-    placements = placements.rename(
-        columns={
-            "ifa_share": "ifa_share_pct",
-            "baseline_ifa_share": "baseline_ifa_share_pct",
-            "target_ifa_share": "target_ifa_share_pct",
-        }
-    )
-    shortfalls = plan.shortfalls.copy()
-    shortfalls["best_ifa_share"] = shortfalls["best_ifa_share"].astype(float) * 100
-    shortfalls = shortfalls.rename(columns={"best_ifa_share": "best_ifa_share_pct"})
     households = dated(plan.households)
     households["approvals"] = np.round(households["approvals"].astype(float), 6)
+    quarterly = plan.result.carers_needed
     return {
         "recommended_households": households,
         "marketing_by_channel": dated(plan.marketing),
-        "placements": placements,
-        "shortfalls": shortfalls,
+        "targets": plan.result.targets.copy(),
+        "quarterly": dated(quarterly) if len(quarterly) else pd.DataFrame(),
     }
 
 
-def cost_table(plan: RecruitmentPlan) -> pd.DataFrame:
-    """The plan's costs over the horizon: item, cost_gbp (constant prices of the price base)."""
+def cost_table(plan: RecommendedPlan) -> pd.DataFrame:
+    """The plan's costs over the horizon: item, cost_gbp (cash, nominal; NPV as labelled)."""
+    costs = plan.costs
     labels = {
-        "placements": "placements",
-        "recruitment": "recruitment and assessment",
-        "marketing": "marketing",
-        "supervision": "supervising social work",
-        "total": "total with the plan",
-        "baseline": "total without extra recruitment",
-        "saving": "saving (negative: the extra cost of the targets)",
+        "total": "total cost with the plan (placements and investment, cash)",
+        "saving": "placement saving against the baseline (cash)",
+        "investment": "investment: recruitment, assessment, marketing, support (cash)",
+        "net": "net position: saving less investment (cash)",
+        "npv": "net position, net present value (Green Book 3.5%)",
+        "marketing": "of which marketing for the extra enquiries (price base)",
     }
     return pd.DataFrame(
         {
-            "item": [labels.get(key, key) for key in plan.costs],
-            "cost_gbp": [float(value) for value in plan.costs.values()],
+            "item": [labels[key] for key in labels],
+            "cost_gbp": [float(costs[key]) for key in labels],
         }
     )
 
 
 def plan_markdown(
-    plan: RecruitmentPlan,
+    plan: RecommendedPlan,
     *,
     scenario_name: str,
     data_label: str,
     inputs: Mapping[str, str],
 ) -> str:
-    """A short Markdown report: data, inputs with sources, the explanation and headline tables.
-
-    Parameters
-    ----------
-    plan : RecruitmentPlan
-    scenario_name : str
-        Shown in the title.
-    data_label : str
-        Whose data the plan uses (say "synthetic" for the demo).
-    inputs : mapping
-        Input label -> value with its unit and source.
-    """
+    """A short Markdown report: data, inputs with sources, the explanation and headline tables."""
     approvals = plan.approvals_by_quarter()
-    specialisms = [c for c in approvals.columns if c not in ("quarter_start", "quarter")]
-    approvals = approvals.assign(total=approvals[specialisms].sum(axis=1))
+    kinds = [c for c in approvals.columns if c not in ("quarter_start", "quarter")]
+    approvals = approvals.assign(total=approvals[kinds].sum(axis=1))
     approvals = approvals.loc[approvals["total"] > 0.5]
     lines = [
         f"# Recommended recruitment plan: {scenario_name}",
@@ -449,22 +550,22 @@ def plan_markdown(
         "",
         plan.explain(),
         "",
-        "## Households to approve (households a quarter)",
+        "## Households to approve (households a quarter, on top of replacing leavers)",
         "",
     ]
     if approvals.empty:
         lines.append("No extra households.")
     else:
-        header = ["quarter", *specialisms, "total"]
+        header = ["quarter", *kinds, "total"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for row in approvals.itertuples(index=False):
             values = dict(zip(approvals.columns, row, strict=True))
             cells = [str(values["quarter"])] + [
-                f"{float(values[name]):.0f}" for name in [*specialisms, "total"]
+                f"{float(values[name]):.0f}" for name in [*kinds, "total"]
             ]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", f"## Costs over the plan (£, {plan.price_year} prices)", ""]
+    lines += ["", "## Costs over the plan (£)", ""]
     lines += ["| item | £ |", "|---|---|"]
     lines += [f"| {row.item} | {row.cost_gbp:,.0f} |" for row in cost_table(plan).itertuples()]
     return "\n".join(lines) + "\n"
@@ -476,3 +577,8 @@ def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     from sufficiency import spreadsheets
 
     return spreadsheets.excel_bytes(tables)
+
+
+def planning_scenario(scenario: Any) -> Any:
+    """Kept for older callers: the scenario unchanged (plans are now on top of its recruitment)."""
+    return dataclasses.replace(scenario)

@@ -1,9 +1,10 @@
-"""``sufficiency plan``: the least-cost recruitment plan for a scenario's targets.
+"""``sufficiency plan``: the recruitment plan a scenario's targets need, and whether it can be met.
 
 ``sufficiency plan [FILE.toml] --out DIR`` writes recommended_households.csv,
-marketing_by_channel.csv, placements.csv, shortfalls.csv, costs.csv, plan.xlsx and plan.md (the
-plan in plain words). Without FILE it plans for the baseline scenario; without ``--data`` it uses
-the embedded synthetic demo authority (and its synthetic enquiry records for marketing channels).
+marketing_by_channel.csv, targets.csv, quarterly.csv, costs.csv, plan.xlsx and plan.md (the plan
+in plain words). It gives the same approvals as ``sufficiency scenario run`` for the same
+scenario. Without FILE it plans for the baseline scenario; without ``--data`` it uses the embedded
+synthetic demo authority and its synthetic carer and enquiry records.
 """
 
 from __future__ import annotations
@@ -26,18 +27,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "plan",
-        help="propose the least-cost recruitment plan (households a quarter, marketing by channel)",
+        help="solve the targets into a recruitment plan (households a quarter, marketing by "
+        "channel) and check it can be met",
         description=(
-            "Find the recruitment plan that keeps the total cost of placements, recruitment and "
-            "carer support lowest over the scenario's horizon while meeting its targets (IFA "
-            "share, external residential cap) within the assessment team's capacity and the "
-            "recruitment budget, using a mixed-integer solver (CBC). Writes "
-            "recommended_households.csv (quarter, specialism, approvals: households), "
-            "marketing_by_channel.csv (quarter, channel, enquiries, spend: £), placements.csv "
-            "(children by quarter; IFA share in %), shortfalls.csv (quarters where a target is "
-            "missed: in-house places short), costs.csv (£), plan.xlsx and plan.md, which "
-            "explains the plan in plain words. Costs are in constant prices of the scenario's "
-            "price base year."
+            "Solve the scenario's targets (IFA share, external residential cap) into the extra "
+            "in-house households to approve each quarter by carer type, within the authority's "
+            "recruitment limits (assessment capacity, the enquiries marketing can bring, the "
+            "lead time from enquiry to approval, the recruitment budget), and say whether the "
+            "target can be met, the best level reachable by its date and the earliest date it "
+            "could be met. The same solver runs in `scenario run` and the explorer. Writes "
+            "recommended_households.csv (quarter, carer type, approvals: households), "
+            "marketing_by_channel.csv (quarter, channel, enquiries, spend: £), targets.csv, "
+            "quarterly.csv (approvals, enquiries, households needed and in post), costs.csv (£ "
+            "cash and net present value), plan.xlsx and plan.md, which explains the plan in "
+            "plain words. --beyond-target also asks a mixed-integer optimiser (CBC) whether "
+            "more households would pay for themselves."
         ),
     )
     parser.add_argument(
@@ -76,10 +80,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--assessment-capacity",
         type=float,
-        default=DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
+        default=None,
         metavar="N",
-        help="most households the assessment team can approve a quarter "
-        f"(default {DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER:g}, an assumption: use your own)",
+        help="most households the assessment team can approve a quarter, all recruitment "
+        f"together (default: the scenario's, else {DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER:g}, "
+        "an assumption: use your own)",
     )
     parser.add_argument(
         "--budget",
@@ -87,14 +92,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="GBP",
         help="most recruitment, assessment and marketing spend per financial year (£); "
-        "default: no limit",
+        "default: the scenario's, else no limit",
     )
     parser.add_argument(
         "--ifa-share-target",
         type=float,
         default=None,
         metavar="PCT",
-        help="target IFA share of non-kinship foster placements (%%), overriding the scenario's",
+        help="target IFA share (%%) of foster placements (or of non-kinship fostering when the "
+        "scenario says so), overriding the scenario's",
     )
     parser.add_argument(
         "--ifa-share-by",
@@ -119,24 +125,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--channel-reach",
         type=float,
-        default=DEFAULT_CHANNEL_REACH,
+        default=None,
         metavar="TIMES",
-        help="most enquiries a marketing channel can bring a quarter, as a multiple of its "
-        f"enquiries a quarter over the last three years (default {DEFAULT_CHANNEL_REACH:g}, "
+        help="most extra enquiries a paid marketing channel can bring a quarter, as a multiple of "
+        f"its enquiries a quarter over the last three years (default {DEFAULT_CHANNEL_REACH:g}, "
         "an assumption)",
     )
     parser.add_argument(
-        "--no-marketing",
+        "--beyond-target",
         action="store_true",
-        help="plan approvals without marketing channels (approvals limited by capacity only)",
-    )
-    parser.add_argument(
-        "--demand-quantile",
-        type=float,
-        default=None,
-        metavar="Q",
-        help="plan for this quantile of simulated demand (e.g. 0.8 for a prudent plan) instead "
-        "of the mean; needs simulated paths (--simulations above 0)",
+        help="also ask the optimiser (CBC) whether recruiting more households than the target "
+        "needs would pay for itself within the horizon",
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed for simulated demand paths (default 0)"
@@ -188,13 +187,11 @@ def _scenario(args: argparse.Namespace, last_month: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Find the plan and write its tables and plan.md."""
+    """Solve the scenario's targets into a plan and write its tables and plan.md."""
     import pandas as pd
 
     from sufficiency.cli import progress_bar
     from sufficiency.recommend import (
-        ASSESSMENT_CAPACITY_SOURCE,
-        DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER,
         cost_table,
         excel_bytes,
         plan_markdown,
@@ -204,18 +201,13 @@ def run(args: argparse.Namespace) -> int:
     )
     from sufficiency.scenario import fit_models
 
-    if args.assessment_capacity < 0:
+    if args.assessment_capacity is not None and args.assessment_capacity < 0:
         raise SufficiencyError(
             f"--assessment-capacity must be zero or more households a quarter "
             f"(got {args.assessment_capacity:g})."
         )
     if args.budget is not None and args.budget < 0:
         raise SufficiencyError(f"--budget must be zero or more pounds (got {args.budget:g}).")
-    if args.demand_quantile is not None and not 0 < args.demand_quantile < 1:
-        raise SufficiencyError(
-            f"--demand-quantile must be a share between 0 and 1, e.g. 0.8 (got "
-            f"{args.demand_quantile:g})."
-        )
     # check the scenario before the slow work so a typo fails fast (the date is a placeholder)
     scenario = _scenario(args, last_month="2099-12")
 
@@ -239,25 +231,19 @@ def run(args: argparse.Namespace) -> int:
             data,
             max_horizon=max(scenario.horizon_months, 60),
             households=households,
+            funnel=funnel,
             progress=progress,
-        )
-    if args.demand_quantile is not None and scenario.n_simulations == 0:
-        raise SufficiencyError(
-            "--demand-quantile needs simulated demand paths: set --simulations to 100 or more "
-            "(or n_simulations in the scenario file)."
         )
     last_month = models.origin + pd.offsets.MonthEnd(scenario.horizon_months)
     scenario = _scenario(args, last_month=last_month.strftime("%Y-%m"))
-    with progress_bar("Finding the least-cost plan") as progress:
+    with progress_bar("Solving the targets") as progress:
         plan = recommend_plan(
             scenario,
             models=models,
             assessment_capacity_per_quarter=args.assessment_capacity,
             budget_per_financial_year=args.budget,
-            funnel=funnel,
-            channels=[] if args.no_marketing else None,
             channel_reach=args.channel_reach,
-            quantile=args.demand_quantile,
+            beyond_target=args.beyond_target,
             random_state=args.seed,
             progress=progress,
         )
@@ -272,41 +258,26 @@ def run(args: argparse.Namespace) -> int:
         data_label = f"{models.authority}: synthetic demo data, not a real council"
     else:
         data_label = f"your 903 data ({', '.join(args.data)})"
-    capacity_source = (
-        ASSESSMENT_CAPACITY_SOURCE
-        if args.assessment_capacity == DEFAULT_ASSESSMENT_CAPACITY_PER_QUARTER
-        else "entered"
-    )
-    if args.no_marketing:
-        marketing = "not planned (--no-marketing)"
-    elif args.funnel:
-        marketing = f"channels measured on {', '.join(args.funnel)}, reach {args.channel_reach:g}x"
-    elif models.is_demo:
-        marketing = (
-            "channels measured on the demo authority's synthetic enquiry records, reach "
-            f"{args.channel_reach:g}x"
-        )
-    else:
-        marketing = "not planned: give --funnel with your enquiry and campaign spend records"
+    resolved = plan.result.resolved
     inputs = {
         "Scenario": args.file or "baseline (no levers)",
         "Horizon": f"{scenario.horizon_months} months from {models.origin:%B %Y}",
-        "Targets": "; ".join(targets_of(scenario).describe())
-        or "none: the plan recruits only where new carers pay for themselves",
+        "Targets": "; ".join(targets_of(scenario).describe()) or "none",
         "Assessment capacity": (
-            f"{args.assessment_capacity:g} households a quarter ({capacity_source})"
+            f"{resolved.assessment_capacity:g} households a quarter "
+            f"({resolved.sources['assessment_capacity']})"
         ),
         "Demand planned for": (
             "the mean path"
             if scenario.n_simulations == 0
-            else f"the mean of {scenario.n_simulations} simulated paths"
-        )
-        if args.demand_quantile is None
-        else f"the {args.demand_quantile:.0%} quantile of {scenario.n_simulations} simulated paths",
+            else f"the mean of {scenario.n_simulations} simulated paths (seed {args.seed})"
+        ),
         "Recruitment budget": "no limit"
-        if args.budget is None
-        else f"£{args.budget:,.0f} per financial year (entered)",
-        "Marketing": marketing,
+        if args.budget is None and scenario.recruitment_budget_per_year is None
+        else f"£{(args.budget or scenario.recruitment_budget_per_year):,.0f} per financial year",
+        "Marketing channel reach": (
+            f"{resolved.channel_reach:g}x recent enquiries ({resolved.sources['channel_reach']})"
+        ),
     }
     text = plan_markdown(plan, scenario_name=scenario.name, data_label=data_label, inputs=inputs)
     (out / "plan.md").write_text(text, encoding="utf-8")

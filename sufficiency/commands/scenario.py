@@ -276,6 +276,22 @@ def _print_headline(summary: dict) -> None:
         "foster placements)",
         f"Total cost: £{summary['total_cost_gbp']:,.0f}; saving against baseline: "
         f"£{summary['total_saving_vs_baseline_gbp']:,.0f}; investment: "
-        f"£{summary['total_investment_gbp']:,.0f}; payback: {summary['payback_month'] or 'none'}",
+        f"£{summary['total_investment_gbp']:,.0f}; net present value: "
+        f"£{summary['npv_gbp']:,.0f}; payback: {summary['payback_month'] or 'none'}",
     ]
+    for target in summary["targets"]:
+        verdict = (
+            "can be met"
+            if target["feasible"]
+            else (
+                f"cannot be met (best {target['best_achievable']:,.1f}"
+                + (f", earliest {target['earliest_month']}" if target["earliest_month"] else "")
+                + ")"
+            )
+        )
+        lines.append(
+            f"Target: {target['target']} at most {target['target_value']:g} by "
+            f"{target['date']}: {verdict}; extra households to approve: "
+            f"{summary['approvals_needed_total']}"
+        )
     print("\n".join(lines))

@@ -421,6 +421,7 @@ def optimise_recruitment(
     time_limit_seconds: float = 20.0,
     relative_gap: float = 0.01,
     steadiness_cost: float = 100.0,
+    minimum_approvals: np.ndarray | None = None,
 ) -> RecruitmentPlan:
     """Propose the least-cost recruitment plan that meets the targets within practical bounds.
 
@@ -473,6 +474,9 @@ def optimise_recruitment(
         £ charged per household of change in a specialism's quarterly approvals, so the plan
         prefers a steady rate the assessment team can staff over a saw-tooth of equal cost
         (a tie-breaker, not a published figure; 0 turns it off). Not counted in the reported costs.
+    minimum_approvals : numpy.ndarray, optional
+        Approvals already decided, ``(quarters, specialisms)``: the plan approves at least these
+        (for example the households a target needs) and adds more only where they save money.
 
     Returns
     -------
@@ -567,11 +571,22 @@ def optimise_recruitment(
 
     category = pulp.LpInteger if integer else pulp.LpContinuous
     approve = {}
+    floor = None
+    if minimum_approvals is not None:
+        floor = np.asarray(minimum_approvals, dtype="float64")
+        if floor.shape != (n_q, len(specialisms)) or np.any(floor < 0):
+            raise SufficiencyError(
+                f"minimum_approvals must be ({n_q} quarters, {len(specialisms)} specialisms), "
+                "zero or more."
+            )
     for si, spec in enumerate(specialisms):
         upper = spec.max_approvals_per_quarter
         for q in range(n_q):
-            allowed = 0 if q < first_quarter else upper
-            approve[si, q] = new_variable(f"approve_{si}_{q}", 0, allowed, category)
+            low = 0.0 if floor is None else float(floor[q, si])
+            allowed = 0 if q < first_quarter and low == 0 else upper
+            if allowed is not None:
+                allowed = max(allowed, low)
+            approve[si, q] = new_variable(f"approve_{si}_{q}", low, allowed, category)
     in_post = {}
     for si, spec in enumerate(specialisms):
         survival = (1.0 - spec.annual_leaving_rate) ** 0.25
