@@ -124,7 +124,7 @@ COST_COLUMNS = {
     ),
     "cost_per_approval": st.column_config.NumberColumn("Cost per approval (£)", format="localized"),
 }
-"""Column labels and units of the cost-per-outcome tables (by channel and by campaign)."""
+# (column labels and units of the cost-per-outcome tables, by channel and by campaign)
 
 
 def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +137,7 @@ def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def percent(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.1%}"
+    return "not yet known" if pd.isna(value) else f"{value:.1%}"
 
 
 # --- page -----------------------------------------------------------------------------------
@@ -289,8 +289,8 @@ with channel_tab:
     )
     st.caption(
         "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
-        "made in those years followed to their outcome. 'None': no spend recorded (e.g. word "
-        "of mouth) or no application or approval yet, so there is no cost per outcome."
+        "made in those years followed to their outcome. A blank cost: no spend recorded (e.g. "
+        "word of mouth) or no application or approval yet, so there is no cost per outcome."
     )
 
 with campaign_tab:

@@ -80,33 +80,111 @@ def cached_monthly_stock(
 
 
 @st.cache_resource(
-    show_spinner="Loading the fitted demand model (fitted once per data set)...",
+    show_spinner="Building the model of the authority (once per data set)...",
     max_entries=8,
     ttl=CACHE_TTL,
 )
-def fitted_scenario_models(_data, key: str, is_demo: bool, label: str):
-    """Models every scenario run on this data reuses (``key`` identifies the data).
+def fitted_scenario_models(
+    _data, key: str, is_demo: bool, label: str, _households=None, _funnel=None
+):
+    """The one model of the authority every page reads (``key`` identifies the data loaded).
 
-    The demand model is loaded from models/ when it matches the data, else fitted. On the demo
-    authority its synthetic carer household and recruitment records are used too: today's carers
-    leave as their retention says, and marketing buys enquiries at each channel's measured cost.
+    The demand model is loaded from models/ when it matches the data, else fitted; the
+    authority's figures (in-house households and places, funnel, leaving rates, each with its
+    source) come from the carer household and enquiry records when loaded. On the demo authority
+    its synthetic records are used.
     """
     from sufficiency.scenario import fit_models
 
-    if is_demo:
-        from sufficiency.supply.demo_carers import load_demo_households
-        from sufficiency.supply.demo_records import load_demo_funnel
+    if is_demo and _households is None and _funnel is None:
+        return fit_models()
+    models = fit_models(
+        None if is_demo else _data,
+        households=_households,
+        funnel=_funnel,
+        records_label="your records",
+    )
+    return models if is_demo else dataclasses.replace(models, authority=label)
 
-        return fit_models(households=load_demo_households(), funnel=load_demo_funnel())
-    return dataclasses.replace(fit_models(_data), authority=label)
+
+def authority_models(active: ActiveData | None = None):
+    """(models, key): the authority's fitted models and figures from everything the user loaded.
+
+    The demo's synthetic carer and enquiry records go with the demo 903 data only; your own
+    records are used with whichever 903 data is active.
+    """
+    active = active or active_903_data()
+    households = st.session_state.get(HOUSEHOLDS_KEY)
+    funnel = st.session_state.get(FUNNEL_RECORDS_KEY)
+    key = data_key(active)
+    if households is not None:
+        key += "|households:" + households_key(households, "uploaded")
+    if funnel is not None:
+        key += "|funnel:" + funnel_records_key(funnel, "uploaded")
+    models = fitted_scenario_models(
+        active.data, key, active.is_demo, active.label, households, funnel
+    )
+    return models, key
+
+
+SCENARIO_KEY = "scenario"
+"""Session-state key of the one canonical scenario every page reads; no widget owns it."""
+
+SEED = 0
+"""Seed of the simulated paths: every page runs the same paths, so headlines agree."""
+
+EXPLORER_WIDGET_PREFIX = "sx_"
+"""Session-state prefix of the Scenario explorer's widgets (initialised from the scenario)."""
+
+
+def store_scenario(scenario) -> None:
+    """Make ``scenario`` the canonical one; the explorer's widgets re-read it on their next run."""
+    st.session_state[SCENARIO_KEY] = scenario
+    for key in [k for k in st.session_state if str(k).startswith(EXPLORER_WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def current_scenario():
+    """The canonical scenario: from a share link on first visit, else the session, else the
+    default (200 simulated paths, the same on every page whichever opens first)."""
+    from urllib.parse import urlencode
+
+    from sufficiency.errors import SufficiencyError
+    from sufficiency.scenario import Scenario
+
+    if SCENARIO_KEY not in st.session_state:
+        scenario = Scenario()
+        if "v" in st.query_params:
+            try:
+                scenario = Scenario.from_query_string(urlencode(st.query_params.to_dict()))
+            except SufficiencyError as error:
+                st.warning(f"The link could not be opened: {error}")
+        st.session_state[SCENARIO_KEY] = scenario
+    return st.session_state[SCENARIO_KEY]
+
+
+def show_scenario_name(scenario, where: str = "") -> None:
+    """Say which scenario the page shows (its name travels with every export too)."""
+    from app_pages.plain import plain
+
+    suffix = f" {where}" if where else ""
+    st.caption(f"Scenario: **{plain(scenario.name)}**{suffix}")
+    for note in scenario.migration_notes:
+        st.info(plain(note), icon=":material/update:")
 
 
 @st.cache_resource(show_spinner="Running the scenario...", max_entries=64, ttl=CACHE_TTL)
 def scenario_result(_models, key: str, scenario_json: str, seed: int):
-    """A scenario run, cached by data (``key``), scenario and seed; shared by the scenario pages."""
+    """A scenario run, cached by data (``key``), scenario and seed; shared by every page."""
     from sufficiency.scenario import Scenario, run
 
     return run(Scenario.from_json(scenario_json), models=_models, random_state=seed)
+
+
+def export_name(scenario, stem: str, suffix: str) -> str:
+    """A download file name that carries the scenario's name: ``<stem>_<scenario>.<suffix>``."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in scenario.name).strip("_")
+    return f"{stem}_{safe or 'scenario'}.{suffix}"
 
 
 def data_key(active: ActiveData) -> str:

@@ -11,21 +11,25 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    SCENARIO_KEY,
+    SEED,
     active_903_data,
+    authority_models,
     csv_bytes,
-    data_key,
-    fitted_scenario_models,
+    current_scenario,
+    export_name,
     scenario_result,
     show_data_banner,
+    show_scenario_name,
 )
+from app_pages.plain import plain
 from sufficiency import codes, periods
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
 from sufficiency.scenario import LEVERS, Scenario
+from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
-SCENARIO_KEY = "scenario"
-SEED = 0
 BUDGET_COLUMN_LABELS = {
     "cost_mean": "Total cost, mean (£)",
     "cost_p10": "Total cost, 10th percentile (£)",
@@ -39,21 +43,26 @@ BUDGET_COLUMN_LABELS = {
 
 
 def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
-    """Editable weekly unit costs at the scenario's price base, with sources; returns overrides."""
+    """Editable weekly unit costs at the scenario's price base, with sources; returns overrides.
+
+    A cost left empty is not silently reset: the page says which default is used instead.
+    """
     base_year = fin.financial_year_start(scenario.price_base_year)
     overrides = dict(scenario.unit_costs)
+    costs = unit_costs_for(scenario.replace(unit_costs={}))
     rows = []
     defaults = {}
-    for category, cost in fin.DEFAULT_UNIT_COSTS.items():
+    for category, cost in costs.items():
         default = round(cost.at_prices(base_year, scenario.annual_inflation_pct), 0)
         defaults[category] = default
+        quoted_year = f"{cost.price_year}-{(cost.price_year + 1) % 100:02d}"
         rows.append(
             {
                 "placement category": category,
                 "provider": cost.provider,
                 "£ per child per week": overrides.get(category, default),
                 "default (£/week)": default,
-                "quoted": f"£{cost.weekly_cost:,.0f} at {cost.price_year} prices",
+                "quoted": f"£{cost.weekly_cost:,.0f} at {quoted_year} prices",
                 "source": cost.source,
                 "method": cost.method,
             }
@@ -62,6 +71,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
+        height=38 * (len(rows) + 1) + 4,
         disabled=[
             "placement category",
             "provider",
@@ -90,9 +100,9 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
         column_order=[
             "placement category",
             "£ per child per week",
-            "source",
-            "quoted",
             "default (£/week)",
+            "quoted",
+            "source",
             "provider",
             "method",
         ],
@@ -100,13 +110,26 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
     )
     st.caption(
         "Double-click a cost to replace it with your own figure. Source: where each default "
-        "comes from; 'assumption' marks a figure with no published source, to replace."
+        "comes from; 'assumption' marks a figure with no published source, to replace. In-house "
+        "fostering is split into its parts below, so an extra household adds only its own costs."
     )
     changed = {}
+    cleared = []
     for row in edited.to_dict(orient="records"):
-        value = float(row["£ per child per week"])
-        if abs(value - defaults[row["placement category"]]) >= 0.5:
-            changed[row["placement category"]] = value
+        value = row["£ per child per week"]
+        category = row["placement category"]
+        if value is None or pd.isna(value):
+            cleared.append(category)
+            continue
+        if abs(float(value) - defaults[category]) >= 0.5:
+            changed[category] = float(value)
+    if cleared:
+        st.warning(
+            "Left empty, so the default is used: "
+            + "; ".join(f"{c} £{defaults[c]:,.0f} a week" for c in cleared)
+            + ". Type a figure to use your own.",
+            icon=":material/info:",
+        )
     return changed
 
 
@@ -177,30 +200,143 @@ def payback_chart(itos: fin.InvestToSave) -> alt.Chart:
     return alt.layer(*layers).properties(height=300)
 
 
+def in_house_parts_section(scenario: Scenario, models) -> Scenario:
+    """The parts of the in-house fostering cost, editable, with where each comes from."""
+    st.subheader("What an in-house foster household costs")
+    columns = st.columns(4)
+    values = {}
+    for column, name, step in zip(
+        columns,
+        (
+            "allowance_per_child_per_week",
+            "fee_per_household_per_week",
+            "ssw_cost_per_household_per_year",
+            "recruitment_cost_per_household",
+        ),
+        (5.0, 5.0, 100.0, 500.0),
+        strict=True,
+    ):
+        lever = LEVERS[name]
+        values[name] = column.number_input(
+            f"{lever.label} (£)",
+            float(lever.minimum),
+            float(lever.maximum),
+            value=float(getattr(scenario, name)),
+            step=step,
+            help=f"{lever.unit}. Source: {lever.source}",
+            key=f"fx_{name}",
+        )
+        column.caption(f"{lever.unit} (2024-25 prices)")
+    scenario = scenario.replace(**values)
+    parts = in_house_parts(scenario, models)
+    base_year = fin.financial_year_start(scenario.price_base_year)
+    breakdown = fin.in_house_cost_breakdown(
+        {c: fin.UnitCost(c, v, base_year, "entered on this page") for c, v in scenario.unit_costs},
+        fin.CarerCosts(
+            recruitment_assessment_per_household=scenario.recruitment_cost_per_household,
+            supervising_social_worker_per_household_per_year=scenario.ssw_cost_per_household_per_year,
+            allowance_per_child_per_week=scenario.allowance_per_child_per_week,
+            fee_per_household_per_week=scenario.fee_per_household_per_week,
+        ),
+        children_per_household=parts.children_per_household,
+        price_year=base_year,
+        annual_inflation_pct=scenario.annual_inflation_pct,
+    )
+    st.dataframe(
+        breakdown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "component": st.column_config.TextColumn("Part", width="large"),
+            "weekly_cost": st.column_config.NumberColumn(
+                f"£ per child per week ({scenario.price_base_year} prices)", format="£%.0f"
+            ),
+            "grows_with": "Grows with",
+            "source": st.column_config.TextColumn("Source", width="large"),
+        },
+    )
+    st.caption(
+        f"Shared over {parts.children_per_household:.2f} children per household (the children "
+        f"in in-house foster care ÷ in-house households today: "
+        f"{models.figures.in_house.children:,.0f} ÷ {models.figures.in_house.households:,.0f}). "
+        "In the projection the allowance follows the children, the fee and supervision follow "
+        "the households, and overheads stay at today's total: so one more household costs "
+        f"£{parts.marginal_per_child:,.0f} a week per child it fosters, not the all-in "
+        f"£{parts.all_in_per_child:,.0f}. Nothing is counted twice: supervision is inside these "
+        "costs, not added on top."
+    )
+    return scenario
+
+
+def cross_check_section(result, is_demo: bool) -> None:
+    """The model's first full year beside the authority's RO3 2024-25 spend."""
+    st.subheader("Cross-check against what the authority spent (RO3 2024-25)")
+    try:
+        table = fin.ro3_spend()
+    except SufficiencyError as error:
+        st.caption(plain(error))
+        return
+    authorities = table[table["class"] != "Eng"].sort_values("local_authority")
+    codes_ = list(authorities["ons_code"])
+    names = dict(zip(authorities["ons_code"], authorities["local_authority"], strict=True))
+    default = codes_.index(fin.DEMO_RO3_AUTHORITY) if is_demo else 0
+    code = st.selectbox(
+        "Authority",
+        codes_,
+        index=default,
+        format_func=lambda c: names[c],
+        key="fx_ro3_authority",
+        help="Choose your authority. The synthetic demo is calibrated to Middlesbrough.",
+    )
+    try:
+        check = fin.spend_cross_check(result.costs_by_financial_year, code)
+    except SufficiencyError as error:
+        st.caption(plain(error))
+        return
+    st.dataframe(
+        check.drop(columns="model_financial_year"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "line": st.column_config.TextColumn("Line", width="large"),
+            "model_gbp": st.column_config.NumberColumn(
+                f"This model, {check['model_financial_year'].iloc[0]} (£)", format="localized"
+            ),
+            "ro3_gbp": st.column_config.NumberColumn(
+                "RO3 2024-25 net spend (£)", format="localized"
+            ),
+            "model_over_ro3": st.column_config.NumberColumn("Model ÷ RO3", format="%.2f"),
+        },
+    )
+    st.caption(
+        (
+            "The demo authority is synthetic: compared with Middlesbrough, the real authority it is "
+            "calibrated to. "
+            if is_demo
+            else ""
+        )
+        + f"Source: {fin.RO3_SOURCE}. RO3 lines are wider than placements (staff, commissioning; "
+        "the total also includes adoption, special guardianship support and other services), "
+        "so a ratio well below 1 is expected for the total; far from 1 on fostering or "
+        "residential means a unit cost or a count to check."
+    )
+
+
 def main() -> None:
     st.title("Placement budget")
     st.write(
         "Weekly unit costs with their sources, the forecast placement budget by financial year "
         "with its uncertainty, and the invest-to-save position of the scenario on screen against "
-        "a baseline of current trends."
+        "a baseline of current trends, in cash and net present value."
     )
     active = active_903_data()
     show_data_banner(active)
-    key = data_key(active)
-    models = fitted_scenario_models(active.data, key, active.is_demo, active.label)
-    scenario = st.session_state.get(SCENARIO_KEY) or Scenario(n_simulations=100)
-    st.caption(
-        f"Scenario: **{scenario.name}** (edit the levers on the Scenario explorer page). "
-        "Intervals need simulated paths: "
-        + (
-            "this scenario uses the mean path only, so the band is flat; set paths below."
-            if scenario.n_simulations == 0
-            else f"{scenario.n_simulations} paths."
-        )
-    )
+    models, key = authority_models(active)
+    scenario = current_scenario()
+    show_scenario_name(scenario, "(edit its levers on the Scenario explorer page)")
 
     st.subheader("Unit costs")
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     years = periods.financial_years_between("2023-24", "2030-31")
     price_base = left.selectbox(
         "Price base (financial year)",
@@ -209,7 +345,7 @@ def main() -> None:
         help=LEVERS["price_base_year"].source,
         key="fx_price_base",
     )
-    inflation = middle.slider(
+    inflation = right.slider(
         "Annual inflation of placement costs (% a year)",
         0.0,
         15.0,
@@ -218,91 +354,34 @@ def main() -> None:
         help=LEVERS["annual_inflation_pct"].source,
         key="fx_inflation",
     )
-    paths = right.select_slider(
-        "Simulated paths for intervals",
-        options=[0, 50, 100, 200],
-        value=scenario.n_simulations if scenario.n_simulations in (0, 50, 100, 200) else 100,
-        help=LEVERS["n_simulations"].source,
-        key="fx_paths",
-    )
     st.caption(f"Older figures are moved to {price_base} prices with the {fin.CPI_SOURCE}.")
-    scenario = scenario.replace(
-        price_base_year=price_base, annual_inflation_pct=float(inflation), n_simulations=int(paths)
-    )
-    overrides = unit_cost_editor(scenario)
-    left, right = st.columns(2)
-    recruitment = left.number_input(
-        "Recruitment and assessment per approved household (£)",
-        0.0,
-        100_000.0,
-        value=float(scenario.recruitment_cost_per_household),
-        step=500.0,
-        help=LEVERS["recruitment_cost_per_household"].source,
-        key="fx_recruitment",
-    )
-    supervision = right.number_input(
-        "Supervising social worker per extra household (£ a year)",
-        0.0,
-        50_000.0,
-        value=float(scenario.ssw_cost_per_household_per_year),
-        step=100.0,
-        help=LEVERS["ssw_cost_per_household_per_year"].source,
-        key="fx_supervision",
-    )
-    left.caption(LEVERS["recruitment_cost_per_household"].source)
-    right.caption(LEVERS["ssw_cost_per_household_per_year"].source)
-    with st.expander("What is inside the in-house fostering cost (£ per child per week)"):
-        base_year = fin.financial_year_start(scenario.price_base_year)
-        breakdown = fin.in_house_cost_breakdown(
-            {
-                c: fin.UnitCost(c, v, base_year, "entered on this page")
-                for c, v in overrides.items()
-            },
-            fin.CarerCosts(
-                recruitment_assessment_per_household=float(recruitment),
-                supervising_social_worker_per_household_per_year=float(supervision),
-                price_year=base_year,
-            ),
-            children_per_household=scenario.places_per_household * scenario.occupancy_pct / 100,
-            price_year=base_year,
-            annual_inflation_pct=scenario.annual_inflation_pct,
-        )
-        st.dataframe(
-            breakdown,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "weekly_cost": st.column_config.NumberColumn(
-                    f"£ per child per week ({scenario.price_base_year} prices)", format="£%.0f"
-                )
-            },
-        )
     try:
         scenario = scenario.replace(
-            unit_costs=overrides,
-            recruitment_cost_per_household=float(recruitment),
-            ssw_cost_per_household_per_year=float(supervision),
+            price_base_year=price_base, annual_inflation_pct=float(inflation)
         )
+        overrides = unit_cost_editor(scenario)
+        scenario = scenario.replace(unit_costs=overrides)
+        scenario = in_house_parts_section(scenario, models)
     except SufficiencyError as error:
-        st.error(str(error))
+        st.error(plain(error), icon=":material/error:")
         return
     st.session_state[SCENARIO_KEY] = scenario
     result = scenario_result(models, key, scenario.to_json(), SEED)
+    s = result.summary
 
     st.subheader("Budget by financial year")
     st.altair_chart(fan_chart(result.budget_by_financial_year), width="stretch")
     st.caption(
-        "Placements, recruitment and carer support in cash terms (with inflation), by "
-        "financial year. Line: mean of the simulated futures; shaded: 10th to 90th percentile "
-        "(8 in 10 futures fall inside). Financial years the horizon only partly covers show "
-        "fewer months in the table. In the table, total cost includes recruitment and carer "
-        "support; the baseline, scenario and saving columns are placement costs only."
+        f"Placements, recruitment, support and programmes in cash (with inflation), by financial "
+        f"year. Line: mean of the {s['simulated_paths']} simulated futures (the same on every "
+        "page); shaded: 10th to 90th percentile. Financial years the horizon only partly covers "
+        "show fewer months in the table. Total cost includes the investment; the baseline, "
+        "scenario and saving columns are placement costs only."
     )
     table = result.budget_by_financial_year.merge(
         result.savings_by_financial_year, on="financial_year", how="left"
     )
     money = [column for column in BUDGET_COLUMN_LABELS if column in table.columns]
-    # whole pounds: pence are false precision in a forecast
     table[money] = table[money].round(0)
     st.dataframe(
         table,
@@ -320,21 +399,25 @@ def main() -> None:
 
     st.subheader("Invest to save")
     itos = result.invest_to_save
-    cols = st.columns(4)
-    cols[0].metric("Investment (£, nominal)", f"£{itos.total_investment:,.0f}")
-    cols[1].metric("Placement saving against baseline (£)", f"£{itos.total_saving:,.0f}")
-    cols[2].metric("Net position (£)", f"£{itos.net_position:,.0f}")
+    cols = st.columns(5)
+    cols[0].metric("Investment (£, cash)", f"£{itos.total_investment:,.0f}")
+    cols[1].metric("Placement saving (£, cash)", f"£{itos.total_saving:,.0f}")
+    cols[2].metric("Net (£, cash)", f"£{itos.net_position:,.0f}")
     cols[3].metric(
+        "Net present value (£)",
+        f"£{s['npv_gbp']:,.0f}",
+        help=fin.GREEN_BOOK_SOURCE,
+    )
+    cols[4].metric(
         "Payback month",
         itos.payback_month.strftime("%b %Y") if itos.payback_month is not None else "not reached",
         help="The first month when the cumulative saving against the baseline covers the "
-        "cumulative investment (recruitment, assessment and supervising social work).",
+        "cumulative investment (recruitment, assessment, marketing, support, programmes).",
     )
     if itos.total_investment == 0 and itos.total_saving == 0:
         st.info(
             "The scenario on screen is the baseline, so there is nothing to invest or save. "
-            "Pull a lever on the Scenario explorer page (for example more recruitment or "
-            "step-downs from external residential care) and come back."
+            "Set a target or pull a lever on the Scenario explorer page and come back."
         )
     else:
         st.altair_chart(payback_chart(itos), width="stretch")
@@ -342,30 +425,33 @@ def main() -> None:
             "Running totals from the start of the horizon against the baseline of current "
             "trends. Where the net-saving line crosses zero the scenario has paid for itself."
         )
+    for warning in result.warnings:
+        st.warning(warning, icon=":material/warning:")
 
     base_year = fin.financial_year_start(scenario.price_base_year)
-    unit_costs = {
-        c: fin.UnitCost(c, v, base_year, "entered on this page") for c, v in overrides.items()
-    }
     per_household = fin.saving_per_household(
-        unit_costs,
+        unit_costs_for(scenario),
         fin.CarerCosts(
-            recruitment_assessment_per_household=float(recruitment),
-            supervising_social_worker_per_household_per_year=float(supervision),
-            price_year=base_year,
+            recruitment_assessment_per_household=scenario.recruitment_cost_per_household,
+            supervising_social_worker_per_household_per_year=scenario.ssw_cost_per_household_per_year,
+            allowance_per_child_per_week=scenario.allowance_per_child_per_week,
+            fee_per_household_per_week=scenario.fee_per_household_per_week,
         ),
-        places_per_household=scenario.places_per_household,
-        occupancy=scenario.occupancy_pct / 100,
+        places_per_household=result.resolved.places_per_household,
+        occupancy=result.resolved.occupancy,
         price_year=base_year,
         annual_inflation_pct=scenario.annual_inflation_pct,
     )
     st.markdown(
-        f"**One more in-house carer household** (filling {scenario.places_per_household:g} places "
-        f"× {scenario.occupancy_pct:.0f}% occupancy with children who would otherwise be placed "
-        f"with an IFA) saves about **£{per_household['net_saving']:,.0f} over five years** "
-        f"({scenario.price_base_year} prices): £{per_household['gross_saving']:,.0f} of placement "
-        f"costs, less £{per_household['recruitment_assessment']:,.0f} recruitment and assessment "
-        f"and £{per_household['supervision']:,.0f} of supervising social work. "
+        f"**One more in-house carer household** (fostering "
+        f"{result.resolved.places_per_household:.2f} places × {result.resolved.occupancy:.0%} "
+        f"filled with children who would otherwise be with an IFA) saves about "
+        f"**£{per_household['net_saving']:,.0f} over five years** ({scenario.price_base_year} "
+        f"prices): £{per_household['gross_saving']:,.0f} of IFA placements, less its "
+        f"allowances £{per_household['allowances']:,.0f}, fee £{per_household['fee']:,.0f}, "
+        f"supervising social worker £{per_household['supervision']:,.0f} and recruitment and "
+        f"assessment £{per_household['recruitment_assessment']:,.0f} (its marginal cost: "
+        "overheads do not grow with one household). "
         + (
             f"It pays back in about {per_household['payback_months']:.0f} months."
             if per_household["payback_months"] != float("inf")
@@ -373,24 +459,26 @@ def main() -> None:
         )
     )
 
+    cross_check_section(result, active.is_demo)
+
     st.subheader("Downloads")
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the finance workbook (Excel)",
-        workbook_bytes(result),
-        file_name="sufficiency_finance.xlsx",
+        lambda: workbook_bytes(result),
+        file_name=export_name(scenario, "finance", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     middle.download_button(
         "Download costs by financial year (CSV)",
-        csv_bytes(costs_table(result)),
-        file_name="costs_by_financial_year.csv",
+        lambda: csv_bytes(costs_table(result).assign(scenario=scenario.name)),
+        file_name=export_name(scenario, "costs_by_financial_year", "csv"),
         mime="text/csv",
     )
     right.download_button(
         "Download the printable summary (HTML)",
-        summary_html(result),
-        file_name="finance_summary.html",
+        lambda: summary_html(result),
+        file_name=export_name(scenario, "finance_summary", "html"),
         mime="text/html",
     )
     with st.expander("What the placement categories mean"):

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from app_pages.common import active_903_data, show_data_banner
+from app_pages.common import (
+    active_903_data,
+    authority_models,
+    current_scenario,
+    show_data_banner,
+)
+from app_pages.plain import plain
 
 st.title("Placement sufficiency explorer")
 st.write(
@@ -12,7 +18,6 @@ st.write(
 )
 active = active_903_data()
 show_data_banner(active)
-
 for_commissioners, for_fostering, for_finance = st.columns(3)
 with for_commissioners:
     st.subheader("Commissioners")
@@ -49,6 +54,33 @@ with for_finance:
     )
     st.page_link("app_pages/finance.py", label="Placement budget", icon=":material/payments:")
 st.divider()
+models, _ = authority_models(active)
+figures = models.figures
+st.subheader("The authority every page works on")
+cols = st.columns(5)
+cols[0].metric("Children looked after", f"{models.start_grid.sum():,.0f}")
+cols[1].metric(
+    "In-house foster households",
+    f"{figures.in_house.households:,.0f}",
+    help=figures.in_house.rule,
+)
+cols[2].metric("Usable in-house places", f"{figures.in_house.usable_places:,.0f}")
+cols[3].metric(
+    "Households approved a quarter",
+    f"{figures.approvals_per_quarter.value:.1f}",
+    help=figures.approvals_per_quarter.source,
+)
+cols[4].metric(
+    "Enquiries approved",
+    f"{figures.enquiry_to_approval.value:.1%}",
+    help=figures.enquiry_to_approval.source,
+)
+st.caption(
+    f"At {models.origin:%d %B %Y}. Every page uses these figures, each with its source (the "
+    "authority's own records where loaded, else national figures); the Scenario explorer lists "
+    f"them all. Scenario on screen: {plain(current_scenario().name)}."
+)
+
 with st.expander("Words used in this tool"):
     st.markdown(
         "- **Children looked after (CLA)**: children in the council's care on a given day.\n"

@@ -175,19 +175,35 @@ long["source"] = long["source"].map(
         "expected_from_new_enquiries": "future enquiries",
     }
 )
+# One time axis for both charts (month ends, the same range) and a y range that holds the whole
+# interval, so no whisker is cut off.
+first_month, last_month = pd.to_datetime(table["month"]).min(), pd.to_datetime(table["month"]).max()
+time_axis = alt.X(
+    "month:T",
+    title="Month end",
+    axis=alt.Axis(format="%b %Y", labelAngle=-30),
+    scale=alt.Scale(domain=[first_month.isoformat(), last_month.isoformat()], padding=12),
+)
+monthly_top = float(
+    max(
+        table["upper"].max(),
+        table[["expected_from_pipeline", "expected_from_new_enquiries"]].sum(axis=1).max(),
+    )
+)
 bars = (
     alt.Chart(long)
-    .mark_bar(opacity=0.8)
+    .mark_bar(opacity=0.8, width={"band": 0.7})
     .encode(
-        x=alt.X("yearmonth(month):T", title="Month"),
+        x=time_axis,
         y=alt.Y(
             "households:Q",
             title="Approved households a month",
             stack="zero",
+            scale=alt.Scale(domain=[0, monthly_top * 1.08], nice=False),
         ),
         color=alt.Color("source:N", title="From", legend=alt.Legend(orient="bottom")),
         tooltip=[
-            alt.Tooltip("yearmonth(month):T", title="Month"),
+            alt.Tooltip("month:T", title="Month", format="%b %Y"),
             alt.Tooltip("source:N", title="From"),
             alt.Tooltip("households:Q", title="Households", format=".2f"),
         ],
@@ -195,13 +211,13 @@ bars = (
 )
 band = (
     alt.Chart(table)
-    .mark_rule(color="#444444", strokeWidth=1)
+    .mark_rule(color="#444444", strokeWidth=1.5)
     .encode(
-        x="yearmonth(month):T",
+        x=time_axis,
         y="lower:Q",
         y2="upper:Q",
         tooltip=[
-            alt.Tooltip("yearmonth(month):T", title="Month"),
+            alt.Tooltip("month:T", title="Month", format="%b %Y"),
             alt.Tooltip("lower:Q", title=f"{interval_label} lower"),
             alt.Tooltip("upper:Q", title=f"{interval_label} upper"),
         ],
@@ -210,18 +226,23 @@ band = (
 monthly_col, cumulative_col = st.columns(2)
 monthly_col.altair_chart((bars + band).properties(height=320), width="stretch")
 cumulative_base = alt.Chart(table).encode(
-    x=alt.X("yearmonth(month):T", title="Month"),
+    x=time_axis,
     tooltip=[
-        alt.Tooltip("yearmonth(month):T", title="By the end of"),
+        alt.Tooltip("month:T", title="By the end of", format="%b %Y"),
         alt.Tooltip("cumulative_expected:Q", title="Expected", format=".1f"),
         alt.Tooltip("cumulative_lower:Q", title=f"{interval_label} lower"),
         alt.Tooltip("cumulative_upper:Q", title=f"{interval_label} upper"),
     ],
 )
+cumulative_top = float(table["cumulative_upper"].max())
 cumulative_col.altair_chart(
     (
         cumulative_base.mark_area(opacity=0.25).encode(
-            y=alt.Y("cumulative_lower:Q", title="Approved households since the extract date"),
+            y=alt.Y(
+                "cumulative_lower:Q",
+                title="Approved households since the extract date",
+                scale=alt.Scale(domain=[0, cumulative_top * 1.08], nice=False),
+            ),
             y2="cumulative_upper:Q",
         )
         + cumulative_base.mark_line(point=True).encode(y="cumulative_expected:Q")

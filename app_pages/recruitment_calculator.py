@@ -11,8 +11,8 @@ import streamlit as st
 
 from app_pages.common import (
     CACHE_TTL,
-    FUNNEL_RECORDS_KEY,
     active_households,
+    authority_models,
     csv_bytes,
     excel_bytes,
     funnel_records_key,
@@ -40,51 +40,28 @@ def fitted_retention(
     return model, profile
 
 
-@st.cache_data(show_spinner="Reading the funnel records...", max_entries=8, ttl=CACHE_TTL)
-def funnel_from_records(key: str) -> dict[str, object] | None:
-    """Conversion, stage times and cost per enquiry from the active funnel records (last 3 years)."""
-    try:
-        from sufficiency.supply import funnel
-        from sufficiency.supply.demo_records import load_demo_funnel
-    except ImportError:  # the funnel analytics are optional for this page
+def authority_funnel() -> dict[str, object] | None:
+    """Conversion, stage times and cost per enquiry as every page uses them (the one model of the
+    authority): the two stages multiply to the conversion the explorer and the plan use."""
+    models, _ = authority_models()
+    figures = models.figures
+    if not figures.enquiry_to_approval.own_data or figures.enquiry_to_application is None:
         return None
-    records = st.session_state.get(FUNNEL_RECORDS_KEY) or load_demo_funnel()
-    since = records.extract_date - pd.DateOffset(years=3)
-    try:
-        parameters = funnel.funnel_parameters(
-            records.enquiries, records.extract_date, since=since, source="the funnel records"
-        )
-    except (KeyError, ValueError, IndexError):  # too few enquiries to measure every stage
+    to_application = float(figures.enquiry_to_application.value)
+    conversion = float(figures.enquiry_to_approval.value)
+    days_apply = float(figures.days_enquiry_to_application.value)
+    days_total = float(figures.days_enquiry_to_approval.value)
+    if not 0 < conversion <= to_application:
         return None
-    figures = (
-        parameters.enquiry_to_application,
-        parameters.application_to_approval,
-        parameters.days_enquiry_to_application,
-        parameters.days_application_to_approval,
-    )
-    if not all(pd.notna(value) and value > 0 for value in figures):
-        return None
-    cost = None
-    if len(records.spend):
-        by_channel = funnel.cost_per_outcome(
-            records.enquiries, records.spend, by="channel", start=since
-        )
-        paid = by_channel[by_channel["spend"].fillna(0) > 0]
-        if paid["enquiries"].sum() > 0:
-            cost = float(paid["spend"].sum() / paid["enquiries"].sum())
-    is_demo = st.session_state.get(FUNNEL_RECORDS_KEY) is None
     return {
-        "enquiry_to_application": parameters.enquiry_to_application,
-        "application_to_approval": parameters.application_to_approval,
-        "months_enquiry_to_application": parameters.days_enquiry_to_application / DAYS_PER_MONTH,
-        "months_application_to_approval": parameters.days_application_to_approval / DAYS_PER_MONTH,
-        "cost_per_enquiry": cost,
-        "label": (
-            "the synthetic demo authority's enquiry records"
-            if is_demo
-            else "your enquiry records (Campaign funnel page)"
-        )
-        + f", enquiries since {since:%B %Y}; median stage times",
+        "enquiry_to_application": to_application,
+        "application_to_approval": conversion / to_application,
+        "months_enquiry_to_application": days_apply / DAYS_PER_MONTH,
+        "months_application_to_approval": max(days_total - days_apply, 15.0) / DAYS_PER_MONTH,
+        "cost_per_enquiry": float(figures.cost_per_enquiry.value)
+        if figures.cost_per_enquiry.own_data
+        else None,
+        "label": f"{figures.enquiry_to_approval.source}; cost: {figures.cost_per_enquiry.source}",
     }
 
 
@@ -195,10 +172,7 @@ relative_to = goal[3].radio(
 )
 
 st.subheader("Assumptions")
-uploaded_records = st.session_state.get(FUNNEL_RECORDS_KEY)
-records_funnel = funnel_from_records(
-    "demo" if uploaded_records is None else funnel_records_key(uploaded_records, "uploaded")
-)
+records_funnel = authority_funnel()
 sources = [PUBLISHED] + ([OWN_RECORDS] if records_funnel is not None else [])
 source = st.radio(
     "Conversion and timing from",
@@ -206,7 +180,7 @@ source = st.radio(
     index=len(sources) - 1,
     format_func={
         PUBLISHED: "published national figures",
-        OWN_RECORDS: "the funnel records",
+        OWN_RECORDS: "the authority's figures (as on every page)",
     }.get,
     horizontal=True,
     key="funnel_source",

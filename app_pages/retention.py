@@ -14,6 +14,7 @@ from app_pages.common import (
     HOUSEHOLDS_KEY,
     HOUSEHOLDS_NAME_KEY,
     active_households,
+    authority_models,
     back_to_demo_button,
     csv_bytes,
     excel_bytes,
@@ -62,13 +63,6 @@ def describe(_data: CarerHouseholds, key: str, by: str) -> dict[str, pd.DataFram
         "rates": annual_leaving_rates(households, extract, by=by),
         "hazards": model.hazard_table_,
     }
-
-
-@st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
-def yearly_rates(_data: CarerHouseholds, key: str) -> pd.DataFrame:
-    """Leaving rates of all households by year ending 31 March."""
-    del key
-    return annual_leaving_rates(_data.households, _data.extract_date, by=None)
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=CACHE_TTL)
@@ -284,25 +278,36 @@ extract = data.extract_date
 households = data.households
 
 now = households_on(households, extract)
-in_house = now[now["carer_group"] != "kinship"]
-rates_all = yearly_rates(data, key)
-last_year = rates_all.iloc[-1] if len(rates_all) else None
+kinship_now = now[now["carer_group"] == "kinship"]
+models, _ = authority_models()
+figures = models.figures
+reconciliation = figures.in_house
 first, second, third, fourth = st.columns(4)
-first.metric(f"Households approved at {extract:%d %b %Y}", f"{len(now):,}")
-second.metric("In-house places approved", f"{int(in_house['approved_places'].sum()):,}")
-third.metric(
-    "Usable places (in-house)",
-    f"{in_house['approved_places'].sum() * float(defaults.OCCUPANCY):.0f}",
-    help=f"Approved places x occupancy. Occupancy: {in_words(defaults.OCCUPANCY)}",
-)
-if last_year is not None:
-    fourth.metric(
-        f"Left in the year to 31 Mar {int(last_year['year'])}",
-        f"{last_year['leaving_rate']:.0%}",
-        help="Households deregistered in the year / households approved at 31 March, as Ofsted "
-        f"measures it. Benchmarks: {in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}; "
-        f"{in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}",
+if reconciliation.records_households is not None:
+    first.metric(
+        "In-house households (mainstream and specialist)",
+        f"{reconciliation.households:,.0f}",
+        help=f"Approved on {extract:%d %b %Y}; family and friends (kinship) households, approved "
+        f"for named children, are counted apart: {len(kinship_now):,}.",
     )
+    second.metric("In-house places approved", f"{reconciliation.records_approved_places or 0:,.0f}")
+third.metric(
+    "Usable in-house places",
+    f"{reconciliation.usable_places:,.0f}",
+    help=reconciliation.rule,
+)
+fourth.metric(
+    "In-house households leaving a year",
+    f"{figures.annual_leaving_rate.value:.0%}",
+    help=f"{figures.annual_leaving_rate.source}. Benchmarks: "
+    f"{in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}; "
+    f"{in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}",
+)
+st.caption(
+    f"Kinship (family and friends) households approved now: {len(kinship_now):,}. "
+    + reconciliation.describe()
+    + " The same households, places and leaving rate are used on every page."
+)
 
 by = st.radio(
     "Split charts and tables by",

@@ -1,26 +1,32 @@
-"""Scenario explorer (commissioners): levers -> sufficiency gap, carers needed and costs.
+"""Scenario explorer (commissioners): the answer on one screen, the levers that change it, the
+charts behind it, and the scenario library.
 
 One canonical :class:`~sufficiency.scenario.Scenario` lives in session state under a key no widget
-owns; widgets are initialised from it and rebuild it when they change. Save, load and compare use
-the scenario library (SQLite by default, ``SUFFICIENCY_SCENARIO_DB`` for a shared database), and the
-share link is the scenario's versioned query string, which reopens the same scenario.
+owns (shared with every page); widgets are initialised from it and rebuild it when they change.
+Targets are solved into the plan by the scenario engine (the same solver as the Recommended plan
+and ``sufficiency plan``), so the indicators, charts and costs show the plan that meets them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_pages import library
+from app_pages.answer import answer
 from app_pages.common import (
+    EXPLORER_WIDGET_PREFIX,
+    SCENARIO_KEY,
+    SEED,
     active_903_data,
+    authority_models,
     csv_bytes,
-    data_key,
-    fitted_scenario_models,
+    current_scenario,
+    export_name,
     scenario_result,
     show_data_banner,
 )
@@ -37,10 +43,6 @@ from sufficiency.scenario import (
     compare,
 )
 
-# Session-state key of the canonical scenario, shared with the Finance page; no widget owns it.
-SCENARIO_KEY = "scenario"
-WIDGET_PREFIX = "sx_"
-SEED = 0
 CHANNELS_SHOWN = (
     "radio",
     "social media",
@@ -48,32 +50,31 @@ CHANNELS_SHOWN = (
     "bus stop",
     "leaflet drop",
     "stadium screen",
+    "council website",
+    "event",
 )
-
-
-def current_scenario() -> Scenario:
-    """The canonical scenario: from the link on first visit, else the session, else defaults."""
-    if SCENARIO_KEY not in st.session_state:
-        scenario = Scenario(n_simulations=0)
-        if "v" in st.query_params:
-            try:
-                scenario = Scenario.from_query_string(urlencode(st.query_params.to_dict()))
-            except SufficiencyError as error:
-                st.warning(f"The link could not be opened: {error}")
-        st.session_state[SCENARIO_KEY] = scenario
-    return st.session_state[SCENARIO_KEY]
+BASES = {"foster placements": "All foster placements", "non-kinship fostering": "Non-kinship only"}
+COST_GROUPS = {
+    codes.IN_HOUSE_FOSTERING: "in-house fostering",
+    codes.KINSHIP_FOSTERING: "family and friends fostering",
+    codes.IFA_FOSTERING: "IFA and other councils' fostering",
+    codes.OTHER_LA_FOSTERING: "IFA and other councils' fostering",
+    codes.IN_HOUSE_RESIDENTIAL: "residential (in-house and external)",
+    codes.EXTERNAL_RESIDENTIAL: "residential (in-house and external)",
+}
+INVESTMENT_GROUP = "recruitment, support and programmes"
 
 
 def set_scenario(scenario: Scenario) -> None:
     """Replace the canonical scenario and reset the widgets so they show it."""
     st.session_state[SCENARIO_KEY] = scenario
-    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+    for key in [k for k in st.session_state if str(k).startswith(EXPLORER_WIDGET_PREFIX)]:
         del st.session_state[key]
 
 
 def widget(key: str, default):
     """Initialise a widget's state from the canonical scenario (only when absent)."""
-    full = WIDGET_PREFIX + key
+    full = EXPLORER_WIDGET_PREFIX + key
     if full not in st.session_state:
         st.session_state[full] = default
     return full
@@ -94,24 +95,248 @@ def lever_help(name: str) -> str:
     return f"{lever.unit}. Source: {lever.source}"
 
 
-def lever_widgets(scenario: Scenario, origin: pd.Timestamp) -> Scenario:
+def default_target_date(origin: pd.Timestamp, horizon: int) -> dt.date:
+    """The last March within four years of the data (and within the horizon)."""
+    last = origin + pd.offsets.MonthEnd(min(48, horizon))
+    year = last.year if last.month >= 3 else last.year - 1
+    return dt.date(year, 3, 1)
+
+
+def authority_number(
+    column, label: str, name: str, value, figure, step: float, fmt: str, scale: float = 1.0
+):
+    """A number input for a lever that follows the authority's figure unless changed."""
+    shown = float(value) if value is not None else round(float(figure.value) * scale, 4)
+    lever = LEVERS[name]
+    entered = column.number_input(
+        label,
+        min_value=float(lever.minimum),
+        max_value=float(lever.maximum),
+        step=step,
+        format=fmt,
+        key=widget(name, shown),
+        help=f"{lever.unit}. Default: {float(figure.value) * scale:,.4g} ({figure.source}).",
+    )
+    default = round(float(figure.value) * scale, 4)
+    return None if abs(float(entered) - default) < 1e-6 else float(entered)
+
+
+def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
     """Every lever as a widget; returns the scenario they describe (validated)."""
+    origin = models.origin
+    figures = models.figures
     start = origin.date()
-    end_default = (origin + pd.DateOffset(months=scenario.horizon_months)).date()
+    end = (origin + pd.DateOffset(months=scenario.horizon_months)).date()
     entries = dict(scenario.entries_change_pct)
     approvals = dict(scenario.approvals_per_quarter)
     marketing = dict(scenario.marketing_spend_per_quarter)
     home = scenario.homes[0] if scenario.homes else None
 
-    demand_tab, supply_tab, homes_tab, targets_tab, run_tab = st.tabs(
+    targets_tab, recruitment_tab, demand_tab, homes_tab, run_tab = st.tabs(
         [
-            "Entries and step-downs",
-            "Recruitment and retention",
-            "Children's homes",
             "Targets",
-            "Horizon and uncertainty",
+            "Recruitment and retention",
+            "Entries and step-downs",
+            "Children's homes",
+            "Horizon and prices",
         ]
     )
+    with targets_tab:
+        left, right = st.columns(2)
+        ifa_on = left.toggle(
+            "IFA share target", key=widget("ifa_on", scenario.ifa_share_target_pct is not None)
+        )
+        ifa = left.slider(
+            "Highest IFA share (%)",
+            0,
+            100,
+            key=widget("ifa", int(scenario.ifa_share_target_pct or 30)),
+            disabled=not ifa_on,
+            help=lever_help("ifa_share_target_pct"),
+        )
+        basis = left.radio(
+            "The share counts",
+            list(BASES),
+            format_func=BASES.get,
+            horizontal=True,
+            key=widget("ifa_basis", scenario.ifa_share_target_basis),
+            disabled=not ifa_on,
+            help=lever_help("ifa_share_target_basis"),
+        )
+        ifa_date = left.date_input(
+            "IFA target date",
+            key=widget(
+                "ifa_date",
+                month_date(
+                    scenario.ifa_share_target_date,
+                    default_target_date(origin, scenario.horizon_months),
+                ),
+            ),
+            min_value=start,
+            disabled=not ifa_on,
+        )
+        ext_on = right.toggle(
+            "External residential target",
+            key=widget("ext_on", scenario.external_residential_target is not None),
+        )
+        ext = right.number_input(
+            "Most children in external residential care (children)",
+            0,
+            1000,
+            key=widget("ext", int(scenario.external_residential_target or 30)),
+            disabled=not ext_on,
+        )
+        ext_date = right.date_input(
+            "External residential target date",
+            key=widget("ext_date", month_date(scenario.external_residential_target_date, end)),
+            min_value=start,
+            disabled=not ext_on,
+        )
+        solve = right.toggle(
+            "Add the approvals (and step-downs) the targets need to the plan",
+            key=widget("solve", scenario.solve_targets),
+            help=lever_help("solve_targets"),
+        )
+    with recruitment_tab:
+        st.caption(
+            "Extra households approved each quarter, on top of the households that replace "
+            f"carers who leave (about {figures.approvals_per_quarter.value:.1f} a quarter now)."
+        )
+        columns = st.columns(len(CARER_TYPES))
+        new_approvals = {}
+        for column, carer_type in zip(columns, CARER_TYPES, strict=True):
+            new_approvals[carer_type] = column.number_input(
+                f"{carer_type.capitalize()} (a quarter)",
+                0.0,
+                100.0,
+                step=1.0,
+                key=widget(f"approvals_{carer_type}", float(approvals.get(carer_type, 0.0))),
+                help=lever_help("approvals_per_quarter"),
+            )
+        pipeline = st.checkbox(
+            "These households are already in assessment (no lead time)",
+            key=widget("pipeline", scenario.approvals_in_pipeline),
+            help=lever_help("approvals_in_pipeline"),
+        )
+        st.caption("Extra marketing spend by channel (£ a quarter).")
+        columns = st.columns(4)
+        new_marketing = {}
+        for i, channel in enumerate(CHANNELS_SHOWN):
+            new_marketing[channel] = columns[i % 4].number_input(
+                f"{channel.capitalize()} (£)",
+                0.0,
+                500_000.0,
+                step=500.0,
+                key=widget(f"marketing_{channel}", float(marketing.get(channel, 0.0))),
+                help=lever_help("marketing_spend_per_quarter"),
+            )
+        left, middle, right = st.columns(3)
+        conversion = left.slider(
+            "Better enquiry-to-approval conversion (%)",
+            0,
+            100,
+            key=widget("conversion", int(scenario.conversion_improvement_pct)),
+            help=lever_help("conversion_improvement_pct"),
+        )
+        conversion_cost = left.number_input(
+            "Its cost (£ a year)",
+            0.0,
+            5_000_000.0,
+            step=5_000.0,
+            key=widget("conversion_cost", float(scenario.conversion_cost_per_year)),
+            help=lever_help("conversion_cost_per_year"),
+        )
+        deregistration = middle.slider(
+            "Change in carers leaving (%; negative = better retention)",
+            -90,
+            100,
+            key=widget("deregistration", int(scenario.deregistration_change_pct)),
+            help=lever_help("deregistration_change_pct"),
+        )
+        retention_cost = middle.number_input(
+            "Its cost (£ a year) ",
+            0.0,
+            5_000_000.0,
+            step=5_000.0,
+            key=widget("retention_cost", float(scenario.retention_cost_per_year)),
+            help=lever_help("retention_cost_per_year"),
+        )
+        capacity = authority_number(
+            right,
+            "Assessment capacity (households a quarter)",
+            "assessment_capacity_per_quarter",
+            scenario.assessment_capacity_per_quarter,
+            figures.assessment_capacity_per_quarter,
+            1.0,
+            "%.0f",
+        )
+        budget = right.number_input(
+            "Recruitment budget (£ a year; 0 = no limit)",
+            0.0,
+            20_000_000.0,
+            step=10_000.0,
+            key=widget("budget", float(scenario.recruitment_budget_per_year or 0.0)),
+            help=lever_help("recruitment_budget_per_year"),
+        )
+        with st.expander("The authority's recruitment figures (change them to test a case)"):
+            left, middle, right = st.columns(3)
+            conversion_rate = authority_number(
+                left,
+                "Enquiries approved (%)",
+                "enquiry_to_approval_pct",
+                scenario.enquiry_to_approval_pct,
+                figures.enquiry_to_approval,
+                0.1,
+                "%.1f",
+                100,
+            )
+            lead = authority_number(
+                middle,
+                "Days from enquiry to approval",
+                "days_enquiry_to_approval",
+                scenario.days_enquiry_to_approval,
+                figures.days_enquiry_to_approval,
+                10.0,
+                "%.0f",
+            )
+            leaving = authority_number(
+                right,
+                "Households leaving a year (%)",
+                "annual_leaving_rate_pct",
+                scenario.annual_leaving_rate_pct,
+                figures.annual_leaving_rate,
+                0.5,
+                "%.1f",
+                100,
+            )
+            reach = authority_number(
+                left,
+                "Extra enquiries a channel can bring (x today's)",
+                "channel_reach",
+                scenario.channel_reach,
+                figures.channel_reach,
+                0.5,
+                "%.1f",
+            )
+            places = authority_number(
+                middle,
+                "Approved places per household",
+                "places_per_household",
+                scenario.places_per_household,
+                figures.places_per_household,
+                0.05,
+                "%.2f",
+            )
+            occupancy = authority_number(
+                right,
+                "Approved places filled (%)",
+                "occupancy_pct",
+                scenario.occupancy_pct,
+                figures.occupancy,
+                1.0,
+                "%.0f",
+                100,
+            )
     with demand_tab:
         st.caption("Edge-of-care work: % change in entries into care by age band.")
         columns = st.columns(len(codes.AGE_BANDS))
@@ -124,56 +349,48 @@ def lever_widgets(scenario: Scenario, origin: pd.Timestamp) -> Scenario:
                 key=widget(f"entries_{band}", int(entries.get(band, 0))),
                 help=lever_help("entries_change_pct"),
             )
-        step_downs = st.slider(
-            "Step-downs from external residential to fostering (children a year)",
+        edge_cost = st.number_input(
+            "Edge-of-care programme cost (£ a year)",
+            0.0,
+            20_000_000.0,
+            step=10_000.0,
+            key=widget("edge_cost", float(scenario.edge_of_care_cost_per_year)),
+            help=lever_help("edge_of_care_cost_per_year"),
+        )
+        left, right = st.columns(2)
+        step_downs = left.slider(
+            "Step-downs from external residential (children a year)",
             0,
             60,
             key=widget("step_downs", int(scenario.step_downs_per_year)),
             help=lever_help("step_downs_per_year"),
         )
-    with supply_tab:
-        plan = st.toggle(
-            "Set approvals per quarter (otherwise recruitment replaces carers who leave)",
-            key=widget("plan_approvals", bool(approvals)),
+        destination = left.radio(
+            "16-17 year olds step down to",
+            ["supported", "fostering"],
+            format_func={
+                "supported": "supported accommodation",
+                "fostering": "foster care",
+            }.get,
+            horizontal=True,
+            key=widget("step_down_to", scenario.step_down_16_17_to),
+            help=lever_help("step_down_16_17_to"),
         )
-        new_approvals = {}
-        if plan:
-            columns = st.columns(len(CARER_TYPES))
-            for column, carer_type in zip(columns, CARER_TYPES, strict=True):
-                new_approvals[carer_type] = column.number_input(
-                    f"{carer_type.capitalize()} (households a quarter)",
-                    0.0,
-                    100.0,
-                    step=1.0,
-                    key=widget(f"approvals_{carer_type}", float(approvals.get(carer_type, 0.0))),
-                    help=lever_help("approvals_per_quarter"),
-                )
-        st.caption("Extra marketing spend by channel (£ a quarter).")
-        columns = st.columns(3)
-        new_marketing = {}
-        for i, channel in enumerate(CHANNELS_SHOWN):
-            new_marketing[channel] = columns[i % 3].number_input(
-                f"{channel.capitalize()} (£ a quarter)",
-                0.0,
-                500_000.0,
-                step=500.0,
-                key=widget(f"marketing_{channel}", float(marketing.get(channel, 0.0))),
-                help=lever_help("marketing_spend_per_quarter"),
-            )
-        left, right = st.columns(2)
-        conversion = left.slider(
-            "Improvement in enquiry-to-approval conversion (%)",
-            0,
-            100,
-            key=widget("conversion", int(scenario.conversion_improvement_pct)),
-            help=lever_help("conversion_improvement_pct"),
+        support = right.number_input(
+            "Support per stepped-down child (£ a week)",
+            0.0,
+            5_000.0,
+            step=50.0,
+            key=widget("support", float(scenario.step_down_support_per_week)),
+            help=lever_help("step_down_support_per_week"),
         )
-        deregistration = right.slider(
-            "Change in carers leaving each year (%; negative = better retention)",
-            -90,
-            100,
-            key=widget("deregistration", int(scenario.deregistration_change_pct)),
-            help=lever_help("deregistration_change_pct"),
+        support_months = right.number_input(
+            "Months of support",
+            0.0,
+            60.0,
+            step=1.0,
+            key=widget("support_months", float(scenario.step_down_support_months)),
+            help=lever_help("step_down_support_months"),
         )
     with homes_tab:
         beds = st.number_input(
@@ -204,43 +421,6 @@ def lever_widgets(scenario: Scenario, origin: pd.Timestamp) -> Scenario:
             help="£ a week for staff and premises; "
             "assumption — please replace with your own figure",
         )
-    with targets_tab:
-        left, right = st.columns(2)
-        ifa_on = left.toggle(
-            "IFA share target", key=widget("ifa_on", scenario.ifa_share_target_pct is not None)
-        )
-        ifa = left.slider(
-            "Highest IFA share of non-kinship foster placements (%)",
-            0,
-            100,
-            key=widget("ifa", int(scenario.ifa_share_target_pct or 30)),
-            disabled=not ifa_on,
-        )
-        ifa_date = left.date_input(
-            "IFA target date",
-            key=widget("ifa_date", month_date(scenario.ifa_share_target_date, end_default)),
-            min_value=start,
-            disabled=not ifa_on,
-        )
-        ext_on = right.toggle(
-            "External residential target",
-            key=widget("ext_on", scenario.external_residential_target is not None),
-        )
-        ext = right.number_input(
-            "Most children in external residential care (children)",
-            0,
-            1000,
-            key=widget("ext", int(scenario.external_residential_target or 30)),
-            disabled=not ext_on,
-        )
-        ext_date = right.date_input(
-            "External residential target date",
-            key=widget(
-                "ext_date", month_date(scenario.external_residential_target_date, end_default)
-            ),
-            min_value=start,
-            disabled=not ext_on,
-        )
     with run_tab:
         left, right = st.columns(2)
         horizon = left.slider(
@@ -251,14 +431,10 @@ def lever_widgets(scenario: Scenario, origin: pd.Timestamp) -> Scenario:
             key=widget("horizon", min(scenario.horizon_months, 60)),
             help=lever_help("horizon_months"),
         )
-        simulations = right.select_slider(
-            "Simulated paths (0 = mean path only, fastest)",
-            options=[0, 50, 100, 200],
-            key=widget(
-                "simulations",
-                scenario.n_simulations if scenario.n_simulations in (0, 50, 100, 200) else 0,
-            ),
-            help=lever_help("n_simulations"),
+        right.caption(
+            f"Headlines are the mean of {scenario.n_simulations} simulated futures (seed {SEED}), "
+            "the same on every page. Unit costs, prices and inflation are on the Placement budget "
+            "page."
         )
     homes = ()
     if beds:
@@ -272,26 +448,45 @@ def lever_widgets(scenario: Scenario, origin: pd.Timestamp) -> Scenario:
         )
     return scenario.replace(
         horizon_months=int(horizon),
-        n_simulations=int(simulations),
         entries_change_pct={b: float(v) for b, v in new_entries.items() if v},
+        edge_of_care_cost_per_year=float(edge_cost),
         step_downs_per_year=float(step_downs),
-        approvals_per_quarter={t: v for t, v in new_approvals.items() if v} if plan else {},
+        step_down_16_17_to=destination,
+        step_down_support_per_week=float(support),
+        step_down_support_months=float(support_months),
+        approvals_per_quarter={t: v for t, v in new_approvals.items() if v},
+        approvals_in_pipeline=bool(pipeline),
         marketing_spend_per_quarter={c: v for c, v in new_marketing.items() if v},
         conversion_improvement_pct=float(conversion),
+        conversion_cost_per_year=float(conversion_cost),
         deregistration_change_pct=float(deregistration),
+        retention_cost_per_year=float(retention_cost),
+        assessment_capacity_per_quarter=capacity,
+        recruitment_budget_per_year=float(budget) if budget else None,
+        enquiry_to_approval_pct=conversion_rate,
+        days_enquiry_to_approval=lead,
+        annual_leaving_rate_pct=leaving,
+        channel_reach=reach,
+        places_per_household=places,
+        occupancy_pct=occupancy,
         homes=homes,
         ifa_share_target_pct=float(ifa) if ifa_on else None,
         ifa_share_target_date=month_text(ifa_date) if ifa_on else None,
+        ifa_share_target_basis=basis,
         external_residential_target=float(ext) if ext_on else None,
         external_residential_target_date=month_text(ext_date) if ext_on else None,
+        solve_targets=bool(solve),
     )
 
 
+# --- charts ------------------------------------------------------------------------------------
+
+
 def placements_chart(result, baseline) -> alt.Chart:
-    """Children in IFA and external residential placements: scenario against baseline."""
-    focus = (codes.IFA_FOSTERING, codes.EXTERNAL_RESIDENTIAL, codes.IN_HOUSE_FOSTERING)
+    """Children in in-house, IFA and external residential placements: scenario against baseline."""
+    focus = (codes.IN_HOUSE_FOSTERING, codes.IFA_FOSTERING, codes.EXTERNAL_RESIDENTIAL)
     frames = []
-    for label, res in (("scenario", result), ("baseline", baseline)):
+    for label, res in (("with the plan", result), ("baseline", baseline)):
         rows = res.placements[res.placements["placement_category"].isin(focus)]
         frames.append(
             rows.groupby(["month", "placement_category"], as_index=False)[["mean", "p10", "p90"]]
@@ -299,26 +494,23 @@ def placements_chart(result, baseline) -> alt.Chart:
             .assign(run=label)
         )
     frame = pd.concat(frames)
-    legend = alt.Legend(symbolOpacity=1, labelLimit=260)
+    legend = alt.Legend(symbolOpacity=1, labelLimit=320, orient="bottom", columns=3)
     base = alt.Chart(frame).encode(
         x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
         color=alt.Color("placement_category:N", title="Placement", legend=legend),
     )
     band = (
-        base.transform_filter(alt.datum.run == "scenario")
+        base.transform_filter(alt.datum.run == "with the plan")
         .mark_area(opacity=0.2)
-        .encode(
-            y=alt.Y("p10:Q", title="Children in placement"),
-            y2="p90:Q",
-        )
+        .encode(y=alt.Y("p10:Q", title="Children"), y2="p90:Q")
     )
     lines = base.mark_line().encode(
         y="mean:Q",
         strokeDash=alt.StrokeDash(
             "run:N",
             title="Run",
-            scale=alt.Scale(domain=["scenario", "baseline"], range=[[1, 0], [6, 4]]),
-            legend=alt.Legend(symbolStrokeWidth=2),
+            scale=alt.Scale(domain=["with the plan", "baseline"], range=[[1, 0], [6, 4]]),
+            legend=alt.Legend(symbolStrokeWidth=2, orient="bottom"),
         ),
         tooltip=[
             alt.Tooltip("run:N", title="Run"),
@@ -329,12 +521,36 @@ def placements_chart(result, baseline) -> alt.Chart:
             alt.Tooltip("p90:Q", title="90th percentile", format=".0f"),
         ],
     )
-    return (band + lines).properties(height=320)
+    return (band + lines).properties(height=340)
 
 
 def costs_chart(result) -> alt.Chart:
+    """Cost by financial year in six groups (£ million, cash)."""
     frame = result.costs_by_financial_year.copy()
+    frame["group"] = (
+        frame["placement_category"]
+        .map(COST_GROUPS)
+        .fillna(
+            frame["placement_category"].where(
+                frame["placement_category"].isin(codes.PLACEMENT_CATEGORIES), INVESTMENT_GROUP
+            )
+        )
+    )
+    frame.loc[
+        frame["placement_category"].isin(codes.PLACEMENT_CATEGORIES)
+        & ~frame["placement_category"].isin(list(COST_GROUPS)),
+        "group",
+    ] = "other placements"
+    frame = frame.groupby(["financial_year", "group"], as_index=False)["cost_mean"].sum()
     frame["cost_m"] = frame["cost_mean"] / 1e6
+    order = [
+        "in-house fostering",
+        "family and friends fostering",
+        "IFA and other councils' fostering",
+        "residential (in-house and external)",
+        "other placements",
+        INVESTMENT_GROUP,
+    ]
     return (
         alt.Chart(frame)
         .mark_bar()
@@ -344,21 +560,71 @@ def costs_chart(result) -> alt.Chart:
                 title="Financial year (April-March)",
                 axis=alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("sum(cost_m):Q", title="Cost (£ million, nominal)"),
+            y=alt.Y("sum(cost_m):Q", title="£ million (cash)"),
             color=alt.Color(
-                "placement_category:N",
-                title="Category",
-                scale=alt.Scale(scheme="tableau20"),
-                legend=alt.Legend(labelLimit=320),
+                "group:N",
+                title="",
+                sort=order,
+                scale=alt.Scale(domain=order, scheme="tableau10"),
+                legend=alt.Legend(orient="bottom", columns=3, labelLimit=320),
             ),
+            order=alt.Order("group:N"),
             tooltip=[
                 alt.Tooltip("financial_year:N", title="Financial year"),
-                alt.Tooltip("placement_category:N", title="Category"),
+                alt.Tooltip("group:N", title="Cost"),
                 alt.Tooltip("cost_m:Q", title="£ million", format=",.2f"),
             ],
         )
-        .properties(height=300)
+        .properties(height=340)
     )
+
+
+def households_chart(result, baseline) -> alt.Chart:
+    frames = [
+        res.carers[["month", "households"]].assign(run=label)
+        for label, res in (("with the plan", result), ("baseline", baseline))
+    ]
+    frame = pd.concat(frames)
+    return (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("households:Q", title="In-house foster households"),
+            strokeDash=alt.StrokeDash(
+                "run:N",
+                title="Run",
+                scale=alt.Scale(domain=["with the plan", "baseline"], range=[[1, 0], [6, 4]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("run:N", title="Run"),
+                alt.Tooltip("month:T", title="Month end", format="%b %Y"),
+                alt.Tooltip("households:Q", title="Households", format=".0f"),
+            ],
+        )
+        .properties(height=340)
+    )
+
+
+COMPARE_LABELS = {
+    "scenario": "Scenario",
+    "children_end": st.column_config.NumberColumn("Children at the end", format="%.0f"),
+    "ifa_share_end_pct": st.column_config.NumberColumn("IFA share at the end", format="%.0f%%"),
+    "ifa_share_non_kinship_end_pct": st.column_config.NumberColumn(
+        "IFA share, non-kinship", format="%.0f%%"
+    ),
+    "in_house_households_end": st.column_config.NumberColumn(
+        "In-house households at the end", format="%.0f"
+    ),
+    "approvals_needed_total": st.column_config.NumberColumn(
+        "Extra households the targets need", format="%.0f"
+    ),
+    "total_cost_gbp": st.column_config.NumberColumn("Total cost (£, cash)", format="localized"),
+    "total_investment_gbp": st.column_config.NumberColumn("Investment (£)", format="localized"),
+    "npv_gbp": st.column_config.NumberColumn("Net present value (£)", format="localized"),
+    "payback_month": "Payback month",
+}
 
 
 def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
@@ -366,8 +632,9 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
     costs = tables["costs"].melt("financial_year", var_name="scenario", value_name="cost")
     costs["cost_m"] = costs["cost"] / 1e6
     carers = tables["carers"].melt("month", var_name="scenario", value_name="households")
+    legend = alt.Legend(orient="bottom", labelLimit=320, columns=2)
     cost_chart = (
-        alt.Chart(costs)
+        alt.Chart(costs, title="Cost by financial year")
         .mark_line(point=True)
         .encode(
             x=alt.X(
@@ -375,21 +642,25 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
                 title="Financial year (April-March)",
                 axis=alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("cost_m:Q", title="Cost (£ million, nominal)"),
-            color=alt.Color("scenario:N", title="Scenario"),
-            tooltip=["scenario:N", "financial_year:N", alt.Tooltip("cost_m:Q", format=",.2f")],
+            y=alt.Y("cost_m:Q", title="£ million (cash)"),
+            color=alt.Color("scenario:N", title="Scenario", legend=legend),
+            tooltip=[
+                alt.Tooltip("scenario:N", title="Scenario"),
+                alt.Tooltip("financial_year:N", title="Financial year"),
+                alt.Tooltip("cost_m:Q", title="£ million", format=",.2f"),
+            ],
         )
-        .properties(height=260)
+        .properties(height=300, width=420)
     )
     carer_chart = (
-        alt.Chart(carers)
+        alt.Chart(carers, title="In-house foster households")
         .mark_line()
         .encode(
             x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("households:Q", title="In-house foster households (households)"),
-            color=alt.Color("scenario:N", title="Scenario"),
+            y=alt.Y("households:Q", title="Households"),
+            color=alt.Color("scenario:N", title="Scenario", legend=legend),
         )
-        .properties(height=260)
+        .properties(height=300, width=420)
     )
     return alt.hconcat(cost_chart, carer_chart)
 
@@ -425,36 +696,35 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                 st.caption("Scenarios with the same name are numbered in the order shown.")
             tables = compare(results)
             st.dataframe(
-                tables["headline"].round({"total_cost_gbp": 0, "total_investment_gbp": 0}),
+                tables["headline"].round(
+                    {"total_cost_gbp": 0, "total_investment_gbp": 0, "npv_gbp": 0}
+                ),
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "scenario": "Scenario",
-                    "children_end": st.column_config.NumberColumn(
-                        "Children at the end", format="%.0f"
-                    ),
-                    "ifa_share_end_pct": st.column_config.NumberColumn(
-                        "IFA share at the end (%)", format="%.0f%%"
-                    ),
-                    "in_house_households_end": st.column_config.NumberColumn(
-                        "In-house households at the end", format="%.0f"
-                    ),
-                    "total_cost_gbp": st.column_config.NumberColumn(
-                        "Total cost (£)", format="localized"
-                    ),
-                    "total_investment_gbp": st.column_config.NumberColumn(
-                        "Investment (£)", format="localized"
-                    ),
-                    "payback_month": "Payback month",
-                },
+                column_config=COMPARE_LABELS,
             )
             st.altair_chart(comparison_chart(tables), width="stretch")
-            st.dataframe(tables["costs"], hide_index=True, width="stretch")
-            st.dataframe(tables["differences"], hide_index=True, width="stretch")
+            money_columns = {
+                column: st.column_config.NumberColumn(column, format="localized")
+                for column in [*tables["costs"].columns[1:], *tables["differences"].columns[1:]]
+            }
+            st.markdown("**Cost by financial year (£, cash)**")
+            st.dataframe(
+                tables["costs"].round(0),
+                hide_index=True,
+                width="stretch",
+                column_config={"financial_year": "Financial year", **money_columns},
+            )
+            st.dataframe(
+                tables["differences"].round(0),
+                hide_index=True,
+                width="stretch",
+                column_config={"financial_year": "Financial year", **money_columns},
+            )
             st.download_button(
                 "Download the comparison (CSV)",
                 csv_bytes(tables["costs"].merge(tables["differences"], on="financial_year")),
-                file_name="scenario_comparison.csv",
+                file_name=export_name(scenario, "comparison", "csv"),
                 mime="text/csv",
             )
     with share_tab:
@@ -468,170 +738,143 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
             st.query_params.from_dict(dict(parse_qsl(query, keep_blank_values=True)))
 
 
+def authority_section(models: FittedModels) -> None:
+    figures = models.figures
+    with st.expander("The authority's figures every page uses, and where they come from"):
+        st.markdown(figures.in_house.describe())
+        st.dataframe(
+            figures.in_house.table(),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "source": "Source",
+                "households": st.column_config.NumberColumn("Households", format="%.0f"),
+                "approved_places": st.column_config.NumberColumn("Approved places", format="%.0f"),
+                "usable_places": st.column_config.NumberColumn("Usable places", format="%.0f"),
+                "children_placed": st.column_config.NumberColumn("Children placed", format="%.0f"),
+            },
+        )
+        table = figures.table()
+        table["value"] = [
+            f"{v:.1%}" if "(0-1)" in unit else f"{v:,.1f}"
+            for v, unit in zip(table["value"], table["unit"], strict=True)
+        ]
+        st.dataframe(
+            table.drop(columns="own_data"),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "figure": "Figure",
+                "value": "Value",
+                "unit": "Unit",
+                "source": st.column_config.TextColumn("Source", width="large"),
+            },
+        )
+
+
 def main() -> None:
     st.title("Scenario explorer")
-    st.write(
-        "Pull the levers (entries, step-downs, recruitment, retention, homes and targets) and see "
-        "the placements the council will need, the in-house carers that takes, and what it costs "
-        "by financial year against a baseline of current trends."
-    )
     active = active_903_data()
     show_data_banner(active)
-    key = data_key(active)
-    models = fitted_scenario_models(active.data, key, active.is_demo, active.label)
+    models, key = authority_models(active)
     scenario = current_scenario()
+    name = st.text_input(
+        "Name of this scenario",
+        key=widget("name", scenario.name),
+        help="Shown on every page and export.",
+    )
+    for note in scenario.migration_notes:
+        st.info(plain(note), icon=":material/update:")
+    top = st.container()
+    st.subheader("Levers")
     try:
-        edited = lever_widgets(scenario, models.origin)
+        edited = lever_widgets(scenario, models).replace(name=name.strip() or scenario.name)
     except SufficiencyError as error:
-        st.error(str(error))
+        st.error(plain(error), icon=":material/error:")
         edited = scenario
-    if edited != scenario:
+    if edited != scenario or edited.name != scenario.name:
         st.session_state[SCENARIO_KEY] = edited
         scenario = edited
     try:
         result = scenario_result(models, key, scenario.to_json(), SEED)
         baseline = scenario_result(models, key, baseline_of(scenario).to_json(), SEED)
     except SufficiencyError as error:
-        st.error(str(error))
+        top.error(plain(error), icon=":material/error:")
         return
-
-    s = result.summary
-    end_month = pd.Timestamp(result.placements["month"].max())
-    children_change = s["children_looked_after_end"] - baseline.summary["children_looked_after_end"]
-    st.caption(
-        f"At {end_month:%B %Y}, the end of the horizon ("
-        + (
-            "the mean path"
-            if scenario.n_simulations == 0
-            else f"mean of {scenario.n_simulations} simulated futures"
+    with top:
+        end_month = pd.Timestamp(result.placements["month"].max())
+        st.caption(
+            f"**{plain(scenario.name)}** · from {models.origin:%B %Y} to {end_month:%B %Y} · mean of "
+            f"{result.summary['simulated_paths']} simulated futures · changes against the baseline "
+            "(the same futures with no levers)"
         )
-        + "); costs are over the whole horizon."
+        answer(result, baseline)
+
+    st.subheader("Placements: in-house fostering, IFA fostering, external residential")
+    st.altair_chart(placements_chart(result, baseline), width="stretch")
+    st.caption(
+        "Children in each placement type at each month end. Solid lines: with the plan; dashed: "
+        "the baseline of current trends; shaded: the 10th-90th percentile of the simulated "
+        "futures. Foster and residential demand is met by the in-house carers and beds first "
+        "(today's, those replacing leavers, and the extra recruitment), the rest goes to IFAs "
+        "and external homes."
     )
-    cols = st.columns(5)
-    cols[0].metric(
-        "Children looked after",
-        f"{s['children_looked_after_end']:,.0f}",
-        f"{children_change:+,.0f} vs baseline" if round(children_change) != 0 else None,
-        delta_color="inverse",
-        help=f"Children looked after (mean of the simulated futures) at {end_month:%B %Y}, the "
-        "end of the horizon.",
-    )
-    cols[1].metric(
-        "IFA share of foster placements",
-        f"{s['ifa_share_of_fostering_end_pct']:.0f}%",
-        f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship",
-        delta_color="off",
-        help=f"Share of all foster placements (in-house, IFA, other councils and family and "
-        f"friends carers) that are with an independent fostering agency at {end_month:%B %Y}, "
-        "as councils report it. Below: the share of non-kinship foster placements (family and "
-        "friends carers left out), a larger number. Placements with other councils or public "
-        "bodies (PR2/PR3) are not IFA placements.",
-    )
-    cols[2].metric(
-        "In-house households",
-        f"{s['in_house_households_end']:,.0f}",
-        help=f"Approved in-house foster-carer households at {end_month:%B %Y}, after carers "
-        "leave and new ones are approved.",
-    )
-    cols[3].metric(
-        "Total cost (£m, nominal)",
-        f"£{s['total_cost_gbp'] / 1e6:,.1f}m",
-        help="Placements, recruitment and carer support over the whole horizon, in cash terms "
-        "(with inflation). By financial year below; unit costs and sources on the Placement "
-        "budget page.",
-    )
-    cols[4].metric(
-        "Placement saving vs baseline",
-        f"£{s['total_saving_vs_baseline_gbp'] / 1e6:,.1f}m",
-        f"payback {pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else None,
-        help="Placement costs saved against the baseline (the same forecast with every lever "
-        "at its default), before the scenario's investment in recruitment, carer support and "
-        "step-down packages, which the invest-to-save chart on the Placement budget page nets "
-        "off. A negative saving is an extra cost.",
-    )
-    if not result.targets.empty:
-        targets = result.targets.assign(
-            met=result.targets["met"].map({True: "met", False: "not met"})
+    left, right = st.columns(2)
+    with left:
+        st.subheader("In-house foster households")
+        st.altair_chart(households_chart(result, baseline), width="stretch")
+    with right:
+        st.subheader("Cost by financial year")
+        st.altair_chart(costs_chart(result), width="stretch")
+    if not result.carers_needed.empty and result.summary["approvals_needed_total"] > 0:
+        st.subheader("Approvals the targets need, by quarter")
+        table = result.carers_needed
+        shown = table[table[[c for c in table if c.startswith("approvals_")]].sum(axis=1) > 0].drop(
+            columns=["quarter_start"]
         )
         st.dataframe(
-            targets,
+            shown.round(1),
             hide_index=True,
             width="stretch",
             column_config={
-                "target": "Measure",
-                "date": "Checked at (month)",
-                "projected": st.column_config.NumberColumn("Projected (mean path)", format="%.1f"),
-                "target_value": st.column_config.NumberColumn("Target level", format="%.1f"),
-                "met": "Met?",
-                "note": "Note",
+                "quarter": "Financial quarter",
+                "approvals_mainstream": st.column_config.NumberColumn(
+                    "Mainstream households", format="%.0f"
+                ),
+                "approvals_teenagers": st.column_config.NumberColumn(
+                    "Teenager carers", format="%.0f"
+                ),
+                "enquiries_needed": st.column_config.NumberColumn(
+                    "Extra enquiries (lead time earlier)", format="%.0f"
+                ),
+                "households_in_post": st.column_config.NumberColumn(
+                    "New households still fostering", format="%.0f"
+                ),
+                "households_needed": st.column_config.NumberColumn(
+                    "Households the target needs", format="%.0f"
+                ),
             },
         )
-
-    st.subheader("Placements needed: in-house fostering, IFA fostering, external residential")
-    st.altair_chart(placements_chart(result, baseline), width="stretch")
-    st.caption(
-        "Children in each placement type at each month end. Solid lines: this scenario; dashed "
-        "lines: the baseline of current trends. "
-        + (
-            "Only the mean path is simulated, so no range is shown: set simulated paths on the "
-            "Horizon and uncertainty tab to see one. "
-            if scenario.n_simulations == 0
-            else "Shaded: the scenario's 10th-90th percentile band (8 in 10 simulated futures "
-            "fall inside). "
-        )
-        + "Every child counted here who is not in an in-house placement is a place the council "
-        "buys. Unlike the Demand forecast page, which projects placements as children have been "
-        "moving between them, here foster and residential demand is met by the in-house carers "
-        "and beds the scenario provides (today's usable places, less carers who leave, plus "
-        "recruitment) and the rest goes to IFAs and external homes: without extra recruitment, "
-        "growth and step-downs land with IFAs."
-    )
-    st.subheader("Carers needed")
-    st.write(result.carers_needed_text)
-    if not result.carers_needed.empty:
-        totals = (
-            result.carers_needed.groupby("quarter", sort=False)[
-                ["approvals_needed", "enquiries_needed"]
-            ]
-            .sum()
-            .reset_index()
-        )
-        if totals[["approvals_needed", "enquiries_needed"]].to_numpy().sum() > 0:
-            st.dataframe(
-                totals,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "quarter": "Quarter",
-                    "approvals_needed": st.column_config.NumberColumn(
-                        "Approvals needed (households)", format="%.0f"
-                    ),
-                    "enquiries_needed": st.column_config.NumberColumn(
-                        "Enquiries needed (enquiries)", format="%.0f"
-                    ),
-                },
-            )
-    st.subheader("Cost by financial year")
-    st.altair_chart(costs_chart(result), width="stretch")
+    authority_section(models)
 
     # Files are built only when a button is clicked, so a lever change does not pay for them.
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the workbook (Excel)",
         lambda: workbook_bytes(result),
-        file_name="scenario.xlsx",
+        file_name=export_name(scenario, "scenario", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     middle.download_button(
         "Download placements (CSV)",
-        lambda: csv_bytes(result.placements),
-        file_name="placements.csv",
+        lambda: csv_bytes(result.placements.assign(scenario=scenario.name)),
+        file_name=export_name(scenario, "placements", "csv"),
         mime="text/csv",
     )
     right.download_button(
         "Download the printable summary (HTML)",
         lambda: summary_html(result),
-        file_name="scenario_summary.html",
+        file_name=export_name(scenario, "summary", "html"),
         mime="text/html",
     )
     st.subheader("Save, load, compare and share")

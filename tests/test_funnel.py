@@ -104,6 +104,24 @@ def test_people_in_progress_are_at_risk_not_failures():
     assert rate["rate"] == pytest.approx(0.5)
 
 
+def test_a_stage_everyone_is_still_in_is_not_yet_known_never_zero():
+    """A campaign whose applicants are all still in assessment has no approval rate yet."""
+    waiting = make_enquiries(
+        [
+            {"enquiry": "2023-06-01", "application": "2023-07-01", "campaign": "New"},
+            {"enquiry": "2023-06-01", "application": "2023-07-10", "campaign": "New"},
+            {"enquiry": "2022-01-01", "application": "2022-02-01", "approval": "2022-09-01"},
+        ]
+    )
+    table = funnel.stage_conversion(
+        waiting, EXTRACT, by="campaign", transitions=[("application", "approval")]
+    ).set_index("group")
+    new = table.loc["campaign: New"]
+    assert new["still_open"] == 2
+    assert np.isnan(new["rate"]) and np.isnan(new["lower"]) and np.isnan(new["upper"])
+    assert table.loc["campaign: Spring", "rate"] == pytest.approx(1.0)
+
+
 def test_durations_without_censoring_match_empirical_quantiles():
     days = [10, 20, 30, 40, 50]
     rows = [

@@ -239,7 +239,9 @@ def stage_conversion(
     Returns
     -------
     DataFrame
-        :data:`CONVERSION_COLUMNS`. Where nobody is still open, ``rate`` is converted /
+        :data:`CONVERSION_COLUMNS`. Where everyone who reached ``from_stage`` is still in
+        progress, ``rate``, ``lower`` and ``upper`` are missing (not yet known, never 0%). Where
+        nobody is still open, ``rate`` is converted /
         (converted + withdrawn). Where some are (``still_open`` > 0), it is the Aalen-Johansen
         cumulative incidence of conversion at the longest follow-up (withdrawal competing, open
         people censored at the extract date), so recent cohorts are neither penalised for
@@ -284,7 +286,11 @@ def stage_conversion(
                     mask = reached & (codes == position)
                     _, cif1, _, _ = _competing_risks(days[mask], event[mask])
                     rate[position] = cif1[-1]
+            # everyone who reached the stage is still in progress: not yet known, never 0%
+            rate = np.where(resolved > 0, rate, np.nan)
             lower, upper = wilson_interval(rate * resolved, resolved, confidence)
+            lower = np.where(resolved > 0, lower, np.nan)
+            upper = np.where(resolved > 0, upper, np.nan)
             columns["from_stage"].append(np.full(size, from_stage, dtype=object))
             columns["to_stage"].append(np.full(size, to_stage, dtype=object))
             columns["group"].append(names)

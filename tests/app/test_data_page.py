@@ -24,7 +24,12 @@ def test_home_page_explains_each_audience_and_labels_demo_synthetic():
     # Through the router, as users meet it: the start page links to pages that app.py registers.
     app = run_page("app.py")
     subheaders = [element.value for element in app.subheader]
-    assert subheaders == ["Commissioners", "Fostering managers", "Finance"]
+    assert subheaders == [
+        "Commissioners",
+        "Fostering managers",
+        "Finance",
+        "The authority every page works on",
+    ]
     assert any("synthetic" in element.value.lower() for element in app.info)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,18 +17,23 @@ def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
 
-def test_finance_page_costs_sources_fan_chart_and_downloads():
+def test_finance_page_costs_sources_parts_fan_chart_cross_check_and_downloads():
     app = AppTest.from_file(PAGE, default_timeout=240)
     app.run()
     assert not app.exception, app.exception
     assert any("synthetic" in element.value.lower() for element in app.info)
+    assert any("Scenario:" in element.value for element in app.caption)
 
     costs = app.dataframe[0].value  # the unit cost editor
     assert "£ per child per week" in costs.columns
     sources = " ".join(costs["source"])
-    # every unit cost has a source, including the clearly marked assumptions
-    assert "PSSRU" in sources and "NAO" in sources and "assumption" in sources
+    assert "PSSRU" in sources and "2016-17 prices" in sources
+    assert "NAO" in sources and "assumption" in sources
     assert len(costs) == len(codes.PLACEMENT_CATEGORIES)
+
+    # the in-house cost in its parts, adding up to the all-in cost
+    parts = next(f.value for f in app.dataframe if "grows_with" in f.value.columns)
+    assert math.isclose(parts["weekly_cost"].iloc[:-1].sum(), parts["weekly_cost"].iloc[-1])
 
     # the budget fan chart; on the baseline the invest-to-save chart gives way to a pointer
     assert len(app.get("vega_lite_chart")) == 1
@@ -38,6 +44,13 @@ def test_finance_page_costs_sources_fan_chart_and_downloads():
     labels = [button.label for button in app.get("download_button")]
     assert "Download the finance workbook (Excel)" in labels
     assert "Download costs by financial year (CSV)" in labels
+    assert "£" in metric(app, "Net present value (£)")
+
+    # the cross-check against Middlesbrough's RO3 spend, the demo's real counterpart
+    check = next(f.value for f in app.dataframe if "ro3_gbp" in f.value.columns)
+    assert list(check["line"])[0] == "fostering services"
+    assert (check["ro3_gbp"] > 0).all()
+    assert app.selectbox(key="fx_ro3_authority").value == "E06000002"
 
     # higher inflation means a larger budget in later years
     before = budget["cost_mean"].iloc[-1]
@@ -45,4 +58,3 @@ def test_finance_page_costs_sources_fan_chart_and_downloads():
     assert not app.exception
     after = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
     assert after["cost_mean"].iloc[-1] > before * 1.05
-    assert "£" in metric(app, "Net position (£)")

@@ -33,7 +33,7 @@ def test_answer_in_plain_words_with_sources_and_downloads() -> None:
     assert float(metric(app, "To be 80% sure")) > per_month
     assert metric(app, "Marketing cost").startswith("£")
     captions = " ".join(item.value for item in app.caption)
-    assert "Ofsted" in captions and "enquiry records" in captions
+    assert "Ofsted" in captions and "synthetic records" in captions
     assert len(app.get("vega_lite_chart")) == 2
     labels = {button.label for button in app.get("download_button")}
     assert {"Enquiries needed by month (CSV)", "Answer and assumptions (Excel)"} <= labels

@@ -25,10 +25,12 @@ def metric(app: AppTest, label_start: str) -> str:
 def test_demo_view_is_synthetic_with_charts_and_downloads() -> None:
     app = run_page()
     assert any("Synthetic" in item.value for item in app.info)
-    approved = int(metric(app, "Households approved").replace(",", ""))
-    assert 110 < approved < 170  # about 65 in-house and 68 kinship demo households
-    rate = float(metric(app, "Left in the year").rstrip("%"))
-    assert 12 <= rate <= 35
+    approved = int(metric(app, "In-house households").replace(",", ""))
+    assert 50 < approved < 110  # the demo's mainstream and specialist households
+    rate = float(metric(app, "In-house households leaving a year").rstrip("%"))
+    assert 8 <= rate <= 35
+    usable = int(metric(app, "Usable in-house places").replace(",", ""))
+    assert usable >= 99  # never fewer than the 99 children the 903 data has placed in-house
     assert len(app.get("vega_lite_chart")) >= 4
     captions = " ".join(item.value for item in app.caption)
     assert "Ofsted" in captions and "Kaplan-Meier" in captions
@@ -87,4 +89,4 @@ def test_upload_shows_report_and_can_be_used() -> None:
     app.run()
     assert not app.exception, app.exception
     assert not any("Synthetic" in item.value for item in app.info)
-    assert int(metric(app, "Households approved").replace(",", "")) < 20
+    assert int(metric(app, "In-house households").replace(",", "")) < 20

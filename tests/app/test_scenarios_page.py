@@ -41,20 +41,22 @@ def metric(app: AppTest, label: str) -> str:
 def test_explorer_levers_share_save_and_compare(library):
     app = open_page()
     assert any("synthetic" in element.value.lower() for element in app.info)
-    assert len(app.get("vega_lite_chart")) == 2
-    assert "£" in metric(app, "Total cost (£m, nominal)")
-    assert "Carers needed" in [h.value for h in app.subheader]
+    assert len(app.get("vega_lite_chart")) == 3
+    assert "£" in metric(app, "Total cost (cash)")
+    assert "£" in metric(app, "Net present value")
+    assert metric(app, "Targets") == "none set"
     labels = [button.label for button in app.get("download_button")]
     assert "Download the workbook (Excel)" in labels
 
     # a lever changes the result and the share link
-    before = int(metric(app, "Children looked after").replace(",", ""))
+    before = metric(app, "Total cost (cash)")
     next(s for s in app.slider if s.label == "Age 10-15 (% change)").set_value(-40).run()
     assert not app.exception
-    after = int(metric(app, "Children looked after").replace(",", ""))
-    assert after < before
+    after = metric(app, "Total cost (cash)")
+    assert float(after[1:-1].replace(",", "")) < float(before[1:-1].replace(",", ""))
+    assert any("edge-of-care programme cost" in w.value for w in app.warning)
     link = app.code[0].value
-    assert link.startswith("?v=1")
+    assert link.startswith("?v=2")
     assert Scenario.from_query_string(link).entries_change_pct == (("10-15", -40.0),)
 
     # save to the library, then compare it with a changed scenario on screen
@@ -69,12 +71,20 @@ def test_explorer_levers_share_save_and_compare(library):
     assert not app.exception
     headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
     assert len(headline) == 2
-    assert len(app.get("vega_lite_chart")) == 3  # gap, costs, and the comparison
+    assert len(app.get("vega_lite_chart")) == 4  # placements, households, costs, comparison
 
 
 def test_a_link_reopens_the_same_scenario():
-    scenario = Scenario(n_simulations=0, step_downs_per_year=12, entries_change_pct={"1-4": -10})
+    scenario = Scenario(step_downs_per_year=12, entries_change_pct={"1-4": -10})
     app = open_page(dict(parse_qsl(scenario.to_query_string())))
     assert next(s for s in app.slider if s.label.startswith("Step-downs")).value == 12
     assert next(s for s in app.slider if s.label == "Age 1-4 (% change)").value == -10
     assert app.code[0].value == "?" + scenario.to_query_string()
+
+
+def test_a_version_1_link_opens_migrated_with_a_note():
+    app = open_page({"v": "1", "ap": "0:3", "ifa": "30", "ifad": "2028-03"})
+    notes = " ".join(element.value for element in app.info)
+    assert "older version" in notes and "on top of" in notes
+    assert app.session_state["scenario"].ifa_share_target_basis == "non-kinship fostering"
+    assert metric(app, "Can it be met?") in ("Yes", "No")

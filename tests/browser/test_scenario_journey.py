@@ -27,9 +27,10 @@ os.environ.setdefault(
     str(Path(tempfile.mkdtemp(prefix="sufficiency-browser-")) / "scenarios.db"),
 )
 
-STEP_DOWNS = "Step-downs from external residential to fostering (children a year)"
+STEP_DOWNS = "Step-downs from external residential (children a year)"
+ENTRIES_TAB = "Entries and step-downs"
 ENTRIES_10_15 = "Age 10-15 (% change)"
-TOTAL_COST = "Total cost (£m, nominal)"
+TOTAL_COST = "Total cost (cash)"
 WORKBOOK_SHEETS = {
     "Assumptions",
     "Placements by month",
@@ -41,10 +42,17 @@ WORKBOOK_SHEETS = {
 }
 
 
-def open_scenarios(page, url: str) -> None:
+def open_scenarios(page, url: str, tab: str | None = ENTRIES_TAB) -> None:
     page.goto(url)
     # the first visit may fit the demand model; the metrics appear once a scenario has run
     page.get_by_text(TOTAL_COST, exact=True).wait_for(timeout=180_000)
+    wait_for_app(page)
+    if tab:
+        open_tab(page, tab)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
     wait_for_app(page)
 
 
@@ -97,7 +105,7 @@ def test_lever_change_updates_numbers_and_share_link_restores_levers(page, explo
     assert slider_value(page, STEP_DOWNS) == "60"
     # sixty fewer external residential placements a year must cost less than the baseline
     assert float(cost_after[1:-1].replace(",", "")) < float(cost_before[1:-1].replace(",", ""))
-    saving = metric_value(page, "Saving")
+    saving = metric_value(page, "Placement saving")
     assert float(saving[1:-1].replace(",", "")) > 1.0, saving
 
     set_slider_to_end(page, ENTRIES_10_15, "Home")
@@ -119,6 +127,46 @@ def test_lever_change_updates_numbers_and_share_link_restores_levers(page, explo
     assert slider_value(shared, ENTRIES_10_15) == "-50"
     assert slider_value(shared, "Age under 1 (% change)") == "0"
     assert metric_value(shared, TOTAL_COST) == cost_fewer_entries
+    shared.close()
+
+
+def test_set_a_30_percent_target_see_the_plan_feasibility_and_cost_then_share_it(
+    page, explorer_url
+):
+    """The commissioner's question on one screen: households, feasibility and cost, then a link
+    that reopens the same answer."""
+    open_scenarios(page, f"{explorer_url}/scenarios", tab="Targets")
+    assert metric_value(page, "Targets") == "none set"
+    before = metric_value(page, "Extra households to approve")
+    assert before == "0"
+    page.locator('[data-testid="stCheckbox"]').filter(has_text="IFA share target").locator(
+        "label"
+    ).click()
+    households = wait_for_metric_change(page, "Extra households to approve", before)
+    assert int(households.replace(",", "")) > 0
+    feasible = metric_value(page, "Can it be met?")
+    assert feasible in ("Yes", "No")
+    share_now = metric_value(page, "IFA share now")
+    assert share_now.endswith("%")
+    cost = metric_value(page, TOTAL_COST)
+    npv = metric_value(page, "Net present value")
+    assert cost.startswith("£") and "£" in npv
+    page.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
+    screenshot(page, "scenario_08_target_answer")
+
+    open_tab(page, "Share a link")
+    code = page.locator('[data-testid="stCode"]').filter(has_text="?v=")
+    code.wait_for()
+    query = code.inner_text().strip()
+    assert "ifa=30" in query, query
+
+    shared = page.context.new_page()
+    open_scenarios(shared, f"{explorer_url}/scenarios{query}", tab=None)
+    assert metric_value(shared, "Extra households to approve") == households
+    assert metric_value(shared, "Can it be met?") == feasible
+    assert metric_value(shared, TOTAL_COST) == cost
+    assert metric_value(shared, "Net present value") == npv
+    screenshot(shared, "scenario_09_target_from_link")
     shared.close()
 
 
@@ -170,6 +218,7 @@ def test_save_load_compare_and_download_workbook(page, explorer_url):
         page.get_by_role("option", name=re.compile(re.escape(name))).click()
         wait_for_app(page)
     page.locator('[data-testid="stButton"]').get_by_role("button", name="Open", exact=True).click()
+    open_tab(page, ENTRIES_TAB)
     page.wait_for_function(
         "(label) => [...document.querySelectorAll('[data-testid=\"stSlider\"]')]"
         ".some(s => s.innerText.includes(label)"
@@ -183,7 +232,7 @@ def test_save_load_compare_and_download_workbook(page, explorer_url):
 
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the workbook (Excel)").click()
-    assert download_info.value.suggested_filename == "scenario.xlsx"
+    assert download_info.value.suggested_filename.startswith("scenario_browser_step-downs")
     content = Path(download_info.value.path()).read_bytes()
     assert content[:2] == b"PK"  # an xlsx is a zip file
     book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)

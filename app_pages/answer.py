@@ -1,0 +1,153 @@
+"""The answer on one screen: indicators for targets, recruitment and money, each with its change
+against the baseline. Shared by the Scenario explorer and the Recommended plan, so both pages
+show the same numbers from the same run."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.plain import plain
+
+
+def money(pounds: float) -> str:
+    """£ millions with the sign before the pound sign."""
+    return f"{'-' if pounds < 0 else ''}£{abs(pounds) / 1e6:,.1f}m"
+
+
+def change(value: float, unit: str = "", digits: int = 0, money_m: bool = False) -> str | None:
+    if money_m:
+        return (
+            None
+            if abs(value) < 5e4
+            else f"{'+' if value > 0 else '-'}£{abs(value) / 1e6:,.1f}m vs baseline"
+        )
+    if round(value, digits) == 0:
+        return None
+    return f"{value:+,.{digits}f}{unit} vs baseline"
+
+
+def answer(result, baseline) -> None:
+    """Indicators, not paragraphs: targets, recruitment, money, each with its change."""
+    s, b = result.summary, baseline.summary
+    plan = result.plan
+    checks = result.targets.to_dict(orient="records")
+    share_check = next((c for c in checks if c["unit"] == "%"), None)
+    ext_check = next((c for c in checks if c["unit"] == "children"), None)
+
+    st.markdown("**Targets**")
+    cols = st.columns(4)
+    if share_check is not None:
+        cols[0].metric(
+            "IFA share now",
+            f"{share_check['now']:.0f}%",
+            f"target {share_check['target_value']:g}%",
+            delta_color="off",
+            help=share_check["target"],
+        )
+        cols[1].metric(
+            f"At {pd.Timestamp(share_check['date']):%b %Y}",
+            f"{share_check['projected']:.0f}%",
+            f"{share_check['projected'] - share_check['without_plan']:+.0f} points vs no plan",
+            delta_color="inverse",
+            help=f"With the plan applied; without extra recruitment "
+            f"{share_check['without_plan']:.0f}%.",
+        )
+    elif ext_check is None:
+        cols[0].metric("IFA share at the end", f"{s['ifa_share_of_fostering_end_pct']:.0f}%")
+        cols[1].metric(
+            "Non-kinship IFA share at the end",
+            f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
+        )
+    if ext_check is not None:
+        column = cols[1] if share_check is None else cols[2]
+        column.metric(
+            f"External residential, {pd.Timestamp(ext_check['date']):%b %Y}",
+            f"{ext_check['projected']:.0f}",
+            f"target {ext_check['target_value']:g} (now {ext_check['now']:.0f})",
+            delta_color="off",
+        )
+    if checks:
+        feasible = all(c["feasible"] for c in checks)
+        if feasible:
+            cols[3].metric("Can it be met?", "Yes", "within the limits", delta_color="off")
+        else:
+            first = next(c for c in checks if not c["feasible"])
+            unit = "%" if first["unit"] == "%" else ""
+            cols[3].metric(
+                "Can it be met?",
+                "No",
+                f"best {first['best_achievable']:.0f}{unit}; "
+                + (
+                    f"earliest {pd.Timestamp(first['earliest_month']):%b %Y}"
+                    if first["earliest_month"]
+                    else "not within the horizon"
+                ),
+                delta_color="off",
+            )
+    else:
+        cols[3].metric("Targets", "none set", delta_color="off")
+
+    st.markdown("**Recruitment**")
+    cols = st.columns(4)
+    approvals_now = s["approvals_now_per_quarter"]
+    per_quarter = s["approvals_needed_per_quarter"]
+    cols[0].metric(
+        "Extra households to approve",
+        f"{s['approvals_needed_total']:,}",
+        f"{per_quarter:.1f} a quarter" if per_quarter else None,
+        delta_color="off",
+        help="Households the targets need on top of those replacing carers who leave, whole "
+        "households per quarter within the limits.",
+    )
+    cols[1].metric(
+        "Approvals now (a quarter)",
+        f"{approvals_now:.1f}",
+        help=f"{result.figures.approvals_per_quarter.source}",
+    )
+    cols[2].metric(
+        "Extra enquiries needed (a quarter)",
+        f"{s['enquiries_needed_per_quarter']:,.0f}",
+        f"now {s['enquiries_now_per_quarter']:,.0f} a quarter",
+        delta_color="off",
+        help=f"Enquiries now: {result.figures.enquiries_per_quarter.source}.",
+    )
+    cols[3].metric(
+        "In-house households at the end",
+        f"{s['in_house_households_end']:,.0f}",
+        change(s["in_house_households_end"] - b["in_house_households_end"]),
+        help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
+    )
+
+    st.markdown(f"**Money over {result.scenario.horizon_months} months**")
+    cols = st.columns(6)
+    cols[0].metric(
+        "Total cost (cash)",
+        money(s["total_cost_gbp"]),
+        change(s["total_cost_gbp"] - b["total_cost_gbp"], money_m=True),
+        delta_color="inverse",
+        help="Placements, recruitment, support and programmes, with inflation. By financial "
+        "year below; unit costs and sources on the Placement budget page.",
+    )
+    cols[1].metric(
+        "Placement saving",
+        money(s["total_saving_vs_baseline_gbp"]),
+        help="Placement costs saved against the baseline (same paths and prices, no levers).",
+    )
+    cols[2].metric("Investment", money(s["total_investment_gbp"]))
+    cols[3].metric("Net (cash)", money(s["net_position_gbp"]))
+    cols[4].metric(
+        "Net present value",
+        money(s["npv_gbp"]),
+        help=f"Saving less investment, discounted at {s['discount_rate_pct']:g}% a year real "
+        "(HM Treasury Green Book).",
+    )
+    cols[5].metric(
+        "Payback",
+        f"{pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else "–",
+        help="First month from which the cumulative saving covers the investment.",
+    )
+    if plan is not None and plan.text:
+        st.caption(plain(plan.text))
+    for warning in result.warnings:
+        st.warning(warning, icon=":material/warning:")
