@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sufficiency.spreadsheets import write_csv
+
 COLUMNS = {
     20: "cla_net_current_expenditure_gbp_thousand",
     27: "residential_care_net_gbp_thousand",
@@ -47,7 +49,7 @@ def main(source: str) -> Path:
     frame = frame[keep | frame["local_authority"].astype(str).str.upper().eq("ENGLAND")]
     out = Path(__file__).resolve().parents[1] / "data/published/la_spend/ro3_2024_25_cla.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)
     return out
 
 
