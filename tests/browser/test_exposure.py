@@ -100,7 +100,7 @@ def test_listens_on_loopback_only_and_makes_no_network_call(audited_explorer, br
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{url}/scenarios")
-    page.get_by_text("Total cost (£m, nominal)", exact=True).wait_for(timeout=180_000)
+    page.get_by_text("Total cost (cash)", exact=True).wait_for(timeout=180_000)
     wait_for_app(page)
     context.close()
     events = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
