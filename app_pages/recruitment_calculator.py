@@ -15,7 +15,6 @@ from app_pages.common import (
     authority_models,
     csv_bytes,
     excel_bytes,
-    funnel_records_key,
     households_key,
 )
 from sufficiency.supply import defaults
