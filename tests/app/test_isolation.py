@@ -96,7 +96,7 @@ def test_two_sessions_see_their_own_scenario_costs_and_share_the_fit(uploads, mo
     monkeypatch.setattr(scenario_package, "fit_models", counting_fit)
 
     def total_cost(app: AppTest) -> str:
-        return next(m.value for m in app.metric if m.label == "Total cost (£m, nominal)")
+        return next(m.value for m in app.metric if m.label == "Total cost (cash)")
 
     cost_first = total_cost(session("scenarios.py", first))
     cost_second = total_cost(session("scenarios.py", second))
