@@ -465,19 +465,19 @@ def main() -> None:
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the finance workbook (Excel)",
-        lambda: workbook_bytes(result),
+        workbook_bytes(result),
         file_name=export_name(scenario, "finance", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     middle.download_button(
         "Download costs by financial year (CSV)",
-        lambda: csv_bytes(costs_table(result).assign(scenario=scenario.name)),
+        csv_bytes(costs_table(result).assign(scenario=scenario.name)),
         file_name=export_name(scenario, "costs_by_financial_year", "csv"),
         mime="text/csv",
     )
     right.download_button(
         "Download the printable summary (HTML)",
-        lambda: summary_html(result),
+        summary_html(result),
         file_name=export_name(scenario, "finance_summary", "html"),
         mime="text/html",
     )
