@@ -1,13 +1,14 @@
 """Synthetic, seeded carer household records for the demo authority (clearly labelled synthetic).
 
-Households are approved month by month from 1990 and leave with a leaving rate that depends on
-their carer group and tenure (higher in the first years and at retirement age). The rates are
-calibrated so that, as in Ofsted's Fostering in England, about 15% of mainstream households and
-about 23% of all the service's households (including family and friends) leave each year. The
-numbers match the demo authority's placements: about 50-60 mainstream households at 31 March 2022
-with about 1.85 approved places each, which at 66% occupancy (plus a dozen specialist households)
-hold the ~80 children the demo authority's 903 data has in in-house (non-kinship) foster care
-(kinship children are with the ~70 kinship households).
+Derived from the demo authority's 903 placements, so the two agree: each month the households
+the placements need are the children in in-house (non-kinship) foster care ÷ the usable places of
+an average household (approved places x Ofsted's 66% occupancy), and the children in kinship foster
+care ÷ the places a kinship household is approved for (:func:`places_wanted`). From 1988,
+households leave with a leaving rate that depends on their carer group and tenure (higher in the
+first years and at retirement age), calibrated so that, as in Ofsted's Fostering in England, about
+15% of mainstream households and about 23% of all the service's households (including family and
+friends) leave each year; the service approves about as many as it takes to hold the households
+the placements need (Poisson draws of the places short each month).
 
 Records run to the extract date 31 March 2024 and hold every household approved then or that left
 from 1 April 2014 (as if the case-management system started then). Household references start
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sufficiency.codes import IN_HOUSE_FOSTERING, KINSHIP_FOSTERING
 from sufficiency.paths import demo_dir
 from sufficiency.spreadsheets import csv_bytes, write_csv
 from sufficiency.supply import defaults
@@ -45,18 +47,6 @@ DEMO_RECORDS_FROM = pd.Timestamp("2014-04-01")
 DEMO_SIMULATION_START = pd.Timestamp("1988-04-01")
 DEMO_SEED = 5
 DEMO_FILE_NAME = "carer_households.csv"
-
-# Approvals a year, chosen so the steady-state stock is about 55 mainstream (66 x 0.15 approvals: fewer remain
-# at any date than the plain ratio because early leaving is front-loaded), 14 specialist and
-# 70 kinship households (stock = approvals x mean years approved = approvals / leaving rate).
-APPROVALS_PER_YEAR: dict[str, float] = {
-    MAINSTREAM: 66 * 0.15,
-    PARENT_AND_CHILD: 3 * 0.15,
-    TEENAGERS: 4 * 0.15,
-    SIBLING_GROUPS: 3 * 0.15,
-    DISABLED_CHILDREN: 4 * 0.15,
-    KINSHIP: 70 * 0.38,
-}
 
 # Relative leaving rate by tenure band (months). Kinship households mostly leave when a special
 # guardianship order is made, typically 6-24 months after approval.
@@ -171,14 +161,92 @@ def _years_to_leave(rng: np.random.Generator, n: int, base_rate: float, shape: n
     return starts[band] + (target - bounds[band]) / rates[band]
 
 
+# Mix of in-house (non-kinship) carer types among approvals (a quarter specialists, as in Ofsted's
+# LA figures for specialist schemes being a small part of mainstream fostering).
+IN_HOUSE_MIX: dict[str, float] = {
+    MAINSTREAM: 66 / 80,
+    PARENT_AND_CHILD: 3 / 80,
+    TEENAGERS: 4 / 80,
+    SIBLING_GROUPS: 3 / 80,
+    DISABLED_CHILDREN: 4 / 80,
+}
+
+
+def _mean_places(carer_type: str) -> float:
+    options, weights = _PLACES[carer_type]
+    return float(np.dot(options, weights))
+
+
+def places_wanted(months: pd.DatetimeIndex, stock: pd.DataFrame | None = None) -> tuple:
+    """Places the demo's carers should offer at the start of each month: (in-house usable places,
+    kinship approved places).
+
+    From the demo 903 data: the month-end children in in-house (non-kinship) foster care are the
+    usable places in-house households should offer (approved places x Ofsted's 66% occupancy),
+    and the children in kinship foster care the places kinship households are approved for (for
+    named children). Months before the 903 extracts are complete hold the first complete month.
+    """
+    if stock is None:
+        from sufficiency.data.demo import load_demo
+        from sufficiency.stocks import monthly_stock
+
+        demo = load_demo()
+        stock = monthly_stock(demo.episodes, demo.extract_date)
+    by_month = stock.pivot_table(
+        index="date",
+        columns="placement_category",
+        values="children",
+        aggfunc="sum",
+        observed=True,
+    )
+    # a month-end count is what the households should hold from the first of that month
+    dates = pd.DatetimeIndex(by_month.index) - pd.offsets.MonthBegin(1)
+    wanted = []
+    for category in (IN_HOUSE_FOSTERING, KINSHIP_FOSTERING):
+        children = pd.Series(by_month[category].to_numpy(float), index=dates)
+        children = children.reindex(months.union(dates)).sort_index().ffill().bfill()
+        wanted.append(children.reindex(months).to_numpy())
+    return wanted[0], wanted[1]
+
+
+def _attributes(rng: np.random.Generator, carer_type: str, n: int, years: np.ndarray) -> dict:
+    places_options, places_p = _PLACES[carer_type]
+    places = rng.choice(places_options, size=n, p=places_p)
+    if carer_type == KINSHIP:
+        age_from = rng.integers(0, 16, size=n)
+        age_to = np.minimum(17, age_from + rng.integers(0, 5, size=n))
+    else:
+        options, weights = _AGE_RANGES[carer_type]
+        pick = rng.choice(len(options), size=n, p=weights)
+        age_from = np.array([options[i][0] for i in pick], dtype=int)
+        age_to = np.array([options[i][1] for i in pick], dtype=int)
+    reason_codes, reason_p = _REASONS[_group(carer_type)]
+    reasons = rng.choice(reason_codes, size=n, p=reason_p)
+    # Long-serving mainstream carers retire: a third of those leaving after 10 years.
+    if _group(carer_type) == "mainstream":
+        retire = (years >= 10) & (rng.random(n) < 0.35)
+        reasons = np.where(retire, "retirement", reasons)
+    return {
+        "approved_places": places,
+        "age_from": age_from,
+        "age_to": age_to,
+        "deregistration_reason": reasons,
+    }
+
+
 def generate_households(
     *,
     random_state: int = DEMO_SEED,
     extract_date: pd.Timestamp | str = DEMO_EXTRACT_DATE,
     records_from: pd.Timestamp | str = DEMO_RECORDS_FROM,
-    approvals_per_year: dict[str, float] | None = None,
+    wanted: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Synthetic household records in the file format (:data:`HOUSEHOLD_COLUMNS`, text dates).
+
+    Month by month from 1988, households leave (each at a tenure-shaped rate calibrated to
+    Ofsted's leaving shares, drawn when it is approved) and the service approves about as many
+    households as it takes for its places to match the 903 placements (:func:`places_wanted`):
+    approvals in a month ~ Poisson(places short ÷ the places of an average new household).
 
     Parameters
     ----------
@@ -188,54 +256,55 @@ def generate_households(
         Records describe this date: later deregistrations are blank.
     records_from : date
         Households that left before this date are not in the records.
-    approvals_per_year : dict, optional
-        Mean approvals a year by carer type. Default :data:`APPROVALS_PER_YEAR`.
+    wanted : (array, array), optional
+        In-house usable places and kinship places wanted each month from 1988 (default: from
+        the demo 903 data).
     """
     rng = np.random.default_rng(random_state)
     extract = pd.Timestamp(extract_date)
     records_start = pd.Timestamp(records_from)
-    rates = APPROVALS_PER_YEAR if approvals_per_year is None else approvals_per_year
     months = pd.date_range(DEMO_SIMULATION_START, extract, freq="MS")
+    in_house_wanted, kinship_wanted = wanted if wanted is not None else places_wanted(months)
+    occupancy = float(defaults.OCCUPANCY)
     frames = []
-    for carer_type, per_year in rates.items():
-        counts = rng.poisson(per_year / 12.0, size=len(months))
-        n = int(counts.sum())
-        month_start = np.repeat(months.to_numpy(), counts)
-        days_in = rng.integers(0, 28, size=n).astype("timedelta64[D]")
-        approval = pd.to_datetime(month_start + days_in)
-        shape = _TENURE_SHAPE[_group(carer_type)]
-        base = calibrated_base_rate(_target_share(carer_type), shape)
-        years = _years_to_leave(rng, n, base, shape)
-        leave = approval + pd.to_timedelta(np.round(years * 365.25), unit="D")
-        places_options, places_p = _PLACES[carer_type]
-        places = rng.choice(places_options, size=n, p=places_p)
-        if carer_type == KINSHIP:
-            age_from = rng.integers(0, 16, size=n)
-            age_to = np.minimum(17, age_from + rng.integers(0, 5, size=n))
-        else:
-            options, weights = _AGE_RANGES[carer_type]
-            pick = rng.choice(len(options), size=n, p=weights)
-            age_from = np.array([options[i][0] for i in pick], dtype=int)
-            age_to = np.array([options[i][1] for i in pick], dtype=int)
-        reason_codes, reason_p = _REASONS[_group(carer_type)]
-        reasons = rng.choice(reason_codes, size=n, p=reason_p)
-        # Long-serving mainstream carers retire: a third of those leaving after 10 years.
-        if _group(carer_type) == "mainstream":
-            retire = (years >= 10) & (rng.random(n) < 0.35)
-            reasons = np.where(retire, "retirement", reasons)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "carer_type": carer_type,
-                    "approval_date": approval,
-                    "approved_places": places,
-                    "age_from": age_from,
-                    "age_to": age_to,
-                    "deregistration_date": leave,
-                    "deregistration_reason": reasons,
-                }
-            )
-        )
+    for target, mix, usable in (
+        (in_house_wanted, IN_HOUSE_MIX, occupancy),
+        (kinship_wanted, {KINSHIP: 1.0}, 1.0),
+    ):
+        kinds = list(mix)
+        weights = np.array([mix[k] for k in kinds])
+        per_household = sum(mix[k] * _mean_places(k) for k in kinds) * usable
+        leave_at = np.array([], dtype=float)  # month index (fractional) each household leaves
+        places = np.array([], dtype=float)
+        for t, month in enumerate(months):
+            offered = float(places[leave_at > t].sum()) * usable
+            short = max(float(target[t]) - offered, 0.0)
+            n = int(rng.poisson(short / per_household))
+            if not n:
+                continue
+            chosen = rng.choice(len(kinds), size=n, p=weights / weights.sum())
+            for k in np.unique(chosen):
+                carer_type = kinds[k]
+                count = int((chosen == k).sum())
+                shape = _TENURE_SHAPE[_group(carer_type)]
+                base = calibrated_base_rate(_target_share(carer_type), shape)
+                years = _years_to_leave(rng, count, base, shape)
+                days_in = rng.integers(0, 28, size=count).astype("timedelta64[D]")
+                approval = pd.to_datetime(np.full(count, month.to_datetime64()) + days_in)
+                attributes = _attributes(rng, carer_type, count, years)
+                leave_at = np.concatenate([leave_at, t + years * 12.0])
+                places = np.concatenate([places, attributes["approved_places"]])
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "carer_type": carer_type,
+                            "approval_date": approval,
+                            "deregistration_date": approval
+                            + pd.to_timedelta(np.round(years * 365.25), unit="D"),
+                            **attributes,
+                        }
+                    )
+                )
     frame = pd.concat(frames, ignore_index=True)
     frame = frame[frame["approval_date"] <= extract]
     frame = frame[frame["deregistration_date"] >= records_start].copy()

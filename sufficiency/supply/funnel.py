@@ -287,7 +287,8 @@ def stage_conversion(
                     _, cif1, _, _ = _competing_risks(days[mask], event[mask])
                     rate[position] = cif1[-1]
             # everyone who reached the stage is still in progress: not yet known, never 0%
-            rate = np.where(resolved > 0, rate, np.nan)
+            # (and a cumulative incidence of 1 in floating point is exactly 1)
+            rate = np.where(resolved > 0, np.clip(rate, 0.0, 1.0), np.nan)
             lower, upper = wilson_interval(rate * resolved, resolved, confidence)
             lower = np.where(resolved > 0, lower, np.nan)
             upper = np.where(resolved > 0, upper, np.nan)
