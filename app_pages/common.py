@@ -155,11 +155,47 @@ def current_scenario():
     if SCENARIO_KEY not in st.session_state:
         scenario = Scenario()
         if "v" in st.query_params:
+            from app_pages.link_check import explorer_problems
+            from app_pages.plain import plain
+
             try:
+                repeated = sorted(k for k in st.query_params if len(st.query_params.get_all(k)) > 1)
+                if repeated:
+                    raise SufficiencyError(f"it gives {', '.join(repeated)} more than once")
                 scenario = Scenario.from_query_string(urlencode(st.query_params.to_dict()))
+                problems = explorer_problems(scenario)
+                if problems:
+                    raise SufficiencyError("; ".join(problems))
             except SufficiencyError as error:
-                st.warning(f"The link could not be opened: {error}")
+                scenario = Scenario()
+                st.error(
+                    plain(
+                        f"The link could not be opened, so the default scenario is shown: {error}"
+                    ),
+                    icon=":material/link_off:",
+                )
         st.session_state[SCENARIO_KEY] = scenario
+    return st.session_state[SCENARIO_KEY]
+
+
+def refuse_unshowable(scenario, origin):
+    """``scenario`` if the explorer's widgets can show it exactly (dates after ``origin``),
+    otherwise the default scenario, with a message naming each value that cannot be shown."""
+    from app_pages.link_check import explorer_problems
+    from app_pages.plain import plain
+    from sufficiency.scenario import Scenario
+
+    problems = explorer_problems(scenario, origin)
+    if not problems:
+        return scenario
+    st.error(
+        plain(
+            f"The scenario '{scenario.name}' cannot be shown here, so the default scenario is "
+            "shown instead: " + "; ".join(problems) + "."
+        ),
+        icon=":material/error:",
+    )
+    store_scenario(Scenario())
     return st.session_state[SCENARIO_KEY]
 
 

@@ -18,12 +18,14 @@ from app_pages.common import (
     csv_bytes,
     current_scenario,
     export_name,
+    refuse_unshowable,
     scenario_result,
     show_data_banner,
     show_scenario_name,
 )
+from app_pages.link_check import PRICE_BASE_YEARS
 from app_pages.plain import plain
-from sufficiency import codes, periods
+from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
@@ -332,12 +334,12 @@ def main() -> None:
     active = active_903_data()
     show_data_banner(active)
     models, key = authority_models(active)
-    scenario = current_scenario()
+    scenario = refuse_unshowable(current_scenario(), models.origin)
     show_scenario_name(scenario, "(edit its levers on the Scenario explorer page)")
 
     st.subheader("Unit costs")
     left, right = st.columns(2)
-    years = periods.financial_years_between("2023-24", "2030-31")
+    years = list(PRICE_BASE_YEARS)
     price_base = left.selectbox(
         "Price base (financial year)",
         years,

@@ -16,6 +16,21 @@ import re
 _PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 
 
+# GitHub-flavoured Markdown also turns bare addresses (http://..., www...., name@host) into links,
+# escaped or not; an invisible word joiner inside the scheme and before '@' stops that.
+_AUTOLINK = re.compile(r"(?i)\b(h)(ttps?:)|\b(f)(tp:)|\b(w)(ww\.)|\b(m)(ailto:)|(@)")
+_JOINER = "\u2060"
+
+
+def _break_autolink(match: re.Match) -> str:
+    groups = [g for g in match.groups() if g is not None]
+    if groups == ["@"]:
+        return _JOINER + "@"
+    return groups[0] + _JOINER + groups[1]
+
+
 def plain(text: object) -> str:
-    """``text`` escaped so Streamlit's Markdown shows it literally (line breaks kept)."""
-    return _PUNCTUATION.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """``text`` escaped so Streamlit's Markdown shows it literally (line breaks kept): no
+    formatting, no link, no image, no directive."""
+    unlinked = _AUTOLINK.sub(_break_autolink, str(text))
+    return _PUNCTUATION.sub(r"\\\1", unlinked).replace("\n", "  \n")

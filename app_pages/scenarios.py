@@ -27,9 +27,11 @@ from app_pages.common import (
     csv_bytes,
     current_scenario,
     export_name,
+    refuse_unshowable,
     scenario_result,
     show_data_banner,
 )
+from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.plain import plain
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
@@ -43,16 +45,6 @@ from sufficiency.scenario import (
     compare,
 )
 
-CHANNELS_SHOWN = (
-    "radio",
-    "social media",
-    "billboard",
-    "bus stop",
-    "leaflet drop",
-    "stadium screen",
-    "council website",
-    "event",
-)
 BASES = {"foster placements": "All foster placements", "non-kinship fostering": "Non-kinship only"}
 COST_GROUPS = {
     codes.IN_HOUSE_FOSTERING: "in-house fostering",
@@ -395,8 +387,8 @@ def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
     with homes_tab:
         beds = st.number_input(
             "In-house children's home: beds opened (+) or closed (-); 0 = no change",
-            -30,
-            30,
+            int(LEVERS["homes"].minimum),
+            int(LEVERS["homes"].maximum),
             step=1,
             key=widget("home_beds", home.beds if home else 0),
             help=lever_help("homes"),
@@ -443,7 +435,7 @@ def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
                 "beds": int(beds),
                 "opening_month": month_text(opening),
                 "weekly_running_cost": float(running),
-                "name": "children's home",
+                "name": home.name if home else "children's home",
             },
         )
     return scenario.replace(
@@ -777,7 +769,7 @@ def main() -> None:
     active = active_903_data()
     show_data_banner(active)
     models, key = authority_models(active)
-    scenario = current_scenario()
+    scenario = refuse_unshowable(current_scenario(), models.origin)
     name = st.text_input(
         "Name of this scenario",
         key=widget("name", scenario.name),

@@ -290,10 +290,12 @@ LEVERS: dict[str, Lever] = {
             "homes",
             "In-house children's homes opening (+beds) or closing (-beds)",
             "beds, opening month (YYYY-MM), £ a week running cost of the home",
-            -30,
-            30,
+            -22,
+            22,
             (),
-            "your residential strategy; a new home's running cost replaces per-child costs",
+            "your residential strategy; a new home's running cost replaces per-child costs. "
+            "Bounds: the largest children's home in England has 22 places and no council runs "
+            "more than 17 homes (Ofsted, providers and places at 31 March 2025)",
         ),
         Lever(
             "unit_costs",

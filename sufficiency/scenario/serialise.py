@@ -27,6 +27,8 @@ def from_json(text: str, *, source: str = "scenario JSON") -> Scenario:
     """A scenario from JSON text; problems raise :class:`SufficiencyError` naming ``source``."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise SufficiencyError(f"{source} is nested too deeply to be a scenario.") from None
     except json.JSONDecodeError as error:
         raise SufficiencyError(
             f"{source} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
@@ -47,20 +49,19 @@ def from_toml(text: str, *, source: str = "scenario TOML") -> Scenario:
     """A scenario from TOML text."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise SufficiencyError(f"{source} is nested too deeply to be a scenario.") from None
     except tomllib.TOMLDecodeError as error:
         raise SufficiencyError(f"{source} is not valid TOML: {error}.") from None
     return Scenario.from_dict(data, source=source)
 
 
 def from_file(path: str | Path) -> Scenario:
-    """Read a ``.toml`` or ``.json`` scenario file."""
-    path = Path(path)
-    if not path.is_file():
-        raise SufficiencyError(f"Scenario file {path} does not exist. Check the path.")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        return from_json(text, source=str(path))
-    return from_toml(text, source=str(path))
+    """Read a ``.toml`` or ``.json`` scenario file strictly (see
+    :func:`sufficiency.scenario.validation.read_scenario_file`)."""
+    from sufficiency.scenario.validation import read_scenario_file
+
+    return read_scenario_file(path)
 
 
 # --- URL query string ----------------------------------------------------------------------------
@@ -99,6 +100,11 @@ def from_query_string(query: str) -> Scenario:
     ``migration_notes`` say what changed.
     """
     pairs = parse_qsl(query.lstrip("?"), keep_blank_values=True)
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        # a dict would silently keep the last value of each
+        raise SufficiencyError(f"This scenario link gives {', '.join(repeated)} more than once.")
     values = dict(pairs)
     version = values.pop("v", None)
     if version not in ("1", str(SCHEMA_VERSION)):

@@ -27,6 +27,7 @@ from sufficiency.scenario.levers import (
     SCHEMA_VERSION,
     STEP_DOWN_DESTINATIONS_16_17,
 )
+from sufficiency.scenario.validation import MAX_BEDS_PER_HOME, plausibility_problems
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,11 @@ class ChildrensHome:
         found = []
         if not isinstance(self.beds, int) or isinstance(self.beds, bool):
             found.append(f"children's home '{self.name}': beds must be a whole number")
-        elif self.beds == 0 or not -30 <= self.beds <= 30:
+        elif self.beds == 0 or not -MAX_BEDS_PER_HOME <= self.beds <= MAX_BEDS_PER_HOME:
             found.append(
-                f"children's home '{self.name}': beds must be between -30 (closure) and 30, "
+                f"children's home '{self.name}': beds must be between -{MAX_BEDS_PER_HOME} "
+                f"(closure) and {MAX_BEDS_PER_HOME} (the largest children's home in England has "
+                f"{MAX_BEDS_PER_HOME} places, Ofsted 31 March 2025), "
                 f"not 0 (got {self.beds})"
             )
         if not isinstance(self.name, str) or ";" in self.name or not self.name.strip():
@@ -314,8 +317,11 @@ class Scenario:
                 "external_residential_target",
             ):
                 bounded(name, getattr(self, name))
-        for home in self.homes:
-            found.extend(home.problems())
+        home_problems = [problem for home in self.homes for problem in home.problems()]
+        found.extend(home_problems[:5])
+        if len(home_problems) > 5:
+            found.append(f"and {len(home_problems) - 5} more problems with homes")
+        found.extend(plausibility_problems(self))
         try:
             fin.financial_year_start(self.price_base_year)
             if not 2015 <= fin.financial_year_start(self.price_base_year) <= 2100:
