@@ -98,6 +98,27 @@ def test_plausibility_bounds_name_their_source():
     )
 
 
+@pytest.mark.parametrize(
+    ("levers", "parameter", "source"),
+    [
+        ({"unit_costs": {"external residential": 60_000}}, "unit_costs", "NAO"),
+        ({"step_down_support_per_week": 5_001}, "step_down_support_per_week", "NAO"),
+        ({"fee_per_household_per_week": 3_001}, "fee_per_household_per_week", "PSSRU"),
+        ({"allowance_per_child_per_week": 2_001}, "allowance_per_child_per_week", "PSSRU"),
+        (
+            {"homes": [{"beds": 4, "opening_month": "2027-04", "weekly_running_cost": 100_001}]},
+            "weekly running cost",
+            "NAO",
+        ),
+    ],
+)
+def test_implausible_costs_are_refused_with_the_source_of_the_bound(levers, parameter, source):
+    with pytest.raises(SufficiencyError) as raised:
+        Scenario.from_dict(levers, source="s.toml")
+    message = str(raised.value)
+    assert parameter in message and "why this bound" in message and source in message, message
+
+
 def test_valid_files_open_exactly_as_given(tmp_path):
     scenario = Scenario(
         name="push",

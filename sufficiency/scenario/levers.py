@@ -70,7 +70,31 @@ class Lever:
     maximum: float | None
     default: Any
     source: str
+    bounds_source: str = ""
+    """Why the bounds are where they are, with the source (shown when a value is refused)."""
 
+
+_HOME_WEEK = (
+    "£6,100 a week, the average children's home place (NAO, Managing children's residential "
+    "care, 2025: £318,400 a place in 2023-24)"
+)
+_FOSTER_WEEK = "£650 a week, in-house foster care all-in (PSSRU Unit Costs 2017: £646)"
+BOUND_UNIT_COST = (
+    f"£50,000 a week is about eight times {_HOME_WEEK}; a larger figure is almost always a "
+    "monthly or yearly cost typed as weekly"
+)
+BOUND_SUPPORT = (
+    "support above £5,000 a week would cost nearly as much as the children's home place the "
+    f"step-down replaces, {_HOME_WEEK}"
+)
+BOUND_FOSTERING_WEEKLY = (
+    f"the bound is several times the whole cost of a foster placement, {_FOSTER_WEEK}; a larger "
+    "figure is almost always a monthly or yearly amount typed as weekly"
+)
+BOUND_HOME_RUNNING_COST = (
+    f"£100,000 a week pays for more than 16 places at {_HOME_WEEK}; the median council home has "
+    "4 places (Ofsted, providers and places at 31 March 2025)"
+)
 
 LEVERS: dict[str, Lever] = {
     lever.name: lever
@@ -130,6 +154,7 @@ LEVERS: dict[str, Lever] = {
             400.0,
             fin.ASSUMPTION + " (an enhanced fee and support package for a teenager leaving a "
             "children's home)",
+            BOUND_SUPPORT,
         ),
         Lever(
             "step_down_support_months",
@@ -305,6 +330,7 @@ LEVERS: dict[str, Lever] = {
             50_000,
             None,
             "defaults in sufficiency.finance.DEFAULT_UNIT_COSTS, each with its source",
+            BOUND_UNIT_COST,
         ),
         Lever(
             "annual_inflation_pct",
@@ -341,6 +367,7 @@ LEVERS: dict[str, Lever] = {
             2_000,
             fin.ALLOWANCE_PER_CHILD_PER_WEEK,
             fin.CARER_COST_SOURCES["allowance_per_child_per_week"],
+            BOUND_FOSTERING_WEEKLY,
         ),
         Lever(
             "fee_per_household_per_week",
@@ -350,6 +377,7 @@ LEVERS: dict[str, Lever] = {
             3_000,
             fin.FEE_PER_HOUSEHOLD_PER_WEEK,
             fin.CARER_COST_SOURCES["fee_per_household_per_week"],
+            BOUND_FOSTERING_WEEKLY,
         ),
         Lever(
             "ssw_cost_per_household_per_year",

@@ -21,6 +21,7 @@ from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
 from sufficiency.scenario.levers import (
+    BOUND_HOME_RUNNING_COST,
     CARER_TYPES,
     CHANNELS,
     LEVERS,
@@ -77,7 +78,7 @@ class ChildrensHome:
         if not _number(self.weekly_running_cost) or not 0 <= self.weekly_running_cost <= 100_000:
             found.append(
                 f"children's home '{self.name}': weekly running cost must be £0 to £100,000 a "
-                f"week (got {self.weekly_running_cost!r})"
+                f"week (got {self.weekly_running_cost!r}); why this bound: {BOUND_HOME_RUNNING_COST}"
             )
         return found
 
@@ -244,9 +245,10 @@ class Scenario:
             lever = LEVERS[name]
             what = label or lever.label
             if not _number(value) or not lever.minimum <= float(value) <= lever.maximum:
+                why = f"; why this bound: {lever.bounds_source}" if lever.bounds_source else ""
                 found.append(
                     f"{what} ({name}) must be a number from {lever.minimum:g} to "
-                    f"{lever.maximum:g} {lever.unit} (got {value!r})"
+                    f"{lever.maximum:g} {lever.unit} (got {value!r}){why}"
                 )
 
         for text in _TEXT_FIELDS:

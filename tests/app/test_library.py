@@ -133,6 +133,40 @@ def test_rename_and_open_by_the_row_on_screen(store):
     assert "Opened 'final'" in messages(app).replace("\\", "")
 
 
+def test_a_stale_screen_never_renames_or_deletes_a_row_changed_underneath(store):
+    store.save(Scenario(name="draft", step_downs_per_year=3), author="A")
+    screen_a, screen_b = session(), session()
+    choose(screen_a, "draft", store)
+    choose(screen_b, "draft", store)
+
+    # B asks to delete 'draft'; before B confirms, A renames it: B's delete is refused
+    button(screen_b, "Delete").click().run()
+    screen_a.text_input(key="library_new_name").set_value("final")
+    button(screen_a, "Rename").click().run()
+    assert "Renamed 'draft' to 'final'" in messages(screen_a).replace("\\", "")
+    button(screen_b, "Yes, delete it").click().run()
+    assert not screen_b.exception
+    text = messages(screen_b).replace("\\", "")
+    assert "'final' was changed by A" in text and "not deleted" in text, text
+    assert store.names() == ["final"]
+
+    # B's screen now shows 'final'; A renames it again before B's rename: refused
+    screen_a.text_input(key="library_new_name").set_value("final v2")
+    button(screen_a, "Rename").click().run()
+    screen_b.text_input(key="library_new_name").set_value("mine")
+    button(screen_b, "Rename").click().run()
+    assert not screen_b.exception
+    text = messages(screen_b).replace("\\", "")
+    assert "'final v2' was changed by A" in text and "not renamed" in text, text
+    assert store.names() == ["final v2"]
+    assert store.load("final v2").step_downs_per_year == 3
+
+    # redrawn, B acts on the row as it is now
+    choose(screen_b, "final v2", store)
+    button(screen_b, "Open").click().run()
+    assert screen_b.session_state["scenario"].step_downs_per_year == 3
+
+
 def test_one_unreadable_row_is_skipped_with_a_warning_and_can_be_deleted(store):
     store.save(Scenario(name="good"))
     store.save(Scenario(name="newer"))
