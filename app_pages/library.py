@@ -2,7 +2,7 @@
 
 Every action names the row the user saw: the list keeps each row's stable id and revision as it
 was drawn, buttons act through callbacks on exactly that (never on whatever the list shows after a
-rerun), deleting and replacing ask for confirmation first, and when someone else changed or
+rerun), deleting, renaming and replacing ask for confirmation first, and when someone else changed or
 deleted the row meanwhile the library refuses with a plain message. Rows this version cannot read
 are listed with the reason and can be deleted. Names and messages are shown as plain text.
 """
@@ -24,6 +24,7 @@ MESSAGE = "library_message"
 DRAWN = "library_drawn"
 PENDING_DELETE = "library_pending_delete"
 PENDING_REPLACE = "library_pending_replace"
+PENDING_RENAME = "library_pending_rename"
 CHOICE = "library_choice"
 NEW_NAME = "library_new_name"
 COMPARE = "library_compare"
@@ -179,12 +180,29 @@ def _open(store: ScenarioStore, on_open: Callable) -> None:
     _say("success", f"Opened '{row['name']}'.")
 
 
-def _rename(store: ScenarioStore) -> None:
+def _request_rename() -> None:
     row = _drawn(st.session_state.get(CHOICE))
     if row is None:
         return
+    new = str(st.session_state.get(NEW_NAME, "")).strip()
+    if not new:
+        _say("error", "Type the new name first, then press Rename.")
+        return
+    st.session_state[PENDING_RENAME] = {**row, "new": new}
+
+
+def _cancel_rename() -> None:
+    pending = st.session_state.pop(PENDING_RENAME, None)
+    if pending is not None:  # the name box was hidden while asking: give the typed name back
+        st.session_state[NEW_NAME] = pending["new"]
+
+
+def _confirm_rename(store: ScenarioStore) -> None:
+    row = st.session_state.pop(PENDING_RENAME, None)
+    if row is None:
+        return
     try:
-        renamed = store.rename(row["ref"], str(st.session_state.get(NEW_NAME, "")))
+        renamed = store.rename(row["ref"], row["new"])
     except SufficiencyError as error:
         _say("error", str(error))
         return
@@ -211,7 +229,7 @@ def _confirm_delete(store: ScenarioStore) -> None:
 
 
 def manage_panel(store: ScenarioStore, library: Library, on_open: Callable) -> None:
-    """The saved scenarios with Open, Rename and Delete (confirmed), by the row on screen.
+    """The saved scenarios with Open, Rename and Delete (both confirmed), by the row on screen.
 
     ``on_open(scenario)`` puts an opened scenario on screen (runs in a callback).
     """
@@ -289,6 +307,26 @@ def manage_panel(store: ScenarioStore, library: Library, on_open: Callable) -> N
             "No, keep it", key="library_delete_no", on_click=_cancel, args=(PENDING_DELETE,)
         )
         return
+    pending = st.session_state.get(PENDING_RENAME)
+    if pending:
+        st.warning(
+            plain(
+                f"Rename '{pending['name']}' (saved by {pending['author'] or 'someone'}, "
+                f"{pending['when']}) to '{pending['new']}' for everyone? Colleagues will find it "
+                "under the new name."
+            ),
+            icon=":material/edit:",
+        )
+        left, right, _ = st.columns([1, 1, 2])
+        left.button(
+            "Yes, rename it",
+            key="library_rename_yes",
+            type="primary",
+            on_click=_confirm_rename,
+            args=(store,),
+        )
+        right.button("No, keep the name", key="library_rename_no", on_click=_cancel_rename)
+        return
     open_col, delete_col, _ = st.columns([1, 1, 2])
     open_col.button(
         "Open",
@@ -305,8 +343,7 @@ def manage_panel(store: ScenarioStore, library: Library, on_open: Callable) -> N
         "Rename",
         key="library_rename",
         disabled=not chosen["readable"],
-        on_click=_rename,
-        args=(store,),
+        on_click=_request_rename,
     )
 
 

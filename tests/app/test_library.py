@@ -1,7 +1,7 @@
 """AppTest: the scenario library component (app_pages/library.py) with two sessions on one
-library, as two colleagues would use it: stale screens never delete or replace someone else's
-scenario, deleting and replacing ask first, unreadable rows are skipped with a warning, names
-are shown as plain text."""
+library, as two colleagues would use it: stale screens never delete, rename or replace someone
+else's scenario, deleting, renaming and replacing ask first, unreadable rows are skipped with a
+warning, names are shown as plain text."""
 
 from __future__ import annotations
 
@@ -126,6 +126,12 @@ def test_rename_and_open_by_the_row_on_screen(store):
     app = session()
     app.text_input(key="library_new_name").set_value("final")
     button(app, "Rename").click().run()
+    assert "Rename 'draft'" in messages(app).replace("\\", "") and store.names() == ["draft"]
+    button(app, "No, keep the name").click().run()
+    assert store.names() == ["draft"]
+    assert app.text_input(key="library_new_name").value == "final"  # the typed name is kept
+    button(app, "Rename").click().run()
+    button(app, "Yes, rename it").click().run()
     assert store.names() == ["final"]
     choose(app, "final", store)
     button(app, "Open").click().run()
@@ -143,6 +149,7 @@ def test_a_stale_screen_never_renames_or_deletes_a_row_changed_underneath(store)
     button(screen_b, "Delete").click().run()
     screen_a.text_input(key="library_new_name").set_value("final")
     button(screen_a, "Rename").click().run()
+    button(screen_a, "Yes, rename it").click().run()
     assert "Renamed 'draft' to 'final'" in messages(screen_a).replace("\\", "")
     button(screen_b, "Yes, delete it").click().run()
     assert not screen_b.exception
@@ -150,11 +157,13 @@ def test_a_stale_screen_never_renames_or_deletes_a_row_changed_underneath(store)
     assert "'final' was changed by A" in text and "not deleted" in text, text
     assert store.names() == ["final"]
 
-    # B's screen now shows 'final'; A renames it again before B's rename: refused
-    screen_a.text_input(key="library_new_name").set_value("final v2")
-    button(screen_a, "Rename").click().run()
+    # B asks to rename what its screen now shows ('final'); A renames it first: refused
     screen_b.text_input(key="library_new_name").set_value("mine")
     button(screen_b, "Rename").click().run()
+    screen_a.text_input(key="library_new_name").set_value("final v2")
+    button(screen_a, "Rename").click().run()
+    button(screen_a, "Yes, rename it").click().run()
+    button(screen_b, "Yes, rename it").click().run()
     assert not screen_b.exception
     text = messages(screen_b).replace("\\", "")
     assert "'final v2' was changed by A" in text and "not renamed" in text, text
