@@ -147,21 +147,29 @@ def _number(value: str) -> float | None:
         return None  # suppressed (x, c, z, ...): left out, never treated as zero
 
 
-def _sfr_row(path: Path) -> dict[str, str]:
+def _sfr_row(path: Path, la_name: str = LA_NAME) -> dict[str, str]:
     with path.open(encoding="latin-1", newline="") as handle:
         for row in csv.DictReader(handle):
-            if any(LA_NAME in (value or "") for value in row.values()):
+            if any(la_name == (value or "").strip() for value in row.values()):
                 return {k.strip(): v for k, v in row.items() if k}
-    raise ValueError(f"{LA_NAME} not found in {path}")
+    raise ValueError(f"{la_name} not found in {path}")
 
 
-def extract_targets(real_dir: Path) -> pd.DataFrame:
+def extract_targets(
+    real_dir: Path, la_name: str = LA_NAME, la_code: str = LA_CODE, council_reports: bool = True
+) -> pd.DataFrame:
     """Read the calibration targets for the demo from the copied DfE tables.
 
     Parameters
     ----------
     real_dir : Path
         The ``data/real`` folder described in the shared README (holds ``dfe_cla/``).
+    la_name, la_code : str
+        The authority (default Middlesbrough, the demo's); other authorities are used for the
+        synthetic test authorities (``scripts/generate_test_authorities.py``).
+    council_reports : bool
+        Add the demo's council-report figures and derived placement categories (DOMAIN.md);
+        only true of Middlesbrough.
 
     Returns
     -------
@@ -190,7 +198,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
 
     for year, (cla_file, adm_file, cea_file) in _SFR_FILES.items():
         source = f"dfe_cla/la_underlying_2010_2019/{cla_file}"
-        cla = _sfr_row(dfe / "la_underlying_2010_2019" / cla_file)
+        cla = _sfr_row(dfe / "la_underlying_2010_2019" / cla_file, la_name)
         add("cla_31_march", year, "total", _number(cla.get(f"CLA_Mar{year}")), source)
         for column, band in _SFR_AGE.items():
             add("cla_31_march", year, f"age: {band}", _number(cla[column]), source, f"age={band}")
@@ -201,7 +209,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
             revised = _number(cla.get(f"CLA_Mar{back}", ""))
             add("cla_31_march_revised", back, "total", revised, source)
         adm_source = f"dfe_cla/la_underlying_2010_2019/{adm_file}"
-        adm = _sfr_row(dfe / "la_underlying_2010_2019" / adm_file)
+        adm = _sfr_row(dfe / "la_underlying_2010_2019" / adm_file, la_name)
         started = next(
             (adm[k] for k in (f"CLA_started{year}", "CLA_started2014") if k in adm), None
         )
@@ -217,7 +225,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
         for column, band in _SFR_STARTS_AGE.items():
             add("started", year, f"age: {band}", _number(adm[column]), adm_source, f"age={band}")
         cea_source = f"dfe_cla/la_underlying_2010_2019/{cea_file}"
-        cea = _sfr_row(dfe / "la_underlying_2010_2019" / cea_file)
+        cea = _sfr_row(dfe / "la_underlying_2010_2019" / cea_file, la_name)
         ceased = next((cea[k] for k in (f"CLA_cease{year}", "CLA_cease") if k in cea), None)
         add("ceased", year, "total", _number(ceased), cea_source)
         for back in range(year - 4, year):
@@ -232,7 +240,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
     # 2022 release: totals, starts and ceased 2018-2022.
     release_2022 = "dfe_cla/la_2022_release/cla_number_and_rate_per_10k_children.csv"
     frame = pd.read_csv(dfe / "la_2022_release/cla_number_and_rate_per_10k_children.csv", dtype=str)
-    frame = frame[frame["new_la_code"] == LA_CODE]
+    frame = frame[frame["new_la_code"] == la_code]
     measures = {
         "Children looked after at 31 March each year": "cla_31_march_revised",
         "Children starting to be looked after each year": "started_revised",
@@ -246,7 +254,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
     # 2025 release filtered to 2021-2024: totals, starts, ceased.
     latest = "dfe_cla/la_2021_2024/cla_number_and_rate_per_10k_children.csv"
     frame = pd.read_csv(dfe / "la_2021_2024/cla_number_and_rate_per_10k_children.csv", dtype=str)
-    frame = frame[frame["new_la_code"] == LA_CODE]
+    frame = frame[frame["new_la_code"] == la_code]
     measures = {
         "Children looked after on 31 March each year": "cla_31_march_revised",
         "Children starting to be looked after each year": "started_revised",
@@ -259,7 +267,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
 
     chars = "dfe_cla/la_2021_2024/la_cla_on_31_march_by_characteristics__from_dashboard_rds_2021_2024.csv"
     frame = pd.read_csv(dfe.parent / chars, dtype=str)
-    frame = frame[frame["new_la_code"] == LA_CODE]
+    frame = frame[frame["new_la_code"] == la_code]
     for _, row in frame.iterrows():
         group, characteristic, value = row["cla_group"], row["characteristic"], row["number"]
         if group == "Age group" and characteristic in _EES_AGE:
@@ -284,7 +292,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
         "la_children_who_started_to_be_looked_after_during_the_year__from_dashboard_rds_2021_2024.csv"
     )
     frame = pd.read_csv(dfe.parent / starts, dtype=str)
-    frame = frame[(frame["new_la_code"] == LA_CODE) & (frame["cla_group"] == "Age on starting")]
+    frame = frame[(frame["new_la_code"] == la_code) & (frame["cla_group"] == "Age on starting")]
     for _, row in frame.iterrows():
         if row["characteristic"] in _EES_AGE:
             band = _EES_AGE[row["characteristic"]]
@@ -300,7 +308,7 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
     ceased = "dfe_cla/la_2024_release/la_children_who_ceased_during_the_year.csv"
     frame = pd.read_csv(dfe.parent / ceased, dtype=str)
     frame = frame[
-        (frame["new_la_code"] == LA_CODE) & (frame["cla_group"] == "Reason episode ceased")
+        (frame["new_la_code"] == la_code) & (frame["cla_group"] == "Reason episode ceased")
     ]
     for _, row in frame.iterrows():
         if row["characteristic"] in _EES_REASONS:
@@ -327,6 +335,11 @@ def extract_targets(real_dir: Path) -> pd.DataFrame:
         totals.append(best)
     detail = table[~table["measure"].str.endswith("_revised") & (table["breakdown"] != "total")]
     table = pd.concat([*totals, detail], ignore_index=True).drop(columns="_rank")
+    if not council_reports:
+        table["year"] = table["year"].astype(int)
+        return table.sort_values(["measure", "breakdown", "year"], kind="mergesort").reset_index(
+            drop=True
+        )
 
     # Council-report figures quoted in DOMAIN.md (month-end points and shares).
     for period_end, value in (("2020-09-30", 702), ("2021-07-31", 539), ("2022-01-31", 510)):

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS
+from sufficiency.codes import EXIT_REASON_GROUPS
 from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
 from sufficiency.demand.levers import DemandLevers, LeverError, StepDown
 from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams, project_mean, simulate
+from tests.demand_fixtures import micro_panel, simple_params
 
 EXTERNAL_RES = "external residential"
 IN_HOUSE = "in-house fostering"
@@ -18,30 +19,15 @@ IN_HOUSE = "in-house fostering"
 
 @pytest.fixture(scope="module")
 def params() -> StockFlowParams:
-    """Small hand-made parameters: every state has stock, modest hazards, flat entries."""
-    rng = np.random.default_rng(0)
-    n_b, n_c, n_g = len(AGE_BANDS), len(CATS), len(EXIT_REASON_GROUPS)
-    n_s = n_b * n_c
-    hazards = np.zeros((n_s, n_s + n_g))
-    for b in range(n_b):
-        block = rng.uniform(0.0, 0.004, size=(n_c, n_c))
-        np.fill_diagonal(block, 0.0)
-        hazards[b * n_c : (b + 1) * n_c, b * n_c : (b + 1) * n_c] = block
-        if b + 1 < n_b:
-            idx = np.arange(n_c)
-            hazards[b * n_c + idx, (b + 1) * n_c + idx] = 1 / 60
-    hazards[:, n_s:] = 0.004
-    horizon = 60
-    import pandas as pd
+    """Small hand-made parameters: 10 children in every allowed cell, modest rates, flat entries."""
+    return simple_params(exit_prob=0.004, move_prob=0.004, entries=2.0, children_per_cell=10)
 
-    return StockFlowParams(
-        origin=pd.Timestamp("2024-03-31"),
-        start_stock=np.full(n_s, 10.0),
-        hazards=hazards,
-        entry_split=np.full((n_b, n_c), 1 / n_c),
-        entry_mean=np.full((horizon, n_b), 2.0),
-        entry_samples=np.full((20, horizon, n_b), 2.0),
-    )
+
+def _with_cell(params: StockFlowParams, band: str, category: str, children: float):
+    population = params.start_population.copy()
+    age = {"10-15": 156, "16-17": 203}[band]
+    population[age, 0, CATS.index(category)] = children
+    return params.replace(start_population=population)
 
 
 def test_neutral_levers_change_nothing(params):
@@ -57,7 +43,6 @@ def test_entry_levers_scale_and_add(params):
     applied = levers.apply(params)
     row = applied.entry_mean[0]
     np.testing.assert_allclose(row, [1.8, 3.3, 1.8, 1.0, 1.8])
-    np.testing.assert_allclose(applied.entry_samples[3, 5], row)
     # the original is untouched (fast path works on a copy)
     np.testing.assert_allclose(params.entry_mean[0], 2.0)
 
@@ -70,29 +55,32 @@ def test_entry_change_all_is_spread_and_never_negative(params):
 
 
 def test_exit_multiplier_changes_only_that_group(params):
-    applied = DemandLevers(exit_multiplier={"adoption": 2.0}).apply(params)
-    n_s = params.n_states
+    exits = params.exit_prob.copy()
+    exits[..., EXIT_REASON_GROUPS.index("adoption")] = 0.003
+    base = params.replace(exit_prob=exits)
+    applied = DemandLevers(exit_multiplier={"adoption": 2.0}).apply(base)
     g = EXIT_REASON_GROUPS.index("adoption")
-    np.testing.assert_allclose(applied.hazards[:, n_s + g], 2 * params.hazards[:, n_s + g])
-    other = [n_s + i for i in range(len(EXIT_REASON_GROUPS)) if i != g]
-    np.testing.assert_allclose(applied.hazards[:, other], params.hazards[:, other])
+    np.testing.assert_allclose(applied.exit_prob[..., g], 2 * base.exit_prob[..., g])
+    other = [i for i in range(len(EXIT_REASON_GROUPS)) if i != g]
+    np.testing.assert_allclose(applied.exit_prob[..., other], base.exit_prob[..., other])
+    # three times very high rates still leave a valid month
+    huge = DemandLevers(exit_multiplier={"all": 3.0}).apply(params.replace(exit_prob=exits * 60))
+    assert (huge.exit_prob.sum(axis=-1) + huge.move_prob <= 0.95 + 1e-9).all()
 
 
 def _still(params: StockFlowParams) -> StockFlowParams:
-    """No entries and no transitions: only step-downs change the stock."""
+    """No entries and no transitions: only step-downs (and leaving at 18) change the stock."""
     return params.replace(
         entry_mean=np.zeros_like(params.entry_mean),
-        entry_samples=np.zeros_like(params.entry_samples),
-        hazards=np.zeros_like(params.hazards),
+        exit_prob=np.zeros_like(params.exit_prob),
+        move_prob=np.zeros_like(params.move_prob),
     )
 
 
 def test_step_down_moves_the_count_a_year_in_mean_path_and_simulations(params):
-    start = params.start_stock.copy()
     source = params.state_index("10-15", EXTERNAL_RES)
     target = params.state_index("10-15", IN_HOUSE)
-    start[source] = 100.0
-    still = _still(params.replace(start_stock=start))
+    still = _still(_with_cell(params, "10-15", EXTERNAL_RES, 100.0))
     levers = DemandLevers(step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 60)])
     applied = levers.apply(still)
     path = project_mean(applied, 12)
@@ -107,7 +95,7 @@ def test_step_down_moves_the_count_a_year_in_mean_path_and_simulations(params):
 
 def test_step_down_fractions_add_up_to_the_yearly_count(params):
     levers = DemandLevers(step_downs=[StepDown("10-15", EXTERNAL_RES, IN_HOUSE, 15)])
-    sims = simulate(levers.apply(_still(params.replace(start_stock=params.start_stock * 10))), 24)
+    sims = simulate(levers.apply(_still(_with_cell(params, "10-15", EXTERNAL_RES, 100.0))), 24)
     per_month = sims.stepped_down[0, :, 0]
     assert set(per_month) <= {1, 2}
     assert per_month[:12].sum() == 15 and per_month[12:].sum() == 15
@@ -121,8 +109,9 @@ def test_step_down_stops_when_the_cell_runs_out(params):
     sims = simulate(applied, 6, n_paths=20)
     assert (sims.stepped_down[:, :, 0] == [3, 3, 3, 1, 0, 0]).all()
     assert (sims.stock >= 0).all()
-    # children are conserved: the total never changes without entries and exits
-    assert (sims.stock.sum(axis=2) == params.start_stock.sum()).all()
+    # children are conserved: the total never changes without entries and exits (nobody here
+    # turns 18 within six months)
+    assert (sims.stock.sum(axis=2) == params.start_population.sum()).all()
 
 
 def test_step_downs_from_one_cell_are_served_in_order(params):
@@ -161,11 +150,8 @@ def test_retired_share_form_gets_a_clear_message():
         )
 
 
-def test_step_down_on_fitted_model_lowers_residential():
-    from tests.test_stockflow import synthetic_flows
-
-    movements, stock = synthetic_flows(months=36, seed=5)
-    model = StockFlowModel(n_entry_samples=20, max_horizon=24).fit(movements, stock)
+def test_step_down_on_fitted_model_lowers_its_source():
+    model = StockFlowModel(max_horizon=24).fit(micro_panel(months=48, seed=5))
     levers = DemandLevers(
         entry_multiplier={"all": 0.8},
         step_downs=[StepDown("10-15", IN_HOUSE, "kinship fostering", 60)],
@@ -248,9 +234,9 @@ def test_any_valid_levers_keep_probabilities_valid(params, mult, add, exit_mult,
         step_downs=[StepDown("16-17", EXTERNAL_RES, "supported / semi-independent", per_year)],
     )
     applied = levers.apply(params)
-    probs = applied.probabilities()
-    assert np.isfinite(probs).all() and (probs >= 0).all()
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    leave = applied.exit_prob.sum(axis=-1) + applied.move_prob
+    assert np.isfinite(applied.exit_prob).all() and (applied.exit_prob >= 0).all()
+    assert (leave <= 0.95 + 1e-9).all()
     assert (applied.entry_mean >= 0).all()
     path = project_mean(applied, 24)
     assert np.isfinite(path.stock).all() and (path.stock >= -1e-9).all()

@@ -1,4 +1,4 @@
-"""Stock-flow model: estimation against a known micro-simulation, small cells, projection, Monte Carlo."""
+"""Duration-aware stock-flow model: hand-computed projections, properties and seeded fits."""
 
 from __future__ import annotations
 
@@ -8,328 +8,216 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sufficiency.codes import AGE_BAND_LOWER_YEARS, AGE_BANDS, EXIT_REASON_GROUPS
+from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, SUPPORTED
 from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
+from sufficiency.demand.feasibility import legal_zero_mask
 from sufficiency.demand.stockflow import (
     ALL,
     FORECAST_COLUMNS,
     StockFlowModel,
-    band_width_ageing_rates,
     project_mean,
+    simulate,
     simulate_paths,
 )
 from sufficiency.errors import SufficiencyError
+from tests.demand_fixtures import (
+    ENTRIES,
+    EXIT_PROB,
+    NEW_ENTRANT_EXIT_FACTOR,
+    micro_panel,
+    simple_params,
+)
 
-# Truth of the micro-simulation: monthly probabilities.
-EXIT_PROB = {"under 1": 0.02, "1-4": 0.025, "5-9": 0.015, "10-15": 0.012, "16-17": 0.03}
-MOVE_PROB = 0.02  # per month, to one of MOVE_TARGETS
-MOVE_TARGETS = (CATS[0], CATS[1], CATS[2])  # in-house, IFA, kinship fostering
-ENTRY_RATE = {"under 1": 2.0, "1-4": 2.0, "5-9": 1.5, "10-15": 2.5, "16-17": 1.0}
-FIRST_PLACEMENT = {CATS[0]: 0.45, CATS[1]: 0.35, CATS[2]: 0.2}
+IFA = CATS.index("IFA fostering")
 
 
-def synthetic_flows(months: int = 72, seed: int = 1, scale: float = 1.0):
-    """Individual-level micro-simulation -> (MOVEMENTS, monthly STOCK) frames, aggregated rows.
+def _one_child(params, age_months: int, care_months: int, category: int = IFA):
+    population = np.zeros_like(params.start_population)
+    population[age_months, min(care_months, population.shape[1] - 1), category] = 1.0
+    return params.replace(start_population=population)
 
-    Independent of the model's own maths: children carry an age in months, move between three
-    fostering categories, exit with a band-specific probability and leave at 18.
-    """
-    rng = np.random.default_rng(seed)
-    upper_months = np.array([*AGE_BAND_LOWER_YEARS[1:], 18]) * 12
-    start = pd.Timestamp("2018-01-31")
-    month_ends = pd.date_range(start, periods=months + 1, freq="ME")
-    ages = rng.integers(0, 216, size=int(300 * scale))
-    cats = rng.choice(len(MOVE_TARGETS), size=ages.size)
-    events: list[tuple] = []
-    stock_rows: list[tuple] = []
 
-    def band_of(age_months: np.ndarray) -> np.ndarray:
-        return np.searchsorted(upper_months, age_months, side="right")
+def _band_and_category(stock_row: np.ndarray) -> list[tuple[str, str]]:
+    grid = stock_row.reshape(len(AGE_BANDS), len(CATS))
+    return [(AGE_BANDS[b], CATS[c]) for b, c in zip(*np.nonzero(grid > 1e-9), strict=True)]
 
-    def record_stock(date):
-        bands = band_of(ages)
-        for b, band in enumerate(AGE_BANDS):
-            for cat in CATS:
-                code = MOVE_TARGETS.index(cat) if cat in MOVE_TARGETS else -1
-                stock_rows.append((date, band, cat, int(((bands == b) & (cats == code)).sum())))
 
-    record_stock(month_ends[0])
-    exit_p = np.array([EXIT_PROB[b] for b in AGE_BANDS])
-    for date in month_ends[1:]:
-        day = date - pd.Timedelta(days=10)
-        bands = band_of(ages)
-        u = rng.random(ages.size)
-        leaving = u < exit_p[bands]
-        moving = ~leaving & (u < exit_p[bands] + MOVE_PROB)
-        for i in np.flatnonzero(leaving):
-            group = EXIT_REASON_GROUPS[int(rng.integers(len(EXIT_REASON_GROUPS)))]
-            events.append(
-                (day, "exit", AGE_BANDS[bands[i]], MOVE_TARGETS[cats[i]], None, None, group)
-            )
-        for i in np.flatnonzero(moving):
-            new = (cats[i] + 1 + rng.integers(2)) % 3
-            events.append(
-                (
-                    day,
-                    "placement_change",
-                    AGE_BANDS[bands[i]],
-                    MOVE_TARGETS[cats[i]],
-                    AGE_BANDS[bands[i]],
-                    MOVE_TARGETS[new],
-                    None,
-                )
-            )
-            cats[i] = new
-        ages, cats = ages[~leaving], cats[~leaving]
-        old_bands = band_of(ages)
-        ages = ages + 1
-        new_bands = band_of(ages)
-        for i in np.flatnonzero(new_bands != old_bands):
-            band, cat = AGE_BANDS[old_bands[i]], MOVE_TARGETS[cats[i]]
-            if new_bands[i] >= len(AGE_BANDS):
-                events.append((day, "exit", band, cat, None, None, "18+ / independence"))
-            else:
-                events.append((day, "ageing", band, cat, AGE_BANDS[new_bands[i]], cat, None))
-        adult = new_bands >= len(AGE_BANDS)
-        ages, cats = ages[~adult], cats[~adult]
-        new_ages, new_cats = [], []
-        month_factor = 1 + 0.3 * np.sin(2 * np.pi * date.month / 12)
-        for b, band in enumerate(AGE_BANDS):
-            n = rng.poisson(ENTRY_RATE[band] * scale * month_factor)
-            lo = AGE_BAND_LOWER_YEARS[b] * 12
-            hi = upper_months[b]
-            for _ in range(n):
-                c = rng.choice(3, p=list(FIRST_PLACEMENT.values()))
-                new_ages.append(int(rng.integers(lo, hi)))
-                new_cats.append(c)
-                events.append((day, "entry", None, None, band, MOVE_TARGETS[c], None))
-        ages = np.concatenate([ages, np.array(new_ages, dtype=ages.dtype)])
-        cats = np.concatenate([cats, np.array(new_cats, dtype=cats.dtype)])
-        record_stock(date)
+# --- hand-computed projections ---------------------------------------------------------------
 
-    movements = pd.DataFrame(
-        events,
-        columns=[
-            "date",
-            "movement",
-            "from_age_band",
-            "from_category",
-            "to_age_band",
-            "to_category",
-            "exit_reason_group",
-        ],
+
+def test_a_child_changes_age_band_at_the_birthday_month():
+    params = _one_child(simple_params(), age_months=57, care_months=10)  # 4 years 9 months
+    path = project_mean(params, 4)
+    # 4y10m, 4y11m at the next two month ends, then 5 years: the 5-9 band
+    assert [_band_and_category(row) for row in path.stock] == [
+        [("1-4", "IFA fostering")],
+        [("1-4", "IFA fostering")],
+        [("5-9", "IFA fostering")],
+        [("5-9", "IFA fostering")],
+    ]
+    sims = simulate(params, 4, n_paths=5, random_state=0)
+    np.testing.assert_array_equal(sims.stock.sum(axis=0) / 5, path.stock)
+
+
+def test_care_ends_at_18_exactly():
+    params = _one_child(simple_params(), age_months=213, care_months=30)  # 17 years 9 months
+    path = project_mean(params, 4)
+    np.testing.assert_allclose(path.stock.sum(axis=1), [1, 1, 0, 0])
+    sims = simulate(params, 4, n_paths=20, random_state=1)
+    np.testing.assert_array_equal(sims.stock.sum(axis=2), np.tile([1, 1, 0, 0], (20, 1)))
+
+
+def test_exit_chance_follows_time_in_care_bands():
+    """Leaving only in the first three months in care: a child with one month in care has two
+    chances (months 1 and 2), one with three months none."""
+    base = simple_params(duration_edges=(3,))
+    exits = base.exit_prob.copy()
+    exits[:, 0] = 0.0
+    exits[:, 0, :, EXIT_REASON_GROUPS.index("return home")] = 0.5
+    exits[:, 1] = 0.0
+    params = base.replace(exit_prob=exits)
+    new = project_mean(_one_child(params, 100, 1), 4).stock.sum(axis=1)
+    np.testing.assert_allclose(new, [0.5, 0.25, 0.25, 0.25])
+    settled = project_mean(_one_child(params, 100, 3), 4).stock.sum(axis=1)
+    np.testing.assert_allclose(settled, [1, 1, 1, 1])
+    sims = simulate(_one_child(params, 100, 1), 4, n_paths=4000, random_state=2)
+    np.testing.assert_allclose(sims.stock.sum(axis=2).mean(axis=0), new, atol=0.03)
+
+
+def test_entrants_arrive_at_month_end_with_no_time_in_care():
+    params = simple_params(entries=1.0)
+    path = project_mean(params, 2)
+    np.testing.assert_allclose(path.entries.sum(axis=1), [5, 5])
+    np.testing.assert_allclose(path.stock.sum(axis=1), [5, 10])
+
+
+# --- properties --------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    exit_p=st.floats(0, 0.2),
+    move_p=st.floats(0, 0.3),
+    entries=st.floats(0, 5),
+    per_cell=st.integers(0, 6),
+    seed=st.integers(0, 1000),
+)
+def test_children_are_conserved_never_negative_and_never_where_the_law_says_no(
+    exit_p, move_p, entries, per_cell, seed
+):
+    params = simple_params(
+        exit_prob=exit_p, move_prob=move_p, entries=entries, children_per_cell=per_cell
     )
-    movements["reason_place_change"] = None
-    movements["carer_side_ending"] = False
-    movements["children"] = 1
-    stock = pd.DataFrame(stock_rows, columns=["date", "age_band", "placement_category", "children"])
-    return movements, stock
+    path = project_mean(params, 12)
+    sims = simulate(params, 12, n_paths=30, random_state=seed)
+    forbidden = legal_zero_mask().reshape(-1)
+    for stock in (path.stock, sims.stock.reshape(-1, params.n_states)):
+        assert np.isfinite(stock).all() and (stock >= -1e-9).all()
+        assert np.abs(stock[:, forbidden]).max() < 1e-9
+    if exit_p == 0 and entries == 0:
+        # no exits or entries: only leaving at 18 changes the total
+        start = params.start_population.sum()
+        adults = params.start_population[216 - 12 :].sum()
+        assert path.stock.sum(axis=1)[-1] == pytest.approx(start - adults)
+        assert (sims.stock.sum(axis=2)[:, -1] == start - adults).all()
+
+
+# --- fitting on a simulated authority -------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def flows():
-    return synthetic_flows()
+def panel():
+    return micro_panel(months=72, seed=1)
 
 
 @pytest.fixture(scope="module")
-def fitted(flows):
-    movements, stock = flows
-    return StockFlowModel(reference_months=36, n_entry_samples=50, max_horizon=24).fit(
-        movements, stock
-    )
+def fitted(panel):
+    return StockFlowModel(
+        reference_months=48, halflife_months=None, duration_edges=(3,), max_horizon=36
+    ).fit(panel)
 
 
-def _rate(model, band, cat, transition):
-    rates = model.rates_
-    row = rates[
-        (rates["age_band"] == band)
-        & (rates["placement_category"] == cat)
-        & (rates["transition"] == transition)
-    ]
-    assert len(row) == 1
-    return row.iloc[0]
+def test_recovers_exit_rates_by_age_and_time_in_care(fitted):
+    exits = fitted.transitions_.exit_prob.sum(axis=-1)  # (18, D, C)
+    fostering = [CATS.index(c) for c in ("in-house fostering", "IFA fostering")]
+    for band, truth in EXIT_PROB.items():
+        years = {"under 1": [0], "1-4": [1, 2, 3, 4], "5-9": [5, 6, 7, 8, 9]}.get(
+            band, list(range(10, 16)) if band == "10-15" else [16]
+        )
+        settled = exits[np.ix_(years, [1], fostering)].mean()
+        assert settled == pytest.approx(truth, rel=0.45), band
+    new = exits[:, 0][:, fostering].mean()
+    settled_all = exits[:, 1][:, fostering].mean()
+    assert new / settled_all == pytest.approx(NEW_ENTRANT_EXIT_FACTOR, rel=0.45)
 
 
-def test_recovers_exit_and_move_rates(fitted):
-    rates = fitted.rates_
-    for band, p in EXIT_PROB.items():
-        exits = rates[
-            (rates["age_band"] == band)
-            & rates["placement_category"].isin(MOVE_TARGETS)
-            & rates["transition"].str.startswith("exit")
-        ]
-        total = (exits["events"].sum()) / exits.drop_duplicates("placement_category")[
-            "exposure_child_months"
-        ].sum()
-        # 16-17 also loses everyone reaching 18 (about 1/24 a month)
-        expected = p + (1 / 24 if band == "16-17" else 0.0)
-        assert total == pytest.approx(expected, rel=0.35)
-    moves = rates[
-        rates["placement_category"].isin(MOVE_TARGETS) & rates["transition"].str.startswith("move")
-    ]
-    big = moves[moves["exposure_child_months"] > 300]
-    hazard_sum = big.groupby(["age_band", "placement_category"])["monthly_hazard"].sum()
-    assert hazard_sum.median() == pytest.approx(MOVE_PROB, rel=0.35)
-
-
-def test_probabilities_are_valid_and_never_nan(fitted):
-    probs = fitted.params_.probabilities()
-    assert np.isfinite(probs).all()
-    assert (probs >= 0).all()
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
-    assert fitted.rates_[["monthly_hazard", "monthly_probability"]].notna().all().all()
-
-
-def test_empty_cells_take_the_pooled_rate(fitted):
-    # secure placements never occur in the micro-simulation: rates come from the pooled prior
-    row = _rate(fitted, "10-15", "secure", "exit: return home")
-    assert row["exposure_child_months"] == 0
-    assert bool(row["used_pooled_rate"])
-    assert 0 < row["monthly_hazard"] < 0.05
-    ageing = _rate(fitted, "1-4", "secure", "age into 5-9")
-    width_rate = band_width_ageing_rates()[1]
-    assert ageing["monthly_hazard"] == pytest.approx(width_rate, rel=0.5)
-
-
-def test_entry_split_follows_first_placements(fitted):
+def test_entries_level_and_structural_zeros(fitted):
+    assert fitted.params_.entry_mean[0].sum() == pytest.approx(sum(ENTRIES.values()), rel=0.25)
     split = fitted.params_.entry_split
     np.testing.assert_allclose(split.sum(axis=1), 1.0)
-    overall = split[:, :3].mean(axis=0)
-    assert overall[0] == pytest.approx(FIRST_PLACEMENT[CATS[0]], abs=0.1)
-    assert overall[2] == pytest.approx(FIRST_PLACEMENT[CATS[2]], abs=0.1)
+    # nobody entered external residential, so no entrant is sent there
+    assert split[:, CATS.index("external residential")].max() == 0.0
+    zeros = fitted.structural_zeros_
+    law = zeros[zeros["reason"].str.startswith("the law")]
+    assert set(law["age_band"]) == {"under 1", "1-4", "5-9", "10-15"}
+    assert (law["placement_category"] == SUPPORTED).all()
+    assert zeros["reason"].str.contains("SI 2021/161").any()
+    assert (fitted.rates_["monthly_probability"].between(0, 1)).all()
 
 
-def test_mean_projection_stays_near_the_observed_level(fitted):
-    path = project_mean(fitted.params_, 24)
-    start = fitted.params_.start_stock.sum()
-    assert path.stock.shape == (24, len(AGE_BANDS) * len(CATS))
-    assert (path.stock >= 0).all()
-    assert path.stock[-1].sum() == pytest.approx(start, rel=0.3)
-
-
-def test_simulation_matches_mean_and_is_reproducible(fitted):
-    params = fitted.params_
-    a = simulate_paths(params, 12, n_paths=400, random_state=7)
-    b = simulate_paths(params, 12, n_paths=400, random_state=7)
-    c = simulate_paths(params, 12, n_paths=400, random_state=8)
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-    mean = project_mean(params, 12).stock.sum(axis=1)
-    simulated = a.sum(axis=2).mean(axis=0)
-    np.testing.assert_allclose(simulated, mean, rtol=0.04)
-    # conservation: paths never go negative
-    assert a.min() >= 0
-
-
-def test_forecast_frame_has_quantiles_and_totals(fitted):
-    frame = fitted.forecast(6, n_paths=300, random_state=1)
-    assert tuple(frame.columns) == FORECAST_COLUMNS
-    assert frame[list(FORECAST_COLUMNS[3:])].notna().all().all()
-    total = frame[(frame["age_band"] == ALL) & (frame["placement_category"] == ALL)]
-    assert len(total) == 6
-    ordered = total[["p2_5", "p10", "p25", "p50", "p75", "p90", "p97_5"]].to_numpy()
-    assert (np.diff(ordered, axis=1) >= 0).all()
-    assert (total["p97_5"] > total["p2_5"]).all()
-    # band totals add up to the grand total (means)
-    first = frame[frame["date"] == frame["date"].min()]
-    bands = first[(first["age_band"] != ALL) & (first["placement_category"] == ALL)]
-    assert bands["mean"].sum() == pytest.approx(total["mean"].iloc[0])
-    assert len(first) == len(AGE_BANDS) * len(CATS) + len(AGE_BANDS) + len(CATS) + 1
-
-
-def test_interval_covers_held_out_total():
-    movements, stock = synthetic_flows(months=84, seed=3)
-    origin = pd.Timestamp("2018-01-31") + pd.offsets.MonthEnd(72)
-    model = StockFlowModel(n_entry_samples=50, max_horizon=12).fit(movements, stock, origin=origin)
-    frame = model.forecast(12, n_paths=500, random_state=0)
-    total = frame[(frame["age_band"] == ALL) & (frame["placement_category"] == ALL)]
-    actual = stock[pd.to_datetime(stock["date"]) > origin].groupby("date")["children"].sum()
-    inside = (actual.to_numpy() >= total["p2_5"].to_numpy()) & (
-        actual.to_numpy() <= total["p97_5"].to_numpy()
-    )
-    assert inside.mean() >= 0.75
-
-
-def test_short_history_uses_fallback_entries():
-    movements, stock = synthetic_flows(months=14, seed=2)
-    model = StockFlowModel(n_entry_samples=20, max_horizon=12).fit(movements, stock)
-    assert set(model.entries_.methods_.values()) == {"mean of recent months"}
-    assert np.isfinite(model.params_.entry_mean).all()
-    assert model.params_.entry_mean[0].sum() == pytest.approx(sum(ENTRY_RATE.values()), rel=0.4)
-
-
-def test_errors_are_plain_words(flows):
-    movements, stock = flows
-    with pytest.raises(SufficiencyError, match="at least 7 month ends"):
-        StockFlowModel().fit(movements, stock.iloc[:50])
-    with pytest.raises(SufficiencyError, match="missing"):
-        StockFlowModel().fit(movements.drop(columns=["movement"]), stock)
-    with pytest.raises(SufficiencyError, match="reference_months"):
-        StockFlowModel(reference_months=2).fit(movements, stock)
-    model = StockFlowModel()
-    with pytest.raises(SufficiencyError, match="not been fitted"):
-        model.predict(3)
-
-
-@settings(max_examples=12, deadline=None)
-@given(
-    seed=st.integers(0, 10_000),
-    months=st.integers(8, 20),
-    density=st.floats(0.0, 1.0),
-)
-def test_sparse_random_data_never_gives_nan_or_invalid_rows(seed, months, density):
-    """Tiny, sparse, lumpy data (short history: no Prophet) still gives valid probabilities."""
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range("2020-01-31", periods=months, freq="ME")
-    stock = pd.DataFrame(
-        [
-            (d, b, c, int(rng.poisson(3)) if rng.random() < density * 0.3 else 0)
-            for d in dates
-            for b in AGE_BANDS
-            for c in CATS
-        ],
-        columns=["date", "age_band", "placement_category", "children"],
-    )
-    stock.loc[len(stock) - 1, "children"] += 1  # at least one child in the reference period
-    kinds = ["entry", "exit", "placement_change", "ageing"]
-    n = int(rng.integers(1, 40))
-    movements = pd.DataFrame(
-        {
-            "date": rng.choice(dates, n) - pd.Timedelta(days=3),
-            "movement": rng.choice(kinds, n),
-            "from_age_band": rng.choice([*AGE_BANDS, None], n),
-            "from_category": rng.choice([*CATS, None], n),
-            "to_age_band": rng.choice([*AGE_BANDS, None], n),
-            "to_category": rng.choice(CATS, n),
-            "exit_reason_group": rng.choice([*EXIT_REASON_GROUPS, None], n),
-            "reason_place_change": None,
-            "carer_side_ending": False,
-            "children": 1,
-        }
-    )
-    movements.loc[0, ["movement", "to_age_band"]] = ["entry", "1-4"]
-    model = StockFlowModel(n_entry_samples=5, max_horizon=6).fit(movements, stock)
-    probs = model.params_.probabilities()
-    assert np.isfinite(probs).all() and (probs >= 0).all()
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
-    assert np.isfinite(model.params_.entry_split).all()
-    assert model.rates_[["monthly_hazard", "monthly_probability"]].notna().all().all()
-    paths = model.simulate(6, n_paths=20, random_state=seed)
-    assert paths.min() >= 0
-
-
-def test_rate_uncertainty_widens_intervals_not_the_mean(fitted):
-    params = fitted.params_
-    assert params.exit_events.sum() > 0 and params.move_events.sum() > 0
-    # 2,000 paths: at 600 the spread of a spread (about 3%) is as large as the effect tested
-    fixed = simulate_paths(params, 24, n_paths=2000, random_state=2, rate_draws=0)
-    uncertain = simulate_paths(params, 24, n_paths=2000, random_state=2, rate_draws=10)
-    assert uncertain.sum(axis=2)[:, -1].std() > 1.02 * fixed.sum(axis=2)[:, -1].std()
-    np.testing.assert_allclose(
-        uncertain.sum(axis=2).mean(axis=0), fixed.sum(axis=2).mean(axis=0), rtol=0.03
-    )
-    # without event counts (e.g. hand-made parameters) the rates stay fixed
-    bare = params.replace(exit_events=None, move_events=None)
+def test_simulated_mean_is_the_reported_mean_and_the_mean_path_agrees(fitted):
+    forecast = fitted.forecast(36, n_paths=1000, random_state=3)
+    assert list(forecast.columns) == list(FORECAST_COLUMNS)
+    total = forecast[(forecast["age_band"] == ALL) & (forecast["placement_category"] == ALL)]
+    sims = simulate_paths(fitted.params_, 36, 1000, 3)
+    np.testing.assert_allclose(total["mean"], sims.sum(axis=2).mean(axis=0))
+    mean_path = project_mean(fitted.params_, 36).stock.sum(axis=1)
+    np.testing.assert_allclose(mean_path, total["mean"], rtol=0.02)
+    # the mean sits inside its own 80% range wherever the range holds a child
+    wide = forecast[forecast["p90"] >= 1]
+    assert (wide["mean"] >= wide["p10"] - 1e-9).all() and (wide["mean"] <= wide["p90"] + 1e-9).all()
+    narrow = forecast[forecast["p90"] < 1]
+    assert (narrow["mean"] <= narrow["p90"] + 0.5).all()
+    # same seed, same paths; drift widens the total's range as the horizon grows
     np.testing.assert_array_equal(
-        simulate_paths(bare, 6, 50, 1, rate_draws=10), simulate_paths(bare, 6, 50, 1, rate_draws=0)
+        simulate_paths(fitted.params_, 12, 50, 9), simulate_paths(fitted.params_, 12, 50, 9)
     )
+    width = (total["p90"] - total["p10"]).to_numpy()
+    assert width[-1] > width[5]
+
+
+def test_projection_stays_near_a_stable_authority(panel, fitted):
+    last = panel[panel["kind"] == "in care"].groupby("date")["children"].sum().iloc[-1]
+    path = project_mean(fitted.params_, 24).stock.sum(axis=1)
+    assert path[-1] == pytest.approx(last, rel=0.2)
+
+
+def test_top_down_keeps_the_mix_and_follows_the_other_total(panel):
+    model = StockFlowModel(reconcile="top-down: naive", max_horizon=24).fit(panel)
+    last = panel[panel["kind"] == "in care"].groupby("date")["children"].sum().iloc[-1]
+    np.testing.assert_allclose(project_mean(model.params_, 24).stock.sum(axis=1), last)
+    bottom_up = StockFlowModel(max_horizon=24).fit(panel)
+    a = project_mean(model.params_, 24).stock[-1]
+    b = project_mean(bottom_up.params_, 24).stock[-1]
+    np.testing.assert_allclose(a / a.sum(), b / b.sum(), atol=1e-9)
+
+
+def test_errors_are_plain_words(panel):
+    with pytest.raises(SufficiencyError, match="reference_months must be 6 to 240"):
+        StockFlowModel(reference_months=2).fit(panel)
+    with pytest.raises(SufficiencyError, match="entries_method must be one of"):
+        StockFlowModel(entries_method="magic").fit(panel)
+    with pytest.raises(SufficiencyError, match="columns are missing"):
+        StockFlowModel().fit(panel.drop(columns=["care_months"]))
+    early = panel[pd.to_datetime(panel["date"]) <= panel["date"].min() + pd.offsets.MonthEnd(6)]
+    with pytest.raises(SufficiencyError, match="at least 13 month ends"):
+        StockFlowModel().fit(early)
+    with pytest.raises(SufficiencyError, match="horizon must be between 1 and"):
+        StockFlowModel(max_horizon=12).fit(panel).forecast(13)
+
+
+def test_prophet_entries_work_when_asked(panel):
+    model = StockFlowModel(entries_method="prophet", max_horizon=12).fit(panel)
+    assert set(model.entries_.methods_.values()) <= {"prophet", "mean of recent months"}
+    assert model.params_.entry_mean.shape == (12, len(AGE_BANDS))
+    assert np.isfinite(model.params_.entry_mean).all()

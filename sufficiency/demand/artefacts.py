@@ -4,14 +4,19 @@ What is written (all aggregate; no child identifier, date of birth or episode is
 
 - ``manifest.json``: data fingerprint (a SHA-256 over the clean episodes, which cannot be reversed
   into the data), extract date, model settings, package versions, creation time, file checksums.
-- ``stockflow_params.npz``: start stock, monthly hazards, entry split and entry-mean paths.
-- ``rates.csv``: every monthly rate with its events and exposure (child-months).
-- ``stock_history.csv`` / ``entries_history.csv``: month-end stock and monthly entries by state.
-- ``entries_<band>.json``: each Prophet entries model via ``prophet.serialize.model_to_json``
-  (never pickle); fallback bands are described in the manifest.
+- ``stockflow_params.npz``: monthly transition probabilities by year of age, time in care and
+  placement; move destinations; expected entries; entrants' ages (by month of age within each
+  band, smoothed) and first placements; the uncertainty and drift settings.
+- ``rates.csv``: every monthly rate with its (recency-weighted) events and exposure.
+- ``structural_zeros.csv``: placements nobody is sent to, by age band, with the reason.
+- ``stock_history.csv`` / ``entries_history.csv``: month-end stock and monthly entries by age band
+  and placement.
 - ``backtest.csv``: the rolling-origin backtest of the stock-flow model, when run.
 
-A saved model is used only when its fingerprint and settings match the data and settings asked for.
+The children at the forecast origin (by age in months, months in care and placement) are not
+written: they are rebuilt from the data when a saved model is loaded for it (the fingerprint
+guarantees it is the same data). A saved model is used only when its fingerprint and settings
+match the data and settings asked for.
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import platform
-import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,13 +33,12 @@ import numpy as np
 import pandas as pd
 
 from sufficiency import __version__
-from sufficiency.demand.entries import MonthlyEntries, _RecentMean
-from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams
+from sufficiency.demand.stockflow import StockFlowModel
 from sufficiency.errors import SufficiencyError
 from sufficiency.paths import models_dir
 from sufficiency.spreadsheets import write_csv
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 SUBFOLDER = "demand"
 
@@ -93,10 +96,6 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "series"
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -104,6 +103,18 @@ def _sha256(path: Path) -> str:
 def default_directory() -> Path:
     """``models/demand`` (``SUFFICIENCY_MODELS_DIR`` overrides ``models/``)."""
     return models_dir() / SUBFOLDER
+
+
+_ARRAYS = (
+    "exit_prob",
+    "move_prob",
+    "destination",
+    "entry_mean",
+    "entry_age",
+    "entry_split",
+    "arrival_allowed",
+)
+_SCALARS = ("entry_level_sd", "exit_level_sd", "entry_drift", "exit_drift", "mix_drift")
 
 
 def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Path:
@@ -116,8 +127,6 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
     directory : path, optional
         Target folder (created if needed); defaults to :func:`default_directory`.
     """
-    from prophet.serialize import model_to_json
-
     folder = Path(directory) if directory is not None else default_directory()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -129,27 +138,16 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
     model = fitted.model
     params = model.params_
     written: list[Path] = []
-
     npz = folder / "stockflow_params.npz"
-    np.savez_compressed(
-        npz,
-        start_stock=params.start_stock,
-        hazards=params.hazards,
-        entry_split=params.entry_split,
-        entry_mean=params.entry_mean,
-        entry_samples=params.entry_samples,
-        **{
-            name: value
-            for name, value in (
-                ("exit_events", params.exit_events),
-                ("move_events", params.move_events),
-            )
-            if value is not None
-        },
-    )
+    arrays = {name: getattr(params, name) for name in _ARRAYS if name != "arrival_allowed"}
+    arrays["arrival_allowed"] = model.transitions_.arrival_allowed
+    if params.total_scale is not None:
+        arrays["total_scale"] = params.total_scale
+    np.savez_compressed(npz, **arrays)
     written.append(npz)
     for name, frame in (
         ("rates.csv", model.rates_),
+        ("structural_zeros.csv", model.structural_zeros_),
         ("stock_history.csv", model.history_),
         ("entries_history.csv", model.entries_history_),
     ):
@@ -159,25 +157,9 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
         write_csv(fitted.backtest, folder / "backtest.csv")
         written.append(folder / "backtest.csv")
 
-    entries = model.entries_
-    entry_models: dict[str, dict] = {}
-    for series_id in entries.series_:
-        state = entries.models_[series_id]
-        if isinstance(state, _RecentMean):
-            entry_models[series_id] = {
-                "method": entries.methods_[series_id],
-                "total": state.total,
-                "months": state.months,
-            }
-        else:
-            path = folder / f"entries_{_slug(series_id)}.json"
-            path.write_text(model_to_json(state), encoding="utf-8")
-            written.append(path)
-            entry_models[series_id] = {"method": entries.methods_[series_id], "file": path.name}
-
     start, end = model.reference_period_
     manifest = {
-        "kind": "sufficiency demand model (stock-flow with Prophet entries)",
+        "kind": "sufficiency demand model (duration-aware stock-flow)",
         "format_version": FORMAT_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data_fingerprint": fitted.fingerprint,
@@ -185,20 +167,17 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
         "origin": f"{params.origin:%Y-%m-%d}",
         "reference_period": [f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"],
         "model_params": model.get_params(),
+        "scalars": {name: float(getattr(params, name)) for name in _SCALARS},
+        "duration_edges": list(params.duration_edges),
         "entries": {
-            "series": list(entries.series_),
-            "last_date": f"{entries.last_date_:%Y-%m-%d}",
-            "settings": {
-                "min_history_months": entries.min_history_months,
-                "fallback_months": entries.fallback_months,
-                "yearly_fourier_order": entries.yearly_fourier_order,
-                "changepoint_prior_scale": entries.changepoint_prior_scale,
-                "growth": entries.growth,
-                "n_samples": entries.n_samples,
-                "random_state": entries.random_state,
-            },
-            "models": entry_models,
+            "series": list(model.entries_.series_),
+            "methods": dict(model.entries_.methods_),
         },
+        "structural_zero_reasons": {
+            f"{band}|{category}": reason
+            for (band, category), reason in model.transitions_.zero_reasons.items()
+        },
+        "notes": list(model.notes_),
         "states": {
             "age_bands": list(params.age_bands),
             "placement_categories": list(params.categories),
@@ -206,7 +185,10 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
         },
         "versions": _versions(),
         "files": {path.name: _sha256(path) for path in written},
-        "privacy": "Aggregate counts and rates only; no child-level data is stored here.",
+        "privacy": (
+            "Aggregate counts and rates only; no child-level data is stored here (the children "
+            "at the forecast origin are rebuilt from the data when it is loaded)."
+        ),
     }
     manifest_path = folder / MANIFEST
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -235,11 +217,20 @@ def matches(manifest: dict | None, fingerprint: str, model_params: dict | None =
     return manifest.get("model_params") == wanted
 
 
+@dataclass(frozen=True)
+class _LoadedEntries:
+    """What a saved model keeps of its entries model: the series and how each was forecast."""
+
+    series_: tuple[str, ...]
+    methods_: dict
+
+
 def load_fitted(
     directory: Path | str | None = None,
     *,
     fingerprint: str | None = None,
     model_params: dict | None = None,
+    panel: pd.DataFrame | None = None,
 ) -> FittedDemand | None:
     """Load a saved model; None when absent, stale (fingerprint/settings differ) or damaged.
 
@@ -252,8 +243,13 @@ def load_fitted(
     model_params : dict, optional
         Required model settings (default: :class:`StockFlowModel` defaults) when
         ``fingerprint`` is given.
+    panel : pandas.DataFrame, optional
+        The month-end care histories of the data the model was fitted on
+        (:func:`sufficiency.demand.panel.care_months`): the children at the origin are rebuilt
+        from them. Without it the model describes its rates and backtest but cannot forecast.
     """
-    from prophet.serialize import model_from_json
+    from sufficiency.demand.hazards import Transitions
+    from sufficiency.demand.projection import ProjectionParams
 
     folder = Path(directory) if directory is not None else default_directory()
     manifest = read_manifest(folder)
@@ -267,40 +263,52 @@ def load_fitted(
                 return None
         arrays = np.load(folder / "stockflow_params.npz")
         states = manifest["states"]
-        params = StockFlowParams(
-            origin=pd.Timestamp(manifest["origin"]),
-            start_stock=arrays["start_stock"],
-            hazards=arrays["hazards"],
-            entry_split=arrays["entry_split"],
-            entry_mean=arrays["entry_mean"],
-            entry_samples=arrays["entry_samples"],
-            exit_events=arrays["exit_events"] if "exit_events" in arrays else None,
-            move_events=arrays["move_events"] if "move_events" in arrays else None,
-            age_bands=tuple(states["age_bands"]),
-            categories=tuple(states["placement_categories"]),
-            exit_groups=tuple(states["exit_reason_groups"]),
-        )
         model = StockFlowModel(**manifest["model_params"])
-        model.params_ = params
+        origin = pd.Timestamp(manifest["origin"])
+        reasons = {
+            tuple(key.split("|", 1)): reason
+            for key, reason in manifest["structural_zero_reasons"].items()
+        }
         model.rates_ = pd.read_csv(folder / "rates.csv")
+        model.transitions_ = Transitions(
+            exit_prob=arrays["exit_prob"],
+            move_prob=arrays["move_prob"],
+            destination=arrays["destination"],
+            arrival_allowed=arrays["arrival_allowed"],
+            zero_reasons=reasons,
+            duration_edges=tuple(manifest["duration_edges"]),
+            rates=model.rates_,
+        )
+        model.structural_zeros_ = pd.read_csv(folder / "structural_zeros.csv")
         model.history_ = pd.read_csv(folder / "stock_history.csv", parse_dates=["date"])
         model.entries_history_ = pd.read_csv(folder / "entries_history.csv", parse_dates=["ds"])
         model.reference_period_ = tuple(pd.Timestamp(d) for d in manifest["reference_period"])
-
-        info = manifest["entries"]
-        entries = MonthlyEntries(**info["settings"])
-        entries.series_ = tuple(info["series"])
-        entries.last_date_ = pd.Timestamp(info["last_date"])
-        entries.models_, entries.methods_ = {}, {}
-        for series_id, spec in info["models"].items():
-            entries.methods_[series_id] = spec["method"]
-            if "file" in spec:
-                text = (folder / spec["file"]).read_text(encoding="utf-8")
-                entries.models_[series_id] = model_from_json(text)
-            else:
-                entries.models_[series_id] = _RecentMean(float(spec["total"]), int(spec["months"]))
-        model.entries_ = entries
-
+        model.entries_ = _LoadedEntries(
+            tuple(manifest["entries"]["series"]), dict(manifest["entries"]["methods"])
+        )
+        model.notes_ = []
+        if panel is not None:
+            start = model._start_population(panel, origin)
+        else:
+            cap = int(manifest["duration_edges"][-1]) if manifest["duration_edges"] else 0
+            start = np.zeros((216, cap + 1, len(states["placement_categories"])))
+        model.notes_ = list(manifest.get("notes", []))
+        model.params_ = ProjectionParams(
+            origin=origin,
+            start_population=start,
+            exit_prob=arrays["exit_prob"],
+            move_prob=arrays["move_prob"],
+            destination=arrays["destination"],
+            duration_edges=tuple(manifest["duration_edges"]),
+            entry_mean=arrays["entry_mean"],
+            entry_age=arrays["entry_age"],
+            entry_split=arrays["entry_split"],
+            total_scale=arrays["total_scale"] if "total_scale" in arrays else None,
+            age_bands=tuple(states["age_bands"]),
+            categories=tuple(states["placement_categories"]),
+            exit_groups=tuple(states["exit_reason_groups"]),
+            **{name: float(value) for name, value in manifest["scalars"].items()},
+        )
         backtest = None
         if (folder / "backtest.csv").is_file():
             backtest = pd.read_csv(folder / "backtest.csv", parse_dates=["origin", "ds"])

@@ -277,3 +277,83 @@ def monthly_entries_history(
         [list(age_bands), pd.DatetimeIndex(month_ends).normalize()], names=["unique_id", "ds"]
     )
     return counts.reindex(full, fill_value=0.0).reset_index()
+
+
+class DampedTrendEntries:
+    """Monthly entries per age band from the recent level, with a damped trend.
+
+    The level is each band's mean over the last ``level_months`` months. The trend is the least
+    squares slope of all entries over the last ``trend_months`` months (children a month, per
+    month), carried forward from the middle of the level window and damped by ``damping`` each
+    month, so it fades: with 0.9 a month the whole trend adds at most about nine months of slope.
+    ``damping=0`` holds the recent level flat. Band shares are those of the level window.
+
+    Parameters
+    ----------
+    level_months : int, default 12
+    trend_months : int, default 24
+    damping : float, default 0.9
+        Monthly damping of the trend, 0 (no trend) to below 1.
+
+    Attributes
+    ----------
+    series_ : tuple of str
+        Series (age bands), in the order of the last axis of :meth:`predict_mean`.
+    level_ : numpy.ndarray
+        Recent mean entries a month per band.
+    slope_ : float
+        Trend in all entries (children a month, per month) before damping.
+    level_entries_ : float
+        Entries behind the level (sets the level's uncertainty, about ``1/sqrt`` of it).
+    methods_ : dict
+        Series id -> description, for display.
+    """
+
+    def __init__(self, level_months: int = 12, trend_months: int = 24, damping: float = 0.9):
+        self.level_months = level_months
+        self.trend_months = trend_months
+        self.damping = damping
+
+    def fit(self, history: pd.DataFrame) -> DampedTrendEntries:
+        """Fit on ``unique_id, ds, y`` monthly entries (months without entries present as 0)."""
+        if history.empty:
+            raise SufficiencyError(
+                "No months of entries to learn from: the data holds no children entering care. "
+                "Check the episodes file covers at least one year."
+            )
+        wide = history.pivot_table(index="ds", columns="unique_id", values="y", aggfunc="sum")
+        wide = wide.sort_index().fillna(0.0)
+        self.series_ = tuple(dict.fromkeys(history["unique_id"].astype(str)))
+        wide = wide.reindex(columns=list(self.series_), fill_value=0.0)
+        level_window = wide.tail(int(self.level_months))
+        self.level_ = level_window.mean(axis=0).to_numpy(dtype=float)
+        self.level_entries_ = float(level_window.to_numpy().sum())
+        total = wide.sum(axis=1).tail(int(self.trend_months)).to_numpy(dtype=float)
+        if self.damping > 0 and total.size >= 6:
+            months = np.arange(total.size, dtype=float)
+            self.slope_ = float(np.polyfit(months, total, 1)[0])
+        else:
+            self.slope_ = 0.0
+        self.last_date_ = pd.Timestamp(wide.index.max())
+        described = f"recent level (last {self.level_months} months)" + (
+            f" with a trend damped by {self.damping:g} a month"
+            if self.damping > 0
+            else ", held flat"
+        )
+        self.methods_ = {series: described for series in self.series_}
+        return self
+
+    def predict_mean(self, horizon: int) -> np.ndarray:
+        """Expected entries a month, ``(horizon, n_series)``, never below a quarter of the level."""
+        level = float(self.level_.sum())
+        phi = float(self.damping)
+        if phi > 0 and self.slope_:
+            ahead = np.cumsum(phi ** np.arange(1, horizon + 1))
+            total = level + self.slope_ * ((self.level_months - 1) / 2.0 + ahead)
+        else:
+            total = np.full(horizon, level)
+        total = np.maximum(total, 0.25 * level)
+        shares = (
+            self.level_ / level if level > 0 else np.full(self.level_.size, 1 / self.level_.size)
+        )
+        return total[:, None] * shares[None, :]

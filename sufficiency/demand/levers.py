@@ -14,6 +14,7 @@ import numpy as np
 
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
 from sufficiency.demand.feasibility import ruled_out_by_law
+from sufficiency.demand.hazards import MAX_MONTHLY_PROBABILITY
 from sufficiency.demand.stockflow import ALL, StepDownFlow, StockFlowParams
 from sufficiency.errors import SufficiencyError
 
@@ -266,7 +267,6 @@ class DemandLevers:
         if self.is_neutral:
             return params
         bands, groups = params.age_bands, params.exit_groups
-        n_states = params.n_states
 
         multipliers = dict(self.entry_multiplier)
         default = float(multipliers.get(ALL, 1.0))
@@ -285,11 +285,17 @@ class DemandLevers:
                 out = out + spread * weights
             return np.clip(out, 0.0, None)
 
-        hazards = params.hazards.copy()
         exits = dict(self.exit_multiplier)
         all_exits = float(exits.get(ALL, 1.0))
-        for g, group in enumerate(groups):
-            hazards[:, n_states + g] *= float(exits.get(group, all_exits))
+        factors = np.array([float(exits.get(group, all_exits)) for group in groups])
+        exit_prob = params.exit_prob * factors
+        # a month's chances of leaving and moving can never add up to more than the cap
+        exit_total = exit_prob.sum(axis=-1)
+        room = np.clip(MAX_MONTHLY_PROBABILITY - params.move_prob, 0.0, None)
+        over = exit_total > room
+        if over.any():
+            scale = np.where(over, room / np.where(over, exit_total, 1.0), 1.0)
+            exit_prob = exit_prob * scale[..., None]
         flows = tuple(
             StepDownFlow(
                 source=params.state_index(step.age_band, step.from_category),
@@ -301,10 +307,9 @@ class DemandLevers:
             if step.children_per_year > 0
         )
         return params.replace(
-            hazards=hazards,
+            exit_prob=exit_prob,
             step_downs=params.step_downs + flows,
             entry_mean=shift(params.entry_mean),
-            entry_samples=shift(params.entry_samples),
         )
 
 

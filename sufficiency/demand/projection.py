@@ -1,0 +1,518 @@
+"""The projection: children by single year of age, time in care and placement, month by month.
+
+State of a child at a month end: age in completed months (0-215), completed months in care and
+placement category. Each month every child in care may leave (by exit reason group) or move to
+another placement category, with the monthly probabilities of
+:class:`~sufficiency.demand.hazards.Transitions` for their year of age, time-in-care band and
+placement; then everyone is a month older and a month longer in care, and a child who turns 18
+leaves care ("18+ / independence"). New children arrive at the month end with ages drawn from
+recent entrants' ages in their age band, first placements from recent entrants' by age band,
+never into a structural zero.
+
+Two ways to run it, from the same parameters:
+
+- :func:`simulate`: a micro-simulation of every child in every simulated future, vectorised over
+  children and paths with numpy (whole children; the reported mean, median and ranges come from
+  these paths). Each path also carries **drift**: its own random-walk multipliers on the entry
+  level, on exit rates and on moves into each placement category (log scale, standard deviation
+  growing with the square root of time, starting from the uncertainty of the estimates), so the
+  ranges include rates and entries changing over time, not only chance.
+- :func:`project_mean`: the same recursion on expected numbers with no drift (children spread
+  over age in months x months in care x placement), deterministic and about ten times cheaper:
+  for interaction. It agrees with the mean of the simulated paths to within 2% on totals
+  (``benchmarks/bench_demand.py`` checks it).
+
+Step-downs (:class:`StepDownFlow`) move a count of children each month before anything else
+happens that month.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sufficiency.codes import (
+    AGE_BAND_LOWER_YEARS,
+    AGE_BANDS,
+    EXIT_REASON_GROUPS,
+    PLACEMENT_CATEGORIES,
+)
+from sufficiency.demand.hazards import duration_band_index
+from sufficiency.demand.panel import ADULT_MONTHS
+from sufficiency.errors import SufficiencyError
+
+MAX_DRIFT = 3.0
+"""Drift multipliers are kept within 1/3 and 3 times the estimated rate or level."""
+
+_ND = ADULT_MONTHS + 1  # months in care 0..216 in the simulation's lookup tables
+
+
+@dataclass(frozen=True)
+class StepDownFlow:
+    """A step-down as the projection applies it: a count of children moved each month.
+
+    Attributes
+    ----------
+    source, target : int
+        Flat state indices (``band * C + category``) moved from and to (same age band).
+    children_per_month : float
+        Children moved each month while the source holds that many (simulations move whole
+        children, spreading fractions so that every 12 months move 12 x this).
+    label : str
+        ``"<band>: <from> -> <to>"`` for tables.
+    """
+
+    source: int
+    target: int
+    children_per_month: float
+    label: str = ""
+
+    def due(self, horizon: int) -> np.ndarray:
+        """Whole children due each month, ``(horizon,)``: cumulative rounding of the monthly rate."""
+        cumulative = np.floor(self.children_per_month * np.arange(horizon + 1) + 1e-9)
+        return np.diff(cumulative).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionParams:
+    """Everything a projection needs; levers act on a copy, never on the data.
+
+    Attributes
+    ----------
+    origin : pandas.Timestamp
+        Month end the projection starts from (the last observed month end).
+    start_population : numpy.ndarray
+        Children at the origin, ``(216, DC + 1, C)``: age in completed months, completed months
+        in care (the last index holds ``DC`` months and over, ``DC`` the last time-in-care band
+        edge) and placement category.
+    exit_prob, move_prob, destination, duration_edges
+        Monthly transition probabilities (see :class:`~sufficiency.demand.hazards.Transitions`):
+        ``(18, D, C, G)``, ``(18, D, C)``, ``(B, C, C)`` and the band edges in months.
+    entry_mean : numpy.ndarray
+        Expected entries per month by age band, ``(H, B)`` (children a month).
+    entry_age : numpy.ndarray
+        Age in months of entrants within each age band, ``(B, 216)``, rows sum to 1.
+    entry_split : numpy.ndarray
+        First placement of entrants by age band, ``(B, C)``, rows sum to 1.
+    entry_level_sd, exit_level_sd : float
+        Uncertainty (standard deviation of the log) of the entry level and of exit rates at the
+        origin, from the events behind them.
+    entry_drift, exit_drift, mix_drift : float
+        Standard deviation per square root of a year of the random-walk drift (log scale) in the
+        entry level, in exit rates and in moves into each placement category.
+    total_scale : numpy.ndarray or None
+        ``(H,)`` factors applied to every cell's stock each month (top-down reconciliation to
+        another forecast of the total); None leaves the stock-flow totals.
+    step_downs : tuple of StepDownFlow
+        Applied at the start of every month, in order.
+    age_bands, categories, exit_groups : tuple of str
+        Labels of the band, category and exit-group axes.
+    """
+
+    origin: pd.Timestamp
+    start_population: np.ndarray
+    exit_prob: np.ndarray
+    move_prob: np.ndarray
+    destination: np.ndarray
+    duration_edges: tuple[int, ...]
+    entry_mean: np.ndarray
+    entry_age: np.ndarray
+    entry_split: np.ndarray
+    entry_level_sd: float = 0.0
+    exit_level_sd: float = 0.0
+    entry_drift: float = 0.0
+    exit_drift: float = 0.0
+    mix_drift: float = 0.0
+    total_scale: np.ndarray | None = None
+    step_downs: tuple[StepDownFlow, ...] = ()
+    age_bands: tuple[str, ...] = AGE_BANDS
+    categories: tuple[str, ...] = PLACEMENT_CATEGORIES
+    exit_groups: tuple[str, ...] = EXIT_REASON_GROUPS
+
+    @property
+    def n_states(self) -> int:
+        """Number of (age band, placement category) cells, ``S = B * C``."""
+        return len(self.age_bands) * len(self.categories)
+
+    @property
+    def max_horizon(self) -> int:
+        """Longest horizon the parameters were prepared for (months)."""
+        return int(self.entry_mean.shape[0])
+
+    @property
+    def start_stock(self) -> np.ndarray:
+        """Children at the origin by flat state ``band * C + category``, ``(S,)``."""
+        return _by_band(self.start_population.sum(axis=1)).reshape(-1)
+
+    def state_index(self, age_band: str, category: str) -> int:
+        """Index of a state in the flat state axis."""
+        return self.age_bands.index(age_band) * len(self.categories) + self.categories.index(
+            category
+        )
+
+    def replace(self, **changes) -> ProjectionParams:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class MeanPath:
+    """Expected monthly stock (no drift), for interaction.
+
+    Shapes: stock and entries ``(H, S)``, stepped_down ``(H, K)`` (children moved each month by
+    each of the K step-downs, in the order of ``params.step_downs``).
+    """
+
+    dates: pd.DatetimeIndex
+    stock: np.ndarray
+    entries: np.ndarray
+    stepped_down: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedPaths:
+    """Simulated futures: stock ``(n_paths, H, S)`` and step-downs delivered ``(n_paths, H, K)``.
+
+    ``stepped_down[p, t, k]`` is how many children step-down ``k`` moved in month ``t`` of path
+    ``p`` (the full monthly count unless the source cell ran out). The stock is whole children
+    (int32) unless a top-down ``total_scale`` rescaled it (float32).
+    """
+
+    stock: np.ndarray
+    stepped_down: np.ndarray
+    labels: tuple[str, ...] = ()
+
+
+def forecast_dates(origin: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
+    """The ``horizon`` month ends after ``origin``."""
+    return pd.date_range(pd.Timestamp(origin), periods=horizon + 1, freq="ME")[1:]
+
+
+def _check_horizon(params: ProjectionParams, horizon: int) -> None:
+    if not 1 <= horizon <= params.max_horizon:
+        raise SufficiencyError(
+            f"The horizon must be between 1 and {params.max_horizon} months (got {horizon}). "
+            "Refit with a longer max_horizon for longer forecasts."
+        )
+
+
+_BAND_STARTS = np.array(AGE_BAND_LOWER_YEARS) * 12
+_BAND_OF_AGE = np.searchsorted(_BAND_STARTS, np.arange(ADULT_MONTHS), side="right") - 1
+_BAND_SLICES = [
+    slice(int(a), int(b))
+    for a, b in zip(_BAND_STARTS, [*_BAND_STARTS[1:], ADULT_MONTHS], strict=True)
+]
+# moves go where children of the age band they reach by the month end go
+_MOVE_BAND_OF_AGE = _BAND_OF_AGE[np.minimum(np.arange(ADULT_MONTHS) + 1, ADULT_MONTHS - 1)]
+_MOVE_SLICES = [
+    slice(max(int(a) - 1, 0), int(b) - 1)
+    for a, b in zip(_BAND_STARTS, [*_BAND_STARTS[1:], ADULT_MONTHS + 1], strict=True)
+]
+
+
+def _by_band(per_age: np.ndarray) -> np.ndarray:
+    """Sum a leading age-in-months axis (216) into age bands."""
+    return np.add.reduceat(per_age, _BAND_STARTS, axis=0)
+
+
+def _age_tables(params: ProjectionParams, n_dur: int):
+    """Per (age month, months in care up to ``n_dur - 1``) transition tables."""
+    year = np.arange(ADULT_MONTHS) // 12
+    dband = duration_band_index(np.arange(n_dur), params.duration_edges)
+    exit_prob = params.exit_prob[year][:, dband]  # (216, n_dur, C, G)
+    move_prob = params.move_prob[year][:, dband]  # (216, n_dur, C)
+    return exit_prob, move_prob
+
+
+def _entry_pattern(params: ProjectionParams) -> np.ndarray:
+    """Entrants per unit of each band's entries: ``(B, 216, C)`` age x first placement shares."""
+    pattern = params.entry_age[:, :, None] * params.entry_split[:, None, :]
+    return pattern
+
+
+def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
+    """Expected stock per state for each month ahead (deterministic, no drift; for interaction).
+
+    Returns
+    -------
+    MeanPath
+        ``stock`` ``(H, S)`` in children; ``stepped_down`` ``(H, K)``.
+    """
+    _check_horizon(params, horizon)
+    n_c = len(params.categories)
+    n_dur = params.start_population.shape[1]
+    exit_prob, move_prob = _age_tables(params, n_dur)
+    stay = 1.0 - exit_prob.sum(axis=-1) - move_prob
+    band_slices = _BAND_SLICES
+    pattern = _entry_pattern(params)  # (B, 216, C)
+    entries_by_age = np.zeros((ADULT_MONTHS, n_c))
+    stock = np.empty((horizon, params.n_states))
+    entries = np.empty((horizon, params.n_states))
+    stepped = np.zeros((horizon, len(params.step_downs)))
+    current = params.start_population.astype("float64").copy()
+    for t in range(horizon):
+        for k, step in enumerate(params.step_downs):
+            stepped[t, k] = _step_down_mean(current, step, band_slices, n_c)
+        moving = current * move_prob
+        nxt = current * stay
+        for b, ages in enumerate(_MOVE_SLICES):
+            nxt[ages] += moving[ages] @ params.destination[b]
+        aged = np.zeros_like(current)
+        aged[1:, 1:] = nxt[:-1, :-1]
+        aged[1:, -1] += nxt[:-1, -1]
+        entries_by_age[:] = 0.0
+        for b, ages in enumerate(band_slices):
+            entries_by_age[ages] = params.entry_mean[t, b] * pattern[b, ages]
+        aged[:, 0] += entries_by_age
+        current = aged
+        stock[t] = _by_band(current.sum(axis=1)).reshape(-1)
+        entries[t] = _by_band(entries_by_age).reshape(-1)
+    if params.total_scale is not None:
+        stock = stock * params.total_scale[:horizon, None]
+    return MeanPath(forecast_dates(params.origin, horizon), stock, entries, stepped)
+
+
+def _step_down_mean(current: np.ndarray, step: StepDownFlow, band_slices, n_c: int) -> float:
+    band, source = divmod(step.source, n_c)
+    target = step.target % n_c
+    ages = band_slices[band]
+    held = current[ages, :, source]
+    total = float(held.sum())
+    moved = min(step.children_per_month, total)
+    if moved > 0:
+        share = held * (moved / total)
+        current[ages, :, source] -= share
+        current[ages, :, target] += share
+    return moved
+
+
+# --- simulation ------------------------------------------------------------------------------
+
+
+def _random_walk(rng, n_paths: int, horizon: int, sd_level: float, drift: float, size=()):
+    """Mean-one log-normal multipliers ``(n_paths, horizon, *size)``: a level draw plus a random
+    walk, clipped to [1/MAX_DRIFT, MAX_DRIFT]."""
+    shape = (n_paths, *size)
+    level = rng.standard_normal(shape) * sd_level
+    steps = rng.standard_normal((n_paths, horizon, *size)) * (drift / np.sqrt(12.0))
+    log = level[:, None] + np.cumsum(steps, axis=1)
+    months = np.arange(1, horizon + 1).reshape((1, horizon) + (1,) * len(size))
+    variance = sd_level**2 + drift**2 * months / 12.0
+    return np.clip(np.exp(log - variance / 2.0), 1.0 / MAX_DRIFT, MAX_DRIFT)
+
+
+def simulate_paths(
+    params: ProjectionParams, horizon: int, n_paths: int = 1000, random_state: int | None = 0
+) -> np.ndarray:
+    """Simulated stock per state, ``(n_paths, horizon, S)``: the stock of :func:`simulate`."""
+    return simulate(params, horizon, n_paths, random_state).stock
+
+
+def simulate(
+    params: ProjectionParams, horizon: int, n_paths: int = 1000, random_state: int | None = 0
+) -> SimulatedPaths:
+    """Micro-simulate every child in ``n_paths`` futures (see the module docstring).
+
+    Parameters
+    ----------
+    params : ProjectionParams
+    horizon : int
+        Months ahead, 1 to ``params.max_horizon``.
+    n_paths : int
+        Simulated futures.
+    random_state : int or None
+        Seed; the same seed gives the same paths.
+
+    Returns
+    -------
+    SimulatedPaths
+        Stock ``(n_paths, horizon, S)`` and step-downs delivered ``(n_paths, horizon, K)``.
+    """
+    _check_horizon(params, horizon)
+    if n_paths < 1:
+        raise SufficiencyError(f"The number of simulated paths must be at least 1 (got {n_paths}).")
+    return _Simulation(params, horizon, n_paths, np.random.default_rng(random_state)).run()
+
+
+class _Simulation:
+    """One micro-simulation run (state kept on the instance to keep the steps readable).
+
+    Every child in every path is one entry of two int32 arrays: ``key`` codes age in months,
+    months in care and placement as ``(age * 217 + months in care) * C + category`` (so a month
+    passing is ``key += step`` for everyone) and ``slot`` is ``path * (S + 1)``, the child's
+    path's first cell in the flattened output. Children who leave get a key past every real one
+    and are dropped every year.
+    """
+
+    def __init__(self, params: ProjectionParams, horizon: int, n_paths: int, rng) -> None:
+        self.params, self.horizon, self.n_paths, self.rng = params, horizon, n_paths, rng
+        n_c = len(params.categories)
+        self.n_c = n_c
+        self.n_s = params.n_states
+        self.width = self.n_s + 1  # output cells per path, the last one for children who left
+        self.step = (_ND + 1) * n_c  # a month older and a month longer in care
+        self.dead_key = ADULT_MONTHS * _ND * n_c  # keys from here on hold nobody
+        # lookup tables over every key; months in care beyond the last band edge share its rates
+        n_dur = params.start_population.shape[1]
+        exit_prob, move_prob = _age_tables(params, n_dur)
+        capped = np.minimum(np.arange(_ND), n_dur - 1)
+        exit_total = exit_prob.sum(axis=-1)[:, capped]  # (216, _ND, C)
+        move_prob = move_prob[:, capped]
+        pad = self.step * (horizon + 2)
+
+        def table(values: np.ndarray, fill: float, dtype) -> np.ndarray:
+            return np.concatenate([values.reshape(-1), np.full(pad, fill)]).astype(dtype)
+
+        self.exit_total = table(exit_total, 0.0, np.float32)
+        self.move_total = table(move_prob, 0.0, np.float32)
+        # the chance a child is looked at this month: exits at the highest drift plus moves
+        candidate = exit_total * MAX_DRIFT + move_prob
+        candidate[ADULT_MONTHS - 1] = 2.0  # turning 18 this month: always
+        self.candidate = table(candidate, 0.0, np.float32)
+        cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
+            (1, _ND, 1), dtype=np.int64
+        )
+        self.state = table(cells, self.n_s, np.int32)
+
+    # --- drift -------------------------------------------------------------------------------
+
+    def _drifts(self) -> None:
+        p, rng, h = self.params, self.rng, self.horizon
+        self.entry_mult = _random_walk(rng, self.n_paths, h, p.entry_level_sd, p.entry_drift)
+        self.exit_mult = _random_walk(rng, self.n_paths, h, p.exit_level_sd, p.exit_drift)
+        self.mix_mult = _random_walk(rng, self.n_paths, h, 0.0, p.mix_drift, (self.n_c,))
+
+    # --- the run -----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        pop = np.rint(self.params.start_population).astype(np.int64)  # (216, DC+1, C)
+        age, dur, cat = np.nonzero(pop)
+        counts = pop[age, dur, cat]
+        keys = ((age * _ND + dur) * self.n_c + cat).astype(np.int32)
+        per_path = int(counts.sum())
+        expected_entries = float(self.params.entry_mean[: self.horizon].sum())
+        capacity = self.n_paths * (per_path + int(expected_entries * 1.3) + 50)
+        self.key = np.empty(capacity, dtype=np.int32)
+        self.slot = np.empty(capacity, dtype=np.int32)
+        self.size = per_path * self.n_paths
+        self.key[: self.size] = np.tile(np.repeat(keys, counts), self.n_paths)
+        self.slot[: self.size] = np.repeat(
+            np.arange(self.n_paths, dtype=np.int32) * self.width, per_path
+        )
+
+    def _compact(self) -> None:
+        """Drop the children who have left care."""
+        alive = self.key[: self.size] < self.dead_key
+        n_alive = int(alive.sum())
+        self.key[:n_alive] = self.key[: self.size][alive]
+        self.slot[:n_alive] = self.slot[: self.size][alive]
+        self.size = n_alive
+
+    def _grow(self, extra: int) -> None:
+        """Make room for ``extra`` more children."""
+        if self.size + extra <= self.key.size:
+            return
+        self._compact()
+        if self.size + extra <= self.key.size:
+            return
+        capacity = 2 * (self.size + extra)
+        key, slot = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+        key[: self.size], slot[: self.size] = self.key[: self.size], self.slot[: self.size]
+        self.key, self.slot = key, slot
+
+    def run(self) -> SimulatedPaths:
+        p, n_paths, horizon, n_c, n_s = self.params, self.n_paths, self.horizon, self.n_c, self.n_s
+        rng, width = self.rng, self.width
+        self._drifts()
+        self._start()
+        steps = p.step_downs
+        due = [step.due(horizon) for step in steps]
+        stepped = np.zeros((n_paths, horizon, len(steps)), dtype=np.int32)
+        out = np.empty((n_paths, horizon, n_s), dtype=np.int32)
+        entry_cells = self._entry_cells()
+        first_slot = np.arange(n_paths, dtype=np.int32) * width
+        for t in range(horizon):
+            key = self.key[: self.size]
+            for k, step in enumerate(steps):
+                if due[k][t]:
+                    stepped[:, t, k] = self._step_down(key, step, int(due[k][t]))
+            # who might leave or move this month (a superset), then who does
+            u = rng.random(key.size, dtype=np.float32)
+            look = np.flatnonzero(u < np.take(self.candidate, key))
+            if look.size:
+                k_look, u_look = key[look], u[look]
+                path_look = self.slot[look] // width
+                exit_p = np.take(self.exit_total, k_look) * self.exit_mult[path_look, t]
+                adult = k_look // (_ND * n_c) == ADULT_MONTHS - 1
+                leaves = adult | (u_look < exit_p)
+                moves = ~leaves & (u_look < exit_p + np.take(self.move_total, k_look))
+                if moves.any():
+                    key[look[moves]] += self._destinations(k_look[moves], path_look[moves], t)
+                key[look[leaves]] = self.dead_key
+            key += self.step
+            if t % 12 == 11:
+                self._compact()
+            # new children at the month end
+            new = rng.poisson(p.entry_mean[t].sum() * self.entry_mult[:, t])
+            n_new = int(new.sum())
+            if n_new:
+                self._grow(n_new)
+                cells = np.searchsorted(entry_cells[t], rng.random(n_new), side="right")
+                age, cat = np.divmod(np.minimum(cells, entry_cells[t].size - 1), n_c)
+                end = self.size + n_new
+                self.key[self.size : end] = (age * _ND) * n_c + cat
+                self.slot[self.size : end] = np.repeat(first_slot, new)
+                self.size = end
+            key = self.key[: self.size]
+            cell = self.slot[: self.size] + np.take(self.state, key)
+            counts = np.bincount(cell, minlength=n_paths * width)
+            out[:, t, :] = counts.reshape(n_paths, width)[:, :n_s]
+        labels = tuple(step.label for step in steps)
+        if p.total_scale is not None:
+            scale = p.total_scale[None, :horizon, None].astype(np.float32)
+            return SimulatedPaths(out.astype(np.float32) * scale, stepped, labels)
+        return SimulatedPaths(out, stepped, labels)
+
+    def _entry_cells(self) -> np.ndarray:
+        """Per month, the cdf over (age month x first placement) cells of an entrant."""
+        p = self.params
+        pattern = _entry_pattern(p)  # (B, 216, C)
+        weights = np.einsum("tb,bac->tac", p.entry_mean[: self.horizon], pattern)
+        weights = weights.reshape(self.horizon, -1)
+        total = weights.sum(axis=1, keepdims=True)
+        cdf = np.cumsum(weights / np.where(total > 0, total, 1.0), axis=1)
+        cdf[:, -1] = 1.0
+        return cdf
+
+    def _destinations(self, keys: np.ndarray, paths: np.ndarray, t: int) -> np.ndarray:
+        """Key change of each mover: the new placement drawn from its band's destinations,
+        tilted by the path's drift in moves into each placement."""
+        n_c = self.n_c
+        cat = keys % n_c
+        band = _MOVE_BAND_OF_AGE[keys // (_ND * n_c)]
+        weights = self.params.destination[band, cat] * self.mix_mult[paths, t]
+        total = weights.sum(axis=1, keepdims=True)
+        cdf = np.cumsum(weights / np.where(total > 0, total, 1.0), axis=1)
+        draw = self.rng.random(keys.size)[:, None]
+        new = np.minimum((draw > cdf).sum(axis=1), n_c - 1)
+        new = np.where(total[:, 0] > 0, new, cat)  # nowhere allowed: stays
+        return (new - cat).astype(np.int32)
+
+    def _step_down(self, key, step: StepDownFlow, due: int) -> np.ndarray:
+        """Move up to ``due`` random children per path from the step-down's source cell."""
+        n_paths = self.n_paths
+        in_source = np.flatnonzero(np.take(self.state, key) == step.source)
+        moved = np.zeros(n_paths, dtype=np.int32)
+        if in_source.size == 0:
+            return moved
+        path = self.slot[in_source] // self.width
+        order = np.lexsort((self.rng.random(in_source.size), path))
+        chosen, chosen_path = in_source[order], path[order]
+        starts = np.searchsorted(chosen_path, np.arange(n_paths))
+        rank = np.arange(chosen.size) - starts[chosen_path]
+        take = rank < due
+        key[chosen[take]] += step.target - step.source
+        return np.bincount(chosen_path[take], minlength=n_paths).astype(np.int32)
