@@ -26,7 +26,9 @@ _PLACE = {
     codes.IN_HOUSE_FOSTERING: ("U6", "PR1"),
     codes.IFA_FOSTERING: ("U6", "PR4"),
     codes.KINSHIP_FOSTERING: ("U3", "PR1"),
+    codes.IN_HOUSE_RESIDENTIAL: ("K2", "PR1"),
     codes.EXTERNAL_RESIDENTIAL: ("K2", "PR4"),
+    codes.SUPPORTED: ("H5", "PR4"),
 }
 EXIT_PROB = {"under 1": 0.02, "1-4": 0.025, "5-9": 0.015, "10-15": 0.012, "16-17": 0.02}
 """Monthly chance of leaving care after the first three months, by age band (truth)."""
@@ -43,10 +45,27 @@ _UPPER = np.array([*AGE_BAND_LOWER_YEARS[1:], 18]) * 12
 
 
 def micro_episodes(
-    months: int = 72, seed: int = 1, scale: float = 1.0, start: str = "2016-12-31"
+    months: int = 72,
+    seed: int = 1,
+    scale: float = 1.0,
+    start: str = "2016-12-31",
+    categories: tuple[str, ...] = CATEGORIES,
+    first_placement: tuple[float, ...] = FIRST_PLACEMENT,
 ) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """Clean episodes of a simulated authority and its extract date (the last month end)."""
+    """Clean episodes of a simulated authority and its extract date (the last month end).
+
+    Children under 16 are never placed in supported accommodation (they are placed in the first
+    category instead), as the law requires.
+    """
     rng = np.random.default_rng(seed)
+    CATEGORIES = categories  # noqa: N806 (the module default, or the caller's)
+    supported = CATEGORIES.index(codes.SUPPORTED) if codes.SUPPORTED in CATEGORIES else -1
+
+    def lawful(category: int, born: pd.Timestamp, day: pd.Timestamp) -> int:
+        if category == supported and day < born + pd.DateOffset(years=16):
+            return 0
+        return category
+
     month_ends = pd.date_range(start, periods=months + 1, freq="ME")
     rows: list[dict] = []
     n0 = int(300 * scale)
@@ -56,7 +75,7 @@ def micro_episodes(
     state = {
         "child": [f"C{i}" for i in range(n0)],
         "dob": list(dob),
-        "cat": list(rng.choice(len(CATEGORIES) - 1, n0)),
+        "cat": list(rng.choice(len(CATEGORIES) - 1, n0)),  # not the last category at first
         "start": [month_ends[0] - pd.Timedelta(days=int(d)) for d in rng.integers(400, 2000, n0)],
         "episode_start": [
             month_ends[0] - pd.Timedelta(days=int(d)) for d in rng.integers(1, 300, n0)
@@ -68,6 +87,9 @@ def micro_episodes(
     ]
     state["episode_start"] = [
         max(e, s) for e, s in zip(state["episode_start"], state["start"], strict=True)
+    ]
+    state["cat"] = [
+        lawful(c, b, month_ends[0]) for c, b in zip(state["cat"], state["dob"], strict=True)
     ]
     next_id = n0
 
@@ -111,6 +133,10 @@ def micro_episodes(
                 new = (state["cat"][i] + 1 + int(rng.integers(len(CATEGORIES) - 1))) % len(
                     CATEGORIES
                 )
+                new = lawful(new, state["dob"][i], day)
+                if new == state["cat"][i]:
+                    keep.append(i)
+                    continue
                 close(i, day, "X1")
                 state["cat"][i] = new
                 state["episode_start"][i] = day
@@ -127,7 +153,8 @@ def micro_episodes(
                 state["child"].append(f"C{next_id}")
                 next_id += 1
                 state["dob"].append(born)
-                state["cat"].append(int(rng.choice(len(CATEGORIES), p=FIRST_PLACEMENT)))
+                first = int(rng.choice(len(CATEGORIES), p=first_placement))
+                state["cat"].append(lawful(first, born, entry_day))
                 state["start"].append(entry_day)
                 state["episode_start"].append(entry_day)
                 state["rne"].append("S")
@@ -174,11 +201,11 @@ def codes_columns() -> tuple[str, ...]:
     return tuple(CLEAN_EPISODES)
 
 
-def micro_panel(months: int = 72, seed: int = 1, scale: float = 1.0) -> pd.DataFrame:
+def micro_panel(months: int = 72, seed: int = 1, scale: float = 1.0, **kwargs) -> pd.DataFrame:
     """Month-end care histories of :func:`micro_episodes`."""
     from sufficiency.demand.panel import care_months
 
-    episodes, extract = micro_episodes(months, seed, scale)
+    episodes, extract = micro_episodes(months, seed, scale, **kwargs)
     first = extract - pd.offsets.MonthEnd(months)
     return care_months(episodes, extract, start=first)
 

@@ -23,10 +23,11 @@ from sufficiency.demand.pipeline import (
     backtest_stockflow,
     fit_demand,
     load_or_fit,
+    track_record_sentences,
     track_record_table,
 )
 from sufficiency.demand.stockflow import StockFlowModel
-from tests.test_stockflow import synthetic_flows
+from tests.demand_fixtures import micro_panel
 
 
 def _episodes() -> pd.DataFrame:
@@ -56,42 +57,44 @@ def test_fingerprint_is_stable_order_free_and_sensitive():
     assert "A1" not in first
 
 
+def _inputs(months: int, seed: int, fingerprint: str = "f" * 64) -> DemandInputs:
+    from sufficiency.demand.panel import month_end_stock
+
+    panel = micro_panel(months=months, seed=seed)
+    return DemandInputs(
+        panel, month_end_stock(panel), pd.Timestamp(panel["date"].max()), fingerprint
+    )
+
+
 @pytest.fixture(scope="module")
 def fitted_pair():
-    movements, stock = synthetic_flows(months=60, seed=11)
-    inputs = DemandInputs(movements, stock, pd.Timestamp("2023-01-31"), "f" * 64)
-    fitted = fit_demand(inputs, model_params={"n_entry_samples": 30}, backtest=False)
+    inputs = _inputs(60, 11)
+    fitted = fit_demand(inputs, model_params={"max_horizon": 24}, backtest=False)
     return inputs, fitted
 
 
 def test_round_trip_gives_identical_forecasts(tmp_path, fitted_pair):
     inputs, fitted = fitted_pair
     fitted.backtest = backtest_stockflow(
-        inputs.movements,
-        inputs.stock,
-        n_paths=100,
-        step_months=12,
-        model_params={"n_entry_samples": 10},
+        inputs.panel, inputs.stock, n_paths=100, horizon=24, model_params={"max_horizon": 24}
     )
     manifest_path = save_fitted(fitted, tmp_path)
     manifest = json.loads(manifest_path.read_text())
     assert manifest["data_fingerprint"] == "f" * 64
-    assert {"prophet", "numpy", "pandas", "sufficiency"} <= set(manifest["versions"])
+    assert {"numpy", "pandas", "sufficiency"} <= set(manifest["versions"])
     assert manifest["created"].endswith("+00:00")
-    prophet_files = sorted(p.name for p in tmp_path.glob("entries_*.json"))
-    assert len(prophet_files) == 5
-    # Prophet saved as JSON by prophet.serialize, not pickle
-    assert json.loads((tmp_path / prophet_files[0]).read_text())["__prophet_version"]
     assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.pickle"))
 
-    loaded = load_fitted(tmp_path, fingerprint="f" * 64, model_params=fitted.model.get_params())
+    params = fitted.model.get_params()
+    loaded = load_fitted(tmp_path, fingerprint="f" * 64, model_params=params, panel=inputs.panel)
     assert loaded is not None and loaded.source == str(tmp_path)
     pd.testing.assert_frame_equal(loaded.backtest, fitted.backtest, check_dtype=False)
     a = fitted.model.forecast(12, n_paths=200, random_state=3)
     b = loaded.model.forecast(12, n_paths=200, random_state=3)
     pd.testing.assert_frame_equal(a, b)
-    np.testing.assert_allclose(
-        loaded.model.entries_.predict_mean(6), fitted.model.entries_.predict_mean(6)
+    assert loaded.model.entries_.methods_ == fitted.model.entries_.methods_
+    pd.testing.assert_frame_equal(
+        loaded.model.structural_zeros_, fitted.model.structural_zeros_, check_dtype=False
     )
 
 
@@ -114,18 +117,21 @@ def test_no_child_level_data_is_written(tmp_path, fitted_pair):
     text = " ".join(
         p.read_text(errors="ignore") for p in tmp_path.iterdir() if p.suffix in {".csv", ".json"}
     )
-    for column in ("child", "dob", "decom", "postcode"):
+    for column in ("child", "dob", "decom", "postcode", "age_months", "care_months"):
         assert f'"{column}"' not in text and f"{column}," not in text
+    arrays = np.load(tmp_path / "stockflow_params.npz")
+    assert "start_population" not in arrays.files
 
 
 def test_load_or_fit_uses_the_saved_model(tmp_path, fitted_pair):
     inputs, fitted = fitted_pair
-    params = {"n_entry_samples": 30}
+    params = {"max_horizon": 24}
     save_fitted(fitted, tmp_path)
     loaded = load_or_fit(inputs, directory=tmp_path, model_params=params, backtest=False)
     assert loaded.source == str(tmp_path)
+    np.testing.assert_allclose(loaded.model.params_.start_stock, fitted.model.params_.start_stock)
     fresh = load_or_fit(
-        DemandInputs(inputs.movements, inputs.stock, inputs.extract_date, "e" * 64),
+        DemandInputs(inputs.panel, inputs.stock, inputs.extract_date, "e" * 64),
         directory=tmp_path,
         model_params=params,
         backtest=False,
@@ -133,40 +139,41 @@ def test_load_or_fit_uses_the_saved_model(tmp_path, fitted_pair):
     assert fresh.source == "fitted"
 
 
-def test_backtest_and_accuracy_sentence():
-    movements, stock = synthetic_flows(months=72, seed=4)
-    frame = backtest_stockflow(
-        movements, stock, n_paths=150, model_params={"n_entry_samples": 20}, step_months=12
-    )
+def test_backtest_and_track_record_in_plain_words():
+    inputs = _inputs(72, 4)
+    frame = backtest_stockflow(inputs.panel, inputs.stock, n_paths=150, horizon=36)
     assert set(frame["series_id"]) >= {"total", "category: IFA fostering", "age: 1-4"}
-    assert frame["horizon"].between(1, 12).all()
+    assert frame["horizon"].between(1, 36).all()
     assert set(frame["method"]) == {"stockflow"}
     assert {"MAPE", "MASE", "mae_ratio_vs_naive", "coverage_80"} <= set(frame.columns)
-    assert frame["origin"].nunique() == 3
+    origins = pd.DatetimeIndex(frame["origin"].unique())
+    assert set(origins.month) <= {3, 9}
     assert (frame["lower_95"] <= frame["upper_95"]).all()
     summary = accuracy_summary(frame)
-    assert summary["checks"] == 3
-    # the micro-simulation is stationary: a sound model is close on the total
+    assert summary["checks"] == len(origins)
+    # the micro-simulation is stationary: a sound model is close on the total a year ahead
     assert summary["mean_abs_pct_error"] < 10
     sentence = accuracy_sentence(frame)
-    assert sentence.startswith("Over the last three years")
     assert f"within {summary['mean_abs_pct_error']:.0f}%" in sentence
+    assert "carrying the last figure forward" in sentence
     assert "No track record" in accuracy_sentence(None)
+    lines = track_record_sentences(frame)
+    assert lines[0].startswith("One year ahead: on average")
+    assert lines[1].startswith("Two years ahead") and lines[2].startswith("Three years ahead")
+    assert "carrying the last figure forward" in lines[-1]
     table = track_record_table(frame)
     assert table["series"].iloc[0] == "total"
-    assert (table["checks"] == 3).all()
+    assert (table["checks"] == summary["checks"]).all()
     assert table["80% range held (%)"].between(0, 100).all()
     assert track_record_table(None).empty
-    assert "carrying the last figure forward" in sentence
 
 
 def test_backtest_too_short_is_a_plain_error():
     from sufficiency.errors import SufficiencyError
 
-    movements, stock = synthetic_flows(months=20, seed=4)
+    inputs = _inputs(30, 4, "a" * 64)
     with pytest.raises(SufficiencyError, match="Too little history"):
-        backtest_stockflow(movements, stock)
-    inputs = DemandInputs(movements, stock, pd.Timestamp("2019-09-30"), "a" * 64)
-    fitted = fit_demand(inputs, model_params={"n_entry_samples": 10})
+        backtest_stockflow(inputs.panel, inputs.stock)
+    fitted = fit_demand(inputs, model_params={"max_horizon": 12})
     assert isinstance(fitted, FittedDemand) and fitted.backtest is None
     assert isinstance(fitted.model, StockFlowModel)

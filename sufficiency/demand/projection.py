@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from sufficiency.codes import (
     AGE_BAND_LOWER_YEARS,
@@ -188,7 +189,8 @@ class SimulatedPaths:
 
 def forecast_dates(origin: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
     """The ``horizon`` month ends after ``origin``."""
-    return pd.date_range(pd.Timestamp(origin), periods=horizon + 1, freq="ME")[1:]
+    start = pd.Timestamp(origin).as_unit("ns")
+    return pd.date_range(start, periods=horizon + 1, freq="ME")[1:]
 
 
 def _check_horizon(params: ProjectionParams, horizon: int) -> None:
@@ -222,8 +224,8 @@ def _age_tables(params: ProjectionParams, n_dur: int):
     """Per (age month, months in care up to ``n_dur - 1``) transition tables."""
     year = np.arange(ADULT_MONTHS) // 12
     dband = duration_band_index(np.arange(n_dur), params.duration_edges)
-    exit_prob = params.exit_prob[year][:, dband]  # (216, n_dur, C, G)
-    move_prob = params.move_prob[year][:, dband]  # (216, n_dur, C)
+    exit_prob = np.ascontiguousarray(params.exit_prob[year][:, dband])  # (216, n_dur, C, G)
+    move_prob = np.ascontiguousarray(params.move_prob[year][:, dband])  # (216, n_dur, C)
     return exit_prob, move_prob
 
 
@@ -242,10 +244,18 @@ def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
         ``stock`` ``(H, S)`` in children; ``stepped_down`` ``(H, K)``.
     """
     _check_horizon(params, horizon)
+    # the matrix products here are tiny: a pool of BLAS threads only slows them down
+    with threadpool_limits(1, user_api="blas"):
+        return _project_mean(params, horizon)
+
+
+def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     n_c = len(params.categories)
     n_dur = params.start_population.shape[1]
     exit_prob, move_prob = _age_tables(params, n_dur)
     stay = 1.0 - exit_prob.sum(axis=-1) - move_prob
+    # expected numbers shrink geometrically in cells nobody enters; keep them off subnormal
+    # floats (which are slow) by treating a billionth of a child as none
     band_slices = _BAND_SLICES
     pattern = _entry_pattern(params)  # (B, 216, C)
     entries_by_age = np.zeros((ADULT_MONTHS, n_c))
@@ -253,22 +263,29 @@ def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     entries = np.empty((horizon, params.n_states))
     stepped = np.zeros((horizon, len(params.step_downs)))
     current = params.start_population.astype("float64").copy()
+    moving, nxt = np.empty_like(current), np.empty_like(current)
+    by_age = np.empty((ADULT_MONTHS, n_c))
+    entry_rows = [(b, ages, pattern[b, ages]) for b, ages in enumerate(band_slices)]
     for t in range(horizon):
         for k, step in enumerate(params.step_downs):
             stepped[t, k] = _step_down_mean(current, step, band_slices, n_c)
-        moving = current * move_prob
-        nxt = current * stay
+        np.multiply(current, move_prob, out=moving)
+        np.multiply(current, stay, out=nxt)
         for b, ages in enumerate(_MOVE_SLICES):
-            nxt[ages] += moving[ages] @ params.destination[b]
-        aged = np.zeros_like(current)
-        aged[1:, 1:] = nxt[:-1, :-1]
-        aged[1:, -1] += nxt[:-1, -1]
-        entries_by_age[:] = 0.0
-        for b, ages in enumerate(band_slices):
-            entries_by_age[ages] = params.entry_mean[t, b] * pattern[b, ages]
-        aged[:, 0] += entries_by_age
-        current = aged
-        stock[t] = _by_band(current.sum(axis=1)).reshape(-1)
+            flat = nxt[ages].reshape(-1, n_c)  # a view: one matrix product per band
+            flat += moving[ages].reshape(-1, n_c) @ params.destination[b]
+        # a month older and a month longer in care (the last column holds the longest stays);
+        # those who turn 18 leave
+        current[0] = 0.0
+        current[1:, 1:] = nxt[:-1, :-1]
+        current[1:, 0] = 0.0
+        current[1:, -1] += nxt[:-1, -1]
+        for b, ages, shares in entry_rows:
+            entries_by_age[ages] = params.entry_mean[t, b] * shares
+        current[:, 0] += entries_by_age
+        np.putmask(current, current < 1e-9, 0.0)
+        np.einsum("adc->ac", current, out=by_age)
+        stock[t] = _by_band(by_age).reshape(-1)
         entries[t] = _by_band(entries_by_age).reshape(-1)
     if params.total_scale is not None:
         stock = stock * params.total_scale[:horizon, None]
