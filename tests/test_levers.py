@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sufficiency.codes import EXIT_REASON_GROUPS
+from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS
 from sufficiency.codes import PLACEMENT_CATEGORIES as CATS
 from sufficiency.demand.levers import DemandLevers, LeverError, StepDown
 from sufficiency.demand.stockflow import StockFlowModel, StockFlowParams, project_mean, simulate
