@@ -18,12 +18,13 @@ from sufficiency.demand.levers import (
     StepDown,
 )
 from sufficiency.demand.pipeline import (
-    accuracy_sentence,
+    TRACK_RECORD_HORIZONS,
     chart_frame,
     demand_inputs,
     history_totals,
     horizon_table,
     load_or_fit,
+    track_record_sentences,
     track_record_table,
 )
 from sufficiency.errors import SufficiencyError
@@ -47,7 +48,7 @@ def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int
 
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
-    """95% and 80% bands, median line and the observed history, in children."""
+    """95%, 80% and 50% bands, the mean line and the observed history, in children."""
     base = alt.Chart().encode(x=alt.X("date:T", title="Month end", axis=alt.Axis(format="%b %Y")))
     ahead = base.transform_filter(alt.datum.kind == "forecast")
     band95 = ahead.mark_area(opacity=0.18, color="#1f77b4").encode(
@@ -60,7 +61,8 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
         tooltip=[
             alt.Tooltip("series:N", title="Series"),
             alt.Tooltip("date:T", title="Month end", format="%b %Y"),
-            alt.Tooltip("children:Q", title="Median (children)", format=".0f"),
+            alt.Tooltip("children:Q", title="Mean (children)", format=".0f"),
+            alt.Tooltip("p50:Q", title="Median (children)", format=".0f"),
             alt.Tooltip("p25:Q", title="50% range from", format=".0f"),
             alt.Tooltip("p75:Q", title="50% range to", format=".0f"),
             alt.Tooltip("p10:Q", title="80% range from", format=".0f"),
@@ -94,10 +96,13 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
 
 st.title("Demand forecast")
 st.write(
-    "Children looked after by age band and placement category, one to five years ahead, from a "
-    "stock-flow model of this authority's own 903 flows: entries (Prophet per age band), moves "
-    "between placements, ageing and exits, simulated 1,000 times. Dark line: what happened; blue "
-    "line: the median forecast; shaded, darkest first: the 50%, 80% and 95% ranges."
+    "Children looked after by age band and placement category, one to five years ahead. The "
+    "forecast follows every child in care month by month (their age, how long they have been in "
+    "care and where they are placed) with the chances of moving or leaving care seen in this "
+    "authority's own 903 data, adds new children at the recent rate, and does this for 1,000 "
+    "possible futures in which those rates and the number coming into care drift as they have "
+    "in the past. Dark line: what happened; blue line: the forecast (the average of the 1,000 "
+    "futures); shaded, darkest first: the ranges holding 50%, 80% and 95% of them."
 )
 active = active_903_data()
 show_data_banner(active)
@@ -105,7 +110,7 @@ key = data_key(active)
 
 try:
     with st.spinner(
-        "Fitting the demand model and testing it on the last three years (first time only)..."
+        "Fitting the demand model and testing it on the last six years (first time only)..."
     ):
         fitted = fitted_demand(active.data, key)
 except SufficiencyError as error:
@@ -229,25 +234,46 @@ with record_col:
     total = forecast[(forecast["age_band"] == "all") & (forecast["placement_category"] == "all")]
     last = total.iloc[-1]
     st.metric(
-        f"Children looked after, {pd.Timestamp(last['date']):%B %Y} (median)",
-        f"{last['p50']:,.0f} children",
-        help="Median of 1,000 simulated futures.",
+        f"Children looked after, {pd.Timestamp(last['date']):%B %Y} (forecast)",
+        f"{last['mean']:,.0f} children",
+        help="The average of 1,000 simulated futures; the same figure the scenario pages use.",
     )
     st.write(
         f"50% range: {last['p25']:,.0f} to {last['p75']:,.0f} children; "
         f"80% range: {last['p10']:,.0f} to {last['p90']:,.0f} children; "
         f"95% range: {last['p2_5']:,.0f} to {last['p97_5']:,.0f} children."
     )
-    st.markdown("**Track record on this data**")
-    st.info(accuracy_sentence(fitted.backtest), icon=":material/fact_check:")
-    st.caption(
-        "The track record is for the forecast without levers: the model was refitted at earlier "
-        "dates on the data up to then and checked against what happened next."
-    )
-    record = track_record_table(fitted.backtest)
-    if not record.empty:
-        with st.popover("Track record for every series (12 months ahead)"):
-            st.dataframe(record, hide_index=True, width="stretch")
+    for note in model.notes_:
+        st.warning(note, icon=":material/warning:")
+
+st.subheader("Track record on this data")
+st.caption(
+    "How this forecast would have done: the model was refitted at every 31 March and "
+    "30 September over the last six years, using only the data up to then, and its forecast of "
+    "all children looked after compared with what happened, beside the simplest forecast there "
+    "is, carrying the last figure forward. Without levers."
+)
+lines = track_record_sentences(fitted.backtest)
+for line in lines[:-1]:
+    st.markdown(f"- {line}")
+if fitted.backtest is None:
+    st.info(lines[-1], icon=":material/fact_check:")
+elif lines[-1].startswith("Not better"):
+    st.warning(lines[-1], icon=":material/report:")
+else:
+    st.success(lines[-1], icon=":material/fact_check:")
+if fitted.backtest is not None:
+    with st.expander("Track record for every series (age bands and placements)"):
+        tabs = st.tabs(
+            [f"{h // 12} year{'s' if h > 12 else ''} ahead" for h in TRACK_RECORD_HORIZONS]
+        )
+        for tab, horizon in zip(tabs, TRACK_RECORD_HORIZONS, strict=True):
+            with tab:
+                record = track_record_table(fitted.backtest, horizon)
+                if record.empty:
+                    st.write("No checks this far ahead yet: the data ends too soon.")
+                else:
+                    st.dataframe(record, hide_index=True, width="stretch")
 
 by_category, by_band, by_cell = st.tabs(
     ["By placement category", "By age band", "One age band and placement"]
@@ -301,7 +327,7 @@ with by_cell:
         ),
         width="stretch",
     )
-st.caption("Table cells: median number of children (80% range).")
+st.caption("Table cells: forecast number of children (80% range).")
 
 download = forecast.assign(date=forecast["date"].dt.date)
 st.download_button(
@@ -316,20 +342,28 @@ st.download_button(
 
 with st.expander("How this forecast works", icon=":material/info:"):
     start, end = model.reference_period_
-    methods = model.entries_.methods_
+    methods = sorted(set(model.entries_.methods_.values()))
+    edges = list(model.params_.duration_edges)
+    bands = ", ".join(str(e) for e in edges)
     st.markdown(
         f"""
-- **Transition rates** (moves between placements, ageing, exits by reason) are events divided by
-  child-months in each age band x placement cell, from {start:%B %Y} to {end:%B %Y}.
-- **Small cells** are pulled towards pooled rates (same placement pair across ages for moves;
-  same age band across placements for exits), and cells with under
-  {model.min_exposure:g} child-months use the pooled rate, so no rate is ever missing or
-  impossible.
-- **Entries** per age band: {", ".join(f"{b}: {m}" for b, m in methods.items())}. Entries are
-  drawn as Poisson counts around Prophet's expected level, including its trend uncertainty.
-- **Intervals** come from {N_PATHS:,} simulated futures (seed {SEED}); the same inputs always give
-  the same forecast.
+- **Each child is followed** by single year of age, months in care and placement. Care ends at
+  the 18th birthday.
+- **Chances of leaving care (by reason) and of moving placement** each month depend on age, on
+  time in care (bands split at {bands} months) and on placement; they come from this
+  authority's month ends from {start:%B %Y} to {end:%B %Y}, recent months counting more. Small
+  groups are pulled towards what age, time in care and placement predict on their own.
+- **Entries**: {"; ".join(methods)}; ages and first placements as recent entrants'.
+- **Placements nobody is sent to** (the table below): those the law rules out (no child under
+  16 in supported accommodation) and those no child of that age came into in this data.
+- **Ranges** come from {N_PATHS:,} simulated futures (seed {SEED}) in which the rates and the
+  number of children coming into care drift; the same inputs always give the same forecast.
+- How the settings were chosen, and how well they did on three test authorities:
+  `docs/demand_defaults.md`.
 - Model source: {"saved model in " + fitted.source if fitted.source != "fitted" else "fitted now"}.
 """
     )
+    st.markdown("**Placements nobody is sent to, and why**")
+    st.dataframe(model.structural_zeros_, hide_index=True, width="stretch")
+    st.markdown("**Monthly chances of leaving and moving, with the child-months behind them**")
     st.dataframe(model.rates_, hide_index=True, width="stretch", height=260)

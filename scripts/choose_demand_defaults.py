@@ -2,7 +2,8 @@
 
 Usage::
 
-    python scripts/choose_demand_defaults.py choose     # stages 1-4 on the choosing origins
+    python scripts/choose_demand_defaults.py choose     # stages 1-3 on the choosing origins
+    python scripts/choose_demand_defaults.py ranges     # stage 4 (simulated ranges) on top
     python scripts/choose_demand_defaults.py confirm    # the chosen model on later origins, once
 
 The rule is in ``docs/demand_defaults.md`` (committed before any confirmation origin was
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 import time
 from pathlib import Path
@@ -39,6 +41,7 @@ from sufficiency.demand.track_record import (  # noqa: E402
     forecast_at,
     series_values,
 )
+from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 LAST_CHOOSING_ORIGIN = pd.Timestamp("2021-03-31")
 HORIZONS = (12, 24, 36)
@@ -49,6 +52,7 @@ AUTHORITY_FOLDERS = {
     "Riverside Borough": REPO / "data" / "test_authorities" / "riverside",
 }
 CHOOSING_CSV = REPO / "docs" / "demand_defaults_choosing.csv"
+POINT_JSON = REPO / "docs" / "demand_defaults_point_settings.json"
 
 
 def load_authorities() -> dict:
@@ -225,6 +229,18 @@ def choose(authorities) -> dict:
         base,
         rows,
     )
+    write_csv(pd.DataFrame(rows), CHOOSING_CSV)
+    POINT_JSON.write_text(json.dumps(_jsonable(base), indent=2), encoding="utf-8")
+    print("Chosen point settings:", _jsonable(base))
+    return base
+
+
+def ranges(authorities) -> dict:
+    """Stage 4 on top of the point settings chosen by stages 1-3 (``POINT_JSON``)."""
+    base = json.loads(POINT_JSON.read_text(encoding="utf-8"))
+    base["duration_edges"] = tuple(base["duration_edges"])
+    rows = pd.read_csv(CHOOSING_CSV).to_dict("records") if CHOOSING_CSV.exists() else []
+    rows = [row for row in rows if row["stage"] != "ranges"]
     print("Stage 4: ranges")
     drifts = {}
     for d, m in itertools.product((0.0, 0.05, 0.1, 0.15, 0.2, 0.3), (0.0, 0.1, 0.2, 0.3)):
@@ -235,7 +251,8 @@ def choose(authorities) -> dict:
         rows.append({"stage": "ranges", "entry_drift": d, "exit_drift": d, "mix_drift": m, **cov})
         print(
             f"  drift {d}, mix {m}: total {cov['total inside 80%']:.0%}, "
-            f"categories {cov['categories inside 80%']:.0%}"
+            f"categories {cov['categories inside 80%']:.0%}",
+            flush=True,
         )
     best_d = min(
         {d for d, _ in found}, key=lambda d: abs(found[(d, 0.0)]["total inside 80%"] - 0.8)
@@ -246,9 +263,15 @@ def choose(authorities) -> dict:
     )
     base.update({"entry_drift": best_d, "exit_drift": best_d, "mix_drift": best_m})
     print(f"  -> ranges: drift {best_d}, mix {best_m}")
-    pd.DataFrame(rows).to_csv(CHOOSING_CSV, index=False)
+    write_csv(pd.DataFrame(rows), CHOOSING_CSV)
     print("Chosen:", {k: v for k, v in base.items() if k not in ("max_horizon", "random_state")})
     return base
+
+
+def _jsonable(settings: dict) -> dict:
+    out = dict(settings)
+    out["duration_edges"] = [int(e) for e in out["duration_edges"]]
+    return out
 
 
 def report(authorities, phase: str) -> pd.DataFrame:
@@ -287,7 +310,7 @@ def report(authorities, phase: str) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("phase", choices=("choose", "confirm", "report-choosing"))
+    parser.add_argument("phase", choices=("choose", "ranges", "confirm", "report-choosing"))
     args = parser.parse_args(argv)
     started = time.perf_counter()
     authorities = load_authorities()
@@ -298,12 +321,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.phase == "choose":
         choose(authorities)
+    elif args.phase == "ranges":
+        ranges(authorities)
     elif args.phase == "report-choosing":
         print(report(authorities, "choose").round(3).to_string(index=False))
     else:
         both = pd.concat([report(authorities, "choose"), report(authorities, "confirm")])
         print(both.round(3).to_string(index=False))
-        both.to_csv(REPO / "docs" / "demand_defaults_results.csv", index=False)
+        write_csv(both, REPO / "docs" / "demand_defaults_results.csv")
     print(f"({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 import generate_demo  # noqa: E402
 
 from sufficiency.data import synthetic  # noqa: E402
+from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 FIRST_EXTRACT_YEAR = 2014
 """First collection year written (the simulation starts from the 31 March 2012 stock)."""
@@ -231,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = folder_of(authority, args.out)
         folder.mkdir(parents=True, exist_ok=True)
         if args.extract_targets is not None:
-            targets_for(args.extract_targets, authority).to_csv(
-                folder / "calibration_targets.csv", index=False
+            write_csv(
+                targets_for(args.extract_targets, authority), folder / "calibration_targets.csv"
             )
         size = generate(authority, folder)
         print(f"{authority.name}: wrote {size / 1e6:.1f} MB to {folder}")

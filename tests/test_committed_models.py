@@ -17,6 +17,7 @@ def test_committed_demand_model_matches_the_demo_data_and_default_settings():
         default_directory(),
         fingerprint=inputs.fingerprint,
         model_params=StockFlowModel().get_params(),
+        panel=inputs.panel,
     )
     assert loaded is not None, "models/demand is stale: run `make fit` and commit models/"
     # The saved history is the stock the current code derives from the demo data.

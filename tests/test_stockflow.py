@@ -209,8 +209,8 @@ def test_errors_are_plain_words(panel):
         StockFlowModel(entries_method="magic").fit(panel)
     with pytest.raises(SufficiencyError, match="columns are missing"):
         StockFlowModel().fit(panel.drop(columns=["care_months"]))
-    early = panel[pd.to_datetime(panel["date"]) <= panel["date"].min() + pd.offsets.MonthEnd(6)]
-    with pytest.raises(SufficiencyError, match="at least 13 month ends"):
+    early = panel[pd.to_datetime(panel["date"]) <= panel["date"].min() + pd.offsets.MonthEnd(5)]
+    with pytest.raises(SufficiencyError, match="at least 7 month ends"):
         StockFlowModel().fit(early)
     with pytest.raises(SufficiencyError, match="horizon must be between 1 and"):
         StockFlowModel(max_horizon=12).fit(panel).forecast(13)

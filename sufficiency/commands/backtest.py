@@ -23,7 +23,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "forecast one year ahead from 31 March 2019-2023 (the latest year, 2024, may be an "
             "origin: its forecasts are written with nothing to score yet). With 903 files (or the embedded "
             "synthetic demo authority when no PATH is given and --published is not set): month-end "
-            "stocks in total, by age band and by placement category. Writes one row per series x "
+            "stocks in total, by age band and by placement category, forecast from every 31 March "
+            "and 30 September over the last six years (each method refitted on the data up to "
+            "then), up to --horizon months ahead; the stock-flow model the explorer uses is the "
+            "method 'stockflow'. Writes one row per series x "
             "method x forecast date x horizon with MAE (children), MAPE (%), MASE, the error "
             "relative to the naive forecast and whether the 80%/95% ranges held what happened; "
             "then prints which method to trust for which kind of series."
@@ -43,9 +46,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--methods",
         default=None,
         metavar="LIST",
-        help="comma-separated methods: naive, seasonal_naive, drift, ses, damped_holt, "
-        "combination, prophet "
-        "(default: all that suit the data)",
+        help="comma-separated methods: stockflow (903 data only), naive, seasonal_naive, "
+        "drift, ses, damped_holt, combination, prophet (default: all that suit the data; for "
+        "903 data all but prophet, which is slow on monthly series)",
     )
     parser.add_argument(
         "--origins",
@@ -58,7 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="steps ahead: years for --published (default 1), months for 903 data (default 6)",
+        help="steps ahead: years for --published (default 1), months for 903 data (default 36, "
+        "at most 60)",
     )
     parser.add_argument(
         "--jobs",
@@ -83,17 +87,32 @@ def _years(text: str) -> list[int]:
         ) from error
 
 
+STOCKFLOW = "stockflow"
+MONTHLY_903_DEFAULT = (
+    STOCKFLOW,
+    "naive",
+    "seasonal_naive",
+    "drift",
+    "ses",
+    "damped_holt",
+    "combination",
+)
+"""Methods backtested on 903 data by default (Prophet on request: slow on monthly series)."""
+MAX_903_HORIZON = 60
+
+
 def _methods(text: str | None) -> list[str] | None:
     if text is None:
         return None
     from sufficiency.demand.series import METHODS
 
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in METHODS]
+    known = (STOCKFLOW, *METHODS)
+    unknown = [name for name in names if name not in known]
     if unknown or not names:
         raise SufficiencyError(
             f"--methods: unknown method(s) {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(METHODS)}."
+            f"choose from {', '.join(known)}."
         )
     if "naive" not in names:
         names.insert(0, "naive")  # the yardstick every ratio is measured against
@@ -132,20 +151,32 @@ def summary_text(scores: pd.DataFrame) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the backtests, write the metric rows and print the summary."""
     from sufficiency.cli import progress_bar
-    from sufficiency.demand.backtest import backtest_monthly_stock, backtest_published
+    from sufficiency.demand.backtest import backtest_published
 
     methods = _methods(args.methods)
     if args.horizon is not None and args.horizon < 1:
         raise SufficiencyError("--horizon must be 1 or more.")
+    if (args.paths or not args.published) and (args.horizon or 0) > MAX_903_HORIZON:
+        raise SufficiencyError(
+            f"--horizon: at most {MAX_903_HORIZON} months ahead on 903 data (got {args.horizon})."
+        )
+    if methods is not None and STOCKFLOW in methods and args.published and not args.paths:
+        raise SufficiencyError(
+            "--methods stockflow needs 903 files: the published tables hold no flows by age "
+            "and placement to fit it on."
+        )
     if args.jobs < 1:
         raise SufficiencyError("--jobs must be 1 or more.")
     results = []
     if args.published:
         la_codes = [c.strip() for c in args.la.split(",")] if args.la else None
         with progress_bar("Backtesting published LA tables") as progress:
+            published_methods = (
+                [name for name in methods if name != STOCKFLOW] if methods is not None else None
+            )
             results.append(
                 backtest_published(
-                    methods,
+                    published_methods,
                     _years(args.origins),
                     args.horizon or 1,
                     la_codes=la_codes,
@@ -155,20 +186,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
     if args.paths or not args.published:
-        from sufficiency.stocks import complete_history_start, monthly_stock
-
-        data = load_903_or_demo(args.paths, **options_903(args))
-        stock = monthly_stock(data.episodes, data.extract_date)
-        with progress_bar("Backtesting monthly 903 stocks") as progress:
-            results.append(
-                backtest_monthly_stock(
-                    stock,
-                    methods,
-                    horizon=args.horizon or 6,
-                    history_start=complete_history_start(data.episodes),
-                    progress=progress,
-                )
-            )
+        results.append(_backtest_903(args, methods))
     scores = pd.concat(results, ignore_index=True)
     output = scores.copy()
     for column in ("origin", "ds"):
@@ -178,6 +196,12 @@ def run(args: argparse.Namespace) -> int:
     if len(scored):
         print(summary_text(scored), file=sys.stdout)
     print(unscored_text(scores), file=sys.stdout)
+    if (scores["method"] == STOCKFLOW).any():
+        from sufficiency.demand.pipeline import track_record_sentences
+
+        print("\nThe stock-flow model (total children), against carrying the last figure forward:")
+        for line in track_record_sentences(scores[scores["method"] == STOCKFLOW]):
+            print("  " + line)
     return 0
 
 
@@ -195,3 +219,47 @@ def unscored_text(scores: pd.DataFrame) -> str:
         "'actual' and nothing to score. For forecasts of every authority with 80% and 95% "
         "ranges, use `sufficiency national`."
     )
+
+
+def _backtest_903(args: argparse.Namespace, methods: list[str] | None) -> pd.DataFrame:
+    """The stock-flow model and the series methods on month-end 903 stocks, same origins."""
+    from sufficiency.cli import progress_bar
+    from sufficiency.demand.backtest import backtest_monthly_stock
+    from sufficiency.demand.pipeline import backtest_origins, backtest_stockflow, demand_inputs
+
+    data = load_903_or_demo(args.paths, **options_903(args))
+    inputs = demand_inputs(data.episodes, data.extract_date)
+    horizon = args.horizon or 36
+    chosen = list(methods) if methods is not None else list(MONTHLY_903_DEFAULT)
+    origins = backtest_origins(inputs.stock["date"])
+    if len(origins) == 0:
+        raise SufficiencyError(
+            "backtest: the 903 data cover too short a period; a backtest needs at least two years "
+            "of month-end history before a forecast date and one year after it."
+        )
+    results = []
+    if STOCKFLOW in chosen:
+        with progress_bar("Backtesting the stock-flow model") as progress:
+            results.append(
+                backtest_stockflow(
+                    inputs.panel,
+                    inputs.stock,
+                    origins=origins,
+                    horizon=horizon,
+                    n_paths=300,
+                    progress=progress,
+                )
+            )
+    series_methods = [name for name in chosen if name != STOCKFLOW]
+    if series_methods:
+        with progress_bar("Backtesting monthly 903 stocks") as progress:
+            results.append(
+                backtest_monthly_stock(
+                    inputs.stock,
+                    series_methods,
+                    origins=list(origins),
+                    horizon=horizon,
+                    progress=progress,
+                )
+            )
+    return pd.concat(results, ignore_index=True)

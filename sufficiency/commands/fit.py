@@ -7,6 +7,7 @@ import sys
 import time
 
 from sufficiency.commands.common import add_paths_argument, load_903_or_demo, options_903
+from sufficiency.commands.forecast import add_model_arguments
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -15,12 +16,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "fit",
         help="fit the demand models and save them (models/demand/)",
         description=(
-            "Fit the stock-flow demand model (transition rates, first-placement split, Prophet "
-            "entries per age band) and its three-year backtest, and save them with a manifest: "
-            "Prophet models as JSON, rates as CSV and arrays as .npz. The manifest holds a "
-            "fingerprint of the data (a one-way hash; no child-level data is written), package "
-            "versions and the date. The explorer and `sufficiency forecast` load these instead of "
-            "refitting when the fingerprint and settings match."
+            "Fit the duration-aware stock-flow demand model (monthly transition rates by single "
+            "year of age, time in care and placement; entrants' ages and first placements; "
+            "expected entries) and its backtest (refitted every six months over the last six "
+            "years and checked one to five years ahead), and save them with a manifest: rates "
+            "and tables as CSV, arrays as .npz. The manifest holds a fingerprint of the data (a "
+            "one-way hash; no child-level data is written), package versions and the date. The "
+            "explorer and `sufficiency forecast` load these instead of refitting when the "
+            "fingerprint and settings match."
         ),
     )
     add_paths_argument(parser)
@@ -29,20 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder to write the models to (default models/demand)",
     )
-    parser.add_argument(
-        "--reference-months",
-        type=int,
-        default=12,
-        metavar="MONTHS",
-        help="months of recent flows the transition rates are estimated from (default 12)",
-    )
-    parser.add_argument(
-        "--entries-trend",
-        choices=("flat", "linear"),
-        default="flat",
-        help="Prophet trend for monthly entries: flat level with seasonality (default) or "
-        "linear trend with changepoints",
-    )
+    add_model_arguments(parser)
     parser.add_argument(
         "--no-backtest",
         action="store_true",
@@ -56,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from sufficiency.cli import progress_bar
     from sufficiency.commands.forecast import model_settings
     from sufficiency.demand.artefacts import default_directory, save_fitted
-    from sufficiency.demand.pipeline import accuracy_sentence, demand_inputs, fit_demand
+    from sufficiency.demand.pipeline import demand_inputs, fit_demand, track_record_sentences
     from sufficiency.errors import SufficiencyError
 
-    if not 6 <= args.reference_months <= 240:
+    if args.reference_months is not None and not 6 <= args.reference_months <= 240:
         raise SufficiencyError(
             f"--reference-months must be between 6 and 240 (got {args.reference_months})."
         )
@@ -75,11 +65,18 @@ def run(args: argparse.Namespace) -> int:
         )
     manifest = save_fitted(fitted, args.out or default_directory())
     seconds = time.perf_counter() - started
-    methods = fitted.model.entries_.methods_
+    methods = sorted(set(fitted.model.entries_.methods_.values()))
     print(f"Fitted in {seconds:.1f} s; saved to {manifest.parent} (manifest {manifest.name}).")
-    print("Entries model per age band: " + ", ".join(f"{b}: {m}" for b, m in methods.items()) + ".")
+    print("Entries: " + "; ".join(methods) + ".")
+    for note in fitted.model.notes_:
+        print(note)
     if not args.no_backtest:
-        print(accuracy_sentence(fitted.backtest))
+        if fitted.backtest is None:
+            print("No track record: the data is too short for a backtest.")
+        else:
+            print("Track record on this data (total children):")
+            for line in track_record_sentences(fitted.backtest):
+                print("  " + line)
     print(
         "No child-level data was written; the manifest holds a one-way fingerprint.",
         file=sys.stderr,

@@ -19,9 +19,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="forecast children looked after by age band and placement, with intervals",
         description=(
             "Forecast children looked after at each month end by DfE age band and placement "
-            "category with the stock-flow model (transition rates from the 903 flows, entries "
-            "from Prophet, 1,000+ simulated paths). Output columns: date, age_band, "
-            "placement_category, mean, p2_5, p10, p50, p90, p97_5 (children); rows with "
+            "category with the duration-aware stock-flow model (monthly transition rates by "
+            "single year of age, time in care and placement from your 903 data; entries from "
+            "the recent level; 1,000 simulated futures with drift in rates and entries). "
+            "Output columns: date, age_band, placement_category, mean, p2_5, p10, p50, p90, "
+            "p97_5 (children): the mean, median and ranges of the simulated futures; rows with "
             "age_band='all' and/or placement_category='all' are totals. p10-p90 is the 80% "
             "range and p2_5-p97_5 the 95% range. A saved model from `sufficiency fit` is used "
             "when it matches the data."
@@ -51,20 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed; same seed, same forecast (default 0)"
     )
-    parser.add_argument(
-        "--reference-months",
-        type=int,
-        default=12,
-        metavar="MONTHS",
-        help="months of recent flows the transition rates are estimated from (default 12)",
-    )
-    parser.add_argument(
-        "--entries-trend",
-        choices=("flat", "linear"),
-        default="flat",
-        help="Prophet trend for monthly entries: flat level with seasonality (default) or "
-        "linear trend with changepoints",
-    )
+    add_model_arguments(parser)
     parser.add_argument(
         "--models",
         metavar="DIR",
@@ -83,13 +72,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """Stock-flow settings a user may change (shared with ``fit``); defaults are the model's."""
+    parser.add_argument(
+        "--reference-months",
+        type=int,
+        default=None,
+        metavar="MONTHS",
+        help="months of month-end outcomes the transition rates rest on (default: the model's "
+        "default, chosen by backtest; see docs/demand_defaults.md)",
+    )
+    parser.add_argument(
+        "--entries",
+        choices=("damped", "prophet"),
+        default=None,
+        help="expected entries: recent level with a damped trend, or Prophet per age band "
+        "(default: the model's default, chosen by backtest)",
+    )
+
+
 def model_settings(args: argparse.Namespace, horizon: int | None = None) -> dict:
     """Stock-flow settings from the command line (shared with ``fit``)."""
     from sufficiency.demand.stockflow import StockFlowModel
 
-    params = StockFlowModel(
-        reference_months=args.reference_months, entries_growth=args.entries_trend
-    ).get_params()
+    params = StockFlowModel().get_params()
+    if getattr(args, "reference_months", None) is not None:
+        params["reference_months"] = args.reference_months
+    if getattr(args, "entries", None) is not None:
+        params["entries_method"] = args.entries
     if horizon is not None and horizon > params["max_horizon"]:
         params["max_horizon"] = horizon
     return params
@@ -99,10 +109,10 @@ def run(args: argparse.Namespace) -> int:
     """Fit (or load) the stock-flow model and write the forecast."""
     from sufficiency.cli import progress_bar
     from sufficiency.demand.pipeline import (
-        accuracy_sentence,
         demand_inputs,
         fit_demand,
         load_or_fit,
+        track_record_sentences,
     )
     from sufficiency.demand.stockflow import FORECAST_COLUMNS, OUTPUT_COLUMNS
 
@@ -114,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         raise SufficiencyError(
             f"--paths must be between 100 and 20000 simulated paths (got {args.n_paths})."
         )
-    if not 6 <= args.reference_months <= 240:
+    if args.reference_months is not None and not 6 <= args.reference_months <= 240:
         raise SufficiencyError(
             f"--reference-months must be between 6 and 240 (got {args.reference_months})."
         )
@@ -136,8 +146,12 @@ def run(args: argparse.Namespace) -> int:
     origin = fitted.model.params_.origin
     where = "saved model " + fitted.source if fitted.source != "fitted" else "a fresh fit"
     print(f"Forecast from {origin:%d %b %Y} using {where}.", file=sys.stderr)
+    for note in fitted.model.notes_:
+        print(note, file=sys.stderr)
     if fitted.backtest is not None:
-        print(accuracy_sentence(fitted.backtest), file=sys.stderr)
+        print("Track record on this data (total children):", file=sys.stderr)
+        for line in track_record_sentences(fitted.backtest):
+            print("  " + line, file=sys.stderr)
     else:
         print(
             "Run `sufficiency fit` on the same data to backtest the model and see its track record.",

@@ -102,7 +102,8 @@ def structural_zeros(
     """``(B, C)`` arrivals allowed, and the reason for every cell that is not.
 
     A cell is closed when the law rules it out, or when no child of that age band entered care
-    into it or moved into it at any month end up to ``origin``.
+    into it or moved into it at any month end up to ``origin`` (while some child of that age band
+    arrived somewhere).
     """
     seen = panel.loc[pd.to_datetime(panel["date"]) <= pd.Timestamp(origin)]
     arrivals = np.zeros((len(bands), len(cats)))
@@ -114,7 +115,8 @@ def structural_zeros(
         c = frame[column].map({cat: i for i, cat in enumerate(cats)}).to_numpy()
         ok = ~pd.isna(c)
         np.add.at(arrivals, (b[ok], c[ok].astype(int)), frame["children"].to_numpy()[ok])
-    allowed = arrivals > 0
+    # a band nobody arrived in at all says nothing about where its children can go
+    allowed = (arrivals > 0) | (arrivals.sum(axis=1, keepdims=True) == 0)
     reasons: dict = {}
     for i, band in enumerate(bands):
         for j, cat in enumerate(cats):

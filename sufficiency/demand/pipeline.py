@@ -178,7 +178,8 @@ def chart_frame(
     Returns
     -------
     pandas.DataFrame
-        Columns series, date, kind ('history' or 'forecast'), children (observed, or the median),
+        Columns series, date, kind ('history' or 'forecast'), children (observed, or the mean of
+        the simulated futures), p50 (their median),
         p2_5, p10, p25, p75, p90, p97_5 (children; missing for history rows).
     """
     if by in ("total", "cell"):
@@ -209,7 +210,8 @@ def chart_frame(
             "series": label[ahead.index].astype(str),
             "date": pd.to_datetime(ahead["date"]),
             "kind": "forecast",
-            "children": ahead["p50"].astype(float),
+            "children": ahead["mean"].astype(float),
+            "p50": ahead["p50"].astype(float),
             "p2_5": ahead["p2_5"],
             "p10": ahead["p10"],
             "p25": ahead["p25"],
@@ -222,7 +224,7 @@ def chart_frame(
 
 
 def horizon_table(forecast: pd.DataFrame, by: str = "placement_category") -> pd.DataFrame:
-    """Median and 80% range at each whole year ahead, one row per series (plus the total).
+    """Mean and 80% range at each whole year ahead, one row per series (plus the total).
 
     Returns a wide frame: ``series`` then one text column per year ahead, e.g.
     ``'142 (128-157)'`` children.
@@ -240,7 +242,7 @@ def horizon_table(forecast: pd.DataFrame, by: str = "placement_category") -> pd.
     for label, date in yearly.items():
         at = rows[rows["date"] == date].set_index(by)
         table[label] = (
-            at["p50"].round().astype(int).astype(str)
+            at["mean"].round().astype(int).astype(str)
             + " ("
             + at["p10"].round().astype(int).astype(str)
             + "-"

@@ -13,14 +13,16 @@ Two ways to run it, from the same parameters:
 
 - :func:`simulate`: a micro-simulation of every child in every simulated future, vectorised over
   children and paths with numpy (whole children; the reported mean, median and ranges come from
-  these paths). Each path also carries **drift**: its own random-walk multipliers on the entry
-  level, on exit rates and on moves into each placement category (log scale, standard deviation
-  growing with the square root of time, starting from the uncertainty of the estimates), so the
-  ranges include rates and entries changing over time, not only chance.
-- :func:`project_mean`: the same recursion on expected numbers with no drift (children spread
-  over age in months x months in care x placement), deterministic and about ten times cheaper:
-  for interaction. It agrees with the mean of the simulated paths to within 2% on totals
-  (``benchmarks/bench_demand.py`` checks it).
+  these paths). Each path also carries **drift**, so the ranges include rates and entries
+  changing over time, not only chance: random-walk multipliers on the entry level and on moves
+  into each placement category, and its own path of exit rates (one draw per future, its log
+  spread growing with the square root of time from the uncertainty of the estimate). All are
+  mean-one on the log-normal scale, clipped to 1/3 to 3 times.
+- :func:`project_mean`: the same recursion on expected numbers (children spread over age in
+  months x months in care x placement), deterministic and much cheaper: for interaction. It
+  averages three exit-rate paths (Gauss-Hermite nodes of the exit drift), so it agrees with the
+  mean of the simulated paths to within 2% on the total and on every age band and placement
+  holding at least ten children (``benchmarks/bench_demand.py`` prints the largest gap).
 
 Step-downs (:class:`StepDownFlow`) move a count of children each month before anything else
 happens that month.
@@ -29,11 +31,12 @@ happens that month.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from sufficiency.codes import (
     AGE_BAND_LOWER_YEARS,
@@ -245,47 +248,100 @@ def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     """
     _check_horizon(params, horizon)
     # the matrix products here are tiny: a pool of BLAS threads only slows them down
-    with threadpool_limits(1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         return _project_mean(params, horizon)
+
+
+@functools.lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    """The process's thread pools, found once (looking them up costs a few hundred ms)."""
+    return ThreadpoolController()
+
+
+_NODES = np.array([-1.0, 1.0])
+_NODE_WEIGHTS = np.array([0.5, 0.5])
+"""Gauss-Hermite nodes and weights for a standard normal: the expected value of anything smooth in
+the exit-rate drift, exact for polynomials up to the third degree."""
+
+
+def exit_drift_sd(params: ProjectionParams, horizon: int) -> np.ndarray:
+    """Standard deviation of the log exit-rate multiplier by month ahead, ``(horizon,)``: the
+    uncertainty at the origin and a drift growing with the square root of time."""
+    months = np.arange(1, horizon + 1)
+    return np.sqrt(params.exit_level_sd**2 + params.exit_drift**2 * months / 12.0)
+
+
+def exit_multiplier(sd: np.ndarray, z) -> np.ndarray:
+    """Mean-one log-normal exit-rate multipliers for standard normal draws ``z``, clipped."""
+    z = np.asarray(z, dtype=float)
+    values = np.exp(np.multiply.outer(z, sd) - sd**2 / 2.0)
+    return np.clip(values, 1.0 / MAX_DRIFT, MAX_DRIFT)
 
 
 def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     n_c = len(params.categories)
     n_dur = params.start_population.shape[1]
     exit_prob, move_prob = _age_tables(params, n_dur)
-    stay = 1.0 - exit_prob.sum(axis=-1) - move_prob
-    # expected numbers shrink geometrically in cells nobody enters; keep them off subnormal
-    # floats (which are slow) by treating a billionth of a child as none
+    exit_total = exit_prob.sum(axis=-1)
+    highest_exit, highest_move = float(exit_total.max()), float(move_prob.max())
+    # each future has its own exit rates: the expected stock averages three of them (Gauss-
+    # Hermite nodes of the drift), which is what the simulated futures average over
+    sd = exit_drift_sd(params, horizon)
+    if sd.max() > 0:
+        nodes, weights = exit_multiplier(sd, _NODES), _NODE_WEIGHTS
+    else:
+        nodes, weights = np.ones((1, horizon)), np.ones(1)
+    n_q = len(weights)
     band_slices = _BAND_SLICES
     pattern = _entry_pattern(params)  # (B, 216, C)
     entries_by_age = np.zeros((ADULT_MONTHS, n_c))
     stock = np.empty((horizon, params.n_states))
     entries = np.empty((horizon, params.n_states))
     stepped = np.zeros((horizon, len(params.step_downs)))
-    current = params.start_population.astype("float64").copy()
+    # single precision: a millionth of a child is far below what matters, and it halves the
+    # memory traffic of the recursion
+    exit_total = exit_total.astype(np.float32)
+    move_prob = move_prob.astype(np.float32)
+    destination = params.destination.astype(np.float32)
+    current = np.repeat(params.start_population.astype(np.float32)[None], n_q, axis=0)
     moving, nxt = np.empty_like(current), np.empty_like(current)
-    by_age = np.empty((ADULT_MONTHS, n_c))
+    by_age = np.empty((n_q, ADULT_MONTHS, n_c), dtype=np.float32)
     entry_rows = [(b, ages, pattern[b, ages]) for b, ages in enumerate(band_slices)]
     for t in range(horizon):
         for k, step in enumerate(params.step_downs):
-            stepped[t, k] = _step_down_mean(current, step, band_slices, n_c)
-        np.multiply(current, move_prob, out=moving)
-        np.multiply(current, stay, out=nxt)
-        for b, ages in enumerate(_MOVE_SLICES):
-            flat = nxt[ages].reshape(-1, n_c)  # a view: one matrix product per band
-            flat += moving[ages].reshape(-1, n_c) @ params.destination[b]
+            moved = [_step_down_mean(current[q], step, band_slices, n_c) for q in range(n_q)]
+            stepped[t, k] = float(np.dot(weights, moved))
+        for q in range(n_q):
+            factor = nodes[q, t]
+            if factor * highest_exit + highest_move <= 1.0:
+                # the usual case: no cell's chances can add up to more than one this month
+                np.multiply(current[q], move_prob, out=moving[q])
+                np.multiply(current[q], exit_total, out=nxt[q])
+                nxt[q] *= np.float32(-factor)
+                nxt[q] += current[q]
+                nxt[q] -= moving[q]
+            else:
+                leave = np.minimum(exit_total * factor, 1.0)
+                move = np.minimum(move_prob, 1.0 - leave)
+                np.multiply(current[q], move, out=moving[q])
+                np.multiply(current[q], 1.0 - leave - move, out=nxt[q])
+            for b, ages in enumerate(_MOVE_SLICES):
+                flat = nxt[q, ages].reshape(-1, n_c)  # a view: one matrix product per band
+                flat += moving[q, ages].reshape(-1, n_c) @ destination[b]
         # a month older and a month longer in care (the last column holds the longest stays);
         # those who turn 18 leave
-        current[0] = 0.0
-        current[1:, 1:] = nxt[:-1, :-1]
-        current[1:, 0] = 0.0
-        current[1:, -1] += nxt[:-1, -1]
+        current[:, 0] = 0.0
+        current[:, 1:, 1:] = nxt[:, :-1, :-1]
+        current[:, 1:, 0] = 0.0
+        current[:, 1:, -1] += nxt[:, :-1, -1]
         for b, ages, shares in entry_rows:
             entries_by_age[ages] = params.entry_mean[t, b] * shares
-        current[:, 0] += entries_by_age
+        current[:, :, 0] += entries_by_age.astype(np.float32)
+        # expected numbers shrink geometrically in cells nobody enters; keep them off subnormal
+        # floats (which are slow) by treating a billionth of a child as none
         np.putmask(current, current < 1e-9, 0.0)
-        np.einsum("adc->ac", current, out=by_age)
-        stock[t] = _by_band(by_age).reshape(-1)
+        np.einsum("qadc->qac", current, out=by_age)
+        stock[t] = _by_band(np.tensordot(weights, by_age.astype(np.float64), axes=1)).reshape(-1)
         entries[t] = _by_band(entries_by_age).reshape(-1)
     if params.total_scale is not None:
         stock = stock * params.total_scale[:horizon, None]
@@ -385,8 +441,8 @@ class _Simulation:
 
         self.exit_total = table(exit_total, 0.0, np.float32)
         self.move_total = table(move_prob, 0.0, np.float32)
-        # the chance a child is looked at this month: exits at the highest drift plus moves
-        candidate = exit_total * MAX_DRIFT + move_prob
+        # the chance a child is looked at this month: exits and moves at the highest drift
+        candidate = (exit_total + move_prob) * MAX_DRIFT
         candidate[ADULT_MONTHS - 1] = 2.0  # turning 18 this month: always
         self.candidate = table(candidate, 0.0, np.float32)
         cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
@@ -399,8 +455,11 @@ class _Simulation:
     def _drifts(self) -> None:
         p, rng, h = self.params, self.rng, self.horizon
         self.entry_mult = _random_walk(rng, self.n_paths, h, p.entry_level_sd, p.entry_drift)
-        self.exit_mult = _random_walk(rng, self.n_paths, h, p.exit_level_sd, p.exit_drift)
+        # each future's exit rates follow their own path away from the estimate, by a log amount
+        # whose spread grows with the square root of time (one draw per future)
+        self.exit_mult = exit_multiplier(exit_drift_sd(p, h), rng.standard_normal(self.n_paths))
         self.mix_mult = _random_walk(rng, self.n_paths, h, 0.0, p.mix_drift, (self.n_c,))
+        self.mix_high = self.mix_mult.max(axis=2)
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -465,9 +524,15 @@ class _Simulation:
                 exit_p = np.take(self.exit_total, k_look) * self.exit_mult[path_look, t]
                 adult = k_look // (_ND * n_c) == ADULT_MONTHS - 1
                 leaves = adult | (u_look < exit_p)
-                moves = ~leaves & (u_look < exit_p + np.take(self.move_total, k_look))
+                # who might move (the most any placement's drift allows), then who does
+                move_total = np.take(self.move_total, k_look)
+                might = ~leaves & (u_look < exit_p + move_total * self.mix_high[path_look, t])
+                maybe = np.flatnonzero(might)
+                weights = self._move_weights(k_look[maybe], path_look[maybe], t)
+                moves = u_look[maybe] < exit_p[maybe] + move_total[maybe] * weights.sum(axis=1)
                 if moves.any():
-                    key[look[moves]] += self._destinations(k_look[moves], path_look[moves], t)
+                    movers = maybe[moves]
+                    key[look[movers]] += self._destinations(k_look[movers], weights[moves])
                 key[look[leaves]] = self.dead_key
             key += self.step
             if t % 12 == 11:
@@ -504,13 +569,18 @@ class _Simulation:
         cdf[:, -1] = 1.0
         return cdf
 
-    def _destinations(self, keys: np.ndarray, paths: np.ndarray, t: int) -> np.ndarray:
-        """Key change of each mover: the new placement drawn from its band's destinations,
-        tilted by the path's drift in moves into each placement."""
+    def _move_weights(self, keys: np.ndarray, paths: np.ndarray, t: int) -> np.ndarray:
+        """Chance of moving into each placement relative to the estimate, ``(children, C)``:
+        the band's destinations times the path's drift in moves into each placement (mean one,
+        so the expected moves into each placement are the estimated ones)."""
+        n_c = self.n_c
+        band = _MOVE_BAND_OF_AGE[keys // (_ND * n_c)]
+        return self.params.destination[band, keys % n_c] * self.mix_mult[paths, t]
+
+    def _destinations(self, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Key change of each mover: the new placement drawn in proportion to ``weights``."""
         n_c = self.n_c
         cat = keys % n_c
-        band = _MOVE_BAND_OF_AGE[keys // (_ND * n_c)]
-        weights = self.params.destination[band, cat] * self.mix_mult[paths, t]
         total = weights.sum(axis=1, keepdims=True)
         cdf = np.cumsum(weights / np.where(total > 0, total, 1.0), axis=1)
         draw = self.rng.random(keys.size)[:, None]

@@ -400,9 +400,9 @@ class StockFlowModel:
         dates = pd.DatetimeIndex(sorted(pd.to_datetime(panel["date"]).unique()))
         origin = dates[-1] if origin is None else pd.Timestamp(origin).normalize()
         dates = dates[dates <= origin]
-        if len(dates) < 13:
+        if len(dates) < 7:
             raise SufficiencyError(
-                "The stock-flow model needs at least 13 month ends of history up to the "
+                "The stock-flow model needs at least 7 month ends of history up to the "
                 f"forecast origin; the data gives {len(dates)}. Provide a longer 903 history."
             )
         origin = dates[-1]
@@ -538,12 +538,13 @@ class StockFlowModel:
         np.add.at(counts, (band, cats.to_numpy().astype(int)), weight)
         overall = counts.sum(axis=0) / counts.sum()
         a = float(self.entry_split_prior)
-        split = (counts + a * overall[None, :]) * self.transitions_.arrival_allowed
+        allowed = self.transitions_.arrival_allowed
+        split = (counts + a * overall[None, :]) * allowed
         totals = split.sum(axis=1, keepdims=True)
-        fallback = self.transitions_.arrival_allowed / self.transitions_.arrival_allowed.sum(
-            axis=1, keepdims=True
-        )
-        split = np.where(totals > 0, split / np.where(totals > 0, totals, 1.0), fallback)
+        # no entrant of that age band was ever placed where children of that age go: spread
+        # evenly over the placements allowed to them
+        even = allowed / np.maximum(allowed.sum(axis=1, keepdims=True), 1)
+        split = np.where(totals > 0, split / np.where(totals > 0, totals, 1.0), even)
         return entry_age, split
 
     def _top_down_scale(self) -> np.ndarray:

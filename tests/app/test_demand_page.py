@@ -23,9 +23,7 @@ def saved_models(tmp_path_factory):
         return default_directory().parent
     folder = tmp_path_factory.mktemp("models")
     fitted = fit_demand(inputs, backtest=False)
-    fitted.backtest = backtest_stockflow(
-        inputs.movements, inputs.stock, step_months=12, n_paths=100
-    )
+    fitted.backtest = backtest_stockflow(inputs.panel, inputs.stock, horizon=36, n_paths=100)
     save_fitted(fitted, folder / "demand")
     return folder
 
@@ -45,10 +43,11 @@ def _headline(app: AppTest) -> float:
 
 def test_page_renders_fan_charts_track_record_and_download(page):
     assert any("synthetic" in element.value.lower() for element in page.info)
-    sentences = [element.value for element in page.info]
-    assert any(
-        s.startswith("Over the last") and "% of the number of children" in s for s in sentences
-    )
+    text = " ".join(element.value for element in page.markdown)
+    assert "One year ahead: on average" in text and "Three years ahead" in text
+    assert "carrying the last figure forward" in text
+    verdicts = [element.value for element in [*page.warning, *page.success]]
+    assert any("carrying the last figure forward" in v for v in verdicts)
     assert len(page.get("vega_lite_chart")) == 4  # total, by category, by age band, one cell
     assert page.metric[0].value.endswith("children")
     labels = [button.label for button in page.get("download_button")]
