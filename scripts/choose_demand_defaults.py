@@ -44,6 +44,7 @@ from sufficiency.demand.track_record import (  # noqa: E402
 from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 LAST_CHOOSING_ORIGIN = pd.Timestamp("2021-03-31")
+LONG_LEVEL_WINDOWS = (24, 48)
 HORIZONS = (12, 24, 36)
 CATEGORY_HORIZONS = (12, 24)
 AUTHORITY_FOLDERS = {
@@ -203,6 +204,20 @@ def simulated_scores(authorities, settings, drifts, phase="choose", n_paths=300)
     return out
 
 
+STAGE2 = (
+    [
+        {"entries_method": "damped", "entry_damping": damping, "entry_level_months": level}
+        for damping, level in itertools.product((0.0, 0.8, 0.9, 0.95), (12, 6))
+    ]
+    + [
+        # added after the first stage-2 run (disclosed in docs/demand_defaults.md)
+        {"entries_method": "damped", "entry_damping": 0.0, "entry_level_months": level}
+        for level in LONG_LEVEL_WINDOWS
+    ]
+    + [{"entries_method": "prophet"}]
+)
+
+
 def choose(authorities) -> dict:
     rows: list[dict] = []
     base = StockFlowModel(
@@ -216,11 +231,7 @@ def choose(authorities) -> dict:
     ]
     base = _stage(authorities, "rates", stage1, base, rows)
     print("Stage 2: entries")
-    stage2 = [
-        {"entries_method": "damped", "entry_damping": damping, "entry_level_months": level}
-        for damping, level in itertools.product((0.0, 0.8, 0.9, 0.95), (12, 6))
-    ] + [{"entries_method": "prophet"}]
-    base = _stage(authorities, "entries", stage2, base, rows)
+    base = _stage(authorities, "entries", STAGE2, base, rows)
     print("Stage 3: reconciliation")
     base = _stage(
         authorities,
@@ -233,6 +244,65 @@ def choose(authorities) -> dict:
     POINT_JSON.write_text(json.dumps(_jsonable(base), indent=2), encoding="utf-8")
     print("Chosen point settings:", _jsonable(base))
     return base
+
+
+def resume(authorities, log: Path) -> dict:
+    """Stages 2 (completed) and 3 after an interrupted ``choose`` run, reusing the scores its log
+    printed: only candidates the log lacks are scored."""
+    import ast
+    import re
+
+    rows: list[dict] = []
+    seen: dict[str, list] = {"rates": [], "entries": []}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"\s+(rates|entries) (\{.*\}): score ([0-9.]+)", line)
+        if found:
+            change = ast.literal_eval(found.group(2))
+            seen[found.group(1)].append((change, {"score": float(found.group(3))}))
+            rows.append(
+                {
+                    "stage": found.group(1),
+                    **{k: str(v) for k, v in change.items()},
+                    "score": float(found.group(3)),
+                }
+            )
+    base = StockFlowModel(
+        entries_method="damped", entry_damping=0.0, entry_level_months=12, reconcile="bottom-up"
+    ).get_params()
+    base["duration_edges"] = tuple(base["duration_edges"])
+    base = _pick("rates", seen["rates"], base)
+    print("Stage 2: entries (scores from the log, missing candidates scored now)")
+    done = {json.dumps(change, sort_keys=True) for change, _ in seen["entries"]}
+    results = []
+    for change in STAGE2:
+        key = json.dumps(change, sort_keys=True)
+        if key in done:
+            results.append(
+                next(item for item in seen["entries"] if json.dumps(item[0], sort_keys=True) == key)
+            )
+            continue
+        found = ratios(point_scores(authorities, {**base, **change}))
+        rows.append({"stage": "entries", **{k: str(v) for k, v in change.items()}, **found})
+        print(f"  entries {change}: score {found['score']:.3f}", flush=True)
+        results.append((change, found))
+    base = _pick("entries", results, base)
+    print("Stage 3: reconciliation")
+    reconcile = [{"reconcile": method} for method in RECONCILE_METHODS]
+    base = _stage(authorities, "reconcile", reconcile, base, rows)
+    write_csv(pd.DataFrame(rows), CHOOSING_CSV)
+    POINT_JSON.write_text(json.dumps(_jsonable(base), indent=2), encoding="utf-8")
+    print("Chosen point settings:", _jsonable(base))
+    return base
+
+
+def _pick(name: str, results: list, base: dict) -> dict:
+    """The rule: the simplest (earliest) candidate within 0.01 of the best score."""
+    best = min(found["score"] for _, found in results)
+    for change, found in results:
+        if found["score"] <= best + 0.01:
+            print(f"  -> {name}: {change} (score {found['score']:.3f}, best {best:.3f})")
+            return {**base, **change}
+    raise AssertionError("unreachable")
 
 
 def ranges(authorities) -> dict:
@@ -310,7 +380,10 @@ def report(authorities, phase: str) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("phase", choices=("choose", "ranges", "confirm", "report-choosing"))
+    parser.add_argument(
+        "phase", choices=("choose", "resume", "ranges", "confirm", "report-choosing")
+    )
+    parser.add_argument("--log", type=Path, help="resume: the interrupted choose run's output")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     authorities = load_authorities()
@@ -321,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.phase == "choose":
         choose(authorities)
+    elif args.phase == "resume":
+        resume(authorities, args.log)
     elif args.phase == "ranges":
         ranges(authorities)
     elif args.phase == "report-choosing":

@@ -77,7 +77,8 @@ def forecast_at(
 ) -> pd.DataFrame:
     """Refit ``model`` (a fresh copy) at ``origin`` and forecast every series ``horizon`` ahead.
 
-    ``n_paths=0`` uses the deterministic mean path and no ranges (quick, for choosing settings).
+    ``n_paths=0`` uses the deterministic mean path at the estimated rates (no drift) and no
+    ranges (quick, for choosing settings).
 
     Returns
     -------
@@ -92,7 +93,8 @@ def forecast_at(
     if n_paths:
         sims = series_values(simulate_paths(params, horizon, n_paths, random_state), params)
     else:
-        means = series_values(project_mean(params, horizon).stock, params)
+        still = params.replace(exit_level_sd=0.0, exit_drift=0.0)
+        means = series_values(project_mean(still, horizon).stock, params)
     for series_id in series_values(np.zeros((1, params.n_states)), params):
         if n_paths:
             draws = sims[series_id].astype(float)
