@@ -17,7 +17,7 @@ Two ways to run it, from the same parameters:
   changing over time, not only chance: random-walk multipliers on the entry level and on moves
   into each placement category, and its own path of exit rates (one draw per future, its log
   spread growing with the square root of time from the uncertainty of the estimate). All are
-  mean-one on the log-normal scale, clipped to 1/3 to 3 times.
+  mean-one on the log-normal scale, clipped to 1/2.5 to 2.5 times.
 - :func:`project_mean`: the same recursion on expected numbers (children spread over age in
   months x months in care x placement), deterministic and much cheaper: for interaction. It
   averages three exit-rate paths (Gauss-Hermite nodes of the exit drift), so it agrees with the
@@ -48,10 +48,9 @@ from sufficiency.demand.hazards import duration_band_index
 from sufficiency.demand.panel import ADULT_MONTHS
 from sufficiency.errors import SufficiencyError
 
-MAX_DRIFT = 3.0
-"""Drift multipliers are kept within 1/3 and 3 times the estimated rate or level."""
+MAX_DRIFT = 2.5
+"""Drift multipliers are kept within 1/2.5 and 2.5 times the estimated rate or level."""
 
-_ND = ADULT_MONTHS + 1  # months in care 0..216 in the simulation's lookup tables
 
 
 @dataclass(frozen=True)
@@ -413,11 +412,13 @@ def simulate(
 class _Simulation:
     """One micro-simulation run (state kept on the instance to keep the steps readable).
 
-    Every child in every path is one entry of two int32 arrays: ``key`` codes age in months,
-    months in care and placement as ``(age * 217 + months in care) * C + category`` (so a month
-    passing is ``key += step`` for everyone) and ``slot`` is ``path * (S + 1)``, the child's
-    path's first cell in the flattened output. Children who leave get a key past every real one
-    and are dropped every year.
+    Every child in every path is one entry of two arrays: ``key`` (int32) codes age in months,
+    months in care (up to the last time-in-care band edge ``DC``, which stands for "DC and more")
+    and placement as ``(age * (DC + 1) + months in care) * C + category``, and ``slot`` (int64)
+    is ``path * (S + 1)``, the child's path's first cell in the flattened output. A month passing
+    adds a small table's increment to every key; children who leave get a key past every real
+    one (which no month moves) and are dropped every year. The tables are small enough to stay in
+    the processor's cache.
     """
 
     def __init__(self, params: ProjectionParams, horizon: int, n_paths: int, rng) -> None:
@@ -426,18 +427,18 @@ class _Simulation:
         self.n_c = n_c
         self.n_s = params.n_states
         self.width = self.n_s + 1  # output cells per path, the last one for children who left
-        self.step = (_ND + 1) * n_c  # a month older and a month longer in care
-        self.dead_key = ADULT_MONTHS * _ND * n_c  # keys from here on hold nobody
-        # lookup tables over every key; months in care beyond the last band edge share its rates
         n_dur = params.start_population.shape[1]
+        self.n_dur = n_dur
+        self.dead_key = ADULT_MONTHS * n_dur * n_c  # the one key that holds nobody
         exit_prob, move_prob = _age_tables(params, n_dur)
-        capped = np.minimum(np.arange(_ND), n_dur - 1)
-        exit_total = exit_prob.sum(axis=-1)[:, capped]  # (216, _ND, C)
-        move_prob = move_prob[:, capped]
-        pad = self.step * (horizon + 2)
+        exit_total = exit_prob.sum(axis=-1)  # (216, n_dur, C)
 
-        def table(values: np.ndarray, fill: float, dtype) -> np.ndarray:
-            return np.concatenate([values.reshape(-1), np.full(pad, fill)]).astype(dtype)
+        # children who left sit at the dead key; where every key moves by the same amount each
+        # month (time in care not tracked) they drift for up to a year before being dropped
+        pad = 13 * n_dur * n_c + 1
+
+        def table(values: np.ndarray, dead: float, dtype) -> np.ndarray:
+            return np.concatenate([values.reshape(-1), np.full(pad, dead)]).astype(dtype)
 
         self.exit_total = table(exit_total, 0.0, np.float32)
         self.move_total = table(move_prob, 0.0, np.float32)
@@ -446,9 +447,17 @@ class _Simulation:
         candidate[ADULT_MONTHS - 1] = 2.0  # turning 18 this month: always
         self.candidate = table(candidate, 0.0, np.float32)
         cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
-            (1, _ND, 1), dtype=np.int64
+            (1, n_dur, 1), dtype=np.int64
         )
-        self.state = table(cells, self.n_s, np.int32)
+        self.state = table(cells, self.n_s, np.int64)
+        # a month older, and a month longer in care until the last band edge
+        longer = (np.arange(n_dur) < n_dur - 1).astype(np.int64)
+        increment = (n_dur * n_c + longer[None, :, None] * n_c) + np.zeros(
+            (ADULT_MONTHS, 1, n_c), dtype=np.int64
+        )
+        increment[ADULT_MONTHS - 1] = 0  # (everyone this old leaves this month)
+        self.increment = table(increment, 0, np.int32)
+        self.constant_increment = n_dur * n_c if n_dur == 1 else None
 
     # --- drift -------------------------------------------------------------------------------
 
@@ -460,6 +469,8 @@ class _Simulation:
         self.exit_mult = exit_multiplier(exit_drift_sd(p, h), rng.standard_normal(self.n_paths))
         self.mix_mult = _random_walk(rng, self.n_paths, h, 0.0, p.mix_drift, (self.n_c,))
         self.mix_high = self.mix_mult.max(axis=2)
+        self.destination_rows = self.params.destination.reshape(-1, self.n_c)
+        self.mix_by_month = np.ascontiguousarray(self.mix_mult.transpose(1, 0, 2))
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -467,16 +478,16 @@ class _Simulation:
         pop = np.rint(self.params.start_population).astype(np.int64)  # (216, DC+1, C)
         age, dur, cat = np.nonzero(pop)
         counts = pop[age, dur, cat]
-        keys = ((age * _ND + dur) * self.n_c + cat).astype(np.int32)
+        keys = ((age * self.n_dur + dur) * self.n_c + cat).astype(np.int32)
         per_path = int(counts.sum())
         expected_entries = float(self.params.entry_mean[: self.horizon].sum())
         capacity = self.n_paths * (per_path + int(expected_entries * 1.3) + 50)
         self.key = np.empty(capacity, dtype=np.int32)
-        self.slot = np.empty(capacity, dtype=np.int32)
+        self.slot = np.empty(capacity, dtype=np.int64)  # bincount counts int64 without a copy
         self.size = per_path * self.n_paths
         self.key[: self.size] = np.tile(np.repeat(keys, counts), self.n_paths)
         self.slot[: self.size] = np.repeat(
-            np.arange(self.n_paths, dtype=np.int32) * self.width, per_path
+            np.arange(self.n_paths, dtype=np.int64) * self.width, per_path
         )
 
     def _compact(self) -> None:
@@ -495,7 +506,7 @@ class _Simulation:
         if self.size + extra <= self.key.size:
             return
         capacity = 2 * (self.size + extra)
-        key, slot = np.empty(capacity, np.int32), np.empty(capacity, np.int32)
+        key, slot = np.empty(capacity, np.int32), np.empty(capacity, np.int64)
         key[: self.size], slot[: self.size] = self.key[: self.size], self.slot[: self.size]
         self.key, self.slot = key, slot
 
@@ -509,7 +520,7 @@ class _Simulation:
         stepped = np.zeros((n_paths, horizon, len(steps)), dtype=np.int32)
         out = np.empty((n_paths, horizon, n_s), dtype=np.int32)
         entry_cells = self._entry_cells()
-        first_slot = np.arange(n_paths, dtype=np.int32) * width
+        first_slot = np.arange(n_paths, dtype=np.int64) * width
         for t in range(horizon):
             key = self.key[: self.size]
             for k, step in enumerate(steps):
@@ -522,7 +533,7 @@ class _Simulation:
                 k_look, u_look = key[look], u[look]
                 path_look = self.slot[look] // width
                 exit_p = np.take(self.exit_total, k_look) * self.exit_mult[path_look, t]
-                adult = k_look // (_ND * n_c) == ADULT_MONTHS - 1
+                adult = k_look // (self.n_dur * n_c) == ADULT_MONTHS - 1
                 leaves = adult | (u_look < exit_p)
                 # who might move (the most any placement's drift allows), then who does
                 move_total = np.take(self.move_total, k_look)
@@ -534,7 +545,10 @@ class _Simulation:
                     movers = maybe[moves]
                     key[look[movers]] += self._destinations(k_look[movers], weights[moves])
                 key[look[leaves]] = self.dead_key
-            key += self.step
+            if self.constant_increment is not None:
+                key += self.constant_increment  # time in care is not tracked
+            else:
+                key += np.take(self.increment, key)
             if t % 12 == 11:
                 self._compact()
             # new children at the month end
@@ -545,7 +559,7 @@ class _Simulation:
                 cells = np.searchsorted(entry_cells[t], rng.random(n_new), side="right")
                 age, cat = np.divmod(np.minimum(cells, entry_cells[t].size - 1), n_c)
                 end = self.size + n_new
-                self.key[self.size : end] = (age * _ND) * n_c + cat
+                self.key[self.size : end] = (age * self.n_dur) * n_c + cat
                 self.slot[self.size : end] = np.repeat(first_slot, new)
                 self.size = end
             key = self.key[: self.size]
@@ -574,8 +588,10 @@ class _Simulation:
         the band's destinations times the path's drift in moves into each placement (mean one,
         so the expected moves into each placement are the estimated ones)."""
         n_c = self.n_c
-        band = _MOVE_BAND_OF_AGE[keys // (_ND * n_c)]
-        return self.params.destination[band, keys % n_c] * self.mix_mult[paths, t]
+        band = _MOVE_BAND_OF_AGE[keys // (self.n_dur * n_c)]
+        rows = np.take(self.destination_rows, band * n_c + keys % n_c, axis=0)
+        rows *= np.take(self.mix_by_month[t], paths, axis=0)
+        return rows
 
     def _destinations(self, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Key change of each mover: the new placement drawn in proportion to ``weights``."""
