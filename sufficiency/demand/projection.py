@@ -270,11 +270,25 @@ def exit_drift_sd(params: ProjectionParams, horizon: int) -> np.ndarray:
     return np.sqrt(params.exit_level_sd**2 + params.exit_drift**2 * months / 12.0)
 
 
+def clipped_mean(sd: np.ndarray) -> np.ndarray:
+    """Mean of a mean-one log-normal multiplier with log standard deviation ``sd`` once clipped
+    to [1/MAX_DRIFT, MAX_DRIFT] (dividing by it keeps clipped multipliers mean-one)."""
+    from scipy.special import ndtr
+
+    sd = np.maximum(np.asarray(sd, dtype=float), 1e-12)
+    low, high = -np.log(MAX_DRIFT), np.log(MAX_DRIFT)
+    half = sd**2 / 2.0
+    middle = ndtr((high - half) / sd) - ndtr((low - half) / sd)
+    below = ndtr((low + half) / sd) / MAX_DRIFT
+    above = (1.0 - ndtr((high + half) / sd)) * MAX_DRIFT
+    return middle + below + above
+
+
 def exit_multiplier(sd: np.ndarray, z) -> np.ndarray:
     """Mean-one log-normal exit-rate multipliers for standard normal draws ``z``, clipped."""
     z = np.asarray(z, dtype=float)
     values = np.exp(np.multiply.outer(z, sd) - sd**2 / 2.0)
-    return np.clip(values, 1.0 / MAX_DRIFT, MAX_DRIFT)
+    return np.clip(values, 1.0 / MAX_DRIFT, MAX_DRIFT) / clipped_mean(sd)
 
 
 def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
@@ -373,7 +387,8 @@ def _random_walk(rng, n_paths: int, horizon: int, sd_level: float, drift: float,
     log = level[:, None] + np.cumsum(steps, axis=1)
     months = np.arange(1, horizon + 1).reshape((1, horizon) + (1,) * len(size))
     variance = sd_level**2 + drift**2 * months / 12.0
-    return np.clip(np.exp(log - variance / 2.0), 1.0 / MAX_DRIFT, MAX_DRIFT)
+    clipped = np.clip(np.exp(log - variance / 2.0), 1.0 / MAX_DRIFT, MAX_DRIFT)
+    return clipped / clipped_mean(np.sqrt(variance))
 
 
 def simulate_paths(
