@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sufficiency.data.demo import DEMO_AUTHORITY_NAME, load_demo  # noqa: E402
@@ -108,7 +110,8 @@ def main() -> int:
     print(_line("  ... plus quantiles for every state and total", wall, cpu, 1))
 
     mean_path = project_mean(levers.apply(params), HORIZON).stock
-    print(_agreement(mean_path, paths.astype(float).mean(axis=0), params))
+    many = simulate_paths(levers.apply(params), HORIZON, 4 * N_PATHS, 1)  # less Monte Carlo noise
+    print(_agreement(mean_path, many.astype(float).mean(axis=0), params))
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     verdict = "ok" if peak_mb < 1024 else "OVER"
@@ -117,7 +120,7 @@ def main() -> int:
     print(
         f"children looked after in {HORIZON} months under the example levers (entries x0.9, "
         f"SGO exits x1.2, 6 a year stepped down): mean {float(total[:, -1].mean()):.0f} "
-        f"(median {int(round(float(_median(total))))}) from {int(params.start_stock.sum())} now"
+        f"(median {float(np.median(total[:, -1])):.0f}) from {int(params.start_stock.sum())} now"
     )
     for line in track_record_sentences(fitted.backtest):
         print(line)
@@ -125,29 +128,33 @@ def main() -> int:
 
 
 def _agreement(mean_path, simulated_mean, params) -> str:
-    """Largest relative gap between the mean path and the simulated mean, over the total and every
-    age band and placement category holding at least 10 children."""
-    import numpy as np
+    """Largest gap between the mean path and the simulated mean, over the total and every age
+    band and placement category holding at least 10 children: relative, and in children where
+    the relative gap is over 2%."""
 
     n_b, n_c = len(params.age_bands), len(params.categories)
+    names = ["total", *params.age_bands, *params.categories]
     series = []
     for values in (mean_path, simulated_mean):
         grid = values.reshape(-1, n_b, n_c)
         series.append(np.column_stack([grid.sum(axis=(1, 2)), grid.sum(axis=2), grid.sum(axis=1)]))
     deterministic, simulated = series
-    big = simulated >= 10
-    gap = float(np.max(np.abs(deterministic[big] / simulated[big] - 1)))
-    verdict = "ok" if gap <= 0.02 else "OVER"
+    lines = []
+    worst = 0.0
+    for j, name in enumerate(names):
+        big = simulated[:, j] >= 10
+        if not big.any():
+            continue
+        gaps = np.abs(deterministic[big, j] / simulated[big, j] - 1)
+        worst = max(worst, float(gaps.max()))
+        if gaps.max() > 0.02:
+            children = float(np.abs(deterministic[big, j] - simulated[big, j]).max())
+            lines.append(f"{name} {100 * gaps.max():.1f}% ({children:.1f} children)")
+    verdict = "ok" if worst <= 0.02 else "OVER for: " + "; ".join(lines)
     return (
-        f"{'mean path vs mean of the simulated paths (largest gap)':<58} {100 * gap:>6.1f} %   "
+        f"{'mean path vs mean of the simulated paths (largest gap)':<58} {100 * worst:>6.1f} %   "
         f"(target <= 2%: {verdict})"
     )
-
-
-def _median(total):
-    import numpy as np
-
-    return np.median(total[:, -1])
 
 
 if __name__ == "__main__":

@@ -154,12 +154,15 @@ def _poisson_rates(events: np.ndarray, exposure: np.ndarray, design: np.ndarray,
     total = float(exposure[keep].sum())
     if total <= 0 or events.sum() <= 0:
         return np.zeros_like(exposure)
+    from sufficiency.demand.projection import single_threaded
+
     alpha = 1.0 / (prior_sd**2 * total)
     model = PoissonRegressor(alpha=alpha, solver="newton-cholesky", max_iter=100, tol=1e-6)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # lbfgs convergence chatter on tiny cells
+    # a few hundred cells: thread pools (OpenMP, BLAS) only add waiting, badly so on a busy machine
+    with warnings.catch_warnings(), single_threaded():
+        warnings.simplefilter("ignore")  # convergence chatter on tiny cells
         model.fit(design[keep], events[keep] / exposure[keep], sample_weight=exposure[keep])
-    return model.predict(design)
+        return model.predict(design)
 
 
 def estimate_transitions(

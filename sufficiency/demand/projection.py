@@ -247,7 +247,7 @@ def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     """
     _check_horizon(params, horizon)
     # the matrix products here are tiny: a pool of BLAS threads only slows them down
-    with _blas().limit(limits=1, user_api="blas"):
+    with single_threaded():
         return _project_mean(params, horizon)
 
 
@@ -255,6 +255,11 @@ def project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
 def _blas() -> ThreadpoolController:
     """The process's thread pools, found once (looking them up costs a few hundred ms)."""
     return ThreadpoolController()
+
+
+def single_threaded():
+    """A context in which BLAS and OpenMP use one thread (for small, many-times-repeated work)."""
+    return _blas().limit(limits=1)
 
 
 _NODES = np.array([-1.0, 1.0])
