@@ -97,9 +97,9 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
 st.title("Demand forecast")
 st.write(
     "Children looked after by age band and placement category, one to five years ahead. The "
-    "forecast follows every child in care month by month (their age, how long they have been in "
-    "care and where they are placed) with the chances of moving or leaving care seen in this "
-    "authority's own 903 data, adds new children at the recent rate, and does this for 1,000 "
+    "forecast follows every child in care month by month (their age and where they are "
+    "placed) with the chances of moving or leaving care seen in this authority's own 903 data, "
+    "adds new children at the level of recent years, and does this for 1,000 "
     "possible futures in which those rates and the number coming into care drift as they have "
     "in the past. Dark line: what happened; blue line: the forecast (the average of the 1,000 "
     "futures); shaded, darkest first: the ranges holding 50%, 80% and 95% of them."

@@ -158,7 +158,7 @@ def test_backtest_and_track_record_in_plain_words():
     assert "carrying the last figure forward" in sentence
     assert "No track record" in accuracy_sentence(None)
     lines = track_record_sentences(frame)
-    assert lines[0].startswith("One year ahead: on average")
+    assert lines[0].startswith("One year ahead: off by")
     assert lines[1].startswith("Two years ahead") and lines[2].startswith("Three years ahead")
     assert "carrying the last figure forward" in lines[-1]
     table = track_record_table(frame)

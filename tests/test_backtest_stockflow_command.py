@@ -46,7 +46,7 @@ def test_stockflow_and_naive_on_the_same_origins(extracts, tmp_path, capsys):
     assert {"total", "age: 10-15", "category: IFA fostering"} <= series
     printed = capsys.readouterr().out
     assert "The stock-flow model (total children)" in printed
-    assert "One year ahead: on average" in printed
+    assert "One year ahead: off by" in printed
 
 
 def test_horizon_and_method_errors_are_plain(extracts, tmp_path, capsys):

@@ -251,4 +251,5 @@ def horizon_table(forecast: pd.DataFrame, by: str = "placement_category") -> pd.
         )
     out = pd.DataFrame(table)
     out.index.name = "series"
+    out = out.rename(index={ALL: "all children"})
     return out.reset_index()

@@ -290,7 +290,8 @@ def track_record_sentences(
     if backtest is None or backtest.empty:
         return [accuracy_sentence(None)]
     lines = []
-    worse = []
+    worse: list[str] = []
+    worse_total: list[str] = []
     for horizon in horizons:
         summary = accuracy_summary(backtest, TOTAL, horizon)
         if not summary:
@@ -300,30 +301,37 @@ def track_record_sentences(
             )
             continue
         lines.append(
-            f"{_ahead(horizon).capitalize()}: on average {summary['mean_abs_error']:.0f} "
-            f"children out ({summary['mean_abs_pct_error']:.0f}%), against "
+            f"{_ahead(horizon).capitalize()}: off by {summary['mean_abs_error']:.0f} children "
+            f"on average ({summary['mean_abs_pct_error']:.0f}%), against "
             f"{summary['naive_abs_error']:.0f} ({summary['naive_abs_pct_error']:.0f}%) for "
             f"carrying the last figure forward, over {summary['checks']} checks; inside the 80% "
             f"range {summary['inside_80']} of {summary['checks']} times."
         )
         if summary["error_vs_naive"] > 1.0:
-            worse.append(f"the total {_ahead(horizon)}")
+            worse_total.append(_ahead(horizon))
+        categories = []
         for category_id in sorted(backtest["series_id"].unique()):
             if not category_id.startswith("category: ") or horizon > 24:
                 continue
             found = accuracy_summary(backtest, category_id, horizon)
             if found and found["error_vs_naive"] > 1.05 and found["naive_abs_error"] >= 1:
-                worse.append(f"{category_id.removeprefix('category: ')} {_ahead(horizon)}")
+                categories.append(category_id.removeprefix("category: "))
+        if categories:
+            worse.append(f"{_ahead(horizon)} for {_and(categories)}")
+    if worse_total:
+        worse.insert(0, f"the total {_and(worse_total)}")
     if worse:
-        lines.append(
-            "Not better than carrying the last figure forward for: " + "; ".join(worse) + "."
-        )
+        lines.append("Not better than carrying the last figure forward: " + "; ".join(worse) + ".")
     else:
         lines.append(
             "It beat carrying the last figure forward for the total and every placement category "
             "checked."
         )
     return lines
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def track_record_table(backtest: pd.DataFrame | None, horizon: int = 12) -> pd.DataFrame:

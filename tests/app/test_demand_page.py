@@ -44,7 +44,7 @@ def _headline(app: AppTest) -> float:
 def test_page_renders_fan_charts_track_record_and_download(page):
     assert any("synthetic" in element.value.lower() for element in page.info)
     text = " ".join(element.value for element in page.markdown)
-    assert "One year ahead: on average" in text and "Three years ahead" in text
+    assert "One year ahead: off by" in text and "Three years ahead" in text
     assert "carrying the last figure forward" in text
     verdicts = [element.value for element in [*page.warning, *page.success]]
     assert any("carrying the last figure forward" in v for v in verdicts)
