@@ -52,7 +52,6 @@ MAX_DRIFT = 2.5
 """Drift multipliers are kept within 1/2.5 and 2.5 times the estimated rate or level."""
 
 
-
 @dataclass(frozen=True)
 class StepDownFlow:
     """A step-down as the projection applies it: a count of children moved each month.

@@ -269,8 +269,8 @@ def test_demand_forecast_fan_chart_and_csv(page, explorer_url):
         '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
     )
     page.get_by_text("All children looked after").first.wait_for()
-    median = page.locator('[data-testid="stMetric"]').filter(has_text="(median)")
-    assert "children" in median.inner_text()
+    headline = page.locator('[data-testid="stMetric"]').filter(has_text="(forecast)")
+    assert "children" in headline.inner_text()
     charts.first.scroll_into_view_if_needed()  # the main area scrolls, not the page
     screenshot(page, "demand_fan_chart")
     with page.expect_download() as download_info:
