@@ -4,10 +4,16 @@ show the same numbers from the same run."""
 
 from __future__ import annotations
 
+import inspect
+
 import pandas as pd
 import streamlit as st
 
 from app_pages.plain import plain
+
+# Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow, where
+# the installed Streamlit can leave it out.
+CONTEXT = {"delta_arrow": "off"} if "delta_arrow" in inspect.signature(st.metric).parameters else {}
 
 
 def money(pounds: float) -> str:
@@ -43,6 +49,7 @@ def answer(result, baseline) -> None:
             f"{share_check['now']:.0f}%",
             f"target {share_check['target_value']:g}%",
             delta_color="off",
+            **CONTEXT,
             help=share_check["target"],
         )
         cols[1].metric(
@@ -66,6 +73,7 @@ def answer(result, baseline) -> None:
             f"{ext_check['projected']:.0f}",
             f"target {ext_check['target_value']:g} (now {ext_check['now']:.0f})",
             delta_color="off",
+            **CONTEXT,
         )
     if checks:
         feasible = all(c["feasible"] for c in checks)
@@ -84,9 +92,10 @@ def answer(result, baseline) -> None:
                     else "not within the horizon"
                 ),
                 delta_color="off",
+                **CONTEXT,
             )
     else:
-        cols[3].metric("Targets", "none set", delta_color="off")
+        cols[3].metric("Targets", "none set")
 
     st.markdown("**Recruitment**")
     cols = st.columns(4)
@@ -97,6 +106,7 @@ def answer(result, baseline) -> None:
         f"{s['approvals_needed_total']:,}",
         f"{per_quarter:.1f} a quarter" if per_quarter else None,
         delta_color="off",
+        **CONTEXT,
         help="Households the targets need on top of those replacing carers who leave, whole "
         "households per quarter within the limits.",
     )
@@ -110,6 +120,7 @@ def answer(result, baseline) -> None:
         f"{s['enquiries_needed_per_quarter']:,.0f}",
         f"now {s['enquiries_now_per_quarter']:,.0f} a quarter",
         delta_color="off",
+        **CONTEXT,
         help=f"Enquiries now: {result.figures.enquiries_per_quarter.source}.",
     )
     cols[3].metric(

@@ -197,7 +197,8 @@ bars = (
         x=time_axis,
         y=alt.Y(
             "households:Q",
-            title="Approved households a month",
+            title="Households approved a month",
+            axis=alt.Axis(titleLimit=400),
             stack="zero",
             scale=alt.Scale(domain=[0, monthly_top * 1.08], nice=False),
         ),
@@ -240,7 +241,8 @@ cumulative_col.altair_chart(
         cumulative_base.mark_area(opacity=0.25).encode(
             y=alt.Y(
                 "cumulative_lower:Q",
-                title="Approved households since the extract date",
+                title="Approved since the extract date",
+                axis=alt.Axis(titleLimit=400),
                 scale=alt.Scale(domain=[0, cumulative_top * 1.08], nice=False),
             ),
             y2="cumulative_upper:Q",

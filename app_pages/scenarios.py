@@ -9,6 +9,7 @@ and ``sufficiency plan``), so the indicators, charts and costs show the plan tha
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from urllib.parse import parse_qsl
 
@@ -19,6 +20,7 @@ import streamlit as st
 from app_pages import library
 from app_pages.answer import answer
 from app_pages.common import (
+    CACHE_TTL,
     EXPLORER_WIDGET_PREFIX,
     SCENARIO_KEY,
     SEED,
@@ -55,6 +57,13 @@ COST_GROUPS = {
     codes.EXTERNAL_RESIDENTIAL: "residential (in-house and external)",
 }
 INVESTMENT_GROUP = "recruitment, support and programmes"
+
+try:  # what st.altair_chart does to a chart on every call; cached per run below
+    from streamlit.elements.vega_charts import (
+        _convert_altair_to_vega_lite_spec as _to_vega_lite,
+    )
+except ImportError:  # a Streamlit without it: cache the Altair charts themselves
+    _to_vega_lite = None
 
 
 def set_scenario(scenario: Scenario) -> None:
@@ -477,15 +486,12 @@ def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
 def placements_chart(result, baseline) -> alt.Chart:
     """Children in in-house, IFA and external residential placements: scenario against baseline."""
     focus = (codes.IN_HOUSE_FOSTERING, codes.IFA_FOSTERING, codes.EXTERNAL_RESIDENTIAL)
-    frames = []
-    for label, res in (("with the plan", result), ("baseline", baseline)):
-        rows = res.placements[res.placements["placement_category"].isin(focus)]
-        frames.append(
-            rows.groupby(["month", "placement_category"], as_index=False)[["mean", "p10", "p90"]]
-            .sum()
-            .assign(run=label)
-        )
-    frame = pd.concat(frames)
+    frame = pd.concat(
+        [
+            res.by_category[res.by_category["placement_category"].isin(focus)].assign(run=label)
+            for label, res in (("with the plan", result), ("baseline", baseline))
+        ]
+    )
     legend = alt.Legend(symbolOpacity=1, labelLimit=320, orient="bottom", columns=3)
     base = alt.Chart(frame).encode(
         x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
@@ -513,7 +519,7 @@ def placements_chart(result, baseline) -> alt.Chart:
             alt.Tooltip("p90:Q", title="90th percentile", format=".0f"),
         ],
     )
-    return (band + lines).properties(height=340)
+    return (band + lines).properties(height=380)
 
 
 def costs_chart(result) -> alt.Chart:
@@ -558,7 +564,9 @@ def costs_chart(result) -> alt.Chart:
                 title="",
                 sort=order,
                 scale=alt.Scale(domain=order, scheme="tableau10"),
-                legend=alt.Legend(orient="bottom", columns=3, labelLimit=320),
+                # one column: six labels up to 35 characters do not fit side by side in half
+                # the page, and a cut legend hides which colour is which
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=320),
             ),
             order=alt.Order("group:N"),
             tooltip=[
@@ -567,7 +575,7 @@ def costs_chart(result) -> alt.Chart:
                 alt.Tooltip("cost_m:Q", title="£ million", format=",.2f"),
             ],
         )
-        .properties(height=340)
+        .properties(height=440)
     )
 
 
@@ -595,7 +603,7 @@ def households_chart(result, baseline) -> alt.Chart:
                 alt.Tooltip("households:Q", title="Households", format=".0f"),
             ],
         )
-        .properties(height=340)
+        .properties(height=440)
     )
 
 
@@ -655,6 +663,28 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
         .properties(height=300, width=420)
     )
     return alt.hconcat(cost_chart, carer_chart)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
+def chart_specs(_result, _baseline, key: str, scenario_json: str, baseline_json: str, seed: int):
+    """The page's three charts, built once per run (keyed like :func:`scenario_result`): a rerun
+    that changes nothing, or flips back to a value already computed, only re-sends them."""
+    charts = {
+        "placements": placements_chart(_result, _baseline),
+        "households": households_chart(_result, _baseline),
+        "costs": costs_chart(_result),
+    }
+    if _to_vega_lite is None:
+        return charts
+    return {name: _to_vega_lite(chart) for name, chart in charts.items()}
+
+
+def show_chart(spec) -> None:
+    """Draw a chart from :func:`chart_specs` (a copy: Streamlit moves the data out of the spec)."""
+    if isinstance(spec, alt.TopLevelMixin):
+        st.altair_chart(spec, width="stretch")
+    else:
+        st.vega_lite_chart(copy.deepcopy(spec), width="stretch")
 
 
 def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
@@ -788,8 +818,9 @@ def main() -> None:
         st.session_state[SCENARIO_KEY] = edited
         scenario = edited
     try:
-        result = scenario_result(models, key, scenario.to_json(), SEED)
-        baseline = scenario_result(models, key, baseline_of(scenario).to_json(), SEED)
+        scenario_json, baseline_json = scenario.to_json(), baseline_of(scenario).to_json()
+        result = scenario_result(models, key, scenario_json, SEED)
+        baseline = scenario_result(models, key, baseline_json, SEED)
     except SufficiencyError as error:
         top.error(plain(error), icon=":material/error:")
         return
@@ -803,7 +834,8 @@ def main() -> None:
         answer(result, baseline)
 
     st.subheader("Placements: in-house fostering, IFA fostering, external residential")
-    st.altair_chart(placements_chart(result, baseline), width="stretch")
+    charts = chart_specs(result, baseline, key, scenario_json, baseline_json, SEED)
+    show_chart(charts["placements"])
     st.caption(
         "Children in each placement type at each month end. Solid lines: with the plan; dashed: "
         "the baseline of current trends; shaded: the 10th-90th percentile of the simulated "
@@ -814,10 +846,10 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.subheader("In-house foster households")
-        st.altair_chart(households_chart(result, baseline), width="stretch")
+        show_chart(charts["households"])
     with right:
         st.subheader("Cost by financial year")
-        st.altair_chart(costs_chart(result), width="stretch")
+        show_chart(charts["costs"])
     if not result.carers_needed.empty and result.summary["approvals_needed_total"] > 0:
         st.subheader("Approvals the targets need, by quarter")
         table = result.carers_needed

@@ -8,8 +8,9 @@ Scenario explorer, after a warm-up, the step-downs slider is moved one step at a
 change is timed in the page's own clock, from the keydown on the slider until
 
 * the headline "Total cost" metric shows a new value,
-* Streamlit has finished the run: no element is still marked stale (``data-stale``) and the status
-  widget is gone, i.e. both charts and every table below them have been re-sent,
+* Streamlit has finished the run: the app root's script state (``data-test-script-state``) is
+  ``notRunning`` and no element is still marked stale (``data-stale``), i.e. both charts and every
+  table below them have been re-sent,
 * and two animation frames have been painted after that.
 
 Two baselines in the same run: a no-op rerun ('r', nothing changed: the page's fixed cost per run),
@@ -17,7 +18,7 @@ and flipping between two values already computed (cache hits). Prints p50, p95 a
 
 First renders: right after the server starts (committed models, nothing cached) each page is opened
 once in a new browser tab, in the sidebar's order, and timed from navigation until the page's run
-has finished and nothing is stale ("cold"); then every page again in fresh tabs (new sessions,
+has finished (script state ``notRunning``) and nothing is stale ("cold"); then every page again in fresh tabs (new sessions,
 warm server caches: "warm"). Exit code is 0 regardless; the verdict lines say honestly whether the
 targets are met.
 
@@ -72,8 +73,10 @@ ARM = """
     const v = m && m.querySelector('[data-testid="stMetricValue"]');
     return v ? v.innerText.trim() : null;
   };
+  const running = () => document.querySelector('[data-testid="stApp"]')
+    ?.getAttribute('data-test-script-state') !== 'notRunning';
   const busy = () => document.querySelectorAll('[data-stale="true"]').length
-    + (document.querySelector('[data-testid="stStatusWidget"]') ? 1 : 0);
+    + (document.querySelector('[data-testid="stStatusWidget"]') ? 1 : 0) + (running() ? 1 : 0);
   const frame = () => new Promise(r => requestAnimationFrame(r));
   const waiter = async (t0) => {
     let sawBusy = false;

@@ -218,3 +218,17 @@ def test_a_version_1_scenario_file_opens_migrated_with_notes(tmp_path):
     assert scenario.step_down_16_17_to == "fostering"
     again = Scenario.from_toml(scenario.to_toml())
     assert again == scenario and not again.migration_notes
+
+
+def test_all_ages_ranges_are_taken_over_paths_not_summed_over_age_bands(models):
+    """The explorer's shaded range: percentiles of each path's all-ages count. Adding the age
+    bands' own percentiles would make the range wider than any path goes."""
+    result = run(Scenario(horizon_months=24, n_simulations=60), models=models, random_state=3)
+    by_category = result.by_category.set_index(["month", "placement_category"])
+    by_band = result.placements.groupby(["month", "placement_category"])[["mean", "p10", "p90"]]
+    summed = by_band.sum()
+    assert np.allclose(by_category["mean"], summed.loc[by_category.index, "mean"])
+    assert (by_category["p10"] <= by_category["p90"]).all()
+    width = (by_category["p90"] - by_category["p10"]).sum()
+    summed_width = (summed["p90"] - summed["p10"]).loc[by_category.index].sum()
+    assert width < summed_width

@@ -528,6 +528,10 @@ class ScenarioResult:
     shares : DataFrame
         month, ifa_share_of_fostering_pct, ifa_share_of_non_kinship_fostering_pct (mean over
         paths), external_residential (children).
+    by_category : DataFrame
+        month, placement_category, mean, p10, p90: children of all ages in each category, the
+        percentiles taken over paths of the all-ages count (summing the age bands' percentiles
+        would overstate the spread).
     """
 
     scenario: Scenario
@@ -551,6 +555,7 @@ class ScenarioResult:
     resolved: Any = None
     warnings: tuple[str, ...] = ()
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)
+    by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def monthly_costs(self) -> pd.DataFrame:
         """Long frame: month, draw, placement_category, provider, cost (£, nominal)."""
@@ -586,6 +591,28 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
             ),
             "placement_category": categories,
             "provider": pd.Series(categories).map(fin.PROVIDER_BY_CATEGORY).to_numpy(),
+            "mean": mean.reshape(-1),
+            "p10": np.asarray(p10).reshape(-1),
+            "p90": np.asarray(p90).reshape(-1),
+        }
+    )
+
+
+def _by_category_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Children of all ages by month and category: mean and 10th-90th percentiles over paths."""
+    totals = placements.sum(axis=2)  # (paths, months, categories)
+    mean = totals.mean(axis=0)
+    if totals.shape[0] > 1:
+        p10, p90 = np.quantile(totals, [0.1, 0.9], axis=0)
+    else:
+        p10 = p90 = mean
+    n_c = len(codes.PLACEMENT_CATEGORIES)
+    return pd.DataFrame(
+        {
+            "month": np.repeat(months.to_numpy(), n_c),
+            "placement_category": np.tile(
+                np.array(codes.PLACEMENT_CATEGORIES, dtype=object), len(months)
+            ),
             "mean": mean.reshape(-1),
             "p10": np.asarray(p10).reshape(-1),
             "p90": np.asarray(p90).reshape(-1),
@@ -761,6 +788,7 @@ def run(
         scenario=scenario,
         months=months,
         placements=_placements_frame(projected.placements, months),
+        by_category=_by_category_frame(projected.placements, months),
         carers=projected.supply.frame(),
         carers_needed=needed_frame,
         costs_by_financial_year=costs,

@@ -116,12 +116,17 @@ def page(browser, explorer_url):
 def wait_for_app(page) -> None:
     """Wait until Streamlit has finished running the page's script.
 
-    A rerun in progress marks elements ``data-stale="true"`` and may show a spinner or the
-    status widget; wait until none of those is left and the main block has content.
+    Streamlit marks the app root with its script state (``data-test-script-state``, what
+    Streamlit's own end-to-end tests wait on); a rerun in progress also marks elements
+    ``data-stale="true"`` and may show a spinner. Spinners come and go between cached steps, so
+    the script state is what says the run is over. Wait until it is ``notRunning``, nothing is
+    stale or spinning, and the main block has content.
     """
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+        """() => document.querySelector('[data-testid="stApp"]')
+                ?.getAttribute('data-test-script-state') === 'notRunning'
+            && !document.querySelector('[data-testid="stStatusWidget"]')
             && !document.querySelector('[data-stale="true"]')
             && !document.querySelector('[data-testid="stSpinner"]')
             && document.querySelectorAll('[data-testid="stMainBlockContainer"] *').length > 5""",
