@@ -223,6 +223,15 @@ EXIT_REASON_GROUPS: tuple[str, ...] = (
     EXIT_OTHER,
 )
 
+EXIT_NOT_RECORDED = "not recorded (missing from a later extract)"
+"""Exits the reader made: an episode open at the end of one extract that a later extract no longer
+shows is closed there (:data:`REC_CLOSED_MISSING`). The child left, but no reason was recorded, so
+these exits are reported apart and are not one of :data:`EXIT_REASON_GROUPS`: models count them
+as exits and share them among the recorded reasons (:func:`share_unrecorded_exits`)."""
+REC_CLOSED_MISSING = "MISSING_LATER"
+"""The REC the reader gives an episode it closed because a later extract no longer shows it (not a
+903 code: the return recorded no reason)."""
+
 _EXIT_GROUP_BY_REC: dict[str, str] = {
     "E11": EXIT_ADOPTION,
     "E12": EXIT_ADOPTION,
@@ -245,24 +254,66 @@ _EXIT_GROUP_BY_REC: dict[str, str] = {
 }
 
 
-def exit_reason_group(rec: pd.Series) -> pd.Series:
+def exit_reason_group(rec: pd.Series, *, keep_unrecorded: bool = False) -> pd.Series:
     """Group REC codes into the five exit reason groups.
 
     Parameters
     ----------
     rec : pandas.Series
         Upper-case REC codes. ``X1`` (episode continues) and missing values map to missing.
+    keep_unrecorded : bool
+        Give exits the reader closed (:data:`REC_CLOSED_MISSING`) their own label,
+        :data:`EXIT_NOT_RECORDED`, instead of 'other'.
 
     Returns
     -------
     pandas.Series
-        One of :data:`EXIT_REASON_GROUPS`, or missing where the episode did not end a period of care.
+        One of :data:`EXIT_REASON_GROUPS` (or :data:`EXIT_NOT_RECORDED`), or missing where the
+        episode did not end a period of care.
     """
     codes = rec.astype("string").str.strip().str.upper()
     grouped = codes.map(_EXIT_GROUP_BY_REC).astype("object")
+    if keep_unrecorded:
+        grouped = grouped.mask(codes == REC_CLOSED_MISSING, EXIT_NOT_RECORDED)
     is_exit = codes.notna() & (codes != CONTINUING_REC)
     grouped = grouped.where(~is_exit | grouped.notna(), EXIT_OTHER)
     return grouped.where(is_exit, None)
+
+
+def share_unrecorded_exits(
+    exits: np.ndarray, unrecorded: np.ndarray, groups: tuple[str, ...] = EXIT_REASON_GROUPS
+) -> np.ndarray:
+    """Add exits without a recorded reason to ``exits``, shared as the recorded reasons are.
+
+    Parameters
+    ----------
+    exits : ndarray, shape (..., G)
+        Exits by recorded reason group (last axis in :data:`EXIT_REASON_GROUPS` order).
+    unrecorded : ndarray, shape (...)
+        Exits with no recorded reason (:data:`EXIT_NOT_RECORDED`) in the same cells.
+    groups : tuple of str
+        The reason groups along the last axis of ``exits``.
+
+    Returns
+    -------
+    ndarray, shape (..., G)
+        ``exits`` plus each cell's unrecorded exits split in proportion to that cell's recorded
+        reasons; a cell with none recorded uses the shares over all cells, and with no recorded
+        exit anywhere they count as 'other'. Totals are kept: the exits still leave the stock.
+    """
+    exits = np.asarray(exits, dtype=float)
+    unrecorded = np.asarray(unrecorded, dtype=float)
+    if not unrecorded.any():
+        return exits.copy()
+    overall = exits.reshape(-1, exits.shape[-1]).sum(axis=0)
+    if overall.sum() > 0:
+        fallback = overall / overall.sum()
+    else:
+        fallback = np.zeros(exits.shape[-1])
+        fallback[groups.index(EXIT_OTHER) if EXIT_OTHER in groups else -1] = 1.0
+    totals = exits.sum(axis=-1, keepdims=True)
+    shares = np.where(totals > 0, exits / np.where(totals > 0, totals, 1.0), fallback)
+    return exits + shares * unrecorded[..., None]
 
 
 # --- placement categories -------------------------------------------------------------------

@@ -20,7 +20,10 @@ CLEAN_EPISODES: dict[str, str] = {
     "cin": "category of need code (upper case)",
     "place": "placement type code (upper case)",
     "place_provider": "placement provider code (upper case)",
-    "rec": "reason episode ceased code (upper case); missing when open",
+    "rec": (
+        "reason episode ceased code (upper case); missing when open; "
+        "sufficiency.codes.REC_CLOSED_MISSING when the reader closed it (no reason recorded)"
+    ),
     "reason_place_change": "reason for placement change code (upper case); may be missing",
     "placement_category": "one of sufficiency.codes.PLACEMENT_CATEGORIES",
     "source_file": "name of the file the episode was read from (latest extract that held it)",
@@ -57,7 +60,10 @@ MOVEMENTS: dict[str, str] = {
     "from_category": "placement category before (missing for entries)",
     "to_age_band": "age band after (missing for exits)",
     "to_category": "placement category after (missing for exits)",
-    "exit_reason_group": "for exits: one of sufficiency.codes.EXIT_REASON_GROUPS",
+    "exit_reason_group": (
+        "for exits: one of sufficiency.codes.EXIT_REASON_GROUPS, or EXIT_NOT_RECORDED for "
+        "episodes the reader closed"
+    ),
     "reason_place_change": "for placement changes: the 903 REASON_PLACE_CHANGE code, if any",
     "carer_side_ending": "True when the placement ended for a carer-side reason",
     "children": "number of children making this movement (count, 1 per event row)",

@@ -291,7 +291,7 @@ def movements(episodes: pd.DataFrame, extract_date: pd.Timestamp) -> pd.DataFram
     # Open episodes run to the day after the extract, so only real endings fall in the window.
     ends_in_window = ~continues & (segments["end"] <= pd.Timestamp(extract_date).normalize())
     exits = segments.loc[ends_in_window]
-    reason = exit_reason_group(exits["rec"]).fillna(EXIT_OTHER)
+    reason = exit_reason_group(exits["rec"], keep_unrecorded=True).fillna(EXIT_OTHER)
     reason = reason.where(~exits["reaches_18_in_care"], EXIT_INDEPENDENCE)
     exit_rows = pd.DataFrame(
         {

@@ -587,8 +587,9 @@ def close_stale_episodes(
     An episode whose latest copy is open in extract E is stale when the next extract F of the
     same authority (coverage ending later, with a known collection start) shows no episode of
     that child in care on the day after E's coverage ends (or on F's first day, if later). It is
-    closed at the end of E's coverage (DEC = the next day, REC blank: exit reason 'other'), so a
-    child who comes back later starts a new period of care. Returns the number closed.
+    closed at the end of E's coverage (DEC = the next day, REC :data:`codes.REC_CLOSED_MISSING`:
+    an exit with no recorded reason, :data:`codes.EXIT_NOT_RECORDED`), so a child who comes back
+    later starts a new period of care. Returns the number closed.
     """
     open_rows = merged["DEC_DATE"].isna()
     if not open_rows.any() or len(extracts) < 2:
@@ -618,7 +619,7 @@ def close_stale_episodes(
         if not stale.any():
             continue
         merged.loc[stale, "DEC_DATE"] = end + pd.Timedelta(days=1)
-        merged.loc[stale, "REC"] = np.nan
+        merged.loc[stale, "REC"] = codes.REC_CLOSED_MISSING
         closed += int(stale.sum())
         check.found.append(
             issues(
@@ -630,8 +631,10 @@ def close_stale_episodes(
                 f"The episode is open at the end of the {_extract_name(merged.loc[stale])} "
                 f"extract (which sees up to {end:%d/%m/%Y}) but the later {following.extract} "
                 f"extract, which covers {day:%d/%m/%Y}, does not show the child in care then. It "
-                f"was closed at the end of {end:%d/%m/%Y} (exit reason 'other'); if the child "
-                "comes back later, that starts a new period of care. Check the later extract.",
+                f"was closed at the end of {end:%d/%m/%Y}: an exit whose reason was not recorded "
+                f"(REC {codes.REC_CLOSED_MISSING}; counted apart from the exit reasons, not as "
+                "'other'). If the child comes back later, that starts a new period of care. Check "
+                "the later extract.",
             )
         )
     return closed
