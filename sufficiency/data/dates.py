@@ -1,10 +1,10 @@
 """Reading dates written as text, with the day/month order decided once per file.
 
 A file's dates are all read one way. ISO dates (``2023-04-01``), Excel date cells, Excel serial
-day numbers (``45017``) and dates with month names (``1 Apr 2023``) are unambiguous. For
-``a/b/yyyy`` (or ``-`` or ``.``) the order is settled by the values: a first part over 12 can only
-be a day, a second part over 12 only a day too (so the first is the month). When no value settles
-it the 903 convention, day-first, is used. A file where both orders are needed is refused unless
+day numbers (``45017``) and dates with month names (``1 Apr 2023``, ``Apr 1, 2023``) are
+unambiguous. For ``a/b/yyyy`` (or ``-`` or ``.``) the order is settled by the values: a first part
+over 12 can only be a day, a second part over 12 only a day too (so the first is the month). When
+no value settles it the 903 convention, day-first, is used. A file where both orders are needed is refused unless
 the values only the other order reads are a handful (at most 2% of those that settle it, and under
 a tenth); those are then reported as not dates, never silently swapped.
 
@@ -27,7 +27,8 @@ ORDER_LABELS = {DAY_FIRST: "day-first (dd/mm/yyyy)", MONTH_FIRST: "month-first (
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _ISO = rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$"
 _PARTS = rf"^(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}|\d{{2}}){_TIME}$"
-_NAMED = r"^(\d{1,2})[-/ ]([A-Za-z]{3,9})\.?[-/ ,]*(\d{4}|\d{2})$"
+_NAMED = r"^(\d{1,2})(?:st|nd|rd|th)?[-/ ]([A-Za-z]{3,9})\.?[-/ ,]*(\d{4}|\d{2})$"
+_NAMED_MONTH_FIRST = r"^([A-Za-z]{3,9})\.?[-/ ]+(\d{1,2})(?:st|nd|rd|th)?,?[-/ ,]+(\d{4})$"
 _COMPACT = r"^((?:19|20)\d{2})(\d{2})(\d{2})$"
 _SERIAL = r"^(\d{5})(?:\.0+)?$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -157,6 +158,19 @@ def _components(unique: pd.Series) -> pd.DataFrame:
             named.loc[idx, 2],
             month.loc[idx].astype(int).astype(str),
             named.loc[idx, 0],
+        ]
+    )
+    rest = out["kind"].isna()
+    named = text[rest].str.extract(_NAMED_MONTH_FIRST)
+    month = named[0].str.lower().map(_MONTHS)
+    hit = named[1].notna() & month.notna()
+    idx = named.index[hit]
+    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
+        [
+            np.full(len(idx), "named", dtype=object),
+            named.loc[idx, 2],
+            month.loc[idx].astype(int).astype(str),
+            named.loc[idx, 1],
         ]
     )
     rest = out["kind"].isna()

@@ -84,6 +84,9 @@ def _labels(frames: dict[str, pd.DataFrame], sources: list[Source]) -> pd.DataFr
     table["name"] = [
         n.name if (n and not c) else "" for n, c in zip(names, from_column, strict=True)
     ]
+    table["export_month"] = [
+        bool(n and n.export_month and not c) for n, c in zip(names, from_column, strict=True)
+    ]
     return table
 
 
@@ -99,7 +102,8 @@ def _periods(table: pd.DataFrame, conventions: dict[str, periods.YearConvention]
     export_year = (export.dt.year + (export.dt.month >= 4).astype(int)).astype(float)
     end_year = end_year.where(~has_export, export_year)
     starts, ends, extracts, origins = [], [], [], []
-    for y, exported, kind, name in zip(end_year, export, table["kind"], table["name"], strict=True):
+    rows = zip(end_year, export, table["kind"], table["name"], table["export_month"], strict=True)
+    for y, exported, kind, name, month_only in rows:
         if pd.isna(y):
             starts.append(pd.NaT)
             ends.append(pd.NaT)
@@ -108,7 +112,11 @@ def _periods(table: pd.DataFrame, conventions: dict[str, periods.YearConvention]
             continue
         label = periods.collection_label(int(y))
         starts.append(pd.Timestamp(int(y) - 1, 4, 1))
-        if pd.notna(exported):
+        if pd.notna(exported) and month_only:
+            ends.append(pd.Timestamp(exported))
+            extracts.append(f"{label} (exported {exported:%B %Y})")
+            origins.append(f"the export month in the name '{name}'")
+        elif pd.notna(exported):
             ends.append(pd.Timestamp(exported))
             extracts.append(f"{label} (exported {exported:%d/%m/%Y})")
             origins.append(f"the export date in the name '{name}'")
@@ -121,6 +129,26 @@ def _periods(table: pd.DataFrame, conventions: dict[str, periods.YearConvention]
     table["end"] = pd.to_datetime(pd.Series(ends, index=table.index))
     table["extract"] = extracts
     table["origin"] = origins
+
+
+def _export_month_end(
+    part: pd.DataFrame, month_end: pd.Timestamp, today: pd.Timestamp, origin: str
+) -> tuple[pd.Timestamp, str]:
+    """Coverage end of an extract whose name gives only its export month.
+
+    The day is unknown, so the extract is taken to see up to its latest date in that month (or
+    the end of the month before, when it has none): never a day it may not have seen.
+    """
+    month_start = month_end - pd.offsets.MonthBegin(1)
+    dates = pd.concat([part["DECOM_DATE"], part["DEC_DATE"]]).dropna()
+    dates = dates[(dates >= month_start) & (dates <= min(month_end, today))]
+    if len(dates):
+        end = pd.Timestamp(dates.max()).normalize()
+        why = "its latest date in that month, as the name gives the month but not the day"
+    else:
+        end = month_start - pd.Timedelta(days=1)
+        why = "the end of the month before, as the name gives the month but not the day"
+    return end, f"{origin}: {why}"
 
 
 def _conventions(
@@ -229,6 +257,8 @@ def assign_extracts(
                 if len(dates)
                 else "today (no usable dates in the data)"
             )
+        elif first["export_month"]:
+            end, origin = _export_month_end(part, end, today, origin)
         elif pd.isna(first["export"]):
             last, why = periods.in_year_end(
                 part["DECOM_DATE"], part["DEC_DATE"], start_day, end, today
@@ -242,6 +272,22 @@ def assign_extracts(
                 for file in pd.unique(f.loc[np.isin(frame_pairs[name], values), "_file"])
             }
         )
+        episode_files = sorted(pd.unique(part["_file"]))
+        if extract == UNLABELLED and len(episode_files) > 1:
+            found.extend(
+                file_issue(
+                    file,
+                    episodes_table,
+                    "no_collection_year",
+                    "warning",
+                    f"{len(episode_files)} Episodes tables ({', '.join(episode_files)}) have no "
+                    "collection year in a YEAR column or their file or folder names, so they were "
+                    "read as one extract: an open episode that a later year's file no longer "
+                    "shows cannot be closed. Put the year in each file's name (903_2023_..., or "
+                    "a folder per year) or give a YEAR column.",
+                )
+                for file in episode_files
+            )
         rows.append(
             {
                 "la": la,
@@ -277,6 +323,9 @@ def assign_extracts(
         frame["_cov_origin"] = extracts["origin"].to_numpy(dtype=object)[at]
         del frame["_label"], frame["_la_code"]
     extracts = extracts.drop(columns="_pairs")
+    if len(set(extracts["la"])) > 1:
+        # Rows of several authorities that could not be given one (rejected): no extract of theirs.
+        extracts = extracts[extracts["la"] != ""].reset_index(drop=True)
     for row in extracts.itertuples(index=False):
         start_text = (
             f"collection year from {row.collection_start:%d/%m/%Y}"

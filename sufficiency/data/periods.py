@@ -31,12 +31,48 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + ")"
 _FULL_DATE = (
+    # yyyy-mm-dd, yyyymmdd, yyyy_mm_dd
     re.compile(r"(?<!\d)((?:19|20)\d{2})[-_. ]?(0[1-9]|1[0-2])[-_. ]?(0[1-9]|[12]\d|3[01])(?!\d)"),
+    # dd-mm-yyyy, dd.mm.yyyy
     re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])[-_.](0[1-9]|1[0-2])[-_.]((?:19|20)\d{2})(?!\d)"),
+    # 5 Oct 2023, 05Oct2023, 5th_October_2023
+    re.compile(
+        rf"(?<!\d)([1-9]|0[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?[-_. ]?{_MONTH}(?![a-z])[-_. ,]*"
+        r"((?:19|20)\d{2})(?!\d)",
+        re.IGNORECASE,
+    ),
+)
+_EXPORT_MONTH = (
+    # Oct 2023, October-2023 (month, year)
+    re.compile(rf"(?<![a-z]){_MONTH}(?![a-z])[-_. ,]*((?:19|20)\d{{2}})(?!\d)", re.IGNORECASE),
+    # 2023 Oct (year, month)
+    re.compile(rf"(?<!\d)((?:19|20)\d{{2}})[-_. ]?{_MONTH}(?![a-z])", re.IGNORECASE),
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-_ /]?(\d{2}|(?:19|20)\d{2}))?(?!\d)")
-_YEAR_VALUE = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:[-/]\s*(\d{2}|\d{4}))?\s*$")
+_YEAR_VALUE = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:[-/]?\s*(\d{2}|\d{4}))?\s*$")
 
 END_YEAR = "end"
 START_YEAR = "start"
@@ -56,37 +92,77 @@ class NameLabel:
     is_range : bool
         True for ranges (unambiguous: the collection year ends 31 March of ``year``).
     export_date : Timestamp or None
-        A full date in the name: the day the file was exported.
+        A full date in the name: the day the file was exported. For a month and year only
+        (``2023-10``, ``Oct2023``), the last day of that month, with ``export_month`` True.
     name : str
         The file or folder name the label came from (for messages).
+    export_month : bool
+        True when the name gives the export month but not the day.
     """
 
     year: int | None
     is_range: bool
     export_date: pd.Timestamp | None
     name: str
+    export_month: bool = False
+
+
+def _full_date(hint: str) -> pd.Timestamp | None:
+    for index, pattern in enumerate(_FULL_DATE):
+        for match in pattern.finditer(hint):
+            parts = match.groups()
+            if index == 0:
+                year, month, day = parts
+            elif index == 1:
+                day, month, year = parts
+            else:
+                day, month, year = parts[0], _MONTH_NAMES[parts[1].lower()], parts[2]
+            try:
+                return pd.Timestamp(int(year), int(month), int(day))
+            except ValueError:
+                continue
+    return None
+
+
+def _export_month(hint: str, year_match: re.Match | None) -> pd.Timestamp | None:
+    """The last day of a month named with its year (``Oct 2023``, ``2023-10``), else None."""
+    for index, pattern in enumerate(_EXPORT_MONTH):
+        match = pattern.search(hint)
+        if match:
+            month_name, year = match.groups() if index == 0 else match.groups()[::-1]
+            return pd.Timestamp(
+                int(year), _MONTH_NAMES[month_name.lower()], 1
+            ) + pd.offsets.MonthEnd(0)
+    if year_match is not None and year_match.group(2) is not None:
+        year, second = int(year_match.group(1)), year_match.group(2)
+        if len(second) == 2 and 1 <= int(second) <= 12:
+            return pd.Timestamp(year, int(second), 1) + pd.offsets.MonthEnd(0)
+    return None
 
 
 def label_from_names(hints: Sequence[str]) -> NameLabel | None:
-    """The first collection year or export date in the file name, then each folder name up."""
+    """The first collection year or export date in the file name, then each folder name up.
+
+    A full date (``2023-10-05``, ``05-10-2023``, ``20231005``, ``5 Oct 2023``) is an export date;
+    a year range (``2022-23``, ``202223``) a collection year; a month and year (``2023-10``,
+    ``Oct 2023``) an export month; a single year (``2023``) a collection year whose convention the
+    data settles.
+    """
     for hint in hints:
-        for pattern in _FULL_DATE:
-            match = pattern.search(hint)
-            if match:
-                parts = match.groups()
-                year, month, day = parts if pattern is _FULL_DATE[0] else parts[::-1]
-                try:
-                    date = pd.Timestamp(int(year), int(month), int(day))
-                except ValueError:
-                    continue
-                return NameLabel(None, False, date, hint)
+        date = _full_date(hint)
+        if date is not None:
+            return NameLabel(None, False, date, hint)
         matches = list(_YEAR.finditer(hint))
-        if matches:
-            first, second = matches[-1].group(1), matches[-1].group(2)
-            year = int(first)
-            if second is not None and int(second) % 100 == (year + 1) % 100:
+        last = matches[-1] if matches else None
+        if last is not None and last.group(2) is not None:
+            year = int(last.group(1))
+            if int(last.group(2)) % 100 == (year + 1) % 100:
                 return NameLabel(year + 1, True, None, hint)
-            return NameLabel(year, False, None, hint)
+        month_end = _export_month(hint, last)
+        if month_end is not None:
+            return NameLabel(None, False, month_end, hint, export_month=True)
+        if last is not None:
+            return NameLabel(int(last.group(1)), False, None, hint)
     return None
 
 
