@@ -335,18 +335,30 @@ def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
     return table if coverage["la"].astype(str).str.len().any() else table.drop(columns="Authority")
 
 
-def read_uploads(label: str, key: str, read, max_bytes: int) -> tuple[list, object]:
+def read_uploads(
+    label: str, key: str, read, max_bytes: int, *, folders: bool = False
+) -> tuple[list, object]:
     """A file uploader whose files go through a validating reader.
+
+    With ``folders``, a switch lets the user choose a whole folder instead (sub-folders too): each
+    file is then named by its path, so folder names such as ``903_2023`` give collection years.
 
     Returns ``(files, checked)``: the uploaded ``(name, bytes)`` pairs and the reader's result, or
     ``(files, None)`` when nothing was uploaded or a file cannot be used at all (the reader's
     message is shown).
     """
+    whole_folder = folders and st.toggle(
+        "Choose a folder instead of files",
+        key=f"{key}_choose_folder",
+        help="Pick the folder holding your yearly extracts (for example one sub-folder per "
+        "year, 903_2022, 903_2023, ...): every CSV and Excel file in it is read, and the folder "
+        "names give each extract its year.",
+    )
     uploads = st.file_uploader(
         label,
         type=["csv", "xlsx"],
-        accept_multiple_files=True,
-        key=key,
+        accept_multiple_files="directory" if whole_folder else True,
+        key=f"{key}_folder" if whole_folder else key,
         help=f"Up to {max_bytes // 1_000_000} MB per file.",
     )
     files = [(upload.name, upload.getvalue()) for upload in uploads or []]

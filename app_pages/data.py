@@ -53,6 +53,7 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
             "upload_903",
             lambda uploads: read_903_uploads(uploads, extract_date=extract_date),
             MAX_UPLOAD_BYTES,
+            folders=True,
         )
     if checked is not None:
         chosen, authority = checked, ""

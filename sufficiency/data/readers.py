@@ -26,7 +26,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,8 @@ INFO = "info"
 """Severity of a decision the reader took (a row skipped, a date order chosen): nothing wrong."""
 
 _TOTALS_ROW = re.compile(r"^\s*(?:grand\s+|sub-?\s*)?totals?\b", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+_WORDS = re.compile(r"\S\s+\S")
 _SAFE_HEADING = re.compile(r"^[A-Za-z][A-Za-z0-9_ \-]{0,40}$")
 
 
@@ -193,6 +195,9 @@ def sources_from_uploads(
 ) -> list[Source]:
     """Sources for browser uploads given as ``(file name, content)`` pairs.
 
+    A folder upload names each file by its path in the folder (``903_2023/episodes.csv``); the
+    folder names then carry collection years as they do on disk.
+
     Raises
     ------
     InputDataError
@@ -213,10 +218,16 @@ def sources_from_uploads(
         Source(
             label=name if names.count(name) == 1 else f"{name} (upload {i + 1})",
             data=content,
-            hints=(Path(name).stem,),
+            hints=_upload_hints(name),
         )
         for i, (name, content) in enumerate(files)
     ]
+
+
+def _upload_hints(name: str) -> tuple[str, ...]:
+    """The file name, then each folder up, of an uploaded file (a folder upload names its path)."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    return (path.stem, *reversed(path.parent.parts))
 
 
 def _distinct_labels(items: list[tuple[Path, str]]) -> list[str]:
@@ -603,7 +614,8 @@ def _drop_blank_and_totals(frame: pd.DataFrame, where: str) -> tuple[pd.DataFram
                 found |= take
         blank[rest[~found]] = True
         totals[rest[found]] = [bool(_TOTALS_ROW.match(str(t))) for t in first_text[found]]
-    if not blank.any() and not totals.any():
+    notes = _notes_below(frame, blank | totals)
+    if not blank.any() and not totals.any() and not notes.any():
         return frame, []
     issues = []
     rows = frame.index.to_numpy()
@@ -633,7 +645,40 @@ def _drop_blank_and_totals(frame: pd.DataFrame, where: str) -> tuple[pd.DataFram
                 row=int(row),
             )
         )
-    return frame.loc[~(blank | totals)], issues
+    if notes.any():
+        listed = ", ".join(str(r) for r in rows[notes][:10])
+        issues.append(
+            file_issue(
+                where,
+                "",
+                "note_rows_skipped",
+                INFO,
+                f"{int(notes.sum())} note{'s' if notes.sum() != 1 else ''} below the table skipped "
+                f"(data row{'s' if notes.sum() != 1 else ''} {listed}: a single cell of words, "
+                "such as a source or footnote, not data). Nothing to do.",
+            )
+        )
+    return frame.loc[~(blank | totals | notes)], issues
+
+
+def _notes_below(frame: pd.DataFrame, skipped: np.ndarray) -> np.ndarray:
+    """Rows after the last data row that hold one cell of words (a footnote or source line).
+
+    Only tables of three or more columns, and only below the data: a row of one filled cell
+    there cannot be a record, and words with spaces cannot be an identifier.
+    """
+    notes = np.zeros(len(frame), dtype=bool)
+    if frame.shape[1] < 3:
+        return notes
+    for i in range(len(frame) - 1, -1, -1):
+        if skipped[i]:
+            continue
+        cells = [str(v).strip() for v in frame.iloc[i].tolist() if isinstance(v, str)]
+        cells = [c for c in cells if c]
+        if len(cells) != 1 or not (_LETTER.search(cells[0]) and _WORDS.search(cells[0])):
+            break
+        notes[i] = True
+    return notes
 
 
 # --- workbooks ---------------------------------------------------------------------------------

@@ -141,3 +141,23 @@ def test_upload_without_headings_gives_a_clear_error_quoting_no_value():
     assert any("looks like data" in element.value for element in app.error)
     page_text = " ".join(str(element.value) for element in [*app.error, *app.markdown])
     assert "C3001" not in page_text and "04/04/2022" not in page_text
+
+
+def test_upload_a_folder_of_yearly_extracts_reads_years_from_its_folders():
+    # A folder upload names each file by its path (903_2021/episodes.csv, ...): the folder
+    # names give the collection years, so episodes a later year no longer shows are closed.
+    app = run_page("app_pages/data.py")
+    app.toggle(key="upload_903_choose_folder").set_value(True).run()
+    folder = REPO / "tests" / "fixtures" / "903" / "variants" / "stale_three_extracts"
+    files = [
+        (path.relative_to(folder).as_posix(), path.read_bytes(), "text/csv")
+        for path in sorted(folder.rglob("*.csv"))
+    ]
+    app.file_uploader(key="upload_903_folder").set_value(files).run()
+    assert not app.exception, app.exception
+    coverage = [t.value for t in app.table if "Sees up to" in t.value.columns][0]
+    assert list(coverage.index) == ["2020-21", "2021-22", "2022-23"]
+    report = [frame.value for frame in app.dataframe if "rule" in frame.value.columns][0]
+    assert report["rule"].tolist() == ["stale_open_episode", "stale_open_episode"]
+    next(b for b in app.button if b.label == "Use this data in the explorer").click().run()
+    assert snapshot_total(app) == 1
