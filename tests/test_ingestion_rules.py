@@ -132,15 +132,20 @@ def test_mixed_date_orders_are_refused_naming_the_orders(tmp_path: Path) -> None
     assert "mixed_date_order" in set(raised.value.report["rule"])
 
 
-def test_several_authorities_need_an_la_column_in_every_table(tmp_path: Path) -> None:
+def test_a_table_without_la_is_never_merged_across_authorities(tmp_path: Path) -> None:
+    # Two authorities use CHILD 1; the Header has no LA column, so its row cannot be given to
+    # either: it is rejected (naming the LA), and no episode borrows the other's birth date.
     write(
         tmp_path,
         "episodes.csv",
         [EPISODES + ",LA", episode("1", "01/05/2020") + ",A", episode("1", "01/06/2020") + ",B"],
     )
     write(tmp_path, "header.csv", [HEADER, "1,1,01/01/2012,,,,"])
-    with pytest.raises(UnusableInputError, match="has no LA column"):
-        read_903(tmp_path)
+    data = read_903(tmp_path)
+    assert not data.usable
+    rejected = data.report[(data.report["table"] == "header") & (data.report["column"] == "LA")]
+    assert list(rejected["severity"]) == ["error"]
+    assert "used by more than one" in rejected["message"].iloc[0]
 
 
 def test_one_authority_keeps_the_single_authority_shape(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_validate_fixture_prints_summary_and_exits_zero(capsys: pytest.CaptureFi
     assert "extract date 2023-03-31" in out
     assert "2022-23/episodes.csv" in out
     assert "all episodes: 8 rows in, 8 kept, 0 rejected" in out
-    assert "5 episodes of 4 children; dates run from 2019-04-01 to 2023-03-20" in out
+    assert "5 episodes of 4 children; dates run from April 2019 to March 2023" in out
     assert "Data usable: yes" in out
 
 

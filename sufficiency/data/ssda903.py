@@ -40,6 +40,7 @@ child's date of birth are dropped as soon as a file is read.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ import pandas as pd
 from sufficiency import codes
 from sufficiency.data import dates as date_order
 from sufficiency.data import readers
+from sufficiency.data.authorities import authority_key, canonical_names, known_authorities
 from sufficiency.data.extracts import assign_extracts, empty_coverage
 from sufficiency.data.readers import INFO, Source, file_issue
 from sufficiency.data.ssda903_checks import (
@@ -258,8 +260,9 @@ class Ssda903Data:
     def for_authority(self, name: str) -> Ssda903Data:
         """The data of one authority, in the single-authority shape (no ``la`` column).
 
-        ``name`` is matched without regard to case; ``'all'`` pools every authority (children
-        stay distinct: their key becomes LA and CHILD).
+        ``name`` is matched without regard to case and spaces (a DfE or ONS code names its
+        authority); ``'all'`` pools every authority (children stay distinct: their key becomes LA
+        and CHILD).
 
         Raises
         ------
@@ -276,7 +279,9 @@ class Ssda903Data:
             )
         if name.strip().lower() == "all":
             return self.pooled()
-        matches = [a for a in self.authorities if a.lower() == name.strip().lower()]
+        wanted = authority_key(name)
+        wanted = authority_key(known_authorities().get(wanted, wanted))
+        matches = [a for a in self.authorities if authority_key(a) == wanted]
         if not matches:
             raise InputDataError(
                 f"No authority called '{name}' in these files. The LA column holds: "
@@ -393,7 +398,7 @@ class Ssda903Data:
             lines.append(
                 f"Episodes after merging extracts: {_count(len(episodes), 'episode')} of "
                 f"{_count(children, 'child', 'children')}; dates run from "
-                f"{episodes['decom'].min():%Y-%m-%d} to {last:%Y-%m-%d}; "
+                f"{episodes['decom'].min():%B %Y} to {last:%B %Y}; "
                 f"{int(episodes['dec'].isna().sum()):,} open at the extract date; "
                 f"{_count(short_breaks, 'short-break (V3/V4) episode')} kept but left out of "
                 "counts of children looked after."
@@ -485,6 +490,17 @@ def _recognise(columns: set[str]) -> tuple[str | None, str | None]:
 def _is_heading(names: set[str]) -> bool:
     table, other = _recognise(names)
     return table is not None or other is not None or _REPORT_HEADINGS <= names
+
+
+def _headless_903_sheet(table_read: readers.TextTable) -> bool:
+    """True for a sheet whose first row is data of a 903 table: its width or name says which."""
+    columns = list(table_read.frame.columns)
+    filled = [c for c in columns if not str(c).startswith("Unnamed: ")]
+    if len(filled) < 3 or not readers.looks_like_data(filled):
+        return False
+    name = readers.normalise_column_name(table_read.sheet or "")
+    named = any(word in name for word in ("HEADER", "EPISODE", "UASC"))
+    return named or any(len(columns) == len(c) for c in TABLE_COLUMNS.values())
 
 
 def _column_count_hint(n_columns: int) -> str:
@@ -644,6 +660,21 @@ def _not_a_903_table(
     """Report a table that is not Header, Episodes or UASC; True when it counts as recognised."""
     label = source.label
     frame = table_read.frame
+    if table_read.sheet is not None and _headless_903_sheet(table_read):
+        fatal.append(
+            file_issue(
+                where,
+                "",
+                "no_heading_row",
+                FATAL,
+                f"{where}: the first row looks like data, not column headings: the sheet seems to "
+                "have been saved without its heading row."
+                + _column_count_hint(frame.shape[1])
+                + " Add the headings (CHILD, DECOM, RNE, ... for Episodes; CHILD, SEX, DOB, ... "
+                "for Header; CHILD, SEX, DOB, DUC for UASC) as the first row of the sheet.",
+            )
+        )
+        return False
     if table_read.sheet is not None:
         what = (
             f"a 903 {other} table, which this tool does not use"
@@ -907,15 +938,27 @@ def _read_sources(
     la_checks = {table: Checker(frames[table], table) for table in TABLES}
     if multi_la:
         for table, frame in frames.items():
+            has_column = frame["_has_la"].to_numpy(dtype=bool)
+            la_checks[table].flag(
+                frame["_la_inferred"].to_numpy(dtype=bool) & has_column,
+                "LA",
+                "la_from_child",
+                WARNING,
+                "LA is blank; the row was given the authority of its CHILD in the other rows "
+                "(the only authority using that identifier). Fill in the LA to be sure.",
+            )
             la_checks[table].flag(
                 frame["_la"].isna(),
                 "LA",
                 "missing_value",
                 ERROR,
-                "LA is blank, but these files hold several authorities, so the row cannot be "
-                "given to one. Fill in the LA.",
+                "LA is blank (or the table has no LA column), these files hold several "
+                "authorities, and the CHILD identifier is used by more than one of them (or by "
+                "none in the tables with an LA), so the row cannot be given to one. Fill in the "
+                "LA.",
             )
             frame["_la"] = frame["_la"].fillna("")
+            frame["_key"] = _key(frame)
     joined = _join_leading_zeros(frames, la_checks)
 
     report(progress, len(sources) + 1, total, "finding collection periods")
@@ -1166,26 +1209,49 @@ def _concat(
 def _authorities(
     raws: list[_Raw], frames: dict[str, pd.DataFrame], found: list[dict], fatal: list[dict]
 ) -> tuple[tuple[str, ...], bool]:
-    """The authorities in LA columns; sets '_la' and '_key' on every frame."""
-    names = pd.concat([frames[t]["_la_text"] for t in TABLES]).dropna()
-    authorities = tuple(sorted(pd.unique(names.astype(str))))
+    """The authorities in LA columns; sets '_la', '_la_inferred' and '_key' on every frame.
+
+    LA values are compared without regard to case and spaces, and DfE codes, ONS codes and names
+    of the same English authority are one (:mod:`sufficiency.data.authorities`). With several
+    authorities, a row without an LA (its table has no LA column, or the cell is blank) takes the
+    authority of its CHILD in the tables that have one, when exactly one authority uses that
+    identifier; otherwise ``_la`` stays missing (the caller rejects the row).
+    """
+    texts = pd.concat([frames[t]["_la_text"] for t in TABLES]).dropna().astype(str)
+    names = canonical_names(texts)
+    authorities = tuple(sorted(set(names.values())))
     multi = len(authorities) > 1
-    if multi:
-        without = sorted({raw.file for raw in raws if not bool(raw.frame["_has_la"].iloc[0])})
-        if without:
-            fatal.append(
-                file_issue(
-                    ", ".join(without),
-                    "",
-                    "no_la_column",
-                    FATAL,
-                    f"The files hold {len(authorities)} authorities ({', '.join(authorities)}) "
-                    f"in an LA column, but {', '.join(without)} has no LA column, so its children "
-                    "cannot be matched to their authority (two authorities can use the same "
-                    "CHILD identifier). Add an LA column to it, or read each authority's files "
-                    "separately.",
-                )
+    files = sorted({raw.file for raw in raws})
+    joined = {}
+    for written, name in names.items():
+        joined.setdefault(name, set()).add(written)
+    renamed = {
+        name: sorted(w for w in spellings if w != name) for name, spellings in joined.items()
+    }
+    renamed = {name: spellings for name, spellings in renamed.items() if spellings}
+    if renamed:
+        shown = "; ".join(
+            f"{_shown_la(name)} (also written {', '.join(_shown_la(w) for w in spellings[:5])})"
+            for name, spellings in sorted(renamed.items())
+        )
+        found.extend(
+            file_issue(
+                file,
+                "",
+                "authority_names",
+                INFO,
+                "The LA column writes the same authority in more than one way (case, spaces, "
+                f"or a DfE or ONS code for a name); each is read as one authority: {shown}.",
             )
+            for file in files
+        )
+    for frame in frames.values():
+        la = frame["_la_text"].map(names) if multi else pd.Series("", index=frame.index)
+        frame["_la"] = la.astype(object)
+        frame["_la_inferred"] = False
+    if multi:
+        _disjoint_authorities(frames, fatal)
+        _infer_authorities(frames, raws, found)
         found.extend(
             file_issue(
                 file,
@@ -1197,12 +1263,87 @@ def _authorities(
                 "never merged. Stocks are given per authority; choose one with --la (or in the "
                 "explorer), or --la all to pool them.",
             )
-            for file in sorted({raw.file for raw in raws})
+            for file in files
         )
     for frame in frames.values():
-        frame["_la"] = frame["_la_text"].astype(object) if multi else ""
         frame["_key"] = _key(frame)
     return authorities, multi
+
+
+def _shown_la(text: str) -> str:
+    """An LA value as it may be quoted: authority names and codes, never other text."""
+    return (
+        f"'{text}'"
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ,.'&()\-]{0,59}", text)
+        else "(not shown)"
+    )
+
+
+def _disjoint_authorities(frames: dict[str, pd.DataFrame], fatal: list[dict]) -> None:
+    """Fatal when the Header and Episodes name no authority in common (codes vs unknown names)."""
+    in_header = set(frames[HEADER]["_la"].dropna())
+    in_episodes = set(frames[EPISODES]["_la"].dropna())
+    if in_header and in_episodes and not in_header & in_episodes:
+        fatal.append(
+            file_issue(
+                ", ".join(sorted(set(frames[EPISODES]["_file"]) | set(frames[HEADER]["_file"]))),
+                "",
+                "authorities_do_not_match",
+                FATAL,
+                "The LA column of the Episodes names "
+                f"{', '.join(_shown_la(a) for a in sorted(in_episodes))} but that of the Header "
+                f"names {', '.join(_shown_la(a) for a in sorted(in_header))}: no authority is in "
+                "both, so no child can be matched to a date of birth. Write each authority the "
+                "same way in every table (its name, or its DfE or ONS code for English "
+                "authorities).",
+            )
+        )
+
+
+def _infer_authorities(
+    frames: dict[str, pd.DataFrame], raws: list[_Raw], found: list[dict]
+) -> None:
+    """Give rows without an LA the one authority that uses their CHILD elsewhere."""
+    child_key = {t: _stripped_ids(f["CHILD"]) for t, f in frames.items()}
+    known = pd.concat(
+        [pd.DataFrame({"child": child_key[t], "la": f["_la"]}) for t, f in frames.items()],
+        ignore_index=True,
+    ).dropna()
+    known = known.drop_duplicates()
+    n_authorities = known.groupby("child")["la"].nunique()
+    only = known[known["child"].map(n_authorities) == 1].drop_duplicates("child")
+    only_la = only.set_index("child")["la"]
+    for table, frame in frames.items():
+        missing = frame["_la"].isna() & frame["CHILD"].notna()
+        if not missing.any():
+            continue
+        inferred = child_key[table][missing].map(only_la)
+        frame.loc[inferred.index, "_la"] = inferred
+        took = missing & frame["_la"].notna()
+        frame["_la_inferred"] = took.to_numpy()
+        without_column = ~frame["_has_la"].to_numpy(dtype=bool)
+        for file in sorted(pd.unique(frame.loc[took.to_numpy() & without_column, "_file"])):
+            in_file = (frame["_file"] == file).to_numpy()
+            n = int((took.to_numpy() & in_file).sum())
+            found.append(
+                file_issue(
+                    file,
+                    table,
+                    "la_from_child",
+                    INFO,
+                    f"This table has no LA column: {n:,} of its {int(in_file.sum()):,} rows were "
+                    "given the authority of their CHILD in the tables that have one (the only "
+                    "authority using that identifier). Rows whose identifier several "
+                    "authorities use cannot be placed and are rejected.",
+                )
+            )
+
+
+def _stripped_ids(child: pd.Series) -> pd.Series:
+    """CHILD with leading zeros removed from all-digit identifiers (to match across tables)."""
+    text = child.astype("str")
+    digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+    return text.where(~digits, text.str.lstrip("0").replace("", "0"))
 
 
 def _key(frame: pd.DataFrame) -> pd.Series:
