@@ -114,7 +114,7 @@ def test_missing_required_column_is_fatal(tmp_path: Path) -> None:
 
 
 def test_unreadable_and_empty_inputs_are_fatal(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match="not found"):
+    with pytest.raises(InputDataError, match="no such file"):
         read_households(tmp_path / "nope.csv")
     path = _write(tmp_path, "household_id,carer_type,approval_date\nH1,astronaut,01/01/2020\n")
     with pytest.raises(InputDataError, match="no valid carer household rows"):
@@ -197,3 +197,28 @@ def test_rows_in_always_equal_kept_plus_rejected(rows: list[dict[str, str]]) -> 
     left = kept["deregistration_date"].notna()
     assert (kept.loc[left, "deregistration_date"] >= kept.loc[left, "approval_date"]).all()
     assert kept.loc[left, "deregistration_reason"].isin(list(DEREGISTRATION_REASONS)).all()
+
+
+def test_folder_of_yearly_workbooks_reports_what_was_skipped(tmp_path: Path) -> None:
+    # Sub-folders are searched; title rows above the headings, a read-me sheet and a stray
+    # non-data file are named as report rows (downloadable), not just notes.
+    year = tmp_path / "carers" / "2024"
+    year.mkdir(parents=True)
+    frame = pd.read_csv(_write(tmp_path, GOOD), dtype=str)
+    with pd.ExcelWriter(year / "households.xlsx") as writer:
+        pd.DataFrame({"About": ["Read me: carer households at 31 March"]}).to_excel(
+            writer, sheet_name="Read me", index=False
+        )
+        pd.DataFrame([["Fostering households"], [""]]).to_excel(
+            writer, sheet_name="Households", index=False, header=False
+        )
+        frame.to_excel(writer, sheet_name="Households", index=False, startrow=3)
+    (year / "notes.docx").write_bytes(b"not data")
+    data = read_households(tmp_path / "carers", extract_date="2024-03-31")
+    assert len(data.households) == 4
+    report = data.report
+    assert list(report.columns) == list(VALIDATION_REPORT)
+    assert set(report["rule"]) == {"file_ignored", "rows_above_headings_skipped", "sheet_not_read"}
+    assert "2024/notes.docx" in set(report["file"])
+    assert not (report["severity"] == "error").any()
+    assert "skipped (in the report" in data.summary()

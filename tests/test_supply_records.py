@@ -148,7 +148,9 @@ def test_unrecognised_file_is_fatal_when_named_and_skipped_in_a_folder(tmp_path)
     (tmp_path / "enquiries.csv").write_bytes(enquiries_csv([row()]))
     records = read_funnel_records(tmp_path)
     assert len(records.enquiries) == 1
-    assert any("other.csv" in note for note in records.notes)
+    skipped = records.report[records.report["rule"] == "not_a_funnel_table"]
+    assert skipped["file"].tolist() == ["other.csv"]
+    assert skipped["severity"].tolist() == ["warning"]
 
 
 def test_no_enquiries_file_is_fatal():
@@ -160,7 +162,7 @@ def test_no_enquiries_file_is_fatal():
 def test_unreadable_and_oversized_uploads_are_fatal():
     with pytest.raises(InputDataError, match="report.pdf"):
         read_funnel_uploads([("report.pdf", b"%PDF")])
-    with pytest.raises(InputDataError, match="larger than"):
+    with pytest.raises(InputDataError, match="over the upload limit"):
         read_funnel_uploads([("enquiries.csv", enquiries_csv([row()]))], max_bytes=10)
 
 
@@ -269,3 +271,22 @@ def test_rows_in_equal_kept_plus_rejected(dates):
     assert (kept["enquiry_date"] <= pd.Timestamp("2024-03-31")).all()
     reached = kept[["application_date", "approval_date"]].notna().to_numpy()
     assert not np.any(reached[:, 1] & ~reached[:, 0])  # approval implies application
+
+
+def test_skipped_title_rows_and_sheets_are_report_rows_not_notes():
+    buffer = io.BytesIO()
+    frame = pd.read_csv(io.BytesIO(enquiries_csv([row()])), dtype=str)
+    with pd.ExcelWriter(buffer) as writer:
+        pd.DataFrame({"About": ["Enquiries log, fostering service"]}).to_excel(
+            writer, sheet_name="Cover", index=False
+        )
+        pd.DataFrame([["Enquiries 2023-24"]]).to_excel(
+            writer, sheet_name="Log", index=False, header=False
+        )
+        frame.to_excel(writer, sheet_name="Log", index=False, startrow=2)
+    records = read_funnel_uploads([("enquiries.xlsx", buffer.getvalue())])
+    assert len(records.enquiries) == 1
+    info = records.report[records.report["severity"] == "info"]
+    assert set(info["rule"]) == {"rows_above_headings_skipped", "sheet_not_read"}
+    assert set(info["file"]) == {"enquiries.xlsx", "enquiries.xlsx [sheet Log]"}
+    assert not records.notes

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sufficiency.errors import InputDataError
+from sufficiency.schemas import VALIDATION_REPORT
 
 CSV_SUFFIXES: frozenset[str] = frozenset({".csv", ".txt"})
 EXCEL_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xlsm"})
@@ -414,11 +415,14 @@ def read_one_table(
     is_heading: HeadingTest | None = None,
     *,
     drop_rows: bool = False,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[dict]]:
     """Read a file holding one table (the first recognised sheet of a workbook).
 
-    Returns the frame (text columns as written, positional index) and notes naming what was
-    skipped (rows above the headings, other sheets).
+    Returns
+    -------
+    tuple of (DataFrame, list of dict)
+        The frame (text columns as written, positional index) and validation-report rows
+        (severity 'info') naming what was skipped: rows above the headings and other sheets.
     """
     if not isinstance(source, Source):
         source = (
@@ -429,14 +433,27 @@ def read_one_table(
     tables = read_tables(source, is_heading, drop_rows=drop_rows)
     chosen = next((t for t in tables if t.heading_found and t.frame.shape[1]), None)
     chosen = chosen or next((t for t in tables if t.frame.shape[1]), tables[0])
-    notes = [f"{item['file']}: {item['message']}" for item in chosen.skipped]
-    notes += [
-        f"{file_name}: sheet {t.sheet} was not read (the table was taken from sheet "
-        f"{chosen.sheet})."
+    skipped = list(chosen.skipped)
+    skipped += [
+        file_issue(
+            file_name,
+            "",
+            "sheet_not_read",
+            INFO,
+            f"Sheet {t.sheet} was not read: the table was taken from sheet {chosen.sheet}. "
+            "Nothing to do unless that sheet holds the records; then put them in one sheet.",
+        )
         for t in tables
         if t is not chosen
     ]
-    return chosen.frame.reset_index(drop=True), notes
+    return chosen.frame.reset_index(drop=True), skipped
+
+
+def issues_frame(rows: Iterable[dict]) -> pd.DataFrame:
+    """Validation-report rows (from :func:`file_issue`) as a report frame."""
+    frame = pd.DataFrame(list(rows), columns=list(VALIDATION_REPORT))
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
 
 
 def _os_error(label: str, error: OSError) -> InputDataError:

@@ -70,6 +70,20 @@ class ProblemReport:
         return report
 
 
+def problem_counts(report: pd.DataFrame) -> str:
+    """'N rows rejected with errors, N warnings' (and what was skipped), for reader summaries."""
+    errors = int((report["severity"] == "error").sum())
+    warnings = int((report["severity"] == "warning").sum())
+    skipped = int((report["severity"] == "info").sum())
+    text = f"{errors:,} rows rejected with errors, {warnings:,} warnings"
+    if skipped:
+        text += (
+            f"; {skipped:,} note{'s' if skipped != 1 else ''} on rows, sheets or files skipped "
+            "(in the report, severity 'info')"
+        )
+    return text
+
+
 def file_summary(
     file: str, table: str, rows_in: int, rejected: np.ndarray, report: pd.DataFrame
 ) -> dict[str, object]:

@@ -23,13 +23,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sufficiency.data.readers import read_one_table
+from sufficiency.data.readers import (
+    Source,
+    issues_frame,
+    read_one_table,
+    sources_from_paths,
+    sources_from_uploads,
+)
 from sufficiency.data.report import (
     ProblemReport,
     clean_text,
     empty_report,
     file_summary,
     parse_dates,
+    problem_counts,
 )
 from sufficiency.errors import InputDataError
 from sufficiency.progress import ProgressCallback, report
@@ -241,7 +248,8 @@ class CarerHouseholds:
     households : DataFrame
         :data:`CLEAN_HOUSEHOLDS` columns, one row per household.
     report : DataFrame
-        :data:`~sufficiency.schemas.VALIDATION_REPORT` columns, one row per problem.
+        :data:`~sufficiency.schemas.VALIDATION_REPORT` columns, one row per problem, and 'info'
+        rows naming what was skipped (rows above the headings, other sheets, files in a folder).
     files : DataFrame
         Per file: file, table, rows_in, rows_kept, rows_rejected, rows_reported (rows with any
         problem, warnings included), rows_superseded; rows_in = rows_kept + rows_rejected.
@@ -266,14 +274,12 @@ class CarerHouseholds:
         """A short plain-language summary (no identifiers)."""
         frame = self.households
         current = frame["deregistration_date"].isna()
-        errors = int((self.report["severity"] == "error").sum())
-        warnings = int((self.report["severity"] == "warning").sum())
         lines = [
             f"{len(frame):,} carer households read; {int(current.sum()):,} approved at "
             f"{self.extract_date:%d %b %Y} with {int(frame.loc[current, 'approved_places'].sum()):,}"
             " approved places",
             f"{int((~current).sum()):,} households deregistered before the extract date",
-            f"{errors:,} rows rejected with errors, {warnings:,} warnings",
+            problem_counts(self.report),
         ]
         return "\n".join(lines + self.notes)
 
@@ -292,15 +298,16 @@ def _is_households_heading(names: set[str]) -> bool:
     return bool(normalised & {"household_id", "approval_date", "carer_type"})
 
 
-def _read_table(source: bytes | Path, file_name: str) -> pd.DataFrame:
+def _read_table(source: Source) -> pd.DataFrame:
     """Read one CSV or XLSX file (the shared reader) as text columns with normalised names.
 
-    Rows skipped above the headings and other sheets are named in ``frame.attrs['notes']``.
+    Report rows naming what was skipped (rows above the headings, other sheets) are in
+    ``frame.attrs['skipped']``.
     """
-    frame, notes = read_one_table(source, file_name, _is_households_heading)
+    frame, skipped = read_one_table(source, source.label, _is_households_heading)
     frame = frame.astype("string")
     frame.columns = [_normalise_column(column) for column in frame.columns]
-    frame.attrs["notes"] = notes
+    frame.attrs["skipped"] = skipped
     return frame
 
 
@@ -623,29 +630,6 @@ def validate_households(
     return households, problems, file_summary(file_name, TABLE, n, rejected, problems)
 
 
-def _expand_paths(paths: str | Path | Sequence[str | Path]) -> list[Path]:
-    items = [paths] if isinstance(paths, str | Path) else list(paths)
-    files: list[Path] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
-            )
-            if not found:
-                raise InputDataError(
-                    f"{path.name}: the folder holds no CSV or XLSX files.", file=path.name
-                )
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise InputDataError(f"{path.name}: file not found. Check the path.", file=path.name)
-    if not files:
-        raise InputDataError("No carer household files were given.")
-    return files
-
-
 def read_households(
     paths: str | Path | Sequence[str | Path],
     *,
@@ -674,8 +658,8 @@ def read_households(
     InputDataError
         When a file cannot be read, lacks a required column, or no valid household remains.
     """
-    files = _expand_paths(paths)
-    return _read_sources([(path.name, path) for path in files], extract_date, progress)
+    sources, ignored = sources_from_paths(paths, what="carer household")
+    return _read_sources(sources, extract_date, progress, ignored)
 
 
 def read_households_uploads(
@@ -684,29 +668,27 @@ def read_households_uploads(
     extract_date: str | pd.Timestamp | None = None,
     max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> CarerHouseholds:
-    """Read households from browser uploads, given as (file name, bytes) pairs."""
-    for name, data in files:
-        if len(data) > max_bytes:
-            raise InputDataError(
-                f"{name}: the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB "
-                "limit for uploads. Remove unused columns or use the command line.",
-                file=name,
-            )
-    if not files:
-        raise InputDataError("No carer household files were uploaded.")
-    return _read_sources(list(files), extract_date, None)
+    """Read households from browser uploads, given as (file name, bytes) pairs.
+
+    A file over ``max_bytes`` raises :class:`~sufficiency.errors.InputDataError` before anything
+    is parsed; workbooks are checked as the 903 reader checks them (:mod:`sufficiency.data.readers`).
+    """
+    sources = sources_from_uploads(files, max_bytes=max_bytes, what="carer household")
+    return _read_sources(sources, extract_date, None, [])
 
 
 def _read_sources(
-    sources: list[tuple[str, bytes | Path]],
+    sources: list[Source],
     extract_date: str | pd.Timestamp | None,
     progress: ProgressCallback | None,
+    ignored: list[dict],
 ) -> CarerHouseholds:
     tables: list[tuple[str, pd.DataFrame]] = []
-    for done, (name, source) in enumerate(sources):
-        report(progress, done, len(sources) + 1, f"reading {name}")
-        tables.append((name, _read_table(source, name)))
-    notes: list[str] = [note for _, frame in tables for note in frame.attrs.get("notes", [])]
+    for done, source in enumerate(sources):
+        report(progress, done, len(sources) + 1, f"reading {source.label}")
+        tables.append((source.label, _read_table(source)))
+    skipped = [*ignored, *(row for _, frame in tables for row in frame.attrs["skipped"])]
+    notes: list[str] = []
     if extract_date is None:
         latest = pd.NaT
         for _, raw in tables:
@@ -743,6 +725,8 @@ def _read_sources(
             "last file given was used."
         )
         households = households[~repeated].reset_index(drop=True)
+    if skipped:
+        reports.append(issues_frame(skipped))
     full_report = pd.concat([r for r in reports if len(r)] or [empty_report()], ignore_index=True)
     result = CarerHouseholds(
         households=households,
@@ -754,9 +738,9 @@ def _read_sources(
     report(progress, len(sources) + 1, len(sources) + 1, "done")
     if not result.usable:
         raise InputDataError(
-            f"{', '.join(name for name, _ in sources)}: no valid carer household rows were found. "
-            "See the report for each rejected row.",
-            file=sources[0][0],
+            f"{', '.join(source.label for source in sources)}: no valid carer household rows were "
+            "found. See the report for each rejected row.",
+            file=sources[0].label,
         )
     return result
 

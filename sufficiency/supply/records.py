@@ -22,13 +22,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sufficiency.data.readers import read_one_table
+from sufficiency.data.readers import (
+    Source,
+    file_issue,
+    issues_frame,
+    read_one_table,
+    sources_from_paths,
+    sources_from_uploads,
+)
 from sufficiency.data.report import (
     ProblemReport,
     clean_text,
     empty_report,
     file_summary,
     parse_dates,
+    problem_counts,
 )
 from sufficiency.errors import InputDataError
 
@@ -237,8 +245,6 @@ class FunnelRecords:
 
     def summary(self) -> str:
         """A short plain-language summary (no identifiers)."""
-        errors = int((self.report["severity"] == "error").sum())
-        warnings = int((self.report["severity"] == "warning").sum())
         outcomes = self.enquiries["outcome"].value_counts()
         lines = [
             f"{len(self.enquiries):,} enquiries "
@@ -246,7 +252,7 @@ class FunnelRecords:
             f"{int(outcomes.get('withdrawn', 0)):,} withdrawn, "
             f"{int(outcomes.get('open', 0)):,} in progress) up to {self.extract_date:%d %b %Y}",
             f"{len(self.spend):,} campaign spend rows, £{self.spend['spend'].sum():,.0f} in total",
-            f"{errors:,} rows rejected with errors, {warnings:,} warnings",
+            problem_counts(self.report),
         ]
         return "\n".join(lines + self.notes)
 
@@ -265,19 +271,18 @@ def _is_records_heading(names: set[str]) -> bool:
     return detect_table(sorted(lower)) is not None
 
 
-def _read_table(source: str | Path | bytes, file_name: str) -> pd.DataFrame:
+def _read_table(source: Source) -> pd.DataFrame:
     """Read a CSV or XLSX file (the shared reader) as text columns with normalised names.
 
-    Rows skipped above the headings and other sheets are named in ``frame.attrs['notes']``.
+    Report rows naming what was skipped (rows above the headings, other sheets) are in
+    ``frame.attrs['skipped']``.
     """
-    frame, notes = read_one_table(
-        source if isinstance(source, bytes) else Path(source), file_name, _is_records_heading
-    )
+    frame, skipped = read_one_table(source, source.label, _is_records_heading)
     frame = frame.astype("string")
     frame.columns = [
         str(column).strip().lower().replace(" ", "_").replace("-", "_") for column in frame.columns
     ]
-    frame.attrs["notes"] = notes
+    frame.attrs["skipped"] = skipped
     return frame
 
 
@@ -728,39 +733,23 @@ def empty_spend() -> pd.DataFrame:
 # --- readers --------------------------------------------------------------------------------
 
 
-def _expand(paths: str | Path | Sequence[str | Path]) -> list[tuple[Path, bool]]:
-    """Files to read, each with True when named explicitly (False when found in a folder)."""
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    files: list[tuple[Path, bool]] = []
-    for item in items:
-        path = Path(item)
-        if path.is_dir():
-            files.extend(
-                (child, False)
-                for child in sorted(path.iterdir())
-                if child.suffix.lower() in (".csv", ".xlsx") and not child.name.startswith(".")
-            )
-        elif path.exists():
-            files.append((path, True))
-        else:
-            raise InputDataError(f"{path}: no such file or folder. Check the path.", file=str(path))
-    return files
-
-
 def read_funnel_tables(
     tables: Sequence[tuple[str, pd.DataFrame]],
     *,
     extract_date: str | pd.Timestamp | None = None,
     skippable: Sequence[str] = (),
+    skipped: Sequence[dict] = (),
 ) -> FunnelRecords:
     """Validate already-read tables given as (file name, text frame) pairs.
 
-    Files named in ``skippable`` (found in a folder) are skipped with a note when they are not
-    funnel tables; any other unrecognised file raises :class:`InputDataError`.
+    Files named in ``skippable`` (found in a folder) are skipped with a report row when they are
+    not funnel tables; any other unrecognised file raises :class:`InputDataError`. ``skipped``
+    (report rows naming files, sheets or rows the reader skipped) and each frame's
+    ``attrs['skipped']`` join the report.
     """
     enquiry_parts: list[tuple[str, pd.DataFrame]] = []
     spend_parts: list[tuple[str, pd.DataFrame]] = []
-    skipped: list[str] = []
+    skipped = [*skipped, *(row for _, frame in tables for row in frame.attrs.get("skipped", []))]
     for file_name, frame in tables:
         table = detect_table(frame.columns)
         if table == ENQUIRIES_TABLE:
@@ -768,7 +757,17 @@ def read_funnel_tables(
         elif table == SPEND_TABLE:
             spend_parts.append((file_name, frame))
         elif file_name in skippable:
-            skipped.append(file_name)
+            skipped.append(
+                file_issue(
+                    file_name,
+                    "",
+                    "not_a_funnel_table",
+                    "warning",
+                    "Not an enquiries file (enquiry_id, enquiry_date, channel) or a campaign "
+                    "spend file (channel, campaign, period, spend), so it was skipped. Nothing to "
+                    "do unless it holds enquiries or spend; then check its column headings.",
+                )
+            )
         else:
             raise InputDataError(
                 f"{file_name}: not recognised as an enquiries file (needs enquiry_id, "
@@ -798,8 +797,7 @@ def read_funnel_tables(
         reports.append(report)
         summaries.append(summary)
     enquiries = pd.concat(cleaned, ignore_index=True)
-    notes: list[str] = [note for _, frame in tables for note in frame.attrs.get("notes", [])]
-    notes += [f"{name}: not an enquiries or campaign spend file; skipped." for name in skipped]
+    notes: list[str] = []
     if len(enquiry_parts) > 1:
         # The same enquiry in several extracts: keep the latest file's row (files in given order).
         before = len(enquiries)
@@ -820,6 +818,8 @@ def read_funnel_tables(
         reports.append(report)
         summaries.append(summary)
     spend = pd.concat(spend_frames, ignore_index=True) if spend_frames else empty_spend()
+    if skipped:
+        reports.append(issues_frame(skipped))
     non_empty = [report for report in reports if len(report)]
     report = pd.concat(non_empty, ignore_index=True) if non_empty else empty_report()
     return FunnelRecords(
@@ -854,12 +854,12 @@ def read_funnel_records(
     InputDataError
         When a file cannot be read, a required column is missing or no enquiries file is given.
     """
-    files = _expand(paths)
-    if not files:
-        raise InputDataError("No CSV or XLSX files were found in the given path(s).")
-    tables = [(path.name, _read_table(path, path.name)) for path, _ in files]
-    found_in_folder = [path.name for path, explicit in files if not explicit]
-    return read_funnel_tables(tables, extract_date=extract_date, skippable=found_in_folder)
+    sources, ignored = sources_from_paths(paths, what="enquiries or campaign spend")
+    tables = [(source.label, _read_table(source)) for source in sources]
+    found_in_folder = [source.label for source in sources if source.in_folder]
+    return read_funnel_tables(
+        tables, extract_date=extract_date, skippable=found_in_folder, skipped=ignored
+    )
 
 
 def read_funnel_uploads(
@@ -868,13 +868,11 @@ def read_funnel_uploads(
     extract_date: str | pd.Timestamp | None = None,
     max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
 ) -> FunnelRecords:
-    """Read browser uploads given as (file name, bytes) pairs; see :func:`read_funnel_records`."""
-    tables = []
-    for name, content in files:
-        if len(content) > max_bytes:
-            raise InputDataError(
-                f"{name}: the file is larger than {max_bytes / 1e6:.0f} MB; split it by year.",
-                file=name,
-            )
-        tables.append((name, _read_table(content, name)))
+    """Read browser uploads given as (file name, bytes) pairs; see :func:`read_funnel_records`.
+
+    A file over ``max_bytes`` raises :class:`~sufficiency.errors.InputDataError` before anything
+    is parsed.
+    """
+    sources = sources_from_uploads(files, max_bytes=max_bytes, what="enquiries or campaign spend")
+    tables = [(source.label, _read_table(source)) for source in sources]
     return read_funnel_tables(tables, extract_date=extract_date)
