@@ -217,3 +217,16 @@ def test_plan_with_funnel_records_plans_marketing(saved_models, scenario_file, t
     text = (out / "plan.md").read_text(encoding="utf-8")
     assert "3x recent enquiries (set in the scenario)" in text
     assert "your records" in text
+
+
+def test_plan_on_the_demo_at_an_earlier_extract_date_says_it_is_synthetic(
+    scenario_file, tmp_path, capsys
+):
+    # --extract-date without --data reads the demo authority as extracted on that date: still
+    # the synthetic demo, never "your 903 data ()".
+    out = tmp_path / "plan"
+    status = main(["plan", str(scenario_file), "--extract-date", "2023-09-30", "--out", str(out)])
+    assert status == 0
+    text = (out / "plan.md").read_text(encoding="utf-8")
+    assert "synthetic demo data, not a real council" in text
+    assert "your 903 data" not in text

@@ -233,6 +233,7 @@ def run(args: argparse.Namespace) -> int:
             households=households,
             funnel=funnel,
             progress=progress,
+            is_demo=not args.data,
         )
     last_month = models.origin + pd.offsets.MonthEnd(scenario.horizon_months)
     scenario = _scenario(args, last_month=last_month.strftime("%Y-%m"))

@@ -168,6 +168,7 @@ def _models(args: argparse.Namespace, horizon: int):
             households=households,
             funnel=funnel,
             progress=progress,
+            is_demo=not args.data,
         )
 
 

@@ -89,6 +89,7 @@ def fit_models(
     funnel: Any = None,
     progress: Any = None,
     records_label: str | None = None,
+    is_demo: bool | None = None,
 ) -> FittedModels:
     """Fit (or load a matching saved) demand model and build the authority's figures.
 
@@ -114,17 +115,24 @@ def fit_models(
     records_label : str, optional
         How sources name the records (default: the demo's synthetic records on the demo, else
         "your records").
+    is_demo : bool, optional
+        True when ``data`` is the demo authority read at another extract date (``--extract-date``
+        without files), so outputs are labelled synthetic. Default: ``data is None``.
     """
     from sufficiency.authority import authority_figures
     from sufficiency.demand.pipeline import demand_inputs, load_or_fit
 
-    is_demo = data is None
+    demo_records = data is None
+    is_demo = demo_records if is_demo is None else is_demo
     authority = ""
+    if is_demo:
+        from sufficiency.data.demo import DEMO_AUTHORITY_NAME
+
+        authority = DEMO_AUTHORITY_NAME
     if data is None:
-        from sufficiency.data.demo import DEMO_AUTHORITY_NAME, load_demo
+        from sufficiency.data.demo import load_demo
 
         data = load_demo()
-        authority = DEMO_AUTHORITY_NAME
         # the demo authority comes with its synthetic carer and recruitment records
         if households is None:
             from sufficiency.supply.demo_carers import load_demo_households
@@ -143,7 +151,7 @@ def fit_models(
         survival = carer_survival_from_records(
             households, model.params_.origin, model.params_.max_horizon
         )
-    label = records_label or (DEMO_RECORDS_LABEL if is_demo else "your records")
+    label = records_label or (DEMO_RECORDS_LABEL if demo_records else "your records")
     figures = authority_figures(
         model.params_.start_stock,
         model.params_.origin,
