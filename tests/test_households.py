@@ -214,11 +214,17 @@ def test_folder_of_yearly_workbooks_reports_what_was_skipped(tmp_path: Path) -> 
         )
         frame.to_excel(writer, sheet_name="Households", index=False, startrow=3)
     (year / "notes.docx").write_bytes(b"not data")
+    (year / "contacts.csv").write_text("team,phone\nfostering,0100\n", encoding="utf-8")
     data = read_households(tmp_path / "carers", extract_date="2024-03-31")
     assert len(data.households) == 4
     report = data.report
     assert list(report.columns) == list(VALIDATION_REPORT)
-    assert set(report["rule"]) == {"file_ignored", "rows_above_headings_skipped", "sheet_not_read"}
-    assert "2024/notes.docx" in set(report["file"])
+    assert set(report["rule"]) == {
+        "file_ignored",
+        "not_a_household_table",
+        "rows_above_headings_skipped",
+        "sheet_not_read",
+    }
+    assert {"2024/notes.docx", "2024/contacts.csv"} <= set(report["file"])
     assert not (report["severity"] == "error").any()
     assert "skipped (in the report" in data.summary()

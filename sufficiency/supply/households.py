@@ -25,6 +25,7 @@ import pandas as pd
 
 from sufficiency.data.readers import (
     Source,
+    file_issue,
     issues_frame,
     read_one_table,
     sources_from_paths,
@@ -684,10 +685,32 @@ def _read_sources(
     ignored: list[dict],
 ) -> CarerHouseholds:
     tables: list[tuple[str, pd.DataFrame]] = []
+    skipped = list(ignored)
     for done, source in enumerate(sources):
         report(progress, done, len(sources) + 1, f"reading {source.label}")
-        tables.append((source.label, _read_table(source)))
-    skipped = [*ignored, *(row for _, frame in tables for row in frame.attrs["skipped"])]
+        frame = _read_table(source)
+        if source.in_folder and not _is_households_heading(set(frame.columns)):
+            # Another table found in a folder (a read-me, a different export): skipped, said so.
+            skipped.append(
+                file_issue(
+                    source.label,
+                    "",
+                    "not_a_household_table",
+                    "warning",
+                    "Not a carer household table (no household_id, carer_type or approval_date "
+                    "heading in its first 20 rows), so it was skipped. Nothing to do unless it "
+                    "holds carer households; then check its column headings.",
+                )
+            )
+            continue
+        skipped.extend(frame.attrs["skipped"])
+        tables.append((source.label, frame))
+    if not tables:
+        raise InputDataError(
+            "No carer household table was found in the files given (a table needs the headings "
+            "household_id, carer_type and approval_date). See docs/supply_formats.md.",
+            file=sources[0].label,
+        )
     notes: list[str] = []
     if extract_date is None:
         latest = pd.NaT
