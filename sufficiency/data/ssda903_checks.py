@@ -632,7 +632,7 @@ def close_stale_episodes(
                 f"extract (which sees up to {end:%d/%m/%Y}) but the later {following.extract} "
                 f"extract, which covers {day:%d/%m/%Y}, does not show the child in care then. It "
                 f"was closed at the end of {end:%d/%m/%Y}: an exit whose reason was not recorded "
-                f"(REC {codes.REC_CLOSED_MISSING}; counted apart from the exit reasons, not as "
+                f"(REC {codes.REC_CLOSED_MISSING}; flows list it apart from the exit reasons, not as "
                 "'other'). If the child comes back later, that starts a new period of care. Check "
                 "the later extract.",
             )
