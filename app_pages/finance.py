@@ -29,6 +29,7 @@ from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
+from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
@@ -57,7 +58,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
     for category, cost in costs.items():
         default = round(cost.at_prices(base_year, scenario.annual_inflation_pct), 0)
         defaults[category] = default
-        quoted_year = f"{cost.price_year}-{(cost.price_year + 1) % 100:02d}"
+        quoted_year = financial_year_label_of_start(cost.price_year)
         rows.append(
             {
                 "placement category": category,
