@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import CACHE_TTL, active_903_data, csv_bytes, data_key, show_data_banner
+from app_pages.common import CACHE_TTL, SEED, active_903_data, csv_bytes, data_key, show_data_banner
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
 from sufficiency.demand.levers import (
     ENTRY_CHANGE_BOUNDS,
@@ -28,9 +28,12 @@ from sufficiency.demand.pipeline import (
     track_record_table,
 )
 from sufficiency.errors import SufficiencyError
+from sufficiency.scenario import Scenario
 
-N_PATHS = 1000
-SEED = 0
+# The same simulated futures as the scenario pages (their default paths, horizon and seed), so
+# the Demand page's total is the Scenario explorer's baseline total, not a second draw of it.
+N_PATHS = Scenario().n_simulations
+SIMULATED_MONTHS = Scenario().horizon_months
 
 
 @st.cache_resource(show_spinner=False, ttl=CACHE_TTL, max_entries=8)
@@ -99,9 +102,10 @@ st.write(
     "Children looked after by age band and placement category, one to five years ahead. The "
     "forecast follows every child in care month by month (their age and where they are "
     "placed) with the chances of moving or leaving care seen in this authority's own 903 data, "
-    "adds new children at the level of recent years, and does this for 1,000 "
+    "adds new children at the level of recent years, and does this for "
+    f"{N_PATHS:,} "
     "possible futures in which those rates and the number coming into care drift as they have "
-    "in the past. Dark line: what happened; blue line: the forecast (the average of the 1,000 "
+    "in the past. Dark line: what happened; blue line: the forecast (the average of those "
     "futures); shaded, darkest first: the ranges holding 50%, 80% and 95% of them."
 )
 active = active_903_data()
@@ -217,10 +221,16 @@ elif not levers.is_neutral:
     st.caption("Levers applied: " + " ".join(levers.describe()))
 
 horizon = 12 * horizon_years
-with st.spinner("Simulating 1,000 futures..."):
-    forecast = forecast_for(
-        fitted, key, json.dumps(levers.to_dict(), sort_keys=True), horizon, N_PATHS, SEED
+with st.spinner(f"Simulating {N_PATHS:,} futures..."):
+    simulated = forecast_for(
+        fitted,
+        key,
+        json.dumps(levers.to_dict(), sort_keys=True),
+        min(SIMULATED_MONTHS, model.params_.max_horizon),
+        N_PATHS,
+        SEED,
     )
+forecast = simulated[simulated["date"] <= simulated["date"].drop_duplicates().iloc[horizon - 1]]
 history = history_totals(model)
 
 # --- headline: total with its track record --------------------------------------------------
@@ -236,7 +246,10 @@ with record_col:
     st.metric(
         f"Children looked after, {pd.Timestamp(last['date']):%B %Y} (forecast)",
         f"{last['mean']:,.0f} children",
-        help="The average of 1,000 simulated futures; the same figure the scenario pages use.",
+        help=(
+            f"The average of {N_PATHS:,} simulated futures: the same futures, and so the same "
+            "total, as the Scenario explorer's baseline."
+        ),
     )
     st.write(
         f"50% range: {last['p25']:,.0f} to {last['p75']:,.0f} children; "
@@ -267,9 +280,9 @@ if fitted.backtest is not None:
         tabs = st.tabs(
             [f"{h // 12} year{'s' if h > 12 else ''} ahead" for h in TRACK_RECORD_HORIZONS]
         )
-        for tab, horizon in zip(tabs, TRACK_RECORD_HORIZONS, strict=True):
+        for tab, months_ahead in zip(tabs, TRACK_RECORD_HORIZONS, strict=True):
             with tab:
-                record = track_record_table(fitted.backtest, horizon)
+                record = track_record_table(fitted.backtest, months_ahead)
                 if record.empty:
                     st.write("No checks this far ahead yet: the data ends too soon.")
                 else:
@@ -279,6 +292,11 @@ by_category, by_band, by_cell = st.tabs(
     ["By placement category", "By age band", "One age band and placement"]
 )
 with by_category:
+    st.caption(
+        "The placement mix here carries on the placements seen in your data, before carers and "
+        "beds are counted. The Scenario explorer places the same children where in-house carers "
+        "and beds are projected to be, so its in-house and IFA split can differ; its total does not."
+    )
     st.altair_chart(
         fan_chart(chart_frame(forecast, history, "placement_category"), "By placement category", 3),
         width="content",

@@ -93,3 +93,17 @@ def test_uploaded_short_history_has_no_track_record_but_a_forecast(monkeypatch, 
     assert any("No track record yet" in element.value for element in app.info)
     assert app.metric[0].value.endswith("children")
     assert not any("synthetic" in element.value.lower() for element in app.info)
+
+
+def test_five_year_total_is_the_scenario_baselines_total(page):
+    """The Demand page and the Scenario explorer's baseline show one total, from the same futures."""
+    from sufficiency.scenario import Scenario
+    from sufficiency.scenario.engine import demand_paths
+    from sufficiency.scenario.models import fit_models
+
+    page.select_slider(key="demand_horizon").set_value(5).run()
+    assert not page.exception, page.exception
+    scenario = Scenario()
+    paths, _ = demand_paths(fit_models(), scenario, 0)
+    scenario_total = paths.sum(axis=(2, 3)).mean(axis=0)[scenario.horizon_months - 1]
+    assert round(scenario_total) == _headline(page)
