@@ -271,6 +271,11 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
     return scenario
 
 
+# How far the model's fostering or residential spend may sit from RO3 before the page says so:
+# an assumption (RO3 lines also carry staff and commissioning costs), not a published threshold.
+RO3_TOLERANCE = 0.25
+
+
 def cross_check_section(result, is_demo: bool) -> None:
     """The model's first full year beside the authority's RO3 2024-25 spend."""
     st.subheader("Cross-check against what the authority spent (RO3 2024-25)")
@@ -297,7 +302,7 @@ def cross_check_section(result, is_demo: bool) -> None:
         st.caption(plain(error))
         return
     st.dataframe(
-        check.drop(columns="model_financial_year"),
+        check.drop(columns="model_financial_year").round({"model_gbp": 0, "ro3_gbp": 0}),
         hide_index=True,
         width="stretch",
         column_config={
@@ -323,6 +328,21 @@ def cross_check_section(result, is_demo: bool) -> None:
         "so a ratio well below 1 is expected for the total; far from 1 on fostering or "
         "residential means a unit cost or a count to check."
     )
+    # Placement lines only: the total is expected to sit well below 1 (see the caption).
+    placement_lines = check[check["line"].isin(["fostering services", "residential care"])]
+    off = placement_lines[(placement_lines["model_over_ro3"] - 1).abs() > RO3_TOLERANCE].dropna(
+        subset=["model_over_ro3"]
+    )
+    if not off.empty:
+        st.warning(
+            "Check before using these costs: the model's "
+            + "; ".join(
+                f"{row.line} is {row.model_over_ro3:.2f} times RO3" for row in off.itertuples()
+            )
+            + f" (more than {RO3_TOLERANCE:.0%} away). A unit cost, a placement count or the "
+            "authority chosen may be wrong, or the authority's spend is recorded on other RO3 lines.",
+            icon=":material/warning:",
+        )
 
 
 def main() -> None:

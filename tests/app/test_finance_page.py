@@ -51,6 +51,9 @@ def test_finance_page_costs_sources_parts_fan_chart_cross_check_and_downloads():
     assert list(check["line"])[0] == "fostering services"
     assert (check["ro3_gbp"] > 0).all()
     assert app.selectbox(key="fx_ro3_authority").value == "E06000002"
+    fostering = check.set_index("line").loc["fostering services", "model_over_ro3"]
+    flagged = any("fostering services is" in w.value for w in app.warning)
+    assert flagged == (abs(fostering - 1) > 0.25)  # a ratio far from 1 is said, not left to spot
 
     # higher inflation means a larger budget in later years
     before = budget["cost_mean"].iloc[-1]
