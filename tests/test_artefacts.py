@@ -161,6 +161,10 @@ def test_backtest_and_track_record_in_plain_words():
     assert lines[0].startswith("One year ahead: off by")
     assert lines[1].startswith("Two years ahead") and lines[2].startswith("Three years ahead")
     assert "carrying the last figure forward" in lines[-1]
+    never_held = track_record_sentences(frame.assign(coverage_80=False))
+    assert any("treat the shaded ranges as too narrow" in line for line in never_held)
+    always_held = track_record_sentences(frame.assign(coverage_80=True))
+    assert any("wider than needed" in line for line in always_held)
     table = track_record_table(frame)
     assert table["series"].iloc[0] == "total"
     assert (table["checks"] == summary["checks"]).all()

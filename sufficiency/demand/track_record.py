@@ -283,6 +283,10 @@ def _number_word(n: int) -> str:
     return words.get(n, str(n))
 
 
+# An 80% range is called right when it held 70-90% of outcomes (issue 9's calibration target).
+RANGE_HELD_OK = (0.70, 0.90)
+
+
 def track_record_sentences(
     backtest: pd.DataFrame | None, horizons: tuple[int, ...] = TRACK_RECORD_HORIZONS
 ) -> list[str]:
@@ -292,6 +296,7 @@ def track_record_sentences(
     lines = []
     worse: list[str] = []
     worse_total: list[str] = []
+    inside, checks = 0, 0
     for horizon in horizons:
         summary = accuracy_summary(backtest, TOTAL, horizon)
         if not summary:
@@ -307,6 +312,8 @@ def track_record_sentences(
             f"carrying the last figure forward, over {summary['checks']} checks; inside the 80% "
             f"range {summary['inside_80']} of {summary['checks']} times."
         )
+        inside += summary["inside_80"]
+        checks += summary["checks"]
         if summary["error_vs_naive"] > 1.0:
             worse_total.append(_ahead(horizon))
         categories = []
@@ -320,6 +327,12 @@ def track_record_sentences(
             worse.append(f"{_ahead(horizon)} for {_and(categories)}")
     if worse_total:
         worse.insert(0, f"the total {_and(worse_total)}")
+    if checks and not RANGE_HELD_OK[0] <= inside / checks <= RANGE_HELD_OK[1]:
+        lines.append(
+            f"The 80% ranges held the total {inside} of {checks} times ({inside / checks:.0%}), "
+            "against about 8 in 10 for ranges that are right: treat the shaded ranges as "
+            + ("too narrow." if inside / checks < RANGE_HELD_OK[0] else "wider than needed.")
+        )
     if worse:
         lines.append("Not better than carrying the last figure forward: " + "; ".join(worse) + ".")
     else:
