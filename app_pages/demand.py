@@ -1,6 +1,7 @@
 """Demand page (commissioners): fan charts of children looked after, what-if levers, track record."""
 
 import json
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -387,7 +388,7 @@ with st.expander("How this forecast works", icon=":material/info:"):
   number of children coming into care drift; the same inputs always give the same forecast.
 - How the settings were chosen, and how well they did on three test authorities:
   `docs/demand_defaults.md`.
-- Model source: {"saved model in " + fitted.source if fitted.source != "fitted" else "fitted now"}.
+- Model source: {"the saved model (`sufficiency fit`, folder " + Path(fitted.source).name + ")" if fitted.source != "fitted" else "fitted now on this data"}.
 """
     )
     st.markdown("**Placements nobody is sent to, and why**")
