@@ -111,6 +111,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
         ],
         key="fx_unit_costs",
     )
+    show_sources_in_full(rows, "placement category")
     st.caption(
         "Double-click a cost to replace it with your own figure. Source: where each default "
         "comes from; 'assumption' marks a figure with no published source, to replace. In-house "
@@ -258,6 +259,7 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
             "source": st.column_config.TextColumn("Source", width="large"),
         },
     )
+    show_sources_in_full(breakdown.to_dict(orient="records"), "component")
     st.caption(
         f"Shared over {parts.children_per_household:.2f} children per household (the children "
         f"in in-house foster care ÷ in-house households today: "
@@ -274,6 +276,14 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
 # How far the model's fostering or residential spend may sit from RO3 before the page says so:
 # an assumption (RO3 lines also carry staff and commissioning costs), not a published threshold.
 RO3_TOLERANCE = 0.25
+
+
+def show_sources_in_full(rows: list[dict], name: str) -> None:
+    """Each row's source (and method, where given) in full: the table cuts long text."""
+    with st.expander("Sources in full", icon=":material/menu_book:"):
+        for row in rows:
+            method = f" How it was worked out: {row['method']}" if row.get("method") else ""
+            st.markdown(f"- **{plain(row[name])}**: {plain(str(row['source']) + '.' + method)}")
 
 
 def cross_check_section(result, is_demo: bool) -> None:

@@ -46,6 +46,10 @@ def test_finance_page_costs_sources_parts_fan_chart_cross_check_and_downloads():
     assert "Download costs by financial year (CSV)" in labels
     assert "£" in metric(app, "Net present value (£)")
 
+    # every source readable in full (the tables cut long text)
+    sources = [e for e in app.expander if e.label == "Sources in full"]
+    assert len(sources) == 2 and "PSSRU" in " ".join(m.value for m in sources[0].markdown)
+
     # the cross-check against Middlesbrough's RO3 spend, the demo's real counterpart
     check = next(f.value for f in app.dataframe if "ro3_gbp" in f.value.columns)
     assert list(check["line"])[0] == "fostering services"
