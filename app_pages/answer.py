@@ -129,6 +129,18 @@ def answer(result, baseline) -> None:
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
     )
+    replacing = s["approvals_replacing_leavers_per_quarter"]
+    on_top = (
+        f"; the targets' extra households come on top ({replacing + per_quarter:.1f} a quarter "
+        "in all)"
+        if per_quarter
+        else ""
+    )
+    st.caption(
+        f"Without a plan the model approves {replacing:.1f} households a quarter, enough to "
+        f"replace the carers who leave, against {approvals_now:.1f} a quarter approved now"
+        f"{on_top}."
+    )
 
     st.markdown(f"**Money over {result.scenario.horizon_months} months**")
     cols = st.columns(6)

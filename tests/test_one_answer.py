@@ -232,3 +232,16 @@ def test_all_ages_ranges_are_taken_over_paths_not_summed_over_age_bands(models):
     width = (by_category["p90"] - by_category["p10"]).sum()
     summed_width = (summed["p90"] - summed["p10"]).loc[by_category.index].sum()
     assert width < summed_width
+
+
+def test_the_summary_says_how_many_approvals_the_baseline_assumes():
+    """The baseline replaces leavers only; the summary states that rate beside today's."""
+    from sufficiency.scenario import fit_models
+    from sufficiency.scenario.supply import replacement_per_month
+
+    models = fit_models()
+    result = run(Scenario(n_simulations=0), models=models)
+    in_house = models.figures.in_house
+    expected = 3 * replacement_per_month(in_house.households, result.resolved.annual_leaving_rate)
+    assert result.summary["approvals_replacing_leavers_per_quarter"] == pytest.approx(expected)
+    assert result.summary["approvals_now_per_quarter"] > 0

@@ -751,6 +751,9 @@ def run(
         "approvals_needed_per_quarter": 0.0 if plan is None else plan.per_quarter,
         "enquiries_needed_per_quarter": 0.0 if plan is None else plan.enquiries_per_quarter,
         "approvals_now_per_quarter": float(figures.approvals_per_quarter.value),
+        "approvals_replacing_leavers_per_quarter": float(
+            baseline.supply.approvals["replacing leavers"][0] * 3
+        ),
         "enquiries_now_per_quarter": float(figures.enquiries_per_quarter.value),
         "step_downs_solved_per_year": 0.0 if plan is None else plan.step_downs_per_year,
         "targets": target_table.to_dict(orient="records"),

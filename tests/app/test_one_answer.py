@@ -70,6 +70,7 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     cost = metric(app, "Total cost (cash)")
     scenario = app.session_state["scenario"]
     assert scenario.ifa_share_target_pct == 30.0
+    assert any("Without a plan the model approves" in c.value for c in app.caption)
     visit(app, EXPLORER)
     assert metric(app, "Extra households to approve") == households
     assert metric(app, "Can it be met?") == feasible
