@@ -14,6 +14,14 @@ from app_pages.plain import plain
 # Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow, where
 # the installed Streamlit can leave it out.
 CONTEXT = {"delta_arrow": "off"} if "delta_arrow" in inspect.signature(st.metric).parameters else {}
+# Shares are averaged over the simulated futures (each future's own share), which is not quite
+# the share of the average placements in the downloads; say so where a user may check.
+SHARE_HELP = (
+    "IFA placements as a share of all foster placements (non-kinship: of foster placements "
+    "other than with family and friends), averaged over the simulated futures. Dividing the "
+    "average placements in the placements download gives the share of the averages, which "
+    "can differ by a point or two."
+)
 
 
 def money(pounds: float) -> str:
@@ -61,10 +69,15 @@ def answer(result, baseline) -> None:
             f"{share_check['without_plan']:.0f}%.",
         )
     elif ext_check is None:
-        cols[0].metric("IFA share at the end", f"{s['ifa_share_of_fostering_end_pct']:.0f}%")
+        cols[0].metric(
+            "IFA share at the end",
+            f"{s['ifa_share_of_fostering_end_pct']:.0f}%",
+            help=SHARE_HELP,
+        )
         cols[1].metric(
             "Non-kinship IFA share at the end",
             f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
+            help=SHARE_HELP,
         )
     if ext_check is not None:
         column = cols[1] if share_check is None else cols[2]
