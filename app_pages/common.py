@@ -63,10 +63,17 @@ def demo_label() -> str:
 
 def show_data_banner(active: ActiveData) -> None:
     """Say whose data the page shows; the demo is always labelled synthetic."""
+    end = getattr(active.data, "extract_date", None)
+    starts = (
+        f" Forecasts start where the data ends, {pd.Timestamp(end):%-d %B %Y}: 'now' on these "
+        "pages means that date."
+        if end is not None and not pd.isna(end)
+        else ""
+    )
     if active.is_demo:
-        st.info(demo_label(), icon=":material/science:")
+        st.info(demo_label() + starts, icon=":material/science:")
     else:
-        st.caption(f"Showing {active.label}. Change it on the Data page.")
+        st.caption(f"Showing {active.label}. Change it on the Data page.{starts}")
 
 
 @st.cache_data(

@@ -107,3 +107,8 @@ def test_five_year_total_is_the_scenario_baselines_total(page):
     paths, _ = demand_paths(fit_models(), scenario, 0)
     scenario_total = paths.sum(axis=(2, 3)).mean(axis=0)[scenario.horizon_months - 1]
     assert round(scenario_total) == _headline(page)
+
+
+def test_the_banner_says_when_now_is(page):
+    """'Now' on the pages is the data's end, not today's date: the banner says so."""
+    assert any("Forecasts start where the data ends" in element.value for element in page.info)
