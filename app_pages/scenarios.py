@@ -751,11 +751,13 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
             )
     with share_tab:
         query = scenario.to_query_string()
+        # st.context.url is this page's address as the browser sent it (no query string).
+        page_url = (st.context.url or "").split("?")[0]
         st.caption(
-            "Add this to the explorer's address (after the page path) to reopen exactly this "
-            "scenario. It holds only the levers, never any data."
+            "Send this link to a colleague who can open this explorer, or bookmark it: it reopens "
+            "exactly this scenario. It holds only the levers, never any data."
         )
-        st.code("?" + query, language=None)
+        st.code(f"{page_url}?{query}", language=None)
         if st.button("Put it in the address bar", key="share_set"):
             st.query_params.from_dict(dict(parse_qsl(query, keep_blank_values=True)))
 

@@ -116,12 +116,13 @@ def test_lever_change_updates_numbers_and_share_link_restores_levers(page, explo
     page.get_by_role("tab", name="Share a link", exact=True).click()
     code = page.locator('[data-testid="stCode"]').filter(has_text="?v=")
     code.wait_for()
-    query = code.inner_text().strip()
-    assert query.startswith("?v="), query
+    link = code.inner_text().strip()
+    # the whole link, ready to send: this page's address and the levers
+    assert link.startswith(f"{explorer_url}/scenarios?v="), link
     screenshot(page, "scenario_03_share_link")
 
     shared = page.context.new_page()
-    open_scenarios(shared, f"{explorer_url}/scenarios{query}")
+    open_scenarios(shared, link)
     screenshot(shared, "scenario_04_opened_from_link")
     assert slider_value(shared, STEP_DOWNS) == "60"
     assert slider_value(shared, ENTRIES_10_15) == "-50"
@@ -157,11 +158,11 @@ def test_set_a_30_percent_target_see_the_plan_feasibility_and_cost_then_share_it
     open_tab(page, "Share a link")
     code = page.locator('[data-testid="stCode"]').filter(has_text="?v=")
     code.wait_for()
-    query = code.inner_text().strip()
-    assert "ifa=30" in query, query
+    link = code.inner_text().strip()
+    assert "ifa=30" in link, link
 
     shared = page.context.new_page()
-    open_scenarios(shared, f"{explorer_url}/scenarios{query}", tab=None)
+    open_scenarios(shared, link, tab=None)
     assert metric_value(shared, "Extra households to approve") == households
     assert metric_value(shared, "Can it be met?") == feasible
     assert metric_value(shared, TOTAL_COST) == cost
