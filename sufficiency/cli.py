@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "forecast",
     "backtest",
     "national",
+    "consortium",
     "funnel",
     "carers",
     "scenario",
