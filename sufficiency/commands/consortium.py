@@ -112,7 +112,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"Running on the {running.describe()}.", file=sys.stderr)
         with progress_bar(f"Fitting {len(panels) + 1} models") as progress:
             fit = fit_consortium(
-                panels, pooled, shrinkage=args.shrinkage, engine=running, progress=progress
+                panels,
+                pooled,
+                shrinkage=args.shrinkage,
+                model_params={"max_horizon": max(60, args.horizon)},
+                engine=running,
+                progress=progress,
             )
         forecast = consortium_forecast(
             fit, args.horizon, n_paths=args.n_paths, random_state=args.seed, engine=running
