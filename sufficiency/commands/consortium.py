@@ -22,9 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Regional consortium mode. Reads 903 files holding several authorities (an LA column "
             "in the header and episodes tables), fits the stock-flow model of `sufficiency "
-            "forecast` to each authority and to all of them pooled, shrinks each authority's "
-            "monthly rates towards the pooled rates (a small authority's more, as its rates rest "
-            "on fewer children), and forecasts children looked after at each month end by age "
+            "forecast` to each authority and to all of them pooled, optionally shrinks each "
+            "authority's monthly rates towards the pooled rates (--shrinkage: a small "
+            "authority's more, as its rates rest on fewer children), and forecasts children looked after at each month end by age "
             "band and placement category. Output columns: la, date, age_band, "
             "placement_category, mean, p2_5, p10, p50, p90, p97_5 (children); rows with "
             f"la='{POOLED}' are the pooled model's forecast for the consortium as a whole; "
@@ -80,6 +80,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read the stacked files, fit, shrink, forecast and write the CSV."""
     from sufficiency.cli import progress_bar
+    from sufficiency.demand.stockflow import OUTPUT_COLUMNS
     from sufficiency.distributed import engine, validate_engine
     from sufficiency.national.consortium import (
         consortium_forecast,
@@ -123,18 +124,7 @@ def run(args: argparse.Namespace) -> int:
             fit, args.horizon, n_paths=args.n_paths, random_state=args.seed, engine=running
         )
     weights = fit.weights_table()
-    columns = [
-        "la",
-        "date",
-        "age_band",
-        "placement_category",
-        "mean",
-        "p2_5",
-        "p10",
-        "p50",
-        "p90",
-        "p97_5",
-    ]
+    columns = ["la", *OUTPUT_COLUMNS]
     forecast = forecast[columns]
     forecast["date"] = forecast["date"].dt.date
     forecast[columns[4:]] = forecast[columns[4:]].round(2)
