@@ -286,6 +286,8 @@ def _dates_of(parts: pd.DataFrame, order: str) -> np.ndarray:
     day = second.where(~day_first_parts, first)
     frame = pd.DataFrame({"year": year, "month": month, "day": day})
     valid = frame.notna().all(axis=1) & frame["month"].between(1, 12) & frame["day"].between(1, 31)
+    # outside what datetime64[ns] holds (years 1678-2261) a date such as 0000/1/1 is not a date
+    valid &= frame["year"].between(1678, 2261)
     parsed = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     if valid.any():
         parsed[valid] = pd.to_datetime(frame[valid].astype(int), errors="coerce")
