@@ -32,7 +32,7 @@ _NAMED_MONTH_FIRST = r"^([A-Za-z]{3,9})\.?[-/ ]+(\d{1,2})(?:st|nd|rd|th)?,?[-/ ,
 _COMPACT = r"^((?:19|20)\d{2})(\d{2})(\d{2})$"
 _SERIAL = r"^(\d{5})(?:\.0+)?$"
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_MONTHS = {
+MONTH_NUMBERS = {
     name: i + 1
     for i, names in enumerate(
         [
@@ -149,7 +149,7 @@ def _components(unique: pd.Series) -> pd.DataFrame:
     )
     rest = out["kind"].isna()
     named = text[rest].str.extract(_NAMED)
-    month = named[1].str.lower().map(_MONTHS)
+    month = named[1].str.lower().map(MONTH_NUMBERS)
     hit = named[0].notna() & month.notna()
     idx = named.index[hit]
     out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
@@ -162,7 +162,7 @@ def _components(unique: pd.Series) -> pd.DataFrame:
     )
     rest = out["kind"].isna()
     named = text[rest].str.extract(_NAMED_MONTH_FIRST)
-    month = named[0].str.lower().map(_MONTHS)
+    month = named[0].str.lower().map(MONTH_NUMBERS)
     hit = named[1].notna() & month.notna()
     idx = named.index[hit]
     out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(

@@ -31,28 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-_MONTH_NAMES = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + ")"
+from sufficiency.data.dates import MONTH_NUMBERS
+
+_MONTH = "(" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + ")"
 _FULL_DATE = (
     # yyyy-mm-dd, yyyymmdd, yyyy_mm_dd
     re.compile(r"(?<!\d)((?:19|20)\d{2})[-_. ]?(0[1-9]|1[0-2])[-_. ]?(0[1-9]|[12]\d|3[01])(?!\d)"),
@@ -116,7 +97,7 @@ def _full_date(hint: str) -> pd.Timestamp | None:
             elif index == 1:
                 day, month, year = parts
             else:
-                day, month, year = parts[0], _MONTH_NAMES[parts[1].lower()], parts[2]
+                day, month, year = parts[0], MONTH_NUMBERS[parts[1].lower()], parts[2]
             try:
                 return pd.Timestamp(int(year), int(month), int(day))
             except ValueError:
@@ -131,7 +112,7 @@ def _export_month(hint: str, year_match: re.Match | None) -> pd.Timestamp | None
         if match:
             month_name, year = match.groups() if index == 0 else match.groups()[::-1]
             return pd.Timestamp(
-                int(year), _MONTH_NAMES[month_name.lower()], 1
+                int(year), MONTH_NUMBERS[month_name.lower()], 1
             ) + pd.offsets.MonthEnd(0)
     if year_match is not None and year_match.group(2) is not None:
         year, second = int(year_match.group(1)), year_match.group(2)
