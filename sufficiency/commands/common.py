@@ -24,6 +24,16 @@ def add_paths_argument(parser: argparse.ArgumentParser, *, la_help: str | None =
     add_903_options(parser, la_help=la_help)
 
 
+def add_simulation_arguments(parser: argparse.ArgumentParser, *, paths_help: str) -> None:
+    """``--paths`` (simulated futures, default 1000) and ``--seed`` (default 0)."""
+    parser.add_argument(
+        "--paths", dest="n_paths", type=int, default=1000, metavar="N", help=paths_help
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed; same seed, same forecast (default 0)"
+    )
+
+
 def add_903_options(parser: argparse.ArgumentParser, *, la_help: str | None = None) -> None:
     """``--extract-date`` and ``--la``, shared by every command that reads 903 files.
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sufficiency.commands.common import add_903_options, load_903_or_demo, write_csv
+from sufficiency.commands.common import (
+    add_903_options,
+    add_simulation_arguments,
+    load_903_or_demo,
+    write_csv,
+)
 from sufficiency.commands.national import add_engine_arguments
 from sufficiency.errors import SufficiencyError
 
@@ -62,16 +67,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "authority's own rates, chosen by backtest on three mid-size authorities; 120 is "
         "suggested for authorities of a few dozen children, untested)",
     )
-    parser.add_argument(
-        "--paths",
-        dest="n_paths",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="simulated futures per authority behind the ranges (default 1000)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed; same seed, same forecast (default 0)"
+    add_simulation_arguments(
+        parser, paths_help="simulated futures per authority behind the ranges (default 1000)"
     )
     add_engine_arguments(parser)
     parser.set_defaults(func=run)

@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from sufficiency import spreadsheets
-from sufficiency.commands.common import add_paths_argument, load_903_or_demo, options_903, write_csv
+from sufficiency.commands.common import (
+    add_paths_argument,
+    add_simulation_arguments,
+    load_903_or_demo,
+    options_903,
+    write_csv,
+)
 from sufficiency.errors import SufficiencyError
 
 MAX_HORIZON = 120
@@ -42,16 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE.csv",
         help="where to write the forecast CSV (default: standard output)",
     )
-    parser.add_argument(
-        "--paths",
-        dest="n_paths",
-        type=int,
-        default=1000,
-        metavar="N",
-        help="simulated paths behind the intervals (default 1000)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed; same seed, same forecast (default 0)"
+    add_simulation_arguments(
+        parser, paths_help="simulated paths behind the intervals (default 1000)"
     )
     add_model_arguments(parser)
     parser.add_argument(
