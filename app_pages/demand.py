@@ -33,8 +33,9 @@ from sufficiency.scenario import Scenario
 
 # The same simulated futures as the scenario pages (their default paths, horizon and seed), so
 # the Demand page's total is the Scenario explorer's baseline total, not a second draw of it.
-N_PATHS = Scenario().n_simulations
-SIMULATED_MONTHS = Scenario().horizon_months
+_SCENARIO_DEFAULTS = Scenario()
+N_PATHS = _SCENARIO_DEFAULTS.n_simulations
+SIMULATED_MONTHS = _SCENARIO_DEFAULTS.horizon_months
 
 
 @st.cache_resource(show_spinner=False, ttl=CACHE_TTL, max_entries=8)
@@ -231,7 +232,9 @@ with st.spinner(f"Simulating {N_PATHS:,} futures..."):
         N_PATHS,
         SEED,
     )
-forecast = simulated[simulated["date"] <= simulated["date"].drop_duplicates().iloc[horizon - 1]]
+months_simulated = simulated["date"].drop_duplicates()
+last_shown = months_simulated.iloc[min(horizon, len(months_simulated)) - 1]
+forecast = simulated[simulated["date"] <= last_shown]
 history = history_totals(model)
 
 # --- headline: total with its track record --------------------------------------------------

@@ -273,11 +273,6 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
     return scenario
 
 
-# How far the model's fostering or residential spend may sit from RO3 before the page says so:
-# an assumption (RO3 lines also carry staff and commissioning costs), not a published threshold.
-RO3_TOLERANCE = 0.25
-
-
 def show_sources_in_full(rows: list[dict], name: str) -> None:
     """Each row's source (and method, where given) in full: the table cuts long text."""
     with st.expander("Sources in full", icon=":material/menu_book:"):
@@ -338,18 +333,14 @@ def cross_check_section(result, is_demo: bool) -> None:
         "so a ratio well below 1 is expected for the total; far from 1 on fostering or "
         "residential means a unit cost or a count to check."
     )
-    # Placement lines only: the total is expected to sit well below 1 (see the caption).
-    placement_lines = check[check["line"].isin(["fostering services", "residential care"])]
-    off = placement_lines[(placement_lines["model_over_ro3"] - 1).abs() > RO3_TOLERANCE].dropna(
-        subset=["model_over_ro3"]
-    )
+    off = fin.cross_check_lines_to_question(check)
     if not off.empty:
         st.warning(
             "Check before using these costs: the model's "
             + "; ".join(
                 f"{row.line} is {row.model_over_ro3:.2f} times RO3" for row in off.itertuples()
             )
-            + f" (more than {RO3_TOLERANCE:.0%} away). A unit cost, a placement count or the "
+            + f" (more than {fin.RO3_TOLERANCE:.0%} away). A unit cost, a placement count or the "
             "authority chosen may be wrong, or the authority's spend is recorded on other RO3 lines.",
             icon=":material/warning:",
         )

@@ -1109,3 +1109,19 @@ def spend_cross_check(costs_by_financial_year: pd.DataFrame, ons_code: str) -> p
             }
         )
     return pd.DataFrame(out)
+
+
+RO3_TOLERANCE = 0.25
+"""How far (as a share) the model's fostering or residential spend may sit from RO3 before it is
+flagged: an assumption (RO3 lines also carry staff and commissioning costs), not a published
+threshold."""
+
+
+def cross_check_lines_to_question(
+    check: pd.DataFrame, tolerance: float = RO3_TOLERANCE
+) -> pd.DataFrame:
+    """Rows of :func:`spend_cross_check` for fostering or residential care whose model ÷ RO3 ratio
+    is more than ``tolerance`` from 1 (the all-placements total is expected to sit well below 1)."""
+    placement_lines = check[check["line"].isin(["fostering services", "residential care"])]
+    ratio = placement_lines["model_over_ro3"]
+    return placement_lines[ratio.notna() & ((ratio - 1).abs() > tolerance)]
