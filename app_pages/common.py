@@ -426,7 +426,9 @@ def show_validation(
         st.subheader("Validation report")
         st.caption(
             "Every problem found, with the file, row and column. Errors mean the row was left "
-            "out; warnings mean it was kept. Download it, fix the rows and upload again."
+            "out; warnings mean it was kept. Download it, fix the rows and upload again. Rows are "
+            "counted from the first row under the column headings (row 1), so in a spreadsheet "
+            "whose headings are on line 1, row 1 is line 2."
         )
         st.dataframe(report, hide_index=True, width="stretch", height=280)
         st.download_button(

@@ -75,17 +75,29 @@ with st.expander("Check and use your own SSDA903 files", expanded=not active.is_
             authority = "all authorities, " if picked == ALL_AUTHORITIES else f"{picked}, "
         st.markdown("**Extracts read**: the collection year each covers and the last day it sees")
         st.table(coverage_table(checked.coverage).set_index("Extract (collection year)"))
+        checked_name = (
+            f"your 903 data ({authority}{files_phrase(files)}, to {chosen.extract_date:%d %B %Y})"
+        )
         show_validation(
             chosen,
             report_file_name="903_validation_report.csv",
             use_label="Use this data in the explorer",
             session_key=UPLOADED_903_KEY,
             name_key=UPLOADED_903_NAME_KEY,
-            name=f"your 903 data ({authority}{files_phrase(files)}, to "
-            f"{chosen.extract_date:%d %B %Y})",
+            name=checked_name,
             unusable_message="These files cannot be used yet: see the report above for "
             "what to fix.",
         )
+        if active.label != checked_name:
+            st.warning(
+                f"The charts below still show {active.label}, not the files checked above. "
+                + (
+                    "Press 'Use this data in the explorer' to count and forecast your own."
+                    if chosen.usable
+                    else "Fix the files and upload them again to use them."
+                ),
+                icon=":material/info:",
+            )
     if not active.is_demo:
         back_to_demo_button(UPLOADED_903_KEY, UPLOADED_903_NAME_KEY)
 

@@ -323,6 +323,8 @@ _KINSHIP_PLACES = frozenset({"U1", "U2", "U3", "Q1"})
 _OTHER_FOSTER_PLACES = frozenset({"U4", "U5", "U6", "Q2"})
 _RESIDENTIAL_PLACES = frozenset({"K2", "R1", "P3", "S1"})
 _SUPPORTED_PLACES = frozenset({"H5", "K3", "P2"})
+SUPPORTED_PLACE_CODES = _SUPPORTED_PLACES
+"""PLACE codes of supported / semi-independent accommodation (category ``SUPPORTED``)."""
 _ADOPTION_PLACES = frozenset({"A3", "A4", "A5", "A6", "A1", "A2"})
 _EXTERNAL_PROVIDERS = frozenset({"PR2", "PR3", "PR4", "PR5"})
 _PUBLIC_PROVIDERS = frozenset({"PR2", "PR3"})

@@ -796,3 +796,39 @@ def test_warnings_that_keep_the_row(tmp_path: Path) -> None:
     assert pd.isna(data.episodes.set_index("child").loc["C2", "rec"])
     assert data.header.set_index("child").loc["C2", "dob"] == pd.Timestamp("2015-08-20")
     assert_invariants(data)
+
+
+def test_under_16_in_supported_accommodation_is_warned_in_the_report(tmp_path: Path) -> None:
+    # Born 2008: 14 in 2022 (unlawful in H5 since 9 September 2021), 16 in 2024 (lawful).
+    write(tmp_path, "2024/header.csv", header_csv("C1,1,15/03/2008,WBRI,,,"))
+    write(
+        tmp_path,
+        "2024/episodes.csv",
+        episodes_csv(
+            "C1,01/06/2021,S,C2,N1,H5,PR1,01/10/2021,P1,,,,",
+            "C1,01/10/2021,P,C2,N1,H5,PR1,20/03/2024,E13,,,,",
+            "C1,20/03/2024,P,C2,N1,H5,PR1,,,,,,",
+        ),
+    )
+    data = read_903(tmp_path)
+    flagged = data.report[data.report["rule"] == "supported_under_16"]
+    # Only the placement that started under 16 after the law came in; the row is kept.
+    assert flagged["row"].tolist() == [2]
+    assert flagged["severity"].tolist() == ["warning"]
+    assert flagged["value"].tolist() == ["H5"]
+    assert "9 September 2021" in flagged["message"].iloc[0]
+    assert len(data.episodes) == 3
+
+
+def test_impossible_calendar_day_is_named_as_such(tmp_path: Path) -> None:
+    write(tmp_path, "2024/header.csv", header_csv("C1,1,15/03/2008,WBRI,,,"))
+    write(
+        tmp_path,
+        "2024/episodes.csv",
+        episodes_csv("C1,31/02/2023,S,C2,N1,U4,PR1,,,,,,", "C1,25/12/2023,P,C2,N1,U4,PR1,,,,,,"),
+    )
+    data = read_903(tmp_path)
+    bad = data.report[data.report["rule"] == "bad_date"]
+    assert bad["row"].tolist() == [1]
+    assert "31/02" in bad["message"].iloc[0] and "does not exist" in bad["message"].iloc[0]
+    assert "2023" not in bad["value"].iloc[0]  # the date itself is never quoted

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sufficiency import codes
 from sufficiency.data.readers import INFO
+from sufficiency.demand.feasibility import SUPPORTED_MIN_AGE, SUPPORTED_RULE_START
 from sufficiency.schemas import CLEAN_EPISODES, VALIDATION_REPORT
 
 HEADER = "header"
@@ -71,8 +72,9 @@ _UNKNOWN_CODE_EFFECT: dict[str, str] = {
 _SEX_ALIASES = {"1": "1", "2": "2", "M": "1", "MALE": "1", "F": "2", "FEMALE": "2"}
 _TRUE_TEXT = frozenset({"1", "Y", "YES", "TRUE", "T"})
 _BAD_DATE = (
-    "{column} is not a date in this file's date order (see the file's 'date_order' row). Expected "
-    "{example} or yyyy-mm-dd; correct the {what}."
+    "{column} is not a date in this file's date order (see the file's 'date_order' row): either "
+    "the day does not exist in that month (such as 31/02, or 29/02 outside a leap year) or it is "
+    "not written as {example} or yyyy-mm-dd. Correct the {what}."
 )
 
 
@@ -515,6 +517,22 @@ def finish_episodes(
         "The child was 18 or over when this episode started; children are looked after only up "
         "to 18. The episode is kept but not counted in any age band. Check DECOM and DOB.",
         values=episodes["DECOM"],
+    )
+
+    check.flag(
+        (
+            episodes["PLACE"].isin(codes.SUPPORTED_PLACE_CODES)
+            & (age_at_start < SUPPORTED_MIN_AGE)
+            & (episodes["DECOM_DATE"] >= SUPPORTED_RULE_START)
+        ).to_numpy(),
+        "PLACE",
+        "supported_under_16",
+        WARNING,
+        f"The child was under {SUPPORTED_MIN_AGE} when this placement in supported or "
+        "semi-independent accommodation (PLACE H5, K3 or P2) started, which has been unlawful "
+        f"since {SUPPORTED_RULE_START:%d %B %Y} (SI 2021/161). The episode is kept and counted as "
+        "it is; check PLACE and the date of birth. Forecasts never place under-16s there.",
+        values=episodes["PLACE"],
     )
 
     # Merge yearly extracts: one copy per (child, DECOM); a closed copy beats an open one, then

@@ -16,11 +16,15 @@ Two kinds of rule:
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sufficiency.codes import AGE_BAND_LOWER_YEARS, AGE_BANDS, SUPPORTED
 
 SUPPORTED_MIN_AGE = 16
 """Youngest age (years) that may be placed in supported / semi-independent accommodation."""
+
+SUPPORTED_RULE_START = pd.Timestamp("2021-09-09")
+"""The day the ban on under-16s in unregulated accommodation came into force (SI 2021/161)."""
 
 SUPPORTED_RULE_SOURCE = (
     "The Care Planning, Placement and Case Review and Children's Homes (Amendment) (England) "

@@ -83,8 +83,11 @@ def test_upload_two_authorities_pick_one_and_use_it():
     picker = app.selectbox(key="authority_903")
     assert picker.options == ["Northtown", "Southvale", "All authorities together (pooled)"]
     picker.set_value("Southvale").run()
+    # Until the checked files are used, the page says its charts are still the demo's.
+    assert any("still show" in element.value for element in app.warning)
     next(b for b in app.button if b.label == "Use this data in the explorer").click().run()
     assert not app.exception, app.exception
+    assert not any("still show" in element.value for element in app.warning)
     assert any("Southvale" in element.value for element in app.caption)
     # 31 March 2023 is the latest month end: Southvale's 2 children, never merged with Northtown.
     assert snapshot_total(app) == 2
