@@ -1,11 +1,12 @@
 """Benchmark: one scenario run once the models are fitted.
 
-Target (finance/scenario issue): at most 200 ms for a mean-path run on the demo authority, with the
+Target (finance/scenario issue): at most 200 ms for a fast run (``n_simulations=0``: 32
+representative paths, see ``sufficiency.scenario.engine.representative_paths``) on the demo authority, with the
 demand model already fitted (the explorer's slider path). The run includes the baseline projection,
 the target solved into the plan (places, households, approvals within the limits, applied),
 allocation to in-house capacity, and costs by financial year for both. Timed for a lever that
 changes demand (new simulated paths) and one that does not (the paths are re-used from the cache),
-on the mean path and on 200 simulated paths (what every page shows). The baseline in the same run
+on the fast run and on 200 simulated paths (what every page shows). The baseline in the same run
 is the demand model's own mean projection alone (``StockFlowModel.predict``).
 
 Run: ``.venv/bin/python benchmarks/bench_scenario.py``
@@ -70,10 +71,10 @@ def main() -> int:
     print(f"demand model fit or load (demo authority): {fit_seconds:.2f} s (once per dataset)")
     print("scenario run with a 35% IFA target solved into the plan, baseline included:")
     print(
-        f"  mean path, new demand lever:      {mean_demand * 1000:.0f} ms "
+        f"  fast run (32 paths), new demand lever:      {mean_demand * 1000:.0f} ms "
         f"(target < {TARGET_SECONDS * 1000:.0f} ms)"
     )
-    print(f"  mean path, new recruitment lever: {mean_supply * 1000:.0f} ms")
+    print(f"  fast run (32 paths), new recruitment lever: {mean_supply * 1000:.0f} ms")
     print(f"  baseline demand predict:          {floor * 1000:.0f} ms")
     print(f"  ratio run / predict:              {mean_demand / floor:.1f}x")
     print(f"  200 paths, new demand lever:      {simulated_demand * 1000:.0f} ms")

@@ -445,7 +445,7 @@ def recommend_plan(
 def _input_notes(scenario: Any, models: Any, resolved: Any, channels: list) -> list[str]:
     """Where the plan's inputs come from, in plain words."""
     paths = (
-        "its mean path"
+        "32 representative paths (the fast run: the demand model's mean path spread like its simulated paths)"
         if scenario.n_simulations == 0
         else f"the mean of {scenario.n_simulations} simulated paths (the same paths and seed as "
         "every page)"

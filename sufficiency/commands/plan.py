@@ -145,7 +145,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="override the scenario's number of simulated paths (0 = mean path only, fastest)",
+        help="override the scenario's number of simulated paths (0 = the fast run: 32 representative paths)",
     )
     parser.set_defaults(func=run)
 
@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
             f"({resolved.sources['assessment_capacity']})"
         ),
         "Demand planned for": (
-            "the mean path"
+            "32 representative paths (the fast run: the demand model's mean path spread like its simulated paths)"
             if scenario.n_simulations == 0
             else f"the mean of {scenario.n_simulations} simulated paths (seed {args.seed})"
         ),

@@ -65,7 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             type=int,
             default=None,
             metavar="N",
-            help="override the scenario's number of simulated paths (0 = mean path only)",
+            help="override the scenario's number of simulated paths (0 = the fast run: 32 representative paths)",
         )
 
     run_parser = commands.add_parser(

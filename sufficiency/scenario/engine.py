@@ -107,6 +107,13 @@ def _step_downs(
     return tuple(steps)
 
 
+REPRESENTATIVE_PATHS = 32
+"""Demand paths the fast run (``n_simulations=0``) allocates: a fixed, representative set."""
+
+REPRESENTATIVE_FROM = 200
+"""Simulated baseline paths the representative set is drawn from (the pages' default)."""
+
+
 def demand_paths(
     models: FittedModels,
     scenario: Scenario,
@@ -116,11 +123,16 @@ def demand_paths(
     n_simulations: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Children ``(paths, months, bands, categories)`` before allocation, and the children
-    stepped down each month (mean over paths). Cached per authority by the demand levers, horizon,
-    paths and seed, so a lever that does not touch demand re-uses the same simulated paths."""
-    from sufficiency.demand.levers import DemandLevers, StepDown
-    from sufficiency.demand.stockflow import project_mean, simulate
+    stepped down each month (mean over paths).
 
+    With ``n_simulations`` (default: the scenario's) above 0 these are the demand model's
+    simulated paths. With 0 (the fast run) they are :data:`REPRESENTATIVE_PATHS` representative
+    paths (:func:`representative_paths`): the model's mean path under the scenario's levers,
+    spread and centred like the simulated baseline paths, so the fast run's headline agrees with
+    the simulated one within 2% (the capacity limits are not linear in demand, so one mean path
+    cannot). Cached per authority by the demand levers, horizon, paths and seed, so a lever that
+    does not touch demand re-uses the same paths.
+    """
     model = models.demand
     horizon = scenario.horizon_months
     if horizon > model.params_.max_horizon:
@@ -133,6 +145,99 @@ def demand_paths(
     paths = scenario.n_simulations if n_simulations is None else n_simulations
     steps = _step_downs(scenario, model.params_, per_year)
     entries = tuple((band, pct) for band, pct in scenario.entries_change_pct if pct)
+    if paths > 0:
+        return _model_paths(models, entries, steps, horizon, paths, random_state)
+    key = ("representative", entries, steps, horizon, random_state)
+    cache = models._cache.setdefault("demand", {})
+    if key not in cache:
+        seed = 0 if random_state is None else random_state
+        mean, stepped = _model_paths(models, entries, steps, horizon, 0, seed)
+        spread_key = ("representative spread", horizon, seed)
+        spread = models._cache.setdefault("spread", {})
+        if spread_key not in spread:
+            base_mean, _ = _model_paths(models, (), (), horizon, 0, seed)
+            simulated, _ = _model_paths(models, (), (), horizon, REPRESENTATIVE_FROM, seed)
+            spread.clear()
+            spread[spread_key] = (_centred_picks(simulated, REPRESENTATIVE_PATHS), base_mean[0])
+        centred, base_mean = spread[spread_key]
+        _remember(cache, key, (_spread_like(mean[0], base_mean, centred), stepped))
+    return cache[key]
+
+
+def representative_paths(
+    mean: np.ndarray,
+    baseline_mean: np.ndarray,
+    baseline_paths: np.ndarray,
+    n_paths: int = REPRESENTATIVE_PATHS,
+) -> np.ndarray:
+    """A few demand paths that stand for many: the scenario's mean path, spread like the baseline.
+
+    Capacity limits make the headline a non-linear function of demand (in-house places fill
+    or sit spare path by path: E[min(X, c)] < min(E[X], c)), and the demand model's mean path
+    leaves out the uncertainty in its rates that the simulated paths carry. So the fast run
+    allocates ``n_paths`` paths rather than one: baseline paths picked evenly across the
+    quantiles of fostering demand (in-house plus IFA, whole horizon), re-centred cell by cell so
+    their mean is the mean of all the baseline paths, then scaled cell by cell by the scenario's
+    mean path over the baseline's (its levers, the same relative spread). On the baseline the
+    result has exactly the simulated paths' mean.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        The scenario's mean path, children ``(months, bands, categories)``.
+    baseline_mean : numpy.ndarray
+        The baseline's mean path, same shape.
+    baseline_paths : numpy.ndarray
+        Simulated baseline paths ``(paths, months, bands, categories)``.
+    n_paths : int
+        Paths to return (at most the baseline's).
+
+    Returns
+    -------
+    numpy.ndarray
+        Children ``(n_paths, months, bands, categories)``, never negative.
+    """
+    return _spread_like(mean, baseline_mean, _centred_picks(baseline_paths, n_paths))
+
+
+def _centred_picks(baseline_paths: np.ndarray, n_paths: int) -> np.ndarray:
+    """``n_paths`` baseline paths evenly across the quantiles of fostering demand, re-centred
+    cell by cell on the mean of all of them."""
+    fostering = [
+        codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_FOSTERING),
+        codes.PLACEMENT_CATEGORIES.index(codes.IFA_FOSTERING),
+    ]
+    total = len(baseline_paths)
+    n_paths = min(n_paths, total)
+    order = np.argsort(baseline_paths[..., fostering].sum(axis=(1, 2, 3)), kind="stable")
+    picked = baseline_paths[order[((np.arange(n_paths) + 0.5) * total / n_paths).astype(int)]]
+    everyone = baseline_paths.mean(axis=0)
+    some = picked.mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(some > 0, picked * (everyone / some), everyone)
+
+
+def _spread_like(mean: np.ndarray, baseline_mean: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """The scenario's mean path with the baseline's relative spread, cell by cell."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(baseline_mean > 0, mean / baseline_mean, 0.0)
+    # a cell the baseline's mean path leaves empty: the scenario's own mean, spread additively
+    shifted = np.maximum(mean + centred - baseline_mean, 0.0)
+    return np.where(baseline_mean > 0, centred * relative, shifted)
+
+
+def _model_paths(
+    models: FittedModels,
+    entries: tuple,
+    steps: tuple,
+    horizon: int,
+    paths: int,
+    random_state: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The demand model's own paths (its mean path when ``paths`` is 0), cached."""
+    from sufficiency.demand.levers import DemandLevers, StepDown
+    from sufficiency.demand.stockflow import project_mean, simulate
+
     key = (entries, steps, horizon, paths, random_state)
     cache = models._cache.setdefault("demand", {})
     if key in cache:
@@ -141,7 +246,7 @@ def demand_paths(
         entry_multiplier={band: 1 + pct / 100 for band, pct in entries},
         step_downs=tuple(StepDown(*step) for step in steps),
     )
-    params = levers.apply(model.params_)
+    params = levers.apply(models.demand.params_)
     shape = (len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES))
     if paths == 0:
         path = project_mean(params, horizon)
@@ -151,10 +256,14 @@ def demand_paths(
         sims = simulate(params, horizon, paths, random_state)
         stepped = sims.stepped_down.sum(axis=2).mean(axis=0)
         result = sims.stock.reshape(sims.stock.shape[0], horizon, *shape).astype("float64"), stepped
+    return _remember(cache, key, result)
+
+
+def _remember(cache: dict, key: tuple, value: Any) -> Any:
     if len(cache) >= _DEMAND_CACHE_SIZE:
         cache.pop(next(iter(cache)))
-    cache[key] = result
-    return result
+    cache[key] = value
+    return value
 
 
 def _residential_beds(
