@@ -14,6 +14,7 @@ from app_pages.common import (
     FUNNEL_RECORDS_KEY,
     FUNNEL_RECORDS_NAME_KEY,
     active_funnel_records,
+    authority_models,
     back_to_demo_button,
     csv_bytes,
     excel_bytes,
@@ -22,6 +23,7 @@ from app_pages.common import (
     read_uploads,
     show_validation,
 )
+from app_pages.plan_figures import show_plan_figures
 from sufficiency.supply import funnel
 from sufficiency.supply.records import (
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -177,6 +179,10 @@ to_application = overall.loc[("enquiry", "application")]
 to_approval = overall.loc[("application", "approval")]
 end_to_end = overall.loc[("enquiry", "approval")]
 
+selection = f"enquiries {first_year} to {last_year}" + (
+    f", {', '.join(channels)}" if channels else ", all channels"
+)
+st.markdown(f"**In the years and channels selected** ({selection})")
 metric_cols = st.columns(4)
 metric_cols[0].metric("Enquiries", f"{len(enquiries):,}")
 metric_cols[1].metric(
@@ -193,7 +199,7 @@ metric_cols[2].metric(
 )
 median_days = durations.loc[("enquiry", "approval"), "median_days"]
 metric_cols[3].metric(
-    "Enquiry to approval",
+    "Enquiry to approval (years selected)",
     percent(end_to_end["rate"]),
     help=f"95% interval {percent(end_to_end['lower'])} to {percent(end_to_end['upper'])}. "
     f"Median {median_days:.0f} days for those approved. Older benchmark: 11% in 281 days "
@@ -204,9 +210,16 @@ st.caption(
     f"fostering services ({BENCHMARKS['enquiry_to_application'].source}); application to "
     f"approval 33-36% ({BENCHMARKS['application_to_approval'].source}); enquiry to approval 11% "
     f"in 281 days ({BENCHMARKS['enquiry_to_approval_days'].source}). Median time from enquiry "
-    f"to approval here: {median_days:.0f} days. The rates above allow for households still in "
+    f"to approval in the years selected: {median_days:.0f} days. The rates above allow for households still in "
     "progress (they are not counted as drop-outs), so they are a little higher than the simple "
     "shares of enquiries in the funnel chart."
+)
+show_plan_figures(
+    authority_models()[0].figures,
+    ("enquiry_to_approval", "days_enquiry_to_approval", "cost_per_enquiry"),
+    note="These rates are for the years and channels selected above, a different measure from "
+    "the figures below, which are measured on the last three years of enquiries to the extract "
+    "date and used to plan.",
 )
 
 funnel_tab, channel_tab, campaign_tab, trend_tab, stage_tab = st.tabs(

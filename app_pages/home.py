@@ -72,7 +72,7 @@ cols[3].metric(
 )
 cols[4].metric(
     "Enquiries approved",
-    f"{figures.enquiry_to_approval.value:.1%}",
+    figures.enquiry_to_approval.text,
     help=figures.enquiry_to_approval.source,
 )
 st.caption(

@@ -10,9 +10,11 @@ import streamlit as st
 from app_pages.common import (
     CACHE_TTL,
     active_funnel_records,
+    authority_models,
     csv_bytes,
     funnel_records_key,
 )
+from app_pages.plan_figures import show_plan_figures
 from sufficiency.errors import SufficiencyError
 from sufficiency.supply.conversion import (
     ApprovalModel,
@@ -101,6 +103,8 @@ except SufficiencyError as error:
     st.stop()
 
 published = FunnelParameters.published_default()
+figures = authority_models()[0].figures
+plan_conversion = figures.enquiry_to_approval
 controls = st.columns(4)
 with controls[0]:
     enquiries_per_month = st.number_input(
@@ -116,10 +120,13 @@ with controls[1]:
         "Chance a new enquiry ends in approval (%)",
         min_value=0.0,
         max_value=100.0,
-        value=float(round(100 * model.new_enquiry_probability_, 1)),
+        value=float(round(100 * float(plan_conversion.value), 1)),
         step=0.5,
         help=(
-            "Default: the model's estimate for the last year's enquirers. Published benchmark: "
+            f"Default: the share of enquiries approved every page plans with, "
+            f"{plan_conversion.text} ({plan_conversion.source}). The approval model's own "
+            f"estimate for the last year's enquirers, a different measure, is "
+            f"{model.new_enquiry_probability_:.1%}. Published benchmark: "
             f"{published.enquiry_to_approval:.1%} (Ofsted stage rates multiplied: "
             f"{PUBLISHED_BENCHMARKS['enquiry_to_application'].source}; "
             f"{PUBLISHED_BENCHMARKS['application_to_approval'].source})."
@@ -132,10 +139,13 @@ with controls[3]:
 interval = int(interval_label.rstrip("%")) / 100
 st.caption(
     f"Defaults and their sources: {model.recent_enquiries_per_month_:.1f} enquiries a month "
-    f"(last 12 months of these records); {model.new_enquiry_probability_:.1%} of new enquiries "
-    f"approved (approval model fitted to these records; published benchmark "
-    f"{published.enquiry_to_approval:.1%} from Ofsted Fostering in England stage rates)."
+    f"(last 12 months of these records); {plan_conversion.text} of new enquiries approved, the "
+    f"figure every page plans with ({plan_conversion.source}). The approval model's own estimate "
+    f"for the last year's enquirers is {model.new_enquiry_probability_:.1%} (a different measure: "
+    f"it scores last year's enquirers one by one); the published benchmark is "
+    f"{published.enquiry_to_approval:.1%} (Ofsted Fostering in England stage rates)."
 )
+show_plan_figures(figures, ("enquiry_to_approval", "days_enquiry_to_approval"))
 
 table = projection(
     model,

@@ -3,6 +3,7 @@ N more usable in-house foster places for an age band by a date."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import altair as alt
@@ -17,6 +18,7 @@ from app_pages.common import (
     excel_bytes,
     households_key,
 )
+from app_pages.plan_figures import show_plan_figures
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
 from sufficiency.supply.households import CarerHouseholds
@@ -139,7 +141,16 @@ if is_demo:
 else:
     st.caption(f"Households: {label}.")
 key = households_key(data, label)
-model, profile = fitted_retention(data, key)
+model, recent_profile = fitted_retention(data, key)
+plan_figures = authority_models()[0].figures
+# New households take the ages recent approvals take, with the approved places per household
+# every page plans with (one figure: the Placement budget and the explorer use it too).
+places_figure = plan_figures.places_per_household
+scale = float(places_figure.value) / max(recent_profile.approved_places, 1e-9)
+profile = dataclasses.replace(
+    recent_profile,
+    approved_places_by_band=tuple(v * scale for v in recent_profile.approved_places_by_band),
+)
 extract = data.extract_date
 
 st.subheader("What you want")
@@ -292,8 +303,16 @@ st.caption(
     f"Occupancy: {float(defaults.OCCUPANCY):.0%} of approved places filled "
     f"(source: {defaults.OCCUPANCY.source}). Spread: {defaults.LAG_SPREAD.source}. "
     f"Carers leaving: rates estimated from the households by length of service "
-    f"(Carer retention page); new households are like the mainstream households approved in the "
-    f"last five years ({profile.approved_places:.2f} approved places each)."
+    f"(Carer retention page); new households take the ages the mainstream households approved "
+    f"in the last five years take, with {places_figure.text} each, the figure every page plans "
+    f"with ({places_figure.source}; those recent approvals averaged "
+    f"{recent_profile.approved_places:.2f})."
+)
+show_plan_figures(
+    plan_figures,
+    ("enquiry_to_approval", "days_enquiry_to_approval", "cost_per_enquiry", "places_per_household"),
+    note="With the authority's figures chosen above, the two stages multiply to the share of "
+    "enquiries approved below and the stage times add up to its time to approval.",
 )
 
 funnel_assumptions = FunnelAssumptions(
@@ -396,7 +415,7 @@ assumptions = pd.DataFrame(
             "Places per new household",
             profile.approved_places,
             "approved places",
-            "recent approvals",
+            places_figure.source,
         ),
     ],
     columns=["assumption", "value", "unit", "source"],

@@ -298,7 +298,7 @@ third.metric(
 )
 fourth.metric(
     "In-house households leaving a year",
-    f"{figures.annual_leaving_rate.value:.0%}",
+    figures.annual_leaving_rate.text,
     help=f"{figures.annual_leaving_rate.source}. Benchmarks: "
     f"{in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}; "
     f"{in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}",

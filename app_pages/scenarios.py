@@ -779,10 +779,7 @@ def authority_section(models: FittedModels) -> None:
             },
         )
         table = figures.table()
-        table["value"] = [
-            f"{v:.1%}" if "(0-1)" in unit else f"{v:,.1f}"
-            for v, unit in zip(table["value"], table["unit"], strict=True)
-        ]
+        table["value"] = table.pop("text")
         st.dataframe(
             table.drop(columns="own_data"),
             hide_index=True,

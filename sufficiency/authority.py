@@ -86,6 +86,21 @@ class Figure:
     def __float__(self) -> float:
         return float(self.value)
 
+    @property
+    def text(self) -> str:
+        """The figure as every page shows it, with its unit ("6.1%", "287 days", "£130",
+        "1.71 places"): one format, so the same figure reads the same everywhere."""
+        value = float(self.value)
+        if "(0-1)" in self.unit:
+            return f"{value:.1%}"
+        if self.unit.startswith("days"):
+            return f"{value:,.0f} days"
+        if self.unit.startswith("£"):
+            return f"£{value:,.0f}"
+        if self.unit.startswith("approved places"):
+            return f"{value:.2f} places"
+        return f"{value:,.1f} {self.unit}"
+
 
 @dataclass(frozen=True)
 class InHouseReconciliation:
@@ -346,7 +361,7 @@ class AuthorityFigures:
         return int(round(float(self.days_enquiry_to_approval.value) / (365.25 / 12)))
 
     def table(self) -> pd.DataFrame:
-        """figure, value, unit, source, own_data: for pages and exports."""
+        """figure, value, text (as pages show it), unit, source, own_data: for pages and exports."""
         rows = []
         for label, figure in (
             ("Enquiries approved", self.enquiry_to_approval),
@@ -364,6 +379,7 @@ class AuthorityFigures:
                 {
                     "figure": label,
                     "value": float(figure.value),
+                    "text": figure.text,
                     "unit": figure.unit,
                     "source": figure.source,
                     "own_data": figure.own_data,
