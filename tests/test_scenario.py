@@ -166,14 +166,20 @@ def test_run_is_a_pure_function_of_models_scenario_and_seed(models):
 
 
 def test_allocation_conserves_children(models):
-    result = run(Scenario(n_simulations=0, horizon_months=24), models=models)
+    from sufficiency.scenario.engine import demand_paths
+
+    scenario = Scenario(n_simulations=0, horizon_months=24)
+    result = run(scenario, models=models)
     placed = result.placements.groupby("month")["mean"].sum()
     # the allocation only moves children between providers, never adds or loses any
-    forecast = models.demand.predict(24)
-    demand = forecast[(forecast["age_band"] == "all") & (forecast["placement_category"] == "all")]
-    assert np.allclose(placed.to_numpy(), demand["mean"].to_numpy())
-    assert (result.placements["p10"] <= result.placements["mean"] + 1e-9).all()
-    assert (result.placements["mean"] <= result.placements["p90"] + 1e-9).all()
+    demand, _ = demand_paths(models, scenario, 0)
+    assert np.allclose(placed.to_numpy(), demand.sum(axis=(2, 3)).mean(axis=0))
+    # the fast run's representative paths keep the simulated paths' total
+    simulated, _ = demand_paths(models, scenario, 0, n_simulations=200)
+    assert np.allclose(demand.sum(axis=(2, 3)).mean(axis=0), simulated.sum(axis=(2, 3)).mean(0))
+    # (with the fast run's 32 paths the 10th percentile can sit above the mean where a few
+    # paths run low: p10 <= mean is not a law of percentiles)
+    assert (result.placements["p10"] <= result.placements["p90"] + 1e-9).all()
     assert result.summary["total_saving_vs_baseline_gbp"] == pytest.approx(0.0, abs=1e-6)
 
 
