@@ -126,69 +126,37 @@ class DateOrder:
         return f"dates read {label}: {why}"
 
 
+# (pattern, kind, year group, first part group, second part group), tried in this order on the
+# values no earlier shape matched. For "named" shapes the first part is the month name, turned into
+# its number. ISO and compact dates hold (month, day) as (first, second).
+_SHAPES = (
+    (_ISO, "iso", 0, 1, 2),
+    (_PARTS, "parts", 2, 0, 1),
+    (_NAMED, "named", 2, 1, 0),
+    (_NAMED_MONTH_FIRST, "named", 2, 0, 1),
+    (_COMPACT, "iso", 0, 1, 2),
+)
+
+
 def _components(unique: pd.Series) -> pd.DataFrame:
     """Year, first and second part, and kind for each unique text value."""
     text = unique.astype("str").str.strip()
     out = pd.DataFrame(index=unique.index, columns=["kind", "y", "a", "b"], dtype=object)
-    iso = text.str.extract(_ISO)
-    hit = iso[0].notna()
-    out.loc[hit, ["kind", "y", "a", "b"]] = np.column_stack(
-        [np.full(hit.sum(), "iso", dtype=object), iso.loc[hit, 0], iso.loc[hit, 1], iso.loc[hit, 2]]
-    )
-    rest = out["kind"].isna()
-    parts = text[rest].str.extract(_PARTS)
-    hit = parts[0].notna()
-    idx = parts.index[hit]
-    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
-        [
-            np.full(len(idx), "parts", dtype=object),
-            parts.loc[idx, 2],
-            parts.loc[idx, 0],
-            parts.loc[idx, 1],
-        ]
-    )
-    rest = out["kind"].isna()
-    named = text[rest].str.extract(_NAMED)
-    month = named[1].str.lower().map(MONTH_NUMBERS)
-    hit = named[0].notna() & month.notna()
-    idx = named.index[hit]
-    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
-        [
-            np.full(len(idx), "named", dtype=object),
-            named.loc[idx, 2],
-            month.loc[idx].astype(int).astype(str),
-            named.loc[idx, 0],
-        ]
-    )
-    rest = out["kind"].isna()
-    named = text[rest].str.extract(_NAMED_MONTH_FIRST)
-    month = named[0].str.lower().map(MONTH_NUMBERS)
-    hit = named[1].notna() & month.notna()
-    idx = named.index[hit]
-    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
-        [
-            np.full(len(idx), "named", dtype=object),
-            named.loc[idx, 2],
-            month.loc[idx].astype(int).astype(str),
-            named.loc[idx, 1],
-        ]
-    )
-    rest = out["kind"].isna()
-    compact = text[rest].str.extract(_COMPACT)
-    hit = compact[0].notna()
-    idx = compact.index[hit]
-    out.loc[idx, ["kind", "y", "a", "b"]] = np.column_stack(
-        [
-            np.full(len(idx), "iso", dtype=object),
-            compact.loc[idx, 0],
-            compact.loc[idx, 1],
-            compact.loc[idx, 2],
-        ]
-    )
-    rest = out["kind"].isna()
-    serial = text[rest].str.extract(_SERIAL)
-    hit = serial[0].notna()
-    idx = serial.index[hit]
+    for pattern, kind, year, first, second in _SHAPES:
+        found = text[out["kind"].isna()].str.extract(pattern)
+        first_part = found[first]
+        hit = found[year].notna()
+        if kind == "named":
+            first_part = first_part.str.lower().map(MONTH_NUMBERS)
+            hit &= first_part.notna()
+            first_part = first_part.where(hit, 0).astype(int).astype(str)
+        idx = found.index[hit]
+        out.loc[idx, "kind"] = kind
+        out.loc[idx, "y"] = found.loc[idx, year]
+        out.loc[idx, "a"] = first_part.loc[idx]
+        out.loc[idx, "b"] = found.loc[idx, second]
+    serial = text[out["kind"].isna()].str.extract(_SERIAL)
+    idx = serial.index[serial[0].notna()]
     out.loc[idx, "kind"] = "serial"
     out.loc[idx, "y"] = serial.loc[idx, 0]
     return out
