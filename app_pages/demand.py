@@ -25,6 +25,7 @@ from sufficiency.demand.pipeline import (
     history_totals,
     horizon_table,
     load_or_fit,
+    ranges_sentence,
     track_record_sentences,
     track_record_table,
 )
@@ -260,6 +261,11 @@ with record_col:
         f"80% range: {last['p10']:,.0f} to {last['p90']:,.0f} children; "
         f"95% range: {last['p2_5']:,.0f} to {last['p97_5']:,.0f} children."
     )
+    lines = track_record_sentences(fitted.backtest)
+    if lines[-1].startswith("Not better"):
+        # beside the chart: where the forecast did not beat carrying the last figure forward
+        st.warning(lines[-1], icon=":material/report:")
+    st.caption(ranges_sentence(model))
     for note in model.notes_:
         st.warning(note, icon=":material/warning:")
 
@@ -270,13 +276,12 @@ st.caption(
     "all children looked after compared with what happened, beside the simplest forecast there "
     "is, carrying the last figure forward. Without levers."
 )
-lines = track_record_sentences(fitted.backtest)
 for line in lines[:-1]:
     st.markdown(f"- {line}")
 if fitted.backtest is None:
     st.info(lines[-1], icon=":material/fact_check:")
 elif lines[-1].startswith("Not better"):
-    st.warning(lines[-1], icon=":material/report:")
+    st.markdown(f"- {lines[-1]}")  # also beside the chart, as a warning
 else:
     st.success(lines[-1], icon=":material/fact_check:")
 if fitted.backtest is not None:

@@ -46,7 +46,12 @@ def run(args: argparse.Namespace) -> int:
     from sufficiency.cli import progress_bar
     from sufficiency.commands.forecast import model_settings
     from sufficiency.demand.artefacts import default_directory, save_fitted
-    from sufficiency.demand.pipeline import demand_inputs, fit_demand, track_record_sentences
+    from sufficiency.demand.pipeline import (
+        demand_inputs,
+        fit_demand,
+        ranges_sentence,
+        track_record_sentences,
+    )
     from sufficiency.errors import SufficiencyError
 
     if args.reference_months is not None and not 6 <= args.reference_months <= 240:
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
             print("Track record on this data (total children):")
             for line in track_record_sentences(fitted.backtest):
                 print("  " + line)
+    print(ranges_sentence(fitted.model))
     print(
         "No child-level data was written; the manifest holds a one-way fingerprint.",
         file=sys.stderr,

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         demand_inputs,
         fit_demand,
         load_or_fit,
+        ranges_sentence,
         track_record_sentences,
     )
     from sufficiency.demand.stockflow import FORECAST_COLUMNS, OUTPUT_COLUMNS
@@ -146,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Forecast from {origin:%d %b %Y} using {where}.", file=sys.stderr)
     for note in fitted.model.notes_:
         print(note, file=sys.stderr)
+    print(ranges_sentence(fitted.model), file=sys.stderr)
     if fitted.backtest is not None:
         print("Track record on this data (total children):", file=sys.stderr)
         for line in track_record_sentences(fitted.backtest):

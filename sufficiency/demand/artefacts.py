@@ -6,7 +6,8 @@ What is written (all aggregate; no child identifier, date of birth or episode is
   into the data), extract date, model settings, package versions, creation time, file checksums.
 - ``stockflow_params.npz``: monthly transition probabilities by year of age, time in care and
   placement; move destinations; expected entries; entrants' ages (by month of age within each
-  band, smoothed) and first placements; the uncertainty and drift settings.
+  band, smoothed) and first placements; the uncertainty and drift settings; the range factors
+  read off the backtest (`range_scale`, when calibrated).
 - ``rates.csv``: every monthly rate with its (recency-weighted) events and exposure.
 - ``structural_zeros.csv``: placements nobody is sent to, by age band, with the reason.
 - ``stock_history.csv`` / ``entries_history.csv``: month-end stock and monthly entries by age band
@@ -38,7 +39,7 @@ from sufficiency.errors import SufficiencyError
 from sufficiency.paths import models_dir
 from sufficiency.spreadsheets import write_csv
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 SUBFOLDER = "demand"
 
@@ -143,6 +144,8 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
     arrays["arrival_allowed"] = model.transitions_.arrival_allowed
     if params.total_scale is not None:
         arrays["total_scale"] = params.total_scale
+    if params.range_scale is not None:
+        arrays["range_scale"] = params.range_scale
     np.savez_compressed(npz, **arrays)
     written.append(npz)
     for name, frame in (
@@ -178,6 +181,8 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
             for (band, category), reason in model.transitions_.zero_reasons.items()
         },
         "notes": list(model.notes_),
+        "reconcile": model.reconcile_,
+        "own_choice": _own_choice_json(model.own_choice_),
         "states": {
             "age_bands": list(params.age_bands),
             "placement_categories": list(params.categories),
@@ -193,6 +198,25 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
     manifest_path = folder / MANIFEST
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return manifest_path
+
+
+def _own_choice_json(choice) -> dict | None:
+    if choice is None:
+        return None
+    return {
+        "reconcile": choice.reconcile,
+        "scores": {name: float(score) for name, score in choice.scores.items()},
+        "checks": int(choice.checks),
+    }
+
+
+def _own_choice_from(saved: dict | None, range_scale):
+    from sufficiency.demand.own_choice import OwnChoice
+
+    if saved is None:
+        return None
+    scale = range_scale if range_scale is not None else np.ones((1, 2))
+    return OwnChoice(saved["reconcile"], dict(saved["scores"]), scale, int(saved["checks"]))
 
 
 def read_manifest(directory: Path | str | None = None) -> dict | None:
@@ -304,11 +328,14 @@ def load_fitted(
             entry_age=arrays["entry_age"],
             entry_split=arrays["entry_split"],
             total_scale=arrays["total_scale"] if "total_scale" in arrays else None,
+            range_scale=arrays["range_scale"] if "range_scale" in arrays else None,
             age_bands=tuple(states["age_bands"]),
             categories=tuple(states["placement_categories"]),
             exit_groups=tuple(states["exit_reason_groups"]),
             **{name: float(value) for name, value in manifest["scalars"].items()},
         )
+        model.reconcile_ = manifest["reconcile"]
+        model.own_choice_ = _own_choice_from(manifest["own_choice"], model.params_.range_scale)
         backtest = None
         if (folder / "backtest.csv").is_file():
             backtest = pd.read_csv(folder / "backtest.csv", parse_dates=["origin", "ds"])

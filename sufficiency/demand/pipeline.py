@@ -28,8 +28,12 @@ from sufficiency.demand.track_record import (  # noqa: F401  (re-exported)
     TRACK_RECORD_HORIZONS,
     accuracy_sentence,
     accuracy_summary,
+    backtest_forecasts,
     backtest_origins,
     backtest_stockflow,
+    checked_series,
+    ranges_sentence,
+    score_backtest,
     track_record_sentences,
     track_record_table,
 )
@@ -80,19 +84,39 @@ def fit_demand(
     progress: ProgressCallback | None = None,
 ) -> FittedDemand:
     """Fit the stock-flow model (and its backtest: its track record on this data)."""
-    report(progress, 0, 2, "fitting the stock-flow model")
+    report(progress, 0, 3, "fitting the stock-flow model")
     model = StockFlowModel(**(model_params or {})).fit(inputs.panel)
     results = None
     if backtest:
-        report(progress, 1, 2, "testing the model at earlier dates")
+        report(progress, 1, 3, "testing the model at earlier dates")
         try:
-            results = backtest_stockflow(
+            raw = backtest_forecasts(
                 inputs.panel, inputs.stock, model_params=model_params, n_paths=300
             )
         except SufficiencyError:
-            results = None  # too short for a track record; the page says so
-    report(progress, 2, 2, "done")
+            raw = None  # too short for a track record; the page says so
+        if raw is not None:
+            report(progress, 2, 3, "reading the choices off the track record")
+            results = score_backtest(raw, inputs.stock, model_params)
+            model.adopt(choice_from_backtest(raw, inputs.stock, model))
+    report(progress, 3, 3, "done")
     return FittedDemand(model, inputs.fingerprint, inputs.extract_date, results)
+
+
+def choice_from_backtest(raw: pd.DataFrame, stock: pd.DataFrame, model: StockFlowModel):
+    """The choices a model fitted on all the data takes from its own backtest forecasts ``raw``
+    (every outcome up to the model's origin is known; :func:`.own_choice.own_choice`)."""
+    from sufficiency.demand.own_choice import own_choice, scored_methods
+    from sufficiency.demand.stockflow import OWN_BACKTEST, RECONCILE_METHODS
+
+    methods = RECONCILE_METHODS if model.reconcile == OWN_BACKTEST else ("bottom-up",)
+    scored = scored_methods(raw, checked_series(stock), methods)
+    return own_choice(
+        scored,
+        model.params_.origin + pd.Timedelta(days=1),
+        int(model.max_horizon),
+        calibrate=model.ranges == OWN_BACKTEST,
+    )
 
 
 def load_or_fit(

@@ -108,6 +108,11 @@ class ProjectionParams:
     total_scale : numpy.ndarray or None
         ``(H,)`` factors applied to every cell's stock each month (top-down reconciliation to
         another forecast of the total); None leaves the stock-flow totals.
+    range_scale : numpy.ndarray or None
+        ``(H, 2)`` factors stretching the reported ranges around the mean, for the total
+        (column 0) and every other series (column 1), from the authority's own backtest
+        (:mod:`sufficiency.demand.own_choice`); None reports the simulated ranges. Paths are not
+        changed: only :func:`~sufficiency.demand.stockflow.summarise_paths` applies them.
     step_downs : tuple of StepDownFlow
         Applied at the start of every month, in order.
     age_bands, categories, exit_groups : tuple of str
@@ -129,6 +134,7 @@ class ProjectionParams:
     exit_drift: float = 0.0
     mix_drift: float = 0.0
     total_scale: np.ndarray | None = None
+    range_scale: np.ndarray | None = None
     step_downs: tuple[StepDownFlow, ...] = ()
     age_bands: tuple[str, ...] = AGE_BANDS
     categories: tuple[str, ...] = PLACEMENT_CATEGORIES

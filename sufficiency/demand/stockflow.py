@@ -66,7 +66,9 @@ __all__ = [
     "project_mean",
     "simulate",
     "simulate_paths",
+    "stretch",
     "summarise_paths",
+    "top_down_total",
 ]
 
 ALL = "all"
@@ -130,6 +132,13 @@ def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
     return out
 
 
+def stretch(quantile: np.ndarray, mean: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """A quantile stretched around the mean by ``factor``: ``mean + factor (quantile - mean)``,
+    clipped at zero children (monotone in the quantile, so ranges stay ordered and the mean
+    stays inside every range that held it)."""
+    return np.maximum(mean + factor * (quantile - mean), 0.0)
+
+
 def summarise_paths(
     paths: np.ndarray, params: ProjectionParams, mean: np.ndarray | None = None
 ) -> pd.DataFrame:
@@ -144,6 +153,10 @@ def summarise_paths(
     mean : numpy.ndarray, optional
         ``(H, S)`` analytic mean path; when given it is used for the ``mean`` column (exact, not a
         Monte Carlo estimate).
+
+    When ``params.range_scale`` is set (ranges calibrated on the authority's own backtest), every
+    quantile is stretched around the mean by the month's factor (:func:`stretch`): the total's
+    factor for the total, the other for every other series.
     """
     horizon = paths.shape[1]
     stacked, bands, cats = _aggregates(paths, params)
@@ -153,6 +166,10 @@ def summarise_paths(
     else:
         mean_all, _, _ = _aggregates(mean, params)
     n_series = stacked.shape[-1]
+    if params.range_scale is not None:
+        factor = np.repeat(params.range_scale[:horizon, 1:2], n_series, axis=1)
+        factor[:, -1] = params.range_scale[:horizon, 0]  # the grand total is the last series
+        quantiles = stretch(quantiles, mean_all[None], factor[None])
     dates = forecast_dates(params.origin, horizon)
     frame = pd.DataFrame(
         {
@@ -194,6 +211,10 @@ RECONCILE_METHODS = (
 """How the total is set: the stock-flow model's own (bottom-up), or every cell scaled so the total
 follows a damped Holt forecast, the average of naive, SES and damped Holt (combination), the last
 figure carried forward (naive), or the average of the stock-flow total and the last figure."""
+OWN_BACKTEST = "own backtest"
+"""``reconcile`` / ``ranges`` setting: chosen from the authority's own backtest when the model is
+fitted with one (:func:`sufficiency.demand.pipeline.fit_demand`, :mod:`.own_choice`)."""
+RANGES_METHODS = ("simulated", OWN_BACKTEST)
 
 
 class StockFlowModel:
@@ -236,7 +257,16 @@ class StockFlowModel:
         (the placement categories' 77%, the most any setting tried reached).
     reconcile : str, default "bottom-up"
         One of :data:`RECONCILE_METHODS`: the stock-flow total, or a top-down total (every cell
-        scaled by the same factor each month, so the stock-flow mix is kept).
+        scaled by the same factor each month, so the stock-flow mix is kept); or
+        ``"own backtest"``: whichever of those did best on this authority's own past origins
+        (chosen by :meth:`adopt`; bottom-up until then). Not the default: chosen that way at every
+        past origin (nested), it did worse than bottom-up on the choosing origins
+        (``docs/demand_defaults.md``, section of 30 November 2026).
+    ranges : {"own backtest", "simulated"}, default "own backtest"
+        Report the simulated ranges stretched around the mean so that the 80% range would have
+        held 80% of this authority's own past outcomes at each month ahead (never narrower than
+        simulated; set by :meth:`adopt` from the model's own backtest, simulated until then), or
+        the simulated ranges as they are. Added after the confirmation scores were seen.
     max_horizon : int, default 60
         Longest forecast prepared at fit time (months).
     random_state : int, default 0
@@ -280,6 +310,7 @@ class StockFlowModel:
         exit_drift: float = 0.2,
         mix_drift: float = 0.3,
         reconcile: str = "bottom-up",
+        ranges: str = OWN_BACKTEST,
         max_horizon: int = 60,
         random_state: int = 0,
     ) -> None:
@@ -298,6 +329,7 @@ class StockFlowModel:
         self.exit_drift = exit_drift
         self.mix_drift = mix_drift
         self.reconcile = reconcile
+        self.ranges = ranges
         self.max_horizon = max_horizon
         self.random_state = random_state
 
@@ -317,6 +349,7 @@ class StockFlowModel:
         "exit_drift",
         "mix_drift",
         "reconcile",
+        "ranges",
         "max_horizon",
         "random_state",
     )
@@ -361,9 +394,14 @@ class StockFlowModel:
         for name in ("entry_drift", "exit_drift", "mix_drift"):
             if not 0 <= getattr(self, name) <= 2:
                 problems.append(f"{name} must be 0 to 2 (got {getattr(self, name)})")
-        if self.reconcile not in RECONCILE_METHODS:
+        if self.reconcile not in (*RECONCILE_METHODS, OWN_BACKTEST):
             problems.append(
-                f"reconcile must be one of {', '.join(RECONCILE_METHODS)} (got {self.reconcile!r})"
+                f"reconcile must be one of {', '.join(RECONCILE_METHODS)} or {OWN_BACKTEST!r} "
+                f"(got {self.reconcile!r})"
+            )
+        if self.ranges not in RANGES_METHODS:
+            problems.append(
+                f"ranges must be one of {', '.join(RANGES_METHODS)} (got {self.ranges!r})"
             )
         if not 1 <= int(self.max_horizon) <= 240:
             problems.append(f"max_horizon must be 1 to 240 months (got {self.max_horizon})")
@@ -461,7 +499,9 @@ class StockFlowModel:
             mix_drift=float(self.mix_drift),
         )
         self.history_ = month_end_stock(panel)
-        if self.reconcile != "bottom-up":
+        self.reconcile_ = "bottom-up" if self.reconcile == OWN_BACKTEST else self.reconcile
+        self.own_choice_ = None
+        if self.reconcile_ != "bottom-up":
             self.params_ = self.params_.replace(total_scale=self._top_down_scale())
         self.rates_ = self.transitions_.rates
         self.structural_zeros_ = pd.DataFrame(
@@ -556,23 +596,33 @@ class StockFlowModel:
 
     def _top_down_scale(self) -> np.ndarray:
         """Factors taking the stock-flow total to the top-down total, month by month."""
-        from sufficiency.demand.series import make_forecaster
-
-        horizon = int(self.max_horizon)
         totals = self.history_.groupby("date")["children"].sum()
-        base = project_mean(self.params_, horizon).stock.sum(axis=1)
-        method = self.reconcile.removeprefix("top-down: ")
-        if method in ("naive", "half naive"):
-            target = np.full(horizon, float(totals.iloc[-1]))
-            if method == "half naive":
-                target = 0.5 * (target + base)
-        else:
-            series = pd.DataFrame(
-                {"unique_id": "total", "ds": totals.index, "y": totals.to_numpy(dtype=float)}
-            )
-            forecast = make_forecaster(method).fit(series).predict(horizon)
-            target = forecast["mean"].to_numpy()
+        still = self.params_.replace(total_scale=None)
+        base = project_mean(still, int(self.max_horizon)).stock.sum(axis=1)
+        target = top_down_total(totals, base, self.reconcile_)
         return np.where(base > 0, target / np.where(base > 0, base, 1.0), 1.0)
+
+    def adopt(self, choice) -> StockFlowModel:
+        """Take the choices read off this authority's own backtest (:mod:`.own_choice`).
+
+        The point forecast is taken only when ``reconcile="own backtest"`` and the range factors
+        only when ``ranges="own backtest"``; other settings keep what they fixed. Returns
+        ``self``.
+        """
+        if not hasattr(self, "params_"):
+            raise SufficiencyError("The stock-flow model has not been fitted yet: call fit first.")
+        self.own_choice_ = choice
+        if self.reconcile == OWN_BACKTEST and choice.reconcile != self.reconcile_:
+            self.reconcile_ = choice.reconcile
+            scale = None if self.reconcile_ == "bottom-up" else self._top_down_scale()
+            self.params_ = self.params_.replace(total_scale=scale)
+        if self.ranges == OWN_BACKTEST:
+            scale = np.ones((int(self.max_horizon), 2))
+            given = np.asarray(choice.range_scale, dtype=float)[: len(scale)]
+            scale[: len(given)] = given
+            scale[len(given) :] = given[-1] if len(given) else 1.0
+            self.params_ = self.params_.replace(range_scale=scale)
+        return self
 
     # --- prediction ------------------------------------------------------------------------
 
@@ -610,6 +660,33 @@ class StockFlowModel:
         """Long forecast frame: the mean, median and 50/80/95% ranges of simulated futures."""
         params = self._params(levers)
         return summarise_paths(simulate_paths(params, horizon, n_paths, random_state), params)
+
+
+def top_down_total(totals: pd.Series, base: np.ndarray, reconcile: str) -> np.ndarray:
+    """The total a top-down ``reconcile`` method forecasts, month by month.
+
+    Parameters
+    ----------
+    totals : pandas.Series
+        Observed month-end total (children) up to the origin, indexed by date.
+    base : numpy.ndarray
+        ``(H,)`` the stock-flow total (children) the top-down total replaces.
+    reconcile : str
+        One of :data:`RECONCILE_METHODS` other than ``"bottom-up"`` (which returns ``base``).
+    """
+    from sufficiency.demand.series import make_forecaster
+
+    base = np.asarray(base, dtype=float)
+    method = reconcile.removeprefix("top-down: ")
+    if reconcile == "bottom-up":
+        return base
+    if method in ("naive", "half naive"):
+        target = np.full(len(base), float(totals.iloc[-1]))
+        return 0.5 * (target + base) if method == "half naive" else target
+    series = pd.DataFrame(
+        {"unique_id": "total", "ds": totals.index, "y": totals.to_numpy(dtype=float)}
+    )
+    return make_forecaster(method).fit(series).predict(len(base))["mean"].to_numpy()
 
 
 def _entries_history(panel: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:

@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sufficiency.demand.stockflow import ALL, StockFlowModel, project_mean, simulate_paths
+from sufficiency.demand.stockflow import (
+    ALL,
+    OWN_BACKTEST,
+    StockFlowModel,
+    project_mean,
+    simulate_paths,
+)
 from sufficiency.errors import SufficiencyError
 from sufficiency.progress import ProgressCallback, report
 
@@ -83,13 +89,16 @@ def forecast_at(
     Returns
     -------
     pandas.DataFrame
-        unique_id, ds, mean, p2_5, p10, p90, p97_5, method, origin, horizon.
+        unique_id, ds, mean, p2_5, p10, p90, p97_5, method, origin, horizon, and ``mean_path``
+        (the deterministic mean path with drift, :func:`project_mean`: the base a top-down total
+        scales, :func:`sufficiency.demand.own_choice.adjust_forecasts`).
     """
     fitted = StockFlowModel(**{**model.get_params(), "max_horizon": int(horizon)})
     fitted.fit(panel, origin=origin)
     params = fitted.params_
     dates = pd.date_range(params.origin, periods=horizon + 1, freq="ME")[1:]
     rows = []
+    paths_mean = series_values(project_mean(params, horizon).stock, params)
     if n_paths:
         sims = series_values(simulate_paths(params, horizon, n_paths, random_state), params)
     else:
@@ -116,10 +125,104 @@ def forecast_at(
                     "method": METHOD,
                     "origin": params.origin,
                     "horizon": np.arange(1, horizon + 1),
+                    "mean_path": paths_mean[series_id],
                 }
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def backtest_forecasts(
+    panel: pd.DataFrame,
+    stock: pd.DataFrame,
+    *,
+    origins=None,
+    horizon: int = 60,
+    n_paths: int = 300,
+    model_params: dict | None = None,
+    years: float | None = 6,
+    random_state: int = 0,
+    progress: ProgressCallback | None = None,
+) -> pd.DataFrame:
+    """The stock-flow model refitted at rolling origins, its raw forecasts (not yet scored).
+
+    The model is refitted as it stands before any choice from its own backtest (a
+    ``reconcile="own backtest"`` model is refitted bottom-up, and ranges are the simulated ones);
+    :func:`backtest_stockflow` then replays those choices (nested) and scores the result.
+    Parameters as :func:`backtest_stockflow`; returns :func:`forecast_at` rows for every origin.
+    """
+    if origins is None:
+        origins = backtest_origins(stock["date"], years=years)
+    origins = pd.DatetimeIndex(origins)
+    if len(origins) == 0:
+        raise SufficiencyError(
+            "Too little history for a backtest: it needs at least three years of monthly stock "
+            "(two to fit, one to check). Forecasts are still made, without a track record."
+        )
+    params = {**StockFlowModel(**(model_params or {})).get_params(), "ranges": "simulated"}
+    if params["reconcile"] == OWN_BACKTEST:
+        params["reconcile"] = "bottom-up"
+    model = StockFlowModel(**params)
+    last = pd.to_datetime(stock["date"]).max()
+    pieces = []
+    for i, origin in enumerate(origins):
+        report(progress, i, len(origins), f"backtest origin {origin:%b %Y}")
+        ahead = min(int(horizon), (last.year - origin.year) * 12 + last.month - origin.month)
+        if ahead < 1:
+            continue
+        pieces.append(
+            forecast_at(model, panel, origin, ahead, n_paths=n_paths, random_state=random_state + i)
+        )
+    report(progress, len(origins), len(origins), "backtest done")
+    if not pieces:
+        raise SufficiencyError("No backtest origin has any month of data after it to check.")
+    return pd.concat(pieces, ignore_index=True)
+
+
+def checked_series(stock: pd.DataFrame) -> pd.DataFrame:
+    """The total, age-band and category series (``unique_id, ds, y``) forecasts are scored on."""
+    from sufficiency.demand.reconcile import SEPARATOR, stock_series
+
+    series = stock_series(stock)
+    return series.loc[~series["unique_id"].str.contains(SEPARATOR, regex=False)]
+
+
+def score_backtest(
+    raw: pd.DataFrame, stock: pd.DataFrame, model_params: dict | None = None
+) -> pd.DataFrame:
+    """Score :func:`backtest_forecasts` output as the model would have made each forecast then.
+
+    With ``reconcile`` or ``ranges`` set to ``"own backtest"``, each origin's forecast takes the
+    choices its own earlier origins gave (:func:`sufficiency.demand.own_choice.nested_forecasts`:
+    nothing from after the origin is used). Adds the columns ``reconcile`` and ``range_factor``.
+    """
+    from sufficiency.demand.backtest import score_forecasts
+    from sufficiency.demand.own_choice import nested_forecasts
+
+    settings = StockFlowModel(**(model_params or {})).get_params()
+    series = checked_series(stock)
+    made = nested_forecasts(
+        raw,
+        series,
+        choose_point=settings["reconcile"] == OWN_BACKTEST,
+        calibrate=settings["ranges"] == OWN_BACKTEST,
+    )
+    if settings["reconcile"] not in ("bottom-up", OWN_BACKTEST):
+        made["reconcile"] = settings["reconcile"]  # the refits were top-down already
+    scored = score_forecasts(made, series, series)
+    extra = made[["unique_id", "origin", "horizon", "reconcile", "range_factor"]].rename(
+        columns={"unique_id": "series_id"}
+    )
+    scored = scored.merge(extra, on=["series_id", "origin", "horizon"], how="left")
+    scored["kind"] = np.select(
+        [
+            scored["series_id"] == TOTAL,
+            scored["series_id"].str.startswith("age: "),
+        ],
+        ["monthly 903 total", "monthly 903 age band"],
+        default="monthly 903 placement category",
+    )
+    return scored
 
 
 def backtest_stockflow(
@@ -149,54 +252,33 @@ def backtest_stockflow(
     n_paths : int
         Simulated futures per origin (0: the mean path only, no ranges).
     model_params : dict, optional
-        Stock-flow settings (default: the model's defaults).
+        Stock-flow settings (default: the model's defaults). Choices the model reads off its own
+        backtest are replayed at each origin from the origins before it only.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`sufficiency.demand.backtest.METRIC_COLUMNS` plus ``naive_forecast`` and ``ds``,
-        method ``stockflow``, for ``total``, ``age: <band>`` and ``category: <category>``.
+        :data:`sufficiency.demand.backtest.METRIC_COLUMNS` plus ``naive_forecast``, ``ds``,
+        ``reconcile`` and ``range_factor``, method ``stockflow``, for ``total``,
+        ``age: <band>`` and ``category: <category>``.
 
     Raises
     ------
     SufficiencyError
         When the history is too short for any origin.
     """
-    from sufficiency.demand.backtest import score_forecasts
-    from sufficiency.demand.reconcile import SEPARATOR, stock_series
-
-    if origins is None:
-        origins = backtest_origins(stock["date"], years=years)
-    origins = pd.DatetimeIndex(origins)
-    if len(origins) == 0:
-        raise SufficiencyError(
-            "Too little history for a backtest: it needs at least three years of monthly stock "
-            "(two to fit, one to check). Forecasts are still made, without a track record."
-        )
-    model = StockFlowModel(**(model_params or {}))
-    last = pd.to_datetime(stock["date"]).max()
-    pieces = []
-    for i, origin in enumerate(origins):
-        report(progress, i, len(origins), f"backtest origin {origin:%b %Y}")
-        ahead = min(int(horizon), (last.year - origin.year) * 12 + last.month - origin.month)
-        if ahead < 1:
-            continue
-        pieces.append(
-            forecast_at(model, panel, origin, ahead, n_paths=n_paths, random_state=random_state + i)
-        )
-    report(progress, len(origins), len(origins), "backtest done")
-    series = stock_series(stock)
-    series = series.loc[~series["unique_id"].str.contains(SEPARATOR, regex=False)]
-    scored = score_forecasts(pd.concat(pieces, ignore_index=True), series, series)
-    scored["kind"] = np.select(
-        [
-            scored["series_id"] == TOTAL,
-            scored["series_id"].str.startswith("age: "),
-        ],
-        ["monthly 903 total", "monthly 903 age band"],
-        default="monthly 903 placement category",
+    raw = backtest_forecasts(
+        panel,
+        stock,
+        origins=origins,
+        horizon=horizon,
+        n_paths=n_paths,
+        model_params=model_params,
+        years=years,
+        random_state=random_state,
+        progress=progress,
     )
-    return scored
+    return score_backtest(raw, stock, model_params)
 
 
 # --- summaries -------------------------------------------------------------------------------
@@ -343,6 +425,28 @@ def track_record_sentences(
     return lines
 
 
+def ranges_sentence(model: StockFlowModel) -> str:
+    """How the shaded ranges were made, in plain words (calibrated on the own track record or not)."""
+    scale = getattr(getattr(model, "params_", None), "range_scale", None)
+    if scale is None:
+        return (
+            "The shaded ranges are those of the simulated futures, not checked against this "
+            "authority's own track record."
+        )
+    parts = [
+        f"{scale[h - 1, 0]:.1f} times as wide {_ahead(h)}"
+        for h in TRACK_RECORD_HORIZONS
+        if h <= len(scale)
+    ]
+    return (
+        "The shaded ranges are the simulated futures' ranges stretched around the forecast so "
+        "that, on this authority's own past forecasts, the 80% range would have held 8 in 10 "
+        f"outcomes (never narrower than simulated): for the total {_and(parts)}. The track "
+        "record shows each past forecast as it would have been made then, with ranges taken "
+        "from the dates before it only."
+    )
+
+
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -407,9 +511,13 @@ __all__ = [
     "TRACK_RECORD_HORIZONS",
     "accuracy_sentence",
     "accuracy_summary",
+    "backtest_forecasts",
     "backtest_origins",
     "backtest_stockflow",
+    "checked_series",
     "forecast_at",
+    "ranges_sentence",
+    "score_backtest",
     "series_values",
     "track_record_sentences",
     "track_record_table",
