@@ -33,6 +33,7 @@ from choose_demand_defaults import (  # noqa: E402
 
 from sufficiency.demand.stockflow import StockFlowModel  # noqa: E402
 from sufficiency.demand.track_record import forecast_at  # noqa: E402
+from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 CACHE = Path("/tmp/sufficiency-nested-backtest")
 
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {variant}")
             print(rows.drop(columns="variant").round(2).to_string(index=False))
         if args.out:
-            found.to_csv(args.out, index=False)
+            write_csv(found, args.out)
     return 0
 
 
