@@ -5,6 +5,7 @@ Usage::
     python scripts/choose_demand_defaults.py choose     # stages 1-3 on the choosing origins
     python scripts/choose_demand_defaults.py ranges     # stage 4 (simulated ranges) on top
     python scripts/choose_demand_defaults.py confirm    # the chosen model on later origins, once
+    python scripts/choose_demand_defaults.py placement  # time in the current placement (stage 1)
 
 The rule is in ``docs/demand_defaults.md`` (committed before any confirmation origin was
 scored). ``choose`` writes every candidate's scores to ``docs/demand_defaults_choosing.csv`` and
@@ -378,10 +379,43 @@ def report(authorities, phase: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def placement_clock(authorities) -> None:
+    """Time in the current placement, tried once as a stage-1 rates option (choosing origins).
+
+    Markov against placement-duration bands 3, 6, 12, 24+ months, with stage 1's other settings
+    (12 reference months, equal weights, entries flat at 12 months, bottom-up) and, for
+    information, with today's defaults. Adopted only if it beats Markov by more than 0.01.
+    """
+    from types import SimpleNamespace
+
+    from sufficiency.demand.panel import care_months
+
+    with_clock = {}
+    for name, folder in AUTHORITY_FOLDERS.items():
+        data = read_903(sorted(folder.glob("903_*")))
+        panel = care_months(data.episodes, data.extract_date, placement_months=True)
+        inputs = SimpleNamespace(panel=panel, stock=authorities[name]["inputs"].stock)
+        with_clock[name] = {**authorities[name], "inputs": inputs}
+    stage1 = {"reference_months": 12, "halflife_months": None, "entry_level_months": 12}
+    stage1.update(entries_method="damped", entry_damping=0.0, reconcile="bottom-up")
+    for label, base in (("stage 1 settings", stage1), ("today's defaults", {})):
+        for change in (
+            {"duration_edges": ()},
+            {"duration_edges": (3, 6, 12, 24), "duration_clock": "placement"},
+            {"duration_edges": (3, 6, 12, 24), "duration_clock": "care"},
+        ):
+            found = ratios(point_scores(with_clock, {**base, **change}))
+            print(f"  {label} {change}: score {found['score']:.3f}", flush=True)
+            for key, value in found.items():
+                if key != "score":
+                    print(f"      {key}: {value:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "phase", choices=("choose", "resume", "ranges", "confirm", "report-choosing")
+        "phase",
+        choices=("choose", "resume", "ranges", "confirm", "report-choosing", "placement"),
     )
     parser.add_argument("--log", type=Path, help="resume: the interrupted choose run's output")
     args = parser.parse_args(argv)
@@ -398,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         resume(authorities, args.log)
     elif args.phase == "ranges":
         ranges(authorities)
+    elif args.phase == "placement":
+        placement_clock(authorities)
     elif args.phase == "report-choosing":
         print(report(authorities, "choose").round(3).to_string(index=False))
     else:

@@ -227,8 +227,8 @@ EXIT_NOT_RECORDED = "not recorded (missing from a later extract)"
 """Exits the reader made: an episode open at the end of one extract that a later extract no longer
 shows is closed there (:data:`REC_CLOSED_MISSING`). The child left, but no reason was recorded, so
 these exits are reported apart in flows and are not one of :data:`EXIT_REASON_GROUPS`. The demand
-model counts them as exits under 'other'; :func:`share_unrecorded_exits` shares them among the
-recorded reasons instead."""
+model counts them as exits (the child left care) and shares them among the reasons recorded for
+similar children (:func:`share_unrecorded_exits`), rather than counting them as 'other'."""
 REC_CLOSED_MISSING = "MISSING_LATER"
 """The REC the reader gives an episode it closed because a later extract no longer shows it (not a
 903 code: the return recorded no reason)."""

@@ -329,6 +329,7 @@ def load_fitted(
             entry_split=arrays["entry_split"],
             total_scale=arrays["total_scale"] if "total_scale" in arrays else None,
             range_scale=arrays["range_scale"] if "range_scale" in arrays else None,
+            reset_duration_on_move=model.duration_clock == "placement",
             age_bands=tuple(states["age_bands"]),
             categories=tuple(states["placement_categories"]),
             exit_groups=tuple(states["exit_reason_groups"]),

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
+from sufficiency.codes import (
+    AGE_BANDS,
+    EXIT_NOT_RECORDED,
+    EXIT_REASON_GROUPS,
+    PLACEMENT_CATEGORIES,
+    share_unrecorded_exits,
+)
 from sufficiency.demand.feasibility import LEGAL_ZEROS
 from sufficiency.demand.panel import ADULT_MONTHS, age_band_of_months
 from sufficiency.errors import SufficiencyError
@@ -177,6 +183,7 @@ def estimate_transitions(
     bands: tuple[str, ...] = AGE_BANDS,
     cats: tuple[str, ...] = PLACEMENT_CATEGORIES,
     groups: tuple[str, ...] = EXIT_REASON_GROUPS,
+    duration_column: str = "care_months",
 ) -> Transitions:
     """Monthly transition probabilities from the month ends before ``origin`` (see module doc).
 
@@ -196,6 +203,8 @@ def estimate_transitions(
         Prior standard deviation of each log-rate effect (smaller shrinks more).
     destination_prior : float
         Pseudo-moves pulling each age band's destinations towards the placement's pooled ones.
+    duration_column : {"care_months", "placement_months"}
+        The clock ``duration_edges`` apply to: time in care, or time in the current placement.
     """
     origin = pd.Timestamp(origin)
     start = origin - pd.offsets.MonthEnd(int(reference_months))
@@ -218,7 +227,7 @@ def estimate_transitions(
     n_d = len(duration_edges) + 1
     weight = recency_weights(rows["date"], origin, halflife_months) * rows["children"].to_numpy()
     year = np.clip(rows["age_months"].to_numpy() // 12, 0, N_YEARS - 1)
-    dur = duration_band_index(rows["care_months"].to_numpy(), duration_edges)
+    dur = duration_band_index(rows[duration_column].to_numpy(), duration_edges)
     cat_index = {c: i for i, c in enumerate(cats)}
     cat = rows["placement_category"].map(cat_index).to_numpy()
     # where a move goes depends on the age band the child is in by the next month end (a child
@@ -233,6 +242,12 @@ def estimate_transitions(
     exits = np.zeros((*shape, n_g))
     sel = is_exit & ~pd.isna(group)
     np.add.at(exits, (year[sel], dur[sel], cat[sel], group[sel].astype(int)), weight[sel])
+    # exits without a recorded reason (stale episodes the reader closed) still leave care, but
+    # are shared among the reasons recorded in the same cell rather than counted as 'other'
+    unrecorded = np.zeros(shape)
+    sel = is_exit & (rows["exit_reason_group"] == EXIT_NOT_RECORDED).to_numpy()
+    np.add.at(unrecorded, (year[sel], dur[sel], cat[sel]), weight[sel])
+    exits = share_unrecorded_exits(exits, unrecorded, tuple(groups))
     is_move = (rows["outcome"] == "move").to_numpy()
     to = rows["to_category"].map(cat_index).to_numpy()
     moves = np.zeros(shape)

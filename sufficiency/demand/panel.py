@@ -55,7 +55,8 @@ CARE_MONTHS: dict[str, str] = {
     "outcome": "'stay', 'move', 'exit' or 'censored' (no later month end in the data); "
     "'entry' rows carry 'entry'",
     "to_category": "placement category at the next month end (stay and move rows)",
-    "exit_reason_group": "exit reason group (exit rows)",
+    "exit_reason_group": "exit reason group (exit rows; 'not recorded (missing from a later "
+    "extract)' where the reader closed an episode a later extract no longer shows)",
     "children": "number of children (count)",
 }
 """Columns of :func:`care_months` (aggregate: no child-level fields)."""
@@ -139,6 +140,8 @@ def care_months(
     episodes: pd.DataFrame,
     extract_date: pd.Timestamp,
     start: pd.Timestamp | None = None,
+    *,
+    placement_months: bool = False,
 ) -> pd.DataFrame:
     """Month-end care histories from clean episodes (see the module docstring).
 
@@ -148,6 +151,11 @@ def care_months(
         Clean episodes (:data:`sufficiency.schemas.CLEAN_EPISODES`).
     extract_date : Timestamp
         The last day the data describes; the last month end on or before it is the last ``T``.
+    placement_months : bool, default False
+        Add a ``placement_months`` column: completed months since the child's current placement
+        category began (consecutive episodes in the same category are one spell; a change of
+        category starts a new one), for models whose rates depend on time in the current
+        placement (``StockFlowModel(duration_clock="placement")``). More rows, so off by default.
     start : Timestamp, optional
         First day of complete history (default :func:`sufficiency.stocks.complete_history_start`);
         month ends before it are left out. Children in care at the first month end kept are the
@@ -201,7 +209,9 @@ def care_months(
     truncated = (first_rne != "S") & (period_start < history_day)
     # how each period ended: its last episode's end and reason (an episode with no month end
     # of its own can close a period whose earlier episode holds the last month end)
-    reason = exit_reason_group(counted["rec"]).fillna(EXIT_OTHER)
+    # exits the reader made (an episode a later extract no longer shows) keep their own label:
+    # the hazards share them among the recorded reasons rather than count them as 'other'
+    reason = exit_reason_group(counted["rec"], keep_unrecorded=True).fillna(EXIT_OTHER)
     reason = reason.where(~counted["reaches_18"], EXIT_INDEPENDENCE)
     period_end = grouped["end"].transform("last").to_numpy("datetime64[D]")
     ended = period_end <= ext
@@ -217,6 +227,13 @@ def care_months(
     in_care = in_care + np.where(truncated[rows], TRUNCATED_EXTRA_MONTHS, 0)
     category = counted["placement_category"].to_numpy(dtype=object)[rows]
     row_period = period[rows]
+    if placement_months:
+        # a placement spell: consecutive episodes of a period in the same category
+        cats = counted["placement_category"].astype(object)
+        new_spell = ~(counted["period"].eq(counted["period"].shift()) & cats.eq(cats.shift()))
+        spell = np.cumsum(new_spell.to_numpy())
+        spell_start = counted.groupby(spell)["decom"].transform("min").to_numpy("datetime64[D]")
+        in_placement = _completed_months(spell_start[rows], t_day, month_end_counts=True)
 
     # what happened by the next month end: the next row of the same period, if any
     same_next = np.zeros(rows.size, dtype=bool)
@@ -248,12 +265,16 @@ def care_months(
             "exit_reason_group": reason_row,
         }
     )
+    keys = list(_KEYS)
+    if placement_months:
+        frame["placement_months"] = in_placement.astype(np.int64)
+        keys.insert(keys.index("care_months") + 1, "placement_months")
     entries = frame.loc[entry].assign(
         kind="entry", outcome="entry", to_category=None, exit_reason_group=None
     )
     both = pd.concat([frame, entries], ignore_index=True)
     out = (
-        both.groupby(_KEYS, dropna=False, sort=True)
+        both.groupby(keys, dropna=False, sort=True)
         .size()
         .rename("children")
         .reset_index()
@@ -261,7 +282,10 @@ def care_months(
     )
     for column in ("to_category", "exit_reason_group"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out[list(CARE_MONTHS)]
+    columns = list(CARE_MONTHS)
+    if placement_months:
+        columns.insert(columns.index("care_months") + 1, "placement_months")
+    return out[columns]
 
 
 def age_band_of_months(age_months: np.ndarray) -> np.ndarray:

@@ -113,6 +113,9 @@ class ProjectionParams:
         (column 0) and every other series (column 1), from the authority's own backtest
         (:mod:`sufficiency.demand.own_choice`); None reports the simulated ranges. Paths are not
         changed: only :func:`~sufficiency.demand.stockflow.summarise_paths` applies them.
+    reset_duration_on_move : bool
+        The duration axis is time in the current placement: a child who moves (or is stepped
+        down) starts again at none. False: it is time in care, which a move does not change.
     step_downs : tuple of StepDownFlow
         Applied at the start of every month, in order.
     age_bands, categories, exit_groups : tuple of str
@@ -135,6 +138,7 @@ class ProjectionParams:
     mix_drift: float = 0.0
     total_scale: np.ndarray | None = None
     range_scale: np.ndarray | None = None
+    reset_duration_on_move: bool = False
     step_downs: tuple[StepDownFlow, ...] = ()
     age_bands: tuple[str, ...] = AGE_BANDS
     categories: tuple[str, ...] = PLACEMENT_CATEGORIES
@@ -332,7 +336,12 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     entry_rows = [(b, ages, pattern[b, ages]) for b, ages in enumerate(band_slices)]
     for t in range(horizon):
         for k, step in enumerate(params.step_downs):
-            moved = [_step_down_mean(current[q], step, band_slices, n_c) for q in range(n_q)]
+            moved = [
+                _step_down_mean(
+                    current[q], step, band_slices, n_c, reset=params.reset_duration_on_move
+                )
+                for q in range(n_q)
+            ]
             stepped[t, k] = float(np.dot(weights, moved))
         for q in range(n_q):
             factor = nodes[q, t]
@@ -349,6 +358,10 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
                 np.multiply(current[q], move, out=moving[q])
                 np.multiply(current[q], 1.0 - leave - move, out=nxt[q])
             for b, ages in enumerate(_MOVE_SLICES):
+                if params.reset_duration_on_move:
+                    # time in the new placement starts again
+                    nxt[q, ages, 0] += moving[q, ages].sum(axis=1) @ destination[b]
+                    continue
                 flat = nxt[q, ages].reshape(-1, n_c)  # a view: one matrix product per band
                 flat += moving[q, ages].reshape(-1, n_c) @ destination[b]
         # a month older and a month longer in care (the last column holds the longest stays);
@@ -371,7 +384,9 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     return MeanPath(forecast_dates(params.origin, horizon), stock, entries, stepped)
 
 
-def _step_down_mean(current: np.ndarray, step: StepDownFlow, band_slices, n_c: int) -> float:
+def _step_down_mean(
+    current: np.ndarray, step: StepDownFlow, band_slices, n_c: int, *, reset: bool = False
+) -> float:
     band, source = divmod(step.source, n_c)
     target = step.target % n_c
     ages = band_slices[band]
@@ -381,7 +396,10 @@ def _step_down_mean(current: np.ndarray, step: StepDownFlow, band_slices, n_c: i
     if moved > 0:
         share = held * (moved / total)
         current[ages, :, source] -= share
-        current[ages, :, target] += share
+        if reset:
+            current[ages, 0, target] += share.sum(axis=1)
+        else:
+            current[ages, :, target] += share
     return moved
 
 
@@ -569,6 +587,7 @@ class _Simulation:
                 if moves.any():
                     movers = maybe[moves]
                     key[look[movers]] += self._destinations(k_look[movers], weights[moves])
+                    self._reset_duration(key, look[movers])
                 key[look[leaves]] = self.dead_key
             if self.constant_increment is not None:
                 key += self.constant_increment  # time in care is not tracked
@@ -629,6 +648,14 @@ class _Simulation:
         new = np.where(total[:, 0] > 0, new, cat)  # nowhere allowed: stays
         return (new - cat).astype(np.int32)
 
+    def _reset_duration(self, key: np.ndarray, index: np.ndarray) -> None:
+        """Time in the current placement starts again for children who moved (placement clock)."""
+        if not self.params.reset_duration_on_move or self.n_dur == 1:
+            return
+        moved = key[index]
+        per_age = self.n_dur * self.n_c
+        key[index] = (moved // per_age) * per_age + moved % self.n_c
+
     def _step_down(self, key, step: StepDownFlow, due: int) -> np.ndarray:
         """Move up to ``due`` random children per path from the step-down's source cell."""
         n_paths = self.n_paths
@@ -643,4 +670,5 @@ class _Simulation:
         rank = np.arange(chosen.size) - starts[chosen_path]
         take = rank < due
         key[chosen[take]] += step.target - step.source
+        self._reset_duration(key, chosen[take])
         return np.bincount(chosen_path[take], minlength=n_paths).astype(np.int32)

@@ -215,6 +215,8 @@ OWN_BACKTEST = "own backtest"
 """``reconcile`` / ``ranges`` setting: chosen from the authority's own backtest when the model is
 fitted with one (:func:`sufficiency.demand.pipeline.fit_demand`, :mod:`.own_choice`)."""
 RANGES_METHODS = ("simulated", OWN_BACKTEST)
+DURATION_CLOCKS = ("care", "placement")
+_CLOCK_COLUMN = {"care": "care_months", "placement": "placement_months"}
 
 
 class StockFlowModel:
@@ -231,6 +233,11 @@ class StockFlowModel:
         Time-in-care bands (months) the exit and move rates depend on, for example
         ``(3, 6, 12, 24)``; ``()`` ignores time in care. The backtest on three authorities did
         not favour the bands (point score 1.20 against 1.18; ``docs/demand_defaults.md``).
+    duration_clock : {"care", "placement"}, default "care"
+        What ``duration_edges`` measure: time in care, or time in the current placement (a move
+        starts the clock again; needs a panel from ``care_months(..., placement_months=True)``).
+        Time in the current placement was tried once on the choosing origins and did not help
+        (``docs/demand_defaults.md``, 30 November 2026).
     prior_sd : float, default 1.0
         Shrinkage: prior standard deviation of each log-rate effect of age, time in care and
         placement (smaller pulls small cells harder towards the pooled rates).
@@ -298,6 +305,7 @@ class StockFlowModel:
         reference_months: int = 12,
         halflife_months: float | None = None,
         duration_edges: tuple[int, ...] = (),
+        duration_clock: str = "care",
         prior_sd: float = 1.0,
         destination_prior: float = 10.0,
         entry_split_prior: float = 10.0,
@@ -317,6 +325,7 @@ class StockFlowModel:
         self.reference_months = reference_months
         self.halflife_months = halflife_months
         self.duration_edges = duration_edges
+        self.duration_clock = duration_clock
         self.prior_sd = prior_sd
         self.destination_prior = destination_prior
         self.entry_split_prior = entry_split_prior
@@ -337,6 +346,7 @@ class StockFlowModel:
         "reference_months",
         "halflife_months",
         "duration_edges",
+        "duration_clock",
         "prior_sd",
         "destination_prior",
         "entry_split_prior",
@@ -380,6 +390,11 @@ class StockFlowModel:
             problems.append(
                 "duration_edges must be increasing whole months between 1 and 120 "
                 f"(got {self.duration_edges})"
+            )
+        if self.duration_clock not in DURATION_CLOCKS:
+            problems.append(
+                f"duration_clock must be one of {', '.join(DURATION_CLOCKS)} "
+                f"(got {self.duration_clock!r})"
             )
         for name in ("prior_sd", "destination_prior", "entry_split_prior"):
             if not getattr(self, name) > 0:
@@ -435,12 +450,19 @@ class StockFlowModel:
             ``self``.
         """
         self._validate()
-        missing = [c for c in CARE_MONTHS if c not in panel.columns]
+        needed = [*CARE_MONTHS, self._clock_column()]
+        missing = [c for c in dict.fromkeys(needed) if c not in panel.columns]
         if missing:
             raise SufficiencyError(
                 "The stock-flow model needs the month-end care histories from "
                 "sufficiency.demand.panel.care_months; these columns are missing: "
-                f"{', '.join(missing)}."
+                f"{', '.join(missing)}"
+                + (
+                    " (time in the current placement needs care_months(..., "
+                    "placement_months=True))."
+                    if "placement_months" in missing
+                    else "."
+                )
             )
         dates = pd.DatetimeIndex(sorted(pd.to_datetime(panel["date"]).unique()))
         origin = dates[-1] if origin is None else pd.Timestamp(origin).normalize()
@@ -462,6 +484,7 @@ class StockFlowModel:
             duration_edges=tuple(self.duration_edges),
             prior_sd=self.prior_sd,
             destination_prior=self.destination_prior,
+            duration_column=self._clock_column(),
         )
         self.reference_period_ = (dates[-1 - reference_months], dates[-2])
         report(progress, 1, 3, "fitting monthly entries")
@@ -497,6 +520,7 @@ class StockFlowModel:
             entry_drift=float(self.entry_drift),
             exit_drift=float(self.exit_drift),
             mix_drift=float(self.mix_drift),
+            reset_duration_on_move=self.duration_clock == "placement",
         )
         self.history_ = month_end_stock(panel)
         self.reconcile_ = "bottom-up" if self.reconcile == OWN_BACKTEST else self.reconcile
@@ -513,6 +537,9 @@ class StockFlowModel:
         )
         report(progress, 3, 3, "done")
         return self
+
+    def _clock_column(self) -> str:
+        return _CLOCK_COLUMN.get(self.duration_clock, "care_months")
 
     def _entries_model(self):
         if self.entries_method == "prophet":
@@ -534,7 +561,7 @@ class StockFlowModel:
         cats = {c: i for i, c in enumerate(PLACEMENT_CATEGORIES)}
         population = np.zeros((ADULT_MONTHS, cap + 1, len(PLACEMENT_CATEGORIES)))
         age = np.clip(rows["age_months"].to_numpy(), 0, ADULT_MONTHS - 1)
-        dur = np.minimum(rows["care_months"].to_numpy(), cap)
+        dur = np.minimum(rows[self._clock_column()].to_numpy(), cap)
         cat = rows["placement_category"].map(cats).to_numpy()
         np.add.at(population, (age, dur, cat.astype(int)), rows["children"].to_numpy(float))
         # the law: no under-16 in supported accommodation; any recorded there are projected as
