@@ -98,12 +98,7 @@ def answer(result, baseline) -> None:
             cols[3].metric(
                 "Can it be met?",
                 "No",
-                f"best {first['best_achievable']:.0f}{unit}; "
-                + (
-                    f"earliest {pd.Timestamp(first['earliest_month']):%b %Y}"
-                    if first["earliest_month"]
-                    else "not within the horizon"
-                ),
+                f"best {first['best_achievable']:.0f}{unit}; {first['when_met']}",
                 delta_color="off",
                 **CONTEXT,
             )

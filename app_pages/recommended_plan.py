@@ -52,7 +52,12 @@ def default_target_date(origin: pd.Timestamp, horizon: int) -> dt.date:
     """The last March within four years of the data (and within the horizon)."""
     last = origin + pd.offsets.MonthEnd(min(48, horizon))
     year = last.year if last.month >= 3 else last.year - 1
-    return dt.date(year, 3, 1)
+    return dt.date(year, 3, 31)
+
+
+def month_end(text: str) -> dt.date:
+    """A "YYYY-MM" target month as its last day: "by March 2028" is 31 March 2028."""
+    return (pd.Timestamp(text[:7]) + pd.offsets.MonthEnd(0)).date()
 
 
 def inputs(scenario: Scenario, models) -> Scenario:
@@ -90,7 +95,7 @@ def inputs(scenario: Scenario, models) -> Scenario:
         current = scenario.ifa_share_target_date
         share_by = st.date_input(
             "IFA share target date",
-            value=dt.date(int(current[:4]), int(current[5:7]), 1)
+            value=month_end(current)
             if current
             else min(max(default_target_date(origin, scenario.horizon_months), start), end),
             min_value=start,
@@ -110,7 +115,7 @@ def inputs(scenario: Scenario, models) -> Scenario:
         current = scenario.external_residential_target_date
         cap_by = st.date_input(
             "External residential cap date",
-            value=dt.date(int(current[:4]), int(current[5:7]), 1) if current else end,
+            value=month_end(current) if current else end,
             min_value=start,
             max_value=end,
             key="plan_external_cap_by",
@@ -198,7 +203,11 @@ def approvals_chart(households: pd.DataFrame) -> alt.Chart:
     )
 
 
-def share_chart(result, baseline, target: float | None, basis: str) -> alt.Chart:
+def share_chart(
+    result, baseline, target: float | None, basis: str, by: str | None = None
+) -> alt.Chart:
+    """The IFA share with the plan and without, and the target: a dashed line labelled with its
+    level and date, from the target month on (``by``: "YYYY-MM")."""
     column = (
         "ifa_share_of_fostering_pct"
         if basis == "foster placements"
@@ -225,12 +234,27 @@ def share_chart(result, baseline, target: float | None, basis: str) -> alt.Chart
     )
     if target is None:
         return lines.properties(height=320)
-    rule = (
-        alt.Chart(pd.DataFrame({"share": [target], "label": ["target"]}))
-        .mark_rule(strokeDash=[6, 4], color="#b00")
-        .encode(y="share:Q")
+    months = result.shares["month"]
+    start = pd.Timestamp(month_end(by)) if by else pd.Timestamp(months.min())
+    label = f"target {target:g}%" + (f" by {start:%b %Y}" if by else "")
+    target_frame = pd.DataFrame(
+        {"month": [start, pd.Timestamp(months.max())], "share": [target, target], "label": label}
     )
-    return (lines + rule).properties(height=320)
+    rule = (
+        alt.Chart(target_frame)
+        .mark_line(strokeDash=[6, 4], color="#b00")
+        .encode(
+            x="month:T",
+            y="share:Q",
+            tooltip=[alt.Tooltip("label:N", title="Target")],
+        )
+    )
+    text = (
+        alt.Chart(target_frame.head(1))
+        .mark_text(align="left", dx=4, dy=-8, color="#b00", fontWeight="bold")
+        .encode(x="month:T", y="share:Q", text="label:N")
+    )
+    return (lines + rule + text).properties(height=320)
 
 
 def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None:
@@ -248,7 +272,11 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
         st.markdown("**IFA share against the target**")
         st.altair_chart(
             share_chart(
-                result, baseline, scenario.ifa_share_target_pct, scenario.ifa_share_target_basis
+                result,
+                baseline,
+                scenario.ifa_share_target_pct,
+                scenario.ifa_share_target_basis,
+                scenario.ifa_share_target_date,
             ),
             width="stretch",
         )

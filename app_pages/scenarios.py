@@ -88,7 +88,8 @@ def month_text(value: dt.date) -> str:
 def month_date(text: str | None, fallback: dt.date) -> dt.date:
     if not text:
         return fallback
-    return dt.date(int(text[:4]), int(text[5:7]), 1)
+    # targets are "by March 2028": the month's last day, 31 March 2028
+    return (pd.Timestamp(text[:7]) + pd.offsets.MonthEnd(0)).date()
 
 
 def lever_help(name: str) -> str:
@@ -100,7 +101,7 @@ def default_target_date(origin: pd.Timestamp, horizon: int) -> dt.date:
     """The last March within four years of the data (and within the horizon)."""
     last = origin + pd.offsets.MonthEnd(min(48, horizon))
     year = last.year if last.month >= 3 else last.year - 1
-    return dt.date(year, 3, 1)
+    return dt.date(year, 3, 31)
 
 
 def authority_number(

@@ -270,15 +270,7 @@ def summary_html(result: ScenarioResult) -> str:
             f"{s['discount_rate_pct']:g}%) and {payback}."
         )
     for row in result.targets.to_dict(orient="records"):
-        verdict = (
-            "can be met"
-            if row["feasible"]
-            else (
-                f"cannot be met within the limits (best {row['best_achievable']:,.1f}"
-                + (f"; earliest {row['earliest_month']}" if row["earliest_month"] else "")
-                + ")"
-            )
-        )
+        verdict = row["verdict"]
         narrative.append(
             f"Target: {esc(row['target'])} at or below {row['target_value']:g} by {row['date']}: "
             f"now {row['now']:,.1f}, projected with the plan {row['projected']:,.1f}; {verdict}."

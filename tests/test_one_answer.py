@@ -270,3 +270,70 @@ def test_the_summary_says_how_many_approvals_the_baseline_assumes():
     expected = 3 * replacement_per_month(in_house.households, result.resolved.annual_leaving_rate)
     assert result.summary["approvals_replacing_leavers_per_quarter"] == pytest.approx(expected)
     assert result.summary["approvals_now_per_quarter"] > 0
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from sufficiency.scenario import fit_models
+
+    return fit_models()
+
+
+def test_an_infeasible_target_says_the_best_level_and_not_within_the_forecast(demo):
+    """30% by March 2028 on the demo: the limits cannot reach it by then nor by the forecast's
+    end; the answer gives the best level by then and says "not within the forecast (to ...)"."""
+    result = run(
+        Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03", n_simulations=0),
+        models=demo,
+    )
+    (check,) = result.plan.checks
+    assert not check.feasible and check.best_achievable > 30
+    assert check.earliest_month is None
+    end = result.placements["month"].max()
+    assert check.when_met == f"not within the forecast (to {end:%B %Y})"
+    assert check.verdict in result.plan.text
+    (row,) = result.summary["targets"]
+    assert row["when_met"] == check.when_met and row["verdict"] == check.verdict
+
+
+def test_a_target_reachable_later_names_the_earliest_month_after_its_date(demo):
+    """44% by March 2026 cannot be met by then, but can later within the forecast: the earliest
+    month is after the target date and the share stays at or under the target from then on."""
+    result = run(
+        Scenario(ifa_share_target_pct=44.0, ifa_share_target_date="2026-03", n_simulations=0),
+        models=demo,
+    )
+    (check,) = result.plan.checks
+    assert not check.feasible
+    assert check.earliest_month is not None and check.earliest_month > check.date
+    assert f"earliest {check.earliest_month:%B %Y}" in result.plan.text
+
+
+def test_the_earliest_month_is_the_first_from_which_the_level_holds():
+    from sufficiency.plan.targets import first_month_held
+
+    assert first_month_held(np.array([40.0, 50.0, 45.0, 39.0, 38.0]), 40.0) == 3
+    assert first_month_held(np.array([30.0, 31.0]), 40.0) == 0
+    assert first_month_held(np.array([30.0, 41.0]), 40.0) is None
+
+
+def test_households_approved_ahead_of_the_need_go_to_the_carer_types_needed():
+    """Approvals brought forward because later quarters' limits bind are split by the need they
+    are approved for (teenager carers too), not all given to mainstream carers."""
+    from sufficiency.plan.targets import RecruitmentLimits, schedule
+
+    months = pd.date_range("2024-04-30", periods=48, freq="ME")
+    needed = np.zeros((48, 2))
+    needed[36:] = [6.0, 6.0]  # from the target date: 6 mainstream and 6 teenager households
+    limits = RecruitmentLimits(
+        lead_months=9,
+        usable_places_per_household=1.2,
+        annual_leaving_rate=0.1,
+        assessment_room_per_quarter=2.0,
+        marketing_approvals_per_quarter=2.0,
+    )
+    plan = schedule(needed, months, limits)
+    early = plan.approvals[:36]
+    assert early.sum() > 0
+    assert early[:, 1].sum() > 0, "teenager households only after the target date"
+    assert abs(early[:, 0].sum() - early[:, 1].sum()) <= early.sum() / 2

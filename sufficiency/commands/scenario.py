@@ -281,15 +281,7 @@ def _print_headline(summary: dict) -> None:
         f"£{summary['npv_gbp']:,.0f}; payback: {summary['payback_month'] or 'none'}",
     ]
     for target in summary["targets"]:
-        verdict = (
-            "can be met"
-            if target["feasible"]
-            else (
-                f"cannot be met (best {target['best_achievable']:,.1f}"
-                + (f", earliest {target['earliest_month']}" if target["earliest_month"] else "")
-                + ")"
-            )
-        )
+        verdict = target["verdict"]
         lines.append(
             f"Target: {target['target']} at most {target['target_value']:g} by "
             f"{target['date']}: {verdict}; extra households to approve: "

@@ -251,6 +251,10 @@ def _split(
     end = when[order[position + 1]] if position + 1 < len(order) else needed.shape[0]
     weights = needed[t:end].max(axis=0) if end > t else needed[t]
     if weights.sum() <= 0:
+        # approved ahead of the need (a later quarter's limit binds): split by the need they
+        # are approved for, not all to mainstream
+        weights = needed[t:].max(axis=0)
+    if weights.sum() <= 0:
         weights = np.zeros(n_types)
         weights[0] = 1.0
     exact = count * weights / weights.sum()
@@ -341,6 +345,9 @@ class TargetCheck:
         Lowest level reachable at the target date within the limits.
     earliest_month : Timestamp or None
         First month the target can be reached within the limits (None: not within the horizon).
+    note : str
+    forecast_end : Timestamp or None
+        The projection's last month (said when the target cannot be met within it).
     """
 
     target: str
@@ -354,10 +361,31 @@ class TargetCheck:
     best_achievable: float
     earliest_month: pd.Timestamp | None
     note: str = ""
+    forecast_end: pd.Timestamp | None = None
 
     @property
     def met(self) -> bool:
         return self.projected <= self.target_value + 0.05
+
+    @property
+    def when_met(self) -> str:
+        """The earliest it could be met, in the words every page and command uses: "earliest
+        April 2028", or "not within the forecast (to March 2029)"."""
+        if self.earliest_month is not None:
+            return f"earliest {self.earliest_month:%B %Y}"
+        end = f" (to {self.forecast_end:%B %Y})" if self.forecast_end is not None else ""
+        return f"not within the forecast{end}"
+
+    @property
+    def verdict(self) -> str:
+        """Can it be met, in plain words (one wording for the explorer, the plan and exports)."""
+        if self.feasible:
+            return "can be met"
+        unit = "%" if self.unit == "%" else " children"
+        return (
+            f"cannot be met within the limits: the best reachable by {self.date:%B %Y} is "
+            f"{self.best_achievable:.0f}{unit}; {self.when_met}"
+        )
 
     def as_row(self) -> dict:
         return {
@@ -375,6 +403,8 @@ class TargetCheck:
             if self.earliest_month is None
             else self.earliest_month.strftime("%Y-%m"),
             "note": self.note,
+            "when_met": self.when_met,
+            "verdict": self.verdict,
         }
 
 
@@ -391,7 +421,19 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "best_achievable",
     "earliest_month",
     "note",
+    "when_met",
+    "verdict",
 )
+
+
+def first_month_held(levels: np.ndarray, ceiling: float) -> int | None:
+    """Index of the first month from which ``levels`` stay at or under ``ceiling`` to the end of
+    the projection (a target "by" a month holds from then on); None when no such month."""
+    above = np.flatnonzero(np.asarray(levels, dtype="float64") > ceiling + 1e-6)
+    if not len(above):
+        return 0
+    first = int(above[-1]) + 1
+    return first if first < len(levels) else None
 
 
 def share_reachable(

@@ -24,6 +24,7 @@ from sufficiency.plan.targets import (
     RecruitmentLimits,
     Schedule,
     TargetCheck,
+    first_month_held,
     ifa_share_places_needed,
     places_by_carer_type,
     quarterly_table,
@@ -165,8 +166,8 @@ def _solve_step_downs(scenario: Scenario, models, random_state) -> tuple[float, 
     grid = models.start_grid
     now = float(grid[:, codes.PLACEMENT_CATEGORIES.index(codes.EXTERNAL_RESIDENTIAL)].sum())
     reachable = np.flatnonzero(best[at:] <= cap + 1e-9)
-    earliest_all = np.flatnonzero(best <= cap + 1e-9)
-    earliest = months[int(earliest_all[0])] if len(earliest_all) else None
+    held = first_month_held(best, cap)
+    earliest = None if held is None else months[held]
     if without[at] <= cap:
         extra = 0.0
     elif best[at] > cap:
@@ -192,6 +193,7 @@ def _solve_step_downs(scenario: Scenario, models, random_state) -> tuple[float, 
         best_achievable=float(best[at]),
         earliest_month=earliest,
         note=note,
+        forecast_end=months[-1],
     )
     return float(extra), check
 
@@ -284,7 +286,7 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         )
         short_after = plan_schedule.short[share_at:] > 0
         target = scenario.ifa_share_target_pct
-        met_from = np.flatnonzero(reachable * 100 <= target + 1e-6)
+        met_from = first_month_held(reachable * 100, target)
         checks.append(
             TargetCheck(
                 target=SHARE_BASES[basis],
@@ -300,8 +302,9 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
                 feasible=not bool(short_after.any())
                 or bool((share1[share_at:] * 100 <= target + 0.05).all()),
                 best_achievable=float(min(reachable[share_at], share1[share_at]) * 100),
-                earliest_month=months[int(met_from[0])] if len(met_from) else None,
+                earliest_month=None if met_from is None else months[met_from],
                 note=share_note or "",
+                forecast_end=months[-1],
             )
         )
     quarterly = quarterly_table(plan_schedule, months, enquiries)
@@ -360,19 +363,7 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
         lines.append("No extra households can be approved within the limits below.")
     for check in plan.checks:
         level = f"{check.target_value:g}{'%' if check.unit == '%' else ' children'}"
-        if check.feasible:
-            lines.append(f"{check.target} at most {level} from {check.date:%B %Y}: can be met.")
-        else:
-            when = (
-                f"the earliest it could be met is {check.earliest_month:%B %Y}"
-                if check.earliest_month is not None
-                else "it cannot be met within the projection"
-            )
-            best = f"{check.best_achievable:.0f}{'%' if check.unit == '%' else ' children'}"
-            lines.append(
-                f"{check.target} at most {level} by {check.date:%B %Y} cannot be met within "
-                f"the limits: the best reachable then is {best}, and {when}."
-            )
+        lines.append(f"{check.target} at most {level} by {check.date:%B %Y} {check.verdict}.")
     if plan.checks and not plan.feasible:
         limits = plan.limits
         lines.append(
