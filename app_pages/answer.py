@@ -98,10 +98,18 @@ def answer(result, baseline) -> None:
             cols[3].metric(
                 "Can it be met?",
                 "No",
-                f"best {first['best_achievable']:.0f}{unit}; {first['when_met']}",
+                f"best {first['best_achievable']:.0f}{unit} by {pd.Timestamp(first['date']):%b %Y}",
                 delta_color="off",
                 **CONTEXT,
+                help=first["verdict"],
             )
+        for check in checks:
+            if not check["feasible"]:
+                level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
+                st.caption(
+                    f"**Target {level} by {pd.Timestamp(check['date']):%B %Y}**: "
+                    f"{check['verdict']}."
+                )
     else:
         cols[3].metric("Targets", "none set")
 

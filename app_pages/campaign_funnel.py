@@ -199,7 +199,7 @@ metric_cols[2].metric(
 )
 median_days = durations.loc[("enquiry", "approval"), "median_days"]
 metric_cols[3].metric(
-    "Enquiry to approval (years selected)",
+    "Enquiry to approval (selected)",
     percent(end_to_end["rate"]),
     help=f"95% interval {percent(end_to_end['lower'])} to {percent(end_to_end['upper'])}. "
     f"Median {median_days:.0f} days for those approved. Older benchmark: 11% in 281 days "
@@ -217,9 +217,8 @@ st.caption(
 show_plan_figures(
     authority_models()[0].figures,
     ("enquiry_to_approval", "days_enquiry_to_approval", "cost_per_enquiry"),
-    note="These rates are for the years and channels selected above, a different measure from "
-    "the figures below, which are measured on the last three years of enquiries to the extract "
-    "date and used to plan.",
+    note="The rates above are for the years and channels selected: a different measure from "
+    "these plan figures, measured on the last three years of enquiries to the extract date.",
 )
 
 funnel_tab, channel_tab, campaign_tab, trend_tab, stage_tab = st.tabs(

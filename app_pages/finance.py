@@ -434,9 +434,10 @@ def main() -> None:
     )
     cols[4].metric(
         "Payback month",
-        itos.payback_month.strftime("%b %Y") if itos.payback_month is not None else "not reached",
+        itos.payback_month.strftime("%b %Y") if itos.payback_month is not None else "none",
         help="The first month when the cumulative saving against the baseline covers the "
-        "cumulative investment (recruitment, assessment, marketing, support, programmes).",
+        "cumulative investment (recruitment, assessment, marketing, support, programmes); "
+        "none: it does not within the horizon.",
     )
     if itos.total_investment == 0 and itos.total_saving == 0:
         st.info(

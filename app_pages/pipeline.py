@@ -207,7 +207,7 @@ bars = (
         x=time_axis,
         y=alt.Y(
             "households:Q",
-            title="Households approved a month",
+            title="Approved a month (households)",
             axis=alt.Axis(titleLimit=400),
             stack="zero",
             scale=alt.Scale(domain=[0, monthly_top * 1.08], nice=False),

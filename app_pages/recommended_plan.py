@@ -250,8 +250,8 @@ def share_chart(
         )
     )
     text = (
-        alt.Chart(target_frame.head(1))
-        .mark_text(align="left", dx=4, dy=-8, color="#b00", fontWeight="bold")
+        alt.Chart(target_frame.tail(1))
+        .mark_text(align="right", dy=-8, color="#b00", fontWeight="bold")
         .encode(x="month:T", y="share:Q", text="label:N")
     )
     return (lines + rule + text).properties(height=320)

@@ -311,8 +311,8 @@ st.caption(
 show_plan_figures(
     plan_figures,
     ("enquiry_to_approval", "days_enquiry_to_approval", "cost_per_enquiry", "places_per_household"),
-    note="With the authority's figures chosen above, the two stages multiply to the share of "
-    "enquiries approved below and the stage times add up to its time to approval.",
+    note="With the authority's figures chosen above, the two stages multiply to this share of "
+    "enquiries approved and the stage times add up to about this time to approval.",
 )
 
 funnel_assumptions = FunnelAssumptions(

@@ -52,12 +52,12 @@ def test_the_home_page_shows_the_plans_conversion(app, figures):
 
 def test_the_campaign_funnel_labels_its_own_rate_and_shows_the_plans(app, figures):
     shown = metrics(visit(app, "app_pages/campaign_funnel.py"))
-    assert "Enquiry to approval (years selected)" in shown
+    assert "Enquiry to approval (selected)" in shown
     assert shown[f"Enquiries approved {PLAN}"] == figures.enquiry_to_approval.text
     assert shown[f"Enquiry to approval {PLAN}"] == figures.days_enquiry_to_approval.text
     assert shown[f"Cost per enquiry {PLAN}"] == figures.cost_per_enquiry.text
     # the all-years rate is a different measure from the plan's three-year window, and says so
-    assert shown["Enquiry to approval (years selected)"] != figures.enquiry_to_approval.text
+    assert shown["Enquiry to approval (selected)"] != figures.enquiry_to_approval.text
     assert "a different measure" in texts(app)
 
 
