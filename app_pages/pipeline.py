@@ -207,7 +207,7 @@ bars = (
         x=time_axis,
         y=alt.Y(
             "households:Q",
-            title="Approved a month (households)",
+            title="Approvals a month",
             axis=alt.Axis(titleLimit=400),
             stack="zero",
             scale=alt.Scale(domain=[0, monthly_top * 1.08], nice=False),
