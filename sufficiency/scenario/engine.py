@@ -154,12 +154,14 @@ def demand_paths(
         mean, stepped = _model_paths(models, entries, steps, horizon, 0, seed)
         spread_key = ("representative spread", horizon, seed)
         spread = models._cache.setdefault("spread", {})
-        if spread_key not in spread:
+        entry = spread.get(spread_key)
+        if entry is None:
+            # once per authority, horizon and seed: the simulated baseline paths' spread
             base_mean, _ = _model_paths(models, (), (), horizon, 0, seed)
             simulated, _ = _model_paths(models, (), (), horizon, REPRESENTATIVE_FROM, seed)
-            spread.clear()
-            spread[spread_key] = (_centred_picks(simulated, REPRESENTATIVE_PATHS), base_mean[0])
-        centred, base_mean = spread[spread_key]
+            entry = (_centred_picks(simulated, REPRESENTATIVE_PATHS), base_mean[0])
+            _remember(spread, spread_key, entry)
+        centred, base_mean = entry
         _remember(cache, key, (_spread_like(mean[0], base_mean, centred), stepped))
     return cache[key]
 
