@@ -260,11 +260,16 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
         },
     )
     show_sources_in_full(breakdown.to_dict(orient="records"), "component")
+    new_household_children = float(models.figures.places_per_household.value) * float(
+        models.figures.occupancy.value
+    )
     st.caption(
         f"Shared over {parts.children_per_household:.2f} children per household (the children "
         f"in in-house foster care ÷ in-house households today: "
-        f"{models.figures.in_house.children:,.0f} ÷ {models.figures.in_house.households:,.0f}). "
-        "In the projection the allowance follows the children, the fee and supervision follow "
+        f"{models.figures.in_house.children:,.0f} ÷ {models.figures.in_house.households:,.0f}; "
+        f"a new household fosters about {new_household_children:.2f}: "
+        f"{models.figures.places_per_household.text} × {models.figures.occupancy.text} filled, "
+        "the figures every page plans with). In the projection the allowance follows the children, the fee and supervision follow "
         "the households, and overheads stay at today's total: so one more household costs "
         f"£{parts.marginal_per_child:,.0f} a week per child it fosters, not the all-in "
         f"£{parts.all_in_per_child:,.0f}. Nothing is counted twice: supervision is inside these "

@@ -117,7 +117,7 @@ def authority_number(
         step=step,
         format=fmt,
         key=widget(name, shown),
-        help=f"{lever.unit}. Default: {float(figure.value) * scale:,.4g} ({figure.source}).",
+        help=f"{lever.unit}. Default: {figure.text} ({figure.source}).",
     )
     default = round(float(figure.value) * scale, 4)
     return None if abs(float(entered) - default) < 1e-6 else float(entered)

@@ -337,3 +337,16 @@ def test_households_approved_ahead_of_the_need_go_to_the_carer_types_needed():
     assert early.sum() > 0
     assert early[:, 1].sum() > 0, "teenager households only after the target date"
     assert abs(early[:, 0].sum() - early[:, 1].sum()) <= early.sum() / 2
+
+
+def test_a_feasible_external_residential_cap_is_met_on_the_pages_paths(demo):
+    """The step-downs are searched on the fast run, then checked on the scenario's own simulated
+    paths: when the cap is called feasible, the projection every page shows meets it."""
+    result = run(
+        Scenario(external_residential_target=25, external_residential_target_date="2027-03"),
+        models=demo,
+    )
+    (check,) = result.plan.checks
+    assert check.feasible
+    assert check.met, (check.projected, check.target_value)
+    assert result.plan.step_downs_per_year > 0

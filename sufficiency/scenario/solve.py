@@ -1,7 +1,8 @@
 """Targets solved into a scenario: the step-downs and approvals a target needs, applied.
 
 For an external residential cap, the step-downs a year that bring external residential down to
-the cap by its date are found on the mean path (bisection; step-downs are delivered as a count).
+the cap by its date are found on the fast run's representative paths (bisection; step-downs are
+delivered as a count).
 For an IFA share target (either definition), the in-house places it needs come from the
 scenario's own allocation, and :mod:`sufficiency.plan.targets` turns them into whole approvals
 by carer type per quarter within the authority's recruitment limits. The approvals are then
@@ -38,6 +39,12 @@ _TYPE_WORDS = {"mainstream": "mainstream", "teenagers": "teenager"}
 
 STEP_DOWN_SEARCH_MAX = 200.0
 """Most step-downs a year the external residential solver tries (the lever's upper bound)."""
+
+STEP_DOWN_CHECKS = 6
+"""Most whole step-downs a year added after checking the fast run's answer on the page's paths."""
+
+MET_TOLERANCE = 0.05
+"""A level within this of the target counts as meeting it (as :attr:`TargetCheck.met`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,7 +154,7 @@ def _external(projection) -> np.ndarray:
 
 
 def _solve_step_downs(scenario: Scenario, models, random_state) -> tuple[float, TargetCheck]:
-    """Step-downs a year that bring external residential to the cap by its date (mean path)."""
+    """Step-downs a year that bring external residential to the cap by its date (fast run)."""
     from sufficiency.scenario.engine import project
 
     months = pd.date_range(models.origin, periods=scenario.horizon_months + 1, freq="ME")[1:]
@@ -173,14 +180,16 @@ def _solve_step_downs(scenario: Scenario, models, random_state) -> tuple[float, 
     elif best[at] > cap:
         extra = STEP_DOWN_SEARCH_MAX - own
     else:
-        low, high = 0.0, STEP_DOWN_SEARCH_MAX - own
-        for _ in range(18):
-            middle = 0.5 * (low + high)
-            if external(middle)[at] <= cap:
+        # the fewest whole step-downs a year that reach the cap: bisection over whole numbers
+        # (about 8 projections, not 18 to a fraction that is rounded up anyway)
+        low, high = 0, math.ceil(STEP_DOWN_SEARCH_MAX - own)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if external(float(middle))[at] <= cap:
                 high = middle
             else:
                 low = middle
-        extra = math.ceil(high)
+        extra = float(high)
     check = TargetCheck(
         target="children in external residential care",
         date=months[at],
@@ -221,6 +230,18 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
             extra_step_downs = 0.0
     step_downs = scenario.step_downs_per_year + extra_step_downs
     before = project(scenario, models, random_state, step_downs_per_year=step_downs)
+    if extra_step_downs > 0 and ext_check is not None:
+        # the search ran on the fast run; check on the scenario's own paths and add whole
+        # step-downs a year while the cap is missed there (the same paths as every page)
+        at = months.searchsorted(ext_check.date)
+        for _ in range(STEP_DOWN_CHECKS):
+            if _external(before)[at] <= ext_check.target_value + MET_TOLERANCE:
+                break
+            if step_downs + 1 > STEP_DOWN_SEARCH_MAX:
+                break
+            extra_step_downs += 1.0
+            step_downs += 1.0
+            before = project(scenario, models, random_state, step_downs_per_year=step_downs)
     n_months = len(months)
     places = np.zeros((n_months, len(codes.AGE_BANDS)))
     share_at = share_note = None
