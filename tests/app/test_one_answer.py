@@ -71,9 +71,16 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     scenario = app.session_state["scenario"]
     assert scenario.ifa_share_target_pct == 30.0
     assert any("Without a plan the model approves" in c.value for c in app.caption)
+    verdict = [c.value for c in app.caption if c.value.startswith("**Target 30% by")]
     visit(app, EXPLORER)
     assert metric(app, "Extra households to approve") == households
     assert metric(app, "Can it be met?") == feasible
     assert metric(app, "Total cost (cash)") == cost
+    # one feasibility logic, one wording: an infeasible target names the best level and when
+    assert [c.value for c in app.caption if c.value.startswith("**Target 30% by")] == verdict
+    if feasible == "No":
+        (text,) = verdict
+        assert "best reachable by March 2028" in text
+        assert "earliest" in text or "not within the forecast (to " in text
     visit(app, BUDGET)
     assert abs(budget_total(app) / 1e6 - pounds_m(cost)) <= 0.05
