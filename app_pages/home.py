@@ -60,13 +60,13 @@ st.subheader("The authority every page works on")
 cols = st.columns(5)
 cols[0].metric("Children looked after", f"{models.start_grid.sum():,.0f}")
 cols[1].metric(
-    "In-house foster households",
+    "In-house households",
     f"{figures.in_house.households:,.0f}",
     help=figures.in_house.rule,
 )
 cols[2].metric("Usable in-house places", f"{figures.in_house.usable_places:,.0f}")
 cols[3].metric(
-    "Households approved a quarter",
+    "Approvals a quarter",
     f"{figures.approvals_per_quarter.value:.1f}",
     help=figures.approvals_per_quarter.source,
 )

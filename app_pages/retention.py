@@ -285,9 +285,10 @@ reconciliation = figures.in_house
 first, second, third, fourth = st.columns(4)
 if reconciliation.records_households is not None:
     first.metric(
-        "In-house households (mainstream and specialist)",
+        "In-house households",
         f"{reconciliation.households:,.0f}",
-        help=f"Approved on {extract:%d %b %Y}; family and friends (kinship) households, approved "
+        help=f"Mainstream and specialist households approved on {extract:%d %b %Y}; family and "
+        "friends (kinship) households, approved "
         f"for named children, are counted apart: {len(kinship_now):,}.",
     )
     second.metric("In-house places approved", f"{reconciliation.records_approved_places or 0:,.0f}")
@@ -297,7 +298,7 @@ third.metric(
     help=reconciliation.rule,
 )
 fourth.metric(
-    "In-house households leaving a year",
+    "Households leaving a year",
     figures.annual_leaving_rate.text,
     help=f"{figures.annual_leaving_rate.source}. Benchmarks: "
     f"{in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}; "

@@ -27,7 +27,7 @@ def test_demo_view_is_synthetic_with_charts_and_downloads() -> None:
     assert any("Synthetic" in item.value for item in app.info)
     approved = int(metric(app, "In-house households").replace(",", ""))
     assert 50 < approved < 110  # the demo's mainstream and specialist households
-    rate = float(metric(app, "In-house households leaving a year").rstrip("%"))
+    rate = float(metric(app, "Households leaving a year").rstrip("%"))
     assert 8 <= rate <= 35
     usable = int(metric(app, "Usable in-house places").replace(",", ""))
     assert usable >= 99  # never fewer than the 99 children the 903 data has placed in-house

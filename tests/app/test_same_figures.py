@@ -88,7 +88,7 @@ def test_the_recruitment_calculator_plans_with_the_same_figures(app, figures):
 
 def test_the_retention_page_shows_the_plans_leaving_rate(app, figures):
     shown = metrics(visit(app, "app_pages/retention.py"))
-    assert shown["In-house households leaving a year"] == figures.annual_leaving_rate.text
+    assert shown["Households leaving a year"] == figures.annual_leaving_rate.text
 
 
 def test_the_budget_costs_a_household_at_the_plans_places(app, figures):
