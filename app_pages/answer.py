@@ -103,15 +103,17 @@ def answer(result, baseline) -> None:
                 **CONTEXT,
                 help=first["verdict"],
             )
-        for check in checks:
-            if not check["feasible"]:
-                level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
-                st.caption(
-                    f"**Target {level} by {pd.Timestamp(check['date']):%B %Y}**: "
-                    f"{check['verdict']}."
-                )
     else:
         cols[3].metric("Targets", "none set")
+    # always one line here, so the elements below keep their place when a target is set
+    st.caption(
+        " ".join(
+            f"**Target {c['target_value']:g}{'%' if c['unit'] == '%' else ' children'} by "
+            f"{pd.Timestamp(c['date']):%B %Y}**: {c['verdict']}."
+            for c in checks
+        )
+        or "No target set."
+    )
 
     st.markdown("**Recruitment**")
     cols = st.columns(4)
