@@ -677,7 +677,18 @@ def chart_specs(_result, _baseline, key: str, scenario_json: str, baseline_json:
     }
     if _to_vega_lite is None:
         return charts
-    return {name: _to_vega_lite(chart) for name, chart in charts.items()}
+    return {name: _to_vega_lite(_Unvalidated(chart)) for name, chart in charts.items()}
+
+
+class _Unvalidated:
+    """An Altair chart whose ``to_dict`` skips the JSON-schema check (about a third of the time
+    of turning these fixed, tested charts into Vega-Lite on every lever change)."""
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self.chart = chart
+
+    def to_dict(self, **kwargs) -> dict:
+        return self.chart.to_dict(validate=False, **kwargs)
 
 
 def show_chart(spec) -> None:
@@ -688,84 +699,111 @@ def show_chart(spec) -> None:
         st.vega_lite_chart(copy.deepcopy(spec), width="stretch")
 
 
+LIBRARY_TAB_KEY = "library_tab"
+"""Session-state key of the library's open tab (only that tab is drawn on each run)."""
+
+
 def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
-    """Save, open, rename, delete (app_pages/library.py), compare and share."""
+    """Save, open, rename, delete (app_pages/library.py), compare and share.
+
+    Only the open tab is drawn (and the library read only when a tab needs it): a lever change
+    does not pay for the saved list, the comparison or the forms behind the other tabs.
+    """
     store = library.open_store()
     if store is None:
         return
     library.show_message()
     save_tab, load_tab, compare_tab, share_tab = st.tabs(
-        ["Save", "Open, rename or delete", "Compare", "Share a link"]
+        ["Save", "Open, rename or delete", "Compare", "Share a link"],
+        key=LIBRARY_TAB_KEY,
+        on_change="rerun",
     )
 
     def on_saved(saved: Scenario) -> None:
         st.session_state[SCENARIO_KEY] = saved
 
-    with save_tab:
-        library.save_panel(store, scenario, on_saved)
-    try:
-        saved = store.library()
-    except SufficiencyError as error:
-        st.error(plain(error), icon=":material/error:")
-        return
-    with load_tab:
-        library.manage_panel(store, saved, on_open=set_scenario)
-    with compare_tab:
-        chosen = library.compare_picker(saved)
-        if chosen:
-            results = [scenario_result(models, key, scenario.to_json(), SEED)]
-            results += [scenario_result(models, key, s.to_json(), SEED) for s in chosen]
-            if len({r.scenario.name for r in results}) < len(results):
-                st.caption("Scenarios with the same name are numbered in the order shown.")
-            tables = compare(results)
-            st.dataframe(
-                tables["headline"].round(
-                    {"total_cost_gbp": 0, "total_investment_gbp": 0, "npv_gbp": 0}
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config=COMPARE_LABELS,
-            )
-            st.altair_chart(comparison_chart(tables), width="stretch")
-            money_columns = {
-                column: st.column_config.NumberColumn(column, format="localized")
-                for column in [*tables["costs"].columns[1:], *tables["differences"].columns[1:]]
-            }
-            st.markdown("**Cost by financial year (£, cash)**")
-            st.dataframe(
-                tables["costs"].round(0),
-                hide_index=True,
-                width="stretch",
-                column_config={"financial_year": "Financial year", **money_columns},
-            )
-            st.dataframe(
-                tables["differences"].round(0),
-                hide_index=True,
-                width="stretch",
-                column_config={"financial_year": "Financial year", **money_columns},
-            )
-            st.download_button(
-                "Download the comparison (CSV)",
-                csv_bytes(tables["costs"].merge(tables["differences"], on="financial_year")),
-                file_name=export_name(scenario, "comparison", "csv"),
-                mime="text/csv",
-            )
-    with share_tab:
-        query = scenario.to_query_string()
-        # st.context.url is this page's address as the browser sent it (no query string).
-        page_url = (st.context.url or "").split("?")[0]
-        st.caption(
-            "Send this link to a colleague who can open this explorer, or bookmark it: it reopens "
-            "exactly this scenario. It holds only the levers, never any data."
-        )
-        st.code(f"{page_url}?{query}", language=None)
-        if st.button("Put it in the address bar", key="share_set"):
-            st.query_params.from_dict(dict(parse_qsl(query, keep_blank_values=True)))
+    if save_tab.open:
+        with save_tab:
+            library.save_panel(store, scenario, on_saved)
+    if load_tab.open or compare_tab.open:
+        try:
+            saved = store.library()
+        except SufficiencyError as error:
+            st.error(plain(error), icon=":material/error:")
+            return
+    if load_tab.open:
+        with load_tab:
+            library.manage_panel(store, saved, on_open=set_scenario)
+    if compare_tab.open:
+        with compare_tab:
+            chosen = library.compare_picker(saved)
+            if chosen:
+                results = [scenario_result(models, key, scenario.to_json(), SEED)]
+                results += [scenario_result(models, key, s.to_json(), SEED) for s in chosen]
+                if len({r.scenario.name for r in results}) < len(results):
+                    st.caption("Scenarios with the same name are numbered in the order shown.")
+                tables = compare(results)
+                st.dataframe(
+                    tables["headline"].round(
+                        {"total_cost_gbp": 0, "total_investment_gbp": 0, "npv_gbp": 0}
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    column_config=COMPARE_LABELS,
+                )
+                st.altair_chart(comparison_chart(tables), width="stretch")
+                money_columns = {
+                    column: st.column_config.NumberColumn(column, format="localized")
+                    for column in [*tables["costs"].columns[1:], *tables["differences"].columns[1:]]
+                }
+                st.markdown("**Cost by financial year (£, cash)**")
+                st.dataframe(
+                    tables["costs"].round(0),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={"financial_year": "Financial year", **money_columns},
+                )
+                st.dataframe(
+                    tables["differences"].round(0),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={"financial_year": "Financial year", **money_columns},
+                )
+                st.download_button(
+                    "Download the comparison (CSV)",
+                    csv_bytes(tables["costs"].merge(tables["differences"], on="financial_year")),
+                    file_name=export_name(scenario, "comparison", "csv"),
+                    mime="text/csv",
+                )
+    if share_tab.open:
+        with share_tab:
+            share_panel(scenario)
+
+
+def share_panel(scenario: Scenario) -> None:
+    query = scenario.to_query_string()
+    # st.context.url is this page's address as the browser sent it (no query string).
+    page_url = (st.context.url or "").split("?")[0]
+    st.caption(
+        "Send this link to a colleague who can open this explorer, or bookmark it: it reopens "
+        "exactly this scenario. It holds only the levers, never any data."
+    )
+    st.code(f"{page_url}?{query}", language=None)
+    if st.button("Put it in the address bar", key="share_set"):
+        st.query_params.from_dict(dict(parse_qsl(query, keep_blank_values=True)))
 
 
 def authority_section(models: FittedModels) -> None:
+    """The authority's figures and their sources, drawn only while the expander is open."""
     figures = models.figures
-    with st.expander("The authority's figures every page uses, and where they come from"):
+    section = st.expander(
+        "The authority's figures every page uses, and where they come from",
+        key="authority_figures_open",
+        on_change="rerun",
+    )
+    if not section.open:
+        return
+    with section:
         st.markdown(figures.in_house.describe())
         st.dataframe(
             figures.in_house.table(),
@@ -799,6 +837,14 @@ def main() -> None:
     active = active_903_data()
     show_data_banner(active)
     models, key = authority_models(active)
+    explorer(models, key)
+
+
+@st.fragment
+def explorer(models: FittedModels, key: str) -> None:
+    """Levers, the answer, charts, downloads and the library: a lever change reruns only this
+    (not the page around it), and every part of it shows the scenario the levers describe."""
+    # checked on every run of the fragment: a scenario opened from the library arrives here
     scenario = refuse_unshowable(current_scenario(), models.origin)
     name = st.text_input(
         "Name of this scenario",
@@ -905,4 +951,5 @@ def main() -> None:
     library_section(scenario, models, key)
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs pages as __main__; tests import the charts
+    main()

@@ -34,6 +34,13 @@ def open_page(query: dict | None = None) -> AppTest:
     return app
 
 
+def open_library_tab(app: AppTest, label: str) -> None:
+    """Only the library's open tab is drawn: open ``label`` as a click on it would."""
+    app.session_state["library_tab"] = label
+    app.run()
+    assert not app.exception, app.exception
+
+
 def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
@@ -55,11 +62,14 @@ def test_explorer_levers_share_save_and_compare(library):
     after = metric(app, "Total cost (cash)")
     assert float(after[1:-1].replace(",", "")) < float(before[1:-1].replace(",", ""))
     assert any("edge-of-care programme cost" in w.value for w in app.warning)
+    assert not app.code  # the share tab is not open: its link is not drawn
+    open_library_tab(app, "Share a link")
     link = app.code[0].value
     assert link.startswith("?v=2")
     assert Scenario.from_query_string(link).entries_change_pct == (("10-15", -40.0),)
 
     # save to the library, then compare it with a changed scenario on screen
+    open_library_tab(app, "Save")
     next(t for t in app.text_input if t.label == "Scenario name").set_value("fewer teenagers")
     next(t for t in app.text_input if t.label == "Your name").set_value("Commissioner")
     next(b for b in app.button if b.label == "Save scenario").click().run()
@@ -67,6 +77,7 @@ def test_explorer_levers_share_save_and_compare(library):
     saved = ScenarioStore(library).get("fewer teenagers")
     assert saved.author == "Commissioner"
     assert saved.scenario.entries_change_pct == (("10-15", -40.0),)
+    open_library_tab(app, "Compare")
     app.multiselect[0].set_value([saved.uid]).run()
     assert not app.exception
     headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
@@ -79,6 +90,7 @@ def test_a_link_reopens_the_same_scenario():
     app = open_page(dict(parse_qsl(scenario.to_query_string())))
     assert next(s for s in app.slider if s.label.startswith("Step-downs")).value == 12
     assert next(s for s in app.slider if s.label == "Age 1-4 (% change)").value == -10
+    open_library_tab(app, "Share a link")
     assert app.code[0].value == "?" + scenario.to_query_string()
 
 
@@ -88,3 +100,46 @@ def test_a_version_1_link_opens_migrated_with_a_note():
     assert "older version" in notes and "on top of" in notes
     assert app.session_state["scenario"].ifa_share_target_basis == "non-kinship fostering"
     assert metric(app, "Can it be met?") in ("Yes", "No")
+
+
+def test_charts_drawn_without_schema_check_are_the_checked_charts():
+    """The explorer skips Altair's JSON-schema check on its three charts (a lever change pays for
+    it otherwise): the specs must be exactly what the checked conversion gives."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
+
+    from app_pages.scenarios import _Unvalidated, costs_chart, households_chart, placements_chart
+    from sufficiency.scenario import baseline_of, fit_models, run
+
+    models = fit_models()
+    scenario = Scenario(step_downs_per_year=12)
+    result = run(scenario, models=models, random_state=0)
+    baseline = run(baseline_of(scenario), models=models, random_state=0)
+    for chart in (
+        placements_chart(result, baseline),
+        households_chart(result, baseline),
+        costs_chart(result),
+    ):
+        assert convert(_Unvalidated(chart)) == convert(chart)
+
+
+def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
+    """Sessions on the same data share the heavy work: a colleague moving a lever to a value
+    someone already ran gets the same numbers without simulating the 200 futures again."""
+    import sufficiency.demand.stockflow as stockflow
+
+    first = open_page()
+    next(s for s in first.slider if s.label.startswith("Step-downs")).set_value(7).run()
+    cost = metric(first, "Total cost (cash)")
+    simulations = []
+    real_simulate = stockflow.simulate
+
+    def counting_simulate(*args, **kwargs):
+        simulations.append(1)
+        return real_simulate(*args, **kwargs)
+
+    monkeypatch.setattr(stockflow, "simulate", counting_simulate)
+    second = open_page()
+    next(s for s in second.slider if s.label.startswith("Step-downs")).set_value(7).run()
+    assert not second.exception, second.exception
+    assert metric(second, "Total cost (cash)") == cost
+    assert simulations == []
