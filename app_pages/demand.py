@@ -1,6 +1,7 @@
 """Demand page (commissioners): fan charts of children looked after, what-if levers, track record."""
 
 import json
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -359,12 +360,13 @@ st.caption("Table cells: forecast number of children (80% range).")
 download = forecast.assign(date=forecast["date"].dt.date)
 st.download_button(
     "Download the forecast (CSV)",
-    csv_bytes(download.round(2)),
+    partial(csv_bytes, download.round(2)),  # built on click, not on every run
     file_name=f"demand_forecast_{horizon}_months.csv",
     mime="text/csv",
     icon=":material/download:",
     help="Columns: date, age_band, placement_category, mean, p2_5, p10, p25, p50, p75, p90, "
     "p97_5 (children); 'all' rows are totals.",
+    on_click="ignore",
 )
 
 with st.expander("How this forecast works", icon=":material/info:"):

@@ -6,6 +6,8 @@ unit costs and inflation edited here apply there too.
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -496,21 +498,24 @@ def main() -> None:
     left, middle, right = st.columns(3)
     left.download_button(
         "Download the finance workbook (Excel)",
-        workbook_bytes(result),
+        partial(workbook_bytes, result),  # built on click, not on every run
         file_name=export_name(scenario, "finance", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
     )
     middle.download_button(
         "Download costs by financial year (CSV)",
         csv_bytes(costs_table(result).assign(scenario=scenario.name)),
         file_name=export_name(scenario, "costs_by_financial_year", "csv"),
         mime="text/csv",
+        on_click="ignore",
     )
     right.download_button(
         "Download the printable summary (HTML)",
-        summary_html(result),
+        partial(summary_html, result),
         file_name=export_name(scenario, "finance_summary", "html"),
         mime="text/html",
+        on_click="ignore",
     )
     with st.expander("What the placement categories mean"):
         st.table(

@@ -10,6 +10,7 @@ checks whether recruiting beyond the target would pay for itself.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -346,18 +347,21 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
         file_name=export_name(scenario, "recommended_households", "csv"),
         mime="text/csv",
         key="download_households",
+        on_click="ignore",
     )
     columns[1].download_button(
         "The plan (Excel)",
-        excel_bytes(
+        partial(  # built on click, not on every run
+            excel_bytes,
             {
                 "explanation": pd.DataFrame({"plan in plain words": plan.explain().split("\n")}),
                 **tables,
-            }
+            },
         ),
         file_name=export_name(scenario, "recommended_plan", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_plan_excel",
+        on_click="ignore",
     )
     columns[2].download_button(
         "The plan in plain words (Markdown)",
@@ -370,6 +374,7 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
         file_name=export_name(scenario, "plan", "md"),
         mime="text/markdown",
         key="download_plan_md",
+        on_click="ignore",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -427,6 +428,7 @@ downloads[0].download_button(
     file_name="enquiries_schedule.csv",
     mime="text/csv",
     icon=":material/download:",
+    on_click="ignore",
 )
 downloads[1].download_button(
     "Enquiries needed by start month (CSV)",
@@ -434,18 +436,21 @@ downloads[1].download_button(
     file_name="campaign_start_options.csv",
     mime="text/csv",
     icon=":material/download:",
+    on_click="ignore",
 )
 downloads[2].download_button(
     "Answer and assumptions (Excel)",
-    excel_bytes(
+    partial(  # built on click, not on every run
+        excel_bytes,
         {
             "answer": pd.DataFrame({"answer": [answer.explanation()]}),
             "schedule": answer.schedule,
             "start_options": answer.start_options,
             "assumptions": assumptions,
-        }
+        },
     ),
     file_name="recruitment_calculator.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
+    on_click="ignore",
 )

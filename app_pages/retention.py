@@ -3,6 +3,7 @@ places expected over the coming years."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import altair as alt
@@ -107,6 +108,7 @@ def upload_section(is_demo: bool) -> None:
                 file_name="example_carer_households.csv",
                 mime="text/csv",
                 icon=":material/download:",
+                on_click="ignore",
             )
         extract = st.date_input(
             "Extract date (the date the records describe)",
@@ -489,6 +491,7 @@ downloads[0].download_button(
     file_name="survival_curves.csv",
     mime="text/csv",
     icon=":material/download:",
+    on_click="ignore",
 )
 downloads[1].download_button(
     "Leaving reasons (CSV)",
@@ -496,6 +499,7 @@ downloads[1].download_button(
     file_name="leaving_reasons.csv",
     mime="text/csv",
     icon=":material/download:",
+    on_click="ignore",
 )
 downloads[2].download_button(
     "Households and places projection (CSV)",
@@ -503,19 +507,22 @@ downloads[2].download_button(
     file_name="capacity_projection.csv",
     mime="text/csv",
     icon=":material/download:",
+    on_click="ignore",
 )
 downloads[3].download_button(
     "All tables (Excel)",
-    excel_bytes(
+    partial(  # built on click, not on every run
+        excel_bytes,
         {
             "survival_curves": tables["curves"],
             "leaving_reasons": tables["reasons_by_group"],
             "leaving_rates": tables["rates"],
             "leaving_rates_used": tables["hazards"],
             "capacity_projection": frame,
-        }
+        },
     ),
     file_name="carer_retention.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
+    on_click="ignore",
 )

@@ -774,6 +774,7 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                     csv_bytes(tables["costs"].merge(tables["differences"], on="financial_year")),
                     file_name=export_name(scenario, "comparison", "csv"),
                     mime="text/csv",
+                    on_click="ignore",
                 )
     if share_tab.open:
         with share_tab:
@@ -934,18 +935,21 @@ def explorer(models: FittedModels, key: str) -> None:
         lambda: workbook_bytes(result),
         file_name=export_name(scenario, "scenario", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
     )
     middle.download_button(
         "Download placements (CSV)",
         lambda: csv_bytes(result.placements.assign(scenario=scenario.name)),
         file_name=export_name(scenario, "placements", "csv"),
         mime="text/csv",
+        on_click="ignore",
     )
     right.download_button(
         "Download the printable summary (HTML)",
         lambda: summary_html(result),
         file_name=export_name(scenario, "summary", "html"),
         mime="text/html",
+        on_click="ignore",
     )
     st.subheader("Save, load, compare and share")
     library_section(scenario, models, key)
