@@ -97,6 +97,7 @@ def test_the_budget_costs_a_household_at_the_plans_places(app, figures):
 
 
 def test_the_explorer_lists_the_same_figures(app, figures):
+    app.session_state["authority_figures_open"] = True  # drawn when opened, as a click would
     visit(app, "app_pages/scenarios.py")
     table = next(f.value for f in app.dataframe if "figure" in f.value.columns)
     shown = dict(zip(table["figure"], table["value"], strict=True))
