@@ -230,6 +230,41 @@ def export_name(scenario, stem: str, suffix: str) -> str:
     return f"{stem}_{safe or 'scenario'}.{suffix}"
 
 
+try:  # what st.altair_chart does to a chart: Altair -> Vega-Lite spec, its data as Arrow
+    from streamlit.elements.vega_charts import (
+        _convert_altair_to_vega_lite_spec as _to_vega_lite,
+    )
+except ImportError:  # a Streamlit without it: charts go through st.altair_chart
+    _to_vega_lite = None
+
+
+class Unvalidated:
+    """An Altair chart whose ``to_dict`` skips Altair's JSON-schema check: on the explorer's
+    pages the check takes longer than building the chart, on every run, for charts whose code
+    is fixed (the tests draw them through the checked path)."""
+
+    def __init__(self, chart) -> None:
+        self.chart = chart
+
+    def to_dict(self, **kwargs) -> dict:
+        return self.chart.to_dict(validate=False, **kwargs)
+
+
+def vega_lite_spec(chart):
+    """The Vega-Lite spec Streamlit would draw for an Altair ``chart`` (without the schema
+    check), or the chart itself when this Streamlit cannot convert it."""
+    return chart if _to_vega_lite is None else _to_vega_lite(Unvalidated(chart))
+
+
+def altair_chart(chart, **kwargs) -> None:
+    """``st.altair_chart(chart, **kwargs)`` without Altair's schema check (same spec)."""
+    spec = vega_lite_spec(chart)
+    if spec is chart:
+        st.altair_chart(chart, **kwargs)
+    else:
+        st.vega_lite_chart(spec, **kwargs)
+
+
 def data_key(active: ActiveData) -> str:
     """A cache key for the active data: its label and a SHA-256 of its content (every episode,
     the header, the report and the extract date), so two uploads of the same shape never share

@@ -8,7 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import CACHE_TTL, SEED, active_903_data, csv_bytes, data_key, show_data_banner
+from app_pages.common import (
+    CACHE_TTL,
+    SEED,
+    active_903_data,
+    altair_chart,
+    csv_bytes,
+    data_key,
+    show_data_banner,
+)
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
 from sufficiency.demand.levers import (
     ENTRY_CHANGE_BOUNDS,
@@ -52,6 +60,12 @@ def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int
     """Forecast frame under the levers (cheap: no refitting)."""
     levers = DemandLevers.from_dict(json.loads(levers_json))
     return _fitted.model.forecast(horizon, n_paths=n_paths, random_state=seed, levers=levers)
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
+def track_record_lines(_fitted, key: str) -> list[str]:
+    """The track record in sentences, once per data set (``key``)."""
+    return track_record_sentences(_fitted.backtest)
 
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
@@ -242,7 +256,7 @@ history = history_totals(model)
 # --- headline: total with its track record --------------------------------------------------
 chart_col, record_col = st.columns([3, 2])
 with chart_col:
-    st.altair_chart(
+    altair_chart(
         fan_chart(chart_frame(forecast, history, "total"), "All children looked after"),
         width="stretch",
     )
@@ -262,7 +276,7 @@ with record_col:
         f"80% range: {last['p10']:,.0f} to {last['p90']:,.0f} children; "
         f"95% range: {last['p2_5']:,.0f} to {last['p97_5']:,.0f} children."
     )
-    lines = track_record_sentences(fitted.backtest)
+    lines = track_record_lines(fitted, key)
     if lines[-1].startswith("Not better"):
         # beside the chart: where the forecast did not beat carrying the last figure forward
         st.warning(lines[-1], icon=":material/report:")
@@ -286,75 +300,91 @@ elif lines[-1].startswith("Not better"):
 else:
     st.success(lines[-1], icon=":material/fact_check:")
 if fitted.backtest is not None:
-    with st.expander("Track record for every series (age bands and placements)"):
-        tabs = st.tabs(
-            [f"{h // 12} year{'s' if h > 12 else ''} ahead" for h in TRACK_RECORD_HORIZONS]
-        )
-        for tab, months_ahead in zip(tabs, TRACK_RECORD_HORIZONS, strict=True):
-            with tab:
-                record = track_record_table(fitted.backtest, months_ahead)
-                if record.empty:
-                    st.write("No checks this far ahead yet: the data ends too soon.")
-                else:
-                    st.dataframe(record, hide_index=True, width="stretch")
+    every_series = st.expander(
+        "Track record for every series (age bands and placements)",
+        key="demand_track_record_open",
+        on_change="rerun",
+    )
+    with every_series:
+        if every_series.open:  # drawn only when opened
+            tabs = st.tabs(
+                [f"{h // 12} year{'s' if h > 12 else ''} ahead" for h in TRACK_RECORD_HORIZONS]
+            )
+            for tab, months_ahead in zip(tabs, TRACK_RECORD_HORIZONS, strict=True):
+                with tab:
+                    record = track_record_table(fitted.backtest, months_ahead)
+                    if record.empty:
+                        st.write("No checks this far ahead yet: the data ends too soon.")
+                    else:
+                        st.dataframe(record, hide_index=True, width="stretch")
 
 by_category, by_band, by_cell = st.tabs(
-    ["By placement category", "By age band", "One age band and placement"]
+    ["By placement category", "By age band", "One age band and placement"],
+    key="demand_breakdown",
+    on_change="rerun",  # only the open tab is drawn
 )
 with by_category:
-    st.caption(
-        "The placement mix here carries on the placements seen in your data, before carers and "
-        "beds are counted. The Scenario explorer places the same children where in-house carers "
-        "and beds are projected to be, so its in-house and IFA split can differ; its total does not."
-    )
-    st.altair_chart(
-        fan_chart(chart_frame(forecast, history, "placement_category"), "By placement category", 3),
-        width="content",
-    )
-    categories_table = horizon_table(forecast, "placement_category")
-    st.dataframe(
-        categories_table,
-        hide_index=True,
-        width="stretch",
-        height=38 + 35 * len(categories_table),
-        column_config={"series": "Placement category"},
-    )
-with by_band:
-    st.altair_chart(
-        fan_chart(chart_frame(forecast, history, "age_band"), "By age band", 3), width="content"
-    )
-    bands_table = horizon_table(forecast, "age_band")
-    st.dataframe(
-        bands_table,
-        hide_index=True,
-        width="stretch",
-        height=38 + 35 * len(bands_table),
-        column_config={"series": "Age band"},
-    )
-with by_cell:
-    band_col, category_col = st.columns(2)
-    cell_band = band_col.selectbox(
-        "Age band", ("all", *AGE_BANDS), index=AGE_BANDS.index("10-15") + 1, key="demand_cell_band"
-    )
-    cell_category = category_col.selectbox(
-        "Placement category",
-        ("all", *PLACEMENT_CATEGORIES),
-        index=PLACEMENT_CATEGORIES.index("external residential") + 1,
-        key="demand_cell_category",
-    )
-    st.altair_chart(
-        fan_chart(
-            chart_frame(
-                forecast,
-                history,
-                "cell",
-                age_band=cell_band,
-                placement_category=cell_category,
+    if by_category.open:
+        st.caption(
+            "The placement mix here carries on the placements seen in your data, before carers and "
+            "beds are counted. The Scenario explorer places the same children where in-house carers "
+            "and beds are projected to be, so its in-house and IFA split can differ; its total does not."
+        )
+        altair_chart(
+            fan_chart(
+                chart_frame(forecast, history, "placement_category"), "By placement category", 3
             ),
-            f"Age {cell_band}, {cell_category}",
-        ),
-        width="stretch",
-    )
+            width="content",
+        )
+        categories_table = horizon_table(forecast, "placement_category")
+        st.dataframe(
+            categories_table,
+            hide_index=True,
+            width="stretch",
+            height=38 + 35 * len(categories_table),
+            column_config={"series": "Placement category"},
+        )
+with by_band:
+    if by_band.open:
+        altair_chart(
+            fan_chart(chart_frame(forecast, history, "age_band"), "By age band", 3), width="content"
+        )
+        bands_table = horizon_table(forecast, "age_band")
+        st.dataframe(
+            bands_table,
+            hide_index=True,
+            width="stretch",
+            height=38 + 35 * len(bands_table),
+            column_config={"series": "Age band"},
+        )
+with by_cell:
+    if by_cell.open:
+        band_col, category_col = st.columns(2)
+        cell_band = band_col.selectbox(
+            "Age band",
+            ("all", *AGE_BANDS),
+            index=AGE_BANDS.index("10-15") + 1,
+            key="demand_cell_band",
+        )
+        cell_category = category_col.selectbox(
+            "Placement category",
+            ("all", *PLACEMENT_CATEGORIES),
+            index=PLACEMENT_CATEGORIES.index("external residential") + 1,
+            key="demand_cell_category",
+        )
+        altair_chart(
+            fan_chart(
+                chart_frame(
+                    forecast,
+                    history,
+                    "cell",
+                    age_band=cell_band,
+                    placement_category=cell_category,
+                ),
+                f"Age {cell_band}, {cell_category}",
+            ),
+            width="stretch",
+        )
 st.caption("Table cells: forecast number of children (80% range).")
 
 download = forecast.assign(date=forecast["date"].dt.date)
@@ -369,39 +399,45 @@ st.download_button(
     on_click="ignore",
 )
 
-with st.expander("How this forecast works", icon=":material/info:"):
-    start, end = model.reference_period_
-    methods = sorted(set(model.entries_.methods_.values()))
-    edges = list(model.params_.duration_edges)
-    if edges:
-        by_time = f"on time in care (bands split at {', '.join(str(e) for e in edges)} months), "
-    else:
-        by_time = ""
-    weighting = (
-        f", each month's weight halving every {model.halflife_months:g} months back"
-        if model.halflife_months
-        else ""
-    )
-    st.markdown(
-        f"""
-- **Each child is followed** by single year of age and placement, month by month. Care ends at
-  the 18th birthday.
-- **Chances of leaving care (by reason) and of moving placement** each month depend on age,
-  {by_time}and on placement; they come from this authority's month ends from
-  {start:%B %Y} to {end:%B %Y}{weighting}. Small groups are pulled towards what age and
-  placement predict on their own. (Time in care can be added; on three test authorities it did
-  not make the forecast more accurate, so it is left out by default.)
-- **Entries**: {"; ".join(methods)}; ages and first placements as recent entrants'.
-- **Placements nobody is sent to** (the table below): those the law rules out (no child under
-  16 in supported accommodation) and those no child of that age came into in this data.
-- **Ranges** come from {N_PATHS:,} simulated futures (seed {SEED}) in which the rates and the
-  number of children coming into care drift; the same inputs always give the same forecast.
-- How the settings were chosen, and how well they did on three test authorities:
-  `docs/demand_defaults.md`.
-- Model source: {"the saved model (`sufficiency fit`, folder " + Path(fitted.source).name + ")" if fitted.source != "fitted" else "fitted now on this data"}.
-"""
-    )
-    st.markdown("**Placements nobody is sent to, and why**")
-    st.dataframe(model.structural_zeros_, hide_index=True, width="stretch")
-    st.markdown("**Monthly chances of leaving and moving, with the child-months behind them**")
-    st.dataframe(model.rates_, hide_index=True, width="stretch", height=260)
+how = st.expander(
+    "How this forecast works", icon=":material/info:", key="demand_how_open", on_change="rerun"
+)
+with how:
+    if how.open:  # drawn only when opened
+        start, end = model.reference_period_
+        methods = sorted(set(model.entries_.methods_.values()))
+        edges = list(model.params_.duration_edges)
+        if edges:
+            by_time = (
+                f"on time in care (bands split at {', '.join(str(e) for e in edges)} months), "
+            )
+        else:
+            by_time = ""
+        weighting = (
+            f", each month's weight halving every {model.halflife_months:g} months back"
+            if model.halflife_months
+            else ""
+        )
+        st.markdown(
+            f"""
+    - **Each child is followed** by single year of age and placement, month by month. Care ends at
+      the 18th birthday.
+    - **Chances of leaving care (by reason) and of moving placement** each month depend on age,
+      {by_time}and on placement; they come from this authority's month ends from
+      {start:%B %Y} to {end:%B %Y}{weighting}. Small groups are pulled towards what age and
+      placement predict on their own. (Time in care can be added; on three test authorities it did
+      not make the forecast more accurate, so it is left out by default.)
+    - **Entries**: {"; ".join(methods)}; ages and first placements as recent entrants'.
+    - **Placements nobody is sent to** (the table below): those the law rules out (no child under
+      16 in supported accommodation) and those no child of that age came into in this data.
+    - **Ranges** come from {N_PATHS:,} simulated futures (seed {SEED}) in which the rates and the
+      number of children coming into care drift; the same inputs always give the same forecast.
+    - How the settings were chosen, and how well they did on three test authorities:
+      `docs/demand_defaults.md`.
+    - Model source: {"the saved model (`sufficiency fit`, folder " + Path(fitted.source).name + ")" if fitted.source != "fitted" else "fitted now on this data"}.
+    """
+        )
+        st.markdown("**Placements nobody is sent to, and why**")
+        st.dataframe(model.structural_zeros_, hide_index=True, width="stretch")
+        st.markdown("**Monthly chances of leaving and moving, with the child-months behind them**")
+        st.dataframe(model.rates_, hide_index=True, width="stretch", height=260)

@@ -32,6 +32,7 @@ from app_pages.common import (
     refuse_unshowable,
     scenario_result,
     show_data_banner,
+    vega_lite_spec,
 )
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.plain import plain
@@ -57,13 +58,6 @@ COST_GROUPS = {
     codes.EXTERNAL_RESIDENTIAL: "residential (in-house and external)",
 }
 INVESTMENT_GROUP = "recruitment, support and programmes"
-
-try:  # what st.altair_chart does to a chart on every call; cached per run below
-    from streamlit.elements.vega_charts import (
-        _convert_altair_to_vega_lite_spec as _to_vega_lite,
-    )
-except ImportError:  # a Streamlit without it: cache the Altair charts themselves
-    _to_vega_lite = None
 
 
 def set_scenario(scenario: Scenario) -> None:
@@ -675,20 +669,7 @@ def chart_specs(_result, _baseline, key: str, scenario_json: str, baseline_json:
         "households": households_chart(_result, _baseline),
         "costs": costs_chart(_result),
     }
-    if _to_vega_lite is None:
-        return charts
-    return {name: _to_vega_lite(_Unvalidated(chart)) for name, chart in charts.items()}
-
-
-class _Unvalidated:
-    """An Altair chart whose ``to_dict`` skips the JSON-schema check (about a third of the time
-    of turning these fixed, tested charts into Vega-Lite on every lever change)."""
-
-    def __init__(self, chart: alt.TopLevelMixin) -> None:
-        self.chart = chart
-
-    def to_dict(self, **kwargs) -> dict:
-        return self.chart.to_dict(validate=False, **kwargs)
+    return {name: vega_lite_spec(chart) for name, chart in charts.items()}
 
 
 def show_chart(spec) -> None:

@@ -48,13 +48,20 @@ def test_page_renders_fan_charts_track_record_and_download(page):
     assert "carrying the last figure forward" in text
     verdicts = [element.value for element in [*page.warning, *page.success]]
     assert any("carrying the last figure forward" in v for v in verdicts)
-    assert len(page.get("vega_lite_chart")) == 4  # total, by category, by age band, one cell
+    assert len(page.get("vega_lite_chart")) == 2  # total, by category (the open tab)
     assert page.metric[0].value.endswith("children")
     labels = [button.label for button in page.get("download_button")]
     assert "Download the forecast (CSV)" in labels
-    assert "saved model" in page.markdown[-1].value or any(
-        "saved model" in m.value for m in page.markdown
-    )
+    assert not any("saved model" in m.value for m in page.markdown)  # drawn when opened
+    # the other tabs and the expanders are drawn when opened, as a click on them would
+    for tab in ("By age band", "One age band and placement"):
+        page.session_state["demand_breakdown"] = tab
+        page.session_state["demand_how_open"] = True
+        page.session_state["demand_track_record_open"] = True
+        page.run()
+        assert not page.exception, page.exception
+        assert len(page.get("vega_lite_chart")) == 2  # total and the open tab's chart
+    assert any("saved model" in m.value for m in page.markdown)
 
 
 def test_lever_change_changes_the_forecast(page):

@@ -107,7 +107,8 @@ def test_charts_drawn_without_schema_check_are_the_checked_charts():
     it otherwise): the specs must be exactly what the checked conversion gives."""
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as convert
 
-    from app_pages.scenarios import _Unvalidated, costs_chart, households_chart, placements_chart
+    from app_pages.common import Unvalidated
+    from app_pages.scenarios import costs_chart, households_chart, placements_chart
     from sufficiency.scenario import baseline_of, fit_models, run
 
     models = fit_models()
@@ -119,7 +120,7 @@ def test_charts_drawn_without_schema_check_are_the_checked_charts():
         households_chart(result, baseline),
         costs_chart(result),
     ):
-        assert convert(_Unvalidated(chart)) == convert(chart)
+        assert convert(Unvalidated(chart)) == convert(chart)
 
 
 def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
