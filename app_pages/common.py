@@ -144,11 +144,22 @@ EXPLORER_WIDGET_PREFIX = "sx_"
 """Session-state prefix of the Scenario explorer's widgets (initialised from the scenario)."""
 
 
-def store_scenario(scenario) -> None:
-    """Make ``scenario`` the canonical one; the explorer's widgets re-read it on their next run."""
+def store_scenario(scenario):
+    """Make ``scenario`` the canonical one; the explorer's widgets re-read it on their next run.
+
+    A scenario still called "baseline" (or by its automatic name) once levers or targets are
+    set is renamed to say what it is (:func:`sufficiency.scenario.naming.renamed`), so no page or
+    export calls a plan the baseline. Returns the scenario stored.
+    """
+    from sufficiency.scenario.naming import renamed
+
+    previous = st.session_state.get(SCENARIO_KEY)
+    if previous is not None:
+        scenario = renamed(previous, scenario)
     st.session_state[SCENARIO_KEY] = scenario
     for key in [k for k in st.session_state if str(k).startswith(EXPLORER_WIDGET_PREFIX)]:
         del st.session_state[key]
+    return scenario
 
 
 def current_scenario():

@@ -432,8 +432,8 @@ with how:
       16 in supported accommodation) and those no child of that age came into in this data.
     - **Ranges** come from {N_PATHS:,} simulated futures (seed {SEED}) in which the rates and the
       number of children coming into care drift; the same inputs always give the same forecast.
-    - How the settings were chosen, and how well they did on three test authorities:
-      `docs/demand_defaults.md`.
+    - How the settings were chosen, and how well they did on three synthetic test authorities:
+      the tool's documentation (demand defaults).
     - Model source: {"the saved model (`sufficiency fit`, folder " + Path(fitted.source).name + ")" if fitted.source != "fitted" else "fitted now on this data"}.
     """
         )

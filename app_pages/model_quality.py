@@ -22,7 +22,7 @@ st.write(
     "by then, forecast one to three years ahead, and were checked against what DfE later "
     "published. The yardstick is **carrying the last figure forward**: a ratio below 1 means "
     "less error than that. The method used by the forecasts was chosen by a rule written down "
-    "and saved *before* it was checked on 2022-2024 (docs/national_preregistration.md)."
+    "and saved *before* it was checked on 2022-2024 (the pre-registration note ships with the tool's documentation)."
 )
 
 tables = saved_quality()
@@ -231,6 +231,6 @@ st.download_button(
     mime="text/csv",
 )
 st.caption(
-    "Source: rolling-origin backtest on the published DfE tables 2010-2024 "
-    "(benchmarks/bench_national.py; saved in models/national/)."
+    "Source: rolling-origin backtest on the published DfE tables (children looked after at "
+    "31 March, 2010-2024), run by the tool's national benchmark and saved with the tool."
 )

@@ -401,8 +401,7 @@ def main() -> None:
         st.error(plain(error), icon=":material/error:")
         return
     if edited != scenario:
-        store_scenario(edited)
-        scenario = edited
+        scenario = store_scenario(edited)
     st.session_state[SYNCED_KEY] = scenario.fingerprint()
     try:
         with st.spinner("Solving the targets..."):

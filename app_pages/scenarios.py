@@ -47,6 +47,7 @@ from sufficiency.scenario import (
     baseline_of,
     compare,
 )
+from sufficiency.scenario.naming import renamed
 
 BASES = {"foster placements": "All foster placements", "non-kinship fostering": "Non-kinship only"}
 COST_GROUPS = {
@@ -195,8 +196,9 @@ def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
         )
     with recruitment_tab:
         st.caption(
-            "Extra households approved each quarter, on top of the households that replace "
-            f"carers who leave (about {figures.approvals_per_quarter.value:.1f} a quarter now)."
+            "Extra households approved each quarter, on top of the households the model "
+            "approves to replace carers who leave (the answer above says how many a quarter; "
+            f"{figures.approvals_per_quarter.value:.1f} a quarter are approved now)."
         )
         columns = st.columns(len(CARER_TYPES))
         new_approvals = {}
@@ -787,20 +789,29 @@ def authority_section(models: FittedModels) -> None:
         return
     with section:
         st.markdown(figures.in_house.describe())
+        reconciliation = figures.in_house.table()
+        counts = ["households", "approved_places", "usable_places", "children_placed"]
+        # a source that does not give a count shows a dash, not "None"
+        reconciliation[counts] = reconciliation[counts].map(
+            lambda v: "–" if pd.isna(v) else f"{v:,.0f}"
+        )
         st.dataframe(
-            figures.in_house.table(),
+            reconciliation.rename(
+                columns={
+                    "source": "Source",
+                    "households": "Households",
+                    "approved_places": "Approved places",
+                    "usable_places": "Usable places",
+                    "children_placed": "Children placed",
+                }
+            ),
             hide_index=True,
             width="stretch",
-            column_config={
-                "source": "Source",
-                "households": st.column_config.NumberColumn("Households", format="%.0f"),
-                "approved_places": st.column_config.NumberColumn("Approved places", format="%.0f"),
-                "usable_places": st.column_config.NumberColumn("Usable places", format="%.0f"),
-                "children_placed": st.column_config.NumberColumn("Children placed", format="%.0f"),
-            },
         )
         table = figures.table()
         table["value"] = table.pop("text")
+        # values are shown as the pages show them ("6.1%"), so the unit drops its "(0-1)"
+        table["unit"] = table["unit"].str.replace(" (0-1)", "", regex=False)
         st.dataframe(
             table.drop(columns="own_data"),
             hide_index=True,
@@ -843,8 +854,12 @@ def explorer(models: FittedModels, key: str) -> None:
         st.error(plain(error), icon=":material/error:")
         edited = scenario
     if edited != scenario or edited.name != scenario.name:
-        st.session_state[SCENARIO_KEY] = edited
-        scenario = edited
+        named = renamed(scenario, edited)
+        if named.name != edited.name:
+            # the name box shows the new automatic name on the next run
+            del st.session_state[EXPLORER_WIDGET_PREFIX + "name"]
+        st.session_state[SCENARIO_KEY] = named
+        scenario = named
     try:
         scenario_json, baseline_json = scenario.to_json(), baseline_of(scenario).to_json()
         result = scenario_result(models, key, scenario_json, SEED)

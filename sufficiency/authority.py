@@ -185,9 +185,12 @@ class InHouseReconciliation:
             )
         rows.append(
             {
-                "source": "used on every page",
+                "source": "used on every page (the rule below)",
                 "households": self.households,
-                "approved_places": self.usable_places / self.occupancy,
+                # the records' own approved places when loaded (a count, not a back-calculation)
+                "approved_places": self.records_approved_places
+                if self.records_approved_places is not None
+                else self.usable_places / self.occupancy,
                 "usable_places": self.usable_places,
                 "children_placed": self.children,
             }

@@ -1023,7 +1023,7 @@ def invest_to_save_from_totals(
 
 RO3_SOURCE = (
     "MHCLG Revenue Outturn RO3 2024-25, children looked after net current expenditure "
-    "(data/published/la_spend/ro3_2024_25_cla.csv)"
+    "(published table, shipped with the tool)"
 )
 RO3_FINANCIAL_YEAR = "2024-25"
 DEMO_RO3_AUTHORITY = "E06000002"

@@ -12,6 +12,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.plain import plain
+
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
 EXPLORER = "app_pages/scenarios.py"
@@ -84,3 +86,8 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
         assert "earliest" in text or "not within the forecast (to " in text
     visit(app, BUDGET)
     assert abs(budget_total(app) / 1e6 - pounds_m(cost)) <= 0.05
+    # a plan is never shown under the name "baseline": the scenario says what it is
+    name = app.session_state["scenario"].name
+    assert name.startswith("IFA share at most 30% by Mar 2028")
+    assert any(plain(name) in c.value for c in app.caption)
+    assert not any("Scenario: **baseline**" in c.value for c in app.caption)
