@@ -61,6 +61,10 @@ COST_GROUPS = {
 INVESTMENT_GROUP = "recruitment, support and programmes"
 
 
+PENDING_NAME_KEY = "explorer_pending_name"
+"""Session-state key of an automatic scenario name the name box takes on its next run."""
+
+
 def set_scenario(scenario: Scenario) -> None:
     """Replace the canonical scenario and reset the widgets so they show it."""
     st.session_state[SCENARIO_KEY] = scenario
@@ -839,6 +843,9 @@ def explorer(models: FittedModels, key: str) -> None:
     (not the page around it), and every part of it shows the scenario the levers describe."""
     # checked on every run of the fragment: a scenario opened from the library arrives here
     scenario = refuse_unshowable(current_scenario(), models.origin)
+    pending = st.session_state.pop(PENDING_NAME_KEY, None)
+    if pending is not None:
+        st.session_state[EXPLORER_WIDGET_PREFIX + "name"] = pending
     name = st.text_input(
         "Name of this scenario",
         key=widget("name", scenario.name),
@@ -856,8 +863,8 @@ def explorer(models: FittedModels, key: str) -> None:
     if edited != scenario or edited.name != scenario.name:
         named = renamed(scenario, edited)
         if named.name != edited.name:
-            # the name box shows the new automatic name on the next run
-            del st.session_state[EXPLORER_WIDGET_PREFIX + "name"]
+            # the name box shows the new automatic name on the next run (set before it is drawn)
+            st.session_state[PENDING_NAME_KEY] = named.name
         st.session_state[SCENARIO_KEY] = named
         scenario = named
     try:

@@ -62,6 +62,9 @@ def test_explorer_levers_share_save_and_compare(library):
     after = metric(app, "Total cost (cash)")
     assert float(after[1:-1].replace(",", "")) < float(before[1:-1].replace(",", ""))
     assert any("edge-of-care programme cost" in w.value for w in app.warning)
+    # no longer the baseline, so no longer called it: the name says what changed
+    assert app.session_state["scenario"].name == "entries changed"
+    assert any(c.value.startswith("**entries changed**") for c in app.caption)
     assert not app.code  # the share tab is not open: its link is not drawn
     open_library_tab(app, "Share a link")
     link = app.code[0].value
