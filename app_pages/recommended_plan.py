@@ -394,7 +394,8 @@ def main() -> None:
         st.error(plain(error), icon=":material/error:")
         return
     scenario = current_scenario()
-    show_scenario_name(scenario)
+    # named once the inputs below are applied: the name follows the targets set here
+    name_slot = st.container()
     try:
         edited = inputs(scenario, models)
     except SufficiencyError as error:
@@ -402,6 +403,8 @@ def main() -> None:
         return
     if edited != scenario:
         scenario = store_scenario(edited)
+    with name_slot:
+        show_scenario_name(scenario)
     st.session_state[SYNCED_KEY] = scenario.fingerprint()
     try:
         with st.spinner("Solving the targets..."):

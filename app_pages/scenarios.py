@@ -61,8 +61,9 @@ COST_GROUPS = {
 INVESTMENT_GROUP = "recruitment, support and programmes"
 
 
+# Session-state key of an automatic scenario name the name box takes on its next run. (A page
+# script's bare strings are drawn by Streamlit's "magic", so constants here carry comments.)
 PENDING_NAME_KEY = "explorer_pending_name"
-"""Session-state key of an automatic scenario name the name box takes on its next run."""
 
 
 def set_scenario(scenario: Scenario) -> None:
@@ -686,8 +687,8 @@ def show_chart(spec) -> None:
         st.vega_lite_chart(copy.deepcopy(spec), width="stretch")
 
 
+# Session-state key of the library's open tab (only that tab is drawn on each run).
 LIBRARY_TAB_KEY = "library_tab"
-"""Session-state key of the library's open tab (only that tab is drawn on each run)."""
 
 
 def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:

@@ -74,6 +74,9 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     assert scenario.ifa_share_target_pct == 30.0
     assert any("Without a plan the model approves" in c.value for c in app.caption)
     verdict = [c.value for c in app.caption if c.value.startswith("**Target 30% by")]
+    # the plan page names the scenario after the target it has just set, never "baseline"
+    assert any(plain(scenario.name) in c.value for c in app.caption)
+    assert not any("Scenario: **baseline**" in c.value for c in app.caption)
     visit(app, EXPLORER)
     assert metric(app, "Extra households to approve") == households
     assert metric(app, "Can it be met?") == feasible
