@@ -46,35 +46,6 @@ def nested_report(authorities: dict) -> pd.DataFrame:
     return pd.concat(scored, ignore_index=True)
 
 
-def table_of(scored: pd.DataFrame, phase: str) -> pd.DataFrame:
-    rows = []
-    for name, mine in scored.groupby("authority"):
-        for h in selection.HORIZONS:
-            total = mine[(mine["series_id"] == "total") & (mine["horizon"] == h)]
-            cats = mine[mine["series_id"].str.startswith("category: ") & (mine["horizon"] == h)]
-            if total.empty:
-                continue
-            naive = (total["actual"] - total["naive_forecast"]).abs()
-            naive_cats = (cats["actual"] - cats["naive_forecast"]).abs()
-            rows.append(
-                {
-                    "phase": phase,
-                    "authority": name,
-                    "horizon": h,
-                    "origins": len(total),
-                    "total MAE": total["MAE"].mean(),
-                    "naive total MAE": naive.mean(),
-                    "total ratio": total["MAE"].sum() / naive.sum(),
-                    "category MAE": cats["MAE"].mean(),
-                    "naive category MAE": naive_cats.mean(),
-                    "category ratio": cats["MAE"].sum() / naive_cats.sum(),
-                    "total inside 80%": total["coverage_80"].mean(),
-                    "categories inside 80%": cats["coverage_80"].mean(),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def main() -> int:
     started = time.perf_counter()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -82,7 +53,7 @@ def main() -> int:
     scored = nested_report(authorities)
     for phase in ("choose", "confirm"):
         chosen = scored["origin"] <= selection.LAST_CHOOSING_ORIGIN
-        table = table_of(scored[chosen if phase == "choose" else ~chosen], phase)
+        table = selection.table_of(scored[chosen if phase == "choose" else ~chosen], phase)
         label = "choosing origins (to March 2021)" if phase == "choose" else "confirmation origins"
         print(f"\n== {label}")
         for _, row in table.iterrows():
