@@ -16,8 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "fit",
         help="fit the demand models and save them (models/demand/)",
         description=(
-            "Fit the duration-aware stock-flow demand model (monthly transition rates by single "
-            "year of age, time in care and placement; entrants' ages and first placements; "
+            "Fit the stock-flow demand model (monthly transition rates by single year of age "
+            "and placement; time in care is an option the backtest did not favour; entrants' ages and first placements; "
             "expected entries) and its backtest (refitted every six months over the last six "
             "years and checked one to five years ahead), and save them with a manifest: rates "
             "and tables as CSV, arrays as .npz. The manifest holds a fingerprint of the data (a "

@@ -25,9 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="forecast children looked after by age band and placement, with intervals",
         description=(
             "Forecast children looked after at each month end by DfE age band and placement "
-            "category with the duration-aware stock-flow model (monthly transition rates by "
-            "single year of age, time in care and placement from your 903 data; entries from "
-            "the recent level; 1,000 simulated futures with drift in rates and entries). "
+            "category with the stock-flow model (monthly transition rates by single year of "
+            "age and placement from your 903 data; time in care is an option the backtest did "
+            "not favour; entries at the recent level; 1,000 simulated futures with drift in rates and entries). "
             "Output columns: date, age_band, placement_category, mean, p2_5, p10, p50, p90, "
             "p97_5 (children): the mean, median and ranges of the simulated futures; rows with "
             "age_band='all' and/or placement_category='all' are totals. p10-p90 is the 80% "
