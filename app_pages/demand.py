@@ -13,8 +13,11 @@ from app_pages.common import (
     SEED,
     active_903_data,
     altair_chart,
+    authority_models,
     csv_bytes,
+    current_scenario,
     data_key,
+    scenario_result,
     show_data_banner,
 )
 from sufficiency.codes import AGE_BANDS, EXIT_REASON_GROUPS, PLACEMENT_CATEGORIES
@@ -39,7 +42,8 @@ from sufficiency.demand.pipeline import (
     track_record_table,
 )
 from sufficiency.errors import SufficiencyError
-from sufficiency.scenario import Scenario
+from sufficiency.plan.shares import demand_ifa_shares
+from sufficiency.scenario import Scenario, baseline_of
 
 # The same simulated futures as the scenario pages (their default paths, horizon and seed), so
 # the Demand page's total is the Scenario explorer's baseline total, not a second draw of it.
@@ -113,6 +117,40 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
             .properties(title=title)
         )
     return layered.properties(height=320, title=title)
+
+
+def show_ifa_share_measure(forecast: pd.DataFrame, date, active) -> None:
+    """The mix's IFA share, labelled as demand before carers are counted, beside the one to quote."""
+    of_fostering, of_non_kinship = demand_ifa_shares(forecast, date)
+    st.markdown(
+        f"**IFA share in this mix, {pd.Timestamp(date):%B %Y}: {of_fostering:.0f}% of foster "
+        f"placements** ({of_non_kinship:.0f}% of non-kinship fostering). This is *demand*, a "
+        "different measure from the IFA share to quote: it assumes in-house carers keep taking "
+        "children as they did in your data, whether or not the authority will have the carers. "
+        "The Scenario explorer and the Recommended plan place the same children with the "
+        "in-house carers projected to be there and send the rest to IFAs; quote their figure. "
+        "Totals are the same on every page."
+    )
+    quote = st.expander(
+        "The IFA share to quote (in-house carers counted)",
+        key="demand_quote_share_open",
+        on_change="rerun",
+    )
+    with quote:
+        if quote.open:  # the scenario run is drawn only when asked for
+            models, key = authority_models(active)
+            baseline = baseline_of(current_scenario())
+            result = scenario_result(models, key, baseline.to_json(), SEED)
+            shares = result.shares.set_index("month")
+            at = shares.loc[pd.Timestamp(date)]
+            st.markdown(
+                f"**{at['ifa_share_of_fostering_pct']:.0f}% of foster placements** "
+                f"({at['ifa_share_of_non_kinship_fostering_pct']:.0f}% of non-kinship "
+                f"fostering) by {pd.Timestamp(date):%B %Y}: the Scenario explorer's baseline "
+                "(no levers), from the same simulated futures, after placing children with the "
+                "in-house carers projected to be there. Source: your 903 data and the "
+                "authority's carer figures (Scenario explorer, 'The authority's figures')."
+            )
 
 
 st.title("Demand forecast")
@@ -325,11 +363,7 @@ by_category, by_band, by_cell = st.tabs(
 )
 with by_category:
     if by_category.open:
-        st.caption(
-            "The placement mix here carries on the placements seen in your data, before carers and "
-            "beds are counted. The Scenario explorer places the same children where in-house carers "
-            "and beds are projected to be, so its in-house and IFA split can differ; its total does not."
-        )
+        show_ifa_share_measure(forecast, last_shown, active)
         altair_chart(
             fan_chart(
                 chart_frame(forecast, history, "placement_category"), "By placement category", 3
