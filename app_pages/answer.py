@@ -118,11 +118,11 @@ def answer(result, baseline) -> None:
     st.markdown("**Recruitment**")
     cols = st.columns(4)
     approvals_now = s["approvals_now_per_quarter"]
-    per_quarter = s["approvals_needed_per_quarter"]
+    per_quarter = plan.peak_per_quarter if plan is not None else 0.0  # busiest, not average
     cols[0].metric(
         "Extra households to approve",
         f"{s['approvals_needed_total']:,}",
-        f"{per_quarter:.1f} a quarter" if per_quarter else None,
+        f"up to {per_quarter:.0f} a quarter" if per_quarter else None,
         delta_color="off",
         **CONTEXT,
         help="Households the targets need on top of those replacing carers who leave, whole "
@@ -149,8 +149,8 @@ def answer(result, baseline) -> None:
     )
     replacing = s["approvals_replacing_leavers_per_quarter"]
     on_top = (
-        f"; the targets' extra households come on top ({replacing + per_quarter:.1f} a quarter "
-        "in all)"
+        f"; the targets' extra households come on top (up to {replacing + per_quarter:.1f} a "
+        "quarter in all)"
         if per_quarter
         else ""
     )

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.answer import answer
+from app_pages.answer import CONTEXT, answer
 from app_pages.common import (
     SEED,
     active_903_data,
@@ -258,8 +258,66 @@ def share_chart(
     return (lines + rule + text).properties(height=320)
 
 
+def show_timing(result) -> None:
+    """When the approvals are needed: the busiest quarter against approvals now, the lead time,
+    and the approvals that come after the target date (not needed to reach it)."""
+    if result.plan is None:
+        return
+    timing = result.plan.timing()
+    if not timing.total:
+        return
+    s = result.summary
+    figures = result.figures
+    st.markdown("**When the extra approvals are needed**")
+    cols = st.columns(4)
+    cols[0].metric(
+        "Busiest quarter (extra households)",
+        f"{timing.peak}",
+        timing.peak_quarter,
+        delta_color="off",
+        **CONTEXT,
+        help="The most extra households approved in one quarter, on top of those replacing "
+        "carers who leave.",
+    )
+    cols[1].metric(
+        "Approved now (all, a quarter)",
+        f"{s['approvals_now_per_quarter']:.1f}",
+        help=figures.approvals_per_quarter.source,
+    )
+    cols[2].metric(
+        "First extra approvals",
+        timing.first_quarter.split(" (")[0],
+        f"enquiries from {timing.first_enquiry_quarter.split(' (')[0]}"
+        if timing.first_enquiry_quarter
+        else None,
+        delta_color="off",
+        **CONTEXT,
+        help=f"Enquiry to approval takes {figures.days_enquiry_to_approval.text} "
+        f"({figures.days_enquiry_to_approval.source}).",
+    )
+    if timing.target_date is not None:
+        cols[3].metric(
+            f"Approved by {timing.target_date:%b %Y}",
+            f"{timing.by_target} of {timing.total}",
+            f"{timing.after_target} after the target date" if timing.after_target else None,
+            delta_color="off",
+            **CONTEXT,
+            help=f"Approvals after the target date come {timing.after_purpose(result.plan.feasible)}; "
+            "they are not needed to reach it by then.",
+        )
+    st.caption(
+        timing.sentence(
+            s["approvals_now_per_quarter"],
+            s["approvals_replacing_leavers_per_quarter"],
+            figures.days_enquiry_to_approval.text,
+            result.plan.feasible,
+        )
+    )
+
+
 def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None:
     answer(result, baseline)
+    show_timing(result)
     if is_demo:
         st.caption("Synthetic demo authority: the plan illustrates the method, not a real council.")
     left, right = st.columns(2)

@@ -104,6 +104,19 @@ class TargetPlan:
         active = self.quarterly["enquiries_needed"] > 0.5
         return float(self.quarterly.loc[active, "enquiries_needed"].mean()) if active.any() else 0.0
 
+    @property
+    def peak_per_quarter(self) -> float:
+        """Extra households approved in the busiest quarter."""
+        return float(self.timing().peak)
+
+    def timing(self):
+        """When the approvals fall (:class:`sufficiency.plan.timing.ApprovalTiming`), split at
+        the latest target date."""
+        from sufficiency.plan.timing import approval_timing
+
+        dates = [check.date for check in self.checks]
+        return approval_timing(self.quarterly, max(dates) if dates else None)
+
     def by_carer_type(self) -> dict[str, int]:
         return {
             name: int(round(self.approvals[:, i].sum()))
@@ -367,16 +380,24 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
             for name, count in by_type.items()
             if count
         )
+        timing = plan.timing()
         lines.append(
             f"Approve {approvals} extra in-house households ({kinds}) between {quarters.iloc[0]} "
-            f"and {quarters.iloc[-1]}: about {plan.per_quarter:.1f} a quarter on top of the "
-            f"households that replace carers who leave (all approvals now: {now:.1f} a quarter)."
+            f"and {quarters.iloc[-1]}, on top of the households that replace carers who leave: "
+            f"up to {timing.peak} a quarter (in {timing.peak_quarter}) against "
+            f"{now:.1f} a quarter approved now (all approvals)."
         )
+        if timing.after_target:
+            lines.append(
+                f"{timing.by_target} of them by {timing.target_date:%B %Y}, the target date; "
+                f"the other {timing.after_target} come after it, "
+                f"{timing.after_purpose(plan.feasible)}."
+            )
         lines.append(
             f"That takes about {plan.enquiries_per_quarter:,.0f} more enquiries a quarter "
             f"(enquiries now: {enquiries_now:,.0f} a quarter) at "
-            f"{resolved.enquiry_to_approval:.1%} approved, about "
-            f"{resolved.lead_months} months before each approval."
+            f"{resolved.enquiry_to_approval:.1%} approved, "
+            f"{resolved.days_enquiry_to_approval:,.0f} days before each approval."
         )
     elif plan.feasible:
         lines.append("No extra households are needed: the scenario already meets the target.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,3 +37,38 @@ def test_the_plan_shows_households_feasibility_costs_and_responds_to_limits():
     more = int(metric(app, "Extra households to approve").replace(",", ""))
     assert more >= households
     assert app.session_state["scenario"].channel_reach == 6.0
+
+
+def test_the_plan_shows_its_busiest_quarter_against_approvals_now_and_the_target_date():
+    """Not an average over the horizon: the busiest quarter of the table, approvals achieved
+    now, when the enquiries must start, and the approvals after the target date set apart."""
+    app = AppTest.from_file(PAGE, default_timeout=300)
+    app.run()
+    app.number_input(key="plan_reach").set_value(20.0)
+    app.number_input(key="plan_capacity").set_value(30.0)
+    app.run()
+    assert not app.exception, app.exception
+    table = next(
+        f.value
+        for f in app.dataframe
+        if "quarter" in f.value.columns and "Mainstream" not in f.value
+    )
+    by_quarter = table.drop(columns="quarter").sum(axis=1)
+    peak = int(by_quarter.max())
+    total = int(by_quarter.sum())
+    assert metric(app, "Busiest quarter (extra households)") == str(peak)
+    assert peak > total / len(by_quarter)  # the busiest quarter is not the average
+    shown = next(m for m in app.metric if m.label == "Extra households to approve")
+    assert shown.delta == f"up to {peak} a quarter"
+    assert metric(app, "Approved now (all, a quarter)") == "4.5"
+    by_date = next(m for m in app.metric if m.label.startswith("Approved by "))
+    before, after = by_date.value.split(" of ")
+    assert int(after) == total
+    quarters = table["quarter"].str.extract(r"\((\w{3})-\w{3} (\d{4})\)")
+    starts = pd.to_datetime(quarters[0] + " " + quarters[1], format="%b %Y")
+    date = pd.Timestamp(by_date.label.removeprefix("Approved by "))
+    assert int(before) == int(by_quarter[starts <= date + pd.offsets.MonthEnd(0)].sum())
+    if int(before) < total:
+        assert by_date.delta == f"{total - int(before)} after the target date"
+    text = " ".join(c.value for c in app.caption)
+    assert "not needed to reach it" in text and "287 days" in text

@@ -1,0 +1,143 @@
+"""When a plan's extra approvals fall: first and busiest quarter, before and after the target date.
+
+An average over the quarters with approvals hides what matters to a fostering service: a plan
+that approves nothing for two years and then 26 households a quarter is not "9.6 a quarter".
+:func:`approval_timing` reads the plan's quarterly table; :meth:`ApprovalTiming.sentence` says it
+in plain words, beside the approvals achieved now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ApprovalTiming:
+    """When the extra approvals fall (households; quarters are financial-quarter labels).
+
+    Attributes
+    ----------
+    total : int
+        Extra households approved over the horizon.
+    first_quarter, peak_quarter : str or None
+        First quarter with extra approvals, and the busiest one (None without approvals).
+    peak : int
+        Extra households approved in the busiest quarter.
+    first_enquiry_quarter : str or None
+        First quarter the extra enquiries are needed (the lead time before the first approval).
+    by_target : int
+        Extra households approved in quarters starting on or before the target date (all of
+        them when there is no date).
+    after_target : int
+        Extra households approved in quarters starting after the target date: they keep the
+        target met (or keep closing the gap) as the number of children changes.
+    target_date : Timestamp or None
+    """
+
+    total: int
+    first_quarter: str | None
+    peak_quarter: str | None
+    peak: int
+    first_enquiry_quarter: str | None
+    by_target: int
+    after_target: int
+    target_date: pd.Timestamp | None
+
+    def sentence(
+        self, approvals_now: float, replacing: float, lead_time: str, target_met: bool = True
+    ) -> str:
+        """The timing in plain words, beside approvals now (households a quarter).
+
+        Parameters
+        ----------
+        approvals_now : float
+            Households approved a quarter now (all approvals), with its source shown elsewhere.
+        replacing : float
+            Approvals a quarter the model makes anyway to replace carers who leave.
+        lead_time : str
+            Enquiry-to-approval time as every page words it (e.g. "287 days").
+        target_met : bool
+            False when the limits keep the target out of reach: later approvals then keep
+            closing the gap rather than keeping the target met.
+        """
+        if not self.total:
+            return "No extra households to approve."
+        words = (
+            f"The first extra approvals are in {self.first_quarter}"
+            + (
+                f" (their enquiries are needed from {self.first_enquiry_quarter}, {lead_time} "
+                "before approval)"
+                if self.first_enquiry_quarter
+                else ""
+            )
+            + f". The busiest quarter is {self.peak_quarter}: {self.peak} extra households, "
+            f"{self.peak + replacing:.0f} with those replacing carers who leave, against "
+            f"{approvals_now:.1f} a quarter approved now."
+        )
+        if self.target_date is not None:
+            words += (
+                f" {self.by_target} of the {self.total} are approved by "
+                f"{self.target_date:%B %Y}, the target date"
+            )
+            words += (
+                f"; the other {self.after_target} come after it, {self.after_purpose(target_met)}"
+                ": they are not needed to reach it by then."
+                if self.after_target
+                else "."
+            )
+        return words
+
+    @staticmethod
+    def after_purpose(target_met: bool) -> str:
+        """Why approvals come after the target date, in plain words."""
+        if target_met:
+            return "to keep the target met as the number of children grows"
+        return "to keep closing the gap the limits leave at the target date"
+
+
+def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming:
+    """First, busiest, before and after the target date, from a plan's quarterly table.
+
+    Parameters
+    ----------
+    quarterly : pandas.DataFrame
+        By financial quarter: ``quarter_start``, ``quarter`` (label), ``approvals_<carer type>``
+        (households) and optionally ``enquiries_needed``.
+    target_date : date-like, optional
+        The (latest) target date; None: no split.
+
+    Returns
+    -------
+    ApprovalTiming
+    """
+    columns = [c for c in quarterly.columns if c.startswith("approvals_")]
+    per_quarter = quarterly[columns].sum(axis=1).round().astype(int) if columns else None
+    date = None if target_date is None else pd.Timestamp(target_date)
+    if per_quarter is None or not per_quarter.sum():
+        return ApprovalTiming(0, None, None, 0, None, 0, 0, date)
+    active = per_quarter > 0
+    first = quarterly.loc[active, "quarter"].iloc[0]
+    peak_at = per_quarter.idxmax()
+    enquiries = quarterly.get("enquiries_needed")
+    first_enquiry = (
+        quarterly.loc[enquiries > 0.5, "quarter"].iloc[0]
+        if enquiries is not None and (enquiries > 0.5).any()
+        else None
+    )
+    total = int(per_quarter.sum())
+    if date is None:
+        by_target = total
+    else:
+        by_target = int(per_quarter[pd.to_datetime(quarterly["quarter_start"]) <= date].sum())
+    return ApprovalTiming(
+        total=total,
+        first_quarter=first,
+        peak_quarter=quarterly.loc[peak_at, "quarter"],
+        peak=int(per_quarter[peak_at]),
+        first_enquiry_quarter=first_enquiry,
+        by_target=by_target,
+        after_target=total - by_target,
+        target_date=date,
+    )
