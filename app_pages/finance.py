@@ -35,6 +35,9 @@ from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
+CARER_PRICES = financial_year_label_of_start(fin.CARER_COSTS_PRICE_YEAR)
+"""Price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at."""
+
 BUDGET_COLUMN_LABELS = {
     "cost_mean": "Total cost, mean (£)",
     "cost_p10": "Total cost, 10th percentile (£)",
@@ -232,7 +235,10 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
             help=f"{lever.unit}. Source: {lever.source}",
             key=f"fx_{name}",
         )
-        column.caption(f"{lever.unit} (2024-25 prices)")
+        column.caption(
+            f"{lever.unit}. Entered at {CARER_PRICES} prices; the table below shows "
+            f"{scenario.price_base_year} prices."
+        )
     scenario = scenario.replace(**values)
     parts = in_house_parts(scenario, models)
     base_year = fin.financial_year_start(scenario.price_base_year)
@@ -287,6 +293,37 @@ def show_sources_in_full(rows: list[dict], name: str) -> None:
         for row in rows:
             method = f" How it was worked out: {row['method']}" if row.get("method") else ""
             st.markdown(f"- **{plain(row[name])}**: {plain(str(row['source']) + '.' + method)}")
+
+
+def reconcile_with_plan(result, per_household: dict[str, float]) -> None:
+    """Why the plan's saving per household is smaller than one household's five-year saving:
+    the same saving a year, counted over less time (approved over the horizon, some leave)."""
+    plan = result.plan
+    if plan is None or plan.schedule is None or not plan.approvals.sum():
+        st.caption(
+            "A plan's saving per household is smaller than this: its households are approved "
+            "over the years, some leave, and only the months within the forecast count."
+        )
+        return
+    money = fin.money_text
+    households = int(round(plan.approvals.sum()))
+    years = result.scenario.horizon_months / 12
+    in_post = fin.household_years_in_post(plan.schedule.in_post)
+    saving = result.summary["total_saving_vs_baseline_gbp"]
+    timing = plan.timing()
+    st.markdown(
+        f"**Against the plan's {money(saving)} saving for {households} households.** Both "
+        "figures hold; they count different time. The household above is in post for all "
+        f"five years with its places filled. The plan's {households} households are approved "
+        f"from {timing.first_quarter} on, and "
+        f"{plan.limits.annual_leaving_rate:.0%} of new households leave a year, so "
+        f"within the {years:g}-year forecast they are in post for about {in_post:.0f} "
+        f"household-years, not {households} × 5 = {households * 5}. Its placement saving, "
+        f"{money(saving)} in cash, is about {money(saving / in_post)} per household-year, "
+        f"against {money(fin.household_saving_per_year(per_household))} a year for the "
+        f"household above ({result.scenario.price_base_year} prices, before recruitment, "
+        "which the plan counts as investment)."
+    )
 
 
 def cross_check_section(result, is_demo: bool) -> None:
@@ -432,13 +469,14 @@ def main() -> None:
     st.subheader("Invest to save")
     itos = result.invest_to_save
     cols = st.columns(5)
-    cols[0].metric("Investment (£, cash)", f"£{itos.total_investment:,.0f}")
-    cols[1].metric("Placement saving (£, cash)", f"£{itos.total_saving:,.0f}")
-    cols[2].metric("Net (£, cash)", f"£{itos.net_position:,.0f}")
+    cash = "Cash with inflation, rounded: the budget table and downloads give the pounds."
+    cols[0].metric("Investment (£, cash)", fin.money_text(itos.total_investment), help=cash)
+    cols[1].metric("Placement saving (£, cash)", fin.money_text(itos.total_saving), help=cash)
+    cols[2].metric("Net (£, cash)", fin.money_text(itos.net_position), help=cash)
     cols[3].metric(
         "Net present value (£)",
-        f"£{s['npv_gbp']:,.0f}",
-        help=fin.GREEN_BOOK_SOURCE,
+        fin.money_text(s["npv_gbp"]),
+        help=f"{fin.GREEN_BOOK_SOURCE} Discounted to {scenario.price_base_year} prices.",
     )
     cols[4].metric(
         "Payback month",
@@ -475,22 +513,25 @@ def main() -> None:
         price_year=base_year,
         annual_inflation_pct=scenario.annual_inflation_pct,
     )
+    money = fin.money_text
     st.markdown(
         f"**One more in-house carer household** (fostering "
         f"{result.resolved.places_per_household:.2f} places × {result.resolved.occupancy:.0%} "
-        f"filled with children who would otherwise be with an IFA) saves about "
-        f"**£{per_household['net_saving']:,.0f} over five years** ({scenario.price_base_year} "
-        f"prices): £{per_household['gross_saving']:,.0f} of IFA placements, less its "
-        f"allowances £{per_household['allowances']:,.0f}, fee £{per_household['fee']:,.0f}, "
-        f"supervising social worker £{per_household['supervision']:,.0f} and recruitment and "
-        f"assessment £{per_household['recruitment_assessment']:,.0f} (its marginal cost: "
-        "overheads do not grow with one household). "
+        f"filled with children who would otherwise be with an IFA, in post for all five years) "
+        f"saves about **{money(per_household['net_saving'])} over five years** "
+        f"({scenario.price_base_year} prices): {money(per_household['gross_saving'])} of IFA "
+        f"placements, less its allowances {money(per_household['allowances'])}, fee "
+        f"{money(per_household['fee'])}, supervising social worker "
+        f"{money(per_household['supervision'])} and recruitment and assessment "
+        f"{money(per_household['recruitment_assessment'])} (its marginal cost: overheads do "
+        "not grow with one household). "
         + (
             f"It pays back in about {per_household['payback_months']:.0f} months."
             if per_household["payback_months"] != float("inf")
             else "At these costs it does not pay back."
         )
     )
+    reconcile_with_plan(result, per_household)
 
     cross_check_section(result, active.is_demo)
 

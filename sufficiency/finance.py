@@ -797,6 +797,36 @@ def saving_per_household(
     }
 
 
+def money_text(pounds: float) -> str:
+    """An estimate in £ rounded as far as it is known: £2.0m, £141,000, £9,800, £460.
+
+    Millions to one decimal; from £10,000 to the nearest £1,000; from £1,000 to the nearest
+    £100; below that to the nearest £10. For modelled totals, not for entered unit costs.
+    """
+    size = abs(pounds)
+    sign = "-" if pounds < 0 else ""
+    if size >= 1e6:
+        return f"{sign}£{size / 1e6:,.1f}m"
+    step = 1_000 if size >= 1e4 else 100 if size >= 1e3 else 10
+    return f"{sign}£{round(size / step) * step:,.0f}"
+
+
+def household_saving_per_year(per_household: dict[str, float], years: float = 5.0) -> float:
+    """One extra household's placement saving a year, before recruitment (£ a year).
+
+    ``per_household`` is :func:`saving_per_household`'s result over ``years``: IFA placements
+    avoided less allowances, fee and supervision, the running saving a scenario's placement
+    saving counts (recruitment is investment there, not a placement cost).
+    """
+    running = per_household["net_saving"] + per_household["recruitment_assessment"]
+    return running / years
+
+
+def household_years_in_post(in_post: np.ndarray) -> float:
+    """Household-years in post from households in post by month ``(months[, types])``."""
+    return float(np.asarray(in_post, dtype="float64").sum() / 12)
+
+
 def in_house_cost_breakdown(
     unit_costs: dict[str, UnitCost] | None = None,
     carer_costs: CarerCosts | None = None,

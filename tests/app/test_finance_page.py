@@ -65,3 +65,29 @@ def test_finance_page_costs_sources_parts_fan_chart_cross_check_and_downloads():
     assert not app.exception
     after = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
     assert after["cost_mean"].iloc[-1] > before * 1.05
+
+
+def test_one_households_saving_is_reconciled_with_the_plans_in_words():
+    """£141,000 for one household over five years and £2.0m for the plan's 34 households both
+    hold: the plan's households are in post for fewer household-years within the forecast."""
+    from sufficiency import finance as fin
+    from sufficiency.scenario import Scenario, fit_models, run
+
+    scenario = Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03")
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.session_state["scenario"] = scenario
+    app.run()
+    assert not app.exception, app.exception
+    result = run(scenario, models=fit_models(), random_state=0)
+    households = int(round(result.plan.approvals.sum()))
+    in_post = fin.household_years_in_post(result.plan.schedule.in_post)
+    saving = result.summary["total_saving_vs_baseline_gbp"]
+    text = " ".join(m.value for m in app.markdown)
+    assert f"Against the plan's {fin.money_text(saving)} saving for {households} households" in text
+    assert f"about {in_post:.0f} household-years, not {households} × 5 = {households * 5}" in text
+    assert f"about {fin.money_text(saving / in_post)} per household-year" in text
+    assert in_post < households * 5  # the reason the plan saves less per household
+    # estimates are rounded as far as they are known; the money is whole thousands here
+    one = next(line for line in text.split("**") if "over five years" in line)
+    assert one.startswith("£") and one.split()[0].endswith(",000"), one
+    assert metric(app, "Placement saving (£, cash)") == fin.money_text(saving)
