@@ -20,6 +20,7 @@ from app_pages.common import (
     households_key,
 )
 from app_pages.plan_figures import show_plan_figures
+from sufficiency.finance import money_text
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
 from sufficiency.supply.households import CarerHouseholds
@@ -230,22 +231,25 @@ to_approval = row[1].number_input(
     step=0.5,
     key=f"to_approval_{source}",
 )
-months_application = row[2].number_input(
-    "Enquiry → application (months)",
-    min_value=0.0,
-    max_value=24.0,
-    value=round(float(start_values["months_enquiry_to_application"]), 1),
-    step=0.5,
-    key=f"months_application_{source}",
+# in days, as every other page gives the time from enquiry to approval (e.g. "287 days")
+days_application = row[2].number_input(
+    "Enquiry → application (days)",
+    min_value=0,
+    max_value=730,
+    value=round(float(start_values["months_enquiry_to_application"]) * DAYS_PER_MONTH),
+    step=7,
+    key=f"days_application_{source}",
 )
-months_approval = row[3].number_input(
-    "Application → approval (months)",
-    min_value=0.5,
-    max_value=36.0,
-    value=round(float(start_values["months_application_to_approval"]), 1),
-    step=0.5,
-    key=f"months_approval_{source}",
+days_approval = row[3].number_input(
+    "Application → approval (days)",
+    min_value=15,
+    max_value=1095,
+    value=round(float(start_values["months_application_to_approval"]) * DAYS_PER_MONTH),
+    step=7,
+    key=f"days_approval_{source}",
 )
+months_application = days_application / DAYS_PER_MONTH
+months_approval = days_approval / DAYS_PER_MONTH
 cost_default = start_values["cost_per_enquiry"]
 cost_per_enquiry = row[4].number_input(
     "Marketing cost per enquiry (£)",
@@ -346,10 +350,14 @@ if answer.feasible:
 else:
     st.warning(answer.explanation(), icon=":material/warning:")
 figures = st.columns(5)
+enquiries_now = float(plan_figures.enquiries_per_quarter.value) / 3
 figures[0].metric(
     "Enquiries a month",
     f"{answer.enquiries_per_month:.1f}",
-    help="Expected value: enough on average.",
+    f"in all, not on top of the {enquiries_now:.1f} received now",
+    delta_color="off",
+    help="Expected value: enough on average. All the enquiries the target needs: today's "
+    f"enquiries count towards them ({plan_figures.enquiries_per_quarter.source}).",
 )
 figures[1].metric(
     f"To be {confidence}% sure",
@@ -365,7 +373,20 @@ figures[3].metric(
 )
 figures[4].metric(
     "Marketing cost",
-    f"£{answer.total_cost:,.0f}" if answer.total_cost is not None else "enter £/enquiry",
+    money_text(answer.total_cost) if answer.total_cost is not None else "enter £/enquiry",
+    help="Enquiries in all × cost per enquiry, cash, rounded: an estimate.",
+)
+st.caption(
+    f"**{answer.enquiries_per_month:.1f} enquiries a month is the total the target needs, not "
+    f"extra on top of the {enquiries_now:.1f} a month the authority receives now** "
+    f"({plan_figures.enquiries_per_quarter.source}, ÷ 3): this calculator starts from today's "
+    "households with no recruitment, so the enquiries you already get count towards it "
+    "(those from households who would foster this age group). The Scenario explorer and "
+    "the Recommended plan count the other way: their extra enquiries come on top of today's, "
+    "which already replace carers who leave. Enquiry to approval: "
+    f"{days_application + days_approval:,.0f} days here "
+    f"({plan_figures.days_enquiry_to_approval.text} on every page"
+    + (", the same figure)." if source == OWN_RECORDS else "; these are national figures).")
 )
 band_text = "any age" if age_band == ALL_AGES else f"aged {age_band}"
 left, right = st.columns(2)
@@ -408,8 +429,8 @@ assumptions = pd.DataFrame(
         ("Target", float(target_places), "usable places", f"{band_text} by {target_date}"),
         ("Enquiry → application", to_application / 100, "share", source_text["rates"]),
         ("Application → approval", to_approval / 100, "share", source_text["rates"]),
-        ("Enquiry → application time", months_application, "months", source_text["times"]),
-        ("Application → approval time", months_approval, "months", source_text["times"]),
+        ("Enquiry → application time", float(days_application), "days", source_text["times"]),
+        ("Application → approval time", float(days_approval), "days", source_text["times"]),
         ("Cost per enquiry", cost_per_enquiry, "£ per enquiry", source_text["cost"]),
         ("Occupancy", occupancy / 100, "share of approved places", defaults.OCCUPANCY.source),
         (

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sufficiency.finance import money_text
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import (
     ALL_AGES,
@@ -214,8 +215,8 @@ class InverseAnswer:
             f"today's households are expected to offer on {when}."
         )
         cost = (
-            f" At £{self.cost_per_enquiry:,.0f} per enquiry that is about £{self.total_cost:,.0f} of "
-            "marketing."
+            f" At £{self.cost_per_enquiry:,.0f} per enquiry that is about "
+            f"{money_text(self.total_cost)} of marketing."
             if self.total_cost is not None
             else " Enter a cost per enquiry (marketing spend ÷ enquiries) to see the cost."
         )
@@ -229,8 +230,9 @@ class InverseAnswer:
             f"{self.approvals:,.0f} approvals are expected ({self.approvals_by_target:,.0f} by {when}), "
             f"of which about {self.households_from_recruits_at_target:,.0f} are still fostering on "
             f"{when}.{cost} The campaign stops at {self.campaign_end:%B %Y} because later enquirers "
-            f"are unlikely to be approved in time (about {self.funnel.months_enquiry_to_approval:.0f} "
-            "months from enquiry to approval)." + (" " + " ".join(self.notes) if self.notes else "")
+            "are unlikely to be approved in time (about "
+            f"{self.funnel.months_enquiry_to_approval * DAYS_PER_MONTH:,.0f} days from enquiry to "
+            "approval)." + (" " + " ".join(self.notes) if self.notes else "")
         )
 
 
@@ -382,7 +384,8 @@ def enquiries_needed(
     if last < first:
         earliest = start + pd.DateOffset(months=first + median_lag)
         notes.append(
-            f"Approval takes about {funnel.months_enquiry_to_approval:.0f} months from enquiry, so "
+            "Approval takes about "
+            f"{funnel.months_enquiry_to_approval * DAYS_PER_MONTH:,.0f} days from enquiry, so "
             f"enquiries from {schedule_months[min(first, horizon)]:%B %Y} cannot be approved by "
             f"then; the earliest realistic date is about {earliest:%B %Y}."
         )

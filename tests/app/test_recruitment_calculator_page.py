@@ -69,3 +69,26 @@ def test_inputs_change_the_answer_quickly_and_too_soon_is_explained() -> None:
     app.run()
     assert not app.exception, app.exception
     assert app.warning and "earliest realistic date" in app.warning[0].value
+
+
+def test_enquiries_are_the_total_not_on_top_and_the_lead_time_is_in_days():
+    """'15 enquiries a month' says it is all the target needs, beside the enquiries received
+    now; the time from enquiry to approval is the days every page shows, not 'about 10 months'."""
+    from sufficiency.scenario import fit_models
+
+    figures = fit_models().figures
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    now = float(figures.enquiries_per_quarter.value) / 3
+    shown = next(m for m in app.metric if m.label == "Enquiries a month")
+    assert shown.delta == f"in all, not on top of the {now:.1f} received now"
+    captions = " ".join(c.value for c in app.caption)
+    assert "not extra on top of the" in captions
+    assert f"{figures.days_enquiry_to_approval.text} on every page, the same figure" in captions
+    inputs = {n.label: n.value for n in app.number_input}
+    days = inputs["Enquiry → application (days)"] + inputs["Application → approval (days)"]
+    assert f"{days:,.0f} days" == figures.days_enquiry_to_approval.text
+    answer = next(e.value for e in [*app.success, *app.warning])
+    assert f"about {days:,.0f} days from enquiry to approval" in answer
+    assert "months from enquiry" not in answer
