@@ -281,8 +281,10 @@ with channel_tab:
         (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
     )
     st.caption(
-        "Dots: share of enquiries from each channel that ended in approval; lines: 95% Wilson "
-        "intervals. Small channels have wide intervals: judge them on more than one campaign."
+        "Dots: share of enquiries from each channel that ended in approval; lines: the range the "
+        "true share is 95% likely to lie in, given how few enquiries some channels had. Small "
+        "channels have wide ranges: judge them on more than one campaign.",
+        help="Method: Wilson score intervals for a proportion.",
     )
     cost = numeric_costs(tables["cost_channel"])
     st.subheader("Cost per enquiry, application and approval (£)")
@@ -463,8 +465,11 @@ with stage_tab:
         width="stretch",
     )
     st.caption(
-        "Time in stage for those who moved on, estimated with withdrawal as a competing risk and "
-        "people still in the stage censored at the extract date (Aalen-Johansen)."
+        "Time in stage for those who moved on. People who withdrew and people still in the stage "
+        "on the extract date are allowed for, so the times are not cut short by counting only "
+        "those who have finished.",
+        help="Method: Aalen-Johansen estimate, with withdrawal as a competing outcome and people "
+        "still in the stage censored at the extract date.",
     )
     st.markdown("**Time from enquiry to approval by channel, campaign and year**")
     lead_times = all_durations[
@@ -482,7 +487,10 @@ with stage_tab:
             "entered": st.column_config.NumberColumn("Enquiries"),
             "converted": st.column_config.NumberColumn("Approved"),
             "share_converting": st.column_config.NumberColumn(
-                "Share approved (censoring-aware)", format="percent"
+                "Share approved (allowing for those still in progress)",
+                format="percent",
+                help="Method: cumulative incidence with people still in progress censored at "
+                "the extract date (Aalen-Johansen).",
             ),
             "p25_days": st.column_config.NumberColumn("Quarter approved within (days)"),
             "median_days": st.column_config.NumberColumn("Median days"),

@@ -326,11 +326,12 @@ st.altair_chart(
     width="stretch",
 )
 st.caption(
-    "Solid steps: the share of households still approved after each length of service "
-    "(Kaplan-Meier estimate from the records), shaded with its 95% interval; households still "
+    "Solid steps: the share of households still approved after each length of service, "
+    "from the records, shaded with the range it is 95% likely to lie in; households still "
     "approved are counted until the extract date, and households approved before the records "
     "begin join when they do. Dashed: the smoothed leaving rates by length of service used for "
-    "projections, shrunk towards Ofsted's published rates where records are few."
+    "projections, pulled towards Ofsted's published rates where records are few.",
+    help="Method: Kaplan-Meier estimate with late entry; 95% confidence interval.",
 )
 st.subheader("Why households left")
 st.altair_chart(reasons_chart(tables["reasons"]), width="stretch")

@@ -96,3 +96,14 @@ def test_upload_shows_validation_report_and_can_be_used():
     app.run()
     assert not app.exception
     assert any("enquiry_date" in item.value for item in app.error)
+
+
+def test_methods_are_named_in_tooltips_not_in_the_text():
+    """Plain words on the page; the statistical method's name only in a help tooltip."""
+    app = run_page()
+    shown = " ".join(e.value for e in [*app.markdown, *app.caption, *app.subheader, *app.info])
+    for jargon in ("Wilson", "Aalen", "censor"):
+        assert jargon not in shown, jargon
+    tooltips = " ".join(e.help or "" for e in app.caption)
+    assert "Wilson" in tooltips and "Aalen-Johansen" in tooltips
+    assert "95% likely" in shown
