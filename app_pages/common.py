@@ -284,8 +284,10 @@ def data_key(active: ActiveData) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV bytes for st.download_button (formulas neutralised)."""
-    return spreadsheets.csv_bytes(frame)
+    """A frame as UTF-8 CSV bytes for st.download_button (formulas neutralised, rounded)."""
+    from sufficiency.exports import round_for_export  # lazily: it imports the scenario engine
+
+    return spreadsheets.csv_bytes(round_for_export(frame))
 
 
 def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:

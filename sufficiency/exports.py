@@ -36,6 +36,38 @@ COSTS_COLUMNS = (
 )
 
 
+MONEY_WORDS = ("cost", "gbp", "spend", "saving", "investment", "net", "£")
+"""Column-name words that mark pounds: rounded to whole pounds in downloads."""
+
+
+def round_for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Decimal columns rounded for a download: no long unrounded floats in a CSV.
+
+    Pounds (a column whose name holds one of :data:`MONEY_WORDS`) to whole pounds; shares
+    (every value between -1 and 1, e.g. a conversion rate of 0.0613) to 4 decimals; other
+    figures (children, households, enquiries, days) to 2 decimals. Whole-number and text
+    columns are left as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A rounded copy (the input is not changed).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        name = str(column).lower()
+        if any(word in name for word in MONEY_WORDS):
+            out[column] = values.round(0)
+        elif values.abs().max(skipna=True) <= 1:
+            out[column] = values.round(4)
+        else:
+            out[column] = values.round(2)
+    return out
+
+
 # --- tables ----------------------------------------------------------------------------------
 
 

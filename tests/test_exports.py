@@ -117,3 +117,27 @@ def test_comparison_outputs(result, tmp_path):
     assert list(headline["scenario"]) == ["step-down <test>", "no step-downs"]
     book = openpyxl.load_workbook(paths["workbook"], read_only=True)
     assert {"headline", "costs", "differences"} <= set(book.sheetnames)
+
+
+def test_downloads_carry_no_long_unrounded_floats():
+    """Pounds whole, shares to 4 decimals, counts to 2; whole numbers and text untouched."""
+    from sufficiency.exports import round_for_export
+
+    frame = pd.DataFrame(
+        {
+            "quarter": ["Q1", "Q2"],
+            "cost_mean": [51_948.4872518, 140_686.878],
+            "rate": [0.061344, 0.5],
+            "enquiries_needed": [32.61736086, 97.852083],
+            "households": [3, 4],
+        }
+    )
+    rounded = round_for_export(frame)
+    assert rounded["cost_mean"].tolist() == [51_948.0, 140_687.0]
+    assert rounded["rate"].tolist() == [0.0613, 0.5]
+    assert rounded["enquiries_needed"].tolist() == [32.62, 97.85]
+    assert rounded["households"].tolist() == [3, 4] and rounded["quarter"].tolist() == ["Q1", "Q2"]
+    assert frame["cost_mean"].iloc[0] == 51_948.4872518  # a copy: the input is unchanged
+    text = rounded.to_csv(index=False)
+    decimals = [c.split(".")[1] for line in text.splitlines() for c in line.split(",") if "." in c]
+    assert decimals and all(len(d) <= 4 for d in decimals)
