@@ -35,8 +35,8 @@ from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
+# price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at
 CARER_PRICES = financial_year_label_of_start(fin.CARER_COSTS_PRICE_YEAR)
-"""Price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at."""
 
 BUDGET_COLUMN_LABELS = {
     "cost_mean": "Total cost, mean (£)",
