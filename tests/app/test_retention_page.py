@@ -33,7 +33,8 @@ def test_demo_view_is_synthetic_with_charts_and_downloads() -> None:
     assert usable >= 99  # never fewer than the 99 children the 903 data has placed in-house
     assert len(app.get("vega_lite_chart")) >= 4
     captions = " ".join(item.value for item in app.caption)
-    assert "Ofsted" in captions and "Kaplan-Meier" in captions
+    assert "Ofsted" in captions and "Kaplan-Meier" not in captions  # plain words on the page
+    assert any("Kaplan-Meier" in (item.help or "") for item in app.caption)  # the method: a tooltip
     labels = {button.label for button in app.get("download_button")}
     assert {
         "Survival curves (CSV)",
