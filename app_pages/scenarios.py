@@ -123,322 +123,365 @@ def authority_number(
     return None if abs(float(entered) - default) < 1e-6 else float(entered)
 
 
+# Session-state key of the open lever tab: only that tab's widgets are drawn on each run (the
+# others keep the canonical scenario's values, and their widgets are initialised from it when
+# opened), so a lever change sends and redraws one tab, not five.
+LEVER_TAB_KEY = "explorer_lever_tab"
+LEVER_TABS = (
+    "Targets",
+    "Recruitment and retention",
+    "Entries and step-downs",
+    "Children's homes",
+    "Horizon and prices",
+)
+
+
 def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
-    """Every lever as a widget; returns the scenario they describe (validated)."""
+    """The levers as widgets, one tab drawn at a time; returns the scenario they describe
+    (validated): the open tab's widgets, the canonical scenario's values for the others."""
+    tabs = st.tabs(list(LEVER_TABS), key=LEVER_TAB_KEY, on_change="rerun")
+    drawers = (target_levers, recruitment_levers, demand_levers, home_levers, run_levers)
+    changes: dict = {}
+    for tab, draw in zip(tabs, drawers, strict=True):
+        if tab.open:
+            with tab:
+                changes.update(draw(scenario, models))
+    return scenario.replace(**changes) if changes else scenario
+
+
+def target_levers(scenario: Scenario, models: FittedModels) -> dict:
+    """The Targets tab: the scenario fields its widgets set."""
     origin = models.origin
-    figures = models.figures
     start = origin.date()
     end = (origin + pd.DateOffset(months=scenario.horizon_months)).date()
-    entries = dict(scenario.entries_change_pct)
+    left, right = st.columns(2)
+    ifa_on = left.toggle(
+        "IFA share target", key=widget("ifa_on", scenario.ifa_share_target_pct is not None)
+    )
+    ifa = left.slider(
+        "Highest IFA share (%)",
+        0,
+        100,
+        key=widget("ifa", int(scenario.ifa_share_target_pct or 30)),
+        disabled=not ifa_on,
+        help=lever_help("ifa_share_target_pct"),
+    )
+    basis = left.radio(
+        "The share counts",
+        list(BASES),
+        format_func=BASES.get,
+        horizontal=True,
+        key=widget("ifa_basis", scenario.ifa_share_target_basis),
+        disabled=not ifa_on,
+        help=lever_help("ifa_share_target_basis"),
+    )
+    ifa_date = left.date_input(
+        "IFA target date",
+        key=widget(
+            "ifa_date",
+            month_date(
+                scenario.ifa_share_target_date,
+                default_target_date(origin, scenario.horizon_months),
+            ),
+        ),
+        min_value=start,
+        disabled=not ifa_on,
+    )
+    ext_on = right.toggle(
+        "External residential target",
+        key=widget("ext_on", scenario.external_residential_target is not None),
+    )
+    ext = right.number_input(
+        "Most children in external residential care (children)",
+        0,
+        1000,
+        key=widget("ext", int(scenario.external_residential_target or 30)),
+        disabled=not ext_on,
+    )
+    ext_date = right.date_input(
+        "External residential target date",
+        key=widget("ext_date", month_date(scenario.external_residential_target_date, end)),
+        min_value=start,
+        disabled=not ext_on,
+    )
+    solve = right.toggle(
+        "Add the approvals (and step-downs) the targets need to the plan",
+        key=widget("solve", scenario.solve_targets),
+        help=lever_help("solve_targets"),
+    )
+    return {
+        "ifa_share_target_pct": float(ifa) if ifa_on else None,
+        "ifa_share_target_date": month_text(ifa_date) if ifa_on else None,
+        "ifa_share_target_basis": basis,
+        "external_residential_target": float(ext) if ext_on else None,
+        "external_residential_target_date": month_text(ext_date) if ext_on else None,
+        "solve_targets": bool(solve),
+    }
+
+
+def recruitment_levers(scenario: Scenario, models: FittedModels) -> dict:
+    """The Recruitment and retention tab: the scenario fields its widgets set."""
+    figures = models.figures
     approvals = dict(scenario.approvals_per_quarter)
     marketing = dict(scenario.marketing_spend_per_quarter)
-    home = scenario.homes[0] if scenario.homes else None
-
-    targets_tab, recruitment_tab, demand_tab, homes_tab, run_tab = st.tabs(
-        [
-            "Targets",
-            "Recruitment and retention",
-            "Entries and step-downs",
-            "Children's homes",
-            "Horizon and prices",
-        ]
+    st.caption(
+        "Extra households approved each quarter, on top of the households the model "
+        "approves to replace carers who leave (the answer above says how many a quarter; "
+        f"{figures.approvals_per_quarter.value:.1f} a quarter are approved now)."
     )
-    with targets_tab:
-        left, right = st.columns(2)
-        ifa_on = left.toggle(
-            "IFA share target", key=widget("ifa_on", scenario.ifa_share_target_pct is not None)
+    columns = st.columns(len(CARER_TYPES))
+    new_approvals = {}
+    for column, carer_type in zip(columns, CARER_TYPES, strict=True):
+        new_approvals[carer_type] = column.number_input(
+            f"{carer_type.capitalize()} (a quarter)",
+            0.0,
+            100.0,
+            step=1.0,
+            key=widget(f"approvals_{carer_type}", float(approvals.get(carer_type, 0.0))),
+            help=lever_help("approvals_per_quarter"),
         )
-        ifa = left.slider(
-            "Highest IFA share (%)",
-            0,
-            100,
-            key=widget("ifa", int(scenario.ifa_share_target_pct or 30)),
-            disabled=not ifa_on,
-            help=lever_help("ifa_share_target_pct"),
+    pipeline = st.checkbox(
+        "These households are already in assessment (no lead time)",
+        key=widget("pipeline", scenario.approvals_in_pipeline),
+        help=lever_help("approvals_in_pipeline"),
+    )
+    st.caption("Extra marketing spend by channel (£ a quarter).")
+    columns = st.columns(4)
+    new_marketing = {}
+    for i, channel in enumerate(CHANNELS_SHOWN):
+        new_marketing[channel] = columns[i % 4].number_input(
+            f"{channel.capitalize()} (£)",
+            0.0,
+            500_000.0,
+            step=500.0,
+            key=widget(f"marketing_{channel}", float(marketing.get(channel, 0.0))),
+            help=lever_help("marketing_spend_per_quarter"),
         )
-        basis = left.radio(
-            "The share counts",
-            list(BASES),
-            format_func=BASES.get,
-            horizontal=True,
-            key=widget("ifa_basis", scenario.ifa_share_target_basis),
-            disabled=not ifa_on,
-            help=lever_help("ifa_share_target_basis"),
-        )
-        ifa_date = left.date_input(
-            "IFA target date",
-            key=widget(
-                "ifa_date",
-                month_date(
-                    scenario.ifa_share_target_date,
-                    default_target_date(origin, scenario.horizon_months),
-                ),
-            ),
-            min_value=start,
-            disabled=not ifa_on,
-        )
-        ext_on = right.toggle(
-            "External residential target",
-            key=widget("ext_on", scenario.external_residential_target is not None),
-        )
-        ext = right.number_input(
-            "Most children in external residential care (children)",
-            0,
-            1000,
-            key=widget("ext", int(scenario.external_residential_target or 30)),
-            disabled=not ext_on,
-        )
-        ext_date = right.date_input(
-            "External residential target date",
-            key=widget("ext_date", month_date(scenario.external_residential_target_date, end)),
-            min_value=start,
-            disabled=not ext_on,
-        )
-        solve = right.toggle(
-            "Add the approvals (and step-downs) the targets need to the plan",
-            key=widget("solve", scenario.solve_targets),
-            help=lever_help("solve_targets"),
-        )
-    with recruitment_tab:
-        st.caption(
-            "Extra households approved each quarter, on top of the households the model "
-            "approves to replace carers who leave (the answer above says how many a quarter; "
-            f"{figures.approvals_per_quarter.value:.1f} a quarter are approved now)."
-        )
-        columns = st.columns(len(CARER_TYPES))
-        new_approvals = {}
-        for column, carer_type in zip(columns, CARER_TYPES, strict=True):
-            new_approvals[carer_type] = column.number_input(
-                f"{carer_type.capitalize()} (a quarter)",
-                0.0,
-                100.0,
-                step=1.0,
-                key=widget(f"approvals_{carer_type}", float(approvals.get(carer_type, 0.0))),
-                help=lever_help("approvals_per_quarter"),
-            )
-        pipeline = st.checkbox(
-            "These households are already in assessment (no lead time)",
-            key=widget("pipeline", scenario.approvals_in_pipeline),
-            help=lever_help("approvals_in_pipeline"),
-        )
-        st.caption("Extra marketing spend by channel (£ a quarter).")
-        columns = st.columns(4)
-        new_marketing = {}
-        for i, channel in enumerate(CHANNELS_SHOWN):
-            new_marketing[channel] = columns[i % 4].number_input(
-                f"{channel.capitalize()} (£)",
-                0.0,
-                500_000.0,
-                step=500.0,
-                key=widget(f"marketing_{channel}", float(marketing.get(channel, 0.0))),
-                help=lever_help("marketing_spend_per_quarter"),
-            )
+    left, middle, right = st.columns(3)
+    conversion = left.slider(
+        "Better enquiry-to-approval conversion (%)",
+        0,
+        100,
+        key=widget("conversion", int(scenario.conversion_improvement_pct)),
+        help=lever_help("conversion_improvement_pct"),
+    )
+    conversion_cost = left.number_input(
+        "Its cost (£ a year)",
+        0.0,
+        5_000_000.0,
+        step=5_000.0,
+        key=widget("conversion_cost", float(scenario.conversion_cost_per_year)),
+        help=lever_help("conversion_cost_per_year"),
+    )
+    deregistration = middle.slider(
+        "Change in carers leaving (%; negative = better retention)",
+        -90,
+        100,
+        key=widget("deregistration", int(scenario.deregistration_change_pct)),
+        help=lever_help("deregistration_change_pct"),
+    )
+    retention_cost = middle.number_input(
+        "Its cost (£ a year) ",
+        0.0,
+        5_000_000.0,
+        step=5_000.0,
+        key=widget("retention_cost", float(scenario.retention_cost_per_year)),
+        help=lever_help("retention_cost_per_year"),
+    )
+    capacity = authority_number(
+        right,
+        "Assessment capacity (households a quarter)",
+        "assessment_capacity_per_quarter",
+        scenario.assessment_capacity_per_quarter,
+        figures.assessment_capacity_per_quarter,
+        1.0,
+        "%.0f",
+    )
+    budget = right.number_input(
+        "Recruitment budget (£ a year; 0 = no limit)",
+        0.0,
+        20_000_000.0,
+        step=10_000.0,
+        key=widget("budget", float(scenario.recruitment_budget_per_year or 0.0)),
+        help=lever_help("recruitment_budget_per_year"),
+    )
+    with st.expander("The authority's recruitment figures (change them to test a case)"):
         left, middle, right = st.columns(3)
-        conversion = left.slider(
-            "Better enquiry-to-approval conversion (%)",
-            0,
+        conversion_rate = authority_number(
+            left,
+            "Enquiries approved (%)",
+            "enquiry_to_approval_pct",
+            scenario.enquiry_to_approval_pct,
+            figures.enquiry_to_approval,
+            0.1,
+            "%.1f",
             100,
-            key=widget("conversion", int(scenario.conversion_improvement_pct)),
-            help=lever_help("conversion_improvement_pct"),
         )
-        conversion_cost = left.number_input(
-            "Its cost (£ a year)",
-            0.0,
-            5_000_000.0,
-            step=5_000.0,
-            key=widget("conversion_cost", float(scenario.conversion_cost_per_year)),
-            help=lever_help("conversion_cost_per_year"),
-        )
-        deregistration = middle.slider(
-            "Change in carers leaving (%; negative = better retention)",
-            -90,
-            100,
-            key=widget("deregistration", int(scenario.deregistration_change_pct)),
-            help=lever_help("deregistration_change_pct"),
-        )
-        retention_cost = middle.number_input(
-            "Its cost (£ a year) ",
-            0.0,
-            5_000_000.0,
-            step=5_000.0,
-            key=widget("retention_cost", float(scenario.retention_cost_per_year)),
-            help=lever_help("retention_cost_per_year"),
-        )
-        capacity = authority_number(
-            right,
-            "Assessment capacity (households a quarter)",
-            "assessment_capacity_per_quarter",
-            scenario.assessment_capacity_per_quarter,
-            figures.assessment_capacity_per_quarter,
-            1.0,
+        lead = authority_number(
+            middle,
+            "Days from enquiry to approval",
+            "days_enquiry_to_approval",
+            scenario.days_enquiry_to_approval,
+            figures.days_enquiry_to_approval,
+            10.0,
             "%.0f",
         )
-        budget = right.number_input(
-            "Recruitment budget (£ a year; 0 = no limit)",
-            0.0,
-            20_000_000.0,
-            step=10_000.0,
-            key=widget("budget", float(scenario.recruitment_budget_per_year or 0.0)),
-            help=lever_help("recruitment_budget_per_year"),
+        leaving = authority_number(
+            right,
+            "Households leaving a year (%)",
+            "annual_leaving_rate_pct",
+            scenario.annual_leaving_rate_pct,
+            figures.annual_leaving_rate,
+            0.5,
+            "%.1f",
+            100,
         )
-        with st.expander("The authority's recruitment figures (change them to test a case)"):
-            left, middle, right = st.columns(3)
-            conversion_rate = authority_number(
-                left,
-                "Enquiries approved (%)",
-                "enquiry_to_approval_pct",
-                scenario.enquiry_to_approval_pct,
-                figures.enquiry_to_approval,
-                0.1,
-                "%.1f",
-                100,
-            )
-            lead = authority_number(
-                middle,
-                "Days from enquiry to approval",
-                "days_enquiry_to_approval",
-                scenario.days_enquiry_to_approval,
-                figures.days_enquiry_to_approval,
-                10.0,
-                "%.0f",
-            )
-            leaving = authority_number(
-                right,
-                "Households leaving a year (%)",
-                "annual_leaving_rate_pct",
-                scenario.annual_leaving_rate_pct,
-                figures.annual_leaving_rate,
-                0.5,
-                "%.1f",
-                100,
-            )
-            reach = authority_number(
-                left,
-                "Extra enquiries a channel can bring (x today's)",
-                "channel_reach",
-                scenario.channel_reach,
-                figures.channel_reach,
-                0.5,
-                "%.1f",
-            )
-            places = authority_number(
-                middle,
-                "Approved places per household",
-                "places_per_household",
-                scenario.places_per_household,
-                figures.places_per_household,
-                0.05,
-                "%.2f",
-            )
-            occupancy = authority_number(
-                right,
-                "Approved places filled (%)",
-                "occupancy_pct",
-                scenario.occupancy_pct,
-                figures.occupancy,
-                1.0,
-                "%.0f",
-                100,
-            )
-    with demand_tab:
-        st.caption("Edge-of-care work: % change in entries into care by age band.")
-        columns = st.columns(len(codes.AGE_BANDS))
-        new_entries = {}
-        for column, band in zip(columns, codes.AGE_BANDS, strict=True):
-            new_entries[band] = column.slider(
-                f"Age {band} (% change)",
-                -50,
-                50,
-                key=widget(f"entries_{band}", int(entries.get(band, 0))),
-                help=lever_help("entries_change_pct"),
-            )
-        edge_cost = st.number_input(
-            "Edge-of-care programme cost (£ a year)",
-            0.0,
-            20_000_000.0,
-            step=10_000.0,
-            key=widget("edge_cost", float(scenario.edge_of_care_cost_per_year)),
-            help=lever_help("edge_of_care_cost_per_year"),
+        reach = authority_number(
+            left,
+            "Extra enquiries a channel can bring (x today's)",
+            "channel_reach",
+            scenario.channel_reach,
+            figures.channel_reach,
+            0.5,
+            "%.1f",
         )
-        left, right = st.columns(2)
-        step_downs = left.slider(
-            "Step-downs from external residential (children a year)",
-            0,
-            60,
-            key=widget("step_downs", int(scenario.step_downs_per_year)),
-            help=lever_help("step_downs_per_year"),
+        places = authority_number(
+            middle,
+            "Approved places per household",
+            "places_per_household",
+            scenario.places_per_household,
+            figures.places_per_household,
+            0.05,
+            "%.2f",
         )
-        destination = left.radio(
-            "16-17 year olds step down to",
-            ["supported", "fostering"],
-            format_func={
-                "supported": "supported accommodation",
-                "fostering": "foster care",
-            }.get,
-            horizontal=True,
-            key=widget("step_down_to", scenario.step_down_16_17_to),
-            help=lever_help("step_down_16_17_to"),
+        occupancy = authority_number(
+            right,
+            "Approved places filled (%)",
+            "occupancy_pct",
+            scenario.occupancy_pct,
+            figures.occupancy,
+            1.0,
+            "%.0f",
+            100,
         )
-        support = right.number_input(
-            "Support per stepped-down child (£ a week)",
-            0.0,
-            5_000.0,
-            step=50.0,
-            key=widget("support", float(scenario.step_down_support_per_week)),
-            help=lever_help("step_down_support_per_week"),
+    return {
+        "approvals_per_quarter": {t: v for t, v in new_approvals.items() if v},
+        "approvals_in_pipeline": bool(pipeline),
+        "marketing_spend_per_quarter": {c: v for c, v in new_marketing.items() if v},
+        "conversion_improvement_pct": float(conversion),
+        "conversion_cost_per_year": float(conversion_cost),
+        "deregistration_change_pct": float(deregistration),
+        "retention_cost_per_year": float(retention_cost),
+        "assessment_capacity_per_quarter": capacity,
+        "recruitment_budget_per_year": float(budget) if budget else None,
+        "enquiry_to_approval_pct": conversion_rate,
+        "days_enquiry_to_approval": lead,
+        "annual_leaving_rate_pct": leaving,
+        "channel_reach": reach,
+        "places_per_household": places,
+        "occupancy_pct": occupancy,
+    }
+
+
+def demand_levers(scenario: Scenario, models: FittedModels) -> dict:
+    """The Entries and step-downs tab: the scenario fields its widgets set."""
+    entries = dict(scenario.entries_change_pct)
+    st.caption("Edge-of-care work: % change in entries into care by age band.")
+    columns = st.columns(len(codes.AGE_BANDS))
+    new_entries = {}
+    for column, band in zip(columns, codes.AGE_BANDS, strict=True):
+        new_entries[band] = column.slider(
+            f"Age {band} (% change)",
+            -50,
+            50,
+            key=widget(f"entries_{band}", int(entries.get(band, 0))),
+            help=lever_help("entries_change_pct"),
         )
-        support_months = right.number_input(
-            "Months of support",
-            0.0,
-            60.0,
-            step=1.0,
-            key=widget("support_months", float(scenario.step_down_support_months)),
-            help=lever_help("step_down_support_months"),
-        )
-    with homes_tab:
-        beds = st.number_input(
-            "In-house children's home: beds opened (+) or closed (-); 0 = no change",
-            int(LEVERS["homes"].minimum),
-            int(LEVERS["homes"].maximum),
-            step=1,
-            key=widget("home_beds", home.beds if home else 0),
-            help=lever_help("homes"),
-        )
-        left, right = st.columns(2)
-        opening = left.date_input(
-            "Opening (or closing) month",
-            key=widget(
-                "home_month",
-                month_date(
-                    home.opening_month if home else None, (origin + pd.DateOffset(months=12)).date()
-                ),
+    edge_cost = st.number_input(
+        "Edge-of-care programme cost (£ a year)",
+        0.0,
+        20_000_000.0,
+        step=10_000.0,
+        key=widget("edge_cost", float(scenario.edge_of_care_cost_per_year)),
+        help=lever_help("edge_of_care_cost_per_year"),
+    )
+    left, right = st.columns(2)
+    step_downs = left.slider(
+        "Step-downs from external residential (children a year)",
+        0,
+        60,
+        key=widget("step_downs", int(scenario.step_downs_per_year)),
+        help=lever_help("step_downs_per_year"),
+    )
+    destination = left.radio(
+        "16-17 year olds step down to",
+        ["supported", "fostering"],
+        format_func={
+            "supported": "supported accommodation",
+            "fostering": "foster care",
+        }.get,
+        horizontal=True,
+        key=widget("step_down_to", scenario.step_down_16_17_to),
+        help=lever_help("step_down_16_17_to"),
+    )
+    support = right.number_input(
+        "Support per stepped-down child (£ a week)",
+        0.0,
+        5_000.0,
+        step=50.0,
+        key=widget("support", float(scenario.step_down_support_per_week)),
+        help=lever_help("step_down_support_per_week"),
+    )
+    support_months = right.number_input(
+        "Months of support",
+        0.0,
+        60.0,
+        step=1.0,
+        key=widget("support_months", float(scenario.step_down_support_months)),
+        help=lever_help("step_down_support_months"),
+    )
+    return {
+        "entries_change_pct": {b: float(v) for b, v in new_entries.items() if v},
+        "edge_of_care_cost_per_year": float(edge_cost),
+        "step_downs_per_year": float(step_downs),
+        "step_down_16_17_to": destination,
+        "step_down_support_per_week": float(support),
+        "step_down_support_months": float(support_months),
+    }
+
+
+def home_levers(scenario: Scenario, models: FittedModels) -> dict:
+    """The Children's homes tab: the scenario fields its widgets set."""
+    origin = models.origin
+    start = origin.date()
+    home = scenario.homes[0] if scenario.homes else None
+    beds = st.number_input(
+        "In-house children's home: beds opened (+) or closed (-); 0 = no change",
+        int(LEVERS["homes"].minimum),
+        int(LEVERS["homes"].maximum),
+        step=1,
+        key=widget("home_beds", home.beds if home else 0),
+        help=lever_help("homes"),
+    )
+    left, right = st.columns(2)
+    opening = left.date_input(
+        "Opening (or closing) month",
+        key=widget(
+            "home_month",
+            month_date(
+                home.opening_month if home else None, (origin + pd.DateOffset(months=12)).date()
             ),
-            min_value=start,
-        )
-        running = right.number_input(
-            "Weekly running cost of a new home (£ a week, whole home)",
-            0.0,
-            100_000.0,
-            step=500.0,
-            key=widget("home_cost", float(home.weekly_running_cost) if home else 24_000.0),
-            help="£ a week for staff and premises; "
-            "assumption — please replace with your own figure",
-        )
-    with run_tab:
-        left, right = st.columns(2)
-        horizon = left.slider(
-            "Projection horizon (months)",
-            12,
-            60,
-            step=6,
-            key=widget("horizon", min(scenario.horizon_months, 60)),
-            help=lever_help("horizon_months"),
-        )
-        right.caption(
-            f"Headlines are the mean of {scenario.n_simulations} simulated futures (seed {SEED}), "
-            "the same on every page. Unit costs, prices and inflation are on the Placement budget "
-            "page."
-        )
+        ),
+        min_value=start,
+    )
+    running = right.number_input(
+        "Weekly running cost of a new home (£ a week, whole home)",
+        0.0,
+        100_000.0,
+        step=500.0,
+        key=widget("home_cost", float(home.weekly_running_cost) if home else 24_000.0),
+        help="£ a week for staff and premises; assumption — please replace with your own figure",
+    )
     homes = ()
     if beds:
         homes = (
@@ -449,37 +492,26 @@ def lever_widgets(scenario: Scenario, models: FittedModels) -> Scenario:
                 "name": home.name if home else "children's home",
             },
         )
-    return scenario.replace(
-        horizon_months=int(horizon),
-        entries_change_pct={b: float(v) for b, v in new_entries.items() if v},
-        edge_of_care_cost_per_year=float(edge_cost),
-        step_downs_per_year=float(step_downs),
-        step_down_16_17_to=destination,
-        step_down_support_per_week=float(support),
-        step_down_support_months=float(support_months),
-        approvals_per_quarter={t: v for t, v in new_approvals.items() if v},
-        approvals_in_pipeline=bool(pipeline),
-        marketing_spend_per_quarter={c: v for c, v in new_marketing.items() if v},
-        conversion_improvement_pct=float(conversion),
-        conversion_cost_per_year=float(conversion_cost),
-        deregistration_change_pct=float(deregistration),
-        retention_cost_per_year=float(retention_cost),
-        assessment_capacity_per_quarter=capacity,
-        recruitment_budget_per_year=float(budget) if budget else None,
-        enquiry_to_approval_pct=conversion_rate,
-        days_enquiry_to_approval=lead,
-        annual_leaving_rate_pct=leaving,
-        channel_reach=reach,
-        places_per_household=places,
-        occupancy_pct=occupancy,
-        homes=homes,
-        ifa_share_target_pct=float(ifa) if ifa_on else None,
-        ifa_share_target_date=month_text(ifa_date) if ifa_on else None,
-        ifa_share_target_basis=basis,
-        external_residential_target=float(ext) if ext_on else None,
-        external_residential_target_date=month_text(ext_date) if ext_on else None,
-        solve_targets=bool(solve),
+    return {"homes": homes}
+
+
+def run_levers(scenario: Scenario, models: FittedModels) -> dict:
+    """The Horizon and prices tab: the scenario fields its widgets set."""
+    left, right = st.columns(2)
+    horizon = left.slider(
+        "Projection horizon (months)",
+        12,
+        60,
+        step=6,
+        key=widget("horizon", min(scenario.horizon_months, 60)),
+        help=lever_help("horizon_months"),
     )
+    right.caption(
+        f"Headlines are the mean of {scenario.n_simulations} simulated futures (seed {SEED}), "
+        "the same on every page. Unit costs, prices and inflation are on the Placement budget "
+        "page."
+    )
+    return {"horizon_months": int(horizon)}
 
 
 # --- charts ------------------------------------------------------------------------------------

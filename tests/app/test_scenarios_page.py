@@ -41,6 +41,13 @@ def open_library_tab(app: AppTest, label: str) -> None:
     assert not app.exception, app.exception
 
 
+def open_lever_tab(app: AppTest, label: str) -> None:
+    """Only the open lever tab's widgets are drawn: open ``label`` as a click on it would."""
+    app.session_state["explorer_lever_tab"] = label
+    app.run()
+    assert not app.exception, app.exception
+
+
 def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
@@ -57,6 +64,9 @@ def test_explorer_levers_share_save_and_compare(library):
 
     # a lever changes the result and the share link
     before = metric(app, "Total cost (cash)")
+    assert not any(s.label == "Age 10-15 (% change)" for s in app.slider)  # its tab is closed
+    open_lever_tab(app, "Entries and step-downs")
+    assert metric(app, "Total cost (cash)") == before  # opening a tab changes nothing
     next(s for s in app.slider if s.label == "Age 10-15 (% change)").set_value(-40).run()
     assert not app.exception
     after = metric(app, "Total cost (cash)")
@@ -91,6 +101,7 @@ def test_explorer_levers_share_save_and_compare(library):
 def test_a_link_reopens_the_same_scenario():
     scenario = Scenario(step_downs_per_year=12, entries_change_pct={"1-4": -10})
     app = open_page(dict(parse_qsl(scenario.to_query_string())))
+    open_lever_tab(app, "Entries and step-downs")
     assert next(s for s in app.slider if s.label.startswith("Step-downs")).value == 12
     assert next(s for s in app.slider if s.label == "Age 1-4 (% change)").value == -10
     open_library_tab(app, "Share a link")
@@ -132,6 +143,7 @@ def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
     import sufficiency.demand.stockflow as stockflow
 
     first = open_page()
+    open_lever_tab(first, "Entries and step-downs")
     next(s for s in first.slider if s.label.startswith("Step-downs")).set_value(7).run()
     cost = metric(first, "Total cost (cash)")
     simulations = []
@@ -143,6 +155,7 @@ def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
 
     monkeypatch.setattr(stockflow, "simulate", counting_simulate)
     second = open_page()
+    open_lever_tab(second, "Entries and step-downs")
     next(s for s in second.slider if s.label.startswith("Step-downs")).set_value(7).run()
     assert not second.exception, second.exception
     assert metric(second, "Total cost (cash)") == cost

@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app_pages.link_check import CHANNELS_SHOWN, PRICE_BASE_YEARS, SHOWN
+from app_pages.scenarios import LEVER_TAB_KEY, LEVER_TABS
 from sufficiency.scenario import LEVERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,8 +48,27 @@ def open_link(query: dict, page: str = SCENARIOS) -> AppTest:
     return app
 
 
+def open_lever_tab(app: AppTest, tab: str) -> list:
+    """Open a lever tab of the explorer as a click on it would (only the open tab is drawn);
+    returns its sliders and number boxes."""
+    app.session_state[LEVER_TAB_KEY] = tab
+    app.run()
+    assert not app.exception, app.exception
+    return [*app.slider, *app.number_input]
+
+
+def lever_widgets(app: AppTest) -> list:
+    """The explorer's sliders and number boxes on every lever tab (their labels and ranges)."""
+    return [widget for tab in LEVER_TABS for widget in open_lever_tab(app, tab)]
+
+
 def slider(app: AppTest, label: str):
-    return next(s for s in app.slider if s.label == label)
+    """The slider labelled ``label``, with its lever tab left open (so its value can be read)."""
+    for tab in LEVER_TABS:
+        found = [w for w in open_lever_tab(app, tab) if w.label == label]
+        if found:
+            return found[0]
+    raise AssertionError(f"no slider labelled {label!r} on any lever tab")
 
 
 def test_tampered_links_are_refused_naming_the_parameter():
@@ -99,21 +119,22 @@ def test_a_crafted_name_is_shown_as_plain_text():
 
 def test_the_link_check_uses_the_widgets_own_ranges():
     app = open_link({})
+    every = lever_widgets(app)
     for name, shown in SHOWN.items():
         if name == "annual_inflation_pct":
             continue
-        widgets = [w for w in [*app.slider, *app.number_input] if w.label == shown.label]
+        widgets = [w for w in every if w.label == shown.label]
         assert widgets, f"no widget labelled {shown.label!r} for {name}"
         widget = widgets[0]
         assert (widget.min, widget.max) == (shown.minimum, shown.maximum), name
         assert widget.step == shown.step, name
         lever = LEVERS[name]
         assert lever.minimum <= shown.minimum and shown.maximum <= lever.maximum, name
-    spend_boxes = [w.label for w in app.number_input if w.label.endswith("(£)")]
+    spend_boxes = [w.label for w in every if w.label.endswith("(£)")]
     assert sorted(label.removesuffix(" (£)").lower() for label in spend_boxes) == sorted(
         CHANNELS_SHOWN
     )
-    beds = next(w for w in app.number_input if w.label.startswith("In-house children's home"))
+    beds = next(w for w in every if w.label.startswith("In-house children's home"))
     assert (beds.min, beds.max) == (LEVERS["homes"].minimum, LEVERS["homes"].maximum)
     finance = open_link({}, FINANCE)
     inflation = SHOWN["annual_inflation_pct"]
