@@ -19,6 +19,7 @@ import streamlit as st
 
 from app_pages import library
 from app_pages.answer import answer
+from app_pages.chart_templates import chart_spec
 from app_pages.common import (
     CACHE_TTL,
     EXPLORER_WIDGET_PREFIX,
@@ -32,7 +33,6 @@ from app_pages.common import (
     refuse_unshowable,
     scenario_result,
     show_data_banner,
-    vega_lite_spec,
 )
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.plain import plain
@@ -519,13 +519,23 @@ def run_levers(scenario: Scenario, models: FittedModels) -> dict:
 
 def placements_chart(result, baseline) -> alt.Chart:
     """Children in in-house, IFA and external residential placements: scenario against baseline."""
+    return placements_chart_of(placements_frame(result, baseline))
+
+
+def placements_frame(result, baseline) -> pd.DataFrame:
+    """The placements chart's data: children by month in three categories, with the plan and
+    the baseline."""
     focus = (codes.IN_HOUSE_FOSTERING, codes.IFA_FOSTERING, codes.EXTERNAL_RESIDENTIAL)
-    frame = pd.concat(
+    return pd.concat(
         [
             res.by_category[res.by_category["placement_category"].isin(focus)].assign(run=label)
             for label, res in (("with the plan", result), ("baseline", baseline))
         ]
     )
+
+
+def placements_chart_of(frame: pd.DataFrame) -> alt.Chart:
+    """The placements chart of :func:`placements_frame`'s data."""
     legend = alt.Legend(symbolOpacity=1, labelLimit=320, orient="bottom", columns=3)
     base = alt.Chart(frame).encode(
         x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
@@ -558,6 +568,11 @@ def placements_chart(result, baseline) -> alt.Chart:
 
 def costs_chart(result) -> alt.Chart:
     """Cost by financial year in six groups (£ million, cash)."""
+    return costs_chart_of(costs_frame(result))
+
+
+def costs_frame(result) -> pd.DataFrame:
+    """The cost chart's data: £ by financial year and cost group."""
     frame = result.costs_by_financial_year.copy()
     frame["group"] = (
         frame["placement_category"]
@@ -575,6 +590,11 @@ def costs_chart(result) -> alt.Chart:
     ] = "other placements"
     frame = frame.groupby(["financial_year", "group"], as_index=False)["cost_mean"].sum()
     frame["cost_m"] = frame["cost_mean"] / 1e6
+    return frame
+
+
+def costs_chart_of(frame: pd.DataFrame) -> alt.Chart:
+    """The cost chart of :func:`costs_frame`'s data."""
     order = [
         "in-house fostering",
         "family and friends fostering",
@@ -614,11 +634,22 @@ def costs_chart(result) -> alt.Chart:
 
 
 def households_chart(result, baseline) -> alt.Chart:
-    frames = [
-        res.carers[["month", "households"]].assign(run=label)
-        for label, res in (("with the plan", result), ("baseline", baseline))
-    ]
-    frame = pd.concat(frames)
+    """In-house foster households by month, with the plan and the baseline."""
+    return households_chart_of(households_frame(result, baseline))
+
+
+def households_frame(result, baseline) -> pd.DataFrame:
+    """The households chart's data."""
+    return pd.concat(
+        [
+            res.carers[["month", "households"]].assign(run=label)
+            for label, res in (("with the plan", result), ("baseline", baseline))
+        ]
+    )
+
+
+def households_chart_of(frame: pd.DataFrame) -> alt.Chart:
+    """The households chart of :func:`households_frame`'s data."""
     return (
         alt.Chart(frame)
         .mark_line()
@@ -703,12 +734,15 @@ def comparison_chart(tables: dict[str, pd.DataFrame]) -> alt.Chart:
 def chart_specs(_result, _baseline, key: str, scenario_json: str, baseline_json: str, seed: int):
     """The page's three charts, built once per run (keyed like :func:`scenario_result`): a rerun
     that changes nothing, or flips back to a value already computed, only re-sends them."""
-    charts = {
-        "placements": placements_chart(_result, _baseline),
-        "households": households_chart(_result, _baseline),
-        "costs": costs_chart(_result),
+    return {
+        "placements": chart_spec(
+            "explorer placements", placements_frame(_result, _baseline), placements_chart_of
+        ),
+        "households": chart_spec(
+            "explorer households", households_frame(_result, _baseline), households_chart_of
+        ),
+        "costs": chart_spec("explorer costs", costs_frame(_result), costs_chart_of),
     }
-    return {name: vega_lite_spec(chart) for name, chart in charts.items()}
 
 
 def show_chart(spec) -> None:

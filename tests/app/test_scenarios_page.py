@@ -137,6 +137,52 @@ def test_charts_drawn_without_schema_check_are_the_checked_charts():
         assert convert(Unvalidated(chart)) == convert(chart)
 
 
+def test_templated_chart_specs_are_the_converted_charts():
+    """The explorer converts each chart once and then only fills in new data: for scenarios whose
+    data differ (levers, a target, a shorter horizon), the spec is exactly the full conversion's."""
+    from app_pages import chart_templates
+    from app_pages.common import vega_lite_spec
+    from app_pages.scenarios import (
+        costs_chart_of,
+        costs_frame,
+        households_chart_of,
+        households_frame,
+        placements_chart_of,
+        placements_frame,
+    )
+    from sufficiency.scenario import baseline_of, fit_models, run
+
+    models = fit_models()
+    charts = {
+        "placements": (placements_chart_of, lambda r, b: placements_frame(r, b)),
+        "households": (households_chart_of, lambda r, b: households_frame(r, b)),
+        "costs": (costs_chart_of, lambda r, b: costs_frame(r)),
+    }
+    chart_templates._TEMPLATES.clear()
+    scenarios = (
+        Scenario(),
+        Scenario(step_downs_per_year=12, entries_change_pct={"10-15": -20}),
+        Scenario(ifa_share_target_pct=30, ifa_share_target_date="2028-03", horizon_months=36),
+    )
+    names = {name: set() for name in charts}
+    for scenario in scenarios:
+        result = run(scenario, models=models, random_state=0)
+        baseline = run(baseline_of(scenario), models=models, random_state=0)
+        for name, (chart_of, frame_of) in charts.items():
+            frame = frame_of(result, baseline)
+            spec = chart_templates.chart_spec(f"test {name}", frame, chart_of)
+            assert spec == vega_lite_spec(chart_of(frame)), (name, scenario.name)
+            names[name].add(next(iter(spec["datasets"])))
+    assert len(chart_templates._TEMPLATES) == 3
+    # new data on each run, not the template's first (households change with the target only)
+    assert {name: len(seen) for name, seen in names.items()} == {
+        "placements": 3,
+        "households": 2,
+        "costs": 3,
+    }
+    chart_templates._TEMPLATES.clear()
+
+
 def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
     """Sessions on the same data share the heavy work: a colleague moving a lever to a value
     someone already ran gets the same numbers without simulating the 200 futures again."""
