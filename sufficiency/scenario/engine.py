@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -754,6 +755,32 @@ def _headline(projection: Projection, models: FittedModels) -> dict[str, float]:
     }
 
 
+_BASELINE_CACHE_SIZE = 4
+_BASELINE_LOCK = threading.Lock()
+
+
+def _baseline_projection(
+    scenario: Scenario, models: FittedModels, random_state: int | None
+) -> tuple[Projection, dict[str, float]]:
+    """The baseline's projection and headline figures, remembered per authority (``models``),
+    baseline settings and seed: every lever change is compared with the same baseline, so it is
+    projected once, not on every run (the same pure function of the same inputs). At most
+    :data:`_BASELINE_CACHE_SIZE` are kept (a few horizons and price settings)."""
+    base = baseline_of(scenario)
+    key = (base.to_json(), random_state)
+    cache = models._cache.setdefault("baseline", {})
+    with _BASELINE_LOCK:
+        found = cache.get(key)
+    if found is None:
+        projection = project(base, models, random_state)
+        found = (projection, _headline(projection, models))
+        with _BASELINE_LOCK:
+            while len(cache) >= _BASELINE_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[key] = found
+    return found
+
+
 def run(
     scenario: Scenario,
     data: Any = None,
@@ -783,7 +810,8 @@ def run(
 
     if models is None:
         models = fit_models(data, max_horizon=max(scenario.horizon_months, 60))
-    baseline = project(baseline_of(scenario), models, random_state)
+    baseline, base_headline = _baseline_projection(scenario, models, random_state)
+    base_headline = dict(base_headline)
     plan = None
     if scenario.has_targets:
         plan, projected = solve_targets(scenario, models, random_state)
@@ -816,7 +844,6 @@ def run(
     savings = fin.savings_summary(base_totals, scen_totals, months)
     present = fin.present_value_factors(months, base_year, scenario.annual_inflation_pct)
     saving_monthly = base_totals.mean(axis=0) - scen_totals.mean(axis=0)
-    base_headline = _headline(baseline, models)
     headline = _headline(projected, models)
     base_headline["total_cost_gbp"] = float(
         (base_totals.mean(axis=0) + baseline.investment_total).sum()
