@@ -225,3 +225,26 @@ def test_adopted_range_factors_stretch_the_reported_ranges_around_the_same_mean(
     chosen = StockFlowModel(max_horizon=24, reconcile="own backtest").fit(panel)
     chosen.adopt(OwnChoice("top-down: naive", {}, factors, 4))
     assert chosen.reconcile_ == "top-down: naive" and chosen.params_.total_scale is not None
+
+
+def test_pooled_calibration_fills_horizons_without_enough_origins():
+    # five origins checked 3 months ahead (misses 0, 0.5, 1, 2, 3 half-widths), one 24 months ahead
+    short = _scored([100, 105, 90, 120, 70], horizon=3)
+    long = _scored([100], horizon=24)
+    scored = pd.concat([short, long], ignore_index=True)
+    at = pd.Timestamp("2020-12-31")
+    pooled = np.quantile([0, 0.5, 1, 2, 3, 0], 0.8)
+    near = np.quantile([0, 0.5, 1, 2, 3], 0.8)
+    by_horizon = range_factors(scored, at, 24, limits=(0.1, 10))
+    filled = range_factors(scored, at, 24, limits=(0.1, 10), calibration="by horizon, else pooled")
+    only = range_factors(scored, at, 24, limits=(0.1, 10), calibration="pooled")
+    # 1-6 months ahead: the 3-month checks; beyond, held (by horizon) or pooled
+    assert by_horizon[5, 0] == pytest.approx(near) and filled[5, 0] == pytest.approx(near)
+    assert by_horizon[23, 0] == pytest.approx(near) and filled[23, 0] == pytest.approx(pooled)
+    assert np.allclose(only[:, 0], pooled)
+    # two-sided limits may narrow; the default limits never do
+    tight = _scored([100, 101, 99, 100, 100], horizon=3)
+    assert range_factors(tight, at, 12, limits=(0.5, 4), calibration="pooled")[0, 0] == 0.5
+    assert (range_factors(tight, at, 12, calibration="pooled") >= 1.0).all()
+    with pytest.raises(ValueError, match="calibration"):
+        range_factors(scored, at, 12, calibration="by month")

@@ -279,6 +279,15 @@ def monthly_entries_history(
     return counts.reindex(full, fill_value=0.0).reset_index()
 
 
+def level_weights(months: int, halflife: float | None) -> np.ndarray:
+    """Weights of the last ``months`` months, oldest first: equal, or halving every ``halflife``
+    months back from the last (which has weight 1)."""
+    if not halflife:
+        return np.ones(int(months))
+    back = np.arange(int(months) - 1, -1, -1, dtype=float)
+    return 0.5 ** (back / float(halflife))
+
+
 class DampedTrendEntries:
     """Monthly entries per age band from the recent level, with a damped trend.
 
@@ -294,6 +303,9 @@ class DampedTrendEntries:
     trend_months : int, default 24
     damping : float, default 0.9
         Monthly damping of the trend, 0 (no trend) to below 1.
+    level_halflife : float or None, default None
+        Recency weighting of the level window: the month ``j`` months before the last gets
+        weight ``0.5 ** (j / level_halflife)`` (None: equal weights).
 
     Attributes
     ----------
@@ -304,15 +316,23 @@ class DampedTrendEntries:
     slope_ : float
         Trend in all entries (children a month, per month) before damping.
     level_entries_ : float
-        Entries behind the level (sets the level's uncertainty, about ``1/sqrt`` of it).
+        Entries behind the level (sets the level's uncertainty, about ``1/sqrt`` of it); with
+        recency weighting, the level times the effective number of months (Kish).
     methods_ : dict
         Series id -> description, for display.
     """
 
-    def __init__(self, level_months: int = 12, trend_months: int = 24, damping: float = 0.9):
+    def __init__(
+        self,
+        level_months: int = 12,
+        trend_months: int = 24,
+        damping: float = 0.9,
+        level_halflife: float | None = None,
+    ):
         self.level_months = level_months
         self.trend_months = trend_months
         self.damping = damping
+        self.level_halflife = level_halflife
 
     def fit(self, history: pd.DataFrame) -> DampedTrendEntries:
         """Fit on ``unique_id, ds, y`` monthly entries (months without entries present as 0)."""
@@ -325,9 +345,15 @@ class DampedTrendEntries:
         wide = wide.sort_index().fillna(0.0)
         self.series_ = tuple(dict.fromkeys(history["unique_id"].astype(str)))
         wide = wide.reindex(columns=list(self.series_), fill_value=0.0)
-        level_window = wide.tail(int(self.level_months))
-        self.level_ = level_window.mean(axis=0).to_numpy(dtype=float)
-        self.level_entries_ = float(level_window.to_numpy().sum())
+        level_window = wide.tail(int(self.level_months)).to_numpy(dtype=float)
+        if self.level_halflife:
+            weights = level_weights(len(level_window), self.level_halflife)
+            self.level_ = weights @ level_window / weights.sum()
+            effective_months = weights.sum() ** 2 / (weights**2).sum()
+            self.level_entries_ = float(self.level_.sum() * effective_months)
+        else:
+            self.level_ = level_window.mean(axis=0)
+            self.level_entries_ = float(level_window.sum())
         total = wide.sum(axis=1).tail(int(self.trend_months)).to_numpy(dtype=float)
         if self.damping > 0 and total.size >= 6:
             months = np.arange(total.size, dtype=float)
@@ -335,7 +361,12 @@ class DampedTrendEntries:
         else:
             self.slope_ = 0.0
         self.last_date_ = pd.Timestamp(wide.index.max())
-        described = f"recent level (last {self.level_months} months)" + (
+        weighting = (
+            f", recency-weighted with a {self.level_halflife:g}-month half-life"
+            if self.level_halflife
+            else ""
+        )
+        described = f"recent level (last {self.level_months} months{weighting})" + (
             f" with a trend damped by {self.damping:g} a month"
             if self.damping > 0
             else ", held flat"

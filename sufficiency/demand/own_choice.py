@@ -43,6 +43,9 @@ FACTOR_LIMITS = (1.0, 4.0)
 """Range factors are kept in this interval (1: the simulated range is never narrowed)."""
 WINDOW_YEARS = 6
 """Past origins used: those in the six years before (as the fitted model's own backtest)."""
+CALIBRATIONS = ("by horizon", "by horizon, else pooled", "pooled")
+"""How range factors are read off the misses: per month ahead (else the last one estimated), per
+month ahead else one factor pooled over every known check, or that pooled factor alone."""
 HALF_WIDTH_FLOOR = 0.5
 """Children: a range narrower than this on one side counts as this wide (no division by 0)."""
 
@@ -177,14 +180,20 @@ def range_factors(
     *,
     window_years: float | None = WINDOW_YEARS,
     limits: tuple[float, float] = FACTOR_LIMITS,
+    calibration: str = CALIBRATIONS[0],
 ) -> np.ndarray:
     """``(horizon, 2)`` range factors (total; every other series) from checks known at ``at``.
 
-    For month ``h`` ahead the factor is the 80th percentile of the misses (in half-widths of the
-    simulated 80% range) over known checks ``h - 3`` to ``h + 3`` months ahead, from at least
-    :data:`MIN_CALIBRATION_ORIGINS` origins; further ahead than that, the last factor estimated
-    is held; with none, 1 (the simulated range). Clipped to ``limits``.
+    ``"by horizon"``: for month ``h`` ahead the factor is the 80th percentile of the misses (in
+    half-widths of the simulated 80% range) over known checks ``h - 3`` to ``h + 3`` months
+    ahead, from at least :data:`MIN_CALIBRATION_ORIGINS` origins; further ahead than that, the
+    last factor estimated is held; with none, 1 (the simulated range). ``"by horizon, else
+    pooled"``: where no factor for ``h`` can be estimated, the 80th percentile of every known
+    miss at any horizon (from at least that many origins; else 1) instead of the last one. ``"pooled"``: that pooled
+    factor for every ``h``. Clipped to ``limits``.
     """
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {CALIBRATIONS} (got {calibration!r})")
     known = _known(scored, at, window_years)
     out = np.ones((int(horizon), 2))
     groups = (
@@ -192,15 +201,27 @@ def range_factors(
         known[known["series_id"].str.startswith("category: ")],
     )
     for column, rows in enumerate(groups):
-        last = 1.0
         scores = _side_scores(rows) if len(rows) else np.zeros(0)
         steps = rows["horizon"].to_numpy()
         origins = rows["origin"].to_numpy()
+        pooled = (
+            float(np.quantile(scores, 0.8))
+            if len(np.unique(origins)) >= MIN_CALIBRATION_ORIGINS
+            else 1.0
+        )
+        if calibration == "pooled":
+            out[:, column] = pooled
+            continue
+        last = 1.0
         for h in range(1, int(horizon) + 1):
             near = np.abs(steps - h) <= HORIZON_WINDOW
             if len(np.unique(origins[near])) >= MIN_CALIBRATION_ORIGINS:
                 last = float(np.quantile(scores[near], 0.8))
-            out[h - 1, column] = last
+                out[h - 1, column] = last
+            elif calibration == "by horizon, else pooled":
+                out[h - 1, column] = pooled
+            else:
+                out[h - 1, column] = last
     return np.clip(out, *limits)
 
 
@@ -248,6 +269,7 @@ def own_choice(
     window_years: float | None = WINDOW_YEARS,
     limits: tuple[float, float] = FACTOR_LIMITS,
     calibrate: bool = True,
+    calibration: str = CALIBRATIONS[0],
 ) -> OwnChoice:
     """The point forecast and range factors a model fitted at ``at`` takes from past checks.
 
@@ -268,7 +290,12 @@ def own_choice(
         reconcile, scores, checks = next(iter(scored)), {}, 0
     if calibrate:
         factors = range_factors(
-            scored[reconcile], at, horizon, window_years=window_years, limits=limits
+            scored[reconcile],
+            at,
+            horizon,
+            window_years=window_years,
+            limits=limits,
+            calibration=calibration,
         )
     else:
         factors = np.ones((int(horizon), 2))
@@ -283,6 +310,7 @@ def nested_forecasts(
     limits: tuple[float, float] = FACTOR_LIMITS,
     choose_point: bool = True,
     calibrate: bool = True,
+    calibration: str = CALIBRATIONS[0],
 ) -> pd.DataFrame:
     """Every origin's forecast as the product would have made it then (nested, no future data).
 
@@ -303,6 +331,7 @@ def nested_forecasts(
             window_years=window_years,
             limits=limits,
             calibrate=calibrate,
+            calibration=calibration,
         )
         made = adjust_forecasts(rows, totals, choice.reconcile)
         is_total = (made["unique_id"] == TOTAL).to_numpy()

@@ -254,6 +254,8 @@ class StockFlowModel:
         as good (point scores 0.986 and 0.988) at a fraction of the cost.
     entry_level_months, entry_trend_months : int, default 48 and 24
         Window of the recent level and of the trend (damped entries).
+    entry_level_halflife : float or None, default None
+        Recency weighting of the entry level window (months; None: equal weights).
     entry_damping : float, default 0.0
         Monthly damping of the entries trend (0 holds the level flat; the backtest found every
         trend tried worse).
@@ -314,6 +316,7 @@ class StockFlowModel:
         entry_level_months: int = 48,
         entry_trend_months: int = 24,
         entry_damping: float = 0.0,
+        entry_level_halflife: float | None = None,
         entry_drift: float = 0.2,
         exit_drift: float = 0.2,
         mix_drift: float = 0.3,
@@ -334,6 +337,7 @@ class StockFlowModel:
         self.entry_level_months = entry_level_months
         self.entry_trend_months = entry_trend_months
         self.entry_damping = entry_damping
+        self.entry_level_halflife = entry_level_halflife
         self.entry_drift = entry_drift
         self.exit_drift = exit_drift
         self.mix_drift = mix_drift
@@ -355,6 +359,7 @@ class StockFlowModel:
         "entry_level_months",
         "entry_trend_months",
         "entry_damping",
+        "entry_level_halflife",
         "entry_drift",
         "exit_drift",
         "mix_drift",
@@ -403,6 +408,10 @@ class StockFlowModel:
             problems.append(
                 f"entries_method must be one of {', '.join(ENTRIES_METHODS)} "
                 f"(got {self.entries_method!r})"
+            )
+        if self.entry_level_halflife is not None and not self.entry_level_halflife > 0:
+            problems.append(
+                f"entry_level_halflife must be above 0 (got {self.entry_level_halflife})"
             )
         if not 0 <= self.entry_damping < 1:
             problems.append(f"entry_damping must be 0 to below 1 (got {self.entry_damping})")
@@ -548,9 +557,12 @@ class StockFlowModel:
             level_months=int(self.entry_level_months),
             trend_months=int(self.entry_trend_months),
             damping=float(self.entry_damping),
+            level_halflife=self.entry_level_halflife,
         )
 
     def _level_entries(self, history: pd.DataFrame) -> float:
+        if self.entry_level_halflife and hasattr(self.entries_, "level_entries_"):
+            return float(self.entries_.level_entries_)
         months = sorted(history["ds"].unique())[-int(self.entry_level_months) :]
         return float(history.loc[history["ds"].isin(months), "y"].sum())
 
