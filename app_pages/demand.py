@@ -36,6 +36,7 @@ from sufficiency.demand.pipeline import (
     demand_inputs,
     history_totals,
     horizon_table,
+    last_total,
     load_or_fit,
     ranges_sentence,
     track_record_sentences,
@@ -69,7 +70,7 @@ def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def track_record_lines(_fitted, key: str) -> list[str]:
     """The track record in sentences, once per data set (``key``)."""
-    return track_record_sentences(_fitted.backtest)
+    return track_record_sentences(_fitted.backtest, last=last_total(_fitted.model))
 
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:

@@ -74,8 +74,11 @@ def choose_point(authorities: dict) -> tuple[str, pd.DataFrame]:
         started = time.perf_counter()
         found = ratios(point_scores(authorities, settings_of(key)))
         rows.append({"step": "point", "candidate": key, **POINT[key], **found})
-        print(f"{key} {POINT[key]}: point score {found['score']:.3f} "
-              f"({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"{key} {POINT[key]}: point score {found['score']:.3f} "
+            f"({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
     frame = pd.DataFrame(rows)
     scores = frame.set_index("candidate")["score"]
     best = scores.min()
@@ -102,7 +105,11 @@ def raw_forecasts(authorities: dict, point: str, phase: str, folder: Path, n_pat
                 ahead = min(60, (last.year - origin.year) * 12 + last.month - origin.month)
                 pieces.append(
                     forecast_at(
-                        model, authority["inputs"].panel, origin, ahead, n_paths=n_paths,
+                        model,
+                        authority["inputs"].panel,
+                        origin,
+                        ahead,
+                        n_paths=n_paths,
                         random_state=i,
                     )
                 )
@@ -140,10 +147,20 @@ def choose_ranges(authorities: dict, point: str, folder: Path, n_paths: int):
         table = table_of(nested_scores(authorities, raw, key), "choose")
         tables[key] = table
         total, cats = coverage_distance(table)
-        rows.append({"step": "ranges", "candidate": key, "point": point,
-                     "total distance": total, "categories distance": cats})
-        print(f"{key} {RANGES[key]}: total 80% coverage off by {total:.3f} on average, "
-              f"categories {cats:.3f}", flush=True)
+        rows.append(
+            {
+                "step": "ranges",
+                "candidate": key,
+                "point": point,
+                "total distance": total,
+                "categories distance": cats,
+            }
+        )
+        print(
+            f"{key} {RANGES[key]}: total 80% coverage off by {total:.3f} on average, "
+            f"categories {cats:.3f}",
+            flush=True,
+        )
     frame = pd.DataFrame(rows).set_index("candidate")
     incumbent = frame.loc["R0"]
     passing = frame[
@@ -157,15 +174,27 @@ def choose_ranges(authorities: dict, point: str, folder: Path, n_paths: int):
 
 def _print(table: pd.DataFrame, label: str) -> None:
     print(f"\n== {label}")
-    cols = ["authority", "horizon", "origins", "total MAE", "naive total MAE", "total ratio",
-            "category ratio", "total inside 80%", "categories inside 80%"]
+    cols = [
+        "authority",
+        "horizon",
+        "origins",
+        "total MAE",
+        "naive total MAE",
+        "total ratio",
+        "category ratio",
+        "total inside 80%",
+        "categories inside 80%",
+    ]
     print(table[cols].round(2).to_string(index=False))
 
 
 def confirm(authorities: dict, point: str, ranges: str, folder: Path, n_paths: int):
     """Incumbent and chosen setting on both phases (the confirmation part scored once)."""
     rows = []
-    for label, p, r in (("incumbent P0+R0", "P0", "R0"), (f"chosen {point}+{ranges}", point, ranges)):
+    for label, p, r in (
+        ("incumbent P0+R0", "P0", "R0"),
+        (f"chosen {point}+{ranges}", point, ranges),
+    ):
         raw_choose = raw_forecasts(authorities, p, "choose", folder, n_paths)
         raw_confirm = raw_forecasts(authorities, p, "confirm", folder, n_paths)
         raw = {n: pd.concat([raw_choose[n], raw_confirm[n]], ignore_index=True) for n in raw_choose}

@@ -165,6 +165,15 @@ def test_backtest_and_track_record_in_plain_words():
     assert any("treat the shaded ranges as too narrow" in line for line in never_held)
     always_held = track_record_sentences(frame.assign(coverage_80=True))
     assert any("wider than needed" in line for line in always_held)
+    # where the total did worse than naive, the last figure is named as the better guide
+    worse = frame.assign(forecast=frame["actual"] + 2 * (frame["naive_forecast"] - frame["actual"]))
+    worse["MAE"] = (worse["actual"] - worse["forecast"]).abs()
+    worse["mae_ratio_vs_naive"] = 2.0
+    last = (pd.Timestamp("2024-03-31"), 513.0)
+    named = track_record_sentences(worse, last=last)[-1]
+    assert named.startswith("Not better than carrying the last figure forward: the total")
+    assert "the last figure itself (513 children at 31 March 2024)" in named
+    assert "the last figure itself" not in track_record_sentences(worse)[-1]
     table = track_record_table(frame)
     assert table["series"].iloc[0] == "total"
     assert (table["checks"] == summary["checks"]).all()

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from sufficiency.demand.pipeline import (
         demand_inputs,
         fit_demand,
+        last_total,
         ranges_sentence,
         track_record_sentences,
     )
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             print("No track record: the data is too short for a backtest.")
         else:
             print("Track record on this data (total children):")
-            for line in track_record_sentences(fitted.backtest):
+            for line in track_record_sentences(fitted.backtest, last=last_total(fitted.model)):
                 print("  " + line)
     print(ranges_sentence(fitted.model))
     print(

@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from sufficiency.demand.pipeline import (
         demand_inputs,
         fit_demand,
+        last_total,
         load_or_fit,
         ranges_sentence,
         track_record_sentences,
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
     print(ranges_sentence(fitted.model), file=sys.stderr)
     if fitted.backtest is not None:
         print("Track record on this data (total children):", file=sys.stderr)
-        for line in track_record_sentences(fitted.backtest):
+        for line in track_record_sentences(fitted.backtest, last=last_total(fitted.model)):
             print("  " + line, file=sys.stderr)
     else:
         print(

@@ -370,9 +370,16 @@ RANGE_HELD_OK = (0.70, 0.90)
 
 
 def track_record_sentences(
-    backtest: pd.DataFrame | None, horizons: tuple[int, ...] = TRACK_RECORD_HORIZONS
+    backtest: pd.DataFrame | None,
+    horizons: tuple[int, ...] = TRACK_RECORD_HORIZONS,
+    *,
+    last: tuple[pd.Timestamp, float] | None = None,
 ) -> list[str]:
-    """One plain sentence per horizon on the total, plus where the model did not beat naive."""
+    """One plain sentence per horizon on the total, plus where the model did not beat naive.
+
+    ``last`` (the date and value of the last observed total, children) lets the final sentence
+    name the figure that did better where the model did not beat carrying it forward.
+    """
     if backtest is None or backtest.empty:
         return [accuracy_sentence(None)]
     lines = []
@@ -416,13 +423,29 @@ def track_record_sentences(
             + ("too narrow." if inside / checks < RANGE_HELD_OK[0] else "wider than needed.")
         )
     if worse:
-        lines.append("Not better than carrying the last figure forward: " + "; ".join(worse) + ".")
+        line = "Not better than carrying the last figure forward: " + "; ".join(worse) + "."
+        if worse_total and last is not None:
+            line += (
+                f" That far ahead, the last figure itself ({last[1]:,.0f} children at "
+                f"{pd.Timestamp(last[0]):%-d %B %Y}) has been a better guide to the total than "
+                "this forecast."
+            )
+        lines.append(line)
     else:
         lines.append(
             "It beat carrying the last figure forward for the total and every placement category "
             "checked."
         )
     return lines
+
+
+def last_total(model: StockFlowModel) -> tuple[pd.Timestamp, float] | None:
+    """Date and value of the last observed total (children) behind a fitted model."""
+    history = getattr(model, "history_", None)
+    if history is None or history.empty:
+        return None
+    totals = history.groupby("date")["children"].sum().sort_index()
+    return pd.Timestamp(totals.index[-1]), float(totals.iloc[-1])
 
 
 def ranges_sentence(model: StockFlowModel) -> str:
@@ -516,6 +539,7 @@ __all__ = [
     "backtest_stockflow",
     "checked_series",
     "forecast_at",
+    "last_total",
     "ranges_sentence",
     "score_backtest",
     "series_values",
