@@ -426,8 +426,8 @@ def track_record_sentences(
         line = "Not better than carrying the last figure forward: " + "; ".join(worse) + "."
         if worse_total and last is not None:
             line += (
-                f" That far ahead, the last figure itself ({last[1]:,.0f} children at "
-                f"{pd.Timestamp(last[0]):%-d %B %Y}) has been a better guide to the total than "
+                f" For the total {_and(worse_total)}, the last figure itself ({last[1]:,.0f} "
+                f"children at {pd.Timestamp(last[0]):%-d %B %Y}) has been a better guide than "
                 "this forecast."
             )
         lines.append(line)
