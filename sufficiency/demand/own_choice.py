@@ -189,8 +189,8 @@ def range_factors(
     ahead, from at least :data:`MIN_CALIBRATION_ORIGINS` origins; further ahead than that, the
     last factor estimated is held; with none, 1 (the simulated range). ``"by horizon, else
     pooled"``: where no factor for ``h`` can be estimated, the 80th percentile of every known
-    miss at any horizon (from at least that many origins; else 1) instead of the last one. ``"pooled"``: that pooled
-    factor for every ``h``. Clipped to ``limits``.
+    miss at any horizon (from at least that many origins; else 1) instead of the last one.
+    ``"pooled"``: that pooled factor for every ``h``. Clipped to ``limits``.
     """
     if calibration not in CALIBRATIONS:
         raise ValueError(f"calibration must be one of {CALIBRATIONS} (got {calibration!r})")
