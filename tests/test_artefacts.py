@@ -171,7 +171,7 @@ def test_backtest_and_track_record_in_plain_words():
     worse["mae_ratio_vs_naive"] = 2.0
     last = (pd.Timestamp("2024-03-31"), 513.0)
     named = track_record_sentences(worse, last=last)[-1]
-    assert named.startswith("Not better than carrying the last figure forward: the total")
+    assert named.startswith("Not better than carrying the last figure forward for the total")
     assert "the last figure itself (513 children at 31 March 2024)" in named
     assert "the last figure itself" not in track_record_sentences(worse)[-1]
     table = track_record_table(frame)

@@ -414,6 +414,7 @@ def track_record_sentences(
                 categories.append(category_id.removeprefix("category: "))
         if categories:
             worse.append(f"{_ahead(horizon)} for {_and(categories)}")
+    worse_categories = list(worse)
     if worse_total:
         worse.insert(0, f"the total {_and(worse_total)}")
     if checks and not RANGE_HELD_OK[0] <= inside / checks <= RANGE_HELD_OK[1]:
@@ -422,15 +423,18 @@ def track_record_sentences(
             "against about 8 in 10 for ranges that are right: treat the shaded ranges as "
             + ("too narrow." if inside / checks < RANGE_HELD_OK[0] else "wider than needed.")
         )
-    if worse:
-        line = "Not better than carrying the last figure forward: " + "; ".join(worse) + "."
-        if worse_total and last is not None:
-            line += (
-                f" For the total {_and(worse_total)}, the last figure itself ({last[1]:,.0f} "
-                f"children at {pd.Timestamp(last[0]):%-d %B %Y}) has been a better guide than "
-                "this forecast."
-            )
+    if worse_total and last is not None:
+        # the total first, with the figure that did better, in plain words
+        line = (
+            f"Not better than carrying the last figure forward for the total "
+            f"{_and(worse_total)}: there the last figure itself ({last[1]:,.0f} children at "
+            f"{pd.Timestamp(last[0]):%-d %B %Y}) has been a better guide than this forecast."
+        )
+        if worse_categories:
+            line += " Also not better for placements: " + "; ".join(worse_categories) + "."
         lines.append(line)
+    elif worse:
+        lines.append("Not better than carrying the last figure forward: " + "; ".join(worse) + ".")
     else:
         lines.append(
             "It beat carrying the last figure forward for the total and every placement category "
