@@ -35,6 +35,8 @@ from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
+SOURCE_CHARS = 48  # a table cell shows about this much of a source before cutting it
+
 # price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at
 CARER_PRICES = financial_year_label_of_start(fin.CARER_COSTS_PRICE_YEAR)
 
@@ -72,6 +74,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
                 "default (£/week)": default,
                 "quoted": f"£{cost.weekly_cost:,.0f} at {quoted_year} prices",
                 "source": cost.source,
+                "source_short": short_source(cost.source),
                 "method": cost.method,
             }
         )
@@ -86,6 +89,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
             "default (£/week)",
             "quoted",
             "source",
+            "source_short",
             "method",
         ],
         column_config={
@@ -102,17 +106,16 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
             "placement category": "Placement category",
             "provider": "Provider",
             "quoted": "Published figure",
-            "source": st.column_config.TextColumn("Source", width="large"),
-            "method": st.column_config.TextColumn("How it was worked out", width="large"),
+            "source_short": st.column_config.TextColumn("Source (in full below)", width="large"),
         },
+        # the full source and method are long: read them under "Sources in full"
         column_order=[
             "placement category",
             "£ per child per week",
             "default (£/week)",
             "quoted",
-            "source",
+            "source_short",
             "provider",
-            "method",
         ],
         key="fx_unit_costs",
     )
@@ -255,7 +258,7 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
         annual_inflation_pct=scenario.annual_inflation_pct,
     )
     st.dataframe(
-        breakdown,
+        breakdown.assign(source_short=breakdown["source"].map(short_source)),
         hide_index=True,
         width="stretch",
         column_config={
@@ -264,8 +267,9 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
                 f"£ per child per week ({scenario.price_base_year} prices)", format="£%.0f"
             ),
             "grows_with": "Grows with",
-            "source": st.column_config.TextColumn("Source", width="large"),
+            "source_short": st.column_config.TextColumn("Source (in full below)", width="medium"),
         },
+        column_order=["component", "weekly_cost", "grows_with", "source_short"],
     )
     show_sources_in_full(breakdown.to_dict(orient="records"), "component")
     new_household_children = float(models.figures.places_per_household.value) * float(
@@ -285,6 +289,16 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
         "costs, not added on top."
     )
     return scenario
+
+
+def short_source(text: str, limit: int = SOURCE_CHARS) -> str:
+    """A source short enough for a table cell: its name, before the details (in full below)."""
+    text = str(text)
+    for mark in (": ", " (", "; ", ". "):
+        text = text.split(mark)[0]
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def show_sources_in_full(rows: list[dict], name: str) -> None:
@@ -445,13 +459,15 @@ def main() -> None:
         f"year. Line: mean of the {s['simulated_paths']} simulated futures (the same on every "
         "page); shaded: 10th to 90th percentile. Financial years the horizon only partly covers "
         "show fewer months in the table. Total cost includes the investment; the baseline, "
-        "scenario and saving columns are placement costs only."
+        "scenario and saving columns are placement costs only. Table: £ to the nearest "
+        "£1,000, cash with inflation from "
+        f"{scenario.price_base_year} prices; the costs download gives every placement type."
     )
     table = result.budget_by_financial_year.merge(
         result.savings_by_financial_year, on="financial_year", how="left"
     )
     money = [column for column in BUDGET_COLUMN_LABELS if column in table.columns]
-    table[money] = table[money].round(0)
+    table[money] = table[money].round(-3)  # forecasts: to the nearest £1,000, not the pound
     st.dataframe(
         table,
         hide_index=True,
@@ -471,7 +487,9 @@ def main() -> None:
     cols = st.columns(5)
     cash = "Cash with inflation, rounded: the budget table and downloads give the pounds."
     cols[0].metric("Investment (£, cash)", fin.money_text(itos.total_investment), help=cash)
-    cols[1].metric("Placement saving (£, cash)", fin.money_text(itos.total_saving), help=cash)
+    cols[1].metric(
+        "Saving (£, cash)", fin.money_text(itos.total_saving), help=f"Placement saving. {cash}"
+    )
     cols[2].metric("Net (£, cash)", fin.money_text(itos.net_position), help=cash)
     cols[3].metric(
         "Net present value (£)",

@@ -90,4 +90,26 @@ def test_one_households_saving_is_reconciled_with_the_plans_in_words():
     # estimates are rounded as far as they are known; the money is whole thousands here
     one = next(line for line in text.split("**") if "over five years" in line)
     assert one.startswith("£") and one.split()[0].endswith(",000"), one
-    assert metric(app, "Placement saving (£, cash)") == fin.money_text(saving)
+    assert metric(app, "Saving (£, cash)") == fin.money_text(saving)
+
+
+def test_sources_fit_their_cells_and_the_budget_is_rounded_to_thousands():
+    """A table cell shows a source's name, never cut mid-word; the full text is below it."""
+    from app_pages.finance import SOURCE_CHARS, short_source
+
+    long = "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week, all-in"
+    assert short_source(long) == "PSSRU Unit Costs of Health and Social Care 2017"
+    cut = short_source("word " * 30)
+    assert cut.endswith("…") and len(cut) <= SOURCE_CHARS + 1 and "wor…" not in cut
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    costs = app.dataframe[0].value
+    assert (costs["source_short"].str.len() <= SOURCE_CHARS + 1).all()
+    assert (costs["source"].str.len() > SOURCE_CHARS + 1).any()  # the short column is needed
+    full = " ".join(
+        m.value for e in app.expander if e.label == "Sources in full" for m in e.markdown
+    )
+    assert "2016\\-17 prices" in full or "2016-17 prices" in full
+    budget = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
+    assert (budget["cost_mean"] % 1000 == 0).all()
