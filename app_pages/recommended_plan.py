@@ -311,6 +311,7 @@ def show_timing(result) -> None:
             s["approvals_replacing_leavers_per_quarter"],
             figures.days_enquiry_to_approval.text,
             result.plan.feasible,
+            s["enquiries_now_per_quarter"],
         )
     )
 
@@ -360,28 +361,38 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
         st.markdown("**Where the extra enquiries come from (cheapest approvals first)**")
         summary = plan.marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
         st.dataframe(
-            summary.round(0),
+            summary.round({"enquiries": 0, "spend": -2}),  # estimates: spend to the £100
             hide_index=True,
             width="stretch",
             column_config={
                 "channel": "Channel",
                 "enquiries": st.column_config.NumberColumn("Extra enquiries", format="%.0f"),
-                "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
+                "spend": st.column_config.NumberColumn(
+                    f"Spend (£, nearest £100, {scenario.price_base_year} prices)",
+                    format="localized",
+                ),
             },
         )
     st.markdown("**Costs over the plan (£)**")
+    costs = tables["costs"].assign(
+        item=tables["costs"]["item"].str.replace(
+            "(price base)", f"({scenario.price_base_year} prices)", regex=False
+        ),
+        cost_gbp=tables["costs"]["cost_gbp"].round(-3),  # estimates: to the nearest £1,000
+    )
     st.dataframe(
-        tables["costs"].round(0),
+        costs,
         hide_index=True,
         width="stretch",
         column_config={
             "item": st.column_config.TextColumn("Item", width="large"),
-            "cost_gbp": st.column_config.NumberColumn("£", format="localized"),
+            "cost_gbp": st.column_config.NumberColumn("£ (nearest £1,000)", format="localized"),
         },
     )
     st.caption(
         "The same costs as on the Scenario explorer and Placement budget pages: every placement "
-        "type, in cash with inflation, and the net position's present value."
+        f"type, in cash with inflation from {scenario.price_base_year} prices, and the net "
+        "position's present value. The Excel download gives the pounds."
     )
     if plan.beyond is not None:
         extra = int(round(plan.beyond.households["approvals"].sum())) - plan.approvals_total

@@ -36,6 +36,10 @@ def test_the_busiest_quarter_not_the_average():
     assert "the other 4 come after it, to keep the target met" in words
     assert "not needed to reach it" in words
     assert "closing the gap" in timing.sentence(4.5, 3.1, "287 days", target_met=False)
+    # enquiries run ahead of approvals: their busiest quarter is not the average either
+    assert (timing.peak_enquiries, timing.peak_enquiry_quarter) == (90.0, "Q6")
+    words = timing.sentence(4.5, 3.1, "287 days", enquiries_now=80)
+    assert "busiest quarter for enquiries is Q6: about 90 extra, against 80 a quarter" in words
 
 
 def test_no_target_date_keeps_every_approval_and_no_plan_says_so():

@@ -34,6 +34,10 @@ class ApprovalTiming:
         Extra households approved in quarters starting after the target date: they keep the
         target met (or keep closing the gap) as the number of children changes.
     target_date : Timestamp or None
+    peak_enquiries : float
+        Extra enquiries needed in the busiest quarter for enquiries (they run ahead of the
+        approvals by the lead time).
+    peak_enquiry_quarter : str or None
     """
 
     total: int
@@ -44,9 +48,16 @@ class ApprovalTiming:
     by_target: int
     after_target: int
     target_date: pd.Timestamp | None
+    peak_enquiries: float = 0.0
+    peak_enquiry_quarter: str | None = None
 
     def sentence(
-        self, approvals_now: float, replacing: float, lead_time: str, target_met: bool = True
+        self,
+        approvals_now: float,
+        replacing: float,
+        lead_time: str,
+        target_met: bool = True,
+        enquiries_now: float | None = None,
     ) -> str:
         """The timing in plain words, beside approvals now (households a quarter).
 
@@ -61,6 +72,9 @@ class ApprovalTiming:
         target_met : bool
             False when the limits keep the target out of reach: later approvals then keep
             closing the gap rather than keeping the target met.
+        enquiries_now : float, optional
+            Enquiries received a quarter now: the busiest quarter's extra enquiries are set
+            beside it.
         """
         if not self.total:
             return "No extra households to approve."
@@ -76,6 +90,12 @@ class ApprovalTiming:
             f"{self.peak + replacing:.0f} with those replacing carers who leave, against "
             f"{approvals_now:.1f} a quarter approved now."
         )
+        if enquiries_now is not None and self.peak_enquiry_quarter:
+            words += (
+                f" The busiest quarter for enquiries is {self.peak_enquiry_quarter}: about "
+                f"{self.peak_enquiries:,.0f} extra, against {enquiries_now:,.0f} a quarter "
+                "received now."
+            )
         if self.target_date is not None:
             words += (
                 f" {self.by_target} of the {self.total} are approved by "
@@ -121,11 +141,9 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
     first = quarterly.loc[active, "quarter"].iloc[0]
     peak_at = per_quarter.idxmax()
     enquiries = quarterly.get("enquiries_needed")
-    first_enquiry = (
-        quarterly.loc[enquiries > 0.5, "quarter"].iloc[0]
-        if enquiries is not None and (enquiries > 0.5).any()
-        else None
-    )
+    asked = enquiries is not None and bool((enquiries > 0.5).any())
+    first_enquiry = quarterly.loc[enquiries > 0.5, "quarter"].iloc[0] if asked else None
+    busiest = enquiries.idxmax() if asked else None
     total = int(per_quarter.sum())
     if date is None:
         by_target = total
@@ -140,4 +158,6 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
         by_target=by_target,
         after_target=total - by_target,
         target_date=date,
+        peak_enquiries=float(enquiries[busiest]) if asked else 0.0,
+        peak_enquiry_quarter=quarterly.loc[busiest, "quarter"] if asked else None,
     )

@@ -72,3 +72,15 @@ def test_the_plan_shows_its_busiest_quarter_against_approvals_now_and_the_target
         assert by_date.delta == f"{total - int(before)} after the target date"
     text = " ".join(c.value for c in app.caption)
     assert "not needed to reach it" in text and "287 days" in text
+    assert "busiest quarter for enquiries" in text and "a quarter received now" in text
+
+
+def test_plan_costs_are_rounded_estimates_with_their_price_year():
+    app = AppTest.from_file(PAGE, default_timeout=300)
+    app.run()
+    assert not app.exception, app.exception
+    costs = next(f.value for f in app.dataframe if "cost_gbp" in f.value.columns)
+    assert (costs["cost_gbp"] % 1000 == 0).all()
+    assert not costs["item"].str.contains("(price base)", regex=False).any()
+    year = app.session_state["scenario"].price_base_year
+    assert any(f"from {year} prices" in c.value for c in app.caption)
