@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.answer import CONTEXT
 from app_pages.common import (
     CACHE_TTL,
     active_households,
@@ -354,8 +355,9 @@ enquiries_now = float(plan_figures.enquiries_per_quarter.value) / 3
 figures[0].metric(
     "Enquiries a month",
     f"{answer.enquiries_per_month:.1f}",
-    f"in all, not on top of the {enquiries_now:.1f} received now",
+    f"in all; now {enquiries_now:.1f}",
     delta_color="off",
+    **CONTEXT,
     help="Expected value: enough on average. All the enquiries the target needs: today's "
     f"enquiries count towards them ({plan_figures.enquiries_per_quarter.source}).",
 )

@@ -82,7 +82,7 @@ def test_enquiries_are_the_total_not_on_top_and_the_lead_time_is_in_days():
     assert not app.exception, app.exception
     now = float(figures.enquiries_per_quarter.value) / 3
     shown = next(m for m in app.metric if m.label == "Enquiries a month")
-    assert shown.delta == f"in all, not on top of the {now:.1f} received now"
+    assert shown.delta == f"in all; now {now:.1f}"
     captions = " ".join(c.value for c in app.caption)
     assert "not extra on top of the" in captions
     assert f"{figures.days_enquiry_to_approval.text} on every page, the same figure" in captions
