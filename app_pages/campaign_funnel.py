@@ -119,23 +119,30 @@ COST_COLUMNS = {
     "enquiries": st.column_config.NumberColumn("Enquiries"),
     "applications": st.column_config.NumberColumn("Applications"),
     "approvals": st.column_config.NumberColumn("Approvals"),
-    "spend": st.column_config.NumberColumn("Spend (£)", format="localized"),
-    "cost_per_enquiry": st.column_config.NumberColumn("Cost per enquiry (£)", format="localized"),
-    "cost_per_application": st.column_config.NumberColumn(
-        "Cost per application (£)", format="localized"
-    ),
-    "cost_per_approval": st.column_config.NumberColumn("Cost per approval (£)", format="localized"),
+    "spend": st.column_config.TextColumn("Spend (£)"),
+    "cost_per_enquiry": st.column_config.TextColumn("Cost per enquiry (£)"),
+    "cost_per_application": st.column_config.TextColumn("Cost per application (£)"),
+    "cost_per_approval": st.column_config.TextColumn("Cost per approval (£)"),
 }
 # (column labels and units of the cost-per-outcome tables, by channel and by campaign)
 
 
+NO_COST = "–"  # no spend recorded, or no application or approval yet: no cost per outcome
+
+
 def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Whole-pound costs with blanks (not 'None') where there was no spend or no outcome."""
+    """Whole-pound costs as text, with a dash (not 'None') where there was no spend or outcome.
+
+    The table grid shows a missing number as 'None'; a cost that does not exist is a dash.
+    """
     money = ["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]
     present = [column for column in money if column in frame.columns]
-    return frame.assign(
-        **{column: pd.to_numeric(frame[column], errors="coerce").round(0) for column in present}
-    )
+
+    def pounds(values: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(values, errors="coerce")
+        return numbers.map(lambda v: NO_COST if pd.isna(v) else f"{v:,.0f}")
+
+    return frame.assign(**{column: pounds(frame[column]) for column in present})
 
 
 def percent(value: float) -> str:
@@ -303,7 +310,7 @@ with channel_tab:
     )
     st.caption(
         "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
-        "made in those years followed to their outcome. A blank cost: no spend recorded (e.g. "
+        "made in those years followed to their outcome. A dash: no spend recorded (e.g. "
         "word of mouth) or no application or approval yet, so there is no cost per outcome."
     )
 

@@ -107,3 +107,14 @@ def test_methods_are_named_in_tooltips_not_in_the_text():
     tooltips = " ".join(e.help or "" for e in app.caption)
     assert "Wilson" in tooltips and "Aalen-Johansen" in tooltips
     assert "95% likely" in shown
+
+
+def test_cost_tables_show_a_dash_not_none_where_there_is_no_cost():
+    app = run_page()
+    costs = next(f.value for f in app.dataframe if "cost_per_approval" in f.value.columns)
+    money = costs[["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]]
+    assert not money.isna().any().any()
+    assert not money.isin(["None", "nan"]).any().any()
+    free = costs.set_index("channel").loc["word of mouth"]
+    assert free["spend"] == "–" and free["cost_per_enquiry"] == "–"
+    assert costs["cost_per_enquiry"].str.match(r"^(–|[\d,]+)$").all()
