@@ -35,7 +35,7 @@ from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
-SOURCE_CHARS = 48  # a table cell shows about this much of a source before cutting it
+SOURCE_CHARS = 34  # a table cell shows about this much of a source before cutting it
 
 # price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at
 CARER_PRICES = financial_year_label_of_start(fin.CARER_COSTS_PRICE_YEAR)
@@ -94,27 +94,29 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
         ],
         column_config={
             "£ per child per week": st.column_config.NumberColumn(
-                f"£ per child per week ({scenario.price_base_year} prices)",
+                f"£/week ({scenario.price_base_year})",
+                help=f"£ per child per week at {scenario.price_base_year} prices.",
                 min_value=0,
                 max_value=50_000,
                 step=1,
                 format="localized",
+                width="medium",
             ),
             "default (£/week)": st.column_config.NumberColumn(
-                "Default (£/week)", format="localized"
+                "Default", format="localized", width="small"
             ),
-            "placement category": "Placement category",
-            "provider": "Provider",
-            "quoted": "Published figure",
-            "source_short": st.column_config.TextColumn("Source (in full below)", width="large"),
+            "placement category": st.column_config.TextColumn("Placement category", width="medium"),
+            "provider": st.column_config.TextColumn("Provider", width="small"),
+            "quoted": st.column_config.TextColumn("Published figure", width="medium"),
+            "source_short": st.column_config.TextColumn("Source (in full below)", width="medium"),
         },
         # the full source and method are long: read them under "Sources in full"
         column_order=[
             "placement category",
             "£ per child per week",
             "default (£/week)",
-            "quoted",
             "source_short",
+            "quoted",
             "provider",
         ],
         key="fx_unit_costs",
@@ -262,11 +264,14 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
         hide_index=True,
         width="stretch",
         column_config={
-            "component": st.column_config.TextColumn("Part", width="large"),
+            "component": st.column_config.TextColumn("Part", width="medium"),
             "weekly_cost": st.column_config.NumberColumn(
-                f"£ per child per week ({scenario.price_base_year} prices)", format="£%.0f"
+                f"£/child/week ({scenario.price_base_year})",
+                help=f"£ per child per week at {scenario.price_base_year} prices.",
+                format="£%.0f",
+                width="small",
             ),
-            "grows_with": "Grows with",
+            "grows_with": st.column_config.TextColumn("Grows with", width="small"),
             "source_short": st.column_config.TextColumn("Source (in full below)", width="medium"),
         },
         column_order=["component", "weekly_cost", "grows_with", "source_short"],
