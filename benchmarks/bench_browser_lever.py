@@ -22,7 +22,8 @@ has finished (script state ``notRunning``) and nothing is stale ("cold"); then e
 warm server caches: "warm"). Exit code is 0 regardless; the verdict lines say honestly whether the
 targets are met.
 
-Run: ``.venv/bin/python benchmarks/bench_browser_lever.py``
+Run: ``.venv/bin/python benchmarks/bench_browser_lever.py`` (``--first-render`` times the first
+renders only, without the lever part).
 """
 
 from __future__ import annotations
@@ -149,8 +150,34 @@ def report(label: str, outcomes: list[dict]) -> float | None:
     return p95
 
 
-def main() -> int:
+def report_first_renders(renders: dict, front_end: dict) -> int:
+    """Print every page's first render, cold and warm, with the verdict; returns 0."""
+    print()
+    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]} (2 shared cores)")
+    print(
+        "first render of every page (s): cold = freshly started server, warm = new session; "
+        "in brackets the Streamlit front end alone (loaded and connected, no script run yet)"
+    )
+    for title, _ in PAGES:
+        cold, warm = renders["cold"][title], renders["warm"][title]
+        print(
+            f"  {title:24s} cold {cold:5.1f} ({front_end['cold'][title]:.1f})   "
+            f"warm {warm:5.1f} ({front_end['warm'][title]:.1f})"
+        )
+    worst_cold = max(renders["cold"].values())
+    worst_warm = max(renders["warm"].values())
+    print(
+        f"target first render (cold <= {COLD_TARGET_S:g} s, warm <= {WARM_TARGET_S:g} s): "
+        f"{'MET' if worst_cold <= COLD_TARGET_S and worst_warm <= WARM_TARGET_S else 'NOT MET'} "
+        f"(worst cold {worst_cold:.1f} s, worst warm {worst_warm:.1f} s)"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
+
+    first_render_only = "--first-render" in (sys.argv[1:] if argv is None else argv)
 
     fixture = explorer_url.__wrapped__()
     try:
@@ -178,6 +205,9 @@ def main() -> int:
                     renders[kind][title] = time.perf_counter() - began
                     wait_for_app(tab)  # settle before closing (not timed)
                     tab.close()
+            if first_render_only:
+                browser.close()
+                return report_first_renders(renders, front_end)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(180_000)
             started = time.perf_counter()
@@ -209,25 +239,7 @@ def main() -> int:
     finally:
         next(fixture, None)  # stops the explorer
 
-    print()
-    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]} (2 shared cores)")
-    print(
-        "first render of every page (s): cold = freshly started server, warm = new session; "
-        "in brackets the Streamlit front end alone (loaded and connected, no script run yet)"
-    )
-    for title, _ in PAGES:
-        cold, warm = renders["cold"][title], renders["warm"][title]
-        print(
-            f"  {title:24s} cold {cold:5.1f} ({front_end['cold'][title]:.1f})   "
-            f"warm {warm:5.1f} ({front_end['warm'][title]:.1f})"
-        )
-    worst_cold = max(renders["cold"].values())
-    worst_warm = max(renders["warm"].values())
-    print(
-        f"target first render (cold <= {COLD_TARGET_S:g} s, warm <= {WARM_TARGET_S:g} s): "
-        f"{'MET' if worst_cold <= COLD_TARGET_S and worst_warm <= WARM_TARGET_S else 'NOT MET'} "
-        f"(worst cold {worst_cold:.1f} s, worst warm {worst_warm:.1f} s)"
-    )
+    report_first_renders(renders, front_end)
     p95 = report("lever change -> charts redrawn (new values)", changes)
     unchanged = sum(not o["changed"] for o in changes)
     if unchanged:

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sufficiency.finance import money_text
 from sufficiency.supply import defaults
@@ -142,6 +141,8 @@ class FunnelAssumptions:
         mean = self.months_enquiry_to_approval
         shape = 1 / self.lag_spread**2
         edges = np.concatenate([[0.0], np.arange(max_months + 1) + 0.5])
+        from scipy import stats  # here: importing it takes ~1 s, most pages never need it
+
         cdf = stats.gamma.cdf(edges, shape, scale=mean / shape)
         pmf = np.diff(cdf)
         pmf[-1] += 1 - cdf[-1]
@@ -375,6 +376,8 @@ def enquiries_needed(
             return math.inf, math.inf, households_per_unit
         rate = needed / (households_per_unit * per_household_band)
         households_wanted = math.ceil(needed / per_household_band - 1e-9)
+        from scipy import stats
+
         mean_needed = stats.gamma.ppf(confidence, max(households_wanted, 1))
         return rate, float(mean_needed / households_per_unit), households_per_unit
 
