@@ -50,3 +50,12 @@ def test_gamma_quantile_without_scipy_stats_is_the_same_number(q):
 def test_normal_quantile_without_scipy_stats_is_the_same_number(q):
     """funnel.wilson_interval and retention.kaplan_meier use ndtri, scipy.stats' norm.ppf."""
     assert special.ndtri(q) == stats.norm.ppf(q)
+
+
+def test_the_server_does_not_watch_source_files_or_force_a_full_collection_each_run():
+    """Both cost every new session CPU (about 0.5 s and 0.2 s measured) for nothing a user sees."""
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["runner"]["postScriptGC"] is False
