@@ -87,29 +87,45 @@ def cached_monthly_stock(
 
 
 @st.cache_resource(
+    show_spinner="Reading the children's care histories month by month...",
+    max_entries=8,
+    ttl=CACHE_TTL,
+)
+def demand_inputs_for(_data, key: str):
+    """The demand model's inputs (month-end care histories, stock, fingerprint) for this data,
+    made once per data set (``key``, from :func:`data_key`) for the model of the authority and
+    the Demand page alike."""
+    from sufficiency.demand.pipeline import demand_inputs
+
+    return demand_inputs(_data.episodes, _data.extract_date)
+
+
+@st.cache_resource(
     show_spinner="Building the model of the authority (once per data set)...",
     max_entries=8,
     ttl=CACHE_TTL,
 )
 def fitted_scenario_models(
-    _data, key: str, is_demo: bool, label: str, _households=None, _funnel=None
+    _data, key: str, is_demo: bool, label: str, _households=None, _funnel=None, _inputs=None
 ):
     """The one model of the authority every page reads (``key`` identifies the data loaded).
 
     The demand model is loaded from models/ when it matches the data, else fitted; the
     authority's figures (in-house households and places, funnel, leaving rates, each with its
     source) come from the carer household and enquiry records when loaded. On the demo authority
-    its synthetic records are used.
+    its synthetic records are used. ``_inputs()`` gives the data's demand inputs
+    (:func:`demand_inputs_for`, shared with the Demand page), made only when this is built.
     """
     from sufficiency.scenario import fit_models
 
     if is_demo and _households is None and _funnel is None:
-        return fit_models()
+        return fit_models(inputs=_inputs and _inputs())
     models = fit_models(
         None if is_demo else _data,
         households=_households,
         funnel=_funnel,
         records_label="your records",
+        inputs=_inputs and _inputs(),
     )
     return models if is_demo else dataclasses.replace(models, authority=label)
 
@@ -123,13 +139,19 @@ def authority_models(active: ActiveData | None = None):
     active = active or active_903_data()
     households = st.session_state.get(HOUSEHOLDS_KEY)
     funnel = st.session_state.get(FUNNEL_RECORDS_KEY)
-    key = data_key(active)
+    key = base_key = data_key(active)
     if households is not None:
         key += "|households:" + households_key(households, "uploaded")
     if funnel is not None:
         key += "|funnel:" + funnel_records_key(funnel, "uploaded")
     models = fitted_scenario_models(
-        active.data, key, active.is_demo, active.label, households, funnel
+        active.data,
+        key,
+        active.is_demo,
+        active.label,
+        households,
+        funnel,
+        lambda: demand_inputs_for(active.data, base_key),
     )
     return models, key
 

@@ -17,6 +17,7 @@ from app_pages.common import (
     csv_bytes,
     current_scenario,
     data_key,
+    demand_inputs_for,
     scenario_result,
     show_data_banner,
 )
@@ -33,7 +34,6 @@ from sufficiency.demand.levers import (
 from sufficiency.demand.pipeline import (
     TRACK_RECORD_HORIZONS,
     chart_frame,
-    demand_inputs,
     history_totals,
     horizon_table,
     last_total,
@@ -56,8 +56,7 @@ SIMULATED_MONTHS = _SCENARIO_DEFAULTS.horizon_months
 @st.cache_resource(show_spinner=False, ttl=CACHE_TTL, max_entries=8)
 def fitted_demand(_data, key: str):
     """The fitted stock-flow model for this data: loaded from models/ when it matches, else fitted."""
-    inputs = demand_inputs(_data.episodes, _data.extract_date)
-    return load_or_fit(inputs)
+    return load_or_fit(demand_inputs_for(_data, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)

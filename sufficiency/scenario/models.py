@@ -90,6 +90,7 @@ def fit_models(
     progress: Any = None,
     records_label: str | None = None,
     is_demo: bool | None = None,
+    inputs: Any = None,
 ) -> FittedModels:
     """Fit (or load a matching saved) demand model and build the authority's figures.
 
@@ -118,6 +119,9 @@ def fit_models(
     is_demo : bool, optional
         True when ``data`` is the demo authority read at another extract date (``--extract-date``
         without files), so outputs are labelled synthetic. Default: ``data is None``.
+    inputs : DemandInputs, optional
+        ``demand_inputs(data.episodes, data.extract_date)`` when the caller already has it (the
+        explorer shares it with the Demand page); computed here otherwise.
     """
     from sufficiency.authority import authority_figures
     from sufficiency.demand.pipeline import demand_inputs, load_or_fit
@@ -142,7 +146,8 @@ def fit_models(
             from sufficiency.supply.demo_records import load_demo_funnel
 
             funnel = load_demo_funnel()
-    inputs = demand_inputs(data.episodes, pd.Timestamp(data.extract_date))
+    if inputs is None:
+        inputs = demand_inputs(data.episodes, pd.Timestamp(data.extract_date))
     params = None if max_horizon <= 60 else {"max_horizon": int(max_horizon)}
     fitted = load_or_fit(inputs, model_params=params, backtest=False, progress=progress)
     model = fitted.model
