@@ -14,6 +14,7 @@ from app_pages.common import (
     FUNNEL_RECORDS_KEY,
     FUNNEL_RECORDS_NAME_KEY,
     active_funnel_records,
+    altair_chart,
     authority_models,
     back_to_demo_button,
     csv_bytes,
@@ -253,7 +254,7 @@ with funnel_tab:
         )
     )
     text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
-    st.altair_chart((bars + text).properties(height=300), width="stretch")
+    altair_chart((bars + text).properties(height=300), width="stretch")
     st.caption(
         "Households reaching each stage among enquiries made in the selected years; the label is "
         "the share of enquiries. Hover over a bar to see how many are in that stage now."
@@ -284,7 +285,7 @@ with channel_tab:
         ],
     )
     rule = points.mark_rule().encode(x="lower:Q", x2="upper:Q")
-    st.altair_chart(
+    altair_chart(
         (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
     )
     st.caption(
@@ -350,7 +351,7 @@ with campaign_tab:
 with trend_tab:
     monthly = tables["monthly"].copy()
     monthly["channel"] = monthly["group"].str.removeprefix("channel: ")
-    st.altair_chart(
+    altair_chart(
         alt.Chart(monthly)
         .mark_bar()
         .encode(
@@ -378,7 +379,7 @@ with trend_tab:
         color=alt.Color("measure:N", title="Conversion"),
     )
     share_axis = alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%"))
-    st.altair_chart(
+    altair_chart(
         (
             base.mark_line(point=True).encode(y=share_axis)
             + base.mark_errorbar().encode(
@@ -403,7 +404,7 @@ with trend_tab:
     # later points would rest on the year's earliest enquiries alone
     year_total = by_year.groupby("group")["enquiries"].transform("max")
     by_year = by_year[by_year["enquiries"] == year_total]
-    st.altair_chart(
+    altair_chart(
         alt.Chart(by_year)
         .mark_line()
         .encode(
@@ -438,7 +439,7 @@ with stage_tab:
         steps["from_stage"].map(STAGE_LABELS) + " → " + steps["to_stage"].map(STAGE_LABELS)
     )
     step_order = steps["step"].tolist()
-    st.altair_chart(
+    altair_chart(
         alt.Chart(steps)
         .mark_bar()
         .encode(
@@ -454,7 +455,7 @@ with stage_tab:
         .properties(height=230),
         width="stretch",
     )
-    st.altair_chart(
+    altair_chart(
         alt.Chart(steps)
         .mark_bar()
         .encode(
@@ -510,7 +511,7 @@ with stage_tab:
             withdrawn.groupby(["last_stage", "withdrawal_reason"]).size().rename("households")
         ).reset_index()
         reasons["stage"] = reasons["last_stage"].map(STAGE_LABELS)
-        st.altair_chart(
+        altair_chart(
             alt.Chart(reasons)
             .mark_bar()
             .encode(

@@ -8,6 +8,7 @@ from app_pages.common import (
     UPLOADED_903_KEY,
     UPLOADED_903_NAME_KEY,
     active_903_data,
+    altair_chart,
     back_to_demo_button,
     cached_monthly_stock,
     coverage_table,
@@ -153,7 +154,7 @@ category_chart = (
     )
     .properties(height=340, title="By placement category")
 )
-st.altair_chart(category_chart, width="stretch")
+altair_chart(category_chart, width="stretch")
 
 by_band = shown.groupby(["date", "age_band"], as_index=False)["children"].sum()
 band_chart = (
@@ -171,7 +172,7 @@ band_chart = (
     )
     .properties(height=280, title="By age band")
 )
-st.altair_chart(band_chart, width="stretch")
+altair_chart(band_chart, width="stretch")
 
 # --- latest snapshot ------------------------------------------------------------------------
 latest_date = stock["date"].max()

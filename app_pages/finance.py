@@ -16,6 +16,7 @@ from app_pages.common import (
     SCENARIO_KEY,
     SEED,
     active_903_data,
+    altair_chart,
     authority_models,
     csv_bytes,
     current_scenario,
@@ -458,7 +459,7 @@ def main() -> None:
     s = result.summary
 
     st.subheader("Budget by financial year")
-    st.altair_chart(fan_chart(result.budget_by_financial_year), width="stretch")
+    altair_chart(fan_chart(result.budget_by_financial_year), width="stretch")
     st.caption(
         f"Placements, recruitment, support and programmes in cash (with inflation), by financial "
         f"year. Line: mean of the {s['simulated_paths']} simulated futures (the same on every "
@@ -514,7 +515,7 @@ def main() -> None:
             "Set a target or pull a lever on the Scenario explorer page and come back."
         )
     else:
-        st.altair_chart(payback_chart(itos), width="stretch")
+        altair_chart(payback_chart(itos), width="stretch")
         st.caption(
             "Running totals from the start of the horizon against the baseline of current "
             "trends. Where the net-saving line crosses zero the scenario has paid for itself."

@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages.common import (
     CACHE_TTL,
     active_funnel_records,
+    altair_chart,
     authority_models,
     csv_bytes,
     funnel_records_key,
@@ -235,7 +236,7 @@ band = (
     )
 )
 monthly_col, cumulative_col = st.columns(2)
-monthly_col.altair_chart((bars + band).properties(height=320), width="stretch")
+altair_chart((bars + band).properties(height=320), width="stretch", container=monthly_col)
 cumulative_base = alt.Chart(table).encode(
     x=time_axis,
     tooltip=[
@@ -246,7 +247,7 @@ cumulative_base = alt.Chart(table).encode(
     ],
 )
 cumulative_top = float(table["cumulative_upper"].max())
-cumulative_col.altair_chart(
+altair_chart(
     (
         cumulative_base.mark_area(opacity=0.25).encode(
             y=alt.Y(
@@ -260,6 +261,7 @@ cumulative_col.altair_chart(
         + cumulative_base.mark_line(point=True).encode(y="cumulative_expected:Q")
     ).properties(height=320),
     width="stretch",
+    container=cumulative_col,
 )
 st.caption(
     f"Left: expected approvals per month (bars) with the {interval_label} interval of simulated "
@@ -342,7 +344,7 @@ else:
             ],
         )
     )
-    st.altair_chart((diagonal + points).properties(height=300), width="stretch")
+    altair_chart((diagonal + points).properties(height=300), width="stretch")
     st.caption(
         "Households in the test period grouped by their predicted chance of approval. Dots on "
         "the dashed line mean the predicted chances matched what actually happened; dots below "

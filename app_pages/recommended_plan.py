@@ -20,6 +20,7 @@ from app_pages.answer import CONTEXT, answer
 from app_pages.common import (
     SEED,
     active_903_data,
+    altair_chart,
     authority_models,
     csv_bytes,
     current_scenario,
@@ -325,12 +326,12 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
     with left:
         st.markdown("**Extra households approved each quarter, by carer type**")
         if plan.approvals_total:
-            st.altair_chart(approvals_chart(plan.households), width="stretch")
+            altair_chart(approvals_chart(plan.households), width="stretch")
         else:
             st.caption("No extra households: the targets need none.")
     with right:
         st.markdown("**IFA share against the target**")
-        st.altair_chart(
+        altair_chart(
             share_chart(
                 result,
                 baseline,

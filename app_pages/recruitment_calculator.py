@@ -15,6 +15,7 @@ from app_pages.answer import CONTEXT
 from app_pages.common import (
     CACHE_TTL,
     active_households,
+    altair_chart,
     authority_models,
     csv_bytes,
     excel_bytes,
@@ -393,7 +394,7 @@ st.caption(
 band_text = "any age" if age_band == ALL_AGES else f"aged {age_band}"
 left, right = st.columns(2)
 with left:
-    st.altair_chart(schedule_chart(answer.schedule, band_text), width="stretch")
+    altair_chart(schedule_chart(answer.schedule, band_text), width="stretch")
     st.caption(
         "Bars: enquiries needed each month. Line: usable places offered by the households these "
         "enquiries bring in (expected), after some of them leave."
@@ -407,7 +408,7 @@ with right:
         else options
     )
     if len(shown):
-        st.altair_chart(start_options_chart(shown), width="stretch")
+        altair_chart(start_options_chart(shown), width="stretch")
         st.caption(
             "If the campaign starts later: enquiries a month needed for each start month (starts "
             "that leave under six months are left out). Starting later leaves fewer months, so "

@@ -15,6 +15,7 @@ from app_pages.common import (
     HOUSEHOLDS_KEY,
     HOUSEHOLDS_NAME_KEY,
     active_households,
+    altair_chart,
     authority_models,
     back_to_demo_button,
     csv_bytes,
@@ -321,7 +322,7 @@ by = st.radio(
 )
 tables = describe(data, key, by)
 st.subheader("How long households stay")
-st.altair_chart(
+altair_chart(
     survival_chart(tables["curves"], tables["model_curves"], GROUP_LABELS[by]),
     width="stretch",
 )
@@ -334,7 +335,7 @@ st.caption(
     help="Method: Kaplan-Meier estimate with late entry; 95% confidence interval.",
 )
 st.subheader("Why households left")
-st.altair_chart(reasons_chart(tables["reasons"]), width="stretch")
+altair_chart(reasons_chart(tables["reasons"]), width="stretch")
 shares = tables["reasons"].groupby("initiated_by")["share"].sum()
 ofsted = defaults.DEREGISTRATION_INITIATOR_SHARES_LA
 st.caption(
@@ -474,9 +475,9 @@ st.write(
 )
 chart_left, chart_right = st.columns(2)
 with chart_left:
-    st.altair_chart(projection_chart(frame, "households", "Households (count)"), width="stretch")
+    altair_chart(projection_chart(frame, "households", "Households (count)"), width="stretch")
 with chart_right:
-    st.altair_chart(band_chart(frame), width="stretch")
+    altair_chart(band_chart(frame), width="stretch")
 st.caption(
     "Line: expected value; shaded: 80% of simulated futures (10th to 90th percentile), from "
     "simulating each household's leaving. Usable places are credited to the age bands a "

@@ -11,3 +11,12 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def check_every_chart(monkeypatch):
+    """Pages draw charts without Altair's schema check (app_pages.common.altair_chart); in the
+    page tests every chart drawn is checked."""
+    from app_pages.common import CHECK_CHARTS_ENV
+
+    monkeypatch.setenv(CHECK_CHARTS_ENV, "1")

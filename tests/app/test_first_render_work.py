@@ -37,3 +37,23 @@ def test_demand_inputs_are_made_once_for_the_start_page_and_the_demand_page(monk
     second.switch_page("app_pages/demand.py").run()
     assert not second.exception, second.exception
     assert len(calls) == 1
+
+
+def test_page_tests_check_every_chart_the_pages_draw_unchecked(monkeypatch):
+    import altair as alt
+    import pandas as pd
+    import pytest
+
+    from app_pages.common import CHECK_CHARTS_ENV, altair_chart
+
+    frame = pd.DataFrame({"month": [1, 2], "households": [3, 4]})
+    # a field type Vega-Lite does not have: Altair only finds it with its schema check
+    broken = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(x={"field": "month", "type": "sideways"}, y="households:Q")
+    )
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError, match="sideways"):
+        altair_chart(broken)  # the page tests set CHECK_CHARTS_ENV
+    monkeypatch.delenv(CHECK_CHARTS_ENV)
+    altair_chart(broken)  # a user's page does not pay for the check
