@@ -229,307 +229,342 @@ show_plan_figures(
     "these plan figures, measured on the last three years of enquiries to the extract date.",
 )
 
+# Only the open tab's charts and tables are built (eight charts in all; one tab shows at most
+# three): a tab opened later reruns the page and builds its own.
 funnel_tab, channel_tab, campaign_tab, trend_tab, stage_tab = st.tabs(
-    ["Funnel", "By channel", "By campaign", "Trend", "Drop-out and time in stage"]
+    ["Funnel", "By channel", "By campaign", "Trend", "Drop-out and time in stage"],
+    key="funnel_view",
+    on_change="rerun",
 )
 
-with funnel_tab:
-    counts = tables["counts"].copy()
-    counts["share_label"] = counts["share_of_enquiries"].map(lambda v: f"{v:.1%}")
-    order = [STAGE_LABELS[stage] for stage in STAGES]
-    bars = (
-        alt.Chart(counts)
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "stage_label:N", sort=order, title="Stage reached", axis=alt.Axis(labelLimit=220)
-            ),
-            x=alt.X("reached:Q", title="Enquirers reaching the stage (households)"),
-            tooltip=[
-                alt.Tooltip("stage_label:N", title="Stage"),
-                alt.Tooltip("reached:Q", title="Households", format=","),
-                alt.Tooltip("share_of_enquiries:Q", title="Share of enquiries", format=".1%"),
-                alt.Tooltip("in_stage_now:Q", title="In this stage now"),
-            ],
-        )
-    )
-    text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
-    altair_chart((bars + text).properties(height=300), width="stretch")
-    st.caption(
-        "Households reaching each stage among enquiries made in the selected years; the label is "
-        "the share of enquiries. Hover over a bar to see how many are in that stage now."
-    )
-
-with channel_tab:
-    headline = conversion[
-        (conversion["from_stage"] == "enquiry")
-        & (conversion["to_stage"] == "approval")
-        & conversion["group"].str.startswith("channel: ")
-    ].copy()
-    headline["channel"] = headline["group"].str.removeprefix("channel: ")
-    points = alt.Chart(headline).encode(
-        y=alt.Y(
-            "channel:N",
-            title="Channel",
-            sort=alt.EncodingSortField("rate", order="descending"),
-        ),
-        x=alt.X("rate:Q", title="Enquiries ending in approval (share)", axis=alt.Axis(format="%")),
-        tooltip=[
-            alt.Tooltip("channel:N", title="Channel"),
-            alt.Tooltip("reached:Q", title="Enquiries"),
-            alt.Tooltip("converted:Q", title="Approved"),
-            alt.Tooltip("still_open:Q", title="Still in progress"),
-            alt.Tooltip("rate:Q", title="Rate", format=".1%"),
-            alt.Tooltip("lower:Q", title="95% lower", format=".1%"),
-            alt.Tooltip("upper:Q", title="95% upper", format=".1%"),
-        ],
-    )
-    rule = points.mark_rule().encode(x="lower:Q", x2="upper:Q")
-    altair_chart(
-        (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
-    )
-    st.caption(
-        "Dots: share of enquiries from each channel that ended in approval; lines: the range the "
-        "true share is 95% likely to lie in, given how few enquiries some channels had. Small "
-        "channels have wide ranges: judge them on more than one campaign.",
-        help="Method: Wilson score intervals for a proportion.",
-    )
-    cost = numeric_costs(tables["cost_channel"])
-    st.subheader("Cost per enquiry, application and approval (£)")
-    if records.spend.empty:
-        st.info("Upload a campaign spend file to see costs.")
-    st.dataframe(
-        cost,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "channel": "Channel",
-            "campaign": "Campaign",
-            **COST_COLUMNS,
-            "still_open": st.column_config.NumberColumn("Still in progress"),
-        },
-    )
-    st.caption(
-        "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
-        "made in those years followed to their outcome. A dash: no spend recorded (e.g. "
-        "word of mouth) or no application or approval yet, so there is no cost per outcome."
-    )
-
-with campaign_tab:
-    campaign_rates = conversion[
-        (conversion["from_stage"] == "enquiry")
-        & (conversion["to_stage"].isin(["application", "approval"]))
-        & conversion["group"].str.startswith("campaign: ")
-    ].copy()
-    campaign_rates["campaign"] = campaign_rates["group"].str.removeprefix("campaign: ")
-    wide = campaign_rates.pivot_table(
-        index="campaign", columns="to_stage", values="rate", aggfunc="first"
-    ).rename(columns={"application": "to_application", "approval": "to_approval"})
-    campaign_table = numeric_costs(tables["cost_campaign"]).merge(
-        wide.reset_index(), on="campaign", how="left"
-    )
-    st.dataframe(
-        campaign_table.sort_values("enquiries", ascending=False),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "channel": "Channel",
-            "campaign": "Campaign",
-            **COST_COLUMNS,
-            "to_application": st.column_config.NumberColumn(
-                "Enquiry to application", format="percent"
-            ),
-            "to_approval": st.column_config.NumberColumn("Enquiry to approval", format="percent"),
-            "still_open": st.column_config.NumberColumn("Still in progress"),
-        },
-    )
-    st.caption(
-        "One row per campaign ('no campaign' = enquiries not linked to a campaign). Rates are "
-        "shares of enquiries; see the downloads for intervals."
-    )
-
-with trend_tab:
-    monthly = tables["monthly"].copy()
-    monthly["channel"] = monthly["group"].str.removeprefix("channel: ")
-    altair_chart(
-        alt.Chart(monthly)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(month):T", title="Month of enquiry"),
-            y=alt.Y("enquiries:Q", title="Enquiries per month", stack="zero"),
-            color=alt.Color("channel:N", title="Channel", scale=alt.Scale(scheme="tableau10")),
-            tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month"),
-                alt.Tooltip("channel:N", title="Channel"),
-                alt.Tooltip("enquiries:Q", title="Enquiries"),
-            ],
-        )
-        .properties(height=280),
-        width="stretch",
-    )
-    yearly = conversion[
-        (conversion["from_stage"] == "enquiry")
-        & (conversion["to_stage"].isin(["application", "approval"]))
-        & conversion["group"].str.startswith("year: ")
-    ].copy()
-    yearly["year"] = yearly["group"].str.removeprefix("year: ")
-    yearly["measure"] = "enquiry to " + yearly["to_stage"]
-    base = alt.Chart(yearly).encode(
-        x=alt.X("year:N", title="Financial year of enquiry", axis=alt.Axis(labelAngle=0)),
-        color=alt.Color("measure:N", title="Conversion"),
-    )
-    share_axis = alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%"))
-    altair_chart(
-        (
-            base.mark_line(point=True).encode(y=share_axis)
-            + base.mark_errorbar().encode(
-                y=alt.Y("lower:Q", title="Share of enquiries", axis=alt.Axis(format="%")),
-                y2="upper:Q",
-            )
-        ).properties(height=260),
-        width="stretch",
-    )
-    st.caption(
-        "Conversion of each year's enquiries with 95% intervals. The latest year is still "
-        "maturing: many of its enquirers are in assessment, so its approval rate will rise."
-    )
-    cohorts = tables["cohorts"]
-    by_year = (
-        cohorts.groupby(["group", "months_since_enquiry"], as_index=False)[["reached", "enquiries"]]
-        .sum()
-        .assign(share=lambda f: f["reached"] / f["enquiries"])
-    )
-    by_year["cohort"] = by_year["group"].str.removeprefix("year: ")
-    # keep a year's curve only while every month of its enquiries has been followed that long:
-    # later points would rest on the year's earliest enquiries alone
-    year_total = by_year.groupby("group")["enquiries"].transform("max")
-    by_year = by_year[by_year["enquiries"] == year_total]
-    altair_chart(
-        alt.Chart(by_year)
-        .mark_line()
-        .encode(
-            x=alt.X("months_since_enquiry:Q", title="Months since enquiry"),
-            y=alt.Y("share:Q", title="Share approved by then", axis=alt.Axis(format="%")),
-            color=alt.Color("cohort:N", title="Enquiry year"),
-            tooltip=["cohort:N", "months_since_enquiry:Q", alt.Tooltip("share:Q", format=".1%")],
-        )
-        .properties(height=260),
-        width="stretch",
-    )
-    st.caption(
-        "Cohort curves: of the enquiries made in a financial year, the share approved within "
-        "that many months. A year's line stops where its latest enquiries have not yet been "
-        "followed that long, so recent years have short lines."
-    )
-
-with stage_tab:
-    steps = conversion[
-        (conversion["group"] == "all")
-        & conversion.apply(
-            lambda r: (r["from_stage"], r["to_stage"]) in funnel.CONSECUTIVE_TRANSITIONS, axis=1
-        )
-    ].merge(
-        overall_durations[
-            ["from_stage", "to_stage", "median_days", "p25_days", "p75_days", "p90_days"]
-        ],
-        on=["from_stage", "to_stage"],
-        how="left",
-    )
-    steps["step"] = (
-        steps["from_stage"].map(STAGE_LABELS) + " → " + steps["to_stage"].map(STAGE_LABELS)
-    )
-    step_order = steps["step"].tolist()
-    altair_chart(
-        alt.Chart(steps)
-        .mark_bar()
-        .encode(
-            y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("rate:Q", title="Share moving on to the next stage", axis=alt.Axis(format="%")),
-            tooltip=[
-                "step:N",
-                alt.Tooltip("rate:Q", format=".1%", title="Moving on"),
-                alt.Tooltip("withdrawn:Q", title="Withdrew"),
-                alt.Tooltip("still_open:Q", title="Still in stage"),
-            ],
-        )
-        .properties(height=230),
-        width="stretch",
-    )
-    altair_chart(
-        alt.Chart(steps)
-        .mark_bar()
-        .encode(
-            y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X(
-                "p25_days:Q", title="Days in stage (bar: middle half of households; tick: median)"
-            ),
-            x2="p75_days:Q",
-            tooltip=["step:N", "p25_days:Q", "median_days:Q", "p75_days:Q", "p90_days:Q"],
-        )
-        .properties(height=230)
-        + alt.Chart(steps)
-        .mark_tick(color="black", thickness=2)
-        .encode(y=alt.Y("step:N", sort=step_order), x="median_days:Q"),
-        width="stretch",
-    )
-    st.caption(
-        "Time in stage for those who moved on. People who withdrew and people still in the stage "
-        "on the extract date are allowed for, so the times are not cut short by counting only "
-        "those who have finished.",
-        help="Method: Aalen-Johansen estimate, with withdrawal as a competing outcome and people "
-        "still in the stage censored at the extract date.",
-    )
-    st.markdown("**Time from enquiry to approval by channel, campaign and year**")
-    lead_times = all_durations[
-        (all_durations["from_stage"] == "enquiry")
-        & (all_durations["to_stage"] == "approval")
-        & (all_durations["converted"] > 0)
-    ][["group", "entered", "converted", "share_converting", "p25_days", "median_days", "p75_days"]]
-    st.dataframe(
-        lead_times,
-        hide_index=True,
-        width="stretch",
-        height=250,
-        column_config={
-            "group": "Group",
-            "entered": st.column_config.NumberColumn("Enquiries"),
-            "converted": st.column_config.NumberColumn("Approved"),
-            "share_converting": st.column_config.NumberColumn(
-                "Share approved (allowing for those still in progress)",
-                format="percent",
-                help="Method: cumulative incidence with people still in progress censored at "
-                "the extract date (Aalen-Johansen).",
-            ),
-            "p25_days": st.column_config.NumberColumn("Quarter approved within (days)"),
-            "median_days": st.column_config.NumberColumn("Median days"),
-            "p75_days": st.column_config.NumberColumn("Three quarters within (days)"),
-        },
-    )
-    withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
-    if len(withdrawn):
-        reasons = (
-            withdrawn.groupby(["last_stage", "withdrawal_reason"]).size().rename("households")
-        ).reset_index()
-        reasons["stage"] = reasons["last_stage"].map(STAGE_LABELS)
-        altair_chart(
-            alt.Chart(reasons)
+if funnel_tab.open:
+    with funnel_tab:
+        counts = tables["counts"].copy()
+        counts["share_label"] = counts["share_of_enquiries"].map(lambda v: f"{v:.1%}")
+        order = [STAGE_LABELS[stage] for stage in STAGES]
+        bars = (
+            alt.Chart(counts)
             .mark_bar()
             .encode(
                 y=alt.Y(
-                    "stage:N",
-                    sort=[STAGE_LABELS[s] for s in STAGES],
-                    title="Last stage reached",
+                    "stage_label:N",
+                    sort=order,
+                    title="Stage reached",
                     axis=alt.Axis(labelLimit=220),
                 ),
-                x=alt.X("households:Q", title="Withdrawals (households)", stack="zero"),
-                color=alt.Color(
-                    "withdrawal_reason:N", title="Reason", legend=alt.Legend(labelLimit=260)
+                x=alt.X("reached:Q", title="Enquirers reaching the stage (households)"),
+                tooltip=[
+                    alt.Tooltip("stage_label:N", title="Stage"),
+                    alt.Tooltip("reached:Q", title="Households", format=","),
+                    alt.Tooltip("share_of_enquiries:Q", title="Share of enquiries", format=".1%"),
+                    alt.Tooltip("in_stage_now:Q", title="In this stage now"),
+                ],
+            )
+        )
+        text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
+        altair_chart((bars + text).properties(height=300), width="stretch")
+        st.caption(
+            "Households reaching each stage among enquiries made in the selected years; the label is "
+            "the share of enquiries. Hover over a bar to see how many are in that stage now."
+        )
+
+if channel_tab.open:
+    with channel_tab:
+        headline = conversion[
+            (conversion["from_stage"] == "enquiry")
+            & (conversion["to_stage"] == "approval")
+            & conversion["group"].str.startswith("channel: ")
+        ].copy()
+        headline["channel"] = headline["group"].str.removeprefix("channel: ")
+        points = alt.Chart(headline).encode(
+            y=alt.Y(
+                "channel:N",
+                title="Channel",
+                sort=alt.EncodingSortField("rate", order="descending"),
+            ),
+            x=alt.X(
+                "rate:Q", title="Enquiries ending in approval (share)", axis=alt.Axis(format="%")
+            ),
+            tooltip=[
+                alt.Tooltip("channel:N", title="Channel"),
+                alt.Tooltip("reached:Q", title="Enquiries"),
+                alt.Tooltip("converted:Q", title="Approved"),
+                alt.Tooltip("still_open:Q", title="Still in progress"),
+                alt.Tooltip("rate:Q", title="Rate", format=".1%"),
+                alt.Tooltip("lower:Q", title="95% lower", format=".1%"),
+                alt.Tooltip("upper:Q", title="95% upper", format=".1%"),
+            ],
+        )
+        rule = points.mark_rule().encode(x="lower:Q", x2="upper:Q")
+        altair_chart(
+            (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
+        )
+        st.caption(
+            "Dots: share of enquiries from each channel that ended in approval; lines: the range the "
+            "true share is 95% likely to lie in, given how few enquiries some channels had. Small "
+            "channels have wide ranges: judge them on more than one campaign.",
+            help="Method: Wilson score intervals for a proportion.",
+        )
+        cost = numeric_costs(tables["cost_channel"])
+        st.subheader("Cost per enquiry, application and approval (£)")
+        if records.spend.empty:
+            st.info("Upload a campaign spend file to see costs.")
+        st.dataframe(
+            cost,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "channel": "Channel",
+                "campaign": "Campaign",
+                **COST_COLUMNS,
+                "still_open": st.column_config.NumberColumn("Still in progress"),
+            },
+        )
+        st.caption(
+            "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
+            "made in those years followed to their outcome. A dash: no spend recorded (e.g. "
+            "word of mouth) or no application or approval yet, so there is no cost per outcome."
+        )
+
+if campaign_tab.open:
+    with campaign_tab:
+        campaign_rates = conversion[
+            (conversion["from_stage"] == "enquiry")
+            & (conversion["to_stage"].isin(["application", "approval"]))
+            & conversion["group"].str.startswith("campaign: ")
+        ].copy()
+        campaign_rates["campaign"] = campaign_rates["group"].str.removeprefix("campaign: ")
+        wide = campaign_rates.pivot_table(
+            index="campaign", columns="to_stage", values="rate", aggfunc="first"
+        ).rename(columns={"application": "to_application", "approval": "to_approval"})
+        campaign_table = numeric_costs(tables["cost_campaign"]).merge(
+            wide.reset_index(), on="campaign", how="left"
+        )
+        st.dataframe(
+            campaign_table.sort_values("enquiries", ascending=False),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "channel": "Channel",
+                "campaign": "Campaign",
+                **COST_COLUMNS,
+                "to_application": st.column_config.NumberColumn(
+                    "Enquiry to application", format="percent"
                 ),
-                tooltip=["stage:N", "withdrawal_reason:N", "households:Q"],
+                "to_approval": st.column_config.NumberColumn(
+                    "Enquiry to approval", format="percent"
+                ),
+                "still_open": st.column_config.NumberColumn("Still in progress"),
+            },
+        )
+        st.caption(
+            "One row per campaign ('no campaign' = enquiries not linked to a campaign). Rates are "
+            "shares of enquiries; see the downloads for intervals."
+        )
+
+if trend_tab.open:
+    with trend_tab:
+        monthly = tables["monthly"].copy()
+        monthly["channel"] = monthly["group"].str.removeprefix("channel: ")
+        altair_chart(
+            alt.Chart(monthly)
+            .mark_bar()
+            .encode(
+                x=alt.X("yearmonth(month):T", title="Month of enquiry"),
+                y=alt.Y("enquiries:Q", title="Enquiries per month", stack="zero"),
+                color=alt.Color("channel:N", title="Channel", scale=alt.Scale(scheme="tableau10")),
+                tooltip=[
+                    alt.Tooltip("yearmonth(month):T", title="Month"),
+                    alt.Tooltip("channel:N", title="Channel"),
+                    alt.Tooltip("enquiries:Q", title="Enquiries"),
+                ],
+            )
+            .properties(height=280),
+            width="stretch",
+        )
+        yearly = conversion[
+            (conversion["from_stage"] == "enquiry")
+            & (conversion["to_stage"].isin(["application", "approval"]))
+            & conversion["group"].str.startswith("year: ")
+        ].copy()
+        yearly["year"] = yearly["group"].str.removeprefix("year: ")
+        yearly["measure"] = "enquiry to " + yearly["to_stage"]
+        base = alt.Chart(yearly).encode(
+            x=alt.X("year:N", title="Financial year of enquiry", axis=alt.Axis(labelAngle=0)),
+            color=alt.Color("measure:N", title="Conversion"),
+        )
+        share_axis = alt.Y("rate:Q", title="Share of enquiries", axis=alt.Axis(format="%"))
+        altair_chart(
+            (
+                base.mark_line(point=True).encode(y=share_axis)
+                + base.mark_errorbar().encode(
+                    y=alt.Y("lower:Q", title="Share of enquiries", axis=alt.Axis(format="%")),
+                    y2="upper:Q",
+                )
+            ).properties(height=260),
+            width="stretch",
+        )
+        st.caption(
+            "Conversion of each year's enquiries with 95% intervals. The latest year is still "
+            "maturing: many of its enquirers are in assessment, so its approval rate will rise."
+        )
+        cohorts = tables["cohorts"]
+        by_year = (
+            cohorts.groupby(["group", "months_since_enquiry"], as_index=False)[
+                ["reached", "enquiries"]
+            ]
+            .sum()
+            .assign(share=lambda f: f["reached"] / f["enquiries"])
+        )
+        by_year["cohort"] = by_year["group"].str.removeprefix("year: ")
+        # keep a year's curve only while every month of its enquiries has been followed that long:
+        # later points would rest on the year's earliest enquiries alone
+        year_total = by_year.groupby("group")["enquiries"].transform("max")
+        by_year = by_year[by_year["enquiries"] == year_total]
+        altair_chart(
+            alt.Chart(by_year)
+            .mark_line()
+            .encode(
+                x=alt.X("months_since_enquiry:Q", title="Months since enquiry"),
+                y=alt.Y("share:Q", title="Share approved by then", axis=alt.Axis(format="%")),
+                color=alt.Color("cohort:N", title="Enquiry year"),
+                tooltip=[
+                    "cohort:N",
+                    "months_since_enquiry:Q",
+                    alt.Tooltip("share:Q", format=".1%"),
+                ],
+            )
+            .properties(height=260),
+            width="stretch",
+        )
+        st.caption(
+            "Cohort curves: of the enquiries made in a financial year, the share approved within "
+            "that many months. A year's line stops where its latest enquiries have not yet been "
+            "followed that long, so recent years have short lines."
+        )
+
+if stage_tab.open:
+    with stage_tab:
+        steps = conversion[
+            (conversion["group"] == "all")
+            & conversion.apply(
+                lambda r: (r["from_stage"], r["to_stage"]) in funnel.CONSECUTIVE_TRANSITIONS, axis=1
+            )
+        ].merge(
+            overall_durations[
+                ["from_stage", "to_stage", "median_days", "p25_days", "p75_days", "p90_days"]
+            ],
+            on=["from_stage", "to_stage"],
+            how="left",
+        )
+        steps["step"] = (
+            steps["from_stage"].map(STAGE_LABELS) + " → " + steps["to_stage"].map(STAGE_LABELS)
+        )
+        step_order = steps["step"].tolist()
+        altair_chart(
+            alt.Chart(steps)
+            .mark_bar()
+            .encode(
+                y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
+                x=alt.X(
+                    "rate:Q", title="Share moving on to the next stage", axis=alt.Axis(format="%")
+                ),
+                tooltip=[
+                    "step:N",
+                    alt.Tooltip("rate:Q", format=".1%", title="Moving on"),
+                    alt.Tooltip("withdrawn:Q", title="Withdrew"),
+                    alt.Tooltip("still_open:Q", title="Still in stage"),
+                ],
             )
             .properties(height=230),
             width="stretch",
         )
+        altair_chart(
+            alt.Chart(steps)
+            .mark_bar()
+            .encode(
+                y=alt.Y("step:N", sort=step_order, title=None, axis=alt.Axis(labelLimit=320)),
+                x=alt.X(
+                    "p25_days:Q",
+                    title="Days in stage (bar: middle half of households; tick: median)",
+                ),
+                x2="p75_days:Q",
+                tooltip=["step:N", "p25_days:Q", "median_days:Q", "p75_days:Q", "p90_days:Q"],
+            )
+            .properties(height=230)
+            + alt.Chart(steps)
+            .mark_tick(color="black", thickness=2)
+            .encode(y=alt.Y("step:N", sort=step_order), x="median_days:Q"),
+            width="stretch",
+        )
+        st.caption(
+            "Time in stage for those who moved on. People who withdrew and people still in the stage "
+            "on the extract date are allowed for, so the times are not cut short by counting only "
+            "those who have finished.",
+            help="Method: Aalen-Johansen estimate, with withdrawal as a competing outcome and people "
+            "still in the stage censored at the extract date.",
+        )
+        st.markdown("**Time from enquiry to approval by channel, campaign and year**")
+        lead_times = all_durations[
+            (all_durations["from_stage"] == "enquiry")
+            & (all_durations["to_stage"] == "approval")
+            & (all_durations["converted"] > 0)
+        ][
+            [
+                "group",
+                "entered",
+                "converted",
+                "share_converting",
+                "p25_days",
+                "median_days",
+                "p75_days",
+            ]
+        ]
+        st.dataframe(
+            lead_times,
+            hide_index=True,
+            width="stretch",
+            height=250,
+            column_config={
+                "group": "Group",
+                "entered": st.column_config.NumberColumn("Enquiries"),
+                "converted": st.column_config.NumberColumn("Approved"),
+                "share_converting": st.column_config.NumberColumn(
+                    "Share approved (allowing for those still in progress)",
+                    format="percent",
+                    help="Method: cumulative incidence with people still in progress censored at "
+                    "the extract date (Aalen-Johansen).",
+                ),
+                "p25_days": st.column_config.NumberColumn("Quarter approved within (days)"),
+                "median_days": st.column_config.NumberColumn("Median days"),
+                "p75_days": st.column_config.NumberColumn("Three quarters within (days)"),
+            },
+        )
+        withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
+        if len(withdrawn):
+            reasons = (
+                withdrawn.groupby(["last_stage", "withdrawal_reason"]).size().rename("households")
+            ).reset_index()
+            reasons["stage"] = reasons["last_stage"].map(STAGE_LABELS)
+            altair_chart(
+                alt.Chart(reasons)
+                .mark_bar()
+                .encode(
+                    y=alt.Y(
+                        "stage:N",
+                        sort=[STAGE_LABELS[s] for s in STAGES],
+                        title="Last stage reached",
+                        axis=alt.Axis(labelLimit=220),
+                    ),
+                    x=alt.X("households:Q", title="Withdrawals (households)", stack="zero"),
+                    color=alt.Color(
+                        "withdrawal_reason:N", title="Reason", legend=alt.Legend(labelLimit=260)
+                    ),
+                    tooltip=["stage:N", "withdrawal_reason:N", "households:Q"],
+                )
+                .properties(height=230),
+                width="stretch",
+            )
 
 st.subheader("Downloads")
 download_cols = st.columns(4)

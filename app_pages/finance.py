@@ -36,7 +36,7 @@ from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
 from sufficiency.scenario.engine import in_house_parts, unit_costs_for
 
-SOURCE_CHARS = 34  # a table cell shows about this much of a source before cutting it
+SOURCE_CHARS = 27  # a 205 px table cell shows about this much of a source (1280 px screen)
 
 # price year the carer cost inputs (allowance, fee, supervision, recruitment) are entered at
 CARER_PRICES = financial_year_label_of_start(fin.CARER_COSTS_PRICE_YEAR)
@@ -50,7 +50,51 @@ BUDGET_COLUMN_LABELS = {
     "saving_mean": "Placement saving, mean (£)",
     "saving_p10": "Placement saving, 10th percentile (£)",
     "saving_p90": "Placement saving, 90th percentile (£)",
-}
+}  # full names of the budget columns (the on-screen tables split them, with shorter headers)
+
+BUDGET_TABLES = {
+    "Total cost (placements, recruitment, support and programmes)": {
+        "cost_mean": "Mean (£)",
+        "cost_p10": "10th percentile (£)",
+        "cost_p90": "90th percentile (£)",
+    },
+    "Placement costs against the baseline": {
+        "baseline_cost_mean": "Baseline, mean (£)",
+        "scenario_cost_mean": "Scenario, mean (£)",
+        "saving_mean": "Saving, mean (£)",
+        "saving_p10": "Saving, 10th pct (£)",
+        "saving_p90": "Saving, 90th pct (£)",
+    },
+}  # the budget by financial year as two narrow tables (all columns visible at 1280 px)
+
+
+def budget_tables(table: pd.DataFrame) -> None:
+    """The budget by financial year, in two tables that fit a laptop screen."""
+    for title, labels in BUDGET_TABLES.items():
+        shown = [column for column in labels if column in table.columns]
+        if not shown:
+            continue
+        st.markdown(f"**{title}** (£ cash, with inflation, to the nearest £1,000)")
+        st.dataframe(
+            table[["financial_year", "months", *shown]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "financial_year": st.column_config.TextColumn("Financial year", width=105),
+                "months": st.column_config.NumberColumn(
+                    "Months", width=70, help="Months of the financial year the forecast covers."
+                ),
+                **{
+                    column: st.column_config.NumberColumn(
+                        labels[column],
+                        format="localized",
+                        width=120,
+                        help=BUDGET_COLUMN_LABELS[column],
+                    )
+                    for column in shown
+                },
+            },
+        )
 
 
 def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
@@ -73,7 +117,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
                 "provider": cost.provider,
                 "£ per child per week": overrides.get(category, default),
                 "default (£/week)": default,
-                "quoted": f"£{cost.weekly_cost:,.0f} at {quoted_year} prices",
+                "quoted": f"£{default:,.0f} (£{cost.weekly_cost:,.0f} at {quoted_year})",
                 "source": cost.source,
                 "source_short": short_source(cost.source),
                 "method": cost.method,
@@ -93,6 +137,7 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
             "source_short",
             "method",
         ],
+        # widths that fit a 1280 px laptop screen with nothing hidden; full sources below
         column_config={
             "£ per child per week": st.column_config.NumberColumn(
                 f"£/week ({scenario.price_base_year})",
@@ -101,23 +146,24 @@ def unit_cost_editor(scenario: Scenario) -> dict[str, float]:
                 max_value=50_000,
                 step=1,
                 format="localized",
-                width="medium",
+                width=140,
             ),
-            "default (£/week)": st.column_config.NumberColumn(
-                "Default", format="localized", width="small"
+            "placement category": st.column_config.TextColumn("Placement category", width=190),
+            "provider": st.column_config.TextColumn("Provider", width=80),
+            "quoted": st.column_config.TextColumn(
+                "Default (published)",
+                width=175,
+                help=f"The sourced default in £ per child per week at {scenario.price_base_year} "
+                "prices; in brackets, the figure as published at its own year's prices.",
             ),
-            "placement category": st.column_config.TextColumn("Placement category", width="medium"),
-            "provider": st.column_config.TextColumn("Provider", width="small"),
-            "quoted": st.column_config.TextColumn("Published figure", width="medium"),
-            "source_short": st.column_config.TextColumn("Source (in full below)", width="medium"),
+            "source_short": st.column_config.TextColumn("Source (in full below)", width=205),
         },
         # the full source and method are long: read them under "Sources in full"
         column_order=[
             "placement category",
             "£ per child per week",
-            "default (£/week)",
-            "source_short",
             "quoted",
+            "source_short",
             "provider",
         ],
         key="fx_unit_costs",
@@ -261,21 +307,25 @@ def in_house_parts_section(scenario: Scenario, models) -> Scenario:
         annual_inflation_pct=scenario.annual_inflation_pct,
     )
     st.dataframe(
-        breakdown.assign(source_short=breakdown["source"].map(short_source)),
+        breakdown.assign(
+            source_short=breakdown["source"].map(short_source),
+            part=breakdown["component"].str.split(" (", n=1, regex=False).str[0],
+        ),
         hide_index=True,
         width="stretch",
+        # widths that fit a 1280 px laptop screen; the parts in full are under "Sources in full"
         column_config={
-            "component": st.column_config.TextColumn("Part", width="medium"),
+            "part": st.column_config.TextColumn("Part", width=270),
             "weekly_cost": st.column_config.NumberColumn(
                 f"£/child/week ({scenario.price_base_year})",
                 help=f"£ per child per week at {scenario.price_base_year} prices.",
                 format="£%.0f",
-                width="small",
+                width=140,
             ),
-            "grows_with": st.column_config.TextColumn("Grows with", width="small"),
-            "source_short": st.column_config.TextColumn("Source (in full below)", width="medium"),
+            "grows_with": st.column_config.TextColumn("Grows with", width=195),
+            "source_short": st.column_config.TextColumn("Source (in full below)", width=190),
         },
-        column_order=["component", "weekly_cost", "grows_with", "source_short"],
+        column_order=["part", "weekly_cost", "grows_with", "source_short"],
     )
     show_sources_in_full(breakdown.to_dict(orient="records"), "component")
     new_household_children = float(models.figures.places_per_household.value) * float(
@@ -474,19 +524,7 @@ def main() -> None:
     )
     money = [column for column in BUDGET_COLUMN_LABELS if column in table.columns]
     table[money] = table[money].round(-3)  # forecasts: to the nearest £1,000, not the pound
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "financial_year": "Financial year",
-            "months": st.column_config.NumberColumn("Months covered"),
-            **{
-                column: st.column_config.NumberColumn(label, format="localized")
-                for column, label in BUDGET_COLUMN_LABELS.items()
-            },
-        },
-    )
+    budget_tables(table)
 
     st.subheader("Invest to save")
     itos = result.invest_to_save

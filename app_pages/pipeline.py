@@ -16,6 +16,7 @@ from app_pages.common import (
     funnel_records_key,
 )
 from app_pages.plan_figures import show_plan_figures
+from app_pages.presentation import axis_top, pipeline_monthly_chart
 from sufficiency.errors import SufficiencyError
 from sufficiency.supply.conversion import (
     ApprovalModel,
@@ -174,20 +175,8 @@ total_cols[2].metric(
     help=f"Enquiries with no approval or withdrawal by {records.extract_date:%d %B %Y}.",
 )
 
-long = table.melt(
-    id_vars=["month"],
-    value_vars=["expected_from_pipeline", "expected_from_new_enquiries"],
-    var_name="source",
-    value_name="households",
-)
-long["source"] = long["source"].map(
-    {
-        "expected_from_pipeline": "people already in progress",
-        "expected_from_new_enquiries": "future enquiries",
-    }
-)
-# One time axis for both charts (month ends, the same range) and a y range that holds the whole
-# interval, so no whisker is cut off.
+# One time axis for both charts (month ends, the same range) and y axes that hold the whole
+# interval with room above it, so no whisker or band reaches the top edge.
 first_month, last_month = pd.to_datetime(table["month"]).min(), pd.to_datetime(table["month"]).max()
 time_axis = alt.X(
     "month:T",
@@ -195,48 +184,9 @@ time_axis = alt.X(
     axis=alt.Axis(format="%b %Y", labelAngle=-30),
     scale=alt.Scale(domain=[first_month.isoformat(), last_month.isoformat()], padding=12),
 )
-monthly_top = float(
-    max(
-        table["upper"].max(),
-        table[["expected_from_pipeline", "expected_from_new_enquiries"]].sum(axis=1).max(),
-    )
-)
-bars = (
-    alt.Chart(long)
-    .mark_bar(opacity=0.8, width={"band": 0.7})
-    .encode(
-        x=time_axis,
-        y=alt.Y(
-            "households:Q",
-            title="Approvals a month",
-            axis=alt.Axis(titleLimit=400),
-            stack="zero",
-            scale=alt.Scale(domain=[0, monthly_top * 1.08], nice=False),
-        ),
-        color=alt.Color("source:N", title="From", legend=alt.Legend(orient="bottom")),
-        tooltip=[
-            alt.Tooltip("month:T", title="Month", format="%b %Y"),
-            alt.Tooltip("source:N", title="From"),
-            alt.Tooltip("households:Q", title="Households", format=".2f"),
-        ],
-    )
-)
-band = (
-    alt.Chart(table)
-    .mark_rule(color="#444444", strokeWidth=1.5)
-    .encode(
-        x=time_axis,
-        y="lower:Q",
-        y2="upper:Q",
-        tooltip=[
-            alt.Tooltip("month:T", title="Month", format="%b %Y"),
-            alt.Tooltip("lower:Q", title=f"{interval_label} lower"),
-            alt.Tooltip("upper:Q", title=f"{interval_label} upper"),
-        ],
-    )
-)
+monthly_chart = pipeline_monthly_chart(table, interval_label, time_axis)
 monthly_col, cumulative_col = st.columns(2)
-altair_chart((bars + band).properties(height=320), width="stretch", container=monthly_col)
+altair_chart(monthly_chart.properties(height=320), width="stretch", container=monthly_col)
 cumulative_base = alt.Chart(table).encode(
     x=time_axis,
     tooltip=[
@@ -246,15 +196,15 @@ cumulative_base = alt.Chart(table).encode(
         alt.Tooltip("cumulative_upper:Q", title=f"{interval_label} upper"),
     ],
 )
-cumulative_top = float(table["cumulative_upper"].max())
+cumulative_top = axis_top(table["cumulative_upper"])
 altair_chart(
     (
         cumulative_base.mark_area(opacity=0.25).encode(
             y=alt.Y(
                 "cumulative_lower:Q",
-                title="Approved since the extract date",
+                title="Households approved, cumulative",
                 axis=alt.Axis(titleLimit=400),
-                scale=alt.Scale(domain=[0, cumulative_top * 1.08], nice=False),
+                scale=alt.Scale(domain=[0, cumulative_top], nice=False),
             ),
             y2="cumulative_upper:Q",
         )
@@ -283,15 +233,27 @@ st.dataframe(
     pipeline_by_stage(model, records, key),
     hide_index=True,
     width="stretch",
+    # widths that fit a 1280 px laptop screen
     column_config={
-        "stage": "Stage reached",
-        "households": st.column_config.NumberColumn("Households"),
-        "mean_chance": st.column_config.NumberColumn("Mean chance of approval", format="percent"),
+        "stage": st.column_config.TextColumn("Stage reached", width=200),
+        "households": st.column_config.NumberColumn("Households", width=95),
+        "mean_chance": st.column_config.NumberColumn(
+            "Chance of approval (%)",
+            format="percent",
+            width=160,
+            help="Mean chance of approval over the households at this stage.",
+        ),
         "expected_approvals": st.column_config.NumberColumn(
-            "Expected approvals (households)", format="%.1f"
+            "Expected (households)",
+            format="%.1f",
+            width=160,
+            help="Households expected to be approved (the sum of their chances).",
         ),
         "median_days_to_approval": st.column_config.NumberColumn(
-            "Typical days to approval, if approved", format="%.0f"
+            "Days to approval (median)",
+            format="%.0f",
+            width=160,
+            help="Median days from enquiry to approval for those approved from this stage.",
         ),
     },
 )

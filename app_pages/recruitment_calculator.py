@@ -426,7 +426,34 @@ schedule = answer.schedule.assign(month=answer.schedule["month"].dt.date).rename
     }
 )
 with st.expander("Month by month"):
-    st.dataframe(schedule.round(2), hide_index=True, width="stretch", height=280)
+    st.dataframe(
+        schedule.round(2),
+        hide_index=True,
+        width="stretch",
+        height=280,
+        # short headers and fixed widths: every column visible on a 1280 px laptop screen
+        column_config={
+            "Month end": st.column_config.DateColumn(width=100),
+            **{
+                label: st.column_config.NumberColumn(short, width=width, help=label)
+                for label, short, width in (
+                    ("Enquiries (count)", "Enquiries", 90),
+                    ("Applications (expected)", "Applications", 105),
+                    ("Approvals (expected households)", "Approvals (hh)", 120),
+                    ("Recruited households still approved", "Still approved (hh)", 140),
+                    (
+                        f"Usable places from recruits, {band_text}",
+                        f"Usable places, {band_text}",
+                        175,
+                    ),
+                )
+            },
+        },
+    )
+    st.caption(
+        "Expected counts a month; hh: households. Usable places: places the recruited "
+        "households offer for this age band, after occupancy."
+    )
 assumptions = pd.DataFrame(
     [
         ("Target", float(target_places), "usable places", f"{band_text} by {target_date}"),

@@ -367,15 +367,28 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     height=240,
+    # short headers and fixed widths: every column visible on a 1280 px laptop screen
     column_config={
-        "Year to 31 March": st.column_config.NumberColumn(format="%d"),
+        "Year to 31 March": st.column_config.NumberColumn(format="%d", width=115),
+        GROUP_LABELS[by]: st.column_config.TextColumn(width=100),
+        **{
+            label: st.column_config.NumberColumn(short, width=width, help=f"{label} (households).")
+            for label, short, width in (
+                ("Households at start", "At start (hh)", 95),
+                ("Approved in year", "Approved (hh)", 100),
+                ("Deregistered in year", "Left (hh)", 80),
+                ("Households at end", "At end (hh)", 90),
+            )
+        },
         "Leaving rate": st.column_config.NumberColumn(
             "Leaving rate (% a year)",
             format="%.0f%%",
+            width=160,
             help="Households deregistered in the year / households approved at the start.",
         ),
     },
 )
+st.caption("hh: households (count). Left: deregistered in the year.")
 st.caption(
     f"Benchmarks: {in_words(defaults.ANNUAL_LEAVING_RATE_MAINSTREAM)}. "
     f"{in_words(defaults.ANNUAL_LEAVING_RATE_LA_ALL)}."
@@ -408,12 +421,31 @@ with st.expander("Leaving rates used for projections (per year, by length of ser
         ),
         hide_index=True,
         width="stretch",
+        # short headers and fixed widths: every column visible on a 1280 px laptop screen
         column_config={
-            "Chance of leaving within a year": st.column_config.NumberColumn(format="percent"),
-            "Household-years observed": st.column_config.NumberColumn(format="%.1f"),
-            "Observed rate (per year)": st.column_config.NumberColumn(format="%.3f"),
-            "Rate, 80% interval low (per year)": st.column_config.NumberColumn(format="%.3f"),
-            "Rate, 80% interval high (per year)": st.column_config.NumberColumn(format="%.3f"),
+            GROUP_LABELS[by]: st.column_config.TextColumn(width=90),
+            "Length of service": st.column_config.TextColumn(width=105),
+            "Households left (last 5 years)": st.column_config.NumberColumn(
+                "Left (hh)", width=75, help="Households that left in the last 5 years."
+            ),
+            "Household-years observed": st.column_config.NumberColumn(
+                "Observed (hh-years)", format="%.1f", width=115
+            ),
+            "Observed rate (per year)": st.column_config.NumberColumn(
+                "Rate (a year)", format="%.3f", width=90, help="Leavings per household-year."
+            ),
+            "Chance of leaving within a year": st.column_config.NumberColumn(
+                "In a year (%)",
+                format="percent",
+                width=95,
+                help="Chance of leaving within a year.",
+            ),
+            "Rate, 80% interval low (per year)": st.column_config.NumberColumn(
+                "80% low (a year)", format="%.3f", width=95
+            ),
+            "Rate, 80% interval high (per year)": st.column_config.NumberColumn(
+                "80% high (a year)", format="%.3f", width=95
+            ),
         },
     )
     st.caption(

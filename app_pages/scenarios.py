@@ -36,6 +36,7 @@ from app_pages.common import (
 )
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.plain import plain
+from app_pages.presentation import approvals_table, sources_table
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import summary_html, workbook_bytes
@@ -883,16 +884,9 @@ def authority_section(models: FittedModels) -> None:
         table["value"] = table.pop("text")
         # values are shown as the pages show them ("6.1%"), so the unit drops its "(0-1)"
         table["unit"] = table["unit"].str.replace(" (0-1)", "", regex=False)
-        st.dataframe(
-            table.drop(columns="own_data"),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "figure": "Figure",
-                "value": "Value",
-                "unit": "Unit",
-                "source": st.column_config.TextColumn("Source", width="large"),
-            },
+        # wrapped text: the sources are long (presentation.py)
+        sources_table(
+            table, {"figure": "Figure", "value": "Value", "unit": "Unit", "source": "Source"}
         )
 
 
@@ -969,33 +963,7 @@ def explorer(models: FittedModels, key: str) -> None:
         show_chart(charts["costs"])
     if not result.carers_needed.empty and result.summary["approvals_needed_total"] > 0:
         st.subheader("Approvals the targets need, by quarter")
-        table = result.carers_needed
-        shown = table[table[[c for c in table if c.startswith("approvals_")]].sum(axis=1) > 0].drop(
-            columns=["quarter_start"]
-        )
-        st.dataframe(
-            shown.round(1),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "quarter": "Financial quarter",
-                "approvals_mainstream": st.column_config.NumberColumn(
-                    "Mainstream households", format="%.0f"
-                ),
-                "approvals_teenagers": st.column_config.NumberColumn(
-                    "Teenager carers", format="%.0f"
-                ),
-                "enquiries_needed": st.column_config.NumberColumn(
-                    "Extra enquiries (lead time earlier)", format="%.0f"
-                ),
-                "households_in_post": st.column_config.NumberColumn(
-                    "New households still fostering", format="%.0f"
-                ),
-                "households_needed": st.column_config.NumberColumn(
-                    "Households the target needs", format="%.0f"
-                ),
-            },
-        )
+        approvals_table(result.carers_needed)  # narrow enough for 1280 px (presentation.py)
     authority_section(models)
 
     # Files are built only when a button is clicked, so a lever change does not pay for them.

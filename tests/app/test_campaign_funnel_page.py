@@ -101,16 +101,22 @@ def test_upload_shows_validation_report_and_can_be_used():
 def test_methods_are_named_in_tooltips_not_in_the_text():
     """Plain words on the page; the statistical method's name only in a help tooltip."""
     app = run_page()
-    shown = " ".join(e.value for e in [*app.markdown, *app.caption, *app.subheader, *app.info])
+    shown, tooltips = "", ""
+    for tab in ("By channel", "Drop-out and time in stage"):  # only the open tab is drawn
+        app.session_state["funnel_view"] = tab
+        app.run()
+        shown += " ".join(e.value for e in [*app.markdown, *app.caption, *app.subheader, *app.info])
+        tooltips += " ".join(e.help or "" for e in app.caption)
     for jargon in ("Wilson", "Aalen", "censor"):
         assert jargon not in shown, jargon
-    tooltips = " ".join(e.help or "" for e in app.caption)
     assert "Wilson" in tooltips and "Aalen-Johansen" in tooltips
     assert "95% likely" in shown
 
 
 def test_cost_tables_show_a_dash_not_none_where_there_is_no_cost():
     app = run_page()
+    app.session_state["funnel_view"] = "By channel"  # the cost table's tab
+    app.run()
     costs = next(f.value for f in app.dataframe if "cost_per_approval" in f.value.columns)
     money = costs[["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]]
     assert not money.isna().any().any()
@@ -118,3 +124,19 @@ def test_cost_tables_show_a_dash_not_none_where_there_is_no_cost():
     free = costs.set_index("channel").loc["word of mouth"]
     assert free["spend"] == "–" and free["cost_per_enquiry"] == "–"
     assert costs["cost_per_enquiry"].str.match(r"^(–|[\d,]+)$").all()
+
+
+def test_only_the_open_tabs_charts_are_built():
+    """Eight charts in five tabs: a run builds the open tab's only, opening a tab builds its own."""
+    app = run_page()
+    charts = {"Funnel": 1, "By channel": 1, "By campaign": 0, "Trend": 3}
+    assert len(app.get("vega_lite_chart")) == charts["Funnel"]
+    for tab, count in charts.items():
+        app.session_state["funnel_view"] = tab  # as a click on the tab would
+        app.run()
+        assert not app.exception, app.exception
+        assert len(app.get("vega_lite_chart")) == count, tab
+    app.session_state["funnel_view"] = "Drop-out and time in stage"
+    app.run()
+    assert 2 <= len(app.get("vega_lite_chart")) <= 3  # the withdrawals chart if any withdrew
+    assert len(app.dataframe) == 1

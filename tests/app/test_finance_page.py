@@ -99,7 +99,7 @@ def test_sources_fit_their_cells_and_the_budget_is_rounded_to_thousands():
 
     long = "PSSRU Unit Costs of Health and Social Care 2017: £646 per child per week, all-in"
     assert short_source(long, limit=60) == "PSSRU Unit Costs of Health and Social Care 2017"
-    assert short_source(long) == "PSSRU Unit Costs of Health and…"
+    assert short_source(long) == "PSSRU Unit Costs of Health…"
     cut = short_source("word " * 30)
     assert cut.endswith("…") and len(cut) <= SOURCE_CHARS + 1 and "wor…" not in cut
     app = AppTest.from_file(PAGE, default_timeout=240)

@@ -100,8 +100,9 @@ def test_the_budget_costs_a_household_at_the_plans_places(app, figures):
 def test_the_explorer_lists_the_same_figures(app, figures):
     app.session_state["authority_figures_open"] = True  # drawn when opened, as a click would
     visit(app, "app_pages/scenarios.py")
-    table = next(f.value for f in app.dataframe if "figure" in f.value.columns)
-    shown = dict(zip(table["figure"], table["value"], strict=True))
+    # a static table (its long sources wrap), rows labelled by the figure
+    table = next(t.value for t in app.table if "Source" in t.value.columns)
+    shown = dict(zip(table.index, table["Value"], strict=True))
     assert shown["Enquiries approved"] == figures.enquiry_to_approval.text
     assert shown["Time from enquiry to approval"] == figures.days_enquiry_to_approval.text
     assert shown["Marketing cost per enquiry"] == figures.cost_per_enquiry.text

@@ -1,0 +1,92 @@
+"""Presentation: pipeline chart axes hold every interval; tables sized for a 1280 px screen."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from app_pages.presentation import axis_top, pipeline_monthly_chart
+
+MAIN_COLUMN_PX = 818  # width of the page's main column at a 1280 px window (measured in Chromium)
+
+
+@pytest.mark.parametrize(
+    ("values", "top"),
+    [([3.0], 4.0), ([0.9, 0.2], 1.2), ([42.0], 50.0), ([1.0], 1.2), ([0.0], 1.0), ([], 1.0)],
+)
+def test_axis_top_is_round_and_above_every_value(values, top):
+    assert axis_top(values) == top
+    assert all(axis_top(values) > v for v in values)
+
+
+def _projection(upper_scale: float) -> pd.DataFrame:
+    months = pd.date_range("2024-04-30", periods=24, freq="ME")
+    rng = np.random.default_rng(0)
+    pipeline = rng.uniform(0, 1.2, 24)
+    new = rng.uniform(0.2, 0.8, 24)
+    return pd.DataFrame(
+        {
+            "month": months,
+            "expected_from_pipeline": pipeline,
+            "expected_from_new_enquiries": new,
+            "lower": np.floor(pipeline + new - 1).clip(0),
+            "upper": np.ceil((pipeline + new) * upper_scale),
+        }
+    )
+
+
+@pytest.mark.parametrize("upper_scale", [1.0, 2.0, 5.0])
+def test_pipeline_chart_y_domain_holds_every_whisker(upper_scale):
+    table = _projection(upper_scale)
+    spec = pipeline_monthly_chart(table, "80%", alt.X("month:T")).to_dict()
+    domains = [
+        layer["encoding"]["y"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if "scale" in layer["encoding"]["y"]
+    ]
+    assert len(domains) == 3  # bars, whiskers and their caps share one explicit range
+    (low, high), *_ = domains
+    assert all(d == [low, high] for d in domains)
+    stacked = table["expected_from_pipeline"] + table["expected_from_new_enquiries"]
+    tallest = max(table["upper"].max(), stacked.max())
+    assert low == 0 and high > tallest * 1.05  # room above the tallest whisker
+    assert high <= tallest * 2.5  # but not so much the bars shrink to nothing
+
+
+def test_explorer_approvals_table_fits_the_main_column_with_units():
+    """Every column has a width, together narrower than the page at 1280 px; counts say so."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from app_pages.presentation import approvals_table
+
+        approvals_table(
+            pd.DataFrame(
+                {
+                    "quarter": ["Q1 2025-26 (Apr-Jun 2025)", "Q2 2025-26 (Jul-Sep 2025)"],
+                    "quarter_start": pd.to_datetime(["2025-04-01", "2025-07-01"]),
+                    "approvals_mainstream": [3.0, 0.0],
+                    "approvals_teenagers": [1.0, 2.0],
+                    "enquiries_needed": [80.0, 60.0],
+                    "households_in_post": [4.0, 6.0],
+                    "households_needed": [5.0, 6.0],
+                }
+            )
+        )
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception, app.exception
+    (table,) = app.dataframe
+    config = json.loads(table.proto.columns)
+    shown = [name for name in table.value.columns]
+    assert "quarter_start" not in shown
+    widths = [config[name]["width"] for name in shown]
+    assert all(isinstance(w, int) for w in widths) and sum(widths) < MAIN_COLUMN_PX - 20
+    labels = [config[name]["label"] for name in shown if name != "quarter"]
+    assert all("(hh)" in label or "enquiries" in label for label in labels), labels
