@@ -117,15 +117,26 @@ def upload_section(is_demo: bool) -> None:
 
 
 COST_COLUMNS = {
-    "enquiries": st.column_config.NumberColumn("Enquiries"),
-    "applications": st.column_config.NumberColumn("Applications"),
-    "approvals": st.column_config.NumberColumn("Approvals"),
-    "spend": st.column_config.TextColumn("Spend (£)"),
-    "cost_per_enquiry": st.column_config.TextColumn("Cost per enquiry (£)"),
-    "cost_per_application": st.column_config.TextColumn("Cost per application (£)"),
-    "cost_per_approval": st.column_config.TextColumn("Cost per approval (£)"),
+    "channel": st.column_config.TextColumn("Channel", width=110),
+    "campaign": st.column_config.TextColumn("Campaign", width=170),
+    "enquiries": st.column_config.NumberColumn("Enquiries", width=80),
+    "applications": st.column_config.NumberColumn("Applications", width=95),
+    "approvals": st.column_config.NumberColumn("Approvals", width=80),
+    "still_open": st.column_config.NumberColumn(
+        "In progress", width=85, help="Enquirers still in progress at the extract date."
+    ),
+    "spend": st.column_config.TextColumn("Spend (£)", width=85),
+    "cost_per_enquiry": st.column_config.TextColumn(
+        "£/enquiry", width=80, help="Cost per enquiry (£)."
+    ),
+    "cost_per_application": st.column_config.TextColumn(
+        "£/application", width=95, help="Cost per application (£)."
+    ),
+    "cost_per_approval": st.column_config.TextColumn(
+        "£/approval", width=90, help="Cost per approval (£)."
+    ),
 }
-# (column labels and units of the cost-per-outcome tables, by channel and by campaign)
+# (column labels, units and widths of the cost-per-outcome tables: all visible at 1280 px)
 
 
 NO_COST = "–"  # no spend recorded, or no application or approval yet: no cost per outcome
@@ -313,12 +324,7 @@ if channel_tab.open:
             cost,
             hide_index=True,
             width="stretch",
-            column_config={
-                "channel": "Channel",
-                "campaign": "Campaign",
-                **COST_COLUMNS,
-                "still_open": st.column_config.NumberColumn("Still in progress"),
-            },
+            column_config=COST_COLUMNS,
         )
         st.caption(
             "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
@@ -340,22 +346,48 @@ if campaign_tab.open:
         campaign_table = numeric_costs(tables["cost_campaign"]).merge(
             wide.reset_index(), on="campaign", how="left"
         )
+        campaign_table = campaign_table.sort_values("enquiries", ascending=False)
+        # two narrow tables (outcomes, then costs), so every column shows on a laptop screen
         st.dataframe(
-            campaign_table.sort_values("enquiries", ascending=False),
+            campaign_table,
             hide_index=True,
             width="stretch",
             column_config={
-                "channel": "Channel",
-                "campaign": "Campaign",
                 **COST_COLUMNS,
                 "to_application": st.column_config.NumberColumn(
-                    "Enquiry to application", format="percent"
+                    "Applied (%)", format="percent", width=85, help="Enquiry to application."
                 ),
                 "to_approval": st.column_config.NumberColumn(
-                    "Enquiry to approval", format="percent"
+                    "Approved (%)", format="percent", width=85, help="Enquiry to approval."
                 ),
-                "still_open": st.column_config.NumberColumn("Still in progress"),
             },
+            column_order=[
+                "campaign",
+                "channel",
+                "enquiries",
+                "applications",
+                "approvals",
+                "still_open",
+                "to_application",
+                "to_approval",
+            ],
+        )
+        st.dataframe(
+            campaign_table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                **COST_COLUMNS,
+                **{c: {**COST_COLUMNS[c], "width": 105} for c in COST_COLUMNS if "cost" in c},
+            },
+            column_order=[
+                "campaign",
+                "channel",
+                "spend",
+                "cost_per_enquiry",
+                "cost_per_application",
+                "cost_per_approval",
+            ],
         )
         st.caption(
             "One row per campaign ('no campaign' = enquiries not linked to a campaign). Rates are "
@@ -525,19 +557,26 @@ if stage_tab.open:
             hide_index=True,
             width="stretch",
             height=250,
+            # short headers and fixed widths: every column visible on a 1280 px screen
             column_config={
-                "group": "Group",
-                "entered": st.column_config.NumberColumn("Enquiries"),
-                "converted": st.column_config.NumberColumn("Approved"),
+                "group": st.column_config.TextColumn("Group", width=220),
+                "entered": st.column_config.NumberColumn("Enquiries", width=80),
+                "converted": st.column_config.NumberColumn("Approved", width=80),
                 "share_converting": st.column_config.NumberColumn(
-                    "Share approved (allowing for those still in progress)",
+                    "Approved (%)",
                     format="percent",
-                    help="Method: cumulative incidence with people still in progress censored at "
-                    "the extract date (Aalen-Johansen).",
+                    width=100,
+                    help="Share approved, allowing for those still in progress. Method: "
+                    "cumulative incidence with people still in progress censored at the "
+                    "extract date (Aalen-Johansen).",
                 ),
-                "p25_days": st.column_config.NumberColumn("Quarter approved within (days)"),
-                "median_days": st.column_config.NumberColumn("Median days"),
-                "p75_days": st.column_config.NumberColumn("Three quarters within (days)"),
+                "p25_days": st.column_config.NumberColumn(
+                    "25% within (days)", width=110, help="A quarter were approved within."
+                ),
+                "median_days": st.column_config.NumberColumn("Median (days)", width=100),
+                "p75_days": st.column_config.NumberColumn(
+                    "75% within (days)", width=110, help="Three quarters were approved within."
+                ),
             },
         )
         withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
