@@ -463,7 +463,11 @@ with how:
       not make the forecast more accurate, so it is left out by default.)
     - **Entries**: {"; ".join(methods)}; ages and first placements as recent entrants'.
     - **Placements nobody is sent to** (the table below): those the law rules out (no child under
-      16 in supported accommodation) and those no child of that age came into in this data.
+      16 in supported accommodation) and those no child of that age came into in this data. Where
+      no child of that age was ever in such a placement, nobody is forecast there at all: a child
+      who would grow into it leaves it at that birthday, out of care or to another placement, in
+      the proportions this authority's leaving and moving chances at that age give (for children
+      placed for adoption, mostly adopted).
     - **Ranges** come from {N_PATHS:,} simulated futures (seed {SEED}) in which the rates and the
       number of children coming into care drift; the same inputs always give the same forecast.
     - How the settings were chosen, and how well they did on three synthetic test authorities:

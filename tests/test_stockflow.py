@@ -14,10 +14,12 @@ from sufficiency.demand.feasibility import legal_zero_mask
 from sufficiency.demand.stockflow import (
     ALL,
     FORECAST_COLUMNS,
+    QUANTILES,
     StockFlowModel,
     project_mean,
     simulate,
     simulate_paths,
+    summarise_paths,
 )
 from sufficiency.errors import SufficiencyError
 from tests.demand_fixtures import (
@@ -91,6 +93,62 @@ def test_entrants_arrive_at_month_end_with_no_time_in_care():
     np.testing.assert_allclose(path.stock.sum(axis=1), [5, 10])
 
 
+ADOPTION = CATS.index("placed for adoption")
+ADOPTED = EXIT_REASON_GROUPS.index("adoption")
+
+
+def _adoption_closed_at_16(params, *, exit_p: float, move_p: float):
+    """16-17 year olds placed for adoption ruled out; from adoption, 16-17 year olds move to IFA
+    fostering only; ``exit_p`` a month leave care by adoption, ``move_p`` move."""
+    ruled_out = params.ruled_out_cells.copy()
+    ruled_out[AGE_BANDS.index("16-17"), ADOPTION] = True
+    exits = np.zeros_like(params.exit_prob)
+    exits[..., ADOPTED] = exit_p
+    destination = params.destination.copy()
+    destination[:, :, ADOPTION] = 0.0
+    destination[-1, ADOPTION] = 0.0
+    destination[-1, ADOPTION, IFA] = 1.0
+    destination /= np.maximum(destination.sum(axis=2, keepdims=True), 1e-12)
+    return params.replace(
+        ruled_out=ruled_out,
+        exit_prob=exits,
+        move_prob=np.full_like(params.move_prob, move_p),
+        destination=destination,
+    )
+
+
+def test_a_child_placed_for_adoption_leaves_the_placement_at_a_ruled_out_birthday():
+    """A child placed for adoption aged 15 years 11 months, where nobody aged 16-17 is placed for
+    adoption: in the month of the 16th birthday 10% are adopted and 10% move as in any month; the
+    80% still placed for adoption leave the placement with the birthday, adopted or moving in
+    the same proportions (half each: 40% and 40%). By hand: 0.1 + 0.4 = 0.5 adopted, 0.5 in IFA
+    fostering, nobody aged 16-17 placed for adoption, ever (then 10% a month leave care)."""
+    base = _one_child(simple_params(), age_months=191, care_months=20, category=ADOPTION)
+    params = _adoption_closed_at_16(base, exit_p=0.1, move_p=0.1)
+    path = project_mean(params, 3)
+    ifa_16 = params.state_index("16-17", "IFA fostering")
+    adoption_16 = params.state_index("16-17", "placed for adoption")
+    np.testing.assert_allclose(path.stock[0, ifa_16], 0.5)
+    np.testing.assert_allclose(path.stock.sum(axis=1), [0.5, 0.5 * 0.9, 0.5 * 0.9 * 0.9], 1e-6)
+    assert path.stock[:, adoption_16].max() == 0.0
+    np.testing.assert_allclose(path.left_at_birthday[0, ADOPTED], 0.4, rtol=1e-6)
+    assert path.left_at_birthday[1:].sum() == 0.0
+    np.testing.assert_allclose(path.left_at_birthday.sum(), 0.4, rtol=1e-6)
+    sims = simulate(params, 3, n_paths=4000, random_state=4)
+    assert sims.stock[:, :, adoption_16].max() == 0
+    np.testing.assert_allclose(sims.stock[:, 0, ifa_16].mean(), 0.5, atol=0.03)
+    # where the data show 16-17 year olds staying placed for adoption, the child stays
+    stays = params.replace(ruled_out=base.ruled_out_cells)
+    np.testing.assert_allclose(project_mean(stays, 1).stock[0, adoption_16], 0.8)
+    # without exits the birthday only moves children: all stay in care, first in IFA fostering
+    moves_only = _adoption_closed_at_16(base, exit_p=0.0, move_p=0.1)
+    moved = project_mean(moves_only, 2).stock
+    np.testing.assert_allclose(moved[0, ifa_16], 1.0)
+    np.testing.assert_allclose(moved.sum(axis=1), [1.0, 1.0], rtol=1e-6)
+    sims = simulate(moves_only, 2, n_paths=50, random_state=5)
+    assert (sims.stock[:, 0, ifa_16] == 1).all() and (sims.stock.sum(axis=2) == 1).all()
+
+
 # --- properties --------------------------------------------------------------------------------
 
 
@@ -120,6 +178,75 @@ def test_children_are_conserved_never_negative_and_never_where_the_law_says_no(
         adults = params.start_population[216 - 12 :].sum()
         assert path.stock.sum(axis=1)[-1] == pytest.approx(start - adults)
         assert (sims.stock.sum(axis=2)[:, -1] == start - adults).all()
+
+
+def _ruled_out_params(seed: int, density: float, exit_p, move_p, entries, per_cell, edges):
+    """Hand-made parameters with random ruled-out cells (in-house fostering always open), rates
+    and entrants respecting them, and children at every age just before a band boundary."""
+    rng = np.random.default_rng(seed)
+    params = simple_params(
+        exit_prob=exit_p, move_prob=move_p, entries=entries, duration_edges=edges
+    )
+    ruled_out = params.ruled_out_cells | (rng.random(params.ruled_out_cells.shape) < density)
+    ruled_out[:, 0] = False
+    destination = params.destination * ~ruled_out[:, None, :]
+    destination /= np.maximum(destination.sum(axis=2, keepdims=True), 1e-300)
+    split = params.entry_split * ~ruled_out
+    split /= split.sum(axis=1, keepdims=True)
+    population = np.zeros_like(params.start_population)
+    n_dur = population.shape[1]
+    for band, first in enumerate([0, 12, 60, 120, 192]):
+        for age in {first, max(first - 1, 0), first + 6}:
+            own_band = band if age >= first else band - 1
+            open_cells = ~ruled_out[own_band]
+            population[age, rng.integers(0, n_dur), open_cells] = per_cell
+    return params.replace(
+        ruled_out=ruled_out,
+        destination=destination,
+        entry_split=split,
+        start_population=population,
+        exit_drift=0.3,
+        mix_drift=0.3,
+        range_scale=np.full((params.max_horizon, 2), 1.7),
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    density=st.floats(0, 0.6),
+    exit_p=st.floats(0, 0.2),
+    move_p=st.floats(0, 0.3),
+    entries=st.floats(0, 4),
+    per_cell=st.integers(1, 4),
+    edges=st.sampled_from([(), (3,), (3, 12)]),
+)
+def test_ruled_out_cells_hold_nobody_at_any_month_in_mean_ranges_and_every_path(
+    seed, density, exit_p, move_p, entries, per_cell, edges
+):
+    params = _ruled_out_params(seed, density, exit_p, move_p, entries, per_cell, edges)
+    horizon = 30  # every band boundary is crossed by someone
+    ruled_out = params.ruled_out_cells.reshape(-1)
+    path = project_mean(params, horizon)
+    sims = simulate(params, horizon, n_paths=40, random_state=seed)
+    frame = summarise_paths(sims.stock, params)
+    cells = frame[(frame["age_band"] != ALL) & (frame["placement_category"] != ALL)]
+    banned = cells.set_index(["age_band", "placement_category"]).index.isin(
+        [(AGE_BANDS[b], CATS[c]) for b, c in zip(*np.nonzero(params.ruled_out_cells), strict=True)]
+    )
+    assert banned.sum() == ruled_out.sum() * horizon
+    assert (cells.loc[banned, ["mean", *QUANTILES]].to_numpy() == 0).all()
+    assert (path.stock[:, ruled_out] == 0).all() and (sims.stock[:, :, ruled_out] == 0).all()
+    for stock in (path.stock, sims.stock):
+        assert np.isfinite(stock).all() and (stock >= 0).all()
+    assert (path.left_at_birthday >= 0).all()
+    if exit_p == 0 and entries == 0:
+        # nobody leaves but at 18: children who age into a ruled-out cell move instead
+        start = params.start_population.sum()
+        adults = params.start_population[216 - horizon :].sum()
+        assert path.stock.sum(axis=1)[-1] == pytest.approx(start - adults, rel=1e-5)
+        assert (sims.stock.sum(axis=2)[:, -1] == start - adults).all()
+        assert path.left_at_birthday.sum() == 0
 
 
 # --- fitting on a simulated authority -------------------------------------------------------

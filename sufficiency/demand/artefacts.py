@@ -39,7 +39,7 @@ from sufficiency.errors import SufficiencyError
 from sufficiency.paths import models_dir
 from sufficiency.spreadsheets import write_csv
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 SUBFOLDER = "demand"
 
@@ -142,6 +142,7 @@ def save_fitted(fitted: FittedDemand, directory: Path | str | None = None) -> Pa
     npz = folder / "stockflow_params.npz"
     arrays = {name: getattr(params, name) for name in _ARRAYS if name != "arrival_allowed"}
     arrays["arrival_allowed"] = model.transitions_.arrival_allowed
+    arrays["ruled_out"] = params.ruled_out_cells
     if params.total_scale is not None:
         arrays["total_scale"] = params.total_scale
     if params.range_scale is not None:
@@ -302,6 +303,7 @@ def load_fitted(
             zero_reasons=reasons,
             duration_edges=tuple(manifest["duration_edges"]),
             rates=model.rates_,
+            ruled_out=arrays["ruled_out"],
         )
         model.structural_zeros_ = pd.read_csv(folder / "structural_zeros.csv")
         model.history_ = pd.read_csv(folder / "stock_history.csv", parse_dates=["date"])
@@ -330,6 +332,7 @@ def load_fitted(
             total_scale=arrays["total_scale"] if "total_scale" in arrays else None,
             range_scale=arrays["range_scale"] if "range_scale" in arrays else None,
             reset_duration_on_move=model.duration_clock == "placement",
+            ruled_out=arrays["ruled_out"],
             age_bands=tuple(states["age_bands"]),
             categories=tuple(states["placement_categories"]),
             exit_groups=tuple(states["exit_reason_groups"]),

@@ -8,9 +8,15 @@ Two kinds of rule:
   ruled out of ``supported / semi-independent`` (PLACE H5, K3, P2). Levers that would move
   children there are refused, and the stock-flow model never sends anyone there.
 - **practice, from the authority's own data** (see
-  :func:`sufficiency.demand.stockflow.StockFlowModel`): a cell nobody entered or moved into over
-  the whole history (for example under-10s in children's homes, or 10-17 year olds placed for
-  adoption) gets no new arrivals in a forecast; children already there are projected as usual.
+  :func:`sufficiency.demand.hazards.structural_zeros`): a cell nobody entered or moved into over
+  the whole history (for example under-10s in children's homes, or 16-17 year olds placed for
+  adoption) gets no new arrivals in a forecast. If the data show children of that age band
+  staying there all the same (they reached the age while placed there), children who age into it
+  may stay; if not, the cell is ruled out altogether.
+
+Children do not only arrive by entering or moving: they grow older. :data:`AGEING_RULE` says
+what happens to a child who would age into a ruled-out cell, so that every ruled-out cell holds
+nobody at any month of a forecast (mean, ranges and every simulated future).
 """
 
 from __future__ import annotations
@@ -46,6 +52,21 @@ LEGAL_ZEROS: dict[tuple[str, str], str] = {
     if upper <= SUPPORTED_MIN_AGE
 }
 """(age band, placement category) -> why the law rules the cell out, with the source."""
+
+
+AGEING_RULE = (
+    "A child who reaches an age at which their placement is ruled out (by the law, or because no "
+    "child of that age entered, moved into or stayed in it in the authority's data) leaves that "
+    "placement in the month of the birthday, the way children of the age before leave it: out of "
+    "care, by exit reason, or to another placement, in proportion to the authority's own monthly "
+    "exit rates (by reason) and move rate for that placement at that age; movers go where the "
+    "new age band's moves out of that placement go. For children placed for adoption who reach "
+    "an age nobody placed for adoption reached in the data, this is mostly an adoption order "
+    "(the demo authority's rates at 15: 78% adopted, 10% other exits, 12% moves), the usual end "
+    "of a placement for adoption; an adoption order cannot be applied for once a child is 18 "
+    "(Adoption and Children Act 2002, s.49(4); no order once 19, s.47(9))."
+)
+"""What the forecast does with children who would age into a ruled-out cell, and why."""
 
 
 def ruled_out_by_law(age_band: str, category: str) -> str | None:

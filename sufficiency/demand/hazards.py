@@ -14,7 +14,10 @@ reference period before the forecast origin, each month weighted by its recency:
   themselves shrunk towards all arrivals.
 - **Structural zeros** (:mod:`sufficiency.demand.feasibility`): placements the law rules out
   for an age band, and placements nobody of that age band came into (by entry or move) in the
-  whole history up to the origin, receive no one. Children age into them only by staying put.
+  whole history up to the origin, receive no one. A child may age into such a placement only
+  where the data show children of that age band staying there; otherwise the cell is **ruled
+  out** and holds nobody at all (the projection makes children who would age into it leave it at
+  that birthday: :data:`sufficiency.demand.feasibility.AGEING_RULE`).
 
 Leaving care at 18 is not estimated: the projection ends care at the 18th birthday.
 """
@@ -89,6 +92,10 @@ class Transitions:
     zero_reasons: dict
     duration_edges: tuple[int, ...]
     rates: pd.DataFrame
+    ruled_out: np.ndarray | None = None
+    """``(B, C)`` boolean: True where nobody may be at all (the law, or nobody of that age band
+    arrived or stayed there in the data); None: the law's cells only. A subset of the cells
+    ``arrival_allowed`` closes."""
 
 
 def recency_weights(dates: pd.Series, origin: pd.Timestamp, halflife: float | None) -> np.ndarray:
@@ -104,38 +111,62 @@ def recency_weights(dates: pd.Series, origin: pd.Timestamp, halflife: float | No
 
 def structural_zeros(
     panel: pd.DataFrame, origin: pd.Timestamp, bands=AGE_BANDS, cats=PLACEMENT_CATEGORIES
-) -> tuple[np.ndarray, dict]:
-    """``(B, C)`` arrivals allowed, and the reason for every cell that is not.
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Arrivals allowed ``(B, C)``, cells ruled out altogether ``(B, C)``, and the reason for
+    every cell closed to arrivals.
 
-    A cell is closed when the law rules it out, or when no child of that age band entered care
-    into it or moved into it at any month end up to ``origin`` (while some child of that age band
-    arrived somewhere).
+    A cell is closed to arrivals when the law rules it out, or when no child of that age band
+    entered care into it or moved into it at any month end up to ``origin`` (while some child of
+    that age band arrived somewhere). A closed cell is ruled out altogether (nobody may even age
+    into it) when the law rules it out, or when no child of that age band was in it at any month
+    end up to ``origin`` either (:data:`sufficiency.demand.feasibility.AGEING_RULE`).
     """
     seen = panel.loc[pd.to_datetime(panel["date"]) <= pd.Timestamp(origin)]
     arrivals = np.zeros((len(bands), len(cats)))
+    held = np.zeros((len(bands), len(cats)))
     first = pd.to_datetime(seen["date"]).min()
     entry = seen.loc[seen["kind"] == "entry"]
     moved = seen.loc[seen["outcome"] == "move"]
-    for frame, column in ((entry, "placement_category"), (moved, "to_category")):
+    in_care = seen.loc[seen["kind"] == "in care"]
+    for frame, column, counts in (
+        (entry, "placement_category", arrivals),
+        (moved, "to_category", arrivals),
+        (in_care, "placement_category", held),
+    ):
         b = age_band_of_months(frame["age_months"].to_numpy())
         c = frame[column].map({cat: i for i, cat in enumerate(cats)}).to_numpy()
         ok = ~pd.isna(c)
-        np.add.at(arrivals, (b[ok], c[ok].astype(int)), frame["children"].to_numpy()[ok])
+        np.add.at(counts, (b[ok], c[ok].astype(int)), frame["children"].to_numpy()[ok])
     # a band nobody arrived in at all says nothing about where its children can go
     allowed = (arrivals > 0) | (arrivals.sum(axis=1, keepdims=True) == 0)
+    ruled_out = ~allowed & (held == 0)
     reasons: dict = {}
+    period = f"between {first:%B %Y} and {pd.Timestamp(origin):%B %Y}"
     for i, band in enumerate(bands):
         for j, cat in enumerate(cats):
             law = LEGAL_ZEROS.get((band, cat))
             if law:
                 allowed[i, j] = False
+                ruled_out[i, j] = True
                 reasons[(band, cat)] = "the law: " + law
+            elif ruled_out[i, j]:
+                reasons[(band, cat)] = (
+                    f"this authority's data: no child aged {band} entered care into, moved into "
+                    f"or stayed in {cat} {period}"
+                    + (
+                        " (a child who reaches that age there leaves it at the birthday, as "
+                        "children of the age before leave it)"
+                        if i > 0
+                        else ""
+                    )
+                )
             elif not allowed[i, j]:
                 reasons[(band, cat)] = (
                     f"this authority's data: no child aged {band} entered care into or moved "
-                    f"into {cat} between {first:%B %Y} and {pd.Timestamp(origin):%B %Y}"
+                    f"into {cat} {period} (no new arrivals; children who reach that age there "
+                    f"stay, as {held[i, j]:.0f} child-months in the data show)"
                 )
-    return allowed, reasons
+    return allowed, ruled_out, reasons
 
 
 def _design(n_years: int, n_dur: int, n_cats: int) -> np.ndarray:
@@ -270,7 +301,7 @@ def estimate_transitions(
     scale = np.where(total > MAX_MONTHLY_PROBABILITY, MAX_MONTHLY_PROBABILITY / total, 1.0)
     exit_prob, move_prob = exit_rate * scale[..., None], move_rate * scale
 
-    allowed, reasons = structural_zeros(panel, origin, bands, cats)
+    allowed, ruled_out, reasons = structural_zeros(panel, origin, bands, cats)
     destination = _destinations(flows, allowed, destination_prior)
     rates = _rates_table(exposure, exits, moves, exit_prob, move_prob, duration_edges, cats, groups)
     return Transitions(
@@ -281,6 +312,7 @@ def estimate_transitions(
         zero_reasons=reasons,
         duration_edges=tuple(int(e) for e in duration_edges),
         rates=rates,
+        ruled_out=ruled_out,
     )
 
 

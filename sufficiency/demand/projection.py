@@ -7,7 +7,10 @@ another placement category, with the monthly probabilities of
 placement; then everyone is a month older and a month longer in care, and a child who turns 18
 leaves care ("18+ / independence"). New children arrive at the month end with ages drawn from
 recent entrants' ages in their age band, first placements from recent entrants' by age band,
-never into a structural zero.
+never into a structural zero. A child who would age into a **ruled-out** cell (``ruled_out``: the
+law, or nobody of that age there in the data) leaves that placement in the month of the birthday,
+out of care or to another placement, in proportion to their exit and move chances that month
+(:data:`sufficiency.demand.feasibility.AGEING_RULE`), so ruled-out cells hold nobody, ever.
 
 Two ways to run it, from the same parameters:
 
@@ -118,6 +121,10 @@ class ProjectionParams:
         down) starts again at none. False: it is time in care, which a move does not change.
     step_downs : tuple of StepDownFlow
         Applied at the start of every month, in order.
+    ruled_out : numpy.ndarray or None
+        ``(B, C)`` boolean: cells nobody may be in, not even by growing older
+        (:attr:`~sufficiency.demand.hazards.Transitions.ruled_out`); None: the law's cells
+        (:func:`~sufficiency.demand.feasibility.legal_zero_mask`).
     age_bands, categories, exit_groups : tuple of str
         Labels of the band, category and exit-group axes.
     """
@@ -140,6 +147,7 @@ class ProjectionParams:
     range_scale: np.ndarray | None = None
     reset_duration_on_move: bool = False
     step_downs: tuple[StepDownFlow, ...] = ()
+    ruled_out: np.ndarray | None = None
     age_bands: tuple[str, ...] = AGE_BANDS
     categories: tuple[str, ...] = PLACEMENT_CATEGORIES
     exit_groups: tuple[str, ...] = EXIT_REASON_GROUPS
@@ -148,6 +156,15 @@ class ProjectionParams:
     def n_states(self) -> int:
         """Number of (age band, placement category) cells, ``S = B * C``."""
         return len(self.age_bands) * len(self.categories)
+
+    @property
+    def ruled_out_cells(self) -> np.ndarray:
+        """``(B, C)`` boolean: True where nobody may be (``ruled_out``, or the law's cells)."""
+        if self.ruled_out is not None:
+            return np.asarray(self.ruled_out, dtype=bool)
+        from sufficiency.demand.feasibility import legal_zero_mask
+
+        return legal_zero_mask(self.age_bands, self.categories)
 
     @property
     def max_horizon(self) -> int:
@@ -175,13 +192,16 @@ class MeanPath:
     """Expected monthly stock (no drift), for interaction.
 
     Shapes: stock and entries ``(H, S)``, stepped_down ``(H, K)`` (children moved each month by
-    each of the K step-downs, in the order of ``params.step_downs``).
+    each of the K step-downs, in the order of ``params.step_downs``), left_at_birthday ``(H, G)``
+    (children leaving care by exit reason group because they reached an age their placement is
+    ruled out for; the others who do so move, and stay counted in ``stock``).
     """
 
     dates: pd.DatetimeIndex
     stock: np.ndarray
     entries: np.ndarray
     stepped_down: np.ndarray
+    left_at_birthday: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,6 +258,55 @@ def _age_tables(params: ProjectionParams, n_dur: int):
     exit_prob = np.ascontiguousarray(params.exit_prob[year][:, dband])  # (216, n_dur, C, G)
     move_prob = np.ascontiguousarray(params.move_prob[year][:, dband])  # (216, n_dur, C)
     return exit_prob, move_prob
+
+
+def _birthdays(params: ProjectionParams) -> list[tuple[int, int, int]]:
+    """``(age in months, next age band, category)`` of every ruled-out cell a child could age
+    into: a child of that age in that placement reaches the band at the month end."""
+    mask = params.ruled_out_cells
+    bands, cats = np.nonzero(mask)
+    return [
+        (int(_BAND_STARTS[b]) - 1, int(b), int(c))
+        for b, c in zip(bands, cats, strict=True)
+        if b > 0
+    ]
+
+
+def _leave_at_birthday(
+    nxt: np.ndarray,
+    birthday: tuple[int, int, int],
+    exit_prob: np.ndarray,
+    move_prob: np.ndarray,
+    destination: np.ndarray,
+    factor: float,
+    reset: bool,
+) -> np.ndarray:
+    """Children about to age into a ruled-out cell leave it (:data:`AGEING_RULE`): out of care
+    or to another placement, in proportion to their exit (by reason) and move chances. Changes
+    ``nxt`` ``(216, D, C)`` in place; returns the expected exits by reason group ``(G,)``."""
+    age, band, cat = birthday
+    staying = nxt[age, :, cat].astype(np.float64)  # (D,)
+    by_group = exit_prob[age, :, cat].astype(np.float64) * factor  # (D, G)
+    if not staying.any():
+        return np.zeros(by_group.shape[-1])
+    to = destination[band, cat].astype(np.float64)
+    can_move = bool(to.sum() > 0)  # nowhere to move to never happens with fitted rates
+    leave = np.minimum(by_group.sum(axis=-1), 1.0)
+    move = np.minimum(move_prob[age, :, cat], 1.0 - leave) if can_move else np.zeros_like(leave)
+    either = leave + move
+    out_share = np.where(either > 0, leave / np.where(either > 0, either, 1.0), 0.0)
+    if can_move:
+        movers, remaining = staying * (1.0 - out_share), np.zeros_like(staying)
+    else:
+        # only leaving care can empty the cell; where nobody can leave either, they stay
+        movers, remaining = np.zeros_like(staying), staying * (either == 0)
+    nxt[age, :, cat] = remaining
+    if reset:
+        nxt[age, 0, :] += (movers.sum() * to).astype(nxt.dtype)
+    else:
+        nxt[age] += (movers[:, None] * to[None, :]).astype(nxt.dtype)
+    group_share = by_group / np.where(leave > 0, by_group.sum(axis=-1), 1.0)[:, None]
+    return (staying * out_share) @ group_share
 
 
 def _entry_pattern(params: ProjectionParams) -> np.ndarray:
@@ -309,6 +378,7 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     n_c = len(params.categories)
     n_dur = params.start_population.shape[1]
     exit_prob, move_prob = _age_tables(params, n_dur)
+    exit_by_group = exit_prob
     exit_total = exit_prob.sum(axis=-1)
     highest_exit, highest_move = float(exit_total.max()), float(move_prob.max())
     # each future has its own exit rates: the expected stock averages three of them (Gauss-
@@ -325,6 +395,8 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     stock = np.empty((horizon, params.n_states))
     entries = np.empty((horizon, params.n_states))
     stepped = np.zeros((horizon, len(params.step_downs)))
+    birthdays = _birthdays(params)
+    left_at_birthday = np.zeros((horizon, exit_by_group.shape[-1]))
     # single precision: a millionth of a child is far below what matters, and it halves the
     # memory traffic of the recursion
     exit_total = exit_total.astype(np.float32)
@@ -364,6 +436,16 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
                     continue
                 flat = nxt[q, ages].reshape(-1, n_c)  # a view: one matrix product per band
                 flat += moving[q, ages].reshape(-1, n_c) @ destination[b]
+            for birthday in birthdays:
+                left_at_birthday[t] += weights[q] * _leave_at_birthday(
+                    nxt[q],
+                    birthday,
+                    exit_by_group,
+                    move_prob,
+                    destination,
+                    factor,
+                    params.reset_duration_on_move,
+                )
         # a month older and a month longer in care (the last column holds the longest stays);
         # those who turn 18 leave
         current[:, 0] = 0.0
@@ -381,7 +463,9 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
         entries[t] = _by_band(entries_by_age).reshape(-1)
     if params.total_scale is not None:
         stock = stock * params.total_scale[:horizon, None]
-    return MeanPath(forecast_dates(params.origin, horizon), stock, entries, stepped)
+    return MeanPath(
+        forecast_dates(params.origin, horizon), stock, entries, stepped, left_at_birthday
+    )
 
 
 def _step_down_mean(
@@ -488,7 +572,13 @@ class _Simulation:
         # the chance a child is looked at this month: exits and moves at the highest drift
         candidate = (exit_total + move_prob) * MAX_DRIFT
         candidate[ADULT_MONTHS - 1] = 2.0  # turning 18 this month: always
+        # reaching an age at which the placement is ruled out: always (they leave it)
+        birthday = np.zeros((ADULT_MONTHS, n_dur, n_c), dtype=bool)
+        for age, _, cat in _birthdays(params):
+            birthday[age, :, cat] = True
+        candidate[birthday] = 2.0
         self.candidate = table(candidate, 0.0, np.float32)
+        self.birthday = table(birthday, False, np.bool_) if birthday.any() else None
         cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
             (1, n_dur, 1), dtype=np.int64
         )
@@ -584,9 +674,24 @@ class _Simulation:
                 # who might move (the most any placement's drift allows), then who does
                 move_total = np.take(self.move_total, k_look)
                 might = ~leaves & (u_look < exit_p + move_total * self.mix_high[path_look, t])
+                birthday = None if self.birthday is None else np.take(self.birthday, k_look)
+                if birthday is not None and birthday.any():
+                    leaves &= ~birthday
+                    might |= birthday
                 maybe = np.flatnonzero(might)
                 weights = self._move_weights(k_look[maybe], path_look[maybe], t)
                 moves = u_look[maybe] < exit_p[maybe] + move_total[maybe] * weights.sum(axis=1)
+                if birthday is not None and birthday.any():
+                    moves = self._leave_at_birthday(
+                        birthday[maybe],
+                        u_look[maybe],
+                        exit_p[maybe],
+                        move_total[maybe],
+                        weights,
+                        moves,
+                        leaves,
+                        maybe,
+                    )
                 if moves.any():
                     movers = maybe[moves]
                     key[look[movers]] += self._destinations(k_look[movers], weights[moves])
@@ -640,6 +745,17 @@ class _Simulation:
         rows = np.take(self.destination_rows, band * n_c + keys % n_c, axis=0)
         rows *= np.take(self.mix_by_month[t], paths, axis=0)
         return rows
+
+    @staticmethod
+    def _leave_at_birthday(birthday, u, exit_p, move_total, weights, moves, leaves, maybe):
+        """Children reaching an age at which their placement is ruled out leave it
+        (:data:`AGEING_RULE`): out of care with their chance of leaving over their chance of
+        leaving or moving this month, otherwise they move. Marks leavers in ``leaves``; returns
+        who moves among ``maybe``."""
+        either = exit_p + move_total * weights.sum(axis=1)
+        out = u * either < exit_p  # u is uniform on [0, 1) for them (always looked at)
+        leaves[maybe[birthday & out]] = True
+        return np.where(birthday, ~out, moves)
 
     def _destinations(self, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Key change of each mover: the new placement drawn in proportion to ``weights``."""

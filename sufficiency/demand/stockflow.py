@@ -530,6 +530,7 @@ class StockFlowModel:
             exit_drift=float(self.exit_drift),
             mix_drift=float(self.mix_drift),
             reset_duration_on_move=self.duration_clock == "placement",
+            ruled_out=self.transitions_.ruled_out,
         )
         self.history_ = month_end_stock(panel)
         self.reconcile_ = "bottom-up" if self.reconcile == OWN_BACKTEST else self.reconcile

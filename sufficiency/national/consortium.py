@@ -278,6 +278,8 @@ def shrink_towards_pool(
         destination=destination,
         entry_split=entry_split,
         entry_age=entry_age,
+        # open to anyone the shrunk rates may send there (children may then age in and stay)
+        ruled_out=mine.ruled_out_cells & pool.ruled_out_cells,
     )
     return shrunk, share
 
