@@ -38,6 +38,7 @@ from sufficiency.demand.stockflow import (  # noqa: E402
     simulate_paths,
 )
 from sufficiency.demand.track_record import (  # noqa: E402
+    backtest_forecasts,
     backtest_origins,
     forecast_at,
     series_values,
@@ -75,6 +76,27 @@ def origins_of(authority: dict, phase: str) -> pd.DatetimeIndex:
     if phase == "choose":
         return origins[origins <= LAST_CHOOSING_ORIGIN]
     return origins[origins > LAST_CHOOSING_ORIGIN]
+
+
+def phase_forecasts(
+    authority: dict, settings: dict, n_paths: int, phase: str | None = None, progress=None
+) -> pd.DataFrame:
+    """Raw simulated forecasts up to 60 months ahead (:func:`backtest_forecasts`) at the
+    authority's origins of one phase (every origin when None); each origin's simulations are
+    seeded by its place among all the authority's origins, whatever the phase."""
+    everything = authority["origins"]
+    origins = everything if phase is None else origins_of(authority, phase)
+    first = int(everything.get_loc(origins[0])) if len(origins) else 0
+    return backtest_forecasts(
+        authority["inputs"].panel,
+        authority["inputs"].stock,
+        origins=origins,
+        horizon=60,
+        n_paths=n_paths,
+        model_params=settings,
+        random_state=first,
+        progress=progress,
+    )
 
 
 def _horizon(authority: dict, origin: pd.Timestamp, most: int = max(HORIZONS)) -> int:

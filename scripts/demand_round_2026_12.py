@@ -30,6 +30,7 @@ from choose_demand_defaults import (  # noqa: E402
     CATEGORY_HORIZONS,
     LAST_CHOOSING_ORIGIN,
     load_authorities,
+    phase_forecasts,
     point_scores,
     ratios,
     table_of,
@@ -37,7 +38,6 @@ from choose_demand_defaults import (  # noqa: E402
 
 from sufficiency.demand.own_choice import nested_forecasts, score_raw  # noqa: E402
 from sufficiency.demand.stockflow import StockFlowModel  # noqa: E402
-from sufficiency.demand.track_record import forecast_at  # noqa: E402
 from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 POINT = {
@@ -92,28 +92,11 @@ def choose_point(authorities: dict) -> tuple[str, pd.DataFrame]:
 def raw_forecasts(authorities: dict, point: str, phase: str, folder: Path, n_paths: int) -> dict:
     """Raw simulated forecasts (bottom-up, 1-60 months) per authority for one phase's origins."""
     folder.mkdir(parents=True, exist_ok=True)
-    model = StockFlowModel(**settings_of(point))
     out = {}
     for name, authority in authorities.items():
         target = folder / f"{point}-{phase}-{_slug(name)}.pkl"
         if not target.exists():
-            last = pd.to_datetime(authority["inputs"].stock["date"]).max()
-            pieces = []
-            for i, origin in enumerate(authority["origins"]):
-                if (origin <= LAST_CHOOSING_ORIGIN) != (phase == "choose"):
-                    continue
-                ahead = min(60, (last.year - origin.year) * 12 + last.month - origin.month)
-                pieces.append(
-                    forecast_at(
-                        model,
-                        authority["inputs"].panel,
-                        origin,
-                        ahead,
-                        n_paths=n_paths,
-                        random_state=i,
-                    )
-                )
-            pd.concat(pieces, ignore_index=True).to_pickle(target)
+            phase_forecasts(authority, settings_of(point), n_paths, phase).to_pickle(target)
         out[name] = pd.read_pickle(target)
     return out
 

@@ -29,10 +29,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 from choose_demand_defaults import (  # noqa: E402
     LAST_CHOOSING_ORIGIN,
     load_authorities,
+    phase_forecasts,
 )
 
-from sufficiency.demand.stockflow import StockFlowModel  # noqa: E402
-from sufficiency.demand.track_record import forecast_at  # noqa: E402
 from sufficiency.spreadsheets import write_csv  # noqa: E402
 
 CACHE = Path("/tmp/sufficiency-nested-backtest")
@@ -44,29 +43,17 @@ def _slug(name: str) -> str:
 
 def cache(authorities: dict, folder: Path, n_paths: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    model = StockFlowModel()
     for name, authority in authorities.items():
         target = folder / f"{_slug(name)}.pkl"
         if target.exists():
             print(f"{name}: cached already ({target})")
             continue
-        last = pd.to_datetime(authority["inputs"].stock["date"]).max()
-        pieces = []
-        for i, origin in enumerate(authority["origins"]):
-            started = time.perf_counter()
-            ahead = min(60, (last.year - origin.year) * 12 + last.month - origin.month)
-            pieces.append(
-                forecast_at(
-                    model,
-                    authority["inputs"].panel,
-                    origin,
-                    ahead,
-                    n_paths=n_paths,
-                    random_state=i,
-                )
-            )
-            print(f"  {name} {origin:%Y-%m}: {time.perf_counter() - started:.1f} s", flush=True)
-        pd.concat(pieces, ignore_index=True).to_pickle(target)
+        started = time.perf_counter()
+
+        def progress(done, total, message, name=name, started=started):
+            print(f"  {name}: {message} ({time.perf_counter() - started:.1f} s)", flush=True)
+
+        phase_forecasts(authority, {}, n_paths, progress=progress).to_pickle(target)
 
 
 VARIANTS = {
