@@ -53,6 +53,9 @@ from sufficiency.errors import SufficiencyError
 
 MAX_DRIFT = 2.5
 """Drift multipliers are kept within 1/2.5 and 2.5 times the estimated rate or level."""
+_BIRTHDAY_MARK = np.float32(3.0)
+"""Simulation: the 'chance of being looked at' of children about to age into a ruled-out cell
+(above 1, so always; no real chance reaches it, the highest being 2 for those turning 18)."""
 
 
 @dataclass(frozen=True)
@@ -262,51 +265,77 @@ def _age_tables(params: ProjectionParams, n_dur: int):
 
 def _birthdays(params: ProjectionParams) -> list[tuple[int, int, int]]:
     """``(age in months, next age band, category)`` of every ruled-out cell a child could age
-    into: a child of that age in that placement reaches the band at the month end."""
+    into: a child of that age in that placement reaches the band at the month end. (A cell whose
+    band before is ruled out too is left out: a ruled-out cell holds nobody to grow older.)"""
     mask = params.ruled_out_cells
     bands, cats = np.nonzero(mask)
     return [
         (int(_BAND_STARTS[b]) - 1, int(b), int(c))
         for b, c in zip(bands, cats, strict=True)
-        if b > 0
+        if b > 0 and not mask[b - 1, c]
     ]
 
 
-def _leave_at_birthday(
-    nxt: np.ndarray,
-    birthday: tuple[int, int, int],
-    exit_prob: np.ndarray,
-    move_prob: np.ndarray,
-    destination: np.ndarray,
-    factor: float,
-    reset: bool,
-) -> np.ndarray:
-    """Children about to age into a ruled-out cell leave it (:data:`AGEING_RULE`): out of care
-    or to another placement, in proportion to their exit (by reason) and move chances. Changes
-    ``nxt`` ``(216, D, C)`` in place; returns the expected exits by reason group ``(G,)``."""
-    age, band, cat = birthday
-    staying = nxt[age, :, cat].astype(np.float64)  # (D,)
-    by_group = exit_prob[age, :, cat].astype(np.float64) * factor  # (D, G)
-    if not staying.any():
-        return np.zeros(by_group.shape[-1])
-    to = destination[band, cat].astype(np.float64)
-    can_move = bool(to.sum() > 0)  # nowhere to move to never happens with fitted rates
-    leave = np.minimum(by_group.sum(axis=-1), 1.0)
-    move = np.minimum(move_prob[age, :, cat], 1.0 - leave) if can_move else np.zeros_like(leave)
-    either = leave + move
-    out_share = np.where(either > 0, leave / np.where(either > 0, either, 1.0), 0.0)
-    if can_move:
-        movers, remaining = staying * (1.0 - out_share), np.zeros_like(staying)
-    else:
-        # only leaving care can empty the cell; where nobody can leave either, they stay
-        movers, remaining = np.zeros_like(staying), staying * (either == 0)
-    nxt[age, :, cat] = remaining
-    if reset:
-        nxt[age, 0, :] += (movers.sum() * to).astype(nxt.dtype)
-    else:
-        nxt[age] += (movers[:, None] * to[None, :]).astype(nxt.dtype)
-    group_share = by_group / np.where(leave > 0, by_group.sum(axis=-1), 1.0)[:, None]
-    return (staying * out_share) @ group_share
+@dataclass(frozen=True, eq=False)
+class _Birthdays:
+    """Every ruled-out cell a child could age into (:func:`_birthdays`), with the shares its
+    leavers split into (for the mean path).
+
+    ``age``, ``cat``: ``(K,)`` age in months the month before the birthday and the placement;
+    ``to`` ``(K, C)`` where the reached band's moves out of that placement go; ``out`` ``(Q, H,
+    K, D)`` the share leaving care and ``by_reason`` ``(Q, H, K, D, G)`` the share leaving care
+    by exit reason, for each exit-rate node and month (the rest move, where they can).
+    """
+
+    age: np.ndarray
+    cat: np.ndarray
+    to: np.ndarray
+    out: np.ndarray
+    by_reason: np.ndarray
+    can_move: np.ndarray
+
+    @classmethod
+    def of(cls, params: ProjectionParams, exit_prob, move_prob, destination, nodes) -> _Birthdays:
+        """``exit_prob`` ``(216, D, C, G)``, ``move_prob`` ``(216, D, C)``, ``nodes`` ``(Q, H)``
+        exit-rate multipliers."""
+        found = np.array(_birthdays(params), dtype=np.int64).reshape(-1, 3)
+        age, band, cat = found.T
+        to = np.asarray(destination[band, cat], dtype=np.float64)  # (K, C)
+        can_move = to.sum(axis=1) > 0  # nowhere to move to never happens with fitted rates
+        exits = np.asarray(exit_prob[age, :, cat], dtype=np.float64)  # (K, D, G)
+        by_reason = nodes[:, :, None, None, None] * exits[None, None]  # (Q, H, K, D, G)
+        leave = np.minimum(by_reason.sum(axis=-1), 1.0)
+        move = np.minimum(np.asarray(move_prob[age, :, cat], dtype=np.float64), 1.0 - leave)
+        move = move * can_move[:, None]
+        either = leave + move
+        out = np.where(either > 0, leave / np.where(either > 0, either, 1.0), 0.0)
+        total = by_reason.sum(axis=-1, keepdims=True)
+        by_reason = out[..., None] * by_reason / np.where(total > 0, total, 1.0)
+        return cls(age=age, cat=cat, to=to, out=out, by_reason=by_reason, can_move=can_move)
+
+    def apply(self, nxt: np.ndarray, q: int, t: int, reset: bool) -> np.ndarray:
+        """Children about to age into a ruled-out cell leave it
+        (:data:`~sufficiency.demand.feasibility.AGEING_RULE`): out of care or to another
+        placement, in proportion to their exit (by reason) and move chances. Changes ``nxt``
+        ``(216, D, C)`` in place; returns the expected exits by reason ``(G,)``."""
+        left = np.zeros(self.by_reason.shape[-1])
+        for k in range(len(self.age)):
+            age, cat = self.age[k], self.cat[k]
+            staying = nxt[age, :, cat].astype(np.float64)
+            if not staying.any():
+                continue
+            left += staying @ self.by_reason[q, t, k]
+            if self.can_move[k]:
+                movers = staying * (1.0 - self.out[q, t, k])
+                nxt[age, :, cat] = 0.0
+                if reset:
+                    nxt[age, 0, :] += (movers.sum() * self.to[k]).astype(nxt.dtype)
+                else:
+                    nxt[age] += (movers[:, None] * self.to[k][None, :]).astype(nxt.dtype)
+            else:
+                # only leaving care can empty the cell; where nobody can leave either, they stay
+                nxt[age, :, cat] = staying * (self.out[q, t, k] == 0)
+        return left
 
 
 def _entry_pattern(params: ProjectionParams) -> np.ndarray:
@@ -395,7 +424,7 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
     stock = np.empty((horizon, params.n_states))
     entries = np.empty((horizon, params.n_states))
     stepped = np.zeros((horizon, len(params.step_downs)))
-    birthdays = _birthdays(params)
+    birthdays = _Birthdays.of(params, exit_by_group, move_prob, params.destination, nodes)
     left_at_birthday = np.zeros((horizon, exit_by_group.shape[-1]))
     # single precision: a millionth of a child is far below what matters, and it halves the
     # memory traffic of the recursion
@@ -436,16 +465,8 @@ def _project_mean(params: ProjectionParams, horizon: int) -> MeanPath:
                     continue
                 flat = nxt[q, ages].reshape(-1, n_c)  # a view: one matrix product per band
                 flat += moving[q, ages].reshape(-1, n_c) @ destination[b]
-            for birthday in birthdays:
-                left_at_birthday[t] += weights[q] * _leave_at_birthday(
-                    nxt[q],
-                    birthday,
-                    exit_by_group,
-                    move_prob,
-                    destination,
-                    factor,
-                    params.reset_duration_on_move,
-                )
+            left = birthdays.apply(nxt[q], q, t, params.reset_duration_on_move)
+            left_at_birthday[t] += weights[q] * left
         # a month older and a month longer in care (the last column holds the longest stays);
         # those who turn 18 leave
         current[:, 0] = 0.0
@@ -572,13 +593,14 @@ class _Simulation:
         # the chance a child is looked at this month: exits and moves at the highest drift
         candidate = (exit_total + move_prob) * MAX_DRIFT
         candidate[ADULT_MONTHS - 1] = 2.0  # turning 18 this month: always
-        # reaching an age at which the placement is ruled out: always (they leave it)
+        # reaching an age at which the placement is ruled out: always (they leave it); the
+        # mark tells them apart from the others looked at
         birthday = np.zeros((ADULT_MONTHS, n_dur, n_c), dtype=bool)
         for age, _, cat in _birthdays(params):
             birthday[age, :, cat] = True
-        candidate[birthday] = 2.0
+        candidate[birthday] = _BIRTHDAY_MARK
         self.candidate = table(candidate, 0.0, np.float32)
-        self.birthday = table(birthday, False, np.bool_) if birthday.any() else None
+        self.has_birthdays = bool(birthday.any())
         cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
             (1, n_dur, 1), dtype=np.int64
         )
@@ -664,7 +686,8 @@ class _Simulation:
                     stepped[:, t, k] = self._step_down(key, step, int(due[k][t]), states)
             # who might leave or move this month (a superset), then who does
             u = rng.random(key.size, dtype=np.float32)
-            look = np.flatnonzero(u < np.take(self.candidate, key))
+            chance = np.take(self.candidate, key)
+            look = np.flatnonzero(u < chance)
             if look.size:
                 k_look, u_look = key[look], u[look]
                 path_look = self.slot[look] // width
@@ -674,7 +697,7 @@ class _Simulation:
                 # who might move (the most any placement's drift allows), then who does
                 move_total = np.take(self.move_total, k_look)
                 might = ~leaves & (u_look < exit_p + move_total * self.mix_high[path_look, t])
-                birthday = None if self.birthday is None else np.take(self.birthday, k_look)
+                birthday = chance[look] == _BIRTHDAY_MARK if self.has_birthdays else None
                 if birthday is not None and birthday.any():
                     leaves &= ~birthday
                     might |= birthday
@@ -749,7 +772,7 @@ class _Simulation:
     @staticmethod
     def _leave_at_birthday(birthday, u, exit_p, move_total, weights, moves, leaves, maybe):
         """Children reaching an age at which their placement is ruled out leave it
-        (:data:`AGEING_RULE`): out of care with their chance of leaving over their chance of
+        (:data:`~sufficiency.demand.feasibility.AGEING_RULE`): out of care with their chance of leaving over their chance of
         leaving or moving this month, otherwise they move. Marks leavers in ``leaves``; returns
         who moves among ``maybe``."""
         either = exit_p + move_total * weights.sum(axis=1)
