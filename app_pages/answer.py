@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.plain import plain
+from sufficiency.plan.wording import households_gained, target_headline
 
 # Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow, where
 # the installed Streamlit can leave it out.
@@ -17,8 +18,8 @@ CONTEXT = {"delta_arrow": "off"} if "delta_arrow" in inspect.signature(st.metric
 # Shares are averaged over the simulated futures (each future's own share), which is not quite
 # the share of the average placements in the downloads; say so where a user may check.
 SHARE_HELP = (
-    "IFA placements as a share of all foster placements (non-kinship: of foster placements "
-    "other than with family and friends), averaged over the simulated futures. Dividing the "
+    "IFA placements as a share of all foster placements (or of foster placements leaving out "
+    "family and friends carers), averaged over the simulated futures. Dividing the "
     "average placements in the placements download gives the share of the averages, which "
     "can differ by a point or two."
 )
@@ -49,70 +50,99 @@ def answer(result, baseline) -> None:
     share_check = next((c for c in checks if c["unit"] == "%"), None)
     ext_check = next((c for c in checks if c["unit"] == "children"), None)
 
+    now_month = pd.Timestamp(s["origin"]) + pd.offsets.MonthEnd(0)
+    end_month = pd.Timestamp(result.placements["month"].max())
     st.markdown("**Targets**")
+    for check in checks:
+        level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
+        met = "can be met" if check["feasible"] else "cannot be met with realistic recruitment"
+        st.markdown(
+            f"**Target {level} by {pd.Timestamp(check['date']):%B %Y}: {met}.** "
+            + plain(target_headline(check, now_month, end_month))
+        )
     cols = st.columns(4)
     if share_check is not None:
+        by = f"{pd.Timestamp(share_check['date']):%b %Y}"
         cols[0].metric(
-            "IFA share now",
+            f"IFA share now ({now_month:%b %Y})",
             f"{share_check['now']:.0f}%",
-            f"target {share_check['target_value']:g}%",
+            f"target {share_check['target_value']:g}% by {by}",
             delta_color="off",
             **CONTEXT,
             help=share_check["target"],
         )
         cols[1].metric(
-            f"At {pd.Timestamp(share_check['date']):%b %Y}",
+            f"Without a plan, {by}",
+            f"{share_check['without_plan']:.0f}%",
+            help="The IFA share at the target date with no extra recruitment: the baseline of "
+            "current trends, the same simulated futures.",
+        )
+        cols[2].metric(
+            f"With the plan, {by}",
             f"{share_check['projected']:.0f}%",
-            f"{share_check['projected'] - share_check['without_plan']:+.0f} points vs no plan",
+            f"{share_check['projected'] - share_check['without_plan']:+.0f} points vs without a plan",
             delta_color="inverse",
-            help=f"With the plan applied; without extra recruitment "
-            f"{share_check['without_plan']:.0f}%.",
+            help="With the plan's extra households in post.",
         )
     elif ext_check is None:
         cols[0].metric(
-            "IFA share at the end",
+            f"IFA share, {end_month:%b %Y} (end)",
             f"{s['ifa_share_of_fostering_end_pct']:.0f}%",
             help=SHARE_HELP,
         )
         cols[1].metric(
-            "Non-kinship IFA share at the end",
+            f"IFA share leaving out family and friends carers, {end_month:%b %Y}",
             f"{s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}%",
             help=SHARE_HELP,
-        )
-    if ext_check is not None:
-        column = cols[1] if share_check is None else cols[2]
-        column.metric(
-            f"External residential, {pd.Timestamp(ext_check['date']):%b %Y}",
-            f"{ext_check['projected']:.0f}",
-            f"target {ext_check['target_value']:g} (now {ext_check['now']:.0f})",
-            delta_color="off",
-            **CONTEXT,
         )
     if checks:
         feasible = all(c["feasible"] for c in checks)
         if feasible:
-            cols[3].metric("Can it be met?", "Yes", "within the limits", delta_color="off")
+            cols[3].metric("Can it be met?", "Yes", "with realistic recruitment", delta_color="off")
         else:
             first = next(c for c in checks if not c["feasible"])
-            unit = "%" if first["unit"] == "%" else ""
             cols[3].metric(
                 "Can it be met?",
                 "No",
-                f"best {first['best_achievable']:.0f}{unit} by {pd.Timestamp(first['date']):%b %Y}",
+                f"earliest {pd.Timestamp(first['earliest_month']):%b %Y}"
+                if first["earliest_month"]
+                else f"not by {end_month:%b %Y}, the forecast's end",
                 delta_color="off",
                 **CONTEXT,
                 help=first["verdict"],
             )
     else:
         cols[3].metric("Targets", "none set")
+    if ext_check is not None:
+        by = f"{pd.Timestamp(ext_check['date']):%b %Y}"
+        cols = st.columns(4)
+        cols[0].metric(
+            f"External residential now ({now_month:%b %Y})",
+            f"{ext_check['now']:.0f}",
+            f"target {ext_check['target_value']:g} by {by}",
+            delta_color="off",
+            **CONTEXT,
+        )
+        cols[1].metric(f"Without a plan, {by}", f"{ext_check['without_plan']:.0f}")
+        cols[2].metric(
+            f"With the plan, {by}",
+            f"{ext_check['projected']:.0f}",
+            change(ext_check["projected"] - ext_check["without_plan"], " children").replace(
+                "vs baseline", "vs without a plan"
+            )
+            if round(ext_check["projected"] - ext_check["without_plan"])
+            else None,
+            delta_color="inverse",
+        )
     # always one line here, so the elements below keep their place when a target is set
     st.caption(
-        " ".join(
-            f"**Target {c['target_value']:g}{'%' if c['unit'] == '%' else ' children'} by "
-            f"{pd.Timestamp(c['date']):%B %Y}**: {c['verdict']}."
-            for c in checks
+        (
+            f"Dates: now is {now_month:%B %Y}, where the data ends; the forecast runs to "
+            f"{end_month:%B %Y}, so figures for the target date and for the end differ. "
+            "The Demand forecast page shows demand before in-house carers are counted."
         )
-        or "No target set."
+        if checks
+        else "No target set."
     )
 
     st.markdown("**Recruitment**")
@@ -147,6 +177,10 @@ def answer(result, baseline) -> None:
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
     )
+    approved = int(s["approvals_needed_total"])
+    if approved and plan is not None and plan.schedule is not None:
+        still = float(plan.schedule.in_post[-1].sum())
+        st.caption(plain(households_gained(approved, still, end_month)))
     replacing = s["approvals_replacing_leavers_per_quarter"]
     on_top = (
         f"; the targets' extra households come on top (up to {replacing + per_quarter:.1f} a "
@@ -180,15 +214,16 @@ def answer(result, baseline) -> None:
     cols[4].metric(
         "Net present value",
         money(s["npv_gbp"]),
-        help=f"Saving less investment, discounted at {s['discount_rate_pct']:g}% a year real "
-        "(HM Treasury Green Book).",
+        help="Saving less investment, discounted at the HM Treasury Green Book rate of "
+        f"{s['discount_rate_pct']:g}% a year (real terms): money later counts for less.",
     )
     cols[5].metric(
         "Payback",
         f"{pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else "–",
         help="First month from which the cumulative saving covers the investment.",
     )
-    if plan is not None and plan.text:
-        st.caption(plain(plan.text))
+    if plan is not None and plan.points:
+        st.markdown("**The plan in short**")
+        st.markdown("\n".join(f"- {plain(point)}" for point in plan.points))
     for warning in result.warnings:
         st.warning(warning, icon=":material/warning:")

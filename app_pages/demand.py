@@ -120,36 +120,58 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
 
 
 def show_ifa_share_measure(forecast: pd.DataFrame, date, active) -> None:
-    """The mix's IFA share, labelled as demand before carers are counted, beside the one to quote."""
+    """The mix's IFA share, labelled as demand before carers are counted, beside the one to quote
+    (without a plan), each with its date, and the dates the Scenario explorer shows instead."""
+    month = f"{pd.Timestamp(date):%B %Y}"
     of_fostering, of_non_kinship = demand_ifa_shares(forecast, date)
+    scenario = current_scenario()
+    # the forecast starts the month after the data ends, as the explorer's does
+    origin = pd.Timestamp(forecast["date"].min()) - pd.offsets.MonthEnd(1)
+    explorer_end = origin + pd.offsets.MonthEnd(scenario.horizon_months)
+    target = (
+        f"the target date ({pd.Timestamp(scenario.ifa_share_target_date):%B %Y}) and "
+        if scenario.ifa_share_target_pct is not None and scenario.ifa_share_target_date
+        else ""
+    )
     st.markdown(
-        f"**IFA share in this mix, {pd.Timestamp(date):%B %Y}: {of_fostering:.0f}% of foster "
-        f"placements** ({of_non_kinship:.0f}% of non-kinship fostering). This is *demand*, a "
-        "different measure from the IFA share to quote: it assumes in-house carers keep taking "
-        "children as they did in your data, whether or not the authority will have the carers. "
-        "The Scenario explorer and the Recommended plan place the same children with the "
-        "in-house carers projected to be there and send the rest to IFAs; quote their figure. "
-        "Totals are the same on every page."
+        f"**IFA share in this mix, {month}: {of_fostering:.0f}% of foster "
+        f"placements** ({of_non_kinship:.0f}% leaving out family and friends carers). This is "
+        "*demand*, a different measure from the IFA share to quote: it assumes in-house carers "
+        "keep taking children as they did in your data, whether or not the authority will have "
+        "the carers. The Scenario explorer and the Recommended plan place the same children with "
+        "the in-house carers projected to be there and send the rest to IFAs; quote their "
+        f"figure. This page shows {month}, the end of the horizon chosen above; the Scenario "
+        f"explorer shows {target}the end of its forecast ({explorer_end:%B %Y}). The share "
+        "changes month by month, so figures for different months differ. Totals of children "
+        "are the same on every page."
     )
     quote = st.expander(
-        "The IFA share to quote (in-house carers counted)",
+        # a fixed label: a label with the month would close the expander when the horizon moves
+        "The IFA share to quote, without a plan (in-house carers counted)",
         key="demand_quote_share_open",
         on_change="rerun",
     )
     with quote:
         if quote.open:  # the scenario run is drawn only when asked for
             models, key = authority_models(active)
-            baseline = baseline_of(current_scenario())
+            baseline = baseline_of(scenario)
             result = scenario_result(models, key, baseline.to_json(), SEED)
             shares = result.shares.set_index("month")
             at = shares.loc[pd.Timestamp(date)]
+            plan_note = (
+                f" Your scenario sets a target of {scenario.ifa_share_target_pct:g}%: the "
+                "Scenario explorer and the Recommended plan show the share with the plan."
+                if scenario.ifa_share_target_pct is not None
+                else ""
+            )
             st.markdown(
-                f"**{at['ifa_share_of_fostering_pct']:.0f}% of foster placements** "
-                f"({at['ifa_share_of_non_kinship_fostering_pct']:.0f}% of non-kinship "
-                f"fostering) by {pd.Timestamp(date):%B %Y}: the Scenario explorer's baseline "
-                "(no levers), from the same simulated futures, after placing children with the "
-                "in-house carers projected to be there. Source: your 903 data and the "
-                "authority's carer figures (Scenario explorer, 'The authority's figures')."
+                f"**Without a plan: {at['ifa_share_of_fostering_pct']:.0f}% of foster "
+                f"placements** ({at['ifa_share_of_non_kinship_fostering_pct']:.0f}% leaving out "
+                f"family and friends carers) by {month}: the Scenario explorer's baseline (no "
+                "levers, no extra recruitment), from the same simulated futures, after placing "
+                "children with the in-house carers projected to be there. Source: your 903 data "
+                "and the authority's carer figures (Scenario explorer, 'The authority's "
+                f"figures').{plan_note}"
             )
 
 

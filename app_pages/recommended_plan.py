@@ -41,7 +41,10 @@ from sufficiency.recommend import (
 )
 from sufficiency.scenario import LEVERS, Scenario, baseline_of
 
-BASES = {"foster placements": "All foster placements", "non-kinship fostering": "Non-kinship only"}
+BASES = {
+    "foster placements": "All foster placements",
+    "non-kinship fostering": "Leaving out family and friends carers",
+}
 BEYOND_KEY = "beyond_result"
 SYNCED_KEY = "plan_page_synced_with"
 

@@ -50,7 +50,10 @@ from sufficiency.scenario import (
 )
 from sufficiency.scenario.naming import renamed
 
-BASES = {"foster placements": "All foster placements", "non-kinship fostering": "Non-kinship only"}
+BASES = {
+    "foster placements": "All foster placements",
+    "non-kinship fostering": "Leaving out family and friends carers",
+}
 COST_GROUPS = {
     codes.IN_HOUSE_FOSTERING: "in-house fostering",
     codes.KINSHIP_FOSTERING: "family and friends fostering",
@@ -60,11 +63,6 @@ COST_GROUPS = {
     codes.EXTERNAL_RESIDENTIAL: "residential (in-house and external)",
 }
 INVESTMENT_GROUP = "recruitment, support and programmes"
-
-
-# Session-state key of an automatic scenario name the name box takes on its next run. (A page
-# script's bare strings are drawn by Streamlit's "magic", so constants here carry comments.)
-PENDING_NAME_KEY = "explorer_pending_name"
 
 
 def set_scenario(scenario: Scenario) -> None:
@@ -560,8 +558,8 @@ def placements_chart_of(frame: pd.DataFrame) -> alt.Chart:
             alt.Tooltip("placement_category:N", title="Placement"),
             alt.Tooltip("month:T", title="Month end", format="%b %Y"),
             alt.Tooltip("mean:Q", title="Children (mean)", format=".0f"),
-            alt.Tooltip("p10:Q", title="10th percentile", format=".0f"),
-            alt.Tooltip("p90:Q", title="90th percentile", format=".0f"),
+            alt.Tooltip("p10:Q", title="Likely range from (8 in 10)", format=".0f"),
+            alt.Tooltip("p90:Q", title="Likely range to (8 in 10)", format=".0f"),
         ],
     )
     return (band + lines).properties(height=380)
@@ -678,7 +676,7 @@ COMPARE_LABELS = {
     "children_end": st.column_config.NumberColumn("Children at the end", format="%.0f"),
     "ifa_share_end_pct": st.column_config.NumberColumn("IFA share at the end", format="%.0f%%"),
     "ifa_share_non_kinship_end_pct": st.column_config.NumberColumn(
-        "IFA share, non-kinship", format="%.0f%%"
+        "IFA share leaving out family and friends carers", format="%.0f%%"
     ),
     "in_house_households_end": st.column_config.NumberColumn(
         "In-house households at the end", format="%.0f"
@@ -904,30 +902,34 @@ def explorer(models: FittedModels, key: str) -> None:
     (not the page around it), and every part of it shows the scenario the levers describe."""
     # checked on every run of the fragment: a scenario opened from the library arrives here
     scenario = refuse_unshowable(current_scenario(), models.origin)
-    pending = st.session_state.pop(PENDING_NAME_KEY, None)
-    if pending is not None:
-        st.session_state[EXPLORER_WIDGET_PREFIX + "name"] = pending
-    name = st.text_input(
-        "Name of this scenario",
-        key=widget("name", scenario.name),
-        help="Shown on every page and export.",
-    )
+    # the name box is drawn after the levers are read, so an automatic name follows the levers
+    # on the same run (widget values are in the session state before the widgets are drawn)
+    name_slot = st.container()
     for note in scenario.migration_notes:
         st.info(plain(note), icon=":material/update:")
     top = st.container()
     st.subheader("Levers")
+    name_key = widget("name", scenario.name)
+    typed = str(st.session_state.get(name_key) or "").strip()
     try:
-        edited = lever_widgets(scenario, models).replace(name=name.strip() or scenario.name)
+        edited = lever_widgets(scenario, models).replace(name=typed or scenario.name)
     except SufficiencyError as error:
         st.error(plain(error), icon=":material/error:")
         edited = scenario
     if edited != scenario or edited.name != scenario.name:
+        # still called "baseline" (or its automatic name): the name says what the levers change
         named = renamed(scenario, edited)
-        if named.name != edited.name:
-            # the name box shows the new automatic name on the next run (set before it is drawn)
-            st.session_state[PENDING_NAME_KEY] = named.name
         st.session_state[SCENARIO_KEY] = named
         scenario = named
+    if st.session_state.get(name_key) != scenario.name:
+        st.session_state[name_key] = scenario.name
+    with name_slot:
+        st.text_input(
+            "Name of this scenario",
+            key=name_key,
+            help="Shown on every page and export. Until you type a name, it says what the "
+            "levers and targets change.",
+        )
     try:
         scenario_json, baseline_json = scenario.to_json(), baseline_of(scenario).to_json()
         result = scenario_result(models, key, scenario_json, SEED)
@@ -949,8 +951,8 @@ def explorer(models: FittedModels, key: str) -> None:
     show_chart(charts["placements"])
     st.caption(
         "Children in each placement type at each month end. Solid lines: with the plan; dashed: "
-        "the baseline of current trends; shaded: the 10th-90th percentile of the simulated "
-        "futures. Foster and residential demand is met by the in-house carers and beds first "
+        "the baseline of current trends; shaded: 8 in 10 likely outcomes fall in this range "
+        "(of the simulated futures). Foster and residential demand is met by the in-house carers and beds first "
         "(today's, those replacing leavers, and the extra recruitment), the rest goes to IFAs "
         "and external homes."
     )

@@ -200,7 +200,7 @@ class InHouseReconciliation:
     def describe(self) -> str:
         """The reconciliation in one or two sentences."""
         text = (
-            f"{self.children:,.0f} children are in in-house (non-kinship) foster care in the "
+            f"{self.children:,.0f} children are with in-house foster carers (not family and friends) in the "
             f"903 data at {self.date:%d %B %Y}. "
         )
         if self.records_households is None:

@@ -514,7 +514,7 @@ def cost_table(plan: RecommendedPlan) -> pd.DataFrame:
         "saving": "placement saving against the baseline (cash)",
         "investment": "investment: recruitment, assessment, marketing, support (cash)",
         "net": "net position: saving less investment (cash)",
-        "npv": "net position, net present value (Green Book 3.5%)",
+        "npv": "net position, net present value (discounted at the HM Treasury Green Book rate of 3.5% a year)",
         "marketing": "of which marketing for the extra enquiries (price base)",
     }
     return pd.DataFrame(

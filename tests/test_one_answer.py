@@ -281,7 +281,8 @@ def demo():
 
 def test_an_infeasible_target_says_the_best_level_and_not_within_the_forecast(demo):
     """30% by March 2028 on the demo: the limits cannot reach it by then nor by the forecast's
-    end; the answer gives the best level by then and says "not within the forecast (to ...)"."""
+    end; the answer gives the best level by then and says "not by <end>, the end of the
+    forecast"."""
     result = run(
         Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03", n_simulations=0),
         models=demo,
@@ -290,7 +291,8 @@ def test_an_infeasible_target_says_the_best_level_and_not_within_the_forecast(de
     assert not check.feasible and check.best_achievable > 30
     assert check.earliest_month is None
     end = result.placements["month"].max()
-    assert check.when_met == f"not within the forecast (to {end:%B %Y})"
+    assert check.when_met == f"not by {end:%B %Y}, the end of the forecast"
+    assert f"30% is not reached by {end:%B %Y}, the end of the forecast" in check.verdict
     assert check.verdict in result.plan.text
     (row,) = result.summary["targets"]
     assert row["when_met"] == check.when_met and row["verdict"] == check.verdict
@@ -306,7 +308,10 @@ def test_a_target_reachable_later_names_the_earliest_month_after_its_date(demo):
     (check,) = result.plan.checks
     assert not check.feasible
     assert check.earliest_month is not None and check.earliest_month > check.date
-    assert f"earliest {check.earliest_month:%B %Y}" in result.plan.text
+    assert check.when_met == f"earliest {check.earliest_month:%B %Y}"
+    assert f"44% could be reached from {check.earliest_month:%B %Y} at the earliest" in (
+        result.plan.text
+    )
 
 
 def test_the_earliest_month_is_the_first_from_which_the_level_holds():

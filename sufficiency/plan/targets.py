@@ -370,11 +370,12 @@ class TargetCheck:
     @property
     def when_met(self) -> str:
         """The earliest it could be met, in the words every page and command uses: "earliest
-        April 2028", or "not within the forecast (to March 2029)"."""
+        April 2028", or "not by March 2029, the end of the forecast"."""
         if self.earliest_month is not None:
             return f"earliest {self.earliest_month:%B %Y}"
-        end = f" (to {self.forecast_end:%B %Y})" if self.forecast_end is not None else ""
-        return f"not within the forecast{end}"
+        if self.forecast_end is None:
+            return "not within the forecast"
+        return f"not by {self.forecast_end:%B %Y}, the end of the forecast"
 
     @property
     def verdict(self) -> str:
@@ -382,9 +383,18 @@ class TargetCheck:
         if self.feasible:
             return "can be met"
         unit = "%" if self.unit == "%" else " children"
+        level = f"{self.target_value:g}{unit}"
+        if self.earliest_month is not None:
+            reached = f"{level} could be reached from {self.earliest_month:%B %Y} at the earliest"
+        elif self.forecast_end is not None:
+            reached = (
+                f"{level} is not reached by {self.forecast_end:%B %Y}, the end of the forecast"
+            )
+        else:
+            reached = f"{level} is not reached within the forecast"
         return (
-            f"cannot be met within the limits: the best reachable by {self.date:%B %Y} is "
-            f"{self.best_achievable:.0f}{unit}; {self.when_met}"
+            f"cannot be met with realistic recruitment: the best reachable by {self.date:%B %Y} "
+            f"is {self.best_achievable:.0f}{unit}; {reached}"
         )
 
     def as_row(self) -> dict:

@@ -67,7 +67,10 @@ class TargetPlan:
     enquiries : numpy.ndarray
         Enquiries needed a month (lead time before each approval).
     text : str
-        The plan in plain words.
+        The plan in plain words (its :attr:`points` as one paragraph).
+    points : tuple of str
+        The plan in short points ("Approve: ...", "When: ...", "Enquiries: ...", ...), shown as
+        bullets on the pages.
     """
 
     step_downs_per_year: float
@@ -78,6 +81,7 @@ class TargetPlan:
     quarterly: pd.DataFrame
     enquiries: np.ndarray
     text: str
+    points: tuple[str, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -308,8 +312,10 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         basis = scenario.ifa_share_target_basis
         ifa0, denominator = share_parts(before.allocation, basis)
         ifa1, denominator1 = share_parts(after.allocation, basis)
-        share0 = ifa0.sum(axis=-1).mean(axis=0) / np.maximum(denominator.mean(axis=0), 1e-9)
-        share1 = ifa1.sum(axis=-1).mean(axis=0) / np.maximum(denominator1.mean(axis=0), 1e-9)
+        # each future's own share, averaged: the measure every page, chart and export shows
+        # (the share of the average placements can be two points higher on the demo)
+        share0 = (ifa0.sum(axis=-1) / np.maximum(denominator, 1e-9)).mean(axis=0)
+        share1 = (ifa1.sum(axis=-1) / np.maximum(denominator1, 1e-9)).mean(axis=0)
         planned_places = plan_schedule.in_post.sum(axis=1) * limits.usable_places_per_household
         reachable = share_reachable(
             ifa0.sum(axis=-1).mean(axis=0),
@@ -352,13 +358,13 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         enquiries=enquiries,
         text="",
     )
-    text = describe(plan, scenario, figures, resolved)
-    plan = TargetPlan(**{**plan.__dict__, "text": text})
+    points = tuple(describe(plan, scenario, figures, resolved))
+    plan = TargetPlan(**{**plan.__dict__, "text": " ".join(points), "points": points})
     return plan, after
 
 
-def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
-    """The plan in plain words: households by type and quarter, enquiries, feasibility."""
+def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[str]:
+    """The plan in short points: households by type, when, enquiries, each target, the limit."""
     lines = []
     approvals = int(round(plan.approvals.sum()))
     by_type = plan.by_carer_type()
@@ -366,8 +372,8 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
     enquiries_now = float(figures.enquiries_per_quarter.value)
     if plan.step_downs_per_year:
         lines.append(
-            f"The external residential cap needs about {plan.step_downs_per_year:,.0f} more "
-            "step-downs a year from external residential care."
+            f"Step-downs: about {plan.step_downs_per_year:,.0f} more a year from external "
+            "residential care, for the external residential cap."
         )
     if approvals:
         quarters = plan.quarterly.loc[
@@ -375,29 +381,30 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
             > 0,
             "quarter",
         ]
-        kinds = " and ".join(
-            f"{count} {_TYPE_WORDS[name]} household{'s' if count != 1 else ''}"
+        kinds = ", ".join(
+            f"{count} {'for teenagers' if name == 'teenagers' else _TYPE_WORDS[name]}"
             for name, count in by_type.items()
             if count
         )
         timing = plan.timing()
         lines.append(
-            f"Approve {approvals} extra in-house households ({kinds}) between {quarters.iloc[0]} "
-            f"and {quarters.iloc[-1]}, on top of the households that replace carers who leave: "
-            f"up to {timing.peak} a quarter (in {timing.peak_quarter}) against "
-            f"{now:.1f} a quarter approved now (all approvals)."
+            f"Approve: {approvals} extra in-house households ({kinds}), on top of those that "
+            "replace carers who leave."
+        )
+        when = (
+            f"When: {quarters.iloc[0]} to {quarters.iloc[-1]}, up to {timing.peak} a quarter "
+            f"(approved now: {now:.1f} a quarter, all approvals)"
         )
         if timing.after_target:
-            lines.append(
-                f"{timing.by_target} of them by {timing.target_date:%B %Y}, the target date; "
-                f"the other {timing.after_target} come after it, "
-                f"{timing.after_purpose(plan.feasible)}."
+            when += (
+                f"; {timing.by_target} by {timing.target_date:%B %Y}, the target date, the other "
+                f"{timing.after_target} after it, {timing.after_purpose(plan.feasible)}"
             )
+        lines.append(when + ".")
         lines.append(
-            f"That takes about {plan.enquiries_per_quarter:,.0f} more enquiries a quarter "
-            f"(enquiries now: {enquiries_now:,.0f} a quarter) at "
-            f"{resolved.enquiry_to_approval:.1%} approved, "
-            f"{resolved.days_enquiry_to_approval:,.0f} days before each approval."
+            f"Enquiries: about {plan.enquiries_per_quarter:,.0f} more a quarter (now "
+            f"{enquiries_now:,.0f}), at {resolved.enquiry_to_approval:.1%} approved and "
+            f"{resolved.days_enquiry_to_approval:,.0f} days from enquiry to approval."
         )
     elif plan.feasible:
         lines.append("No extra households are needed: the scenario already meets the target.")
@@ -405,19 +412,22 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> str:
         lines.append("No extra households can be approved within the limits below.")
     for check in plan.checks:
         level = f"{check.target_value:g}{'%' if check.unit == '%' else ' children'}"
-        lines.append(f"{check.target} at most {level} by {check.date:%B %Y} {check.verdict}.")
+        lines.append(
+            f"Target: {check.target} at most {level} by {check.date:%B %Y} {check.verdict}."
+        )
     if plan.checks and not plan.feasible:
         limits = plan.limits
         lines.append(
-            f"The limit that binds is {limits.binding}: at most {limits.per_quarter:g} extra "
-            f"approvals a quarter (assessment room {limits.assessment_room_per_quarter:.1f}, "
-            f"marketing at full reach {limits.marketing_approvals_per_quarter:.1f}"
+            f"What limits it: {limits.binding}, at most {limits.per_quarter:g} extra approvals "
+            f"a quarter (the assessment team has room for "
+            f"{limits.assessment_room_per_quarter:.1f}, marketing at full reach brings "
+            f"{limits.marketing_approvals_per_quarter:.1f}"
             + (
-                f", budget {limits.budget_approvals_per_quarter:.1f}"
+                f", the budget pays for {limits.budget_approvals_per_quarter:.1f}"
                 if math.isfinite(limits.budget_approvals_per_quarter)
                 else ""
             )
             + f"), none before about {limits.first_month} months from now. The plan shown is the "
             "most that can be done."
         )
-    return " ".join(lines)
+    return lines

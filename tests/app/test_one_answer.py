@@ -73,7 +73,7 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     scenario = app.session_state["scenario"]
     assert scenario.ifa_share_target_pct == 30.0
     assert any("Without a plan the model approves" in c.value for c in app.caption)
-    verdict = [c.value for c in app.caption if c.value.startswith("**Target 30% by")]
+    verdict = [m.value for m in app.markdown if m.value.startswith("**Target 30% by")]
     # the plan page names the scenario after the target it has just set, never "baseline"
     assert any(plain(scenario.name) in c.value for c in app.caption)
     assert not any("Scenario: **baseline**" in c.value for c in app.caption)
@@ -82,11 +82,12 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     assert metric(app, "Can it be met?") == feasible
     assert metric(app, "Total cost (cash)") == cost
     # one feasibility logic, one wording: an infeasible target names the best level and when
-    assert [c.value for c in app.caption if c.value.startswith("**Target 30% by")] == verdict
+    assert [m.value for m in app.markdown if m.value.startswith("**Target 30% by")] == verdict
     if feasible == "No":
         (text,) = verdict
-        assert "best reachable by March 2028" in text
-        assert "earliest" in text or "not within the forecast (to " in text
+        assert "cannot be met with realistic recruitment" in text
+        assert "by March 2028" in text
+        assert "at the earliest" in text or ", the end of the forecast" in text
     visit(app, BUDGET)
     assert abs(budget_total(app) / 1e6 - pounds_m(cost)) <= 0.05
     # a plan is never shown under the name "baseline": the scenario says what it is

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sufficiency.scenario import fit_models
+from sufficiency.scenario import Scenario, fit_models
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN = "(plan figure)"
@@ -41,6 +41,11 @@ def visit(app: AppTest, page: str) -> AppTest:
 
 def metrics(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
+
+
+def plain_text(markdown: str) -> str:
+    """Text as shown: Markdown escapes (app_pages.plain) and bold marks removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("**", "")
 
 
 def texts(app: AppTest) -> str:
@@ -121,14 +126,86 @@ def test_the_demand_pages_ifa_share_is_labelled_and_quotes_the_explorers(app):
     text = texts(app)
     demand = re.search(r"IFA share in this mix, March 2029: (\d+)% of foster placements", text)
     quoted = re.search(
-        r"(\d+)% of foster placements\*\* \((\d+)% of non-kinship fostering\) by March 2029: "
-        r"the Scenario explorer's baseline",
+        r"\*\*Without a plan: (\d+)% of foster placements\*\* \((\d+)% leaving out family and "
+        r"friends carers\) by March 2029: the Scenario explorer's baseline",
         text,
     )
     assert demand and quoted, text
     assert "a different measure from the IFA share to quote" in text
+    # the page names its own date and the explorer's, so different figures are not a surprise
+    assert "This page shows March 2029, the end of the horizon chosen above" in text
+    assert "the end of its forecast (March 2029)" in text
+    assert any("without a plan" in e.label for e in app.expander)
     # on the demo in-house places run short, so the two measures differ: the label matters
     assert demand.group(1) != quoted.group(1)
     shown = metrics(visit(app, "app_pages/scenarios.py"))
-    assert shown["IFA share at the end"] == f"{quoted.group(1)}%"
-    assert shown["Non-kinship IFA share at the end"] == f"{quoted.group(2)}%"
+    assert shown["IFA share, Mar 2029 (end)"] == f"{quoted.group(1)}%"
+    assert (
+        shown["IFA share leaving out family and friends carers, Mar 2029"] == f"{quoted.group(2)}%"
+    )
+
+
+def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
+    """30% by March 2028 (the user test): the Demand page's share without a plan at March 2028 is
+    the explorer's "Without a plan, Mar 2028"; the headline says it in words with the dates;
+    the households approved, leaving and gained add up to the explorer's own figures."""
+    app.session_state["scenario"] = Scenario(
+        ifa_share_target_pct=30.0, ifa_share_target_date="2028-03"
+    )
+    visit(app, "app_pages/demand.py")
+    app.select_slider(key="demand_horizon").set_value(4)
+    app.session_state["demand_quote_share_open"] = True
+    app.run()
+    assert not app.exception, app.exception
+    text = texts(app)
+    quoted = re.search(r"\*\*Without a plan: (\d+)% of foster placements\*\*", text)
+    assert quoted, text
+    assert "by March 2028" in text[quoted.start() :]
+    assert "the Scenario explorer shows the target date (March 2028) and the end of" in text
+    assert "Your scenario sets a target of 30%" in text
+
+    visit(app, "app_pages/scenarios.py")
+    shown = metrics(app)
+    without = shown["Without a plan, Mar 2028"]
+    assert without == f"{quoted.group(1)}%"
+    now = shown["IFA share now (Mar 2024)"]
+    with_plan = shown["With the plan, Mar 2028"]
+    headline = next(m.value for m in app.markdown if m.value.startswith("**Target 30% by"))
+    words = plain_text(headline)
+    assert (
+        f"Without a plan the IFA share rises from {now} now (March 2024) to about {without} by March 2028"
+        in words
+    )
+    if shown["Can it be met?"] == "No":
+        assert "cannot be met with realistic recruitment" in headline
+        assert f"The plan holds it at about {with_plan}" in words or (
+            f"The plan brings it to about {with_plan}" in words
+        )
+        assert "the best realistic recruitment allows by then" in words
+        assert (
+            "at the earliest" in words
+            or "is not reached by March 2029, the end of the forecast" in words
+        )
+    # approvals, leavers and households gained: the model's figures, adding up
+    approved = int(shown["Extra households to approve"].replace(",", ""))
+    gained_text = next(
+        plain_text(c.value)
+        for c in app.caption
+        if "extra households approved; about" in plain_text(c.value)
+    )
+    found = re.search(
+        r"(\d+) extra households approved; about (\d+) of them stop fostering by March 2029 "
+        r"\(carers leave every year\): about (\d+) more households than without a plan",
+        gained_text,
+    )
+    assert found, gained_text
+    assert int(found.group(1)) == approved
+    assert abs(int(found.group(2)) + int(found.group(3)) - approved) <= 1
+    delta = next(m.delta for m in app.metric if m.label == "In-house households at the end")
+    assert delta == f"+{found.group(3)} vs baseline"
+    # the plan in short: bullets, no long paragraph, no jargon
+    bullets = next(m.value for m in app.markdown if m.value.startswith("- Approve"))
+    assert all(len(line.split()) <= 60 for line in bullets.splitlines())
+    page = " ".join([texts(app), *(m.label for m in app.metric)])
+    for jargon in ("non-kinship", "Non-kinship", "headroom", "household-years", "percentile"):
+        assert jargon not in plain_text(page), jargon

@@ -74,6 +74,8 @@ def test_explorer_levers_share_save_and_compare(library):
     assert any("edge-of-care programme cost" in w.value for w in app.warning)
     # no longer the baseline, so no longer called it: the name says what changed
     assert app.session_state["scenario"].name == "entries changed"
+    # ... and the name box says so on the same run, not one interaction late
+    assert app.text_input(key="sx_name").value == "entries changed"
     assert any(c.value.startswith("**entries changed**") for c in app.caption)
     assert not app.code  # the share tab is not open: its link is not drawn
     open_library_tab(app, "Share a link")
@@ -96,6 +98,26 @@ def test_explorer_levers_share_save_and_compare(library):
     headline = next(f.value for f in app.dataframe if "scenario" in f.value.columns)
     assert len(headline) == 2
     assert len(app.get("vega_lite_chart")) == 4  # placements, households, costs, comparison
+
+
+def test_the_name_box_follows_the_levers_on_the_same_run_and_keeps_a_typed_name():
+    app = open_page()
+    assert app.text_input(key="sx_name").value == "baseline"
+    open_lever_tab(app, "Entries and step-downs")
+    next(s for s in app.slider if s.label.startswith("Step-downs")).set_value(6).run()
+    assert not app.exception, app.exception
+    assert app.text_input(key="sx_name").value == "step-downs"
+    assert any(c.value.startswith("**step\\-downs**") for c in app.caption)
+    # back to no levers: the automatic name goes back to "baseline" at once
+    next(s for s in app.slider if s.label.startswith("Step-downs")).set_value(0).run()
+    assert app.text_input(key="sx_name").value == "baseline"
+    # a name the user typed is kept whatever the levers do
+    app.text_input(key="sx_name").set_value("Board option A").run()
+    next(s for s in app.slider if s.label.startswith("Step-downs")).set_value(9).run()
+    assert not app.exception, app.exception
+    assert app.text_input(key="sx_name").value == "Board option A"
+    assert app.session_state["scenario"].name == "Board option A"
+    assert app.session_state["scenario"].step_downs_per_year == 9
 
 
 def test_a_link_reopens_the_same_scenario():
