@@ -172,7 +172,7 @@ def answer(result, baseline) -> None:
         help=f"Enquiries now: {result.figures.enquiries_per_quarter.source}.",
     )
     cols[3].metric(
-        "In-house households at the end",
+        f"In-house households, {end_month:%b %Y} (end)",
         f"{s['in_house_households_end']:,.0f}",
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
@@ -222,8 +222,10 @@ def answer(result, baseline) -> None:
         f"{pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else "–",
         help="First month from which the cumulative saving covers the investment.",
     )
-    if plan is not None and plan.points:
+    # the targets' verdicts are the headline above: the points here are the rest of the plan
+    points = [] if plan is None else [p for p in plan.points if not p.startswith("Target: ")]
+    if points:
         st.markdown("**The plan in short**")
-        st.markdown("\n".join(f"- {plain(point)}" for point in plan.points))
+        st.markdown("\n".join(f"- {plain(point)}" for point in points))
     for warning in result.warnings:
         st.warning(warning, icon=":material/warning:")

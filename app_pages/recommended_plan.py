@@ -40,6 +40,7 @@ from sufficiency.recommend import (
     recommend_plan,
 )
 from sufficiency.scenario import LEVERS, Scenario, baseline_of
+from sufficiency.scenario.naming import renamed
 
 BASES = {
     "foster placements": "All foster placements",
@@ -309,15 +310,14 @@ def show_timing(result) -> None:
             help=f"Approvals after the target date come {timing.after_purpose(result.plan.feasible)}; "
             "they are not needed to reach it by then.",
         )
-    st.caption(
-        timing.sentence(
-            s["approvals_now_per_quarter"],
-            s["approvals_replacing_leavers_per_quarter"],
-            figures.days_enquiry_to_approval.text,
-            result.plan.feasible,
-            s["enquiries_now_per_quarter"],
-        )
+    points = timing.points(
+        s["approvals_now_per_quarter"],
+        s["approvals_replacing_leavers_per_quarter"],
+        figures.days_enquiry_to_approval.text,
+        result.plan.feasible,
+        s["enquiries_now_per_quarter"],
     )
+    st.markdown("\n".join(f"- {plain(point)}" for point in points))
 
 
 def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None:
@@ -474,7 +474,8 @@ def main() -> None:
     except SufficiencyError as error:
         st.error(plain(error), icon=":material/error:")
         return
-    if edited != scenario:
+    if edited != scenario or renamed(scenario, edited).name != scenario.name:
+        # stored under a name that says what it is (never "baseline" with a target set)
         scenario = store_scenario(edited)
     with name_slot:
         show_scenario_name(scenario)

@@ -916,9 +916,10 @@ def explorer(models: FittedModels, key: str) -> None:
     except SufficiencyError as error:
         st.error(plain(error), icon=":material/error:")
         edited = scenario
-    if edited != scenario or edited.name != scenario.name:
-        # still called "baseline" (or its automatic name): the name says what the levers change
-        named = renamed(scenario, edited)
+    # still called "baseline" (or its automatic name): the name says what the levers change,
+    # also for a link or file that set levers without a name
+    named = renamed(scenario, edited)
+    if named != scenario or named.name != scenario.name:
         st.session_state[SCENARIO_KEY] = named
         scenario = named
     if st.session_state.get(name_key) != scenario.name:

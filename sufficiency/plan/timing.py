@@ -59,7 +59,19 @@ class ApprovalTiming:
         target_met: bool = True,
         enquiries_now: float | None = None,
     ) -> str:
-        """The timing in plain words, beside approvals now (households a quarter).
+        """The timing in plain words, beside approvals now (households a quarter): the
+        :meth:`points` as one paragraph."""
+        return " ".join(self.points(approvals_now, replacing, lead_time, target_met, enquiries_now))
+
+    def points(
+        self,
+        approvals_now: float,
+        replacing: float,
+        lead_time: str,
+        target_met: bool = True,
+        enquiries_now: float | None = None,
+    ) -> list[str]:
+        """The timing in short sentences, beside approvals now (households a quarter).
 
         Parameters
         ----------
@@ -77,8 +89,8 @@ class ApprovalTiming:
             beside it.
         """
         if not self.total:
-            return "No extra households to approve."
-        words = (
+            return ["No extra households to approve."]
+        words = [
             f"The first extra approvals are in {self.first_quarter}"
             + (
                 f" (their enquiries are needed from {self.first_enquiry_quarter}, {lead_time} "
@@ -86,26 +98,27 @@ class ApprovalTiming:
                 if self.first_enquiry_quarter
                 else ""
             )
-            + f". The busiest quarter is {self.peak_quarter}: {self.peak} extra households, "
+            + ".",
+            f"The busiest quarter is {self.peak_quarter}: {self.peak} extra households, "
             f"{self.peak + replacing:.0f} with those replacing carers who leave, against "
-            f"{approvals_now:.1f} a quarter approved now."
-        )
+            f"{approvals_now:.1f} a quarter approved now.",
+        ]
         if enquiries_now is not None and self.peak_enquiry_quarter:
-            words += (
-                f" The busiest quarter for enquiries is {self.peak_enquiry_quarter}: about "
+            words.append(
+                f"The busiest quarter for enquiries is {self.peak_enquiry_quarter}: about "
                 f"{self.peak_enquiries:,.0f} extra, against {enquiries_now:,.0f} a quarter "
                 "received now."
             )
         if self.target_date is not None:
-            words += (
-                f" {self.by_target} of the {self.total} are approved by "
+            words.append(
+                f"{self.by_target} of the {self.total} are approved by "
                 f"{self.target_date:%B %Y}, the target date"
-            )
-            words += (
-                f"; the other {self.after_target} come after it, {self.after_purpose(target_met)}"
-                ": they are not needed to reach it by then."
-                if self.after_target
-                else "."
+                + (
+                    f"; the other {self.after_target} come after it, "
+                    f"{self.after_purpose(target_met)}: they are not needed to reach it by then."
+                    if self.after_target
+                    else "."
+                )
             )
         return words
 

@@ -70,9 +70,13 @@ def test_the_plan_shows_its_busiest_quarter_against_approvals_now_and_the_target
     assert int(before) == int(by_quarter[starts <= date + pd.offsets.MonthEnd(0)].sum())
     if int(before) < total:
         assert by_date.delta == f"{total - int(before)} after the target date"
-    text = " ".join(c.value for c in app.caption)
+    # the timing as short points (bullets), not one long paragraph
+    bullets = next(m.value for m in app.markdown if m.value.startswith("- The first extra"))
+    text = bullets.replace("\\", "")
     assert "not needed to reach it" in text and "287 days" in text
     assert "busiest quarter for enquiries" in text and "a quarter received now" in text
+    assert len(bullets.splitlines()) >= 3
+    assert all(len(line.split()) <= 60 for line in bullets.splitlines())
 
 
 def test_plan_costs_are_rounded_estimates_with_their_price_year():

@@ -126,8 +126,12 @@ def test_a_link_reopens_the_same_scenario():
     open_lever_tab(app, "Entries and step-downs")
     assert next(s for s in app.slider if s.label.startswith("Step-downs")).value == 12
     assert next(s for s in app.slider if s.label == "Age 1-4 (% change)").value == -10
+    # a link without a name opens under a name that says what it changes, never "baseline"
+    named = scenario.replace(name="entries changed + step-downs")
+    assert app.session_state["scenario"] == named
+    assert app.text_input(key="sx_name").value == named.name
     open_library_tab(app, "Share a link")
-    assert app.code[0].value == "?" + scenario.to_query_string()
+    assert app.code[0].value == "?" + named.to_query_string()
 
 
 def test_a_version_1_link_opens_migrated_with_a_note():
