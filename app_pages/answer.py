@@ -172,7 +172,7 @@ def answer(result, baseline) -> None:
         help=f"Enquiries now: {result.figures.enquiries_per_quarter.source}.",
     )
     cols[3].metric(
-        f"In-house households, {end_month:%b %Y} (end)",
+        f"In-house households, {end_month:%b %Y}",
         f"{s['in_house_households_end']:,.0f}",
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
