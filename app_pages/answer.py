@@ -53,10 +53,13 @@ def answer(result, baseline) -> None:
     now_month = pd.Timestamp(s["origin"]) + pd.offsets.MonthEnd(0)
     end_month = pd.Timestamp(result.placements["month"].max())
     st.markdown("**Targets**")
+    # parts that come and go with the targets sit in containers that are always drawn, so the
+    # elements after them keep their place (and the browser updates them, not redraws them)
+    headlines = st.container()
     for check in checks:
         level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
         met = "can be met" if check["feasible"] else "cannot be met with realistic recruitment"
-        st.markdown(
+        headlines.markdown(
             f"**Target {level} by {pd.Timestamp(check['date']):%B %Y}: {met}.** "
             + plain(target_headline(check, now_month, end_month))
         )
@@ -113,9 +116,10 @@ def answer(result, baseline) -> None:
             )
     else:
         cols[3].metric("Targets", "none set")
+    ext_row = st.container()
     if ext_check is not None:
         by = f"{pd.Timestamp(ext_check['date']):%b %Y}"
-        cols = st.columns(4)
+        cols = ext_row.columns(4)
         cols[0].metric(
             f"External residential now ({now_month:%b %Y})",
             f"{ext_check['now']:.0f}",
@@ -123,9 +127,11 @@ def answer(result, baseline) -> None:
             delta_color="off",
             **CONTEXT,
         )
-        cols[1].metric(f"Without a plan, {by}", f"{ext_check['without_plan']:.0f}")
+        cols[1].metric(
+            f"External residential without a plan, {by}", f"{ext_check['without_plan']:.0f}"
+        )
         cols[2].metric(
-            f"With the plan, {by}",
+            f"External residential with the plan, {by}",
             f"{ext_check['projected']:.0f}",
             change(ext_check["projected"] - ext_check["without_plan"], " children").replace(
                 "vs baseline", "vs without a plan"
@@ -177,10 +183,11 @@ def answer(result, baseline) -> None:
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
     )
+    gained = st.container()
     approved = int(s["approvals_needed_total"])
     if approved and plan is not None and plan.schedule is not None:
         still = float(plan.schedule.in_post[-1].sum())
-        st.caption(plain(households_gained(approved, still, end_month)))
+        gained.caption(plain(households_gained(approved, still, end_month)))
     replacing = s["approvals_replacing_leavers_per_quarter"]
     on_top = (
         f"; the targets' extra households come on top (up to {replacing + per_quarter:.1f} a "
@@ -224,8 +231,9 @@ def answer(result, baseline) -> None:
     )
     # the targets' verdicts are the headline above: the points here are the rest of the plan
     points = [] if plan is None else [p for p in plan.points if not p.startswith("Target: ")]
+    in_short = st.container()
     if points:
-        st.markdown("**The plan in short**")
-        st.markdown("\n".join(f"- {plain(point)}" for point in points))
+        in_short.markdown("**The plan in short**")
+        in_short.markdown("\n".join(f"- {plain(point)}" for point in points))
     for warning in result.warnings:
         st.warning(warning, icon=":material/warning:")
