@@ -772,9 +772,9 @@ class _Simulation:
     @staticmethod
     def _leave_at_birthday(birthday, u, exit_p, move_total, weights, moves, leaves, maybe):
         """Children reaching an age at which their placement is ruled out leave it
-        (:data:`~sufficiency.demand.feasibility.AGEING_RULE`): out of care with their chance of leaving over their chance of
-        leaving or moving this month, otherwise they move. Marks leavers in ``leaves``; returns
-        who moves among ``maybe``."""
+        (:data:`~sufficiency.demand.feasibility.AGEING_RULE`): out of care with their chance of
+        leaving over their chance of leaving or moving this month, otherwise they move. Marks
+        leavers in ``leaves``; returns who moves among ``maybe``."""
         either = exit_p + move_total * weights.sum(axis=1)
         out = u * either < exit_p  # u is uniform on [0, 1) for them (always looked at)
         leaves[maybe[birthday & out]] = True
