@@ -35,6 +35,7 @@ from app_pages.common import (
     show_data_banner,
 )
 from app_pages.link_check import CHANNELS_SHOWN
+from app_pages.long_lived import freeze_long_lived
 from app_pages.plain import plain
 from app_pages.presentation import approvals_table, sources_table
 from sufficiency import codes
@@ -894,6 +895,8 @@ def main() -> None:
     show_data_banner(active)
     models, key = authority_models(active)
     explorer(models, key)
+    # the models are in memory now: later full garbage collections skip them (app_pages/long_lived)
+    freeze_long_lived()
 
 
 @st.fragment

@@ -52,8 +52,12 @@ def metric(app: AppTest, label: str) -> str:
     return next(m.value for m in app.metric if m.label == label)
 
 
-def test_explorer_levers_share_save_and_compare(library):
+def test_explorer_levers_share_save_and_compare(library, monkeypatch):
+    from app_pages import long_lived
+
+    monkeypatch.setattr(long_lived, "_frozen", False)
     app = open_page()
+    assert long_lived._frozen  # the first run froze the objects then alive (app_pages/long_lived)
     assert any("synthetic" in element.value.lower() for element in app.info)
     assert len(app.get("vega_lite_chart")) == 3
     assert "£" in metric(app, "Total cost (cash)")
