@@ -127,16 +127,45 @@ def metric_text(page) -> str:
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def timed_key(page, key: str, *, focus=None, need_change: bool) -> dict:
-    """Press ``key`` (on ``focus`` or the page) and time it to the end of the redraw."""
+class Work:
+    """CPU work a change causes, which the machine's load inflates far less than waiting times:
+    the explorer's processes (user + system CPU) and the page's main thread in the browser
+    (Chromium's own task time, from the DevTools protocol)."""
+
+    def __init__(self, page) -> None:
+        import psutil
+
+        self.server = [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if "streamlit" in " ".join(p.cmdline())
+        ]
+        self.devtools = page.context.new_cdp_session(page)
+        self.devtools.send("Performance.enable")
+
+    def sample(self) -> tuple[float, float]:
+        """(server CPU s, browser main-thread task s) so far."""
+        server = sum(sum(p.cpu_times()[:2]) for p in self.server)
+        metrics = self.devtools.send("Performance.getMetrics")["metrics"]
+        return server, next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
+
+def timed_key(page, key: str, *, focus=None, need_change: bool, work: Work | None = None) -> dict:
+    """Press ``key`` (on ``focus`` or the page) and time it to the end of the redraw; with
+    ``work``, also the CPU the change took (until Streamlit has settled)."""
     if focus is not None:
         focus.focus()
     else:
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.evaluate(ARM, [metric_text(page), need_change])
+    before = work.sample() if work else None
     page.keyboard.press(key)
     outcome = page.evaluate("() => window.__benchDone")
     wait_for_app(page)  # let Streamlit settle fully before the next change
+    if work:
+        after = work.sample()
+        outcome["server_ms"] = (after[0] - before[0]) * 1000
+        outcome["browser_ms"] = (after[1] - before[1]) * 1000
     return outcome
 
 
@@ -164,6 +193,13 @@ def report(label: str, outcomes: list[dict]) -> float | None:
             f"  of which until the browser heard the run had finished: p50 "
             f"{statistics.median(runs):,.0f} ms; drawing after it: p50 "
             f"{statistics.median(drawing):,.0f} ms, max {max(drawing):,.0f} ms"
+        )
+    server = [o["server_ms"] for o in outcomes if "server_ms" in o]
+    if server:
+        print(
+            f"  CPU a change (p50): explorer {statistics.median(server):,.0f} ms, the page's "
+            f"main thread in the browser "
+            f"{statistics.median(o['browser_ms'] for o in outcomes):,.0f} ms"
         )
     return p95
 
@@ -246,13 +282,14 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("End", "Home"):
                 timed_key(page, key, focus=slider, need_change=True)
 
+            work = Work(page)
             changes = [
-                timed_key(page, "ArrowRight", focus=slider, need_change=True)
+                timed_key(page, "ArrowRight", focus=slider, need_change=True, work=work)
                 for _ in range(N_CHANGES)
             ]
-            noop = [timed_key(page, "r", need_change=False) for _ in range(N_NOOP)]
+            noop = [timed_key(page, "r", need_change=False, work=work) for _ in range(N_NOOP)]
             cached = [
-                timed_key(page, key, focus=slider, need_change=True)
+                timed_key(page, key, focus=slider, need_change=True, work=work)
                 for key in ("ArrowLeft", "ArrowRight") * (N_CACHED // 2)
             ]
             browser.close()
