@@ -135,15 +135,17 @@ def show_ifa_share_measure(forecast: pd.DataFrame, date, active) -> None:
     )
     st.markdown(
         f"**IFA share in this mix, {month}: {of_fostering:.0f}% of foster "
-        f"placements** ({of_non_kinship:.0f}% leaving out family and friends carers). This is "
-        "*demand*, a different measure from the IFA share to quote: it assumes in-house carers "
-        "keep taking children as they did in your data, whether or not the authority will have "
-        "the carers. The Scenario explorer and the Recommended plan place the same children with "
-        "the in-house carers projected to be there and send the rest to IFAs; quote their "
-        f"figure. This page shows {month}, the end of the horizon chosen above; the Scenario "
-        f"explorer shows {target}the end of its forecast ({explorer_end:%B %Y}). The share "
-        "changes month by month, so figures for different months differ. Totals of children "
-        "are the same on every page."
+        f"placements** ({of_non_kinship:.0f}% leaving out family and friends carers).\n"
+        "- This is *demand*, a different measure from the IFA share to quote: it assumes "
+        "in-house carers keep taking children as they did in your data, whether or not the "
+        "authority will have the carers.\n"
+        "- The Scenario explorer and the Recommended plan place the same children with the "
+        "in-house carers projected to be there and send the rest to IFAs: quote their figure "
+        "(below, without a plan).\n"
+        f"- This page shows {month}, the end of the horizon chosen above; the Scenario explorer "
+        f"shows {target}the end of its forecast ({explorer_end:%B %Y}). The share changes month "
+        "by month, so figures for different months differ. Totals of children are the same on "
+        "every page."
     )
     quote = st.expander(
         # a fixed label: a label with the month would close the expander when the horizon moves

@@ -221,7 +221,7 @@ def share_chart(
     )
     frames = [
         result.shares[["month", column]].assign(series="with the plan"),
-        baseline.shares[["month", column]].assign(series="baseline (no levers)"),
+        baseline.shares[["month", column]].assign(series="without a plan (no levers)"),
     ]
     frame = pd.concat(frames).rename(columns={column: "share"})
     lines = (

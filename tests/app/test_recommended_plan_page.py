@@ -26,6 +26,12 @@ def test_the_plan_shows_households_feasibility_costs_and_responds_to_limits():
     assert metric(app, "Can it be met?") in ("Yes", "No")
     assert "£" in metric(app, "Net present value")
     assert len(app.get("vega_lite_chart")) == 2
+    # the share chart's lines read as the headline does: with the plan, without a plan
+    specs = " ".join(
+        str(chart.proto.spec) + str(chart.proto.datasets) for chart in app.get("vega_lite_chart")
+    )
+    assert "without a plan (no levers)" in specs and "with the plan" in specs
+    assert "baseline (no levers)" not in specs
     labels = {button.label for button in app.get("download_button")}
     assert {"Households to approve (CSV)", "The plan (Excel)"} <= labels
     scenario = app.session_state["scenario"]
