@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.plain import plain
+from app_pages.presentation import enquiries_needed_metric
 from sufficiency.plan.wording import households_gained, target_headline
 
 # Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow, where
@@ -169,14 +170,8 @@ def answer(result, baseline) -> None:
         f"{approvals_now:.1f}",
         help=f"{result.figures.approvals_per_quarter.source}",
     )
-    cols[2].metric(
-        "Extra enquiries needed (a quarter)",
-        f"{s['enquiries_needed_per_quarter']:,.0f}",
-        f"now {s['enquiries_now_per_quarter']:,.0f} a quarter",
-        delta_color="off",
-        **CONTEXT,
-        help=f"Enquiries now: {result.figures.enquiries_per_quarter.source}.",
-    )
+    source = f"Enquiries now: {result.figures.enquiries_per_quarter.source}."
+    enquiries_needed_metric(cols[2], s, plan, help=source, **CONTEXT)  # average and busiest
     cols[3].metric(
         f"In-house households, {end_month:%b %Y}",
         f"{s['in_house_households_end']:,.0f}",

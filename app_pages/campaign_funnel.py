@@ -25,6 +25,7 @@ from app_pages.common import (
     show_validation,
 )
 from app_pages.plan_figures import show_plan_figures
+from sufficiency.export_units import money_unit
 from sufficiency.supply import funnel
 from sufficiency.supply.records import (
     DEFAULT_MAX_UPLOAD_BYTES,
@@ -138,6 +139,9 @@ COST_COLUMNS = {
 }
 # (column labels, units and widths of the cost-per-outcome tables: all visible at 1280 px)
 
+
+SPEND_UNIT = money_unit(basis="cash as spent")  # the authority's own spend records
+SHARE_BOUNDS = {"lower": "share, 0-1, 95% interval", "upper": "share, 0-1, 95% interval"}
 
 NO_COST = "–"  # no spend recorded, or no application or approval yet: no cost per outcome
 
@@ -609,7 +613,7 @@ st.subheader("Downloads")
 download_cols = st.columns(4)
 download_cols[0].download_button(
     "Conversion rates (CSV)",
-    csv_bytes(conversion),
+    csv_bytes(conversion, units=SHARE_BOUNDS),
     file_name="conversion.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -623,7 +627,7 @@ download_cols[1].download_button(
 )
 download_cols[2].download_button(
     "Cost per outcome by campaign (CSV)",
-    csv_bytes(tables["cost_campaign"]),
+    csv_bytes(tables["cost_campaign"], money=SPEND_UNIT),
     file_name="cost_per_outcome.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -631,13 +635,15 @@ download_cols[2].download_button(
 download_cols[3].download_button(
     "All tables (Excel)",
     lambda: excel_bytes(
-        {
+        money=SPEND_UNIT,
+        units=SHARE_BOUNDS,
+        sheets={
             "conversion": conversion,
             "stage_durations": tables["durations"],
             "cost_by_channel": tables["cost_channel"],
             "cost_by_campaign": tables["cost_campaign"],
             "cohort_curves": tables["cohorts"],
-        }
+        },
     ),
     file_name="campaign_funnel.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -315,16 +315,41 @@ def data_key(active: ActiveData) -> str:
     return f"{'demo' if active.is_demo else 'upload'}|{active.label}|{content_key(active.data)}"
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV bytes for st.download_button (formulas neutralised, rounded)."""
-    from sufficiency.exports import round_for_export  # lazily: it imports the scenario engine
-
-    return spreadsheets.csv_bytes(round_for_export(frame))
+CHECK_EXPORTS_ENV = "SUFFICIENCY_CHECK_EXPORTS"
+"""When set (the page tests set it), a download whose number columns lack a unit in the header
+(or whose pounds lack a price year) raises, so the page test fails instead of a user getting it."""
 
 
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """Frames as an Excel workbook (one sheet each) for st.download_button (no formulas)."""
-    return spreadsheets.excel_bytes(sheets)
+def _labelled(frame: pd.DataFrame, money: str | None, units: dict[str, str] | None):
+    from sufficiency.export_units import missing_units
+    from sufficiency.exports import export_frame  # lazily: it imports the scenario engine
+
+    out = export_frame(frame, money=money, units=units)
+    if os.environ.get(CHECK_EXPORTS_ENV) and (missing := missing_units(out)):
+        raise ValueError(f"download columns without a unit in the header: {missing}")
+    return out
+
+
+def csv_bytes(
+    frame: pd.DataFrame, *, money: str | None = None, units: dict[str, str] | None = None
+) -> bytes:
+    """A frame as UTF-8 CSV bytes for st.download_button: rounded, formulas neutralised, each
+    number column's unit in its header (:func:`sufficiency.exports.export_frame`; ``money`` is
+    the pounds columns' unit with its price year, ``units`` those a column name does not say)."""
+    return spreadsheets.csv_bytes(_labelled(frame, money, units))
+
+
+def excel_bytes(
+    sheets: dict[str, pd.DataFrame],
+    *,
+    money: str | None = None,
+    units: dict[str, str] | None = None,
+) -> bytes:
+    """Frames as an Excel workbook (one sheet each) for st.download_button (no formulas), with
+    units in the headers as :func:`csv_bytes`."""
+    return spreadsheets.excel_bytes(
+        {name: _labelled(frame, money, units) for name, frame in sheets.items()}
+    )
 
 
 @st.cache_resource(

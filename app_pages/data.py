@@ -194,7 +194,7 @@ st.dataframe(snapshot, width="stretch", height=35 * (len(snapshot) + 1) + 3)
 left, right = st.columns(2)
 left.download_button(
     "Download this snapshot (CSV)",
-    csv_bytes(snapshot.reset_index()),
+    csv_bytes(snapshot.reset_index(), units=dict.fromkeys(snapshot.columns, "children")),
     file_name=f"children_looked_after_{latest_date:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",

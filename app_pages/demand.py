@@ -448,7 +448,11 @@ st.caption("Table cells: forecast number of children (80% range).")
 download = forecast.assign(date=forecast["date"].dt.date)
 st.download_button(
     "Download the forecast (CSV)",
-    partial(csv_bytes, download.round(2)),  # built on click, not on every run
+    partial(  # built on click, not on every run; every number column is children
+        csv_bytes,
+        download.round(2),
+        units=dict.fromkeys(download.select_dtypes("number"), "children"),
+    ),
     file_name=f"demand_forecast_{horizon}_months.csv",
     mime="text/csv",
     icon=":material/download:",

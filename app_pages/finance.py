@@ -31,6 +31,7 @@ from app_pages.plain import plain
 from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
+from sufficiency.export_units import money_unit
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
 from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
@@ -608,7 +609,10 @@ def main() -> None:
     )
     middle.download_button(
         "Download costs by financial year (CSV)",
-        csv_bytes(costs_table(result).assign(scenario=scenario.name)),
+        csv_bytes(
+            costs_table(result).assign(scenario=scenario.name),
+            money=money_unit(scenario.price_base_year),
+        ),
         file_name=export_name(scenario, "costs_by_financial_year", "csv"),
         mime="text/csv",
         on_click="ignore",

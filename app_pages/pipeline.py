@@ -222,7 +222,14 @@ st.caption(
 )
 st.download_button(
     "Projection by month (CSV)",
-    csv_bytes(table.assign(month=table["month"].dt.strftime("%Y-%m"))),
+    csv_bytes(
+        table.assign(month=table["month"].dt.strftime("%Y-%m")),
+        units={
+            column: "households a month" if "cumulative" not in column else "households"
+            for column in table.columns
+            if column != "month"
+        },
+    ),
     file_name="pipeline_projection.csv",
     mime="text/csv",
     icon=":material/download:",

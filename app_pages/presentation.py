@@ -154,3 +154,46 @@ def sources_table(frame: pd.DataFrame, labels: dict[str, str]) -> None:
     """
     shown = frame.loc[:, list(labels)].rename(columns=labels)
     st.table(shown.set_index(shown.columns[0]))
+
+
+def comparison_csv(tables: dict[str, pd.DataFrame], price_year: str) -> bytes:
+    """The Scenario explorer's comparison download: each scenario's cost and its difference
+    from the first, by financial year, in £ with the price year in every header."""
+    from app_pages.common import csv_bytes
+    from sufficiency.export_units import money_unit
+
+    frame = tables["costs"].merge(tables["differences"], on="financial_year")
+    money = money_unit(price_year)
+    return csv_bytes(frame, units={c: money for c in frame.columns if c != "financial_year"})
+
+
+def enquiries_needed_metric(column, summary: dict, plan, *, help: str, **style) -> None:
+    """The "extra enquiries a quarter" headline: the average over the quarters that need them,
+    with the busiest quarter beside it (a plan averaging 190 a quarter may need 424 in one).
+
+    ``plan`` is the scenario's target plan (:class:`sufficiency.scenario.solve.TargetPlan`) or
+    None; ``style`` passes on to ``st.metric`` (e.g. ``delta_arrow``). Short label and value,
+    so neither is cut in a quarter-width column at 1280 px.
+    """
+    average = summary["enquiries_needed_per_quarter"]
+    now = summary["enquiries_now_per_quarter"]
+    timing = plan.timing() if plan is not None and average > 0 else None
+    if timing is not None and round(timing.peak_enquiries) > round(average):
+        quarter = timing.peak_enquiry_quarter or "the busiest quarter"
+        delta = f"busiest {timing.peak_enquiries:,.0f}; now {now:,.0f}"
+        words = (
+            f"{average:,.0f} on average over the quarters that need extra enquiries; "
+            f"{timing.peak_enquiries:,.0f} in the busiest, {quarter}; {now:,.0f} a quarter "
+            "received now."
+        )
+    else:
+        delta = f"now {now:,.0f} a quarter"
+        words = f"{average:,.0f} a quarter; {now:,.0f} a quarter received now."
+    column.metric(
+        "Extra enquiries a quarter",
+        f"{average:,.0f}",
+        delta,
+        delta_color="off",
+        help=f"Extra enquiries needed: {words} {help}",
+        **style,
+    )

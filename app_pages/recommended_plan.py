@@ -32,6 +32,7 @@ from app_pages.common import (
 )
 from app_pages.plain import plain
 from sufficiency.errors import SufficiencyError
+from sufficiency.export_units import money_unit
 from sufficiency.recommend import (
     cost_table,
     excel_bytes,
@@ -426,7 +427,8 @@ def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None
         "The plan (Excel)",
         partial(  # built on click, not on every run
             excel_bytes,
-            {
+            money=money_unit(scenario.price_base_year),
+            tables={
                 "explanation": pd.DataFrame({"plan in plain words": plan.explain().split("\n")}),
                 **tables,
             },

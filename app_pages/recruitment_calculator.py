@@ -22,6 +22,7 @@ from app_pages.common import (
     households_key,
 )
 from app_pages.plan_figures import show_plan_figures
+from sufficiency.export_units import money_unit
 from sufficiency.finance import money_text
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, NewHouseholdProfile
@@ -32,6 +33,7 @@ from sufficiency.supply.retention import DAYS_PER_MONTH, RetentionModel
 # Where conversion and timing figures come from (radio choice values).
 OWN_RECORDS = "records"
 PUBLISHED = "published"
+MARKETING_UNIT = money_unit(basis="cash at the cost per enquiry used")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
@@ -483,7 +485,7 @@ downloads[0].download_button(
 )
 downloads[1].download_button(
     "Enquiries needed by start month (CSV)",
-    csv_bytes(answer.start_options),
+    csv_bytes(answer.start_options, money=MARKETING_UNIT),
     file_name="campaign_start_options.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -493,7 +495,8 @@ downloads[2].download_button(
     "Answer and assumptions (Excel)",
     partial(  # built on click, not on every run
         excel_bytes,
-        {
+        money=MARKETING_UNIT,
+        sheets={
             "answer": pd.DataFrame({"answer": [answer.explanation()]}),
             "schedule": answer.schedule,
             "start_options": answer.start_options,

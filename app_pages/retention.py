@@ -43,6 +43,14 @@ from sufficiency.supply.retention import (
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "supply" / "carer_households.csv"
 GROUP_LABELS = {"carer_group": "Carer group", "carer_type": "Carer type"}
+# units of the download columns whose names do not say them
+RETENTION_UNITS = {
+    "lower": "share still approved, 95% interval",
+    "upper": "share still approved, 95% interval",
+    "observed_rate": "leavings a household-year",
+    "lower_80": "leavings a household-year, 80% interval",
+    "upper_80": "leavings a household-year, 80% interval",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=16, ttl=CACHE_TTL)
@@ -521,7 +529,7 @@ st.subheader("Downloads")
 downloads = st.columns(4)
 downloads[0].download_button(
     "Survival curves (CSV)",
-    csv_bytes(tables["curves"]),
+    csv_bytes(tables["curves"], units=RETENTION_UNITS),
     file_name="survival_curves.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -547,7 +555,8 @@ downloads[3].download_button(
     "All tables (Excel)",
     partial(  # built on click, not on every run
         excel_bytes,
-        {
+        units=RETENTION_UNITS,
+        sheets={
             "survival_curves": tables["curves"],
             "leaving_reasons": tables["reasons_by_group"],
             "leaving_rates": tables["rates"],

@@ -37,10 +37,10 @@ from app_pages.common import (
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.long_lived import freeze_long_lived
 from app_pages.plain import plain
-from app_pages.presentation import approvals_table, sources_table
+from app_pages.presentation import approvals_table, comparison_csv, sources_table
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
-from sufficiency.exports import summary_html, workbook_bytes
+from sufficiency.exports import RESULT_UNITS, summary_html, workbook_bytes
 from sufficiency.scenario import (
     CARER_TYPES,
     LEVERS,
@@ -825,7 +825,7 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                 )
                 st.download_button(
                     "Download the comparison (CSV)",
-                    csv_bytes(tables["costs"].merge(tables["differences"], on="financial_year")),
+                    comparison_csv(tables, scenario.price_base_year),  # presentation.py
                     file_name=export_name(scenario, "comparison", "csv"),
                     mime="text/csv",
                     on_click="ignore",
@@ -983,7 +983,7 @@ def explorer(models: FittedModels, key: str) -> None:
     )
     middle.download_button(
         "Download placements (CSV)",
-        lambda: csv_bytes(result.placements.assign(scenario=scenario.name)),
+        lambda: csv_bytes(result.placements.assign(scenario=scenario.name), units=RESULT_UNITS),
         file_name=export_name(scenario, "placements", "csv"),
         mime="text/csv",
         on_click="ignore",

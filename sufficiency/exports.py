@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from sufficiency import finance as fin
+from sufficiency.export_units import money_unit, with_units
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
 from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
 
@@ -35,6 +36,9 @@ COSTS_COLUMNS = (
     "cost_p90",
 )
 
+
+RESULT_UNITS = {"mean": "children", "p10": "children", "p90": "children"}
+"""Units of result columns whose names do not say them (the placements' children by month)."""
 
 MONEY_WORDS = ("cost", "gbp", "spend", "saving", "investment", "net", "£")
 """Column-name words that mark pounds: rounded to whole pounds in downloads."""
@@ -66,6 +70,14 @@ def round_for_export(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[column] = values.round(2)
     return out
+
+
+def export_frame(
+    frame: pd.DataFrame, *, money: str | None = None, units: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """A frame ready for a download: rounded (:func:`round_for_export`), units in headers
+    (:func:`with_units`). Every CSV and workbook sheet the explorer offers goes through this."""
+    return with_units(round_for_export(frame), money=money, units=units)
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -250,6 +262,9 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
         money = book.add_format({"num_format": "£#,##0"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         for sheet, frame in sheets.items():
+            frame = with_units(
+                frame, money=money_unit(result.scenario.price_base_year), units=RESULT_UNITS
+            )
             ws = write_sheet(writer, sheet, frame, startrow=2)
             title = f"{result.scenario.name}: {sheet}"
             if result.is_demo:

@@ -571,12 +571,17 @@ def plan_markdown(
     return "\n".join(lines) + "\n"
 
 
-def excel_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
+def excel_bytes(tables: Mapping[str, pd.DataFrame], money: str | None = None) -> bytes:
     """Tables as an Excel workbook, one sheet each (names cut to Excel's 31 characters; text a
-    spreadsheet would run as a formula is neutralised)."""
+    spreadsheet would run as a formula is neutralised), each number column's unit in its header
+    (``money``: the pounds columns' unit with its price year, see
+    :func:`sufficiency.export_units.money_unit`)."""
     from sufficiency import spreadsheets
+    from sufficiency.export_units import with_units
 
-    return spreadsheets.excel_bytes(tables)
+    return spreadsheets.excel_bytes(
+        {name: with_units(frame, money=money) for name, frame in tables.items()}
+    )
 
 
 def planning_scenario(scenario: Any) -> Any:

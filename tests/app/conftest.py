@@ -20,3 +20,12 @@ def check_every_chart(monkeypatch):
     from app_pages.common import CHECK_CHARTS_ENV
 
     monkeypatch.setenv(CHECK_CHARTS_ENV, "1")
+
+
+@pytest.fixture(autouse=True)
+def check_every_download(monkeypatch):
+    """Every download built in a page test must give each number column's unit in its header
+    (app_pages.common.csv_bytes / excel_bytes raise otherwise)."""
+    from app_pages.common import CHECK_EXPORTS_ENV
+
+    monkeypatch.setenv(CHECK_EXPORTS_ENV, "1")

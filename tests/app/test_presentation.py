@@ -90,3 +90,47 @@ def test_explorer_approvals_table_fits_the_main_column_with_units():
     assert all(isinstance(w, int) for w in widths) and sum(widths) < MAIN_COLUMN_PX - 20
     labels = [config[name]["label"] for name in shown if name != "quarter"]
     assert all("(hh)" in label or "enquiries" in label for label in labels), labels
+
+
+def test_the_enquiries_headline_shows_the_busiest_quarter_beside_the_average():
+    """A plan averaging 190 extra enquiries a quarter that needs 424 in one quarter says both
+    (the plan's own average and timing code, on a plan whose enquiries are uneven)."""
+    from types import SimpleNamespace
+
+    from streamlit.testing.v1 import AppTest
+
+    from sufficiency.plan.timing import approval_timing
+    from sufficiency.scenario.solve import TargetPlan
+
+    starts = pd.date_range("2025-04-01", periods=6, freq="QS-APR")
+    quarterly = pd.DataFrame(
+        {
+            "quarter_start": starts,
+            "quarter": [f"Q{i % 4 + 1} ({d:%b %Y})" for i, d in enumerate(starts)],
+            "approvals_mainstream": [0.0, 2.0, 6.0, 9.0, 3.0, 0.0],
+            "enquiries_needed": [60.0, 180.0, 424.0, 95.0, 0.0, 0.0],
+        }
+    )
+    plan = SimpleNamespace(quarterly=quarterly, timing=lambda: approval_timing(quarterly))
+    summary = {
+        "enquiries_needed_per_quarter": TargetPlan.enquiries_per_quarter.fget(plan),
+        "enquiries_now_per_quarter": 96.0,
+    }
+
+    def page(summary, plan):
+        import streamlit as st
+
+        from app_pages.presentation import enquiries_needed_metric
+
+        enquiries_needed_metric(st, summary, plan, help="source")
+
+    app = AppTest.from_function(page, args=(summary, plan)).run()
+    assert not app.exception, app.exception
+    (shown,) = app.metric
+    assert shown.value == "190"  # (60 + 180 + 424 + 95) / 4 quarters needing them
+    assert shown.proto.delta == "busiest 424; now 96"
+    assert "190 on average" in shown.help and "424 in the busiest, Q3 (Oct 2025)" in shown.help
+
+    summary["enquiries_needed_per_quarter"] = 0.0  # no plan: the average alone, no busiest
+    app = AppTest.from_function(page, args=(summary, None)).run()
+    assert app.metric[0].value == "0" and "busiest" not in app.metric[0].proto.delta

@@ -3,7 +3,6 @@ invest-to-save sentence change, download the costs CSV and the workbook."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -14,6 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.downloads import csv_rows
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def costs_by_category(page) -> dict[tuple[str, str], float]:
     """Download the costs CSV; {(financial year, category): mean cost in £}."""
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download costs by financial year (CSV)").click()
-    rows = csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text()))
+    rows = csv_rows(download_info.value.path())  # headers carry units: cost_mean (£, ...)
     costs: dict[tuple[str, str], float] = defaultdict(float)
     for row in rows:
         costs[row["financial_year"], row["placement_category"]] += float(row["cost_mean"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.downloads import csv_rows
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +74,7 @@ def test_campaign_funnel_chart_upload_report_and_download(page, explorer_url):
     screenshot(page, "funnel_03_own_records")
     with page.expect_download() as download_info:
         page.get_by_role("button", name=re.compile(r"^(Conversion rates|conversion\.csv)")).click()
-    conversion = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    conversion = csv_rows(download_info.value.path())  # rate (share, 0-1): units in headers
     assert {"from_stage", "to_stage", "group", "rate"} <= set(conversion[0])
     for row in conversion:
         if row["rate"]:
@@ -117,7 +118,7 @@ def test_recruitment_calculator_target_changes_answer_and_downloads(page, explor
         page.get_by_role(
             "button", name=re.compile(r"^(Enquiries needed by month|enquiries_schedule)")
         ).click()
-    schedule = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    schedule = csv_rows(download_info.value.path())
     assert {"month", "enquiries", "approvals"} <= set(schedule[0])
     total = sum(float(row["enquiries"]) for row in schedule)
     assert total > 0

@@ -1,0 +1,99 @@
+"""Units in download headers: names say them, callers give the rest, the check finds gaps."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sufficiency.export_units import missing_units, money_unit, unit_of, with_units
+from sufficiency.exports import RESULT_UNITS, export_frame, workbook_bytes
+from sufficiency.scenario import Scenario, run
+from tests.scenario_fixtures import fitted_models
+
+PRICES = money_unit("2025-26")
+
+
+@pytest.mark.parametrize(
+    ("column", "unit"),
+    [
+        ("cost_mean", PRICES),
+        ("total_cost_gbp", PRICES),
+        ("saving_p10", PRICES),
+        ("ifa_share_pct", "%"),
+        ("leaving_rate", "share, 0-1"),
+        ("median_days", "days"),
+        ("months_in_projection", "months"),
+        ("usable_places_mean", "places"),
+        ("approvals_mainstream", "households"),
+        ("enquiries_per_month", "enquiries a month"),
+        ("still_open", "households"),
+        ("mean", None),
+        ("lower", None),
+    ],
+)
+def test_units_from_column_names(column, unit):
+    assert unit_of(column, PRICES) == unit
+
+
+def test_headers_get_units_and_the_check_finds_those_without():
+    frame = pd.DataFrame(
+        {
+            "financial_year": ["2025-26"],
+            "cost_mean": [1234.567],
+            "mean": [3.5],
+            "households": [4],
+            "label": ["x"],
+            "flag": [True],
+        }
+    )
+    assert missing_units(frame) == ["cost_mean", "mean", "households"]
+    # pounds without a price year are still missing one
+    assert missing_units(with_units(frame, units={"mean": "children"})) == ["cost_mean (£)"]
+    out = export_frame(frame, money=PRICES, units={"mean": "children"})
+    assert list(out.columns) == [
+        "financial_year",
+        "cost_mean (£, cash from 2025-26 prices)",
+        "mean (children)",
+        "households (count)",
+        "label",
+        "flag",
+    ]
+    assert missing_units(out) == []
+    assert out.iloc[0, 1] == 1235  # rounded to the pound, as before
+
+
+def test_a_table_with_a_unit_column_points_to_it():
+    frame = pd.DataFrame({"item": ["occupancy"], "value": [0.66], "unit": ["share"]})
+    assert list(with_units(frame).columns) == ["item", "value (unit as in the unit column)", "unit"]
+
+
+def test_every_sheet_of_the_scenario_workbook_has_units():
+    scenario = Scenario(
+        name="units",
+        horizon_months=24,
+        n_simulations=10,
+        approvals_per_quarter={"mainstream": 4},
+        ifa_share_target_pct=30,
+        ifa_share_target_date="2026-03",
+    )
+    result = run(scenario, models=fitted_models(), random_state=1)
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result)), read_only=True)
+    checked = 0
+    for sheet in book.worksheets:
+        rows = list(sheet.values)
+        if len(rows) < 4:
+            continue  # title and header only
+        header, body = rows[2], rows[3:]
+        frame = pd.DataFrame(body, columns=header)
+        for column in frame.columns:
+            if frame[column].map(lambda v: type(v) in (int, float)).all():
+                frame[column] = pd.to_numeric(frame[column])
+        assert missing_units(frame) == [], sheet.title
+        checked += 1
+    assert checked >= 6
+    assert RESULT_UNITS["mean"] == "children"
+    costs = [c for c in book["Costs by financial year"].values][2]
+    assert f"cost_mean (£, cash from {scenario.price_base_year} prices)" in costs
