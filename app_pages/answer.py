@@ -197,7 +197,8 @@ def answer(result, baseline) -> None:
     )
 
     st.markdown(f"**Money over {result.scenario.horizon_months} months**")
-    cols = st.columns(6)
+    # two rows of three: six columns beside the sidebar cut "£216.9m" to "£216.…" at 1280 px
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric(
         "Total cost (cash)",
         money(s["total_cost_gbp"]),
