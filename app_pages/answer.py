@@ -110,7 +110,7 @@ def answer(result, baseline) -> None:
                 "No",
                 f"earliest {pd.Timestamp(first['earliest_month']):%b %Y}"
                 if first["earliest_month"]
-                else f"not by {end_month:%b %Y}, the forecast's end",
+                else f"not by {end_month:%b %Y}",  # the headline says it is the forecast's end
                 delta_color="off",
                 **CONTEXT,
                 help=first["verdict"],
