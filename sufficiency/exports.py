@@ -279,6 +279,18 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
     return buffer.getvalue()
 
 
+SUMMARY_MONEY = ("cost_mean", "cost_p10", "cost_p90", "saving_mean")
+SUMMARY_HEADERS = {
+    "financial_year": "Financial year",
+    "cost_mean": "Cost (mean)",
+    "cost_p10": "Cost, low (1 in 10 futures below)",
+    "cost_p90": "Cost, high (1 in 10 futures above)",
+    "saving_mean": "Saving against the baseline (mean)",
+    "months": "Months of the year forecast",
+}
+"""Plain headers for the printable summary's cost table (the CSVs keep their column names)."""
+
+
 def summary_html(result: ScenarioResult) -> str:
     """A plain, printable HTML summary suitable for a sufficiency report."""
     s = result.summary
@@ -296,7 +308,8 @@ def summary_html(result: ScenarioResult) -> str:
         f"{scenario.horizon_months} months. Children looked after move from about "
         f"{s['children_looked_after_start']:,.0f} to {s['children_looked_after_end']:,.0f}.",
         f"By the end, {s['ifa_share_of_fostering_end_pct']:.0f}% of foster placements "
-        f"({s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship ones) are with "
+        f"({s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% leaving out family and friends "
+        "carers) are with "
         f"independent fostering agencies, and the council has about "
         f"{s['in_house_households_end']:,.0f} in-house foster households.",
         f"Placements and recruitment cost £{s['total_cost_gbp'] / 1e6:,.1f}m over the period "
@@ -317,12 +330,19 @@ def summary_html(result: ScenarioResult) -> str:
             f"{s['discount_rate_pct']:g}%) and {payback}."
         )
     for row in result.targets.to_dict(orient="records"):
-        verdict = row["verdict"]
+        unit = "%" if row["unit"] == "%" else " children"
         narrative.append(
-            f"Target: {esc(row['target'])} at or below {row['target_value']:g} by {row['date']}: "
-            f"now {row['now']:,.1f}, projected with the plan {row['projected']:,.1f}; {verdict}."
+            f"Target: {esc(row['target'])} at or below {row['target_value']:g}{unit} by "
+            f"{row['date']}: now {row['now']:,.1f}{unit}, without a plan "
+            f"{row['without_plan']:,.1f}{unit}, with the plan {row['projected']:,.1f}{unit} "
+            f"(each simulated future's own share, averaged, where a share); {esc(row['verdict'])}."
         )
-    narrative.append(esc(result.carers_needed_text))
+    points = getattr(result.plan, "points", ())
+    if points:
+        # the targets' verdicts are the lines above: the plan's own "Target:" points would repeat them
+        narrative.extend(esc(point) for point in points if not point.startswith("Target: "))
+    else:
+        narrative.append(esc(result.carers_needed_text))
 
     placements = result.placements.copy()
     placements["financial_year"] = fin.financial_year(placements["month"])
@@ -337,6 +357,8 @@ def summary_html(result: ScenarioResult) -> str:
         on="financial_year",
         how="left",
     )
+    by_year = by_year.rename(columns={"placement_category": "Placement"}).rename_axis(columns=None)
+    budget = budget.rename(columns=SUMMARY_HEADERS)
     levers = assumptions_table(scenario, result.resolved)
     levers = levers.loc[levers["value"] != "not set", ["item", "value", "unit", "source"]]
     demo = f'<p class="demo">{DEMO_LABEL}</p>' if result.is_demo else ""
@@ -360,8 +382,8 @@ th:first-child, td:first-child {{ text-align: left; }}
 {"".join(f"<p>{line}</p>" for line in narrative)}
 <h2>Children by placement category at 31 March (mean, children)</h2>
 {table(by_year)}
-<h2>Cost by financial year (£, nominal; 10th-90th percentile)</h2>
-{table(budget, money=("cost_mean", "cost_p10", "cost_p90", "saving_mean"))}
+<h2>Cost by financial year (£, cash; low and high: 8 in 10 futures fall between)</h2>
+{table(budget, money=tuple(SUMMARY_HEADERS[c] for c in SUMMARY_MONEY))}
 <h2>Assumptions and sources</h2>
 {levers.to_html(index=False, border=0)}
 <p>Unit costs and their sources are listed in full in the Assumptions sheet of the workbook.</p>

@@ -106,6 +106,30 @@ def test_html_summary_is_printable_escaped_and_labelled(result):
     assert "children in external residential care" in page
 
 
+def test_html_summary_states_each_target_once_with_units_and_plain_headers():
+    """A board reads the printable summary: each target's verdict once (not again in the plan's
+    points), shares with % signs, and plain column headers rather than code names."""
+    result = run(
+        Scenario(
+            name="IFA 30",
+            ifa_share_target_pct=30.0,
+            ifa_share_target_date="2028-03",
+            n_simulations=0,
+        ),
+        models=fitted_models(),
+        random_state=1,
+    )
+    page = summary_html(result)
+    assert result.plan is not None and result.plan.points
+    assert page.count("Target: ") == 1
+    row = result.targets.iloc[0]
+    assert "at or below 30%" in page and f"now {row['now']:,.1f}%" in page
+    assert f"with the plan {row['projected']:,.1f}%" in page
+    assert "cost_mean" not in page and "financial_year" not in page
+    assert "Cost (mean)" in page and "leaving out family and friends carers)" in page
+    assert result.plan.points[0] in page  # the plan's own points still there
+
+
 def test_comparison_outputs(result, tmp_path):
     other = run(
         SCENARIO.replace(name="no step-downs", step_downs_per_year=0),
