@@ -336,14 +336,22 @@ if channel_tab.open:
             "word of mouth) or no application or approval yet, so there is no cost per outcome."
         )
 
+
+def enquiry_rates_by(conversion: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Enquiry-to-application and enquiry-to-approval rows of ``conversion`` for groups
+    "<kind>: <name>", with the name in a column called ``kind``."""
+    rows = conversion[
+        (conversion["from_stage"] == "enquiry")
+        & (conversion["to_stage"].isin(["application", "approval"]))
+        & conversion["group"].str.startswith(f"{kind}: ")
+    ].copy()
+    rows[kind] = rows["group"].str.removeprefix(f"{kind}: ")
+    return rows
+
+
 if campaign_tab.open:
     with campaign_tab:
-        campaign_rates = conversion[
-            (conversion["from_stage"] == "enquiry")
-            & (conversion["to_stage"].isin(["application", "approval"]))
-            & conversion["group"].str.startswith("campaign: ")
-        ].copy()
-        campaign_rates["campaign"] = campaign_rates["group"].str.removeprefix("campaign: ")
+        campaign_rates = enquiry_rates_by(conversion, "campaign")
         wide = campaign_rates.pivot_table(
             index="campaign", columns="to_stage", values="rate", aggfunc="first"
         ).rename(columns={"application": "to_application", "approval": "to_approval"})
@@ -418,12 +426,7 @@ if trend_tab.open:
             .properties(height=280),
             width="stretch",
         )
-        yearly = conversion[
-            (conversion["from_stage"] == "enquiry")
-            & (conversion["to_stage"].isin(["application", "approval"]))
-            & conversion["group"].str.startswith("year: ")
-        ].copy()
-        yearly["year"] = yearly["group"].str.removeprefix("year: ")
+        yearly = enquiry_rates_by(conversion, "year")
         yearly["measure"] = "enquiry to " + yearly["to_stage"]
         base = alt.Chart(yearly).encode(
             x=alt.X("year:N", title="Financial year of enquiry", axis=alt.Axis(labelAngle=0)),
