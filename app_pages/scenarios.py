@@ -40,7 +40,7 @@ from app_pages.plain import plain
 from app_pages.presentation import approvals_table, comparison_csv, sources_table
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
-from sufficiency.exports import RESULT_UNITS, summary_html, workbook_bytes
+from sufficiency.exports import RESULT_UNITS, placements_table, summary_html, workbook_bytes
 from sufficiency.scenario import (
     CARER_TYPES,
     LEVERS,
@@ -983,7 +983,10 @@ def explorer(models: FittedModels, key: str) -> None:
     )
     middle.download_button(
         "Download placements (CSV)",
-        lambda: csv_bytes(result.placements.assign(scenario=scenario.name), units=RESULT_UNITS),
+        # with the month's IFA shares as the headline measures them (placements_table)
+        lambda: csv_bytes(
+            placements_table(result).assign(scenario=scenario.name), units=RESULT_UNITS
+        ),
         file_name=export_name(scenario, "placements", "csv"),
         mime="text/csv",
         on_click="ignore",

@@ -19,14 +19,31 @@ from typing import Any
 
 import pandas as pd
 
+from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.export_units import money_unit, with_units
+from sufficiency.plan.shares import (
+    SHARE_COLUMNS,
+    SHARE_MEASURE,
+    SHARE_NOTE,
+    SHARE_UNITS,
+    with_shares,
+)
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
 from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
 
 DEMO_LABEL = "Synthetic demo data: not a real local authority"
 
-PLACEMENTS_COLUMNS = ("month", "age_band", "placement_category", "provider", "mean", "p10", "p90")
+PLACEMENTS_COLUMNS = (
+    "month",
+    "age_band",
+    "placement_category",
+    "provider",
+    "mean",
+    "p10",
+    "p90",
+    *SHARE_COLUMNS,
+)
 COSTS_COLUMNS = (
     "financial_year",
     "placement_category",
@@ -37,8 +54,14 @@ COSTS_COLUMNS = (
 )
 
 
-RESULT_UNITS = {"mean": "children", "p10": "children", "p90": "children"}
-"""Units of result columns whose names do not say them (the placements' children by month)."""
+RESULT_UNITS = {
+    "mean": "children, average of the simulated futures",
+    "p10": "children, low: 1 in 10 futures below",
+    "p90": "children, high: 1 in 10 futures above",
+    **SHARE_UNITS,
+}
+"""Units of result columns whose names do not say them (the placements' children by month, and
+the month's IFA shares measured as the headline measures them)."""
 
 MONEY_WORDS = ("cost", "gbp", "spend", "saving", "investment", "net", "£")
 """Column-name words that mark pounds: rounded to whole pounds in downloads."""
@@ -192,8 +215,12 @@ def assumptions_table(scenario: Scenario, resolved: Any = None) -> pd.DataFrame:
 
 
 def placements_table(result: ScenarioResult) -> pd.DataFrame:
-    """placements.csv: month, age_band, placement_category, provider, mean, p10, p90 (children)."""
-    frame = result.placements.loc[:, list(PLACEMENTS_COLUMNS)].copy()
+    """placements.csv: month, age_band, placement_category, provider, mean, p10, p90 (children)
+    and the month's IFA shares (%, all ages, :data:`SHARE_MEASURE`, as the headline): a reader
+    who divides the average counts gets a different figure, so the share is given, not left to
+    be rebuilt."""
+    frame = with_shares(result.placements, result.shares)
+    frame = frame.loc[:, list(PLACEMENTS_COLUMNS)]
     frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
     return frame
 
@@ -225,6 +252,9 @@ def carers_projection_table(result: ScenarioResult) -> pd.DataFrame:
 
 def _summary_json(result: ScenarioResult) -> dict[str, Any]:
     summary = dict(result.summary)
+    # the month the "_end_pct" shares are for, and how they are measured (as every page)
+    summary["ifa_share_end_month"] = pd.Timestamp(result.months[-1]).strftime("%Y-%m")
+    summary["ifa_share_measure"] = SHARE_MEASURE
     summary["scenario_levers"] = result.scenario.to_dict()
     if result.figures is not None:
         summary["authority_figures"] = result.figures.table().to_dict(orient="records")
@@ -270,6 +300,8 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
             if result.is_demo:
                 title += f" ({DEMO_LABEL})"
             ws.write_string(0, 0, neutralise_text(title))
+            if any(str(c).startswith(tuple(SHARE_COLUMNS)) for c in frame.columns):
+                ws.write_string(1, 0, SHARE_NOTE)
             for i, column in enumerate(frame.columns):
                 name = str(column)
                 width = min(max(len(name), 12) + 2, 60)
@@ -277,6 +309,45 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
                 fmt = money if is_money else (wrap if name in ("source", "item") else None)
                 ws.set_column(i, i, width, fmt)
     return buffer.getvalue()
+
+
+SUMMARY_CATEGORY_LABELS = {
+    codes.KINSHIP_FOSTERING: "family and friends fostering",
+    codes.OTHER_LA_FOSTERING: "other councils' and public bodies' fostering",
+}
+"""The pages' words for placement categories whose code names differ (the printable summary
+uses the pages' words)."""
+
+
+def placements_at_year_ends(result: ScenarioResult) -> pd.DataFrame:
+    """Children by placement category at each 31 March of the forecast (average of the futures,
+    whole children), with the IFA shares of the same months as the headline computes them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``Placement`` (the pages' words for each category, then the two share rows, %),
+        and one column per financial year (``2024-25``: its 31 March); the last month of the
+        forecast stands in when it has no March.
+    """
+    placements = result.placements.copy()
+    months = pd.to_datetime(placements["month"])
+    at = months.dt.month == 3
+    if not at.any():
+        at = months == months.max()
+    year_end = placements[at].assign(financial_year=lambda f: fin.financial_year(f["month"]))
+    by_year = (
+        year_end.groupby(["financial_year", "placement_category"])["mean"].sum().unstack(0).round(0)
+    )
+    by_year.index = [SUMMARY_CATEGORY_LABELS.get(c, c) for c in by_year.index]
+    shares = result.shares.assign(month=lambda f: pd.to_datetime(f["month"]))
+    shares = shares[shares["month"].isin(set(year_end["month"].map(pd.Timestamp)))]
+    shares = shares.assign(financial_year=fin.financial_year(shares["month"])).set_index(
+        "financial_year"
+    )
+    for column, label in SHARE_COLUMNS.items():
+        by_year.loc[f"{label} (%)"] = shares[column].reindex(by_year.columns).round(1)
+    return by_year.rename_axis(index="Placement", columns=None).reset_index()
 
 
 SUMMARY_MONEY = ("cost_mean", "cost_p10", "cost_p90", "saving_mean")
@@ -303,13 +374,15 @@ def summary_html(result: ScenarioResult) -> str:
             index=False, border=0, formatters=formatters, float_format="{:,.1f}".format
         )
 
+    end = pd.Timestamp(result.months[-1])
     narrative = [
         f"This scenario projects children looked after from {esc(s['origin'])} for "
         f"{scenario.horizon_months} months. Children looked after move from about "
         f"{s['children_looked_after_start']:,.0f} to {s['children_looked_after_end']:,.0f}.",
-        f"By the end, {s['ifa_share_of_fostering_end_pct']:.0f}% of foster placements "
+        f"By {end:%B %Y}, the end of the forecast, "
+        f"{s['ifa_share_of_fostering_end_pct']:.0f}% of foster placements "
         f"({s['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% leaving out family and friends "
-        "carers) are with "
+        f"carers; {SHARE_MEASURE}, as in the table below) are with "
         f"independent fostering agencies, and the council has about "
         f"{s['in_house_households_end']:,.0f} in-house foster households.",
         f"Placements and recruitment cost £{s['total_cost_gbp'] / 1e6:,.1f}m over the period "
@@ -344,20 +417,19 @@ def summary_html(result: ScenarioResult) -> str:
     else:
         narrative.append(esc(result.carers_needed_text))
 
-    placements = result.placements.copy()
-    placements["financial_year"] = fin.financial_year(placements["month"])
-    year_end = placements[pd.to_datetime(placements["month"]).dt.month == 3]
-    if year_end.empty:
-        year_end = placements
-    by_year = (
-        year_end.groupby(["financial_year", "placement_category"])["mean"].sum().unstack(0).round(0)
-    ).reset_index()
+    by_year = placements_at_year_ends(result)
+    is_share = by_year["Placement"].str.endswith("(%)")
+    for column in by_year.columns[1:]:
+        # children whole, shares to a tenth of a point with their % sign
+        by_year[column] = [
+            f"{v:.1f}%" if share else f"{v:,.0f}"
+            for v, share in zip(by_year[column], is_share, strict=True)
+        ]
     budget = result.budget_by_financial_year.merge(
         result.savings_by_financial_year[["financial_year", "saving_mean"]],
         on="financial_year",
         how="left",
     )
-    by_year = by_year.rename(columns={"placement_category": "Placement"}).rename_axis(columns=None)
     budget = budget.rename(columns=SUMMARY_HEADERS)
     levers = assumptions_table(scenario, result.resolved)
     levers = levers.loc[levers["value"] != "not set", ["item", "value", "unit", "source"]]
@@ -380,8 +452,10 @@ th:first-child, td:first-child {{ text-align: left; }}
 {esc(s["fingerprint"])} · {s["simulated_paths"]} simulated path(s)</p>
 <h2>Summary</h2>
 {"".join(f"<p>{line}</p>" for line in narrative)}
-<h2>Children by placement category at 31 March (mean, children)</h2>
+<h2>Children by placement category at 31 March (children, average of the simulated futures),
+and the IFA share (%)</h2>
 {table(by_year)}
+<p>{esc(SHARE_NOTE)}</p>
 <h2>Cost by financial year (£, cash; low and high: 8 in 10 futures fall between)</h2>
 {table(budget, money=tuple(SUMMARY_HEADERS[c] for c in SUMMARY_MONEY))}
 <h2>Assumptions and sources</h2>

@@ -126,7 +126,7 @@ def test_html_summary_states_each_target_once_with_units_and_plain_headers():
     assert "at or below 30%" in page and f"now {row['now']:,.1f}%" in page
     assert f"with the plan {row['projected']:,.1f}%" in page
     assert "cost_mean" not in page and "financial_year" not in page
-    assert "Cost (mean)" in page and "leaving out family and friends carers)" in page
+    assert "Cost (mean)" in page and "leaving out family and friends carers;" in page
     assert result.plan.points[0] in page  # the plan's own points still there
 
 

@@ -45,6 +45,8 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
         "mean",
         "p10",
         "p90",
+        "ifa_share_of_fostering_pct",
+        "ifa_share_of_non_kinship_fostering_pct",
     ]
     costs = pd.read_csv(tmp_path / "costs_by_financial_year.csv")
     assert list(costs.columns[:6]) == [
@@ -61,7 +63,13 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
     assert summary["scenario"] == "recruitment push"
     assert summary["simulated_paths"] == 20
     assert summary["synthetic_demo_data"] is False
-    assert "Total cost" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Total cost" in out
+    # the end month is named beside the share, with the measure every page uses
+    end = pd.Timestamp(summary["origin"]) + pd.offsets.MonthEnd(summary["horizon_months"])
+    assert summary["ifa_share_end_month"] == f"{end:%Y-%m}"
+    assert f"IFA share at the end ({end:%B %Y}): " in out
+    assert "each simulated future's own share, averaged" in out
 
 
 def test_bad_scenario_file_is_one_clear_message(tmp_path, capsys):

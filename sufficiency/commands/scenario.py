@@ -267,14 +267,20 @@ def sweep(args: argparse.Namespace) -> int:
 
 
 def _print_headline(summary: dict) -> None:
+    import pandas as pd
+
+    from sufficiency.plan.shares import SHARE_MEASURE
+
+    # the forecast starts the month after the data end (the origin)
+    end = pd.Timestamp(summary["origin"]) + pd.offsets.MonthEnd(summary["horizon_months"])
     lines = [
         f"Scenario: {summary['scenario']} (from {summary['origin']}, "
         f"{summary['horizon_months']} months)",
         f"Children looked after: {summary['children_looked_after_start']:,.0f} now, "
         f"{summary['children_looked_after_end']:,.0f} at the end",
-        f"IFA share at the end: {summary['ifa_share_of_fostering_end_pct']:.0f}% of foster "
-        f"placements ({summary['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of non-kinship "
-        "foster placements)",
+        f"IFA share at the end ({end:%B %Y}): {summary['ifa_share_of_fostering_end_pct']:.0f}% "
+        f"of foster placements ({summary['ifa_share_of_non_kinship_fostering_end_pct']:.0f}% of "
+        f"non-kinship foster placements; {SHARE_MEASURE})",
         f"Total cost: £{summary['total_cost_gbp']:,.0f}; saving against baseline: "
         f"£{summary['total_saving_vs_baseline_gbp']:,.0f}; investment: "
         f"£{summary['total_investment_gbp']:,.0f}; net present value: "

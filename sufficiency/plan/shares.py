@@ -54,3 +54,60 @@ def demand_ifa_shares(forecast: pd.DataFrame, date) -> tuple[float, float]:
         100 * ifa / fostering if fostering else float("nan"),
         100 * ifa / non_kinship if non_kinship else float("nan"),
     )
+
+
+# --- the IFA share every table and download carries -------------------------------------------
+
+SHARE_COLUMNS: dict[str, str] = {
+    "ifa_share_of_fostering_pct": "IFA share of foster placements",
+    "ifa_share_of_non_kinship_fostering_pct": "IFA share leaving out family and friends carers",
+}
+"""The scenario's share columns (:attr:`ScenarioResult.shares`) and their plain names."""
+
+SHARE_MEASURE = "each simulated future's own share, averaged"
+"""How every page, chart and download computes an IFA share of a scenario (the headline's
+measure, :meth:`sufficiency.plan.allocation.Allocation.ifa_share_of_fostering` per path, then
+the mean)."""
+
+SHARE_NOTE = (
+    f"IFA shares are {SHARE_MEASURE}, as every page quotes them; dividing the average "
+    "placement counts weights each future by its foster placements, so it gives a different "
+    "figure."
+)
+"""The one-line note beside every table and download that lists placement counts and shares."""
+
+SHARE_UNITS: dict[str, str] = {
+    "ifa_share_of_fostering_pct": f"% of all foster placements, all ages, {SHARE_MEASURE}",
+    "ifa_share_of_non_kinship_fostering_pct": (
+        f"% of foster placements leaving out family and friends carers, all ages, {SHARE_MEASURE}"
+    ),
+}
+"""Header units of the share columns in downloads: the unit and the measure in one place, so a
+CSV read on its own says how its shares were computed."""
+
+
+def with_shares(placements: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """Placement counts by month with the month's IFA shares beside them (as the headline).
+
+    Parameters
+    ----------
+    placements : pandas.DataFrame
+        Any frame with a ``month`` column (month ends, dates or ``YYYY-MM`` text).
+    shares : pandas.DataFrame
+        :attr:`sufficiency.scenario.engine.ScenarioResult.shares` (``month`` and the
+        :data:`SHARE_COLUMNS`, %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``placements`` with the :data:`SHARE_COLUMNS` added (the same value on every row of a
+        month: the share of all ages). Rows and order are unchanged.
+    """
+    by_month = shares.assign(_month=pd.to_datetime(shares["month"]).dt.strftime("%Y-%m")).set_index(
+        "_month"
+    )
+    keys = pd.to_datetime(placements["month"]).dt.strftime("%Y-%m")
+    out = placements.copy()
+    for column in SHARE_COLUMNS:
+        out[column] = keys.map(by_month[column]).to_numpy()
+    return out

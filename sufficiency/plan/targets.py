@@ -455,14 +455,21 @@ def share_reachable(
 ) -> np.ndarray:
     """Lowest IFA share reachable each month (0-1) with the most approvals the limits allow.
 
-    ``ifa_total`` and ``denominator`` are means over paths, ``(months,)``; ``already`` is places
-    already planned (they are part of the most, not on top).
+    ``ifa_total`` and ``denominator`` are IFA placements and the share's denominator by path,
+    ``(paths, months)`` (or one path, ``(months,)``); ``already`` is places already planned
+    (they are part of the most, not on top). The new places move children from IFAs in every
+    path; the result is each path's share, averaged over paths: the measure the target is
+    checked on and every page shows (:data:`sufficiency.plan.shares.SHARE_MEASURE`), not the
+    share of the average placements, which can differ by two points.
     """
     places = most_places(months, limits)
     if already is not None:
         places = np.maximum(places, already)
+    ifa_total = np.atleast_2d(np.asarray(ifa_total, dtype="float64"))
+    denominator = np.atleast_2d(np.asarray(denominator, dtype="float64"))
     best = np.maximum(ifa_total - places, 0.0)
-    return np.divide(best, denominator, out=np.zeros_like(best), where=denominator > 0)
+    shares = np.divide(best, denominator, out=np.zeros_like(best), where=denominator > 0)
+    return shares.mean(axis=0)
 
 
 def quarterly_table(schedule_: Schedule, months: pd.DatetimeIndex, enquiries: np.ndarray):

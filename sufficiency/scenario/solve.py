@@ -317,9 +317,11 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         share0 = (ifa0.sum(axis=-1) / np.maximum(denominator, 1e-9)).mean(axis=0)
         share1 = (ifa1.sum(axis=-1) / np.maximum(denominator1, 1e-9)).mean(axis=0)
         planned_places = plan_schedule.in_post.sum(axis=1) * limits.usable_places_per_household
+        # each future's share with the most places the limits allow, averaged: the same
+        # measure as the check below and the headline
         reachable = share_reachable(
-            ifa0.sum(axis=-1).mean(axis=0),
-            denominator.mean(axis=0),
+            ifa0.sum(axis=-1),
+            denominator,
             months,
             limits,
             already=planned_places if scenario.solve_targets else None,
