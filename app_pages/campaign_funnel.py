@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages.answer import CONTEXT
 from app_pages.common import (
     CACHE_TTL,
     FUNNEL_RECORDS_KEY,
@@ -25,6 +26,7 @@ from app_pages.common import (
     show_validation,
 )
 from app_pages.plan_figures import show_plan_figures
+from sufficiency.authority import funnel_window, national_enquiry_to_approval
 from sufficiency.export_units import money_unit
 from sufficiency.supply import funnel
 from sufficiency.supply.records import (
@@ -175,12 +177,20 @@ else:
 upload_section(is_demo)
 
 years = sorted(funnel.financial_year(records.enquiries["enquiry_date"]).unique())
+plan_figures = authority_models()[0].figures
+# Start on the years the plan figures are measured on (the last three to the extract date), so the
+# page opens on the same rate and lead time every other page plans with.
+window_start, _ = funnel_window(records.extract_date)
+plan_first_year = str(funnel.financial_year(pd.Series([window_start])).iloc[0])
+default_first = plan_first_year if plan_first_year in years else years[0]
 filter_years, filter_channels = st.columns([2, 3])
 with filter_years:
     first_year, last_year = st.select_slider(
         "Enquiries made in financial years",
         options=years,
-        value=(years[0], years[-1]),
+        value=(default_first, years[-1]),
+        help="Starts on the last three years to the extract date: the window every page's "
+        "figures are measured on. Widen it to see earlier years (a different measure).",
     )
 with filter_channels:
     all_channels = sorted(records.enquiries["channel"].unique())
@@ -205,6 +215,17 @@ end_to_end = overall.loc[("enquiry", "approval")]
 selection = f"enquiries {first_year} to {last_year}" + (
     f", {', '.join(channels)}" if channels else ", all channels"
 )
+median_days = durations.loc[("enquiry", "approval"), "median_days"]
+plan_rate = plan_figures.enquiry_to_approval
+plan_days = plan_figures.days_enquiry_to_approval
+# The selection is the plan figures' own measure when it shows the same rate and lead time (the
+# last three years, all channels, on the records the plan uses): then it is one figure, not two.
+same_as_plan = (
+    plan_rate.own_data
+    and percent(end_to_end["rate"]) == plan_rate.text
+    and f"{median_days:,.0f} days" == plan_days.text
+)
+national = national_enquiry_to_approval()
 st.markdown(f"**In the years and channels selected** ({selection})")
 metric_cols = st.columns(4)
 metric_cols[0].metric("Enquiries", f"{len(enquiries):,}")
@@ -220,28 +241,42 @@ metric_cols[2].metric(
     help=f"95% interval {percent(to_approval['lower'])} to {percent(to_approval['upper'])}. "
     f"Benchmark: {BENCHMARKS['application_to_approval'].source}.",
 )
-median_days = durations.loc[("enquiry", "approval"), "median_days"]
 metric_cols[3].metric(
-    "Enquiry to approval (selected)",
+    "Enquiry to approval",
     percent(end_to_end["rate"]),
+    f"in {median_days:,.0f} days" + (": plan figures" if same_as_plan else ""),
+    delta_color="off",
+    **CONTEXT,
     help=f"95% interval {percent(end_to_end['lower'])} to {percent(end_to_end['upper'])}. "
-    f"Median {median_days:.0f} days for those approved. Older benchmark: 11% in 281 days "
+    f"Median {median_days:.0f} days from enquiry to approval for those approved. National "
+    f"figure {national.text} ({national.source}); older benchmark 11% in 281 days "
     f"({BENCHMARKS['enquiry_to_approval_days'].source}).",
 )
+if same_as_plan:
+    measure_note = (
+        "The selection above is the plan figures' own window (the last three years, all "
+        "channels), so its rate and time to approval are these. Choose other years or channels "
+        "to compare."
+    )
+else:
+    measure_note = (
+        f"The rates above are for the years and channels selected: a different measure from the "
+        f"plan figures ({plan_rate.text} approved, {plan_days.text}), which are measured on the "
+        "last three years of enquiries to the extract date, all channels."
+    )
 st.caption(
-    f"Published benchmarks (defaults, with sources): enquiry to application 12-19% for council "
-    f"fostering services ({BENCHMARKS['enquiry_to_application'].source}); application to "
-    f"approval 33-36% ({BENCHMARKS['application_to_approval'].source}); enquiry to approval 11% "
-    f"in 281 days ({BENCHMARKS['enquiry_to_approval_days'].source}). Median time from enquiry "
-    f"to approval in the years selected: {median_days:.0f} days. The rates above allow for households still in "
-    "progress (they are not counted as drop-outs), so they are a little higher than the simple "
-    "shares of enquiries in the funnel chart."
+    f"How these are measured: people still in progress are allowed for (not counted as "
+    f"drop-outs), so the rates are higher than the shares approved so far in the funnel chart. "
+    f"National figures: {national.text} of enquiries approved, the figure used without your "
+    f"records ({national.source}); published ranges: enquiry to application 12-19% "
+    f"({BENCHMARKS['enquiry_to_application'].source}), application to approval 33-36% "
+    f"({BENCHMARKS['application_to_approval'].source}); older benchmark 11% in 281 days "
+    f"({BENCHMARKS['enquiry_to_approval_days'].source})."
 )
 show_plan_figures(
-    authority_models()[0].figures,
+    plan_figures,
     ("enquiry_to_approval", "days_enquiry_to_approval", "cost_per_enquiry"),
-    note="The rates above are for the years and channels selected: a different measure from "
-    "these plan figures, measured on the last three years of enquiries to the extract date.",
+    note=measure_note,
 )
 
 # Only the open tab's charts and tables are built (eight charts in all; one tab shows at most
@@ -278,9 +313,12 @@ if funnel_tab.open:
         )
         text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
         altair_chart((bars + text).properties(height=300), width="stretch")
+        approved_so_far = counts.loc[counts["stage"] == "approval", "share_of_enquiries"].sum()
         st.caption(
             "Households reaching each stage among enquiries made in the selected years; the label is "
-            "the share of enquiries. Hover over a bar to see how many are in that stage now."
+            f"the share of enquiries so far. {approved_so_far:.1%} approved so far counts people "
+            "still in progress as not approved; allowing for them (as the rates above do) gives "
+            f"{percent(end_to_end['rate'])}. Hover over a bar to see how many are in that stage now."
         )
 
 if channel_tab.open:
@@ -629,7 +667,7 @@ download_cols[1].download_button(
     icon=":material/download:",
 )
 download_cols[2].download_button(
-    "Cost per outcome by campaign (CSV)",
+    "Costs by campaign (CSV)",
     csv_bytes(tables["cost_campaign"], money=SPEND_UNIT),
     file_name="cost_per_outcome.csv",
     mime="text/csv",

@@ -17,13 +17,13 @@ from app_pages.common import (
 )
 from app_pages.plan_figures import show_plan_figures
 from app_pages.presentation import axis_top, pipeline_monthly_chart
+from sufficiency.authority import national_enquiry_to_approval
 from sufficiency.errors import SufficiencyError
 from sufficiency.supply.conversion import (
     ApprovalModel,
     backtest_projection,
     evaluate_approval_model,
 )
-from sufficiency.supply.funnel import PUBLISHED_BENCHMARKS, FunnelParameters
 from sufficiency.supply.records import STAGE_LABELS, STAGES, FunnelRecords
 
 
@@ -104,7 +104,7 @@ except SufficiencyError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
 
-published = FunnelParameters.published_default()
+national = national_enquiry_to_approval()
 figures = authority_models()[0].figures
 plan_conversion = figures.enquiry_to_approval
 controls = st.columns(4)
@@ -128,10 +128,8 @@ with controls[1]:
             f"Default: the share of enquiries approved every page plans with, "
             f"{plan_conversion.text} ({plan_conversion.source}). The approval model's own "
             f"estimate for the last year's enquirers, a different measure, is "
-            f"{model.new_enquiry_probability_:.1%}. Published benchmark: "
-            f"{published.enquiry_to_approval:.1%} (Ofsted stage rates multiplied: "
-            f"{PUBLISHED_BENCHMARKS['enquiry_to_application'].source}; "
-            f"{PUBLISHED_BENCHMARKS['application_to_approval'].source})."
+            f"{model.new_enquiry_probability_:.1%}. National figure: {national.text} "
+            f"({national.source})."
         ),
     )
 with controls[2]:
@@ -144,8 +142,8 @@ st.caption(
     f"(last 12 months of these records); {plan_conversion.text} of new enquiries approved, the "
     f"figure every page plans with ({plan_conversion.source}). The approval model's own estimate "
     f"for the last year's enquirers is {model.new_enquiry_probability_:.1%} (a different measure: "
-    f"it scores last year's enquirers one by one); the published benchmark is "
-    f"{published.enquiry_to_approval:.1%} (Ofsted Fostering in England stage rates)."
+    f"it scores last year's enquirers one by one, from their stage and channel); the national "
+    f"figure, used without your records, is {national.text} ({national.source})."
 )
 show_plan_figures(figures, ("enquiry_to_approval", "days_enquiry_to_approval"))
 

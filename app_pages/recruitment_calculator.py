@@ -333,6 +333,14 @@ funnel_assumptions = FunnelAssumptions(
     cost_per_enquiry=cost_per_enquiry,
     source=source_text["rates"],
 )
+# Today's enquiries count towards what the target needs; only those beyond them are marketing.
+enquiries_now = float(plan_figures.enquiries_per_quarter.value) / 3
+quarterly_source = plan_figures.enquiries_per_quarter.source
+enquiries_now_source = (
+    quarterly_source.removesuffix(", ÷ 4") + ", ÷ 12"
+    if quarterly_source.endswith(", ÷ 4")
+    else quarterly_source + ", ÷ 3"
+)
 answer = enquiries_needed(
     float(target_places),
     age_band,
@@ -346,6 +354,7 @@ answer = enquiries_needed(
     occupancy=occupancy / 100,
     confidence=confidence / 100,
     targeted=bool(targeted),
+    enquiries_arriving_per_month=enquiries_now,
 )
 
 st.subheader("The answer")
@@ -354,11 +363,10 @@ if answer.feasible:
 else:
     st.warning(answer.explanation(), icon=":material/warning:")
 figures = st.columns(5)
-enquiries_now = float(plan_figures.enquiries_per_quarter.value) / 3
 figures[0].metric(
     "Enquiries a month",
     f"{answer.enquiries_per_month:.1f}",
-    f"in all; now {enquiries_now:.1f}",
+    f"{answer.arriving_counted_per_month:.1f} from today's",
     delta_color="off",
     **CONTEXT,
     help="Expected value: enough on average. All the enquiries the target needs: today's "
@@ -379,16 +387,26 @@ figures[3].metric(
 figures[4].metric(
     "Marketing cost",
     money_text(answer.total_cost) if answer.total_cost is not None else "enter £/enquiry",
-    help="Enquiries in all × cost per enquiry, cash, rounded: an estimate.",
+    f"for {answer.extra_enquiries_per_month:.1f} a month",
+    delta_color="off",
+    **CONTEXT,
+    help="Only enquiries beyond those arriving now are priced: enquiries a month needed less "
+    "today's (as many as count for this age group), × the campaign months × the cost per "
+    "enquiry; cash, rounded: an estimate.",
 )
 st.caption(
-    f"**{answer.enquiries_per_month:.1f} enquiries a month is the total the target needs, not "
-    f"extra on top of the {enquiries_now:.1f} a month the authority receives now** "
-    f"({plan_figures.enquiries_per_quarter.source}, ÷ 3): this calculator starts from today's "
-    "households with no recruitment, so the enquiries you already get count towards it "
-    "(those from households who would foster this age group). The Scenario explorer and "
-    "the Recommended plan count the other way: their extra enquiries come on top of today's, "
-    "which already replace carers who leave. Enquiry to approval: "
+    f"**{answer.enquiries_per_month:.1f} enquiries a month is the total the target needs; the "
+    f"{enquiries_now:.1f} a month the authority receives now count towards it** "
+    f"({enquiries_now_source}"
+    + (
+        f"; worth {answer.arriving_counted_per_month:.1f} a month for this age group, as their "
+        "households take other ages too"
+        if abs(answer.arriving_counted_per_month - enquiries_now) >= 0.05
+        else ""
+    )
+    + "), so marketing is priced only for enquiries beyond them, as the "
+    "Scenario explorer and the Recommended plan price their extra enquiries on top of today's. "
+    "Enquiry to approval: "
     f"{days_application + days_approval:,.0f} days here "
     f"({plan_figures.days_enquiry_to_approval.text} on every page"
     + (", the same figure)." if source == OWN_RECORDS else "; these are national figures).")
@@ -464,6 +482,12 @@ assumptions = pd.DataFrame(
         ("Enquiry → application time", float(days_application), "days", source_text["times"]),
         ("Application → approval time", float(days_approval), "days", source_text["times"]),
         ("Cost per enquiry", cost_per_enquiry, "£ per enquiry", source_text["cost"]),
+        (
+            "Enquiries arriving now (not priced)",
+            enquiries_now,
+            "enquiries a month",
+            enquiries_now_source,
+        ),
         ("Occupancy", occupancy / 100, "share of approved places", defaults.OCCUPANCY.source),
         (
             "Places per new household",
@@ -476,7 +500,7 @@ assumptions = pd.DataFrame(
 )
 downloads = st.columns(3)
 downloads[0].download_button(
-    "Enquiries needed by month (CSV)",
+    "Month by month (CSV)",
     csv_bytes(answer.schedule),
     file_name="enquiries_schedule.csv",
     mime="text/csv",
@@ -484,7 +508,7 @@ downloads[0].download_button(
     on_click="ignore",
 )
 downloads[1].download_button(
-    "Enquiries needed by start month (CSV)",
+    "By campaign start (CSV)",
     csv_bytes(answer.start_options, money=MARKETING_UNIT),
     file_name="campaign_start_options.csv",
     mime="text/csv",

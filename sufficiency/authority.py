@@ -63,6 +63,11 @@ COST_PER_ENQUIRY_SOURCE = f"{fin.ASSUMPTION} (use your campaign spend ÷ enquiri
 NATIONAL_CHANNEL = "marketing (national figures)"
 """Name of the one channel used when no enquiry and spend records are loaded."""
 
+NATIONAL_ENQUIRY_TO_APPROVAL_SOURCE = (
+    "Ofsted Fostering in England, local authority services: 12% of enquiries apply "
+    "(2018-19, 2022-23) x 33% of applications approved (2017-18)"
+)
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -399,6 +404,26 @@ def _window(extract: pd.Timestamp, years: float) -> tuple[pd.Timestamp, pd.Times
     return extract - pd.DateOffset(years=years) + pd.Timedelta(days=1), extract
 
 
+def funnel_window(extract: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(first, last) day of the enquiries the funnel figures are measured on: the
+    :data:`FUNNEL_WINDOW_YEARS` years to the records' extract date. Pages that let the user pick
+    years start from this window, so their default is the figure every page plans with."""
+    return _window(pd.Timestamp(extract), FUNNEL_WINDOW_YEARS)
+
+
+def national_enquiry_to_approval() -> Figure:
+    """The national share of enquiries approved (0-1), used without enquiry records and shown
+    as "the national figure" wherever a page compares the authority with it: the local
+    authority stage rates multiplied (12% apply x 33% approved, about 4%). One national figure,
+    so no page quotes another."""
+    return Figure(
+        float(supply_defaults.ENQUIRY_TO_APPLICATION.value)
+        * float(supply_defaults.APPLICATION_TO_APPROVAL.value),
+        "share of enquiries approved (0-1)",
+        NATIONAL_ENQUIRY_TO_APPROVAL_SOURCE,
+    )
+
+
 def authority_figures(
     start_stock: np.ndarray,
     origin: pd.Timestamp,
@@ -462,13 +487,7 @@ def authority_figures(
             occupancy=float(occupancy.value),
         )
 
-    conversion = Figure(
-        float(supply_defaults.ENQUIRY_TO_APPLICATION.value)
-        * float(supply_defaults.APPLICATION_TO_APPROVAL.value),
-        "share of enquiries approved (0-1)",
-        "Ofsted Fostering in England, local authority services: 12% of enquiries apply "
-        "(2018-19, 2022-23) x 33% of applications approved (2017-18)",
-    )
+    conversion = national_enquiry_to_approval()
     days = _national(supply_defaults.DAYS_ENQUIRY_TO_APPROVAL)
     to_application = _national(supply_defaults.ENQUIRY_TO_APPLICATION)
     days_to_application = Figure(
@@ -606,7 +625,7 @@ def _funnel_figures(funnel: object, label: str) -> dict[str, Figure]:
 
     extract = pd.Timestamp(funnel.extract_date)
     enquiries = funnel.enquiries
-    start, end = _window(extract, FUNNEL_WINDOW_YEARS)
+    start, end = funnel_window(extract)
     figures: dict[str, Figure] = {}
     window = f"enquiries {start:%b %Y} to {end:%b %Y}"
     try:

@@ -197,3 +197,43 @@ def test_targeted_recruitment_counts_every_place_for_the_band() -> None:
     assert spread.usable_places_per_household == pytest.approx(2 * 0.66 * 2 / 18)
     assert targeted.usable_places_per_household == pytest.approx(2 * 0.66)
     assert targeted.enquiries_per_month == pytest.approx(spread.enquiries_per_month * 2 / 18)
+
+
+def test_marketing_is_priced_only_beyond_the_enquiries_already_arriving() -> None:
+    """Enquiries already arriving count towards the need; only those beyond are marketing."""
+    common = dict(
+        start=START,
+        funnel=sharp_funnel(),
+        retention_model=no_leaving(),
+        new_household_profile=TWO_PLACES_ANY_AGE,
+    )
+    alone = enquiries_needed(10, ALL_AGES, "2026-03-31", **common)
+    rate = 10 / (18 * 0.05 * 2 * 0.66)  # as in the closed form above: about 8.4 a month
+    assert alone.enquiries_per_month == pytest.approx(rate, rel=0.01)
+    assert alone.total_cost == pytest.approx(alone.total_enquiries * 300)  # none arriving
+
+    some = enquiries_needed(10, ALL_AGES, "2026-03-31", enquiries_arriving_per_month=5, **common)
+    assert some.enquiries_per_month == pytest.approx(alone.enquiries_per_month)  # same need
+    assert some.extra_enquiries_per_month == pytest.approx(alone.enquiries_per_month - 5)
+    assert some.marketing_enquiries == pytest.approx((alone.enquiries_per_month - 5) * 18)
+    assert some.total_cost == pytest.approx((alone.enquiries_per_month - 5) * 18 * 300)
+    first = some.start_options.iloc[0]
+    assert first["total_cost"] == pytest.approx(some.total_cost)
+    assert first["total_enquiries"] == pytest.approx(some.total_enquiries)
+    assert "marketing is needed for the other 3.4 a month" in some.explanation()
+
+    plenty = enquiries_needed(
+        10, ALL_AGES, "2026-03-31", enquiries_arriving_per_month=26.5, **common
+    )
+    assert plenty.total_cost == 0 and plenty.extra_enquiries_per_month == 0
+    assert "no extra marketing is needed, so none is priced" in plenty.explanation()
+
+    # targeted at 16-17s, today's enquiries bring households like recent approvals: 2 of 18
+    # places for 16-17s, so 18 arriving a month count as 2 targeted ones
+    targeted = enquiries_needed(
+        6, "16-17", "2026-03-31", targeted=True, enquiries_arriving_per_month=18, **common
+    )
+    assert targeted.arriving_counted_per_month == pytest.approx(2.0)
+    assert targeted.extra_enquiries_per_month == pytest.approx(targeted.enquiries_per_month - 2)
+    with pytest.raises(ValueError, match="must not be negative"):
+        enquiries_needed(10, ALL_AGES, "2026-03-31", enquiries_arriving_per_month=-1, **common)

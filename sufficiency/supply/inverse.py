@@ -161,6 +161,12 @@ class InverseAnswer:
     end: month, enquiries, applications, approvals, recruits_approved (recruited households still
     approved), usable_places_from_recruits (band ``age_band``). ``start_options`` shows, for each
     possible campaign start month, the enquiries a month and total cost needed.
+
+    Marketing is priced only for enquiries beyond those already arriving:
+    ``extra_enquiries_per_month`` = ``enquiries_per_month`` less ``arriving_counted_per_month``
+    (today's enquiries, as many as count for the age band), never below zero;
+    ``marketing_enquiries`` = that x the campaign months; ``total_cost`` = that x the cost per
+    enquiry.
     """
 
     target_places: float
@@ -190,6 +196,10 @@ class InverseAnswer:
     schedule: pd.DataFrame
     start_options: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    enquiries_arriving_per_month: float = 0.0
+    arriving_counted_per_month: float = 0.0
+    extra_enquiries_per_month: float = 0.0
+    marketing_enquiries: float = 0.0
 
     def approvals_per_month(self) -> np.ndarray:
         """Expected approvals in months 1..horizon of the schedule, for ``project_capacity``."""
@@ -215,12 +225,7 @@ class InverseAnswer:
             else f"Recruits must provide {self.places_needed_from_recruits:.0f} places above what "
             f"today's households are expected to offer on {when}."
         )
-        cost = (
-            f" At £{self.cost_per_enquiry:,.0f} per enquiry that is about "
-            f"{money_text(self.total_cost)} of marketing."
-            if self.total_cost is not None
-            else " Enter a cost per enquiry (marketing spend ÷ enquiries) to see the cost."
-        )
+        cost = " " + self.marketing_text()
         return (
             f"To have {target} by {when}, you need about {self.enquiries_per_month:.0f} enquiries a "
             f"month from {self.campaign_start:%B %Y} to {self.campaign_end:%B %Y} "
@@ -234,6 +239,42 @@ class InverseAnswer:
             "are unlikely to be approved in time (about "
             f"{self.funnel.months_enquiry_to_approval * DAYS_PER_MONTH:,.0f} days from enquiry to "
             "approval)." + (" " + " ".join(self.notes) if self.notes else "")
+        )
+
+    def marketing_text(self) -> str:
+        """What the marketing is priced on, in one or two sentences."""
+        arriving = self.enquiries_arriving_per_month
+        if arriving > 0:
+            counted = (
+                f"today's {arriving:.1f} enquiries a month"
+                if abs(self.arriving_counted_per_month - arriving) < 0.05
+                else f"today's {arriving:.1f} enquiries a month (worth about "
+                f"{self.arriving_counted_per_month:.1f} for this age group: their households "
+                "take other ages too)"
+            )
+            if self.extra_enquiries_per_month <= 0:
+                return (
+                    f"If they keep coming, {counted} already cover this: no extra marketing is "
+                    "needed, so none is priced."
+                )
+            head = (
+                f"{counted} count towards the {self.enquiries_per_month:.1f} a month needed; "
+                f"marketing is needed for the other {self.extra_enquiries_per_month:.1f} a month "
+                f"({self.marketing_enquiries:,.0f} enquiries in all)"
+            )
+            head = head[0].upper() + head[1:]
+        else:
+            head = (
+                "No enquiries are counted as arriving already, so marketing is priced for all "
+                f"{self.marketing_enquiries:,.0f}"
+            )
+        if self.total_cost is None:
+            return (
+                head + ". Enter a cost per enquiry (marketing spend ÷ enquiries) to see the cost."
+            )
+        return (
+            f"{head}: at £{self.cost_per_enquiry:,.0f} per enquiry about "
+            f"{money_text(self.total_cost)}."
         )
 
 
@@ -259,6 +300,7 @@ def enquiries_needed(
     unavailable_share: float = float(defaults.UNAVAILABLE_SHARE),
     confidence: float = 0.8,
     targeted: bool = False,
+    enquiries_arriving_per_month: float = 0.0,
 ) -> InverseAnswer:
     """Enquiries a month (and when, and cost) for ``target_places`` more usable places by a date.
 
@@ -294,6 +336,11 @@ def enquiries_needed(
         a new household's usable places count for the band. False (default): new households are
         like ``new_household_profile`` and only the share of their places credited to the band
         counts.
+    enquiries_arriving_per_month : float
+        Enquiries the authority already receives a month (e.g. the last 12 months ÷ 12). They
+        count towards the enquiries needed and only those beyond them are priced as marketing.
+        Their households are like recent approvals, so with ``targeted`` they count for the
+        band's share of their places only. Default 0: every enquiry is priced.
 
     Returns
     -------
@@ -320,10 +367,16 @@ def enquiries_needed(
     retention_model = retention_model or RetentionModel().fit(households, start)
     profile = new_household_profile or NewHouseholdProfile.from_households(households, start)
     factor = usable_share(occupancy, unavailable_share)
-    per_household_band = factor * (
-        profile.approved_places
-        if targeted
-        else np.append(np.asarray(profile.approved_places_by_band), profile.approved_places)[band]
+    like_recent = np.append(np.asarray(profile.approved_places_by_band), profile.approved_places)[
+        band
+    ]
+    per_household_band = factor * (profile.approved_places if targeted else like_recent)
+    if enquiries_arriving_per_month < 0:
+        raise ValueError("enquiries_arriving_per_month must not be negative")
+    # Today's enquiries bring households like recent approvals: with a targeted campaign each is
+    # worth the band's share of a targeted enquiry.
+    arriving_counted = float(enquiries_arriving_per_month) * (
+        like_recent / profile.approved_places if targeted and profile.approved_places > 0 else 1.0
     )
 
     # Baseline: usable places today and expected at the target date from current households.
@@ -438,6 +491,7 @@ def enquiries_needed(
             if not np.isfinite(option_rate):
                 continue
             option_months = last - option + 1
+            option_marketing = max(option_rate - arriving_counted, 0.0) * option_months
             options.append(
                 {
                     "campaign_start": schedule_months[option],
@@ -445,8 +499,9 @@ def enquiries_needed(
                     "enquiries_per_month": option_rate,
                     "enquiries_per_month_at_confidence": option_confident,
                     "total_enquiries": option_rate * option_months,
+                    "marketing_enquiries": option_marketing,
                     "total_cost": (
-                        option_rate * option_months * funnel.cost_per_enquiry
+                        option_marketing * funnel.cost_per_enquiry
                         if funnel.cost_per_enquiry is not None
                         else np.nan
                     ),
@@ -460,9 +515,13 @@ def enquiries_needed(
             "enquiries_per_month",
             "enquiries_per_month_at_confidence",
             "total_enquiries",
+            "marketing_enquiries",
             "total_cost",
         ],
     )
+    campaign_months = int(last - first + 1) if feasible else 0
+    extra_per_month = max(float(rate) - arriving_counted, 0.0) if feasible else 0.0
+    marketing_enquiries = extra_per_month * campaign_months
     return InverseAnswer(
         target_places=float(target_places),
         age_band=age_band,
@@ -476,7 +535,7 @@ def enquiries_needed(
         usable_places_per_household=float(per_household_band),
         campaign_start=schedule_months[first] if feasible else None,
         campaign_end=schedule_months[last] if feasible else None,
-        campaign_months=int(last - first + 1) if feasible else 0,
+        campaign_months=campaign_months,
         enquiries_per_month=float(rate),
         enquiries_per_month_at_confidence=float(rate_confident),
         confidence=float(confidence),
@@ -489,7 +548,7 @@ def enquiries_needed(
         households_from_recruits_at_target=float(still[horizon]),
         cost_per_enquiry=funnel.cost_per_enquiry,
         total_cost=(
-            total_enquiries * funnel.cost_per_enquiry
+            marketing_enquiries * funnel.cost_per_enquiry
             if funnel.cost_per_enquiry is not None
             else None
         ),
@@ -497,6 +556,10 @@ def enquiries_needed(
         schedule=schedule,
         start_options=start_options,
         notes=notes,
+        enquiries_arriving_per_month=float(enquiries_arriving_per_month),
+        arriving_counted_per_month=arriving_counted,
+        extra_enquiries_per_month=extra_per_month,
+        marketing_enquiries=marketing_enquiries,
     )
 
 

@@ -25,6 +25,12 @@ def metric(app: AppTest, label: str) -> str:
 def test_demo_view_is_labelled_synthetic_with_sourced_benchmarks_and_quick_filters():
     app = run_page()
     assert any("Synthetic" in item.value for item in app.info)
+    # opens on the plan figures' window: the last three financial years to the extract date
+    assert app.select_slider[0].value == ("2021-22", "2023-24")
+    assert 600 < int(metric(app, "Enquiries").replace(",", "")) < 1000
+    app.select_slider[0].set_value(("2016-17", "2023-24"))
+    app.run()
+    assert not app.exception
     assert int(metric(app, "Enquiries").replace(",", "")) > 1000
     rate = float(metric(app, "Enquiry to application").rstrip("%"))
     assert 12 <= rate <= 22

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,11 @@ def test_answer_in_plain_words_with_sources_and_downloads() -> None:
     assert "Ofsted" in captions and "synthetic records" in captions
     assert len(app.get("vega_lite_chart")) == 2
     labels = {button.label for button in app.get("download_button")}
-    assert {"Enquiries needed by month (CSV)", "Answer and assumptions (Excel)"} <= labels
+    assert {
+        "Month by month (CSV)",
+        "By campaign start (CSV)",
+        "Answer and assumptions (Excel)",
+    } <= (labels)
 
 
 def test_inputs_change_the_answer_quickly_and_too_soon_is_explained() -> None:
@@ -82,9 +87,9 @@ def test_enquiries_are_the_total_not_on_top_and_the_lead_time_is_in_days():
     assert not app.exception, app.exception
     now = float(figures.enquiries_per_quarter.value) / 3
     shown = next(m for m in app.metric if m.label == "Enquiries a month")
-    assert shown.delta == f"in all; now {now:.1f}"
+    assert shown.delta.endswith(" from today's")
     captions = " ".join(c.value for c in app.caption)
-    assert "not extra on top of the" in captions
+    assert f"the {now:.1f} a month the authority receives now count towards it" in captions
     assert f"{figures.days_enquiry_to_approval.text} on every page, the same figure" in captions
     inputs = {n.label: n.value for n in app.number_input}
     days = inputs["Enquiry → application (days)"] + inputs["Application → approval (days)"]
@@ -92,3 +97,45 @@ def test_enquiries_are_the_total_not_on_top_and_the_lead_time_is_in_days():
     answer = next(e.value for e in [*app.success, *app.warning])
     assert f"about {days:,.0f} days from enquiry to approval" in answer
     assert "months from enquiry" not in answer
+
+
+def test_marketing_is_priced_only_for_enquiries_beyond_those_arriving_now():
+    """The demo's default (10 places for 10-15s in three years) needs 14.8 enquiries a month while
+    26.5 arrive; targeted at 10-15s, today's count for their share of places (their households
+    take other ages too) and only the rest is priced. A small target today's enquiries already
+    meet costs no marketing."""
+    import re
+
+    from sufficiency.scenario import fit_models
+
+    figures = fit_models().figures
+    now = float(figures.enquiries_per_quarter.value) / 3
+    cost_per_enquiry = float(figures.cost_per_enquiry.value)
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()
+    assert not app.exception, app.exception
+    needed = float(metric(app, "Enquiries a month"))
+    shown = next(m for m in app.metric if m.label == "Enquiries a month")
+    counted = float(shown.delta.removesuffix(" from today's"))
+    assert 0 < counted < now  # a share of today's enquiries count for one age band
+    cost = next(m for m in app.metric if m.label == "Marketing cost")
+    extra = float(cost.delta.removeprefix("for ").removesuffix(" a month"))
+    assert extra == pytest.approx(needed - counted, abs=0.11)
+    months = int(re.search(r"\((\d+) months,", app.success[0].value).group(1))
+    pounds = float(cost.value.lstrip("£").replace(",", ""))
+    # the old price: every enquiry needed, arriving or not
+    assert pounds < 0.6 * needed * months * cost_per_enquiry
+    assert pounds == pytest.approx(extra * months * cost_per_enquiry, rel=0.05)
+    assert f"marketing is needed for the other {extra:.1f} a month" in app.success[0].value
+
+    # 3 more places of any age than without recruitment, from households like recent
+    # approvals: today's enquiries are enough
+    app.radio(key="calc_targeted").set_value(False)
+    app.radio(key="relative_to").set_value("baseline")
+    app.selectbox(key="target_band").set_value("all ages")
+    app.number_input(key="target_places").set_value(3)
+    app.run()
+    assert not app.exception, app.exception
+    assert float(metric(app, "Enquiries a month")) < now
+    assert metric(app, "Marketing cost") == "£0"
+    assert "no extra marketing is needed, so none is priced" in app.success[0].value

@@ -116,7 +116,7 @@ def test_recruitment_calculator_target_changes_answer_and_downloads(page, explor
 
     with page.expect_download() as download_info:
         page.get_by_role(
-            "button", name=re.compile(r"^(Enquiries needed by month|enquiries_schedule)")
+            "button", name=re.compile(r"^(Month by month \(CSV\)|enquiries_schedule)")
         ).click()
     schedule = csv_rows(download_info.value.path())
     assert {"month", "enquiries", "approvals"} <= set(schedule[0])
