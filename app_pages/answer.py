@@ -162,7 +162,7 @@ def answer(result, baseline) -> None:
         f"up to {per_quarter:.0f} a quarter" if per_quarter else None,
         delta_color="off",
         **CONTEXT,
-        help="Households the targets need on top of those replacing carers who leave, whole "
+        help="Households the targets need on top of the approvals the service makes now, whole "
         "households per quarter within the limits.",
     )
     cols[1].metric(
@@ -183,17 +183,17 @@ def answer(result, baseline) -> None:
     if approved and plan is not None and plan.schedule is not None:
         still = float(plan.schedule.in_post[-1].sum())
         gained.caption(plain(households_gained(approved, still, end_month)))
-    replacing = s["approvals_replacing_leavers_per_quarter"]
+    without = s["approvals_without_plan_per_quarter"]
     on_top = (
-        f"; the targets' extra households come on top (up to {replacing + per_quarter:.1f} a "
+        f"; the targets' extra households come on top (up to {without + per_quarter:.1f} a "
         "quarter in all)"
         if per_quarter
         else ""
     )
     st.caption(
-        f"Without a plan the model approves {replacing:.1f} households a quarter, enough to "
-        f"replace the carers who leave, against {approvals_now:.1f} a quarter approved now"
-        f"{on_top}."
+        f"Without a plan the model keeps approving {without:.1f} households a quarter, as many "
+        f"as now, more than the {s['approvals_replacing_leavers_per_quarter']:.1f} that replace "
+        f"the carers who leave{on_top}."
     )
 
     st.markdown(f"**Money over {result.scenario.horizon_months} months**")

@@ -462,6 +462,35 @@ def cross_check_section(result, is_demo: bool) -> None:
         )
 
 
+def marketing_text(result) -> str:
+    """What the budget's marketing line buys, in plain words: the same enquiries, counted once,
+    as the Recommended plan's channel table and the explorer's extra enquiries."""
+    costs = result.costs_by_financial_year
+    cash = float(costs.loc[costs["placement_category"] == "marketing", "cost_mean"].sum())
+    if cash <= 0:
+        return ""
+    figures = result.figures
+    planned = float(result.plan.enquiries.sum()) if result.plan is not None else 0.0
+    text = f"Marketing: {fin.money_text(cash)} in cash over the horizon"
+    if planned > 0 and not result.scenario.marketing_spend_per_quarter:
+        text += (
+            f" for about {planned:,.0f} extra enquiries ({fin.money_text(cash / planned)} an "
+            "enquiry on average), bought quarter by quarter from the marketing channels with the "
+            "cheapest approvals: the enquiries and spend in the Recommended plan's channel table "
+            f"(there at {result.scenario.price_base_year} prices, here with inflation)"
+        )
+    text += "."
+    if figures is not None:
+        text += (
+            f" The {figures.enquiries_per_quarter.value:,.0f} enquiries a quarter received now "
+            "are not priced: they bring the approvals the service makes without a plan. The "
+            f"paid channels' average, {figures.cost_per_enquiry.text} an enquiry "
+            f"({figures.cost_per_enquiry.source}), is the cost per enquiry every page shows; "
+            "the channels with room for more cost more or less than it."
+        )
+    return text
+
+
 def main() -> None:
     st.title("Placement budget")
     st.write(
@@ -548,6 +577,9 @@ def main() -> None:
         "cumulative investment (recruitment, assessment, marketing, support, programmes); "
         "none: it does not within the horizon.",
     )
+    marketing_note = marketing_text(result)
+    if marketing_note:
+        st.caption(marketing_note)
     if itos.total_investment == 0 and itos.total_saving == 0:
         st.info(
             "The scenario on screen is the baseline, so there is nothing to invest or save. "

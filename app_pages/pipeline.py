@@ -91,6 +91,21 @@ def pipeline_by_stage(_model: ApprovalModel, _records: FunnelRecords, key: str) 
     return table
 
 
+def baseline_comparison(next_year: float, figures) -> str:
+    """This page's next 12 months beside the approvals the Scenario explorer and Recommended plan
+    assume without a plan (as many as now), in plain words."""
+    now = float(figures.approvals_per_quarter.value)
+    gap = next_year / 4 - now
+    close = abs(gap) <= 0.15 * max(now, 1e-9)
+    return (
+        f"This forecast, {next_year:.1f} households in the next 12 months ({next_year / 4:.1f} a "
+        f"quarter), is {'close to' if close else ('above' if gap > 0 else 'below')} the "
+        f"{now:.1f} a quarter ({4 * now:.0f} a year) the Scenario explorer and the Recommended "
+        f"plan keep approving without a plan, as now ({figures.approvals_per_quarter.source}). "
+        "Their extra households come on top of it."
+    )
+
+
 st.title("Approvals pipeline")
 records, label, is_demo = active_funnel_records()
 if is_demo:
@@ -172,6 +187,7 @@ total_cols[2].metric(
     f"{int((records.enquiries['outcome'] == 'open').sum()):,} households",
     help=f"Enquiries with no approval or withdrawal by {records.extract_date:%d %B %Y}.",
 )
+st.caption(baseline_comparison(first_year["expected_approvals"].sum(), figures))
 
 # One time axis for both charts (month ends, the same range) and y axes that hold the whole
 # interval with room above it, so no whisker or band reaches the top edge.

@@ -282,8 +282,8 @@ def show_timing(result) -> None:
         timing.peak_quarter,
         delta_color="off",
         **CONTEXT,
-        help="The most extra households approved in one quarter, on top of those replacing "
-        "carers who leave.",
+        help="The most extra households approved in one quarter, on top of the approvals the "
+        "service makes now.",
     )
     cols[1].metric(
         "Approved now (all, a quarter)",
@@ -313,7 +313,7 @@ def show_timing(result) -> None:
         )
     points = timing.points(
         s["approvals_now_per_quarter"],
-        s["approvals_replacing_leavers_per_quarter"],
+        s["approvals_without_plan_per_quarter"],
         figures.days_enquiry_to_approval.text,
         result.plan.feasible,
         s["enquiries_now_per_quarter"],
@@ -458,7 +458,7 @@ def main() -> None:
     st.write(
         "Set the target and the practical limits: the plan is the fewest extra in-house foster "
         "households a quarter, by carer type, that meet it within what recruitment can deliver, "
-        "on top of the households that replace carers who leave. These targets and limits are "
+        "on top of the households the service approves now. These targets and limits are "
         "the Scenario explorer's too: both pages show the same plan."
     )
     active = active_903_data()

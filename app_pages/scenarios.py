@@ -225,9 +225,9 @@ def recruitment_levers(scenario: Scenario, models: FittedModels) -> dict:
     approvals = dict(scenario.approvals_per_quarter)
     marketing = dict(scenario.marketing_spend_per_quarter)
     st.caption(
-        "Extra households approved each quarter, on top of the households the model "
-        "approves to replace carers who leave (the answer above says how many a quarter; "
-        f"{figures.approvals_per_quarter.value:.1f} a quarter are approved now)."
+        "Extra households approved each quarter, on top of the "
+        f"{figures.approvals_per_quarter.value:.1f} a quarter approved now, which the model "
+        "keeps approving without a plan."
     )
     columns = st.columns(len(CARER_TYPES))
     new_approvals = {}
@@ -957,7 +957,7 @@ def explorer(models: FittedModels, key: str) -> None:
         "Children in each placement type at each month end. Solid lines: with the plan; dashed: "
         "the baseline of current trends; shaded: 8 in 10 likely outcomes fall in this range "
         "(of the simulated futures). Foster and residential demand is met by the in-house carers and beds first "
-        "(today's, those replacing leavers, and the extra recruitment), the rest goes to IFAs "
+        "(today's, those approved as now, and the extra recruitment), the rest goes to IFAs "
         "and external homes."
     )
     left, right = st.columns(2)

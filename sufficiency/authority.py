@@ -525,7 +525,7 @@ def authority_figures(
                 "cost per enquiry; the assumed cost per enquiry is used."
             )
     if approvals_now is None:
-        per_quarter = reconciliation.households * float(leaving.value) / 4
+        per_quarter = 3 * replacement_per_month(reconciliation.households, float(leaving.value))
         approvals_now = Figure(
             per_quarter,
             "households approved a quarter",
@@ -562,6 +562,12 @@ def authority_figures(
         records_label=records_label,
         notes=tuple(notes),
     )
+
+
+def replacement_per_month(households: float, annual_leaving_rate: float) -> float:
+    """Households approved a month just to replace those who leave (a yearly rate compounded
+    monthly)."""
+    return households * (1.0 - (1.0 - annual_leaving_rate) ** (1.0 / 12.0))
 
 
 def _leaving_rate(frame: pd.DataFrame, extract: pd.Timestamp, label: str) -> Figure | None:

@@ -228,41 +228,29 @@ def _marketing_table(result: Any, channels: list, improvement: float) -> pd.Data
     plan = result.plan
     if plan is None or plan.approvals.sum() <= 0 or not channels:
         return pd.DataFrame(columns=columns)
+    from sufficiency.scenario.supply import enquiries_for_approvals, marketing_bought, resolve
+
     months = result.months
-    lead = plan.limits.lead_months
-    labels = financial_quarter_labels(months)
-    starts = financial_quarter_start(months)
-    rows = []
-    total = plan.approvals.sum(axis=1)
-    ranked = sorted(
-        channels,
-        key=lambda c: c.cost_per_enquiry / min(c.enquiry_to_approval * improvement, 1.0),
+    _, _, used = marketing_bought(
+        result.scenario, channels, resolve(result.scenario, result.figures)
     )
-    for t in np.flatnonzero(total > 0):
-        if t < lead and result.scenario.approvals_in_pipeline:
-            continue
-        at = max(t - lead, 0)
-        remaining = total[t] * 3.0  # a quarter's worth, as channel reach is per quarter
-        for channel in ranked:
-            rate = min(channel.enquiry_to_approval * improvement, 1.0)
-            take = min(remaining / rate, channel.max_enquiries_per_quarter)
-            if take <= 0:
-                continue
-            rows.append(
-                {
-                    "quarter": labels[at],
-                    "quarter_start": starts[at],
-                    "channel": channel.name,
-                    "enquiries": take / 3.0,
-                    "spend": take / 3.0 * channel.cost_per_enquiry,
-                }
-            )
-            remaining -= take * rate
-            if remaining <= 1e-9:
-                break
-    if not rows:
+    # the same purchase the engine prices (quarter by quarter, cheapest approvals first), so the
+    # table's enquiries and £ are the budget's marketing line and the plan's enquiries
+    frame = enquiries_for_approvals(
+        plan.approvals.sum(axis=1),
+        months,
+        channels,
+        plan.limits.lead_months,
+        improvement=improvement,
+        used=used,
+        skip_before_lead=result.scenario.approvals_in_pipeline,
+    )
+    if frame.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(rows)
+    at = pd.DatetimeIndex(frame["month"])
+    frame = frame.assign(
+        quarter=list(financial_quarter_labels(at)), quarter_start=list(financial_quarter_start(at))
+    )
     return (
         frame.groupby(["quarter_start", "quarter", "channel"], sort=True)[["enquiries", "spend"]]
         .sum()
@@ -453,7 +441,7 @@ def _input_notes(scenario: Any, models: Any, resolved: Any, channels: list) -> l
     who = models.authority or ("the demo authority" if models.is_demo else "your 903 data")
     notes = [
         f"Demand is the scenario engine's projection for {who}, {paths}; new households are on "
-        "top of the recruitment that replaces carers who leave.",
+        "top of the households approved now, who keep being approved without a plan.",
         f"New households: {resolved.usable_per_household:.2f} usable places each "
         f"({resolved.places_per_household:.2f} approved places x {resolved.occupancy:.0%} filled; "
         f"{resolved.sources['places_per_household']}) and {resolved.annual_leaving_rate:.0%} "
@@ -550,7 +538,7 @@ def plan_markdown(
         "",
         plan.explain(),
         "",
-        "## Households to approve (households a quarter, on top of replacing leavers)",
+        "## Households to approve (households a quarter, on top of those approved now)",
         "",
     ]
     if approvals.empty:

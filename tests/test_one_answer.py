@@ -137,7 +137,7 @@ def test_approvals_start_after_the_lead_time_unless_in_the_pipeline(models):
     extra_now = now.carers["extra_approvals"].to_numpy()
     assert extra_later[:lead].sum() == 0 and extra_later[lead:].min() == pytest.approx(1.0)
     assert extra_now[0] == pytest.approx(1.0)
-    # on top of the households that replace leavers: the baseline holds steady, these add
+    # on top of the households the baseline approves (as many as now): these add
     base = run(MEAN, models=models)
     assert end(later, "in_house_households_end") > end(base, "in_house_households_end") + 10
 
@@ -260,16 +260,22 @@ def test_all_ages_ranges_are_taken_over_paths_not_summed_over_age_bands(models):
 
 
 def test_the_summary_says_how_many_approvals_the_baseline_assumes():
-    """The baseline replaces leavers only; the summary states that rate beside today's."""
+    """Without a plan the service approves as many households as now (4.5 a quarter on the demo,
+    the records' last 12 months), not only enough to replace leavers (3.1); the summary states
+    both beside today's."""
+    from sufficiency.authority import replacement_per_month
     from sufficiency.scenario import fit_models
-    from sufficiency.scenario.supply import replacement_per_month
 
     models = fit_models()
     result = run(Scenario(n_simulations=0), models=models)
     in_house = models.figures.in_house
     expected = 3 * replacement_per_month(in_house.households, result.resolved.annual_leaving_rate)
     assert result.summary["approvals_replacing_leavers_per_quarter"] == pytest.approx(expected)
-    assert result.summary["approvals_now_per_quarter"] > 0
+    assert result.summary["approvals_now_per_quarter"] == 4.5  # 18 approved Apr 2023-Mar 2024
+    assert result.summary["approvals_without_plan_per_quarter"] == pytest.approx(4.5)
+    assert expected == pytest.approx(3.1, abs=0.05)
+    approvals = result.carers.groupby("month")["approvals"].sum()
+    assert approvals.iloc[0] == pytest.approx(4.5 / 3)  # households approved a month, no plan
 
 
 @pytest.fixture(scope="module")
@@ -299,17 +305,17 @@ def test_an_infeasible_target_says_the_best_level_and_not_within_the_forecast(de
 
 
 def test_a_target_reachable_later_names_the_earliest_month_after_its_date(demo):
-    """44% by March 2026 cannot be met by then, but can later within the forecast: the earliest
+    """40% by March 2026 cannot be met by then, but can later within the forecast: the earliest
     month is after the target date and the share stays at or under the target from then on."""
     result = run(
-        Scenario(ifa_share_target_pct=44.0, ifa_share_target_date="2026-03", n_simulations=0),
+        Scenario(ifa_share_target_pct=40.0, ifa_share_target_date="2026-03", n_simulations=0),
         models=demo,
     )
     (check,) = result.plan.checks
     assert not check.feasible
     assert check.earliest_month is not None and check.earliest_month > check.date
     assert check.when_met == f"earliest {check.earliest_month:%B %Y}"
-    assert f"44% could be reached from {check.earliest_month:%B %Y} at the earliest" in (
+    assert f"40% could be reached from {check.earliest_month:%B %Y} at the earliest" in (
         result.plan.text
     )
 

@@ -78,7 +78,7 @@ class ApprovalTiming:
         approvals_now : float
             Households approved a quarter now (all approvals), with its source shown elsewhere.
         replacing : float
-            Approvals a quarter the model makes anyway to replace carers who leave.
+            Approvals a quarter the model makes anyway, without a plan (as many as now).
         lead_time : str
             Enquiry-to-approval time as every page words it (e.g. "287 days").
         target_met : bool
@@ -100,7 +100,7 @@ class ApprovalTiming:
             )
             + ".",
             f"The busiest quarter is {self.peak_quarter}: {self.peak} extra households, "
-            f"{self.peak + replacing:.0f} with those replacing carers who leave, against "
+            f"{self.peak + replacing:.0f} with those approved without a plan, against "
             f"{approvals_now:.1f} a quarter approved now.",
         ]
         if enquiries_now is not None and self.peak_enquiry_quarter:

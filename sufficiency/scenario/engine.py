@@ -28,6 +28,7 @@ import pandas as pd
 
 from sufficiency import codes
 from sufficiency import finance as fin
+from sufficiency.authority import replacement_per_month
 from sufficiency.errors import SufficiencyError
 from sufficiency.scenario.levers import STEP_DOWN_DESTINATIONS_16_17
 from sufficiency.scenario.models import (
@@ -36,9 +37,10 @@ from sufficiency.scenario.models import (
     fit_models,
 )
 from sufficiency.scenario.supply import (
+    BASELINE_RECRUITMENT,
     CarerSupply,
     Resolved,
-    cheapest_enquiries,
+    enquiries_for_approvals,
     marketing_bought,
     project_supply,
     recruitment_channels,
@@ -457,30 +459,35 @@ def _recruitment_spend(
     months: pd.DatetimeIndex,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(enquiries, £ at base prices) a month the extra approvals need, bought lead months before
-    each approval from the cheapest channels (households already in the pipeline need none)."""
+    each approval from the cheapest channels at each quarter's rate
+    (:func:`~sufficiency.scenario.supply.enquiries_for_approvals`; households already in the
+    pipeline need none)."""
     improvement = 1 + scenario.conversion_improvement_pct / 100
     _, _, used = marketing_bought(scenario, channels, resolved)
     needing = np.zeros(len(months))
     for name, series in supply.approvals.items():
-        if name == "replacing leavers":
+        if name == BASELINE_RECRUITMENT:
             continue
         needing += series
     # approvals the scenario's marketing lever buys are paid for by its spend
     _, bought, _ = marketing_bought(scenario, channels, resolved)
     if bought:
         needing[resolved.lead_months :] -= bought / 3.0
-    needing = np.maximum(needing, 0.0)
-    lead = resolved.lead_months
+    bought_by_month = enquiries_for_approvals(
+        np.maximum(needing, 0.0),
+        months,
+        channels,
+        resolved.lead_months,
+        improvement=improvement,
+        used=used,
+        skip_before_lead=scenario.approvals_in_pipeline,
+    )
+    by_month = bought_by_month.groupby("month")[["enquiries", "spend"]].sum()
+    at = months.get_indexer(by_month.index)
     enquiries = np.zeros(len(months))
     spend = np.zeros(len(months))
-    for t in np.flatnonzero(needing > 1e-12):
-        if t < lead and scenario.approvals_in_pipeline:
-            continue
-        quarterly = needing[t] * 3.0
-        e, cost = cheapest_enquiries(quarterly, channels, improvement, used)
-        at = max(t - lead, 0)
-        enquiries[at] += e / 3.0
-        spend[at] += cost / 3.0
+    enquiries[at] = by_month["enquiries"].to_numpy()
+    spend[at] = by_month["spend"].to_numpy()
     enquiries += supply.marketing_enquiries
     return enquiries, spend + supply.marketing_spend
 
@@ -547,7 +554,7 @@ def project(
         PROGRAMMES_CATEGORY: programmes,
     }
     investment[RECRUITMENT_CATEGORY] = investment[RECRUITMENT_CATEGORY] + (
-        (supply.approvals["replacing leavers"] - _replacement_without_levers(supply, scenario))
+        (supply.approvals[BASELINE_RECRUITMENT] - _replacement_without_levers(supply, scenario))
         * scenario.recruitment_cost_per_household
     )
     investment = {
@@ -574,9 +581,10 @@ _project = project  # kept for callers written before the public name
 
 
 def _replacement_without_levers(supply: CarerSupply, scenario: Scenario) -> np.ndarray:
-    """Replacement approvals before the conversion improvement (only the extra is investment)."""
+    """Approvals made without a plan, before the conversion improvement (only the extra is
+    investment)."""
     improvement = 1 + scenario.conversion_improvement_pct / 100
-    return supply.approvals["replacing leavers"] / improvement
+    return supply.approvals[BASELINE_RECRUITMENT] / improvement
 
 
 def baseline_of(scenario: Scenario) -> Scenario:
@@ -889,9 +897,12 @@ def run(
         "approvals_needed_per_quarter": 0.0 if plan is None else plan.per_quarter,
         "enquiries_needed_per_quarter": 0.0 if plan is None else plan.enquiries_per_quarter,
         "approvals_now_per_quarter": float(figures.approvals_per_quarter.value),
-        "approvals_replacing_leavers_per_quarter": float(
-            baseline.supply.approvals["replacing leavers"][0] * 3
+        # without a plan the service approves as many as now; replacing leavers alone is less
+        "approvals_without_plan_per_quarter": float(
+            baseline.supply.approvals[BASELINE_RECRUITMENT][0] * 3
         ),
+        "approvals_replacing_leavers_per_quarter": 3
+        * replacement_per_month(figures.in_house.households, baseline.resolved.annual_leaving_rate),
         "enquiries_now_per_quarter": float(figures.enquiries_per_quarter.value),
         "step_downs_solved_per_year": 0.0 if plan is None else plan.step_downs_per_year,
         "targets": target_table.to_dict(orient="records"),

@@ -168,7 +168,7 @@ LEVERS: dict[str, Lever] = {
         Lever(
             "approvals_per_quarter",
             "Extra in-house foster carer households approved, by carer type",
-            "households a quarter, per carer type, on top of those replacing carers who leave",
+            "households a quarter, per carer type, on top of those approved now",
             0,
             100,
             None,

@@ -288,16 +288,9 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         step_downs_per_year=step_downs,
         solved_approvals=approvals,
     )
-    # enquiries the solved approvals need, lead months before each approval
-    enquiries = np.zeros(n_months)
-    conversion = max(
-        resolved.enquiry_to_approval * (1 + scenario.conversion_improvement_pct / 100), 1e-9
-    )
-    total = approvals.sum(axis=1)
-    for t in np.flatnonzero(total > 0):
-        if t < limits.lead_months and scenario.approvals_in_pipeline:
-            continue
-        enquiries[max(t - limits.lead_months, 0)] += total[t] / conversion
+    # enquiries the solved approvals need: what the engine buys (and prices) for them, from the
+    # channels with the cheapest approvals, lead months before each approval; counted once
+    enquiries = np.maximum(after.enquiries - before.enquiries, 0.0)
     if ext_check is not None:
         at = months.searchsorted(ext_check.date)
         ext_check = TargetCheck(
@@ -390,8 +383,8 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[st
         )
         timing = plan.timing()
         lines.append(
-            f"Approve: {approvals} extra in-house households ({kinds}), on top of those that "
-            "replace carers who leave."
+            f"Approve: {approvals} extra in-house households ({kinds}), on top of the "
+            "households approved now, who keep being approved without a plan."
         )
         when = (
             f"When: {quarters.iloc[0]} to {quarters.iloc[-1]}, up to {timing.peak} a quarter "
@@ -405,8 +398,9 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[st
         lines.append(when + ".")
         lines.append(
             f"Enquiries: about {plan.enquiries_per_quarter:,.0f} more a quarter (now "
-            f"{enquiries_now:,.0f}), at {resolved.enquiry_to_approval:.1%} approved and "
-            f"{resolved.days_enquiry_to_approval:,.0f} days from enquiry to approval."
+            f"{enquiries_now:,.0f}), from the marketing channels with the cheapest approvals "
+            f"(each at its own share approved; {resolved.enquiry_to_approval:.1%} across all "
+            f"enquiries), {resolved.days_enquiry_to_approval:,.0f} days from enquiry to approval."
         )
     elif plan.feasible:
         lines.append("No extra households are needed: the scenario already meets the target.")

@@ -1,5 +1,5 @@
-"""In-house foster carers under a scenario: today's households, those replacing leavers, and extra
-recruitment, with the scenario's assumptions resolved against the authority's figures.
+"""In-house foster carers under a scenario: today's households, those the service approves as it
+does now, and extra recruitment, with the scenario's assumptions resolved against the authority's figures.
 
 - :func:`resolve` turns the scenario's carer and funnel levers into numbers: a lever left empty
   takes the authority's figure (its records, else the national figure), with that source.
@@ -8,9 +8,10 @@ recruitment, with the scenario's assumptions resolved against the authority's fi
   assessment team's room; the budget), shared by the explorer, ``scenario run`` and ``plan``.
 - :func:`project_supply` projects households and usable places month by month: today's
   households leave (as the authority's records say, or at the yearly rate); the service approves
-  enough households to replace them (a recruitment plan is on top of that); approvals set in the
-  scenario, marketing and a solved target plan add households after the enquiry-to-approval lead
-  time, each carer type taking the ages it is approved for.
+  as many households as it approves now (:func:`baseline_approvals_per_month`; a recruitment plan
+  is on top of that); approvals set in the scenario, marketing and a solved target plan add
+  households after the enquiry-to-approval lead time, each carer type taking the ages it is
+  approved for.
 """
 
 from __future__ import annotations
@@ -207,34 +208,128 @@ def cheapest_enquiries(
     """(enquiries, £) a quarter to bring ``approvals_per_quarter`` extra approvals, buying from the
     channels with the lowest cost per approval first, each up to its remaining reach. Beyond every
     channel's reach the last channel's price is used (the limit is reported elsewhere)."""
-    used = used or {}
-    remaining = max(approvals_per_quarter, 0.0)
-    enquiries = spend = 0.0
-    if remaining <= 0 or not channels:
+    if approvals_per_quarter <= 0 or not channels:
         return 0.0, 0.0
+    bought = _channel_purchase(approvals_per_quarter, channels, improvement, used)
+    return sum(b[1] for b in bought), sum(b[2] for b in bought)
+
+
+BEYOND_REACH = "beyond every channel's reach"
+"""Channel name of enquiries priced beyond every channel's reach (at the dearest channel used)."""
+
+
+def enquiries_for_approvals(
+    approvals: np.ndarray,
+    months: pd.DatetimeIndex,
+    channels: list[Channel],
+    lead_months: int,
+    *,
+    improvement: float = 1.0,
+    used: Mapping[str, float] | None = None,
+    skip_before_lead: bool = False,
+) -> pd.DataFrame:
+    """The enquiries (and their £) extra approvals need, by month and channel: the one count
+    every page, export and cost uses.
+
+    Channel reach is a quarter's, so each quarter's approvals are bought together at the quarter's
+    rate, cheapest approvals first (:func:`cheapest_enquiries`); each month gets its share, lead
+    months before it. (Buying a month's approvals as if they came every month of the quarter
+    overran the channels' reach and priced the rest at the dearest channel.)
+
+    Parameters
+    ----------
+    approvals : numpy.ndarray
+        Extra approvals by month ``(months,)``.
+    months : DatetimeIndex
+        Month ends of ``approvals``.
+    channels : list of Channel
+    lead_months : int
+        Months from enquiry to approval; enquiries for earlier approvals fall in the first month.
+    improvement : float
+        Conversion multiplier (1 + the conversion lever).
+    used : mapping, optional
+        Enquiries a quarter of each channel's reach already used (the scenario's marketing).
+    skip_before_lead : bool
+        True when approvals before the lead time are already in the pipeline (no enquiries).
+
+    Returns
+    -------
+    DataFrame
+        month (the enquiry month), channel, enquiries (count), spend (£, base prices); channel
+        :data:`BEYOND_REACH` for enquiries beyond every channel's reach, priced at the channel
+        with the dearest approval.
+    """
+    columns = ["month", "channel", "enquiries", "spend"]
+    approvals = np.asarray(approvals, dtype="float64").copy()
+    if skip_before_lead:
+        approvals[:lead_months] = 0.0
+    if not channels or not np.any(approvals > 1e-12):
+        return pd.DataFrame(columns=columns)
+    quarters = pd.DatetimeIndex(months).to_period("Q")
+    rows = []
+    for quarter in pd.unique(quarters):
+        in_quarter = np.flatnonzero((quarters == quarter) & (approvals > 1e-12))
+        total = float(approvals[in_quarter].sum())
+        if total <= 1e-12:
+            continue
+        for name, enquiries, spend in _channel_purchase(total, channels, improvement, used):
+            for t in in_quarter:
+                share = approvals[t] / total
+                rows.append(
+                    (months[max(t - lead_months, 0)], name, enquiries * share, spend * share)
+                )
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.groupby(["month", "channel"], as_index=False, sort=False)[
+        ["enquiries", "spend"]
+    ].sum()
+
+
+def _channel_purchase(
+    approvals_per_quarter: float,
+    channels: list[Channel],
+    improvement: float,
+    used: Mapping[str, float] | None,
+) -> list[tuple[str, float, float]]:
+    """(channel, enquiries, £) for a quarter's approvals, cheapest approvals first, each channel
+    up to its remaining reach; the rest at the dearest channel's price as :data:`BEYOND_REACH`."""
+    used = used or {}
+    remaining = approvals_per_quarter
     ranked = sorted(
         channels,
         key=lambda c: c.cost_per_enquiry / min(c.enquiry_to_approval * improvement, 1.0),
     )
+    bought = []
     for channel in ranked:
         rate = min(channel.enquiry_to_approval * improvement, 1.0)
         room = max(channel.max_enquiries_per_quarter - used.get(channel.name, 0.0), 0.0)
         take = min(remaining / rate, room)
-        enquiries += take
-        spend += take * channel.cost_per_enquiry
-        remaining -= take * rate
+        if take > 0:
+            bought.append((channel.name, take, take * channel.cost_per_enquiry))
+            remaining -= take * rate
         if remaining <= 1e-9:
-            return enquiries, spend
+            return bought
     last = ranked[-1]
     rate = min(last.enquiry_to_approval * improvement, 1.0)
-    enquiries += remaining / rate
-    spend += remaining / rate * last.cost_per_enquiry
-    return enquiries, spend
+    bought.append((BEYOND_REACH, remaining / rate, remaining / rate * last.cost_per_enquiry))
+    return bought
 
 
-def replacement_per_month(households: float, annual_leaving_rate: float) -> float:
-    """Households approved a month just to replace those who leave."""
-    return households * (1.0 - (1.0 - annual_leaving_rate) ** (1.0 / 12.0))
+BASELINE_RECRUITMENT = "recruiting as now"
+"""Name of the approvals the service makes without a plan (households and approvals dicts)."""
+
+
+def baseline_approvals_per_month(figures: AuthorityFigures) -> float:
+    """Households the service approves a month without a plan: as many as it approves now.
+
+    The authority's approvals now (:attr:`AuthorityFigures.approvals_per_quarter`: the last 12
+    months of its records ÷ 4; without records, enough to replace the households that leave)
+    carry on. Replacing leavers alone understated the demo's recruitment: it approves 4.5 a
+    quarter (18 in the year to March 2024; 18.3 a year over three years, while about 10 a year
+    left and households grew from 62 to 86), its Approvals pipeline expects 18.9 in the next 12
+    months from the people already in progress and today's enquiries, and today's 79.5
+    enquiries a quarter at 6.1% approved bring 4.9 a quarter; replacing leavers is 3.1.
+    """
+    return float(figures.approvals_per_quarter.value) / 3.0
 
 
 def recruitment_limits(
@@ -245,7 +340,8 @@ def recruitment_limits(
 ) -> RecruitmentLimits:
     """What extra recruitment a target can ask for, on top of the scenario's own recruitment.
 
-    Assessment room = capacity - approvals replacing leavers - approvals set in the scenario -
+    Assessment room = capacity - approvals made without a plan (as now) - approvals set in the
+    scenario -
     approvals its marketing buys. Marketing room = every channel at full reach (less what the
     scenario's marketing already uses) x its conversion. Budget room (when a recruitment budget is
     set) = what is left of a quarter's budget ÷ (recruitment and assessment + the cheapest
@@ -255,12 +351,10 @@ def recruitment_limits(
         channels if channels is not None else recruitment_channels(scenario, figures, resolved)
     )
     improvement = 1 + scenario.conversion_improvement_pct / 100
-    households = figures.in_house.households
-    replacement = 3 * replacement_per_month(households, resolved.annual_leaving_rate)
-    replacement *= improvement
+    as_now = 3 * baseline_approvals_per_month(figures) * improvement
     own = sum(value for _, value in scenario.approvals_per_quarter)
     _, bought, used = marketing_bought(scenario, channels, resolved)
-    room = resolved.assessment_capacity - replacement - own - bought
+    room = resolved.assessment_capacity - as_now - own - bought
     marketing = sum(
         max(c.max_enquiries_per_quarter - used.get(c.name, 0.0), 0.0)
         * min(c.enquiry_to_approval * improvement, 1.0)
@@ -297,15 +391,16 @@ class CarerSupply:
     ----------
     months : DatetimeIndex
     capacity_by_band : numpy.ndarray
-        Usable places ``(months, bands)`` of today's households and those replacing leavers.
+        Usable places ``(months, bands)`` of today's households and those the service approves
+        without a plan (as now).
     pools : dict
         Carer type -> usable places ``(months,)`` of extra households (the scenario's approvals,
         its marketing and a solved target plan), each taking the ages in
         :data:`~sufficiency.scenario.levers.CARER_TYPE_BANDS`.
     households : dict
-        'today', 'replacing leavers' and each carer type -> households ``(months,)``.
+        'today', :data:`BASELINE_RECRUITMENT` and each carer type -> households ``(months,)``.
     approvals : dict
-        'replacing leavers' and each carer type -> approvals ``(months,)``.
+        :data:`BASELINE_RECRUITMENT` and each carer type -> approvals ``(months,)``.
     marketing_spend : numpy.ndarray
         £ a month (base prices) of the scenario's own marketing.
     marketing_enquiries : numpy.ndarray
@@ -330,8 +425,8 @@ class CarerSupply:
 
     @property
     def extra_approvals(self) -> np.ndarray:
-        """Approvals on top of those replacing leavers, ``(months,)``."""
-        return np.sum([v for k, v in self.approvals.items() if k != "replacing leavers"], axis=0)
+        """Approvals on top of those the service makes without a plan, ``(months,)``."""
+        return np.sum([v for k, v in self.approvals.items() if k != BASELINE_RECRUITMENT], axis=0)
 
     @property
     def usable_places(self) -> np.ndarray:
@@ -412,17 +507,15 @@ def project_supply(
     today = households_0 * (survival * weights[None, :]).sum(axis=1)
 
     mix = weights
-    replacement_approvals = np.full(
-        n_months, replacement_per_month(households_0, resolved.annual_leaving_rate) * improvement
-    )
-    replacing = _survive(np.zeros(n_months), replacement_approvals, leave)
-    capacity = existing + replacing[:, None] * per_household_0 * mix[None, :]
+    as_now_approvals = np.full(n_months, baseline_approvals_per_month(figures) * improvement)
+    as_now = _survive(np.zeros(n_months), as_now_approvals, leave)
+    capacity = existing + as_now[:, None] * per_household_0 * mix[None, :]
 
     channels = (
         channels if channels is not None else recruitment_channels(scenario, figures, resolved)
     )
     first = 0 if scenario.approvals_in_pipeline else resolved.lead_months
-    approvals: dict[str, np.ndarray] = {"replacing leavers": replacement_approvals}
+    approvals: dict[str, np.ndarray] = {BASELINE_RECRUITMENT: as_now_approvals}
     for carer_type, per_quarter in scenario.approvals_per_quarter:
         series = np.zeros(n_months)
         series[first:] = per_quarter / 3.0
@@ -439,7 +532,7 @@ def project_supply(
             series += np.asarray(solved_approvals)[:, i]
             approvals[name] = series
     pools: dict[str, np.ndarray] = {}
-    households: dict[str, np.ndarray] = {"today": today, "replacing leavers": replacing}
+    households: dict[str, np.ndarray] = {"today": today, BASELINE_RECRUITMENT: as_now}
     for name in CARER_TYPES:
         if name in approvals:
             in_post = _survive(np.zeros(n_months), approvals[name], leave)

@@ -91,6 +91,21 @@ def test_one_households_saving_is_reconciled_with_the_plans_in_words():
     one = next(line for line in text.split("**") if "over five years" in line)
     assert one.startswith("£") and one.split()[0].endswith(",000"), one
     assert metric(app, "Saving (£, cash)") == fin.money_text(saving)
+    # the marketing line says what it buys: the plan's extra enquiries, counted once, the same
+    # purchase as the Recommended plan's channel table (about £103,000 cash for 782 enquiries
+    # on the demo, no longer £160,000 when each quarter's approvals were bought as if they came
+    # every month)
+    costs = result.costs_by_financial_year
+    marketing = costs.loc[costs["placement_category"] == "marketing", "cost_mean"].sum()
+    enquiries = result.plan.enquiries.sum()
+    captions = " ".join(c.value for c in app.caption)
+    assert (
+        f"Marketing: {fin.money_text(marketing)} in cash over the horizon for about "
+        f"{enquiries:,.0f} extra enquiries" in captions
+    )
+    assert "the enquiries and spend in the Recommended plan's channel table" in captions
+    assert "enquiries a quarter received now are not priced" in captions
+    assert 100_000 < marketing < 110_000 and 770 < enquiries < 790
 
 
 def test_sources_fit_their_cells_and_the_budget_is_rounded_to_thousands():

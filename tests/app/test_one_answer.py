@@ -72,7 +72,11 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     cost = metric(app, "Total cost (cash)")
     scenario = app.session_state["scenario"]
     assert scenario.ifa_share_target_pct == 30.0
-    assert any("Without a plan the model approves" in c.value for c in app.caption)
+    assert any(
+        "Without a plan the model keeps approving 4.5 households a quarter, as many as now, more "
+        "than the 3.1 that replace the carers who leave" in c.value
+        for c in app.caption
+    )
     verdict = [m.value for m in app.markdown if m.value.startswith("**Target 30% by")]
     # the plan page names the scenario after the target it has just set, never "baseline"
     assert any(plain(scenario.name) in c.value for c in app.caption)

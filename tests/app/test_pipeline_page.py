@@ -30,6 +30,13 @@ def test_demo_projection_defaults_sources_and_quick_reruns():
     assert "last 12 months" in captions and "Ofsted" in captions
     baseline = households(app, "Approvals expected in the next 12 months")
     assert 8 < baseline < 30
+    # the forecast beside the approvals the explorer and plan assume without a plan: 18.9 in the
+    # next 12 months (4.7 a quarter) is close to the 4.5 a quarter approved now, which continue
+    assert (
+        f"This forecast, {baseline:.1f} households in the next 12 months ({baseline / 4:.1f} a "
+        "quarter), is close to the 4.5 a quarter (18 a year) the Scenario explorer and the "
+        "Recommended plan keep approving without a plan, as now" in captions
+    )
     assert float(metric(app, "ROC AUC on later enquiries")) > 0.65
     assert any(button.label == "Projection by month (CSV)" for button in app.get("download_button"))
     assert "SYN-" not in str(app._tree)

@@ -197,8 +197,9 @@ def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
     with_plan = shown["With the plan, Mar 2028"]
     headline = next(m.value for m in app.markdown if m.value.startswith("**Target 30% by"))
     words = plain_text(headline)
+    # with approvals carrying on as now the demo's share falls a little without a plan
     assert (
-        f"Without a plan the IFA share rises from {now} now (March 2024) to about {without} by March 2028"
+        f"Without a plan the IFA share falls from {now} now (March 2024) to about {without} by March 2028"
         in words
     )
     if shown["Can it be met?"] == "No":
