@@ -604,7 +604,12 @@ class _Simulation:
         cells = (_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]) + np.zeros(
             (1, n_dur, 1), dtype=np.int64
         )
-        self.state = table(cells, self.n_s, np.int64)
+        # a small integer type: the monthly look-up writes one byte a child, not eight
+        self.state = table(cells, self.n_s, np.int8 if self.n_s < 127 else np.int32)
+        # the row of ``destination_rows`` a mover's key draws from: the band reached by the
+        # month end, and the placement left
+        rows = _MOVE_BAND_OF_AGE[:, None, None] * n_c + np.arange(n_c)[None, None, :]
+        self.destination_row = table(rows + np.zeros((1, n_dur, 1), dtype=np.int64), 0, np.intp)
         # a month older, and a month longer in care until the last band edge
         longer = (np.arange(n_dur) < n_dur - 1).astype(np.int64)
         increment = (n_dur * n_c + longer[None, :, None] * n_c) + np.zeros(
@@ -626,6 +631,9 @@ class _Simulation:
         self.mix_high = self.mix_mult.max(axis=2)
         self.destination_rows = self.params.destination.reshape(-1, self.n_c)
         self.mix_by_month = np.ascontiguousarray(self.mix_mult.transpose(1, 0, 2))
+        # month by month, each a contiguous row to gather paths from
+        self.exit_by_month = np.ascontiguousarray(self.exit_mult.T)
+        self.mix_high_by_month = np.ascontiguousarray(self.mix_high.T)
 
     # --- the run -----------------------------------------------------------------------------
 
@@ -640,6 +648,7 @@ class _Simulation:
         self.key = np.empty(capacity, dtype=np.int32)
         self.slot = np.empty(capacity, dtype=np.int64)  # bincount counts int64 without a copy
         self.size = per_path * self.n_paths
+        self._scratch(capacity)
         self.key[: self.size] = np.tile(np.repeat(keys, counts), self.n_paths)
         self.slot[: self.size] = np.repeat(
             np.arange(self.n_paths, dtype=np.int64) * self.width, per_path
@@ -664,6 +673,16 @@ class _Simulation:
         key, slot = np.empty(capacity, np.int32), np.empty(capacity, np.int64)
         key[: self.size], slot[: self.size] = self.key[: self.size], self.slot[: self.size]
         self.key, self.slot = key, slot
+        self._scratch(capacity)
+
+    def _scratch(self, capacity: int) -> None:
+        """Arrays the monthly steps write into, one value a child: re-used every month (a
+        fresh array this size each month costs the system more than filling it)."""
+        self.draws = np.empty(capacity, np.float32)
+        self.chances = np.empty(capacity, np.float32)
+        self.looked = np.empty(capacity, bool)
+        self.states = np.empty(capacity, self.state.dtype)
+        self.cells = np.empty(capacity, np.int64)
 
     def run(self) -> SimulatedPaths:
         p, n_paths, horizon, n_c, n_s = self.params, self.n_paths, self.horizon, self.n_c, self.n_s
@@ -678,46 +697,49 @@ class _Simulation:
         first_slot = np.arange(n_paths, dtype=np.int64) * width
         # each child's (band, placement) cell, as counted at the last month end (the step-downs
         # at the start of the next month look their children up in it)
-        states = np.take(self.state, self.key[: self.size]) if steps else None
+        states = self._states_of(self.key[: self.size]) if steps else None
         for t in range(horizon):
             key = self.key[: self.size]
             for k, step in enumerate(steps):
                 if due[k][t]:
                     stepped[:, t, k] = self._step_down(key, step, int(due[k][t]), states)
             # who might leave or move this month (a superset), then who does
-            u = rng.random(key.size, dtype=np.float32)
-            chance = np.take(self.candidate, key)
-            look = np.flatnonzero(u < chance)
+            n = key.size
+            u = rng.random(dtype=np.float32, out=self.draws[:n])
+            chance = np.take(self.candidate, key, out=self.chances[:n], mode="clip")
+            look = np.flatnonzero(np.less(u, chance, out=self.looked[:n]))
             if look.size:
                 k_look, u_look = key[look], u[look]
                 path_look = self.slot[look] // width
-                exit_p = np.take(self.exit_total, k_look) * self.exit_mult[path_look, t]
+                exit_p = np.take(self.exit_total, k_look) * np.take(
+                    self.exit_by_month[t], path_look
+                )
                 adult = k_look // (self.n_dur * n_c) == ADULT_MONTHS - 1
                 leaves = adult | (u_look < exit_p)
                 # who might move (the most any placement's drift allows), then who does
                 move_total = np.take(self.move_total, k_look)
-                might = ~leaves & (u_look < exit_p + move_total * self.mix_high[path_look, t])
+                high = np.take(self.mix_high_by_month[t], path_look)
+                might = ~leaves & (u_look < exit_p + move_total * high)
                 birthday = chance[look] == _BIRTHDAY_MARK if self.has_birthdays else None
                 if birthday is not None and birthday.any():
                     leaves &= ~birthday
                     might |= birthday
                 maybe = np.flatnonzero(might)
                 weights = self._move_weights(k_look[maybe], path_look[maybe], t)
-                moves = u_look[maybe] < exit_p[maybe] + move_total[maybe] * weights.sum(axis=1)
+                # each child's weights summed once (the same sums wherever they are used)
+                total = weights.sum(axis=1)
+                exit_maybe, u_maybe = exit_p[maybe], u_look[maybe]
+                either = exit_maybe + move_total[maybe] * total
+                moves = u_maybe < either
                 if birthday is not None and birthday.any():
                     moves = self._leave_at_birthday(
-                        birthday[maybe],
-                        u_look[maybe],
-                        exit_p[maybe],
-                        move_total[maybe],
-                        weights,
-                        moves,
-                        leaves,
-                        maybe,
+                        birthday[maybe], u_maybe, exit_maybe, either, moves, leaves, maybe
                     )
                 if moves.any():
                     movers = maybe[moves]
-                    key[look[movers]] += self._destinations(k_look[movers], weights[moves])
+                    key[look[movers]] += self._destinations(
+                        k_look[movers], weights[moves], total[moves]
+                    )
                     self._reset_duration(key, look[movers])
                 key[look[leaves]] = self.dead_key
             if self.constant_increment is not None:
@@ -738,8 +760,8 @@ class _Simulation:
                 self.slot[self.size : end] = np.repeat(first_slot, new)
                 self.size = end
             key = self.key[: self.size]
-            states = np.take(self.state, key)
-            cell = self.slot[: self.size] + states
+            states = self._states_of(key)
+            cell = np.add(self.slot[: self.size], states, out=self.cells[: self.size])
             counts = np.bincount(cell, minlength=n_paths * width)
             out[:, t, :] = counts.reshape(n_paths, width)[:, :n_s]
         labels = tuple(step.label for step in steps)
@@ -747,6 +769,11 @@ class _Simulation:
             scale = p.total_scale[None, :horizon, None].astype(np.float32)
             return SimulatedPaths(out.astype(np.float32) * scale, stepped, labels)
         return SimulatedPaths(out, stepped, labels)
+
+    def _states_of(self, key: np.ndarray) -> np.ndarray:
+        """Each child's (band, placement) cell, into :meth:`_scratch`'s array (keys are always
+        within the tables, so ``mode="clip"`` clips nothing; it only spares numpy a copy)."""
+        return np.take(self.state, key, out=self.states[: key.size], mode="clip")
 
     def _entry_cells(self) -> np.ndarray:
         """Per month, the cdf over (age month x first placement) cells of an entrant."""
@@ -763,32 +790,30 @@ class _Simulation:
         """Chance of moving into each placement relative to the estimate, ``(children, C)``:
         the band's destinations times the path's drift in moves into each placement (mean one,
         so the expected moves into each placement are the estimated ones)."""
-        n_c = self.n_c
-        band = _MOVE_BAND_OF_AGE[keys // (self.n_dur * n_c)]
-        rows = np.take(self.destination_rows, band * n_c + keys % n_c, axis=0)
+        rows = np.take(self.destination_rows, np.take(self.destination_row, keys), axis=0)
         rows *= np.take(self.mix_by_month[t], paths, axis=0)
         return rows
 
     @staticmethod
-    def _leave_at_birthday(birthday, u, exit_p, move_total, weights, moves, leaves, maybe):
+    def _leave_at_birthday(birthday, u, exit_p, either, moves, leaves, maybe):
         """Children reaching an age at which their placement is ruled out leave it
         (:data:`~sufficiency.demand.feasibility.AGEING_RULE`): out of care with their chance of
-        leaving over their chance of leaving or moving this month, otherwise they move. Marks
-        leavers in ``leaves``; returns who moves among ``maybe``."""
-        either = exit_p + move_total * weights.sum(axis=1)
+        leaving over their chance of leaving or moving (``either``) this month, otherwise they
+        move. Marks leavers in ``leaves``; returns who moves among ``maybe``."""
         out = u * either < exit_p  # u is uniform on [0, 1) for them (always looked at)
         leaves[maybe[birthday & out]] = True
         return np.where(birthday, ~out, moves)
 
-    def _destinations(self, keys: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Key change of each mover: the new placement drawn in proportion to ``weights``."""
+    def _destinations(self, keys: np.ndarray, weights: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """Key change of each mover: the new placement drawn in proportion to ``weights``
+        (``(movers, C)``, summing to ``total``)."""
         n_c = self.n_c
         cat = keys % n_c
-        total = weights.sum(axis=1, keepdims=True)
-        cdf = np.cumsum(weights / np.where(total > 0, total, 1.0), axis=1)
-        draw = self.rng.random(keys.size)[:, None]
-        new = np.minimum((draw > cdf).sum(axis=1), n_c - 1)
-        new = np.where(total[:, 0] > 0, new, cat)  # nowhere allowed: stays
+        positive = total > 0
+        cdf = _cumulative_shares(weights, np.where(positive, total, 1.0))
+        draw = self.rng.random(keys.size)
+        new = np.minimum((cdf < draw).sum(axis=0), n_c - 1)
+        new = np.where(positive, new, cat)  # nowhere allowed: stays
         return (new - cat).astype(np.int32)
 
     def _reset_duration(self, key: np.ndarray, index: np.ndarray) -> None:
@@ -814,10 +839,7 @@ class _Simulation:
         if in_source.size == 0:
             return moved
         path = self.slot[in_source] // self.width
-        # by path, then by a random draw: np.lexsort((draw, path)) done as its two stable sorts,
-        # which give the same order several times faster
-        by_draw = np.argsort(self.rng.random(in_source.size), kind="stable")
-        order = by_draw[np.argsort(path[by_draw], kind="stable")]
+        order = _by_path_then_draw(path, self.rng.random(in_source.size), n_paths)
         chosen, chosen_path = in_source[order], path[order]
         starts = np.searchsorted(chosen_path, np.arange(n_paths))
         rank = np.arange(chosen.size) - starts[chosen_path]
@@ -826,3 +848,36 @@ class _Simulation:
         states[chosen[take]] = step.target
         self._reset_duration(key, chosen[take])
         return np.bincount(chosen_path[take], minlength=n_paths).astype(np.int32)
+
+
+def _cumulative_shares(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """``np.cumsum(weights / total[:, None], axis=1).T``, value for value: ``(C, rows)``.
+
+    Laid out column by column and added up one column at a time: the same divisions and the
+    same additions in the same order as numpy's cumulative sum along each short row, several
+    times faster."""
+    cdf = np.empty(weights.shape[::-1])
+    np.divide(weights.T, total, out=cdf)
+    for j in range(1, cdf.shape[0]):
+        cdf[j] += cdf[j - 1]
+    return cdf
+
+
+_DRAW_BITS = 53
+"""``Generator.random`` returns whole multiples of 2**-53: 53 bits, exactly."""
+
+
+def _by_path_then_draw(path: np.ndarray, draw: np.ndarray, n_paths: int) -> np.ndarray:
+    """The order of ``np.lexsort((draw, path))``: by path, then by draw, ties kept in place.
+
+    ``draw`` comes from ``Generator.random`` (whole multiples of 2**-53 in [0, 1)), so with
+    fewer than 2**11 paths ``path * 2**53 + draw * 2**53`` is an exact unsigned 64-bit key with
+    the same order and the same ties; one stable sort of it is several times faster than the
+    lexsort (the children arrive nearly sorted by path, which a stable sort runs through).
+    """
+    if n_paths <= 1 << (64 - _DRAW_BITS):
+        combined = path.astype(np.uint64) << np.uint64(_DRAW_BITS)
+        combined |= (draw * float(1 << _DRAW_BITS)).astype(np.uint64)
+        return np.argsort(combined, kind="stable")
+    by_draw = np.argsort(draw, kind="stable")  # np.lexsort as its two stable sorts
+    return by_draw[np.argsort(path[by_draw], kind="stable")]
