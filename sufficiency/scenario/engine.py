@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -331,10 +332,23 @@ class Projection:
     beds: np.ndarray
     base_year: int
     resolved: Resolved
+    children_by_category: np.ndarray | None = None
 
     @property
     def investment_total(self) -> np.ndarray:
         return np.sum(list(self.investment.values()), axis=0)
+
+    @functools.cached_property
+    def mean_shares(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """By month, means over paths: IFA share of foster placements and of non-kinship
+        fostering (0-1), children in external residential homes (worked out once: the
+        headline and the shares table both show them)."""
+        allocation = self.allocation
+        return (
+            allocation.ifa_share_of_fostering().mean(axis=0),
+            allocation.ifa_share().mean(axis=0),
+            allocation.external_residential.sum(axis=-1).mean(axis=0),
+        )
 
 
 def _months(models: FittedModels, horizon: int) -> pd.DatetimeIndex:
@@ -400,16 +414,16 @@ def in_house_parts(scenario: Scenario, models: FittedModels) -> fin.InHouseCostP
 def _placement_costs(
     scenario: Scenario,
     models: FittedModels,
-    placements: np.ndarray,
+    by_category: np.ndarray,
     supply: CarerSupply,
     months: pd.DatetimeIndex,
     per_child_beds: np.ndarray,
     running: np.ndarray,
 ) -> np.ndarray:
-    """Nominal £ ``(paths, months, categories)``: per child per week, except in-house fostering
-    (by its parts) and new children's homes (their running cost)."""
+    """Nominal £ ``(paths, months, categories)`` of children ``(paths, months, categories)``
+    (changed here): per child per week, except in-house fostering (by its parts) and new
+    children's homes (their running cost)."""
     base_year = fin.financial_year_start(scenario.price_base_year)
-    by_category = placements.sum(axis=2)
     residential = codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_RESIDENTIAL)
     fostering = codes.PLACEMENT_CATEGORIES.index(codes.IN_HOUSE_FOSTERING)
     by_category[:, :, residential] = np.minimum(by_category[:, :, residential], per_child_beds)
@@ -537,7 +551,10 @@ def project(
         pools=supply.pool_arguments(),
     )
     placements = allocation.placements()
-    costs = _placement_costs(scenario, models, placements, supply, months, per_child_beds, running)
+    by_category = placements.sum(axis=2)  # all ages
+    costs = _placement_costs(
+        scenario, models, by_category.copy(), supply, months, per_child_beds, running
+    )
     inflation = _inflation(months, scenario, base_year)
     enquiries, marketing = _recruitment_spend(scenario, supply, resolved, channels, months)
     programmes = np.zeros(len(months))
@@ -574,6 +591,7 @@ def project(
         beds=beds,
         base_year=base_year,
         resolved=resolved,
+        children_by_category=by_category,
     )
 
 
@@ -698,11 +716,12 @@ class ScenarioResult:
 def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
     mean = placements.mean(axis=0)
     if placements.shape[0] > 1:
-        p10, p90 = np.quantile(placements, [0.1, 0.9], axis=0)
+        p10, p90 = fin.path_quantiles(placements, [0.1, 0.9])
     else:
         p10 = p90 = mean
     n_b, n_c = len(codes.AGE_BANDS), len(codes.PLACEMENT_CATEGORIES)
     categories = np.tile(np.array(codes.PLACEMENT_CATEGORIES, dtype=object), len(months) * n_b)
+    providers = [fin.PROVIDER_BY_CATEGORY.get(c, np.nan) for c in codes.PLACEMENT_CATEGORIES]
     return pd.DataFrame(
         {
             "month": np.repeat(months.to_numpy(), n_b * n_c),
@@ -710,7 +729,7 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
                 np.repeat(np.array(codes.AGE_BANDS, dtype=object), n_c), len(months)
             ),
             "placement_category": categories,
-            "provider": pd.Series(categories).map(fin.PROVIDER_BY_CATEGORY).to_numpy(),
+            "provider": np.tile(np.array(providers, dtype=object), len(months) * n_b),
             "mean": mean.reshape(-1),
             "p10": np.asarray(p10).reshape(-1),
             "p90": np.asarray(p90).reshape(-1),
@@ -718,12 +737,12 @@ def _placements_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.Da
     )
 
 
-def _by_category_frame(placements: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
-    """Children of all ages by month and category: mean and 10th-90th percentiles over paths."""
-    totals = placements.sum(axis=2)  # (paths, months, categories)
+def _by_category_frame(totals: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Children of all ages by month and category (``totals``: ``(paths, months, categories)``):
+    mean and 10th-90th percentiles over paths."""
     mean = totals.mean(axis=0)
     if totals.shape[0] > 1:
-        p10, p90 = np.quantile(totals, [0.1, 0.9], axis=0)
+        p10, p90 = fin.path_quantiles(totals, [0.1, 0.9])
     else:
         p10 = p90 = mean
     n_c = len(codes.PLACEMENT_CATEGORIES)
@@ -745,21 +764,16 @@ def _headline(projection: Projection, models: FittedModels) -> dict[str, float]:
     placements = projection.placements
     allocation = projection.allocation
     children = placements.sum(axis=(2, 3)).mean(axis=0)
+    of_fostering, of_non_kinship, external = projection.mean_shares
     return {
         "children_looked_after_start": float(models.start_grid.sum()),
         "children_looked_after_end": float(children[-1]),
-        "ifa_share_of_fostering_end_pct": float(
-            allocation.ifa_share_of_fostering().mean(axis=0)[-1] * 100
-        ),
-        "ifa_share_of_non_kinship_fostering_end_pct": float(
-            allocation.ifa_share().mean(axis=0)[-1] * 100
-        ),
+        "ifa_share_of_fostering_end_pct": float(of_fostering[-1] * 100),
+        "ifa_share_of_non_kinship_fostering_end_pct": float(of_non_kinship[-1] * 100),
         "in_house_households_start": float(models.figures.in_house.households),
         "in_house_households_end": float(projection.supply.total_households[-1]),
         "ifa_placements_end": float(allocation.ifa_fostering.sum(axis=-1).mean(axis=0)[-1]),
-        "external_residential_end": float(
-            allocation.external_residential.sum(axis=-1).mean(axis=0)[-1]
-        ),
+        "external_residential_end": float(external[-1]),
     }
 
 
@@ -926,13 +940,13 @@ def run(
         warnings.append(
             "Conversion improves but no cost is entered for the improvement: enter its yearly cost."
         )
-    allocation = projected.allocation
+    of_fostering, of_non_kinship, external = projected.mean_shares
     shares = pd.DataFrame(
         {
             "month": months,
-            "ifa_share_of_fostering_pct": allocation.ifa_share_of_fostering().mean(axis=0) * 100,
-            "ifa_share_of_non_kinship_fostering_pct": allocation.ifa_share().mean(axis=0) * 100,
-            "external_residential": allocation.external_residential.sum(axis=-1).mean(axis=0),
+            "ifa_share_of_fostering_pct": of_fostering * 100,
+            "ifa_share_of_non_kinship_fostering_pct": of_non_kinship * 100,
+            "external_residential": external,
         }
     )
     return ScenarioResult(
@@ -940,7 +954,7 @@ def run(
         scenario=scenario,
         months=months,
         placements=_placements_frame(projected.placements, months),
-        by_category=_by_category_frame(projected.placements, months),
+        by_category=_by_category_frame(projected.children_by_category, months),
         carers=projected.supply.frame(),
         carers_needed=needed_frame,
         costs_by_financial_year=costs,
