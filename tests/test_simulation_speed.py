@@ -207,3 +207,26 @@ def test_cumulative_shares_are_numpys_cumulative_sums():
     total[total == 0] = 1.0
     plain = np.cumsum(weights / total[:, None], axis=1)
     assert np.array_equal(projection._cumulative_shares(weights, total), plain.T)
+
+
+def test_entrants_cells_are_numpys_searchsorted(demo_params):
+    sim = projection._Simulation(demo_params, 60, 10, np.random.default_rng(0))
+    cdf = sim._entry_cells()
+    guide = projection._CdfGuide(cdf)
+    rng = np.random.default_rng(4)
+    for t in range(cdf.shape[0]):
+        draws = rng.random(4000)
+        draws[:100] = cdf[t][rng.integers(0, cdf.shape[1], 100)]  # exactly on a cdf value
+        draws[100:140] = np.arange(40) / guide.BUCKETS  # exactly on a bucket's start
+        draws[140:150] = np.nextafter(cdf[t][rng.integers(0, cdf.shape[1], 10)], 0)
+        draws = draws[draws < 1.0]
+        found = guide.searchsorted(t, draws)
+        assert np.array_equal(found, np.searchsorted(cdf[t], draws, side="right"))
+
+
+@pytest.mark.parametrize("columns", [1, 3, 7, 8, 11, 16, 23, 40, 128])
+def test_row_sums_are_numpys_sums(columns):
+    rng = np.random.default_rng(columns)
+    rows = rng.random((3000, columns)) * rng.choice([1e-9, 1.0, 3e4, 1e12], size=(3000, columns))
+    rows[rng.random(rows.shape) < 0.2] = 0.0
+    assert np.array_equal(projection._row_sums(rows), rows.sum(axis=1))

@@ -694,6 +694,7 @@ class _Simulation:
         stepped = np.zeros((n_paths, horizon, len(steps)), dtype=np.int32)
         out = np.empty((n_paths, horizon, n_s), dtype=np.int32)
         entry_cells = self._entry_cells()
+        entry_guide = _CdfGuide(entry_cells)
         first_slot = np.arange(n_paths, dtype=np.int64) * width
         # each child's (band, placement) cell, as counted at the last month end (the step-downs
         # at the start of the next month look their children up in it)
@@ -727,7 +728,7 @@ class _Simulation:
                 maybe = np.flatnonzero(might)
                 weights = self._move_weights(k_look[maybe], path_look[maybe], t)
                 # each child's weights summed once (the same sums wherever they are used)
-                total = weights.sum(axis=1)
+                total = _row_sums(weights)
                 exit_maybe, u_maybe = exit_p[maybe], u_look[maybe]
                 either = exit_maybe + move_total[maybe] * total
                 moves = u_maybe < either
@@ -753,7 +754,7 @@ class _Simulation:
             n_new = int(new.sum())
             if n_new:
                 self._grow(n_new)
-                cells = np.searchsorted(entry_cells[t], rng.random(n_new), side="right")
+                cells = entry_guide.searchsorted(t, rng.random(n_new))
                 age, cat = np.divmod(np.minimum(cells, entry_cells[t].size - 1), n_c)
                 end = self.size + n_new
                 self.key[self.size : end] = (age * self.n_dur) * n_c + cat
@@ -861,6 +862,71 @@ def _cumulative_shares(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
     for j in range(1, cdf.shape[0]):
         cdf[j] += cdf[j - 1]
     return cdf
+
+
+class _CdfGuide:
+    """``np.searchsorted(cdf[t], draws, side="right")`` for uniform draws, mostly by table.
+
+    The draws of month ``t`` fall in one of ``2**11`` equal buckets of [0, 1); for each bucket
+    the table holds how many of the month's cdf values are at or below its start, a lower bound
+    of the answer for every draw in it. Where the cdf value at that position is already above
+    the draw the bound is the answer (numpy's, exactly); the few others are searched.
+    """
+
+    BUCKETS = 1 << 11
+
+    def __init__(self, cdf: np.ndarray) -> None:
+        n_months, n_cells = cdf.shape
+        size = self.BUCKETS + 1
+        # c <= b / 2**11 exactly when ceil(c * 2**11) <= b (scaling by a power of two is exact)
+        edge = np.minimum(np.ceil(cdf * self.BUCKETS), self.BUCKETS).astype(np.intp)
+        edge += (np.arange(n_months) * size)[:, None]
+        at_or_below = np.bincount(edge.reshape(-1), minlength=n_months * size)
+        self.lower = np.cumsum(at_or_below.reshape(n_months, size), axis=1, dtype=np.intp)
+        self.cdf = cdf
+        # the cdf with one value above any draw after the last, so every bound can be checked
+        self.padded = np.concatenate([cdf, np.full((n_months, 1), np.inf)], axis=1)
+
+    def searchsorted(self, t: int, draws: np.ndarray) -> np.ndarray:
+        """Position of each draw (in [0, 1)) in month ``t``'s cdf, as ``side="right"``."""
+        bucket = (draws * self.BUCKETS).astype(np.intp)  # exact: floor of a scaled draw
+        found = np.take(self.lower[t], bucket)
+        unsure = np.flatnonzero(np.take(self.padded[t], found) <= draws)
+        if unsure.size:
+            found[unsure] = np.searchsorted(self.cdf[t], draws[unsure], side="right")
+        return found
+
+
+_PAIRWISE_BLOCK = 8
+"""numpy adds a contiguous run of 8 or more float64 in 8 running sums, then the rest."""
+
+
+def _row_sums(rows: np.ndarray) -> np.ndarray:
+    """``rows.sum(axis=1)`` of a C-contiguous float64 ``(n, C)`` array, value for value, added
+    up a column at a time (numpy's own sum along each short row costs more than the adding).
+
+    numpy's sum of a short contiguous row (C up to 128) is pairwise: below 8 values one after
+    the other; from 8, eight running sums (values 0-7, plus 8-15 and so on) combined as
+    ``((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``, then the rest one by one. The same
+    additions in the same order here (tested against numpy's sum); other shapes go to numpy.
+    """
+    n = rows.shape[1]
+    if rows.ndim != 2 or rows.dtype != np.float64 or n > 128 or n < 1:
+        return rows.sum(axis=1)
+    if n < _PAIRWISE_BLOCK:
+        total = rows[:, 0].copy()
+        for j in range(1, n):
+            total += rows[:, j]
+        return total
+    whole = n - n % _PAIRWISE_BLOCK
+    s = [rows[:, j].copy() for j in range(_PAIRWISE_BLOCK)]
+    for start in range(_PAIRWISE_BLOCK, whole, _PAIRWISE_BLOCK):
+        for j in range(_PAIRWISE_BLOCK):
+            s[j] += rows[:, start + j]
+    total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    for j in range(whole, n):
+        total += rows[:, j]
+    return total
 
 
 _DRAW_BITS = 53
