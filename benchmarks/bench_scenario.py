@@ -11,12 +11,17 @@ is the demand model's own mean projection alone (``StockFlowModel.predict``). Al
 Scenario explorer's step-downs lever on its default scenario (wall and CPU time of the run; issue
 10 asks the whole lever change, browser included, to take at most 500 ms).
 
-Run: ``.venv/bin/python benchmarks/bench_scenario.py``
+Run: ``.venv/bin/python benchmarks/bench_scenario.py``; ``--against DIR`` also times the step-downs
+lever with the library of another checkout (``DIR``, e.g. ``git worktree add /tmp/old <commit>``)
+in a subprocess, before and after this one's, so old and new are measured in the same minute.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -41,11 +46,52 @@ def timed_with_cpu(function, repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+def step_downs_lever(models, repeats: int = 9) -> tuple[float, float]:
+    """The explorer's "Step-downs from external residential" lever on the default scenario (200
+    paths, no target): median wall and CPU seconds of a run for a new value (new futures)."""
+    from sufficiency.scenario import Scenario, run
+
+    explorer = Scenario(name="bench")
+    run(explorer, models=models)
+
+    def new_value() -> Scenario:
+        # never a value already run in this process (its paths would come from the cache)
+        return explorer.replace(step_downs_per_year=6 + next(_STEP_DOWN_VALUES) / 64)
+
+    run(new_value(), models=models)
+    return timed_with_cpu(lambda: run(new_value(), models=models), repeats=repeats)
+
+
+_STEP_DOWN_VALUES = iter(range(10_000))
+
+
+def against(checkout: str) -> tuple[float, float]:
+    """:func:`step_downs_lever` with the library of another checkout, in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(checkout)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--step-downs-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu = done.stdout.strip().splitlines()[-1].split()[1:]
+    return float(wall), float(cpu)
+
+
 def main() -> int:
     from pathlib import Path
 
     from sufficiency.scenario import Scenario, fit_models, run
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", help="another checkout to time the step-downs lever with")
+    parser.add_argument("--step-downs-only", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.step_downs_only:
+        wall, cpu = step_downs_lever(fit_models())
+        print(f"STEP_DOWNS {wall} {cpu}")
+        return 0
     started = time.perf_counter()
     models = fit_models()
     fit_seconds = time.perf_counter() - started
@@ -77,15 +123,7 @@ def main() -> int:
     run(paths, models=models)
     simulated_demand = timed(lambda: run(new_demand(paths), models=models), repeats=5)
     simulated_supply = timed(lambda: run(new_recruitment(paths), models=models), repeats=5)
-    # the explorer's "Step-downs from external residential" lever on the default scenario (200
-    # paths, no target): every new value draws new futures
-    explorer = Scenario(name="bench")
-    run(explorer, models=models)
-    step_downs = iter(range(1, 10_000))
-    step_wall, step_cpu = timed_with_cpu(
-        lambda: run(explorer.replace(step_downs_per_year=next(step_downs)), models=models),
-        repeats=9,
-    )
+    step_wall, step_cpu = step_downs_lever(models)
     print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]} (2 shared cores)")
     print(f"demand model fit or load (demo authority): {fit_seconds:.2f} s (once per dataset)")
     print("scenario run with a 35% IFA target solved into the plan, baseline included:")
@@ -102,6 +140,21 @@ def main() -> int:
         "explorer default (200 paths, no target), new step-downs a year: "
         f"{step_wall * 1000:.0f} ms wall, {step_cpu * 1000:.0f} ms CPU"
     )
+    if options.against:
+        # old, new, old, new in the same minute: the medians of each pair
+        old = [against(options.against)]
+        new = [step_downs_lever(models)]
+        old.append(against(options.against))
+        new.append(step_downs_lever(models))
+        old_cpu = statistics.median(c for _, c in old)
+        new_cpu = statistics.median(c for _, c in new)
+        print(
+            f"  against {options.against}: step-downs change {old_cpu * 1000:.0f} ms CPU "
+            f"there, {new_cpu * 1000:.0f} ms CPU here ({(1 - new_cpu / old_cpu) * 100:.0f}% less); "
+            f"wall {statistics.median(w for w, _ in old) * 1000:.0f} / "
+            f"{statistics.median(w for w, _ in new) * 1000:.0f} ms "
+            f"(load {Path('/proc/loadavg').read_text().split()[:3]})"
+        )
     met = mean_demand < TARGET_SECONDS
     print("target met" if met else "TARGET NOT MET")
     return 0
