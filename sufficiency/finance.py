@@ -10,6 +10,7 @@ of a sum is not the sum of p90s). Financial years run April to March and are lab
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -1101,19 +1102,22 @@ def _year_columns(months) -> tuple[list, np.ndarray]:
     few month ends come back on every scenario run, so both are remembered for them."""
     index = pd.DatetimeIndex(months)
     key = (str(index.dtype), tuple(index.asi8.tolist()))
-    found = _YEAR_COLUMNS.get(key)
+    with _YEAR_COLUMNS_LOCK:  # the explorer's sessions run in threads
+        found = _YEAR_COLUMNS.get(key)
     if found is None:
         unique, onehot = _year_columns_of(index)
         onehot.setflags(write=False)  # shared by every caller
         found = (tuple(unique), onehot)
-        if len(_YEAR_COLUMNS) >= 32:
-            _YEAR_COLUMNS.pop(next(iter(_YEAR_COLUMNS)))
-        _YEAR_COLUMNS[key] = found
+        with _YEAR_COLUMNS_LOCK:
+            while len(_YEAR_COLUMNS) >= 32:
+                _YEAR_COLUMNS.pop(next(iter(_YEAR_COLUMNS)))
+            _YEAR_COLUMNS[key] = found
     return list(found[0]), found[1]
 
 
 _YEAR_COLUMNS: dict[tuple, tuple[tuple, np.ndarray]] = {}
 """(dtype, month ends as integers) -> :func:`_year_columns_of` of them (at most 32 kept)."""
+_YEAR_COLUMNS_LOCK = threading.Lock()
 
 
 def _year_columns_of(index: pd.DatetimeIndex) -> tuple[list, np.ndarray]:
