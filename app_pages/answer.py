@@ -1,21 +1,27 @@
 """The answer on one screen: indicators for targets, recruitment and money, each with its change
 against the baseline. Shared by the Scenario explorer and the Recommended plan, so both pages
-show the same numbers from the same run."""
+show the same numbers from the same run.
+
+The whole answer is one HTML element, not about 45 Streamlit elements (13 ``st.metric`` in 18
+columns, headings and captions): the browser redraws every element of the explorer on each lever
+change, changed or not, at about 1.5-2 ms of its main thread each, so one element instead of 45
+cuts that redraw by about a third (measured with benchmarks/bench_browser_lever.py, 1 Dec 2026).
+The indicators look and read like ``st.metric`` (label, value, change, a "?" whose tooltip gives
+the source); every text is HTML-escaped, so a scenario name or file value shows as typed.
+"""
 
 from __future__ import annotations
 
+import html
 import inspect
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.plain import plain
 from app_pages.presentation import enquiries_needed_metric
 from sufficiency.plan.wording import households_gained, target_headline
 
-# Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow, where
-# the installed Streamlit can leave it out.
-CONTEXT = {"delta_arrow": "off"} if "delta_arrow" in inspect.signature(st.metric).parameters else {}
 # Shares are averaged over the simulated futures (each future's own share), which is not quite
 # the share of the average placements in the downloads; say so where a user may check.
 SHARE_HELP = (
@@ -24,6 +30,103 @@ SHARE_HELP = (
     "average placements in the placements download gives the share of the averages, which "
     "can differ by a point or two."
 )
+# Deltas that give context ("target 30%", "now 80 a quarter") are not changes: no arrow (also
+# for the pages' own st.metric, where the installed Streamlit can leave it out).
+CONTEXT = {"delta_arrow": "off"} if "delta_arrow" in inspect.signature(st.metric).parameters else {}
+# Looks like st.metric (label, large value, change in a pill, "?" with the source), in the
+# page's own font and colours; class names are prefixed so nothing else on the page changes.
+# A row's labels, values and changes share grid rows (subgrid), so a label that wraps to two
+# lines does not push its value below the others.
+STYLE = """<style>
+.sf-answer{font-size:1rem;line-height:1.6}
+.sf-answer p{margin:0 0 0.75rem 0}
+.sf-answer .sf-head{font-weight:600;margin:1rem 0 0.5rem 0}
+.sf-answer .sf-head:first-child{margin-top:0}
+.sf-answer .sf-caption{font-size:0.875rem;opacity:0.65}
+.sf-answer ul{margin:0 0 0.75rem 0;padding-left:1.5rem}
+.sf-answer .sf-row{display:grid;gap:0 1rem;margin:0 0 1rem 0}
+.sf-answer .sf-row>div{display:grid;grid-row:span 3;grid-template-rows:subgrid;align-content:start}
+.sf-answer .sf-row4{grid-template-columns:repeat(4,minmax(0,1fr))}
+.sf-answer .sf-row3{grid-template-columns:repeat(3,minmax(0,1fr))}
+@media (max-width:640px){.sf-answer .sf-row4,.sf-answer .sf-row3{grid-template-columns:1fr 1fr}}
+.sf-answer .sf-label{font-size:0.875rem;line-height:1.3;margin-bottom:0.25rem;align-self:end}
+.sf-answer .sf-help{display:inline-flex;align-items:center;justify-content:center;width:1rem;
+height:1rem;margin-left:0.3rem;border:1px solid currentColor;border-radius:50%;
+font-size:0.7rem;line-height:1;opacity:0.6;cursor:help;vertical-align:0.1rem}
+.sf-answer .sf-value{font-size:2.25rem;line-height:1.2;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis}
+.sf-answer .sf-delta{justify-self:start;align-self:start;margin-top:0.4rem;padding:0 0.4rem;
+border-radius:0.5rem;font-size:0.8rem;line-height:1.5}
+.sf-answer .sf-off{background:rgba(128,132,149,0.15)}
+.sf-answer .sf-good{background:rgba(33,195,84,0.12);color:#158237}
+.sf-answer .sf-bad{background:rgba(255,43,43,0.09);color:#bd4043}
+</style>"""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure as ``st.metric`` would show it: label, value, optional change and source."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"
+    delta_arrow: str = "auto"
+    help: str | None = None
+
+    def html(self) -> str:
+        e = html.escape
+        label = f'<span data-testid="answerIndicatorLabel">{e(self.label)}</span>'
+        if self.help:
+            label += (
+                f'<span class="sf-help" tabindex="0" role="img" aria-label="{e(self.help)}" '
+                f'title="{e(self.help)}">?</span>'
+            )
+        parts = [
+            f'<div class="sf-label">{label}</div>',
+            f'<div class="sf-value" data-testid="answerIndicatorValue">{e(self.value)}</div>',
+        ]
+        if self.delta:
+            falling = self.delta.lstrip().startswith("-")
+            if self.delta_color == "off":
+                tone, arrow = "sf-off", ""
+            else:
+                good = falling if self.delta_color == "inverse" else not falling
+                tone = "sf-good" if good else "sf-bad"
+                arrow = "" if self.delta_arrow == "off" else ("↓ " if falling else "↑ ")
+            parts.append(
+                f'<div class="sf-delta {tone}" data-testid="answerIndicatorDelta">'
+                f"{arrow}{e(self.delta)}</div>"
+            )
+        return f'<div data-testid="answerIndicator">{"".join(parts)}</div>'
+
+
+class Slot:
+    """A place for one indicator in a row, filled by the same call as ``st.metric`` (so
+    :func:`~app_pages.presentation.enquiries_needed_metric` fills it as it fills a column)."""
+
+    def __init__(self) -> None:
+        self.indicator: Indicator | None = None
+
+    def metric(self, label, value, delta=None, delta_color="normal", *, help=None, **style):
+        self.indicator = Indicator(
+            str(label),
+            str(value),
+            None if delta is None else str(delta),
+            delta_color,
+            style.get("delta_arrow", "auto"),
+            help,
+        )
+
+
+def row_html(slots: list[Slot]) -> str:
+    """The slots side by side (an empty slot keeps its place, as an empty column did)."""
+    cells = "".join(s.indicator.html() if s.indicator else "<div></div>" for s in slots)
+    return f'<div class="sf-row sf-row{len(slots)}">{cells}</div>'
+
+
+def text(words: str, kind: str = "") -> str:
+    return f'<p class="{kind}">{html.escape(words)}</p>' if kind else f"<p>{html.escape(words)}</p>"
 
 
 def money(pounds: float) -> str:
@@ -45,6 +148,13 @@ def change(value: float, unit: str = "", digits: int = 0, money_m: bool = False)
 
 def answer(result, baseline) -> None:
     """Indicators, not paragraphs: targets, recruitment, money, each with its change."""
+    st.html(answer_html(result, baseline))
+    for warning in result.warnings:
+        st.warning(warning, icon=":material/warning:")
+
+
+def answer_html(result, baseline) -> str:
+    """The answer (without the run's warnings) as one HTML block."""
     s, b = result.summary, baseline.summary
     plan = result.plan
     checks = result.targets.to_dict(orient="records")
@@ -53,18 +163,16 @@ def answer(result, baseline) -> None:
 
     now_month = pd.Timestamp(s["origin"]) + pd.offsets.MonthEnd(0)
     end_month = pd.Timestamp(result.placements["month"].max())
-    st.markdown("**Targets**")
-    # parts that come and go with the targets sit in containers that are always drawn, so the
-    # elements after them keep their place (and the browser updates them, not redraws them)
-    headlines = st.container()
+    parts = [STYLE, '<div class="sf-answer">', text("Targets", "sf-head")]
     for check in checks:
         level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
+        when = f"{pd.Timestamp(check['date']):%B %Y}"
         met = "can be met" if check["feasible"] else "cannot be met with realistic recruitment"
-        headlines.markdown(
-            f"**Target {level} by {pd.Timestamp(check['date']):%B %Y}: {met}.** "
-            + plain(target_headline(check, now_month, end_month))
+        parts.append(
+            f"<p><b>{html.escape(f'Target {level} by {when}: {met}.')}</b> "
+            f"{html.escape(target_headline(check, now_month, end_month))}</p>"
         )
-    cols = st.columns(4)
+    cols = [Slot() for _ in range(4)]
     if share_check is not None:
         by = f"{pd.Timestamp(share_check['date']):%b %Y}"
         cols[0].metric(
@@ -117,10 +225,10 @@ def answer(result, baseline) -> None:
             )
     else:
         cols[3].metric("Targets", "none set")
-    ext_row = st.container()
+    parts.append(row_html(cols))
     if ext_check is not None:
         by = f"{pd.Timestamp(ext_check['date']):%b %Y}"
-        cols = ext_row.columns(4)
+        cols = [Slot() for _ in range(4)]
         cols[0].metric(
             f"External residential now ({now_month:%b %Y})",
             f"{ext_check['now']:.0f}",
@@ -141,19 +249,22 @@ def answer(result, baseline) -> None:
             else None,
             delta_color="inverse",
         )
-    # always one line here, so the elements below keep their place when a target is set
-    st.caption(
-        (
-            f"Dates: now is {now_month:%B %Y}, where the data ends; the forecast runs to "
-            f"{end_month:%B %Y}, so figures for the target date and for the end differ. "
-            "The Demand forecast page shows demand before in-house carers are counted."
+        parts.append(row_html(cols))
+    parts.append(
+        text(
+            (
+                f"Dates: now is {now_month:%B %Y}, where the data ends; the forecast runs to "
+                f"{end_month:%B %Y}, so figures for the target date and for the end differ. "
+                "The Demand forecast page shows demand before in-house carers are counted."
+            )
+            if checks
+            else "No target set.",
+            "sf-caption",
         )
-        if checks
-        else "No target set."
     )
 
-    st.markdown("**Recruitment**")
-    cols = st.columns(4)
+    parts.append(text("Recruitment", "sf-head"))
+    cols = [Slot() for _ in range(4)]
     approvals_now = s["approvals_now_per_quarter"]
     per_quarter = plan.peak_per_quarter if plan is not None else 0.0  # busiest, not average
     cols[0].metric(
@@ -178,11 +289,11 @@ def answer(result, baseline) -> None:
         change(s["in_house_households_end"] - b["in_house_households_end"]),
         help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
     )
-    gained = st.container()
+    parts.append(row_html(cols))
     approved = int(s["approvals_needed_total"])
     if approved and plan is not None and plan.schedule is not None:
         still = float(plan.schedule.in_post[-1].sum())
-        gained.caption(plain(households_gained(approved, still, end_month)))
+        parts.append(text(households_gained(approved, still, end_month), "sf-caption"))
     without = s["approvals_without_plan_per_quarter"]
     on_top = (
         f"; the targets' extra households come on top (up to {without + per_quarter:.1f} a "
@@ -190,15 +301,18 @@ def answer(result, baseline) -> None:
         if per_quarter
         else ""
     )
-    st.caption(
-        f"Without a plan the model keeps approving {without:.1f} households a quarter, as many "
-        f"as now, more than the {s['approvals_replacing_leavers_per_quarter']:.1f} that replace "
-        f"the carers who leave{on_top}."
+    parts.append(
+        text(
+            f"Without a plan the model keeps approving {without:.1f} households a quarter, as "
+            f"many as now, more than the {s['approvals_replacing_leavers_per_quarter']:.1f} that "
+            f"replace the carers who leave{on_top}.",
+            "sf-caption",
+        )
     )
 
-    st.markdown(f"**Money over {result.scenario.horizon_months} months**")
-    # two rows of three: six columns beside the sidebar cut "£216.9m" to "£216.…" at 1280 px
-    cols = [*st.columns(3), *st.columns(3)]
+    parts.append(text(f"Money over {result.scenario.horizon_months} months", "sf-head"))
+    # two rows of three: six side by side beside the sidebar cut "£216.9m" at 1280 px
+    cols = [Slot() for _ in range(6)]
     cols[0].metric(
         "Total cost (cash)",
         money(s["total_cost_gbp"]),
@@ -225,11 +339,11 @@ def answer(result, baseline) -> None:
         f"{pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else "–",
         help="First month from which the cumulative saving covers the investment.",
     )
+    parts += [row_html(cols[:3]), row_html(cols[3:])]
     # the targets' verdicts are the headline above: the points here are the rest of the plan
     points = [] if plan is None else [p for p in plan.points if not p.startswith("Target: ")]
-    in_short = st.container()
     if points:
-        in_short.markdown("**The plan in short**")
-        in_short.markdown("\n".join(f"- {plain(point)}" for point in points))
-    for warning in result.warnings:
-        st.warning(warning, icon=":material/warning:")
+        parts.append(text("The plan in short", "sf-head"))
+        parts.append("<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in points) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)

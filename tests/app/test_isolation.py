@@ -15,6 +15,7 @@ import sufficiency.scenario as scenario_package
 from app_pages.common import UPLOADED_903_KEY, UPLOADED_903_NAME_KEY
 from sufficiency.data.ssda903 import read_903_uploads
 from sufficiency.stocks import monthly_stock
+from tests.app.answer_view import shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
@@ -96,7 +97,7 @@ def test_two_sessions_see_their_own_scenario_costs_and_share_the_fit(uploads, mo
     monkeypatch.setattr(scenario_package, "fit_models", counting_fit)
 
     def total_cost(app: AppTest) -> str:
-        return next(m.value for m in app.metric if m.label == "Total cost (cash)")
+        return shown_values(app)["Total cost (cash)"]
 
     cost_first = total_cost(session("scenarios.py", first))
     cost_second = total_cost(session("scenarios.py", second))

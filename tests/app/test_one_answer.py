@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_pages.plain import plain
+from tests.app.answer_view import paragraphs, shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
@@ -35,7 +36,7 @@ def visit(app: AppTest, page: str) -> AppTest:
 
 
 def metric(app: AppTest, label: str) -> str:
-    return next(m.value for m in app.metric if m.label == label)
+    return shown_values(app)[label]
 
 
 def budget_total(app: AppTest) -> float:
@@ -74,10 +75,10 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     assert scenario.ifa_share_target_pct == 30.0
     assert any(
         "Without a plan the model keeps approving 4.5 households a quarter, as many as now, more "
-        "than the 3.1 that replace the carers who leave" in c.value
-        for c in app.caption
+        "than the 3.1 that replace the carers who leave" in p
+        for p in paragraphs(app)
     )
-    verdict = [m.value for m in app.markdown if m.value.startswith("**Target 30% by")]
+    verdict = [p for p in paragraphs(app) if p.startswith("Target 30% by")]
     # the plan page names the scenario after the target it has just set, never "baseline"
     assert any(plain(scenario.name) in c.value for c in app.caption)
     assert not any("Scenario: **baseline**" in c.value for c in app.caption)
@@ -86,7 +87,7 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     assert metric(app, "Can it be met?") == feasible
     assert metric(app, "Total cost (cash)") == cost
     # one feasibility logic, one wording: an infeasible target names the best level and when
-    assert [m.value for m in app.markdown if m.value.startswith("**Target 30% by")] == verdict
+    assert [p for p in paragraphs(app) if p.startswith("Target 30% by")] == verdict
     if feasible == "No":
         (text,) = verdict
         assert "cannot be met with realistic recruitment" in text

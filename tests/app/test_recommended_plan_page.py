@@ -7,12 +7,14 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from tests.app.answer_view import indicator, shown_values
+
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "app_pages" / "recommended_plan.py")
 
 
 def metric(app: AppTest, label: str) -> str:
-    return next(m.value for m in app.metric if m.label == label)
+    return shown_values(app)[label]
 
 
 def test_the_plan_shows_households_feasibility_costs_and_responds_to_limits():
@@ -64,7 +66,7 @@ def test_the_plan_shows_its_busiest_quarter_against_approvals_now_and_the_target
     total = int(by_quarter.sum())
     assert metric(app, "Busiest quarter (extra households)") == str(peak)
     assert peak > total / len(by_quarter)  # the busiest quarter is not the average
-    shown = next(m for m in app.metric if m.label == "Extra households to approve")
+    shown = indicator(app, "Extra households to approve")
     assert shown.delta == f"up to {peak} a quarter"
     assert metric(app, "Approved now (all, a quarter)") == "4.5"
     by_date = next(m for m in app.metric if m.label.startswith("Approved by "))

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sufficiency.scenario import Scenario, fit_models
+from tests.app.answer_view import indicator, indicators, list_items, paragraphs, shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 PLAN = "(plan figure)"
@@ -40,7 +41,7 @@ def visit(app: AppTest, page: str) -> AppTest:
 
 
 def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
+    return shown_values(app)
 
 
 def plain_text(markdown: str) -> str:
@@ -195,7 +196,7 @@ def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
     assert without == f"{quoted.group(1)}%"
     now = shown["IFA share now (Mar 2024)"]
     with_plan = shown["With the plan, Mar 2028"]
-    headline = next(m.value for m in app.markdown if m.value.startswith("**Target 30% by"))
+    headline = next(p for p in paragraphs(app) if p.startswith("Target 30% by"))
     words = plain_text(headline)
     # with approvals carrying on as now the demo's share falls a little without a plan
     assert (
@@ -214,11 +215,7 @@ def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
         )
     # approvals, leavers and households gained: the model's figures, adding up
     approved = int(shown["Extra households to approve"].replace(",", ""))
-    gained_text = next(
-        plain_text(c.value)
-        for c in app.caption
-        if "extra households approved; about" in plain_text(c.value)
-    )
+    gained_text = next(p for p in paragraphs(app) if "extra households approved; about" in p)
     found = re.search(
         r"(\d+) extra households approved; about (\d+) of them stop fostering by March 2029 "
         r"\(carers leave every year\): about (\d+) more households than without a plan",
@@ -227,11 +224,11 @@ def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
     assert found, gained_text
     assert int(found.group(1)) == approved
     assert abs(int(found.group(2)) + int(found.group(3)) - approved) <= 1
-    delta = next(m.delta for m in app.metric if m.label == "In-house households, Mar 2029")
+    delta = indicator(app, "In-house households, Mar 2029").delta
     assert delta == f"+{found.group(3)} vs baseline"
     # the plan in short: bullets, no long paragraph, no jargon
-    bullets = next(m.value for m in app.markdown if m.value.startswith("- Approve"))
-    assert all(len(line.split()) <= 60 for line in bullets.splitlines())
-    page = " ".join([texts(app), *(m.label for m in app.metric)])
+    bullets = list_items(app)
+    assert bullets and all(len(line.split()) <= 60 for line in bullets)
+    page = " ".join([texts(app), *paragraphs(app), *(i.label for i in indicators(app))])
     for jargon in ("non-kinship", "Non-kinship", "headroom", "household-years", "percentile"):
         assert jargon not in plain_text(page), jargon

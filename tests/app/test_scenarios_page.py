@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sufficiency.scenario import Scenario
 from sufficiency.store import ENV_VAR, ScenarioStore
+from tests.app.answer_view import shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = str(REPO / "app_pages" / "scenarios.py")
@@ -49,7 +50,7 @@ def open_lever_tab(app: AppTest, label: str) -> None:
 
 
 def metric(app: AppTest, label: str) -> str:
-    return next(m.value for m in app.metric if m.label == label)
+    return shown_values(app)[label]
 
 
 def test_explorer_levers_share_save_and_compare(library, monkeypatch):

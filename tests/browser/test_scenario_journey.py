@@ -57,10 +57,15 @@ def open_tab(page, name: str) -> None:
     wait_for_app(page)
 
 
+# The answer's indicators (app_pages/answer.py: one HTML block, not st.metric elements).
+INDICATOR = '[data-testid="answerIndicator"]'
+INDICATOR_VALUE = '[data-testid="answerIndicatorValue"]'
+
+
 def metric_value(page, label: str) -> str:
-    """The value shown under a metric's label (e.g. '£250.6m')."""
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    """The value shown under an indicator's label (e.g. '£250.6m')."""
+    metric = page.locator(INDICATOR).filter(has_text=label)
+    return metric.locator(INDICATOR_VALUE).inner_text().strip()
 
 
 def slider_value(page, label: str) -> str:
@@ -76,9 +81,9 @@ def set_slider_to_end(page, label: str, key: str) -> None:
 
 
 def wait_for_metric_change(page, label: str, before: str) -> str:
-    """Wait until Streamlit has rerun and the metric shows a new value; return it."""
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    value = metric.locator('[data-testid="stMetricValue"]')
+    """Wait until Streamlit has rerun and the indicator shows a new value; return it."""
+    metric = page.locator(INDICATOR).filter(has_text=label)
+    value = metric.locator(INDICATOR_VALUE)
     page.wait_for_function(
         "([el, before]) => el && el.innerText.trim() !== before",
         arg=[value.element_handle(), before],
@@ -153,7 +158,7 @@ def test_set_a_30_percent_target_see_the_plan_feasibility_and_cost_then_share_it
     cost = metric_value(page, TOTAL_COST)
     npv = metric_value(page, "Net present value")
     assert cost.startswith("£") and "£" in npv
-    page.locator('[data-testid="stMetric"]').first.scroll_into_view_if_needed()
+    page.locator(INDICATOR).first.scroll_into_view_if_needed()
     screenshot(page, "scenario_08_target_answer")
 
     open_tab(page, "Share a link")

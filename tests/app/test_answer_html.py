@@ -1,0 +1,53 @@
+"""The answer's indicators (app_pages/answer.py) read as st.metric did, and show text as typed."""
+
+from __future__ import annotations
+
+from app_pages.answer import Indicator, Slot, row_html
+from tests.app.answer_view import _Reader
+
+
+def read(markup: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(markup)
+    return reader
+
+
+def test_an_indicator_shows_label_value_change_and_source():
+    slot = Slot()
+    slot.metric(
+        "Total cost (cash)",
+        "£218.4m",
+        "+£1.2m vs baseline",
+        delta_color="inverse",
+        help="Placements, with inflation.",
+    )
+    (shown,) = read(row_html([slot, Slot(), Slot()])).indicators
+    assert (shown.label, shown.value, shown.delta) == (
+        "Total cost (cash)",
+        "£218.4m",
+        "+£1.2m vs baseline",
+    )
+    assert shown.help == "Placements, with inflation."
+    markup = slot.indicator.html()
+    # a rise in cost is bad (inverse), with an up arrow; empty slots keep their column
+    assert "sf-bad" in markup and "↑ +£1.2m" in markup
+    assert row_html([slot, Slot(), Slot()]).count("<div></div>") == 2
+
+
+def test_context_changes_have_no_arrow_and_no_colour():
+    markup = Indicator(
+        "Extra households to approve", "34", "up to 2 a quarter", "off", "off"
+    ).html()
+    assert "sf-off" in markup and "↑" not in markup and "↓" not in markup
+    falling = Indicator(
+        "With the plan, Mar 2028", "42%", "-6 points vs without a plan", "inverse"
+    ).html()
+    assert "sf-good" in falling and "↓ -6 points" in falling
+
+
+def test_text_from_users_and_files_is_escaped():
+    hostile = '<img src=x onerror="alert(1)"> & [link](https://example.org)'
+    markup = Indicator(hostile, hostile, hostile, help=hostile).html()
+    assert "<img" not in markup and "&lt;img" in markup
+    (shown,) = read(markup).indicators
+    assert shown.label == shown.value == shown.delta == shown.help == hostile
