@@ -81,12 +81,18 @@ def set_slider_to_end(page, label: str, key: str) -> None:
 
 
 def wait_for_metric_change(page, label: str, before: str) -> str:
-    """Wait until Streamlit has rerun and the indicator shows a new value; return it."""
-    metric = page.locator(INDICATOR).filter(has_text=label)
-    value = metric.locator(INDICATOR_VALUE)
+    """Wait until Streamlit has rerun and the indicator shows a new value; return it.
+
+    The answer is one HTML element redrawn whole, so the indicator is found afresh each time
+    (a handle on the old one would never change)."""
     page.wait_for_function(
-        "([el, before]) => el && el.innerText.trim() !== before",
-        arg=[value.element_handle(), before],
+        """([indicators, values, label, before]) => {
+            const shown = [...document.querySelectorAll(indicators)]
+                .find(e => e.textContent.includes(label));
+            const value = shown && shown.querySelector(values);
+            return value && value.textContent.trim() !== before;
+        }""",
+        arg=[INDICATOR, INDICATOR_VALUE, label, before],
         timeout=60_000,
     )
     wait_for_app(page)
