@@ -387,10 +387,11 @@ def demand_levers(scenario: Scenario, models: FittedModels) -> dict:
     """The Entries and step-downs tab: the scenario fields its widgets set."""
     entries = dict(scenario.entries_change_pct)
     st.caption("Edge-of-care work: % change in entries into care by age band.")
-    columns = st.columns(len(codes.AGE_BANDS))
+    # one row of sliders: a horizontal container is one element where columns are six
+    row = st.container(horizontal=True, vertical_alignment="bottom")
     new_entries = {}
-    for column, band in zip(columns, codes.AGE_BANDS, strict=True):
-        new_entries[band] = column.slider(
+    for band in codes.AGE_BANDS:
+        new_entries[band] = row.slider(
             f"Age {band} (% change)",
             -50,
             50,
@@ -973,15 +974,16 @@ def explorer(models: FittedModels, key: str) -> None:
     authority_section(models)
 
     # Files are built only when a button is clicked, so a lever change does not pay for them.
-    left, middle, right = st.columns(3)
-    left.download_button(
+    # One row (a horizontal container: one element where columns are four).
+    downloads = st.container(horizontal=True)
+    downloads.download_button(
         "Download the workbook (Excel)",
         lambda: workbook_bytes(result),
         file_name=export_name(scenario, "scenario", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
     )
-    middle.download_button(
+    downloads.download_button(
         "Download placements (CSV)",
         # with the month's IFA shares as the headline measures them (placements_table)
         lambda: csv_bytes(
@@ -991,7 +993,7 @@ def explorer(models: FittedModels, key: str) -> None:
         mime="text/csv",
         on_click="ignore",
     )
-    right.download_button(
+    downloads.download_button(
         "Download the printable summary (HTML)",
         lambda: summary_html(result),
         file_name=export_name(scenario, "summary", "html"),
