@@ -157,7 +157,12 @@ def answer_html(result, baseline) -> str:
     """The answer (without the run's warnings) as one HTML block."""
     s, b = result.summary, baseline.summary
     plan = result.plan
-    checks = result.targets.to_dict(orient="records")
+    # a target without an earliest month has NaN there when another target has one (a column
+    # of the table): None, so "if earliest_month" means what it says
+    checks = [
+        {k: None if isinstance(v, float) and pd.isna(v) else v for k, v in check.items()}
+        for check in result.targets.to_dict(orient="records")
+    ]
     share_check = next((c for c in checks if c["unit"] == "%"), None)
     ext_check = next((c for c in checks if c["unit"] == "children"), None)
 

@@ -51,3 +51,31 @@ def test_text_from_users_and_files_is_escaped():
     assert "<img" not in markup and "&lt;img" in markup
     (shown,) = read(markup).indicators
     assert shown.label == shown.value == shown.delta == shown.help == hostile
+
+
+def test_two_targets_one_without_an_earliest_month_is_answered_not_a_traceback():
+    """Both targets set, the IFA share one out of reach: its earliest month is NaN in the table
+    (the other target has one), which must read as 'not by <end of forecast>'."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from app_pages.answer import answer_html
+    from sufficiency.scenario import Scenario, fit_models, run
+
+    models = fit_models()
+    scenario = Scenario(
+        ifa_share_target_pct=30.0,
+        ifa_share_target_date="2028-03",
+        external_residential_target=20.0,
+        external_residential_target_date="2029-03",
+    )
+    result = run(scenario, models=models, random_state=20240331)
+    targets = result.targets
+    assert targets["earliest_month"].isna().any() and targets["earliest_month"].notna().any()
+    baseline = SimpleNamespace(summary=result.summary)  # the answer reads only its summary
+    markup = answer_html(result, baseline)
+    end = f"{pd.Timestamp(result.placements['month'].max()):%b %Y}"
+    shown = {i.label: i for i in read(markup).indicators}
+    assert shown["Can it be met?"].value == "No"
+    assert shown["Can it be met?"].delta == f"not by {end}"
