@@ -101,48 +101,80 @@ def money_thousands(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame
     return out
 
 
-def approvals_table(carers_needed: pd.DataFrame) -> None:
+def approvals_table(carers_needed: pd.DataFrame, plan=None) -> None:
     """The Scenario explorer's "approvals the targets need" table, narrow enough for 1280 px.
 
-    Quarters with extra approvals only; short headers with their units (households a quarter,
-    enquiries a quarter); the quarter's start date left out (the quarter names it).
+    The quarters the plan asks something of (:func:`sufficiency.plan.timing.schedule_table`):
+    extra enquiries in the quarter they must come in, the lead time before the approvals they
+    bring; the forecast's first quarter says "start now"; households needed in post are blank
+    before the target date. ``plan`` is the scenario's
+    :class:`sufficiency.scenario.solve.TargetPlan` (its lead time, quarterly limit and target
+    date word the headers), or None.
     """
-    approvals = [c for c in carers_needed if c.startswith("approvals_")]
-    shown = carers_needed[carers_needed[approvals].sum(axis=1) > 0].drop(
-        columns=["quarter_start"], errors="ignore"
-    )
+    from sufficiency.plan.timing import schedule_table
+
+    dates = [check.date for check in getattr(plan, "checks", ())]
+    target = max(dates) if dates else None
+    shown = schedule_table(carers_needed, target)
+    limits = getattr(plan, "limits", None)
+    lead = f"about {limits.lead_months} months" if limits is not None else "the lead time"
 
     def households(label: str, width: int, help: str):
         return st.column_config.NumberColumn(label, format="%.0f", width=width, help=help)
 
+    needed_help = "New households the target needs in post at the quarter's end (households)."
+    if target is not None:
+        needed_help += (
+            f' "not yet" before the target date ({target:%B %Y}): the target does not apply yet.'
+        )
+        if limits is not None:
+            needed_help += (
+                f" Approvals start earlier because at most {limits.per_quarter:g} extra can be "
+                "approved a quarter."
+            )
     labels = {
-        "quarter": st.column_config.TextColumn("Quarter", width=180),
-        "approvals_mainstream": households(
-            "Mainstream (hh)", 120, "Mainstream households to approve in the quarter."
-        ),
-        "approvals_teenagers": households(
-            "Teenagers (hh)", 110, "Households for teenagers to approve in the quarter."
-        ),
+        "quarter": st.column_config.TextColumn("Quarter", width=225),
         "enquiries_needed": households(
             "Extra enquiries",
-            115,
-            "Extra enquiries in the quarter (count), made a lead time before these approvals.",
+            120,
+            f"Extra enquiries to receive in the quarter (count): they become approvals {lead} "
+            "later (enquiry to approval), so they come before the approvals.",
+        ),
+        "approvals_mainstream": households(
+            "Mainstream (hh)", 100, "Extra mainstream households to approve in the quarter."
+        ),
+        "approvals_teenagers": households(
+            "Teenagers (hh)", 95, "Extra households for teenagers to approve in the quarter."
         ),
         "households_in_post": households(
             "Still fostering (hh)",
-            130,
+            110,
             "New households approved under the plan still fostering at the quarter's end.",
         ),
-        "households_needed": households(
-            "Target needs (hh)", 120, "New households the target needs in post."
+        "households_needed": st.column_config.TextColumn(
+            "Needed in post (hh)", width=125, help=needed_help, alignment="right"
         ),
     }
     for column in shown.columns:
         if column not in labels and pd.api.types.is_numeric_dtype(shown[column]):
             name = column.removeprefix("approvals_").replace("_", " ")
-            labels[column] = households(f"{name} (hh)", 110, f"{name} (households)")
+            labels[column] = households(f"{name} (hh)", 100, f"{name} (households)")
+    # "not yet" rather than a blank the grid would show as "None"
+    shown["households_needed"] = [
+        "not yet" if pd.isna(v) else f"{v:,.0f}" for v in shown["households_needed"]
+    ]
     st.dataframe(shown.round(1), hide_index=True, width="stretch", column_config=labels)
-    st.caption("hh: households (count). Enquiries: extra enquiries (count) in the quarter.")
+    caption = (
+        f"hh: households (count); enquiries: a count. Extra enquiries come {lead} before the approvals they bring, "
+        "so they sit in earlier quarters; the forecast's first quarter is straight after the "
+        "data end: its enquiries are needed now."
+    )
+    if target is not None:
+        caption += (
+            f" Needed in post: households the target needs in post, from its date "
+            f'({target:%B %Y}); "not yet" before it.'
+        )
+    st.caption(caption)
 
 
 def sources_table(frame: pd.DataFrame, labels: dict[str, str]) -> None:

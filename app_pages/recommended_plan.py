@@ -277,7 +277,7 @@ def show_timing(result) -> None:
     st.markdown("**When the extra approvals are needed**")
     cols = st.columns(4)
     cols[0].metric(
-        "Busiest quarter (extra households)",
+        "Busiest quarter (households)",  # "(extra households)" was cut at 1280 px
         f"{timing.peak}",
         timing.peak_quarter,
         delta_color="off",
@@ -293,7 +293,11 @@ def show_timing(result) -> None:
     cols[2].metric(
         "First extra approvals",
         timing.first_quarter.split(" (")[0],
-        f"enquiries from {timing.first_enquiry_quarter.split(' (')[0]}"
+        (
+            "enquiries: start now"
+            if timing.enquiries_start_now
+            else f"enquiries from {timing.first_enquiry_quarter.split(' (')[0]}"
+        )
         if timing.first_enquiry_quarter
         else None,
         delta_color="off",

@@ -970,7 +970,7 @@ def explorer(models: FittedModels, key: str) -> None:
         show_chart(charts["costs"])
     if not result.carers_needed.empty and result.summary["approvals_needed_total"] > 0:
         st.subheader("Approvals the targets need, by quarter")
-        approvals_table(result.carers_needed)  # narrow enough for 1280 px (presentation.py)
+        approvals_table(result.carers_needed, result.plan)  # fits 1280 px (presentation.py)
     authority_section(models)
 
     # Files are built only when a button is clicked, so a lever change does not pay for them.

@@ -1,6 +1,7 @@
 """When a plan's approvals fall: busiest quarter, lead time, before and after the target date."""
 
 import pandas as pd
+import pytest
 
 from sufficiency.plan.timing import approval_timing
 
@@ -48,3 +49,80 @@ def test_no_target_date_keeps_every_approval_and_no_plan_says_so():
     empty = approval_timing(quarterly().assign(approvals_mainstream=0, approvals_teenagers=0))
     assert empty.total == 0 and empty.peak_quarter is None
     assert empty.sentence(4.5, 3.1, "287 days") == "No extra households to approve."
+
+
+def test_the_schedule_table_puts_enquiries_a_lead_time_ahead_and_says_start_now():
+    """The explorer's quarterly table: quarters with enquiries but no approvals yet are shown
+    (enquiries come before the approvals they bring), the forecast's first quarter says "start
+    now", and households needed in post are blank (not 0) before the target date."""
+    from sufficiency.plan.timing import schedule_table
+
+    frame = quarterly().assign(
+        households_in_post=0.0,
+        households_needed=[0.0] * 13 + [20.0, 21.0, 22.0],
+        enquiries_needed=[40.0] + [0.0] * 5 + [90.0] * 7 + [30.0] * 3,
+    )
+    table = schedule_table(frame, "2027-09-30")
+    # Q0 (enquiries only, first quarter), Q6-Q8 (enquiries only), Q9-Q15 (approvals)
+    assert list(table["quarter"]) == ["Q0: start now", *[f"Q{i}" for i in range(6, 16)]]
+    assert list(table["enquiries_needed"][:4]) == [40.0, 90.0, 90.0, 90.0]
+    assert table.loc[1:3, ["approvals_mainstream", "approvals_teenagers"]].sum().sum() == 0
+    # Q13 (Jul-Sep 2027) ends on the target date: needed shown; earlier quarters blank
+    needed = table.set_index("quarter")["households_needed"]
+    assert needed[["Q0: start now", "Q6", "Q12"]].isna().all()
+    assert list(needed[["Q13", "Q14", "Q15"]]) == [20.0, 21.0, 22.0]
+    assert list(table.columns) == [
+        "quarter",
+        "enquiries_needed",
+        "approvals_mainstream",
+        "approvals_teenagers",
+        "households_in_post",
+        "households_needed",
+    ]
+    timing = approval_timing(frame, "2027-09-30")
+    assert timing.enquiries_start_now
+    assert "enquiries are needed from now, in the forecast's first quarter (Q0" in (
+        timing.sentence(4.5, 3.1, "287 days")
+    )
+    later = approval_timing(quarterly(), "2027-09-30")
+    assert not later.enquiries_start_now and later.enquiries_from == "Q6"
+
+
+def test_the_demo_plan_asks_for_enquiries_now_nine_months_before_its_first_approvals():
+    """IFA share at most 30% by March 2028 on the demo: the first approvals are in Jan-Mar 2025,
+    their enquiries 287 days (9 months) earlier, from Apr-Jun 2024, the forecast's first
+    quarter: the table and the plan say "start now"; the target's households needed in post
+    (72) show from Jan-Mar 2028, beside the 21 the limits allow."""
+    from sufficiency.plan.timing import schedule_table
+    from sufficiency.scenario import Scenario, fit_models, run
+
+    result = run(
+        Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03"),
+        models=fit_models(),
+        random_state=0,
+    )
+    plan = result.plan
+    assert plan.limits.lead_months == 9
+    table = schedule_table(plan.quarterly, plan.checks[0].date)
+    first = table.iloc[0]
+    assert first["quarter"] == "Q1 2024-25 (Apr-Jun 2024): start now"
+    assert first["enquiries_needed"] == 33 and first["approvals_mainstream"] == 0
+    approvals = table[["approvals_mainstream", "approvals_teenagers"]].sum(axis=1)
+    assert table.loc[approvals.gt(0).idxmax(), "quarter"] == "Q4 2024-25 (Jan-Mar 2025)"
+    # every enquiry leads an approval by the lead time: enquiries a month = approvals 9 months
+    # later / the conversion rate
+    conversion = result.resolved.enquiry_to_approval
+    total = plan.approvals.sum(axis=1)
+    expected = total[9:] / conversion
+    assert plan.enquiries[: len(expected)] == pytest.approx(expected)
+    assert plan.enquiries[len(expected) :].sum() == 0
+    needed = table.set_index("quarter")["households_needed"]
+    assert needed["Q3 2027-28 (Oct-Dec 2027)"] != needed["Q3 2027-28 (Oct-Dec 2027)"]  # blank
+    assert needed["Q4 2027-28 (Jan-Mar 2028)"] == pytest.approx(72.0, abs=0.5)
+    assert any(
+        p.startswith(
+            "Enquiries: about 33 more a quarter from the forecast's first quarter: "
+            "start now (80 a quarter received now)"
+        )
+        for p in plan.points
+    ), plan.points

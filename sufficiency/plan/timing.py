@@ -27,6 +27,9 @@ class ApprovalTiming:
         Extra households approved in the busiest quarter.
     first_enquiry_quarter : str or None
         First quarter the extra enquiries are needed (the lead time before the first approval).
+    enquiries_start_now : bool
+        True when that is the forecast's first quarter (straight after the data end): the
+        enquiries are needed now (see :attr:`enquiries_from`).
     by_target : int
         Extra households approved in quarters starting on or before the target date (all of
         them when there is no date).
@@ -50,6 +53,20 @@ class ApprovalTiming:
     target_date: pd.Timestamp | None
     peak_enquiries: float = 0.0
     peak_enquiry_quarter: str | None = None
+    enquiries_start_now: bool = False
+
+    @property
+    def enquiries_from(self) -> str | None:
+        """When the extra enquiries start, in plain words: the forecast's first quarter is
+        straight after the data end, so its enquiries are needed now, not in a future quarter."""
+        if self.first_enquiry_quarter is None:
+            return None
+        if self.enquiries_start_now:
+            return (
+                f"now, in the forecast's first quarter ({self.first_enquiry_quarter}, straight "
+                "after the data end)"
+            )
+        return self.first_enquiry_quarter
 
     def sentence(
         self,
@@ -93,7 +110,7 @@ class ApprovalTiming:
         words = [
             f"The first extra approvals are in {self.first_quarter}"
             + (
-                f" (their enquiries are needed from {self.first_enquiry_quarter}, {lead_time} "
+                f" (their enquiries are needed from {self.enquiries_from}; {lead_time} "
                 "before approval)"
                 if self.first_enquiry_quarter
                 else ""
@@ -156,6 +173,8 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
     enquiries = quarterly.get("enquiries_needed")
     asked = enquiries is not None and bool((enquiries > 0.5).any())
     first_enquiry = quarterly.loc[enquiries > 0.5, "quarter"].iloc[0] if asked else None
+    # the table starts with the forecast's first quarter (the quarter after the data end)
+    start_now = asked and bool(enquiries.iloc[0] > 0.5)
     busiest = enquiries.idxmax() if asked else None
     total = int(per_quarter.sum())
     if date is None:
@@ -173,4 +192,48 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
         target_date=date,
         peak_enquiries=float(enquiries[busiest]) if asked else 0.0,
         peak_enquiry_quarter=quarterly.loc[busiest, "quarter"] if asked else None,
+        enquiries_start_now=start_now,
     )
+
+
+def schedule_table(quarterly: pd.DataFrame, target_date=None) -> pd.DataFrame:
+    """The quarters a plan asks something of: extra enquiries or extra approvals, in order.
+
+    The extra enquiries sit in the quarter they must come in, the enquiry-to-approval lead
+    time before the approvals they bring, so the first rows can hold enquiries and no approvals
+    (a table of approval quarters only would show each quarter's enquiries beside approvals they
+    do not lead to). The forecast's first quarter, straight after the data end, is labelled
+    "start now": it is not a quarter to plan for later.
+
+    Parameters
+    ----------
+    quarterly : pandas.DataFrame
+        :attr:`sufficiency.scenario.solve.TargetPlan.quarterly` (every quarter of the forecast,
+        first to last): ``quarter``, ``approvals_<type>``, ``enquiries_needed``,
+        ``households_in_post``, ``households_needed`` (households; enquiries).
+    target_date : date-like, optional
+        The (latest) target date: ``households_needed`` is left empty (NaN) in quarters that
+        end before it, where the target does not apply yet (approvals there come early
+        because later quarters' limits bind), rather than shown as 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quarter``, ``enquiries_needed`` (whole enquiries), ``approvals_<type>``,
+        ``households_in_post`` and ``households_needed`` (households).
+    """
+    approvals = [c for c in quarterly.columns if c.startswith("approvals_")]
+    frame = quarterly.reset_index(drop=True)
+    enquiries = frame["enquiries_needed"].round(0)
+    asked = (frame[approvals].sum(axis=1) > 0) | (enquiries > 0)
+    out = frame.assign(enquiries_needed=enquiries)
+    labels = out["quarter"].astype(str).to_numpy(dtype=object)
+    if len(labels):
+        labels[0] = f"{labels[0]}: start now"
+    out["quarter"] = labels
+    if target_date is not None and "quarter_start" in out:
+        ends = pd.to_datetime(out["quarter_start"]) + pd.offsets.QuarterEnd(startingMonth=3)
+        before = ends < pd.Timestamp(target_date)
+        out["households_needed"] = out["households_needed"].astype("float64").mask(before)
+    columns = ["quarter", "enquiries_needed", *approvals, "households_in_post", "households_needed"]
+    return out.loc[asked, columns].reset_index(drop=True)

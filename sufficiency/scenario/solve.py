@@ -396,11 +396,21 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[st
                 f"{timing.after_target} after it, {timing.after_purpose(plan.feasible)}"
             )
         lines.append(when + ".")
+        # enquiries run a lead time ahead of the approvals: say when they start, and plainly
+        # "now" when that is the forecast's first quarter (straight after the data end)
+        start = (
+            " from the forecast's first quarter: start now"
+            if timing.enquiries_start_now
+            else f" from {timing.first_enquiry_quarter}"
+            if timing.first_enquiry_quarter
+            else ""
+        )
         lines.append(
-            f"Enquiries: about {plan.enquiries_per_quarter:,.0f} more a quarter (now "
-            f"{enquiries_now:,.0f}), from the marketing channels with the cheapest approvals "
-            f"(each at its own share approved; {resolved.enquiry_to_approval:.1%} across all "
-            f"enquiries), {resolved.days_enquiry_to_approval:,.0f} days from enquiry to approval."
+            f"Enquiries: about {plan.enquiries_per_quarter:,.0f} more a quarter{start} "
+            f"({enquiries_now:,.0f} a quarter received now), from the marketing channels with the "
+            f"cheapest approvals (each at its own share approved; "
+            f"{resolved.enquiry_to_approval:.1%} across all enquiries), "
+            f"{resolved.days_enquiry_to_approval:,.0f} days from enquiry to approval."
         )
     elif plan.feasible:
         lines.append("No extra households are needed: the scenario already meets the target.")
