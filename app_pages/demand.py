@@ -43,7 +43,7 @@ from sufficiency.demand.pipeline import (
     track_record_table,
 )
 from sufficiency.errors import SufficiencyError
-from sufficiency.plan.shares import demand_ifa_shares
+from sufficiency.plan.shares import SHARE_MEASURE, forecast_with_shares
 from sufficiency.scenario import Scenario, baseline_of
 
 # The same simulated futures as the scenario pages (their default paths, horizon and seed), so
@@ -61,15 +61,29 @@ def fitted_demand(_data, key: str):
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_TTL)
 def forecast_for(_fitted, key: str, levers_json: str, horizon: int, n_paths: int, seed: int):
-    """Forecast frame under the levers (cheap: no refitting)."""
+    """Forecast frame under the levers (cheap: no refitting) and the mix's IFA shares by month
+    (each future's own share, averaged, as every page), from the same simulated futures."""
     levers = DemandLevers.from_dict(json.loads(levers_json))
-    return _fitted.model.forecast(horizon, n_paths=n_paths, random_state=seed, levers=levers)
+    return forecast_with_shares(_fitted.model, horizon, n_paths, seed, levers)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=CACHE_TTL)
 def track_record_lines(_fitted, key: str) -> list[str]:
     """The track record in sentences, once per data set (``key``)."""
     return track_record_sentences(_fitted.backtest, last=last_total(_fitted.model))
+
+
+FORECAST_UNITS = {
+    "mean": "children, average of the simulated futures",
+    "p2_5": "children, low end of the 95% range: 2.5th percentile",
+    "p10": "children, low end of the 80% range: 10th percentile",
+    "p25": "children, low end of the 50% range: 25th percentile",
+    "p50": "children, median: 50th percentile",
+    "p75": "children, high end of the 50% range: 75th percentile",
+    "p90": "children, high end of the 80% range: 90th percentile",
+    "p97_5": "children, high end of the 95% range: 97.5th percentile",
+}
+"""The forecast download's headers: each range end says which range it ends, with its unit."""
 
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
@@ -111,7 +125,9 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     layered = alt.layer(band95, band80, band50, median, observed, data=frame)
     if frame["series"].nunique() > 1:
         return (
-            layered.properties(width=250, height=150)
+            # three panels of 250 px were wider than the page's main column at 1280 px and
+            # the right-hand column was cut: 180 px panels fit with their axes
+            layered.properties(width=180, height=150)
             .facet(facet=alt.Facet("series:N", title=None), columns=columns)
             .resolve_scale(y="independent")
             .properties(title=title)
@@ -119,11 +135,14 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     return layered.properties(height=320, title=title)
 
 
-def show_ifa_share_measure(forecast: pd.DataFrame, date, active) -> None:
+def show_ifa_share_measure(forecast: pd.DataFrame, shares: pd.DataFrame, date, active) -> None:
     """The mix's IFA share, labelled as demand before carers are counted, beside the one to quote
-    (without a plan), each with its date, and the dates the Scenario explorer shows instead."""
+    (without a plan), each with its date, and the dates the Scenario explorer shows instead.
+    ``shares`` is :func:`sufficiency.plan.shares.forecast_with_shares`' by month."""
     month = f"{pd.Timestamp(date):%B %Y}"
-    of_fostering, of_non_kinship = demand_ifa_shares(forecast, date)
+    at = shares.set_index("month").loc[pd.Timestamp(date)]
+    of_fostering = at["ifa_share_of_fostering_pct"]
+    of_non_kinship = at["ifa_share_of_non_kinship_fostering_pct"]
     scenario = current_scenario()
     # the forecast starts the month after the data ends, as the explorer's does
     origin = pd.Timestamp(forecast["date"].min()) - pd.offsets.MonthEnd(1)
@@ -135,7 +154,8 @@ def show_ifa_share_measure(forecast: pd.DataFrame, date, active) -> None:
     )
     st.markdown(
         f"**IFA share in this mix, {month}: {of_fostering:.0f}% of foster "
-        f"placements** ({of_non_kinship:.0f}% leaving out family and friends carers).\n"
+        f"placements** ({of_non_kinship:.0f}% leaving out family and friends carers; "
+        f"{SHARE_MEASURE}, as on every page).\n"
         "- This is *demand*, a different measure from the IFA share to quote: it assumes "
         "in-house carers keep taking children as they did in your data, whether or not the "
         "authority will have the carers.\n"
@@ -302,7 +322,7 @@ elif not levers.is_neutral:
 
 horizon = 12 * horizon_years
 with st.spinner(f"Simulating {N_PATHS:,} futures..."):
-    simulated = forecast_for(
+    simulated, mix_shares = forecast_for(
         fitted,
         key,
         json.dumps(levers.to_dict(), sort_keys=True),
@@ -387,7 +407,7 @@ by_category, by_band, by_cell = st.tabs(
 )
 with by_category:
     if by_category.open:
-        show_ifa_share_measure(forecast, last_shown, active)
+        show_ifa_share_measure(forecast, mix_shares, last_shown, active)
         altair_chart(
             fan_chart(
                 chart_frame(forecast, history, "placement_category"), "By placement category", 3
@@ -451,13 +471,18 @@ st.download_button(
     partial(  # built on click, not on every run; every number column is children
         csv_bytes,
         download.round(2),
-        units=dict.fromkeys(download.select_dtypes("number"), "children"),
+        units={
+            **dict.fromkeys(download.select_dtypes("number"), "children"),
+            **FORECAST_UNITS,
+        },
     ),
     file_name=f"demand_forecast_{horizon}_months.csv",
     mime="text/csv",
     icon=":material/download:",
-    help="Columns: date, age_band, placement_category, mean, p2_5, p10, p25, p50, p75, p90, "
-    "p97_5 (children); 'all' rows are totals.",
+    help="Columns: date, age_band, placement_category, mean (average of the simulated "
+    "futures), then the ranges' ends, each named in its header: p10 and p90 are the low and high "
+    "ends of the 80% range (10th and 90th percentiles), p25/p75 of the 50% range, p2_5/p97_5 of "
+    "the 95% range, p50 the median; all in children. 'all' rows are totals.",
     on_click="ignore",
 )
 

@@ -1,46 +1,44 @@
-"""The IFA shares of a demand forecast (before in-house carers are counted), checked by hand."""
+"""The Demand page's IFA shares of demand: each simulated future's own share, averaged (the
+measure every page uses), from the same futures as its forecast."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from sufficiency.plan.shares import demand_ifa_shares
+from sufficiency.demand.levers import DemandLevers
+from sufficiency.plan.shares import SHARE_COLUMNS, forecast_with_shares
+from tests.scenario_fixtures import fitted_models
 
 
-def forecast(ifa: float, in_house: float, other_la: float, kinship: float) -> pd.DataFrame:
-    date = pd.Timestamp("2027-03-31")
-    rows = {
-        "IFA fostering": ifa,
-        "in-house fostering": in_house,
-        "other LA / public fostering": other_la,
-        "kinship fostering": kinship,
-        "external residential": 40.0,  # not fostering: in neither denominator
-    }
-    frame = pd.DataFrame(
-        {
-            "date": date,
-            "age_band": "all",
-            "placement_category": list(rows),
-            "mean": list(rows.values()),
-        }
+@pytest.fixture(scope="module")
+def model():
+    return fitted_models().demand
+
+
+def test_forecast_is_the_models_own_and_shares_are_each_futures_averaged(model):
+    levers = DemandLevers(entry_multiplier={"all": 1.1})
+    frame, shares = forecast_with_shares(model, 12, 50, 3, levers)
+    pd.testing.assert_frame_equal(
+        frame, model.forecast(12, n_paths=50, random_state=3, levers=levers)
     )
-    # an age-band row that must not be read as the total
-    band = frame.assign(age_band="10-15", mean=1.0)
-    return pd.concat([frame, band], ignore_index=True)
+    # by hand from the same futures: IFA / (IFA + in-house + other LA + kinship), per future
+    paths = model.simulate(12, n_paths=50, random_state=3, levers=levers)
+    params = levers.apply(model.params_)
+    grid = paths.reshape(50, 12, len(params.age_bands), len(params.categories)).sum(axis=2)
+    cats = list(params.categories)
 
+    def c(name):
+        return grid[..., cats.index(name)].astype(float)
 
-def test_both_definitions_by_hand():
-    of_fostering, of_non_kinship = demand_ifa_shares(
-        forecast(ifa=157, in_house=160, other_la=9, kinship=0), "2027-03-31"
-    )
-    assert of_fostering == pytest.approx(100 * 157 / 326)
-    assert of_non_kinship == pytest.approx(100 * 157 / 326)
-    of_fostering, of_non_kinship = demand_ifa_shares(
-        forecast(ifa=60, in_house=30, other_la=10, kinship=100), "2027-03-31"
-    )
-    assert of_fostering == pytest.approx(30.0)
-    assert of_non_kinship == pytest.approx(60.0)
-
-
-def test_no_fostering_is_not_a_share():
-    of_fostering, of_non_kinship = demand_ifa_shares(forecast(0, 0, 0, 0), "2027-03-31")
-    assert pd.isna(of_fostering) and pd.isna(of_non_kinship)
+    ifa = c("IFA fostering")
+    non_kinship = ifa + c("in-house fostering") + c("other LA / public fostering")
+    fostering = non_kinship + c("kinship fostering")
+    assert list(shares.columns) == ["month", *SHARE_COLUMNS]
+    assert list(shares["month"]) == list(frame["date"].drop_duplicates())
+    expected = 100 * (ifa / fostering).mean(axis=0)
+    assert shares["ifa_share_of_fostering_pct"].to_numpy() == pytest.approx(expected)
+    expected = 100 * (ifa / non_kinship).mean(axis=0)
+    assert shares["ifa_share_of_non_kinship_fostering_pct"].to_numpy() == pytest.approx(expected)
+    # not the share of the average counts (a different measure), which the page used to show
+    of_means = 100 * ifa.mean(axis=0) / fostering.mean(axis=0)
+    assert not np.allclose(shares["ifa_share_of_fostering_pct"], of_means, atol=1e-9)

@@ -1,15 +1,22 @@
-"""IFA shares of a demand forecast, before in-house carers are counted.
+"""IFA shares: one measure for every page, table and download, and the demand forecast's.
+
+Every IFA share the tool shows is each simulated future's own share, averaged
+(:data:`SHARE_MEASURE`): the headline, the target check, the charts and, beside the placement
+counts, every table and download (:func:`with_shares`, :data:`SHARE_UNITS`, :data:`SHARE_NOTE`).
+Dividing the average counts weights each future by its foster placements and gives a different
+figure, so the share is given next to the counts rather than left to be rebuilt.
 
 The Demand page's placement mix carries on the placements seen in the 903 data: a child who
 would have gone to an in-house carer in the past is counted there whether or not the authority
 will have the carer. The Scenario explorer and the Recommended plan place the same children
 where in-house places are projected to be (:func:`sufficiency.plan.allocation.allocate`) and
-send the rest to IFAs, so their IFA share is higher when in-house places run short. The two are
-different measures; :func:`demand_ifa_shares` is the first, labelled as such on the page.
+send the rest to IFAs, so their IFA share is higher when in-house places run short. The Demand
+page's share (:func:`forecast_with_shares`, same measure) is of demand, labelled as such.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sufficiency.codes import (
@@ -22,38 +29,55 @@ from sufficiency.codes import (
 ALL = "all"
 
 
-def demand_ifa_shares(forecast: pd.DataFrame, date) -> tuple[float, float]:
-    """IFA share of foster placements and of non-kinship fostering in a demand forecast (%).
+def forecast_with_shares(
+    model, horizon: int, n_paths: int, random_state: int | None, levers=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The demand forecast and its IFA shares of demand, from one set of simulated futures.
 
     Parameters
     ----------
-    forecast : pandas.DataFrame
-        The demand forecast frame (columns ``date``, ``age_band``, ``placement_category``,
-        ``mean``; ``"all"`` rows are totals), children.
-    date : date-like
-        Month end to read.
+    model : sufficiency.demand.stockflow.StockFlowModel
+        A fitted model.
+    horizon, n_paths, random_state, levers
+        As :meth:`StockFlowModel.forecast` (months, futures, seed, demand levers).
 
     Returns
     -------
-    tuple of float
-        (IFA / all foster placements including kinship, IFA / non-kinship foster placements),
-        each 0-100, from the mean children (share of the averages). NaN where there is no
-        fostering.
-
-    Raises
-    ------
-    KeyError
-        When the forecast has no all-ages row for one of the fostering categories at ``date``.
+    tuple of DataFrame
+        The forecast frame, the same as ``model.forecast(...)`` with these arguments, and by
+        month (``month``) the :data:`SHARE_COLUMNS` (%): each simulated future's IFA share of
+        demand, averaged (:data:`SHARE_MEASURE`, the measure every page quotes), NaN where no
+        future has foster placements.
     """
-    rows = forecast[(forecast["age_band"] == ALL) & (forecast["date"] == pd.Timestamp(date))]
-    mean = rows.set_index("placement_category")["mean"]
-    ifa = float(mean[IFA_FOSTERING])
-    non_kinship = ifa + float(mean[IN_HOUSE_FOSTERING]) + float(mean[OTHER_LA_FOSTERING])
-    fostering = non_kinship + float(mean[KINSHIP_FOSTERING])
-    return (
-        100 * ifa / fostering if fostering else float("nan"),
-        100 * ifa / non_kinship if non_kinship else float("nan"),
+    from sufficiency.demand.projection import forecast_dates
+    from sufficiency.demand.stockflow import summarise_paths
+
+    params = model.params_ if levers is None else levers.apply(model.params_)
+    paths = model.simulate(horizon, n_paths=n_paths, random_state=random_state, levers=levers)
+    frame = summarise_paths(paths, params)
+    categories = list(params.categories)
+    grid = np.asarray(paths, dtype="float64").reshape(
+        *paths.shape[:-1], len(params.age_bands), len(categories)
     )
+    by_category = grid.sum(axis=-2)  # (paths, months, categories)
+
+    def children(category: str) -> np.ndarray:
+        if category not in categories:
+            return np.zeros(by_category.shape[:-1])
+        return by_category[..., categories.index(category)]
+
+    ifa = children(IFA_FOSTERING)
+    non_kinship = ifa + children(IN_HOUSE_FOSTERING) + children(OTHER_LA_FOSTERING)
+    fostering = non_kinship + children(KINSHIP_FOSTERING)
+    shares = {"month": forecast_dates(params.origin, paths.shape[1])}
+    for column, denominator in zip(SHARE_COLUMNS, (fostering, non_kinship), strict=True):
+        valid = denominator > 0
+        share = np.divide(ifa, denominator, out=np.zeros_like(ifa), where=valid)
+        counted = valid.sum(axis=0)
+        shares[column] = np.where(
+            counted > 0, 100 * share.sum(axis=0) / np.maximum(counted, 1), np.nan
+        )
+    return frame, pd.DataFrame(shares)
 
 
 # --- the IFA share every table and download carries -------------------------------------------
