@@ -289,10 +289,12 @@ def answer_html(result, baseline) -> str:
     source = f"Enquiries now: {result.figures.enquiries_per_quarter.source}."
     enquiries_needed_metric(cols[2], s, plan, help=source, **CONTEXT)  # average and busiest
     cols[3].metric(
-        f"In-house households, {end_month:%b %Y}",
+        # short: "In-house households, Mar 2029" was cut in a quarter-width column at 1280 px
+        f"Households, {end_month:%b %Y}",
         f"{s['in_house_households_end']:,.0f}",
         change(s["in_house_households_end"] - b["in_house_households_end"]),
-        help=f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
+        help=f"In-house foster households at {end_month:%B %Y}, the end of the forecast. "
+        f"Today {s['in_house_households_start']:,.0f}: {result.figures.in_house.rule}",
     )
     parts.append(row_html(cols))
     approved = int(s["approvals_needed_total"])

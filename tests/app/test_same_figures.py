@@ -224,7 +224,7 @@ def test_with_a_target_every_share_names_its_date_and_agrees_across_pages(app):
     assert found, gained_text
     assert int(found.group(1)) == approved
     assert abs(int(found.group(2)) + int(found.group(3)) - approved) <= 1
-    delta = indicator(app, "In-house households, Mar 2029").delta
+    delta = indicator(app, "Households, Mar 2029").delta
     assert delta == f"+{found.group(3)} vs baseline"
     # the plan in short: bullets, no long paragraph, no jargon
     bullets = list_items(app)
