@@ -469,6 +469,10 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
     """Write placements.csv, carers_needed.csv, carers.csv, costs_by_financial_year.csv,
     invest_to_save.csv, assumptions.csv, summary.json, workbook.xlsx and summary.html.
 
+    Each CSV header is the column's documented name followed by its unit in brackets
+    (``cost_mean (£, cash from 2025-26 prices)``, ``mean (children, ...)``); a script reads the
+    name as the text before `` (``. Values are not rounded.
+
     Returns
     -------
     dict
@@ -487,12 +491,19 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
         "workbook": out / "workbook.xlsx",
         "html": out / "summary.html",
     }
-    write_csv(placements_table(result), paths["placements"])
-    write_csv(carers_table(result), paths["carers_needed"])
-    write_csv(carers_projection_table(result), paths["carers"])
-    write_csv(costs_table(result), paths["costs"])
-    write_csv(result.invest_to_save.monthly, paths["invest_to_save"])
-    write_csv(assumptions_table(result.scenario, result.resolved), paths["assumptions"])
+    money = money_unit(result.scenario.price_base_year)
+
+    def csv(frame: pd.DataFrame, path: Path) -> None:
+        # each number column's unit in its header after the documented name, as the workbook
+        # and the explorer's downloads (values keep full precision for scripts)
+        write_csv(with_units(frame, money=money, units=RESULT_UNITS), path)
+
+    csv(placements_table(result), paths["placements"])
+    csv(carers_table(result), paths["carers_needed"])
+    csv(carers_projection_table(result), paths["carers"])
+    csv(costs_table(result), paths["costs"])
+    csv(result.invest_to_save.monthly, paths["invest_to_save"])
+    csv(assumptions_table(result.scenario, result.resolved), paths["assumptions"])
     paths["summary"].write_text(
         json.dumps(_summary_json(result), indent=2, default=str), encoding="utf-8"
     )

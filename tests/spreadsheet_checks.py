@@ -64,3 +64,16 @@ def assert_workbook_safe(content: bytes | Path, *, expect_neutralised: int = 0) 
                 if isinstance(value, str) and value.startswith("'"):
                     defused += value[1:].lstrip(" ").startswith(FORMULA_STARTS)
     assert defused >= expect_neutralised, f"expected {expect_neutralised} defused cells, {defused}"
+
+
+def read_csv_by_name(path: str | Path, **options):
+    """A CSV the command line wrote, after checking every number column's header gives its
+    unit; columns renamed to their documented names (the text before `` (``)."""
+    import pandas as pd
+
+    from sufficiency.export_units import missing_units
+
+    frame = pd.read_csv(path, **options)
+    filled = frame.dropna(axis=1, how="all")  # an empty column (no earliest month) has no unit
+    assert missing_units(filled) == [], f"{Path(path).name}: {missing_units(filled)}"
+    return frame.rename(columns=lambda name: str(name).split(" (", 1)[0])

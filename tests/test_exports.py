@@ -20,6 +20,7 @@ from sufficiency.exports import (
 )
 from sufficiency.scenario import LEVERS, Scenario, compare, run
 from tests.scenario_fixtures import fitted_models
+from tests.spreadsheet_checks import read_csv_by_name
 
 SCENARIO = Scenario(
     name="step-down <test>",
@@ -50,12 +51,12 @@ def test_write_result_files_and_columns(result, tmp_path):
         "summary.html",
     ):
         assert (tmp_path / "out" / name).is_file()
-    placements = pd.read_csv(paths["placements"])
+    placements = read_csv_by_name(paths["placements"])
     assert tuple(placements.columns) == PLACEMENTS_COLUMNS
     assert set(placements["placement_category"]) == set(codes.PLACEMENT_CATEGORIES)
     assert placements["month"].str.match(r"^\d{4}-\d{2}$").all()
     assert placements["month"].nunique() == 36
-    costs = pd.read_csv(paths["costs"])
+    costs = read_csv_by_name(paths["costs"])
     assert tuple(costs.columns[: len(COSTS_COLUMNS)]) == COSTS_COLUMNS
     assert costs["financial_year"].str.match(r"^\d{4}-\d{2}$").all()
     # a skewed cost (e.g. homes full in most paths) can have its mean below p10

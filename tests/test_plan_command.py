@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from sufficiency.cli import main
+from tests.spreadsheet_checks import read_csv_by_name
 
 DATA = Path(__file__).parent / "fixtures" / "903" / "d2i_fake"
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def test_plan_writes_the_promised_files(saved_models, scenario_file, tmp_path, c
         ]
     )
     assert status == 0, capsys.readouterr().err
-    households = pd.read_csv(out / "recommended_households.csv")
+    households = read_csv_by_name(out / "recommended_households.csv")
     assert list(households.columns) == [
         "quarter",
         "quarter_start",
@@ -84,11 +85,11 @@ def test_plan_writes_the_promised_files(saved_models, scenario_file, tmp_path, c
         "usable_places",
     ]
     assert households["approvals"].sum() >= 1
-    targets = pd.read_csv(out / "targets.csv")
+    targets = read_csv_by_name(out / "targets.csv")
     assert {"feasible", "best_achievable", "earliest_month", "now", "projected"} <= set(targets)
-    marketing = pd.read_csv(out / "marketing_by_channel.csv")
+    marketing = read_csv_by_name(out / "marketing_by_channel.csv")
     assert list(marketing.columns) == ["quarter", "quarter_start", "channel", "enquiries", "spend"]
-    costs = pd.read_csv(out / "costs.csv").set_index("item")["cost_gbp"]
+    costs = read_csv_by_name(out / "costs.csv").set_index("item")["cost_gbp"]
     assert any("net present value" in item for item in costs.index)
     assert set(pd.read_excel(out / "plan.xlsx", sheet_name=None)) >= {
         "recommended_households",
@@ -123,7 +124,7 @@ def test_plan_and_scenario_run_report_the_same_approvals(saved_models, scenario_
         )
         == 0
     )
-    planned = pd.read_csv(tmp_path / "p" / "recommended_households.csv")["approvals"].sum()
+    planned = read_csv_by_name(tmp_path / "p" / "recommended_households.csv")["approvals"].sum()
     summary = json.loads((tmp_path / "s" / "summary.json").read_text(encoding="utf-8"))
     assert summary["approvals_needed_total"] == round(planned)
     assert {"feasible", "best_achievable"} <= set(summary["targets"][0])
@@ -185,7 +186,7 @@ def test_plan_subprocess_baseline_with_a_target(saved_models, tmp_path):
         assert (out / name).is_file(), name
     text = (out / "plan.md").read_text(encoding="utf-8")
     assert "Scenario: baseline (no levers)" in text
-    targets = pd.read_csv(out / "targets.csv")
+    targets = read_csv_by_name(out / "targets.csv")
     # the target applies from the horizon's last month when no month is given
     assert targets["target_value"].iloc[0] == pytest.approx(40)
     assert targets["feasible"].iloc[0] == (targets["projected"].iloc[0] <= 40.05)
@@ -217,7 +218,7 @@ def test_plan_with_funnel_records_plans_marketing(saved_models, scenario_file, t
         ]
     )
     assert status == 0, capsys.readouterr().err
-    marketing = pd.read_csv(out / "marketing_by_channel.csv")
+    marketing = read_csv_by_name(out / "marketing_by_channel.csv")
     assert list(marketing.columns) == ["quarter", "quarter_start", "channel", "enquiries", "spend"]
     assert marketing["spend"].sum() > 0
     assert "marketing (national figures)" not in set(marketing["channel"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from sufficiency.cli import main
+from tests.spreadsheet_checks import read_csv_by_name
 
 DATA = Path(__file__).parent / "fixtures" / "903" / "d2i_fake"
 EXAMPLES = Path(__file__).parent.parent / "examples" / "scenarios"
@@ -36,7 +37,7 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
         ]
     )
     assert status == 0
-    placements = pd.read_csv(tmp_path / "placements.csv")
+    placements = read_csv_by_name(tmp_path / "placements.csv")
     assert list(placements.columns) == [
         "month",
         "age_band",
@@ -48,7 +49,7 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
         "ifa_share_of_fostering_pct",
         "ifa_share_of_non_kinship_fostering_pct",
     ]
-    costs = pd.read_csv(tmp_path / "costs_by_financial_year.csv")
+    costs = read_csv_by_name(tmp_path / "costs_by_financial_year.csv")
     assert list(costs.columns[:6]) == [
         "financial_year",
         "placement_category",

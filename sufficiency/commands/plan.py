@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sufficiency.commands.common import add_903_options
 from sufficiency.errors import SufficiencyError
+from sufficiency.export_units import money_unit, with_units
 from sufficiency.spreadsheets import write_csv
 
 
@@ -252,9 +253,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tables = {**plan_tables(plan), "costs": cost_table(plan)}
+    money = money_unit(scenario.price_base_year)
     for name, frame in tables.items():
-        write_csv(frame, out / f"{name}.csv")
-    (out / "plan.xlsx").write_bytes(excel_bytes(tables))
+        # units in the headers after the documented names, as plan.xlsx
+        write_csv(with_units(frame, money=money), out / f"{name}.csv")
+    (out / "plan.xlsx").write_bytes(excel_bytes(tables, money=money))
     if models.is_demo:
         data_label = f"{models.authority}: synthetic demo data, not a real council"
     else:
