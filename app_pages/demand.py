@@ -73,6 +73,8 @@ def track_record_lines(_fitted, key: str) -> list[str]:
     return track_record_sentences(_fitted.backtest, last=last_total(_fitted.model))
 
 
+# The forecast download's headers: each range end says which range it ends, with its unit (a
+# comment, not a docstring: a bare string in a page script is drawn on the page).
 FORECAST_UNITS = {
     "mean": "children, average of the simulated futures",
     "p2_5": "children, low end of the 95% range: 2.5th percentile",
@@ -83,7 +85,6 @@ FORECAST_UNITS = {
     "p90": "children, high end of the 80% range: 90th percentile",
     "p97_5": "children, high end of the 95% range: 97.5th percentile",
 }
-"""The forecast download's headers: each range end says which range it ends, with its unit."""
 
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
