@@ -106,7 +106,8 @@ ARM = """
         if (b > 0) sawRun = true;
         if (b === 0 && (sawRun || performance.now() - t0 > 3000)) {
           await frame(); await frame();
-          return performance.now() - t0;
+          // no run seen in 3 s: the key changed nothing (reported apart, not as a latency)
+          return sawRun ? performance.now() - t0 : -1;
         }
       }
       return null;
@@ -134,6 +135,7 @@ class Stats:
         self.changes: list[float] = []
         self.visits: list[float] = []
         self.timeouts = 0
+        self.no_run = 0  # key presses that started no run (should be none)
         self.errors: list[str] = []
         self.server_cpu = float("nan")
         self.browser_cpu = float("nan")
@@ -157,6 +159,16 @@ async def lever_change(page, rng: random.Random, position: dict) -> float | None
     # a random walk of each session's own values, kept inside the slider's range
     step = position.get(label, 0)
     key = "ArrowRight" if (step <= 0 or rng.random() < 0.5) and step < 12 else "ArrowLeft"
+    # a key that cannot move the slider (already at its end) starts no run: the waiter would
+    # count its 3 s fallback as a change, so go the other way
+    # (Streamlit's slider thumb is an <input type="range"> with min, max and value)
+    now = float(await slider.first.input_value())
+    lowest = float(await slider.first.get_attribute("min") or "-inf")
+    highest = float(await slider.first.get_attribute("max") or "inf")
+    if key == "ArrowLeft" and now <= lowest:
+        key = "ArrowRight"
+    elif key == "ArrowRight" and now >= highest:
+        key = "ArrowLeft"
     position[label] = step + (1 if key == "ArrowRight" else -1)
     await slider.first.focus()
     await page.evaluate(ARM)
@@ -201,10 +213,13 @@ async def session(browser, url: str, seed: int, deadline: float, stats: Stats) -
                 break
             if rng.random() < 0.1:
                 stats.visits.append(await visit(page, url, rng))
+                position.clear()  # a page opened afresh is a new session: levers at default
             else:
                 elapsed = await lever_change(page, rng, position)
                 if elapsed is None:
                     stats.timeouts += 1
+                elif elapsed < 0:
+                    stats.no_run += 1
                 else:
                     stats.changes.append(elapsed)
                 await wait_idle(page)
@@ -330,6 +345,7 @@ def describe(label: str, stats: Stats) -> float:
     print(
         f"  lever change -> page redrawn (n={len(stats.changes)}"
         + (f", {stats.timeouts} timed out" if stats.timeouts else "")
+        + (f", {stats.no_run} key presses started no run" if stats.no_run else "")
         + f"): p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, max {worst:,.0f} ms"
     )
     print(
