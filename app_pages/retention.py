@@ -155,6 +155,19 @@ def in_words(figure) -> str:
     return figure.describe()
 
 
+def usable_places_note(projected_now: float, reconciliation, occupancy_pct: float) -> str:
+    """Why the projection's usable places now can differ from the figure at the top: the
+    projection counts approved places x occupancy; the top figure is never below the children
+    placed in-house now (a place in use is usable)."""
+    if round(projected_now) == round(reconciliation.usable_places):
+        return ""
+    return (
+        f" The projection counts approved places x {occupancy_pct:g}% occupancy; the "
+        f"{reconciliation.usable_places:,.0f} usable places at the top of the page are the larger "
+        "of that and the children placed with in-house carers now (a place in use is usable)."
+    )
+
+
 def survival_chart(curves: pd.DataFrame, model_curves: pd.DataFrame, legend: str) -> alt.Chart:
     curves = curves.assign(years=curves["tenure_months"] / 12)
     model_curves = model_curves.assign(years=model_curves["tenure_months"] / 12)
@@ -464,6 +477,7 @@ with st.expander("Leaving rates used for projections (per year, by length of ser
         f"{defaults.ANNUAL_LEAVING_RATE_KINSHIP.source})."
     )
 
+
 st.subheader("Households and usable places expected")
 controls = st.columns(3)
 horizon = controls[0].slider(
@@ -512,6 +526,7 @@ st.write(
     f"{end['households_p10']:.0f}-{end['households_p90']:.0f}); usable places "
     f"**{start_row['usable_places_mean']:.0f}** now, about **{end['usable_places_mean']:.0f}** "
     f"then ({end['usable_places_p10']:.0f}-{end['usable_places_p90']:.0f})."
+    + usable_places_note(start_row["usable_places_mean"], reconciliation, float(occupancy))
 )
 chart_left, chart_right = st.columns(2)
 with chart_left:

@@ -205,7 +205,7 @@ def target_levers(scenario: Scenario, models: FittedModels) -> dict:
         disabled=not ext_on,
     )
     solve = right.toggle(
-        "Add the approvals (and step-downs) the targets need to the plan",
+        "Add what the targets need to the plan",
         key=widget("solve", scenario.solve_targets),
         help=lever_help("solve_targets"),
     )

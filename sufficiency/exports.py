@@ -391,7 +391,7 @@ def summary_html(result: ScenarioResult) -> str:
     ]
     if s["total_investment_gbp"] > 0 or abs(s["total_saving_vs_baseline_gbp"]) > 0:
         payback = (
-            f"pays back in {s['payback_month']}"
+            f"pays back in {pd.Timestamp(s['payback_month']):%b %Y}"  # as the pages say it
             if s["payback_month"]
             else "does not pay back within the horizon"
         )

@@ -129,6 +129,10 @@ def test_html_summary_states_each_target_once_with_units_and_plain_headers():
     assert "cost_mean" not in page and "financial_year" not in page
     assert "Cost (mean)" in page and "leaving out family and friends carers;" in page
     assert result.plan.points[0] in page  # the plan's own points still there
+    payback = result.summary["payback_month"]
+    if payback:  # the month as the pages write it ("Nov 2025"), not "2025-11"
+        assert f"pays back in {pd.Timestamp(payback):%b %Y}" in page
+        assert f"pays back in {payback}" not in page
 
 
 def test_comparison_outputs(result, tmp_path):

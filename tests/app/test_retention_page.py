@@ -91,3 +91,13 @@ def test_upload_shows_report_and_can_be_used() -> None:
     assert not app.exception, app.exception
     assert not any("Synthetic" in item.value for item in app.info)
     assert int(metric(app, "In-house households").replace(",", "")) < 20
+
+
+def test_projection_says_why_its_usable_places_now_differ_from_the_top_figure() -> None:
+    # demo: 147 approved places x 66% = 97 usable in the projection; the top figure is the 99
+    # children placed in-house now (the larger): the page says why the two differ
+    app = run_page()
+    usable = int(metric(app, "Usable in-house places").replace(",", ""))
+    sentence = next(m.value for m in app.markdown if m.value.startswith("Households counted"))
+    assert "usable places **97** now" in sentence
+    assert f"the {usable:,} usable places at the top of the page are the larger" in sentence
