@@ -69,6 +69,32 @@ BUDGET_TABLES = {
 }  # the budget by financial year as two narrow tables (all columns visible at 1280 px)
 
 
+def equal_saving_range_note(table: pd.DataFrame) -> str:
+    """Plain words for a saving whose 10th and 90th percentiles are equal (rounded), and for a
+    mean below them: not an error, so the page says why. ``table`` holds ``financial_year`` and
+    ``saving_mean``/``saving_p10``/``saving_p90`` in £ as shown."""
+    needed = {"financial_year", "saving_mean", "saving_p10", "saving_p90"}
+    if not needed <= set(table.columns):
+        return ""
+    same = table[(table["saving_p10"] == table["saving_p90"]) & table["saving_p10"].notna()]
+    if same.empty:
+        return ""
+    years = ", ".join(same["financial_year"].astype(str))
+    text = (
+        f"Saving, {years}: the 10th and 90th percentiles are equal because in all or most "
+        "futures the plan's extra in-house places are full, so they replace the same IFA and "
+        "residential placements and save the same."
+    )
+    below = same[same["saving_mean"] < same["saving_p10"]]
+    if not below.empty:
+        text += (
+            f" In {', '.join(below['financial_year'].astype(str))} a few futures with fewer "
+            "children do not need all of them and save less, which pulls the mean a little "
+            "below that figure."
+        )
+    return text
+
+
 def budget_tables(table: pd.DataFrame) -> None:
     """The budget by financial year, in two tables that fit a laptop screen."""
     for title, labels in BUDGET_TABLES.items():
@@ -555,6 +581,9 @@ def main() -> None:
     money = [column for column in BUDGET_COLUMN_LABELS if column in table.columns]
     table[money] = table[money].round(-3)  # forecasts: to the nearest £1,000, not the pound
     budget_tables(table)
+    note = equal_saving_range_note(table)
+    if note:
+        st.caption(note)
 
     st.subheader("Invest to save")
     itos = result.invest_to_save

@@ -106,6 +106,10 @@ def test_one_households_saving_is_reconciled_with_the_plans_in_words():
     assert "the enquiries and spend in the Recommended plan's channel table" in captions
     assert "enquiries a quarter received now are not priced" in captions
     assert 100_000 < marketing < 110_000 and 770 < enquiries < 790
+    # the saving's 10th and 90th percentiles are equal in every year on the demo (the extra
+    # places are full in every future); in 2028-29 the mean (£791,000) is below them (£794,000)
+    assert "Saving, 2024-25, 2025-26, 2026-27, 2027-28, 2028-29: the 10th and 90th" in captions
+    assert "In 2028-29 a few futures with fewer children" in captions
 
 
 def test_sources_fit_their_cells_and_the_budget_is_rounded_to_thousands():
