@@ -129,6 +129,14 @@ def text(words: str, kind: str = "") -> str:
     return f'<p class="{kind}">{html.escape(words)}</p>' if kind else f"<p>{html.escape(words)}</p>"
 
 
+def compared(value: float, other: float) -> str:
+    """ "more than", "fewer than" or "the same as", as the two counts show to one decimal (an
+    authority's own records may approve fewer households than leave, not only more)."""
+    if round(value, 1) == round(other, 1):
+        return "the same as"
+    return "more than" if value > other else "fewer than"
+
+
 def money(pounds: float) -> str:
     """£ millions with the sign before the pound sign."""
     return f"{'-' if pounds < 0 else ''}£{abs(pounds) / 1e6:,.1f}m"
@@ -308,11 +316,12 @@ def answer_html(result, baseline) -> str:
         if per_quarter
         else ""
     )
+    replacing = s["approvals_replacing_leavers_per_quarter"]
+    than = compared(without, replacing)
     parts.append(
         text(
             f"Without a plan the model keeps approving {without:.1f} households a quarter, as "
-            f"many as now, more than the {s['approvals_replacing_leavers_per_quarter']:.1f} that "
-            f"replace the carers who leave{on_top}.",
+            f"many as now, {than} the {replacing:.1f} that replace the carers who leave{on_top}.",
             "sf-caption",
         )
     )

@@ -79,3 +79,11 @@ def test_two_targets_one_without_an_earliest_month_is_answered_not_a_traceback()
     shown = {i.label: i for i in read(markup).indicators}
     assert shown["Can it be met?"].value == "No"
     assert shown["Can it be met?"].delta == f"not by {end}"
+
+
+def test_approvals_without_a_plan_are_compared_both_ways_with_replacing_leavers():
+    from app_pages.answer import compared
+
+    assert compared(4.5, 3.1) == "more than"  # the demo: approving more than leave
+    assert compared(2.0, 3.1) == "fewer than"  # a shrinking service's own records
+    assert compared(3.1, 3.12) == "the same as"  # without records: replacement only
