@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sufficiency import codes
@@ -26,13 +27,29 @@ from sufficiency.plan.shares import (
     SHARE_COLUMNS,
     SHARE_MEASURE,
     SHARE_NOTE,
+    SHARE_OF_MEAN_COUNTS_COLUMNS,
     SHARE_UNITS,
+    shares_of_mean_counts,
     with_shares,
 )
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
 from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
 
 DEMO_LABEL = "Synthetic demo data: not a real local authority"
+
+WITHOUT_PLAN_SHARE_COLUMNS = {
+    "ifa_share_of_fostering_pct": "ifa_share_of_fostering_without_plan_pct",
+    "ifa_share_of_non_kinship_fostering_pct": "ifa_share_of_non_kinship_fostering_without_plan_pct",
+}
+"""Each of :data:`SHARE_COLUMNS` -> its column without the plan (the headline's "Without a
+plan": each future's own share, averaged)."""
+WITHOUT_PLAN_MEAN_COUNT_COLUMNS = {
+    "ifa_share_of_fostering_pct": "ifa_share_of_fostering_without_plan_of_mean_counts_pct",
+    "ifa_share_of_non_kinship_fostering_pct": (
+        "ifa_share_of_non_kinship_fostering_without_plan_of_mean_counts_pct"
+    ),
+}
+"""Each of :data:`SHARE_COLUMNS` -> the share without the plan worked out from its average counts."""
 
 PLACEMENTS_COLUMNS = (
     "month",
@@ -43,7 +60,14 @@ PLACEMENTS_COLUMNS = (
     "p10",
     "p90",
     *SHARE_COLUMNS,
+    *SHARE_OF_MEAN_COUNTS_COLUMNS.values(),
+    "mean_without_plan",
+    *WITHOUT_PLAN_SHARE_COLUMNS.values(),
+    *WITHOUT_PLAN_MEAN_COUNT_COLUMNS.values(),
 )
+"""placements.csv's columns, in order: the scenario's children (mean, p10, p90) and IFA shares
+(the headline's measure, then the share of the average counts), then the same without the plan
+(``_without_plan``: the figures behind the headline's "Without a plan")."""
 COSTS_COLUMNS = (
     "financial_year",
     "placement_category",
@@ -54,11 +78,33 @@ COSTS_COLUMNS = (
 )
 
 
+_MEAN_COUNTS = (
+    "all ages, IFA ÷ foster placements of the average counts, what dividing the count columns gives"
+)
+_WITHOUT_PLAN = "without the plan: the scenario's own levers, no approvals or step-downs the targets add"
+
 RESULT_UNITS = {
     "mean": "children, average of the simulated futures",
     "p10": "children, low: 1 in 10 futures below",
     "p90": "children, high: 1 in 10 futures above",
     **SHARE_UNITS,
+    "ifa_share_of_fostering_of_mean_counts_pct": f"% of all foster placements, {_MEAN_COUNTS}",
+    "ifa_share_of_non_kinship_fostering_of_mean_counts_pct": (
+        f"% of foster placements leaving out family and friends carers, {_MEAN_COUNTS}"
+    ),
+    "mean_without_plan": f"children, average of the simulated futures, {_WITHOUT_PLAN}",
+    **{
+        WITHOUT_PLAN_SHARE_COLUMNS[column]: f"{unit}, {_WITHOUT_PLAN}"
+        for column, unit in SHARE_UNITS.items()
+    },
+    "ifa_share_of_fostering_without_plan_of_mean_counts_pct": (
+        f"% of all foster placements, {_MEAN_COUNTS.replace('the count columns', 'mean_without_plan')}, "
+        f"{_WITHOUT_PLAN}"
+    ),
+    "ifa_share_of_non_kinship_fostering_without_plan_of_mean_counts_pct": (
+        "% of foster placements leaving out family and friends carers, "
+        f"{_MEAN_COUNTS.replace('the count columns', 'mean_without_plan')}, {_WITHOUT_PLAN}"
+    ),
 }
 """Units of result columns whose names do not say them (the placements' children by month, and
 the month's IFA shares measured as the headline measures them)."""
@@ -214,12 +260,75 @@ def assumptions_table(scenario: Scenario, resolved: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+PLACEMENTS_NOTE = (
+    f"{SHARE_NOTE} That figure is in the '_of_mean_counts' columns. The '_without_plan' columns "
+    "are the scenario without the plan (none of the targets' extra approvals or step-downs): "
+    "the headline's 'Without a plan'."
+)
+"""The note above the workbook's placements sheet (its columns are :data:`PLACEMENTS_COLUMNS`)."""
+
+
+def without_plan(result: ScenarioResult) -> tuple[pd.Series, pd.DataFrame]:
+    """The placements and IFA shares behind the headline's "Without a plan".
+
+    Returns
+    -------
+    tuple
+        Children (average of the simulated futures) for each row of ``result.placements`` (same
+        order), and by month the :data:`SHARE_COLUMNS` (%, each future's own share, averaged).
+        Without targets there is no plan: the scenario's own figures.
+    """
+    plan = result.plan
+    if plan is None or plan.without_plan_mean is None:
+        return result.placements["mean"], result.shares
+    mean = pd.Series(np.asarray(plan.without_plan_mean).reshape(-1), index=result.placements.index)
+    shares = pd.DataFrame(
+        {
+            "month": result.months,
+            **{
+                column: 100 * np.asarray(share)
+                for column, share in zip(SHARE_COLUMNS, plan.without_plan_shares, strict=True)
+            },
+        }
+    )
+    return mean, shares
+
+
+def _month_figures(frame: pd.DataFrame, by_month: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """``frame`` with ``by_month``'s columns (renamed by ``columns``) on every row of the month."""
+    keyed = by_month.assign(
+        _month=pd.to_datetime(by_month["month"]).dt.strftime("%Y-%m")
+    ).set_index("_month")
+    keys = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
+    for source, target in columns.items():
+        frame[target] = keys.map(keyed[source]).to_numpy()
+    return frame
+
+
 def placements_table(result: ScenarioResult) -> pd.DataFrame:
-    """placements.csv: month, age_band, placement_category, provider, mean, p10, p90 (children)
-    and the month's IFA shares (%, all ages, :data:`SHARE_MEASURE`, as the headline): a reader
-    who divides the average counts gets a different figure, so the share is given, not left to
-    be rebuilt."""
+    """placements.csv (:data:`PLACEMENTS_COLUMNS`): children by month, age band and placement
+    (mean, p10, p90), the month's IFA shares (%, all ages) as the headline measures them
+    (:data:`SHARE_MEASURE`) and as dividing the average counts gives them (a different figure:
+    39.3% against 37.0% at March 2028 on the demo with a 30% target), then the same without the
+    plan, so the headline's "Without a plan" can be checked from the file too."""
     frame = with_shares(result.placements, result.shares)
+    counted = shares_of_mean_counts(frame)
+    frame = _month_figures(frame, counted, {c: c for c in SHARE_OF_MEAN_COUNTS_COLUMNS.values()})
+    mean, shares = without_plan(result)
+    frame["mean_without_plan"] = mean.to_numpy()
+    frame = _month_figures(frame, shares, WITHOUT_PLAN_SHARE_COLUMNS)
+    counted = shares_of_mean_counts(frame, "mean_without_plan")
+    frame = _month_figures(
+        frame,
+        counted,
+        dict(
+            zip(
+                SHARE_OF_MEAN_COUNTS_COLUMNS.values(),
+                WITHOUT_PLAN_MEAN_COUNT_COLUMNS.values(),
+                strict=True,
+            )
+        ),
+    )
     frame = frame.loc[:, list(PLACEMENTS_COLUMNS)]
     frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%Y-%m")
     return frame
@@ -300,7 +409,9 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
             if result.is_demo:
                 title += f" ({DEMO_LABEL})"
             ws.write_string(0, 0, neutralise_text(title))
-            if any(str(c).startswith(tuple(SHARE_COLUMNS)) for c in frame.columns):
+            if sheet == "Placements by month":
+                ws.write_string(1, 0, PLACEMENTS_NOTE)
+            elif any(str(c).startswith(tuple(SHARE_COLUMNS)) for c in frame.columns):
                 ws.write_string(1, 0, SHARE_NOTE)
             for i, column in enumerate(frame.columns):
                 name = str(column)

@@ -20,6 +20,7 @@ import pytest
 
 from sufficiency.export_units import with_units
 from sufficiency.exports import (
+    PLACEMENTS_NOTE,
     RESULT_UNITS,
     placements_at_year_ends,
     placements_table,
@@ -27,9 +28,9 @@ from sufficiency.exports import (
     workbook_bytes,
     write_result,
 )
-from sufficiency.plan.shares import SHARE_COLUMNS, SHARE_NOTE
+from sufficiency.plan.shares import SHARE_COLUMNS, SHARE_NOTE, shares_of_mean_counts
 from sufficiency.plan.targets import RecruitmentLimits, first_month_held, share_reachable
-from sufficiency.scenario import Scenario, run
+from sufficiency.scenario import Scenario, baseline_of, run
 
 FOSTERING = (
     "IFA fostering",
@@ -143,10 +144,112 @@ def test_the_printable_summary_states_one_share_for_one_month(thirty):
 def test_workbook_and_summary_json_name_the_measure_and_month(thirty, tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(thirty)), read_only=True)
     rows = list(book["Placements by month"].values)
-    assert rows[1][0] == SHARE_NOTE
+    assert rows[1][0] == PLACEMENTS_NOTE
+    assert PLACEMENTS_NOTE.startswith(SHARE_NOTE)
     header = rows[2]
     assert all(any(str(h).startswith(c) for h in header) for c in SHARE_COLUMNS)
+    # the workbook's placements carry the no-plan figures: 43.0% at March 2028 on the demo
+    names = [str(h).split(" (")[0] for h in header]
+    march = [row for row in rows[3:] if row[names.index("month")] == "2028-03"]
+    share = march[0][names.index("ifa_share_of_fostering_without_plan_pct")]
+    assert share == pytest.approx(thirty.targets.iloc[0]["without_plan"], abs=1e-4)
+    assert share == pytest.approx(43.00, abs=0.01)
     paths = write_result(thirty, tmp_path)
     summary = json.loads(paths["summary"].read_text())
     assert summary["ifa_share_end_month"] == "2029-03"
     assert summary["ifa_share_measure"] == "each simulated future's own share, averaged"
+
+
+def test_dividing_the_placements_counts_is_given_beside_the_headlines_share(thirty):
+    """A board member divides the counts: 39.3% at March 2028, where the headline says 37%. The
+    download gives both, each named: 36.99 (each future's share, averaged) and 39.31 (the share
+    of the average counts), and the second is exactly what dividing the rows gives."""
+    table = placements_table(thirty)
+    march = table[table["month"] == "2028-03"]
+    assert march["ifa_share_of_fostering_pct"].unique() == pytest.approx([36.99], abs=0.01)
+    assert march["ifa_share_of_fostering_of_mean_counts_pct"].unique() == pytest.approx(
+        [39.31], abs=0.01
+    )
+    counts = march.groupby("placement_category")["mean"].sum()
+    divided = 100 * counts["IFA fostering"] / counts[list(FOSTERING)].sum()
+    assert march["ifa_share_of_fostering_of_mean_counts_pct"].iloc[0] == pytest.approx(divided)
+    non_kinship = [c for c in FOSTERING if c != "kinship fostering"]
+    assert march["ifa_share_of_non_kinship_fostering_of_mean_counts_pct"].iloc[0] == pytest.approx(
+        100 * counts["IFA fostering"] / counts[non_kinship].sum()
+    )
+    headers = list(with_units(table, units=RESULT_UNITS).columns)
+    counted = next(h for h in headers if h.startswith("ifa_share_of_fostering_of_mean_counts_pct"))
+    assert "what dividing the count columns gives" in counted
+
+
+def test_the_placements_download_carries_the_placements_without_the_plan(thirty, demo):
+    """The headline's "without a plan 43% by March 2028" can be checked from the file: the
+    no-plan share column says 43.00 at March 2028 (the headline's figure), and the no-plan
+    counts are the baseline's (a target alone: the scenario without the plan is the baseline)."""
+    table = placements_table(thirty)
+    march = table[table["month"] == "2028-03"]
+    without = thirty.targets.iloc[0]["without_plan"]
+    assert without == pytest.approx(43.00, abs=0.01)
+    assert march["ifa_share_of_fostering_without_plan_pct"].unique() == pytest.approx(
+        [without], abs=1e-6
+    )
+    baseline = placements_table(run(baseline_of(thirty.scenario), models=demo, random_state=0))
+    assert table["mean_without_plan"].to_numpy() == pytest.approx(baseline["mean"].to_numpy())
+    assert (table["mean_without_plan"] != table["mean"]).any()  # the plan moves children
+    counts = march.groupby("placement_category")["mean_without_plan"].sum()
+    assert march["ifa_share_of_fostering_without_plan_of_mean_counts_pct"].iloc[0] == pytest.approx(
+        100 * counts["IFA fostering"] / counts[list(FOSTERING)].sum()
+    )
+    assert march["ifa_share_of_fostering_without_plan_of_mean_counts_pct"].iloc[0] == pytest.approx(
+        44.92, abs=0.01
+    )
+
+
+def test_without_a_plan_keeps_the_scenarios_own_levers(demo):
+    """With a lever as well as a target, "without a plan" is the scenario with its lever and
+    no plan, not the baseline: the file's no-plan share at the target date is the headline's."""
+    scenario = Scenario(
+        step_downs_per_year=10, ifa_share_target_pct=30.0, ifa_share_target_date="2028-03"
+    )
+    result = run(scenario, models=demo, random_state=0)
+    table = placements_table(result)
+    march = table[table["month"] == "2028-03"]
+    assert march["ifa_share_of_fostering_without_plan_pct"].iloc[0] == pytest.approx(
+        result.targets.iloc[0]["without_plan"], abs=1e-6
+    )
+    own = scenario.replace(ifa_share_target_pct=None, ifa_share_target_date=None)
+    own = placements_table(run(own, models=demo, random_state=0))
+    assert table["mean_without_plan"].to_numpy() == pytest.approx(own["mean"].to_numpy())
+
+
+def test_without_targets_the_no_plan_figures_are_the_scenarios_own(demo):
+    result = run(Scenario(step_downs_per_year=10), models=demo, random_state=0)
+    table = placements_table(result)
+    assert table["mean_without_plan"].to_numpy() == pytest.approx(table["mean"].to_numpy())
+    assert table["ifa_share_of_fostering_without_plan_pct"].to_numpy() == pytest.approx(
+        table["ifa_share_of_fostering_pct"].to_numpy()
+    )
+
+
+def test_shares_of_mean_counts_divides_the_counts():
+    """One month: 3 IFA, 5 in-house, 2 family and friends: 30% of all foster placements, 37.5%
+    leaving out family and friends; a month with no foster placements has no share."""
+    placements = pd.DataFrame(
+        {
+            "month": ["2028-03"] * 4 + ["2028-04"],
+            "placement_category": [
+                "IFA fostering",
+                "in-house fostering",
+                "kinship fostering",
+                "external residential",
+                "external residential",
+            ],
+            "mean": [3.0, 5.0, 2.0, 7.0, 4.0],
+        }
+    )
+    shares = shares_of_mean_counts(placements).set_index("month")
+    assert shares.loc["2028-03", "ifa_share_of_fostering_of_mean_counts_pct"] == pytest.approx(30)
+    assert shares.loc[
+        "2028-03", "ifa_share_of_non_kinship_fostering_of_mean_counts_pct"
+    ] == pytest.approx(37.5)
+    assert np.isnan(shares.loc["2028-04", "ifa_share_of_fostering_of_mean_counts_pct"])

@@ -71,6 +71,13 @@ class TargetPlan:
     points : tuple of str
         The plan in short points ("Approve: ...", "When: ...", "Enquiries: ...", ...), shown as
         bullets on the pages.
+    without_plan_mean : numpy.ndarray or None
+        Children ``(months, bands, categories)``, the mean of the simulated futures, for the
+        scenario without the plan (its own levers; no step-downs or approvals the targets add):
+        the placements behind the headline's "without a plan" (for the downloads).
+    without_plan_shares : tuple of numpy.ndarray or None
+        By month, the same projection's IFA share of foster placements and of foster placements
+        leaving out family and friends carers (0-1, each future's own share, averaged).
     """
 
     step_downs_per_year: float
@@ -82,6 +89,8 @@ class TargetPlan:
     enquiries: np.ndarray
     text: str
     points: tuple[str, ...] = ()
+    without_plan_mean: np.ndarray | None = None
+    without_plan_shares: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def feasible(self) -> bool:
@@ -268,9 +277,12 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         places = ifa_share_places_needed(
             ifa, denominator, scenario.ifa_share_target_pct / 100, share_at
         )
+    # the scenario without the plan: before the plan's approvals and its step-downs
+    no_plan = before
     if extra_step_downs > 0:
         # stepped-down children need in-house places, else they land with IFAs
         own = project(scenario, models, random_state)
+        no_plan = own
         moved = np.maximum(
             before.allocation.ifa_fostering.mean(axis=0)
             - own.allocation.ifa_fostering.mean(axis=0),
@@ -352,6 +364,9 @@ def solve_targets(scenario: Scenario, models, random_state) -> tuple[TargetPlan,
         quarterly=quarterly,
         enquiries=enquiries,
         text="",
+        # means only (a few thousand figures), not the paths: results are kept in a cache
+        without_plan_mean=no_plan.placements.mean(axis=0),
+        without_plan_shares=no_plan.mean_shares[:2],
     )
     points = tuple(describe(plan, scenario, figures, resolved))
     plan = TargetPlan(**{**plan.__dict__, "text": " ".join(points), "points": points})
