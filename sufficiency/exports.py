@@ -81,7 +81,9 @@ COSTS_COLUMNS = (
 _MEAN_COUNTS = (
     "all ages, IFA ÷ foster placements of the average counts, what dividing the count columns gives"
 )
-_WITHOUT_PLAN = "without the plan: the scenario's own levers, no approvals or step-downs the targets add"
+_WITHOUT_PLAN = (
+    "without the plan: the scenario's own levers, no approvals or step-downs the targets add"
+)
 
 RESULT_UNITS = {
     "mean": "children, average of the simulated futures",

@@ -38,7 +38,9 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
     )
     assert status == 0
     placements = read_csv_by_name(tmp_path / "placements.csv")
-    assert list(placements.columns) == [
+    # the documented columns first, in their order (scripts that read them by position still
+    # work), then the shares of the average counts and the figures without the plan
+    assert list(placements.columns[:9]) == [
         "month",
         "age_band",
         "placement_category",
@@ -48,6 +50,15 @@ def test_run_writes_the_promised_files(tmp_path, capsys):
         "p90",
         "ifa_share_of_fostering_pct",
         "ifa_share_of_non_kinship_fostering_pct",
+    ]
+    assert list(placements.columns[9:]) == [
+        "ifa_share_of_fostering_of_mean_counts_pct",
+        "ifa_share_of_non_kinship_fostering_of_mean_counts_pct",
+        "mean_without_plan",
+        "ifa_share_of_fostering_without_plan_pct",
+        "ifa_share_of_non_kinship_fostering_without_plan_pct",
+        "ifa_share_of_fostering_without_plan_of_mean_counts_pct",
+        "ifa_share_of_non_kinship_fostering_without_plan_of_mean_counts_pct",
     ]
     costs = read_csv_by_name(tmp_path / "costs_by_financial_year.csv")
     assert list(costs.columns[:6]) == [
