@@ -14,16 +14,21 @@ from app_pages.common import (
     CACHE_TTL,
     HOUSEHOLDS_KEY,
     HOUSEHOLDS_NAME_KEY,
+    SEED,
     active_households,
     altair_chart,
     authority_models,
     back_to_demo_button,
     csv_bytes,
+    current_scenario,
     excel_bytes,
     households_key,
     read_uploads,
+    scenario_result,
     show_validation,
 )
+from app_pages.plain import plain
+from sufficiency.plan.wording import ExplorerHouseholds, retention_against_explorer
 from sufficiency.supply import defaults
 from sufficiency.supply.capacity import ALL_AGES, BANDS_WITH_TOTAL, project_capacity
 from sufficiency.supply.households import (
@@ -303,7 +308,7 @@ households = data.households
 
 now = households_on(households, extract)
 kinship_now = now[now["carer_group"] == "kinship"]
-models, _ = authority_models()
+models, models_key = authority_models()
 figures = models.figures
 reconciliation = figures.in_house
 first, second, third, fourth = st.columns(4)
@@ -528,6 +533,46 @@ st.write(
     f"then ({end['usable_places_p10']:.0f}-{end['usable_places_p90']:.0f})."
     + usable_places_note(start_row["usable_places_mean"], reconciliation, float(occupancy))
 )
+if set(carer_types) == set(IN_HOUSE_CARER_TYPES):
+    # the explorer's figures from the same model (a cached run, shared with the explorer)
+    scenario = current_scenario()
+    result = scenario_result(models, models_key, scenario.to_json(), SEED)
+    with_plan = result.summary["in_house_households_end"]
+    changed = round(with_plan) != round(result.baseline_summary["in_house_households_end"])
+    explorer = ExplorerHouseholds(
+        end_month=pd.Timestamp(result.carers["month"].max()),
+        without_plan=result.baseline_summary["in_house_households_end"],
+        as_now_per_quarter=result.summary["approvals_without_plan_per_quarter"],
+        yearly_leaving_rate=float(result.resolved.annual_leaving_rate),
+        scenario_name=plain(scenario.name) if changed else None,
+        with_plan=with_plan if changed else None,
+        extra_approved=float(result.carers["extra_approvals"].sum()),
+        horizon_months=scenario.horizon_months,
+    )
+    as_now = projection(
+        data,
+        key,
+        int(horizon),
+        explorer.as_now_per_quarter / 3,
+        float(occupancy) / 100,
+        tuple(carer_types),
+    )
+    here_as_now = as_now[as_now["age_band"] == ALL_AGES].iloc[-1]["households_mean"]
+    st.markdown(
+        retention_against_explorer(
+            start_row["households_mean"],
+            end["households_mean"],
+            end["month"],
+            float(approvals),
+            explorer,
+            here_as_now,
+        )
+    )
+else:
+    st.caption(
+        "The Scenario explorer counts mainstream and specialist households (not kinship): "
+        "choose those carer types above to compare this projection with it."
+    )
 chart_left, chart_right = st.columns(2)
 with chart_left:
     altair_chart(projection_chart(frame, "households", "Households (count)"), width="stretch")
@@ -541,8 +586,10 @@ st.caption(
 )
 
 st.subheader("Downloads")
-downloads = st.columns(4)
-downloads[0].download_button(
+# side by side at their own widths, wrapping when the row is full: in four equal columns
+# "Households and places projection (CSV)" was cut at 1280 px
+downloads = st.container(horizontal=True, gap="small")
+downloads.download_button(
     "Survival curves (CSV)",
     csv_bytes(tables["curves"], units=RETENTION_UNITS),
     file_name="survival_curves.csv",
@@ -550,7 +597,7 @@ downloads[0].download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-downloads[1].download_button(
+downloads.download_button(
     "Leaving reasons (CSV)",
     csv_bytes(tables["reasons_by_group"]),
     file_name="leaving_reasons.csv",
@@ -558,15 +605,17 @@ downloads[1].download_button(
     icon=":material/download:",
     on_click="ignore",
 )
-downloads[2].download_button(
+downloads.download_button(
     "Households and places projection (CSV)",
     csv_bytes(frame),
+    help="Households and usable places expected, by month and age band: mean and 10th, 50th "
+    "and 90th percentiles of the simulated futures.",
     file_name="capacity_projection.csv",
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",
 )
-downloads[3].download_button(
+downloads.download_button(
     "All tables (Excel)",
     partial(  # built on click, not on every run
         excel_bytes,

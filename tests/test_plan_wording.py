@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sufficiency.plan.wording import households_gained, target_headline
+from sufficiency.plan.wording import (
+    ExplorerHouseholds,
+    households_gained,
+    retention_against_explorer,
+    target_headline,
+)
 
 NOW = pd.Timestamp("2024-03-31")
 END = pd.Timestamp("2029-03-31")
@@ -70,3 +75,50 @@ def test_households_gained_is_approved_less_those_who_leave():
         "leave every year): about 25 more households than without a plan."
     )
     assert households_gained(0, 0.0, END) == "No extra households approved."
+
+
+# --- Carer retention against the Scenario explorer (figures of the demo authority) -------------
+
+EXPLORER = ExplorerHouseholds(
+    end_month=END,
+    without_plan=104.6,
+    as_now_per_quarter=4.5,
+    yearly_leaving_rate=0.1354,
+    scenario_name="IFA share at most 30% by Mar 2028",
+    with_plan=129.8,
+    extra_approved=34.0,
+)
+
+
+def test_retention_with_nobody_approved_says_so_and_names_the_explorers_figures():
+    words = retention_against_explorer(86.0, 40.8, END, 0.0, EXPLORER, 101.2)
+    assert words.startswith("**What this projection assumes:** nobody new is approved")
+    assert "the 86 households counted now fall to about 41 by March 2029" in words
+    assert (
+        "Without a plan it keeps approving 4.5 households a quarter, as many as the service "
+        "approves now, so it has about 105 households by March 2029" in words
+    )
+    assert (
+        "with the scenario on screen ('IFA share at most 30% by Mar 2028') it approves 34 extra "
+        "households on top and has about 130." in words
+    )
+    assert "Set 1.5 a month above to see that recruitment here: about 101 by March 2029" in words
+    assert "fewer than the explorer's 105" in words and "one yearly rate (13.5%)" in words
+
+
+def test_retention_with_the_explorers_recruitment_compares_like_with_like():
+    baseline_only = ExplorerHouseholds(END, 104.6, 4.5, 0.1354)
+    words = retention_against_explorer(86.0, 104.9, END, 1.5, baseline_only, 104.9)
+    assert "1.5 new mainstream households approved a month" in words
+    assert "become about 105 by March 2029" in words
+    assert "The Scenario explorer without a plan approves as many (4.5 households" in words
+    assert "scenario on screen" not in words and "Set " not in words
+    assert words.endswith("This page has about 105, about the same as the explorer's 105.")
+
+
+def test_retention_over_another_horizon_says_which_horizon_compares():
+    words = retention_against_explorer(
+        86.0, 60.2, pd.Timestamp("2027-03-31"), 0.0, ExplorerHouseholds(END, 104.6, 4.5, 0.1354), 0
+    )
+    assert "about 60 by March 2027" in words
+    assert words.endswith("Set the horizon to 60 months to compare the two by March 2029.")

@@ -6,11 +6,15 @@ plan" as a contradiction: the 44% now and the best 44% at the target date are di
 and the plan's effect is against a share that rises without it. :func:`target_headline` says the
 three figures in one sentence with their dates; :func:`households_gained` says why 34 approvals
 give 25 more households (carers leave), from the model's own figures.
+:func:`retention_against_explorer` says why the Carer retention page's households at the end (41
+on the demo, nobody new approved) differ from the Scenario explorer's (105 without a plan, 130
+with the plan): they answer different questions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -106,3 +110,137 @@ def households_gained(approved: int, still_fostering: float, end_month: pd.Times
         f"{pd.Timestamp(end_month):%B %Y} (carers leave every year): about "
         f"{still_fostering:.0f} more households than without a plan."
     )
+
+
+def _more_or_fewer(value: float, other: float) -> str:
+    if round(value) == round(other):
+        return "about the same as"
+    return "more than" if value > other else "fewer than"
+
+
+@dataclass(frozen=True)
+class ExplorerHouseholds:
+    """The Scenario explorer's in-house households at the end of its forecast.
+
+    Attributes
+    ----------
+    end_month : Timestamp
+        The explorer's last month.
+    without_plan : float
+        Households at ``end_month`` without a plan (its baseline), mean of the simulated futures.
+    as_now_per_quarter : float
+        Households the baseline approves a quarter (as many as the service approves now).
+    yearly_leaving_rate : float
+        Share of households leaving a year (0-1) the explorer applies to new households.
+    scenario_name : str or None
+        The scenario on screen, when it adds recruitment to the baseline; else None.
+    with_plan : float or None
+        Households at ``end_month`` under that scenario.
+    extra_approved : float
+        Extra households that scenario approves over the forecast.
+    horizon_months : int
+        Months from now to ``end_month``.
+    """
+
+    end_month: pd.Timestamp
+    without_plan: float
+    as_now_per_quarter: float
+    yearly_leaving_rate: float
+    scenario_name: str | None = None
+    with_plan: float | None = None
+    extra_approved: float = 0.0
+    horizon_months: int = 60
+
+
+def retention_against_explorer(
+    now: float,
+    end: float,
+    end_month: pd.Timestamp,
+    approvals_per_month: float,
+    explorer: ExplorerHouseholds,
+    here_as_now: float,
+) -> str:
+    """What the Carer retention projection assumes, and where the Scenario explorer's households
+    come from, in plain words with every figure's month.
+
+    Parameters
+    ----------
+    now, end : float
+        Households the projection counts now and at ``end_month`` (mean of simulated futures).
+    end_month : Timestamp
+        The projection's last month.
+    approvals_per_month : float
+        New mainstream households the projection approves a month (0: nobody new).
+    explorer : ExplorerHouseholds
+        The explorer's figures from the same model of the authority.
+    here_as_now : float
+        This projection's households at ``end_month`` with the explorer's baseline approvals
+        (``explorer.as_now_per_quarter`` / 3 a month).
+
+    Returns
+    -------
+    str
+        Markdown. On the demo: "**What this projection assumes:** nobody new is approved (new
+        approvals above: 0), so the 86 households counted now fall to about 41 by March 2029 as
+        they leave. The Scenario explorer answers a different question: ..."
+    """
+    month = f"{pd.Timestamp(end_month):%B %Y}"
+    explorer_month = f"{pd.Timestamp(explorer.end_month):%B %Y}"
+    as_now_month = explorer.as_now_per_quarter / 3
+    if approvals_per_month > 0:
+        assumed = (
+            f"{approvals_per_month:g} new mainstream households approved a month (set above) "
+            f"and no others, so the {now:,.0f} households counted now become about {end:,.0f} "
+            f"by {month}"
+        )
+    else:
+        assumed = (
+            "nobody new is approved (new approvals above: 0), so the "
+            f"{now:,.0f} households counted now fall to about {end:,.0f} by {month} as they leave"
+        )
+    same = abs(approvals_per_month - as_now_month) <= 0.05
+    explorer_words = f"about {explorer.without_plan:,.0f} households by {explorer_month}"
+    if same:
+        words = (
+            f"**What this projection assumes:** {assumed}. The Scenario explorer without a plan "
+            f"approves as many ({explorer.as_now_per_quarter:.1f} households a quarter, as the "
+            f"service approves now) and has {explorer_words}"
+        )
+    else:
+        words = (
+            f"**What this projection assumes:** {assumed}. The Scenario explorer answers a "
+            f"different question. Without a plan it keeps approving "
+            f"{explorer.as_now_per_quarter:.1f} households a quarter, as many as the service "
+            f"approves now, so it has {explorer_words}"
+        )
+    if explorer.with_plan is not None and explorer.scenario_name:
+        extra = (
+            f" approves {explorer.extra_approved:,.0f} extra households on top and"
+            if round(explorer.extra_approved)
+            else ""
+        )
+        words += (
+            f"; with the scenario on screen ('{explorer.scenario_name}') it{extra} has about "
+            f"{explorer.with_plan:,.0f}"
+        )
+    words += "."
+    if pd.Timestamp(end_month) != pd.Timestamp(explorer.end_month):
+        return words + (
+            f" Set the horizon to {explorer.horizon_months} months to compare the two by "
+            f"{explorer_month}."
+        )
+    if same:
+        words += f" This page has about {here_as_now:,.0f}"
+    else:
+        words += f" Set {as_now_month:.2g} a month above to see that recruitment here: about"
+        words += f" {here_as_now:,.0f} by {month}"
+    words += f", {_more_or_fewer(here_as_now, explorer.without_plan)} the explorer's " + (
+        f"{explorer.without_plan:,.0f}"
+    )
+    if round(here_as_now) != round(explorer.without_plan):
+        words += (
+            ": new households here leave at the rates by length of service ('Leaving rates "
+            "used for projections' above), in the explorer at one yearly rate "
+            f"({explorer.yearly_leaving_rate:.1%})"
+        )
+    return words + "."

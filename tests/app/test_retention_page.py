@@ -101,3 +101,26 @@ def test_projection_says_why_its_usable_places_now_differ_from_the_top_figure() 
     sentence = next(m.value for m in app.markdown if m.value.startswith("Households counted"))
     assert "usable places **97** now" in sentence
     assert f"the {usable:,} usable places at the top of the page are the larger" in sentence
+
+
+def test_projection_says_what_it_assumes_and_where_the_explorers_households_come_from() -> None:
+    # demo: nobody new approved here (41 by March 2029); the Scenario explorer's baseline keeps
+    # approving 4.5 a quarter (105); the same model's figures, not typed-in numbers
+    from sufficiency.scenario import Scenario, fit_models, run
+
+    explorer = run(Scenario(), models=fit_models(), random_state=0)
+    without_plan = explorer.summary["in_house_households_end"]
+    app = run_page()
+    note = next(m.value for m in app.markdown if "What this projection assumes" in m.value)
+    assert "nobody new is approved" in note
+    assert "86 households counted now fall to about 41 by March 2029" in note
+    assert f"so it has about {without_plan:,.0f} households by March 2029" in note
+    assert round(without_plan) == 105
+    assert "4.5 households a quarter" in note
+    # with the explorer's recruitment set here, the page compares like with like
+    app.number_input(key="retention_approvals").set_value(1.5)
+    app.run()
+    assert not app.exception, app.exception
+    note = next(m.value for m in app.markdown if "What this projection assumes" in m.value)
+    assert "become about 101 by March 2029" in note
+    assert f"This page has about 101, fewer than the explorer's {without_plan:,.0f}" in note
