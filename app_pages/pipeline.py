@@ -216,7 +216,9 @@ altair_chart(
         cumulative_base.mark_area(opacity=0.25).encode(
             y=alt.Y(
                 "cumulative_lower:Q",
-                title="Households approved, cumulative",
+                # the left chart's "Approvals a month", added up (the longer "Households
+                # approved, cumulative" only just fitted the plot's height at 1280 px)
+                title="Approvals to date",
                 axis=alt.Axis(titleLimit=400),
                 scale=alt.Scale(domain=[0, cumulative_top], nice=False),
             ),

@@ -12,12 +12,14 @@ import streamlit as st
 
 from sufficiency.authority import AuthorityFigures
 
+# "(plan)", not "(plan figure)": four to a row, "Places per household (plan figure)" was cut
+# at 1280 px (about 170 px for a label); the help and the caption below say what "plan" means
 PLAN_FIGURE_LABELS = {
-    "enquiry_to_approval": "Enquiries approved (plan figure)",
-    "days_enquiry_to_approval": "Enquiry to approval (plan figure)",
-    "cost_per_enquiry": "Cost per enquiry (plan figure)",
-    "places_per_household": "Places per household (plan figure)",
-    "annual_leaving_rate": "Households leaving a year (plan figure)",
+    "enquiry_to_approval": "Enquiries approved (plan)",
+    "days_enquiry_to_approval": "Enquiry to approval (plan)",
+    "cost_per_enquiry": "Cost per enquiry (plan)",
+    "places_per_household": "Places per household (plan)",
+    "annual_leaving_rate": "Households leaving a year (plan)",
 }
 """Metric labels of the figures every page plans with (one label per figure, on every page)."""
 
@@ -28,13 +30,18 @@ def show_plan_figures(figures: AuthorityFigures, names: tuple[str, ...], note: s
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
         figure = getattr(figures, name)
-        column.metric(PLAN_FIGURE_LABELS[name], figure.text, help=figure.source)
+        column.metric(
+            PLAN_FIGURE_LABELS[name],
+            figure.text,
+            help=f"Plan figure: the figure every page plans with. Source: {figure.source}",
+        )
     if all(getattr(figures, name).own_data for name in names):
         origin = figures.records_label or "your records"
     else:
         origin = "the authority's records where loaded, else national figures"
     st.caption(
         (note + " " if note else "")
-        + "The figures every page plans with (Scenario explorer, Recommended plan, Placement "
+        + 'Figures marked "(plan)" are the ones every page plans with (Scenario explorer, '
+        "Recommended plan, Placement "
         f"budget, Recruitment calculator), from {origin}; hover over each for its source."
     )

@@ -63,7 +63,9 @@ def pipeline_monthly_chart(table: pd.DataFrame, interval_label: str, time_axis) 
             x=time_axis,
             y=alt.Y(
                 "households:Q",
-                title="Households approved a month",
+                # short: the legend below takes height from the plot, and "Households approved
+                # a month" ran past its ends at 1280 px; the tooltip and caption say households
+                title="Approvals a month",
                 axis=alt.Axis(titleLimit=400),
                 stack="zero",
                 scale=y_scale,

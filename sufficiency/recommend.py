@@ -502,7 +502,9 @@ def cost_table(plan: RecommendedPlan) -> pd.DataFrame:
         "saving": "placement saving against the baseline (cash)",
         "investment": "investment: recruitment, assessment, marketing, support (cash)",
         "net": "net position: saving less investment (cash)",
-        "npv": "net position, net present value (discounted at the HM Treasury Green Book rate of 3.5% a year)",
+        # short enough for the table at 1280 px; the rate from finance, not typed here
+        "npv": "net position, net present value (HM Treasury Green Book discount, "
+        f"{fin.GREEN_BOOK_DISCOUNT_RATE:.1%} a year)",
         "marketing": "of which marketing for the extra enquiries (price base)",
     }
     return pd.DataFrame(

@@ -18,7 +18,7 @@ from sufficiency.scenario import Scenario, fit_models
 from tests.app.answer_view import indicator, indicators, list_items, paragraphs, shown_values
 
 REPO = Path(__file__).resolve().parents[2]
-PLAN = "(plan figure)"
+PLAN = "(plan)"
 
 
 @pytest.fixture(scope="module")
