@@ -34,6 +34,7 @@ from sufficiency.demand.levers import (
 from sufficiency.demand.pipeline import (
     TRACK_RECORD_HORIZONS,
     chart_frame,
+    forecast_with_levels,
     history_totals,
     horizon_table,
     last_total,
@@ -89,10 +90,14 @@ FORECAST_UNITS = {
 
 def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
     """95%, 80% and 50% bands, the mean line and the observed history, in children."""
+    panels = frame["series"].nunique() > 1
     base = alt.Chart().encode(x=alt.X("date:T", title="Month end", axis=alt.Axis(format="%b %Y")))
     ahead = base.transform_filter(alt.datum.kind == "forecast")
+    # a 150 px panel cannot hold "Children looked after (children)" (it ran past the panel at
+    # 1280 px); the panel titles and the section heading say what the children are
     band95 = ahead.mark_area(opacity=0.18, color="#1f77b4").encode(
-        y=alt.Y("p2_5:Q", title="Children looked after (children)"), y2="p97_5:Q"
+        y=alt.Y("p2_5:Q", title="Children" if panels else "Children looked after (children)"),
+        y2="p97_5:Q",
     )
     band80 = ahead.mark_area(opacity=0.3, color="#1f77b4").encode(y="p10:Q", y2="p90:Q")
     band50 = ahead.mark_area(opacity=0.35, color="#1f77b4").encode(y="p25:Q", y2="p75:Q")
@@ -124,7 +129,7 @@ def fan_chart(frame: pd.DataFrame, title: str, columns: int = 1) -> alt.Chart:
         )
     )
     layered = alt.layer(band95, band80, band50, median, observed, data=frame)
-    if frame["series"].nunique() > 1:
+    if panels:
         return (
             # three panels of 250 px were wider than the page's main column at 1280 px and
             # the right-hand column was cut: 180 px panels fit with their axes
@@ -466,7 +471,7 @@ with by_cell:
         )
 st.caption("Table cells: forecast number of children (80% range).")
 
-download = forecast.assign(date=forecast["date"].dt.date)
+download = forecast_with_levels(forecast.assign(date=forecast["date"].dt.date))
 st.download_button(
     "Download the forecast (CSV)",
     partial(  # built on click, not on every run; every number column is children
@@ -483,7 +488,10 @@ st.download_button(
     help="Columns: date, age_band, placement_category, mean (average of the simulated "
     "futures), then the ranges' ends, each named in its header: p10 and p90 are the low and high "
     "ends of the 80% range (10th and 90th percentiles), p25/p75 of the 50% range, p2_5/p97_5 of "
-    "the 95% range, p50 the median; all in children. 'all' rows are totals.",
+    "the 95% range, p50 the median; all in children. The first column, level, says what a "
+    "row is: only the 'age band and placement' rows add up to the total (filter on them before "
+    "summing); 'age band total', 'placement category total' and 'all children' rows are totals "
+    "with their own ranges.",
     on_click="ignore",
 )
 

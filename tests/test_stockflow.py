@@ -348,3 +348,24 @@ def test_prophet_entries_work_when_asked(panel):
     assert set(model.entries_.methods_.values()) <= {"prophet", "mean of recent months"}
     assert model.params_.entry_mean.shape == (12, len(AGE_BANDS))
     assert np.isfinite(model.params_.entry_mean).all()
+
+
+def test_the_forecast_download_says_each_rows_level_and_the_detail_adds_up(fitted):
+    # a user summed the download's mean column: 2,269 children on the demo where the total is
+    # 567, as the 'all' subtotal rows were mixed in; each row now names its level
+    from sufficiency.demand.pipeline import FORECAST_LEVELS, forecast_with_levels
+
+    forecast = fitted.forecast(12, n_paths=200, random_state=3)
+    levelled = forecast_with_levels(forecast)
+    assert list(levelled.columns) == ["level", *FORECAST_COLUMNS]
+    assert len(levelled) == len(forecast)
+    assert list(dict.fromkeys(levelled["level"])) == list(FORECAST_LEVELS)  # detail first
+    detail = levelled[levelled["level"] == "age band and placement"]
+    assert not (detail[["age_band", "placement_category"]] == ALL).any().any()
+    total = levelled[levelled["level"] == "all children"].set_index("date")["mean"]
+    assert len(total) == 12
+    for level in ("age band and placement", "age band total", "placement category total"):
+        sums = levelled[levelled["level"] == level].groupby("date")["mean"].sum()
+        np.testing.assert_allclose(sums, total, rtol=1e-9)
+    # every row once: the whole mean column is four times the total (the mix the user saw)
+    np.testing.assert_allclose(levelled.groupby("date")["mean"].sum(), 4 * total, rtol=1e-9)

@@ -175,6 +175,47 @@ def history_totals(model: StockFlowModel) -> pd.DataFrame:
     )[["date", "age_band", "placement_category", "children"]]
 
 
+FORECAST_LEVELS = (
+    "age band and placement",
+    "age band total",
+    "placement category total",
+    "all children",
+)
+"""The ``level`` of a forecast row in the download: only the first level's rows add up (to the
+``all children`` row's mean); the totals have their own ranges (percentiles do not add)."""
+
+
+def forecast_with_levels(forecast: pd.DataFrame) -> pd.DataFrame:
+    """The forecast with a ``level`` column first, detail rows first, then each level of totals.
+
+    A user summed the downloaded forecast's mean column and got 2,269 children for a month with
+    567 on the demo: the ``all`` subtotal rows were mixed in with the detail rows. Each row now
+    says its level (:data:`FORECAST_LEVELS`): the ``age band and placement`` rows add up to the
+    ``all children`` row (means; percentiles do not add), as do the rows of each other level.
+
+    Parameters
+    ----------
+    forecast : pandas.DataFrame
+        Forecast frame (:data:`~sufficiency.demand.stockflow.FORECAST_COLUMNS`), with ``all``
+        rows for totals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level`` then the forecast's columns, ordered by level, date, age band and category.
+    """
+    band_all = forecast["age_band"] == ALL
+    category_all = forecast["placement_category"] == ALL
+    level = pd.Series(FORECAST_LEVELS[0], index=forecast.index)
+    level[~band_all & category_all] = FORECAST_LEVELS[1]
+    level[band_all & ~category_all] = FORECAST_LEVELS[2]
+    level[band_all & category_all] = FORECAST_LEVELS[3]
+    order = level.map({name: i for i, name in enumerate(FORECAST_LEVELS)})
+    out = forecast.assign(level=level, _order=order)
+    out = out.sort_values(["_order", "date"], kind="stable").drop(columns="_order")
+    return out[["level", *forecast.columns]].reset_index(drop=True)
+
+
 def chart_frame(
     forecast: pd.DataFrame,
     history: pd.DataFrame,
