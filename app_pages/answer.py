@@ -43,6 +43,7 @@ STYLE = """<style>
 .sf-answer .sf-head{font-weight:600;margin:1rem 0 0.5rem 0}
 .sf-answer .sf-head:first-child{margin-top:0}
 .sf-answer .sf-caption{font-size:0.875rem;opacity:0.65}
+.sf-answer .sf-check{font-size:0.875rem;border-left:3px solid #e6a700;padding-left:0.5rem}
 .sf-answer ul{margin:0 0 0.75rem 0;padding-left:1.5rem}
 .sf-answer .sf-row{display:grid;gap:0 1rem;margin:0 0 1rem 0}
 .sf-answer .sf-row>div{display:grid;grid-row:span 3;grid-template-rows:subgrid;align-content:start}
@@ -154,15 +155,17 @@ def change(value: float, unit: str = "", digits: int = 0, money_m: bool = False)
     return f"{value:+,.{digits}f}{unit} vs baseline"
 
 
-def answer(result, baseline) -> None:
-    """Indicators, not paragraphs: targets, recruitment, money, each with its change."""
-    st.html(answer_html(result, baseline))
+def answer(result, baseline, cost_note: str | None = None) -> None:
+    """Indicators, not paragraphs: targets, recruitment, money, each with its change.
+    ``cost_note`` (:func:`app_pages.cross_checks.cost_note`) is shown under the total cost."""
+    st.html(answer_html(result, baseline, cost_note))
     for warning in result.warnings:
         st.warning(warning, icon=":material/warning:")
 
 
-def answer_html(result, baseline) -> str:
-    """The answer (without the run's warnings) as one HTML block."""
+def answer_html(result, baseline, cost_note: str | None = None) -> str:
+    """The answer (without the run's warnings) as one HTML block; ``cost_note`` (the RO3
+    cross-check, when a line is off) goes right under the total cost."""
     s, b = result.summary, baseline.summary
     plan = result.plan
     # a target without an earliest month has NaN there when another target has one (a column
@@ -355,7 +358,10 @@ def answer_html(result, baseline) -> str:
         f"{pd.Timestamp(s['payback_month']):%b %Y}" if s["payback_month"] else "–",
         help="First month from which the cumulative saving covers the investment.",
     )
-    parts += [row_html(cols[:3]), row_html(cols[3:])]
+    parts.append(row_html(cols[:3]))
+    if cost_note:
+        parts.append(text(cost_note, "sf-check"))
+    parts.append(row_html(cols[3:]))
     # the targets' verdicts are the headline above: the points here are the rest of the plan
     points = [] if plan is None else [p for p in plan.points if not p.startswith("Target: ")]
     if points:

@@ -26,6 +26,7 @@ from app_pages.common import (
     show_data_banner,
     show_scenario_name,
 )
+from app_pages.cross_checks import remember_ro3_authority
 from app_pages.link_check import PRICE_BASE_YEARS
 from app_pages.plain import plain
 from sufficiency import codes
@@ -423,9 +424,10 @@ def reconcile_with_plan(result, per_household: dict[str, float]) -> None:
     )
 
 
-def cross_check_section(result, is_demo: bool) -> None:
-    """The model's first full year beside the authority's RO3 2024-25 spend."""
-    st.subheader("Cross-check against what the authority spent (RO3 2024-25)")
+def cross_check_section(result, is_demo: bool, key: str) -> None:
+    """The model's first full year beside the authority's RO3 2024-25 spend (``key``: the
+    authority models' data key, under which the choice is kept for the other pages)."""
+    st.subheader(fin.RO3_CROSS_CHECK_TITLE)
     try:
         table = fin.ro3_spend()
     except SufficiencyError as error:
@@ -443,6 +445,7 @@ def cross_check_section(result, is_demo: bool) -> None:
         key="fx_ro3_authority",
         help="Choose your authority. The synthetic demo is calibrated to Middlesbrough.",
     )
+    remember_ro3_authority(key, code)  # the explorer and the plan check their total against it
     try:
         check = fin.spend_cross_check(result.costs_by_financial_year, code)
     except SufficiencyError as error:
@@ -657,7 +660,7 @@ def main() -> None:
     )
     reconcile_with_plan(result, per_household)
 
-    cross_check_section(result, active.is_demo)
+    cross_check_section(result, active.is_demo, key)
 
     st.subheader("Downloads")
     left, middle, right = st.columns(3)

@@ -30,6 +30,7 @@ from app_pages.common import (
     show_scenario_name,
     store_scenario,
 )
+from app_pages.cross_checks import cost_note
 from app_pages.plain import plain
 from sufficiency.errors import SufficiencyError
 from sufficiency.export_units import money_unit
@@ -325,8 +326,10 @@ def show_timing(result) -> None:
     st.markdown("\n".join(f"- {plain(point)}" for point in points))
 
 
-def show_plan(plan, result, baseline, scenario: Scenario, is_demo: bool) -> None:
-    answer(result, baseline)
+def show_plan(
+    plan, result, baseline, scenario: Scenario, is_demo: bool, cost_note: str | None = None
+) -> None:
+    answer(result, baseline, cost_note)  # the RO3 cross-check under the total cost
     show_timing(result)
     if is_demo:
         st.caption("Synthetic demo authority: the plan illustrates the method, not a real council.")
@@ -509,7 +512,9 @@ def main() -> None:
         from dataclasses import replace
 
         plan = replace(plan, beyond=beyond[1])
-    show_plan(plan, result, baseline, scenario, active.is_demo)
+    show_plan(
+        plan, result, baseline, scenario, active.is_demo, cost_note(result, key, active.is_demo)
+    )
 
 
 main()

@@ -34,6 +34,7 @@ from app_pages.common import (
     scenario_result,
     show_data_banner,
 )
+from app_pages.cross_checks import cost_note, show_forecast_caveat
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.long_lived import freeze_long_lived
 from app_pages.plain import plain
@@ -949,7 +950,7 @@ def explorer(models: FittedModels, key: str) -> None:
             f"{result.summary['simulated_paths']} simulated futures · changes against the baseline "
             "(the same futures with no levers)"
         )
-        answer(result, baseline)
+        answer(result, baseline, cost_note(result, key, models.is_demo))
 
     st.subheader("Placements: in-house fostering, IFA fostering, external residential")
     charts = chart_specs(result, baseline, key, scenario_json, baseline_json, SEED)
@@ -961,6 +962,7 @@ def explorer(models: FittedModels, key: str) -> None:
         "(today's, those approved as now, and the extra recruitment), the rest goes to IFAs "
         "and external homes."
     )
+    show_forecast_caveat(models)  # the Demand forecast page's track record, beside its chart
     left, right = st.columns(2)
     with left:
         st.subheader("In-house foster households")

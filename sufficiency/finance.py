@@ -1285,3 +1285,54 @@ def cross_check_lines_to_question(
     placement_lines = check[check["line"].isin(["fostering services", "residential care"])]
     ratio = placement_lines["model_over_ro3"]
     return placement_lines[ratio.notna() & ((ratio - 1).abs() > tolerance)]
+
+
+RO3_CROSS_CHECK_TITLE = f"Cross-check against what the authority spent (RO3 {RO3_FINANCIAL_YEAR})"
+"""The Placement budget page's heading for the cross-check (other pages point to it)."""
+
+
+def ro3_cost_note(
+    costs_by_financial_year: pd.DataFrame, ons_code: str, tolerance: float = RO3_TOLERANCE
+) -> str | None:
+    """One plain line for beside a total cost when an RO3 line is more than ``tolerance`` away.
+
+    The same check as the Placement budget page's cross-check (:func:`spend_cross_check` and
+    :func:`cross_check_lines_to_question`, not a second calculation), in words for a headline:
+    on the demo, "Check before quoting this total: the model's 2024-25 cost is 1.35 times the
+    authority's RO3 2024-25 spend for fostering services (more than 25% away) ...".
+
+    Parameters
+    ----------
+    costs_by_financial_year : DataFrame
+        ``ScenarioResult.costs_by_financial_year`` of the run whose total is shown (£).
+    ons_code : str
+        The authority's ONS code (the demo: :data:`DEMO_RO3_AUTHORITY`, Middlesbrough).
+    tolerance : float
+        :data:`RO3_TOLERANCE` (an assumption, not a published threshold).
+
+    Returns
+    -------
+    str or None
+        None when fostering and residential care are within ``tolerance`` of RO3.
+
+    Raises
+    ------
+    SufficiencyError
+        As :func:`spend_cross_check` (no RO3 figures for the code, no full financial year).
+    """
+    check = spend_cross_check(costs_by_financial_year, ons_code)
+    off = cross_check_lines_to_question(check, tolerance)
+    if off.empty:
+        return None
+    year = str(check["model_financial_year"].iloc[0])
+    ratios = [
+        f"{row.model_over_ro3:.2f} times "
+        + (f"the authority's RO3 {RO3_FINANCIAL_YEAR} spend " if i == 0 else "")
+        + f"for {row.line}"
+        for i, row in enumerate(off.itertuples())
+    ]
+    return (
+        f"Check before quoting this total: the model's {year} cost is {' and '.join(ratios)} "
+        f"(more than {tolerance:.0%} away). A unit cost or a placement count may be wrong: see "
+        f"the Placement budget page, '{RO3_CROSS_CHECK_TITLE}'."
+    )

@@ -32,6 +32,7 @@ from sufficiency.demand.track_record import (  # noqa: F401  (re-exported)
     backtest_origins,
     backtest_stockflow,
     checked_series,
+    forecast_caveat,
     last_total,
     ranges_sentence,
     score_backtest,

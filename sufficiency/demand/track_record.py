@@ -443,6 +443,44 @@ def track_record_sentences(
     return lines
 
 
+TRACK_RECORD_NOT_CHECKED = (
+    "The demand forecast behind these figures has not yet been checked against what happened on "
+    "this data: the Demand forecast page checks it ('Track record on this data': the forecast "
+    "refitted at past dates, beside carrying the last figure forward; a few minutes the first "
+    "time) and says where it has been no better than that."
+)
+"""Beside a chart of the forecast when no track record was run for this data (a model fitted
+for the scenario pages alone, without its backtest)."""
+
+
+def forecast_caveat(
+    backtest: pd.DataFrame | None, *, last: tuple[pd.Timestamp, float] | None = None
+) -> str | None:
+    """The caveat any page showing this forecast gives beside its chart, or None when the
+    forecast beat carrying the last figure forward for the total and every category checked.
+
+    The words are :func:`track_record_sentences`' last sentence, the one the Demand forecast page
+    shows beside its chart, so the pages cannot disagree (on the demo: "Not better than carrying
+    the last figure forward for the total two years ahead and three years ahead: ..."). A
+    backtest that could not check anything (the data is too short) says so; no backtest at all
+    (``None``: not run for this data) gives :data:`TRACK_RECORD_NOT_CHECKED`.
+
+    Parameters
+    ----------
+    backtest : pandas.DataFrame or None
+        The backtest metric frame (:func:`backtest_stockflow`; for the demo, committed under
+        ``models/demand/backtest.csv``).
+    last : tuple, optional
+        Date and value (children) of the last observed total (:func:`last_total`).
+    """
+    if backtest is None:
+        return TRACK_RECORD_NOT_CHECKED
+    line = track_record_sentences(backtest, last=last)[-1]
+    if backtest.empty or line.startswith("Not better"):
+        return line
+    return None
+
+
 def last_total(model: StockFlowModel) -> tuple[pd.Timestamp, float] | None:
     """Date and value of the last observed total (children) behind a fitted model."""
     history = getattr(model, "history_", None)

@@ -40,6 +40,12 @@ class FittedModels:
     figures : sufficiency.authority.AuthorityFigures, optional
         The authority's recruitment, retention and capacity figures with sources; built from the
         demand model's start stock (national figures) when not given.
+    forecast_caveat : str or None
+        What the demand forecast's track record says beside a chart of it
+        (:func:`sufficiency.demand.track_record.forecast_caveat`, the Demand forecast page's words):
+        where it did not beat carrying the last figure forward, or that it has not been checked
+        (no backtest with this model); set by :func:`fit_models`. None: nothing to say (it beat
+        that everywhere checked, or the models were built by hand, as in tests).
     """
 
     demand: Any
@@ -48,6 +54,7 @@ class FittedModels:
     existing_carer_survival: np.ndarray | None = None
     channels: tuple = ()
     figures: Any = None
+    forecast_caveat: str | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,7 +131,7 @@ def fit_models(
         explorer shares it with the Demand page); computed here otherwise.
     """
     from sufficiency.authority import authority_figures
-    from sufficiency.demand.pipeline import demand_inputs, load_or_fit
+    from sufficiency.demand.pipeline import demand_inputs, forecast_caveat, last_total, load_or_fit
 
     demo_records = data is None
     is_demo = demo_records if is_demo is None else is_demo
@@ -171,6 +178,9 @@ def fit_models(
         existing_carer_survival=survival,
         channels=figures.channels,
         figures=figures,
+        # a saved model brings its backtest (the demo's is committed under models/): its
+        # verdict is worked out once here, not on a lever change; a fresh fit has none
+        forecast_caveat=forecast_caveat(fitted.backtest, last=last_total(model)),
     )
 
 
