@@ -267,8 +267,8 @@ else:
 st.caption(
     f"How these are measured: people still in progress are allowed for (not counted as "
     f"drop-outs), so the rates are higher than the shares approved so far in the funnel chart. "
-    f"National figures: {national.text} of enquiries approved, the figure used without your "
-    f"records ({national.source}); published ranges: enquiry to application 12-19% "
+    f"National benchmark (not these records): {national.text} of enquiries approved "
+    f"nationally, the figure used without your records ({national.source}); published ranges: enquiry to application 12-19% "
     f"({BENCHMARKS['enquiry_to_application'].source}), application to approval 33-36% "
     f"({BENCHMARKS['application_to_approval'].source}); older benchmark 11% in 281 days "
     f"({BENCHMARKS['enquiry_to_approval_days'].source})."
@@ -314,11 +314,21 @@ if funnel_tab.open:
         text = bars.mark_text(align="left", dx=4).encode(text="share_label:N")
         altair_chart((bars + text).properties(height=300), width="stretch")
         approved_so_far = counts.loc[counts["stage"] == "approval", "share_of_enquiries"].sum()
+        so_far = f"{approved_so_far:.1%}"
+        # the national benchmark in the caption above can round to the same figure (4.0% on
+        # the demo): name each so the two cannot be taken for one
+        same = (
+            f" (The national benchmark above is also {national.text}: a different figure, "
+            "from national returns.)"
+            if so_far == national.text
+            else ""
+        )
         st.caption(
             "Households reaching each stage among enquiries made in the selected years; the label is "
-            f"the share of enquiries so far. {approved_so_far:.1%} approved so far counts people "
-            "still in progress as not approved; allowing for them (as the rates above do) gives "
-            f"{percent(end_to_end['rate'])}. Hover over a bar to see how many are in that stage now."
+            f"the share of enquiries so far. Approved so far: {so_far} of these enquiries, counting "
+            "people still in progress as not approved; allowing for them (as the rates above do) "
+            f"gives {percent(end_to_end['rate'])}.{same} Hover over a bar to see how many are in "
+            "that stage now."
         )
 
 if channel_tab.open:

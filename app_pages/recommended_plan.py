@@ -33,8 +33,9 @@ from app_pages.common import (
 from app_pages.cross_checks import cost_note
 from app_pages.plain import plain
 from sufficiency.errors import SufficiencyError
-from sufficiency.export_units import money_unit
+from sufficiency.export_units import cash_basis, money_unit
 from sufficiency.recommend import (
+    channel_table,
     cost_table,
     excel_bytes,
     plan_markdown,
@@ -277,15 +278,27 @@ def show_timing(result) -> None:
     figures = result.figures
     st.markdown("**When the extra approvals are needed**")
     cols = st.columns(4)
-    cols[0].metric(
-        "Busiest quarter (households)",  # "(extra households)" was cut at 1280 px
-        f"{timing.peak}",
-        timing.peak_quarter,
-        delta_color="off",
-        **CONTEXT,
-        help="The most extra households approved in one quarter, on top of the approvals the "
-        "service makes now.",
-    )
+    if timing.even:  # no quarter is the busiest: say they are all equal
+        short = [q.split(" (")[0] for q in (timing.first_quarter, timing.last_quarter)]
+        cols[0].metric(
+            "Each quarter (households)",
+            f"{timing.peak}",
+            f"{short[0]} to {short[1]}",
+            delta_color="off",
+            **CONTEXT,
+            help=f"Every one of the {timing.quarters} quarters with extra approvals has the "
+            f"same {timing.peak} extra households, on top of the approvals the service makes now.",
+        )
+    else:
+        cols[0].metric(
+            "Busiest quarter (households)",  # "(extra households)" was cut at 1280 px
+            f"{timing.peak}",
+            timing.peak_quarter,
+            delta_color="off",
+            **CONTEXT,
+            help="The most extra households approved in one quarter, on top of the approvals "
+            "the service makes now.",
+        )
     cols[1].metric(
         "Approved now (all, a quarter)",
         f"{s['approvals_now_per_quarter']:.1f}",
@@ -371,7 +384,7 @@ def show_plan(
     )
     if len(plan.marketing):
         st.markdown("**Where the extra enquiries come from (cheapest approvals first)**")
-        summary = plan.marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
+        summary = channel_table(plan)  # with a total row: the plan's enquiries and spend
         st.dataframe(
             summary.round({"enquiries": 0, "spend": -2}),  # estimates: spend to the £100
             hide_index=True,
@@ -384,6 +397,13 @@ def show_plan(
                     format="localized",
                 ),
             },
+        )
+        total = summary.iloc[-1]
+        st.caption(
+            f"All channels: the plan's {total['enquiries']:,.0f} extra enquiries and "
+            f"£{round(total['spend'], -2):,.0f} of marketing ({scenario.price_base_year} prices, "
+            "to the nearest £100; the costs below round it to the nearest £1,000). Each row is "
+            "rounded on its own, so the channels may not add up to it exactly."
         )
     st.markdown("**Costs over the plan (£)**")
     costs = tables["costs"].assign(
@@ -403,8 +423,8 @@ def show_plan(
     )
     st.caption(
         "The same costs as on the Scenario explorer and Placement budget pages: every placement "
-        f"type, in cash with inflation from {scenario.price_base_year} prices, and the net "
-        "position's present value. The Excel download gives the pounds."
+        f"type, in {cash_basis(scenario.price_base_year, scenario.annual_inflation_pct)}, and "
+        "the net position's present value. The Excel download gives the pounds."
     )
     if plan.beyond is not None:
         extra = int(round(plan.beyond.households["approvals"].sum())) - plan.approvals_total

@@ -494,6 +494,34 @@ def plan_tables(plan: RecommendedPlan) -> dict[str, pd.DataFrame]:
     }
 
 
+ALL_CHANNELS = "all channels"
+"""The total row of :func:`channel_table`."""
+
+
+def channel_table(plan: RecommendedPlan) -> pd.DataFrame:
+    """Extra enquiries and marketing spend by channel over the horizon, with a total row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        channel, enquiries (extra enquiries), spend (£, price base prices, as the cost table's
+        marketing line); channels in alphabetical order, then
+        :data:`ALL_CHANNELS`: the plan's extra enquiries and its marketing spend, summed before
+        any rounding. Empty without marketing.
+    """
+    if not len(plan.marketing):
+        return pd.DataFrame(columns=["channel", "enquiries", "spend"])
+    by_channel = plan.marketing.groupby("channel", as_index=False)[["enquiries", "spend"]].sum()
+    total = pd.DataFrame(
+        {
+            "channel": [ALL_CHANNELS],
+            "enquiries": [float(by_channel["enquiries"].sum())],
+            "spend": [plan.costs["marketing"]],
+        }
+    )
+    return pd.concat([by_channel, total], ignore_index=True)
+
+
 def cost_table(plan: RecommendedPlan) -> pd.DataFrame:
     """The plan's costs over the horizon: item, cost_gbp (cash, nominal; NPV as labelled)."""
     costs = plan.costs

@@ -237,6 +237,11 @@ def test_a_version_1_scenario_file_opens_migrated_with_notes(tmp_path):
     scenario = Scenario.from_file(path)
     notes = " ".join(scenario.migration_notes)
     assert "older version" in notes and "on top of" in notes
+    # the no-plan baseline approves as many households as now, not only those replacing leavers
+    assert (
+        "on top of the households the service approves without a plan, as many a quarter as it "
+        "approves now" in notes
+    )
     assert scenario.enquiry_to_approval_pct is None  # the old default: follows the authority
     assert scenario.cost_per_enquiry == 500.0  # a changed value is kept
     assert scenario.ifa_share_target_basis == "non-kinship fostering"

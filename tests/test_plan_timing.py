@@ -125,3 +125,37 @@ def test_the_demo_plan_asks_for_enquiries_now_nine_months_before_its_first_appro
         )
         for p in plan.points
     ), plan.points
+
+
+def test_equal_quarters_say_so_instead_of_naming_a_busiest_one():
+    # the demo's recommended plan approves 2 extra households in every one of its 17 quarters:
+    # "Busiest quarter: 2" read as if the others had fewer
+    frame = quarterly().assign(
+        approvals_mainstream=[0] * 9 + [1] * 7, approvals_teenagers=[0] * 9 + [1] * 7
+    )
+    timing = approval_timing(frame)
+    assert timing.even and timing.quarters == 7 and timing.peak == 2
+    assert (timing.first_quarter, timing.last_quarter) == ("Q9", "Q15")
+    words = timing.sentence(4.5, 4.5, "287 days")
+    assert "All 7 quarters with extra approvals, Q9 to Q15, have the same 2 extra households" in (
+        words
+    )
+    assert "6 with those approved without a plan" in words
+    assert "busiest" not in words.lower()
+    # the same for enquiries: every quarter that needs them needs about 46 on the demo
+    frame = frame.assign(enquiries_needed=[0.0] * 6 + [46.2, 45.8, 46.0] + [0.0] * 7)
+    timing = approval_timing(frame)
+    assert timing.enquiries_even and timing.enquiry_quarters == 3
+    words = timing.sentence(4.5, 4.5, "287 days", enquiries_now=80)
+    assert (
+        "All 3 quarters that need extra enquiries, Q6 to Q8, need about 46 extra, against 80 a "
+        "quarter received now." in words
+    )
+    # uneven quarters keep naming the busiest
+    uneven = approval_timing(quarterly())
+    assert not uneven.even and "The busiest quarter is Q9: 16" in uneven.sentence(4.5, 3.1, "2")
+    # one quarter alone is not "every quarter"
+    single = approval_timing(
+        quarterly().assign(approvals_mainstream=[0] * 15 + [3], approvals_teenagers=0)
+    )
+    assert single.quarters == 1 and not single.even

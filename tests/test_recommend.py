@@ -143,3 +143,20 @@ def test_beyond_the_target_the_optimiser_keeps_at_least_the_target_households(mo
 def test_bad_reach_is_a_plain_error(models):
     with pytest.raises(SufficiencyError, match="reach"):
         recommend_plan(TARGET, models=models, channel_reach=0)
+
+
+def test_the_channel_table_totals_the_plans_enquiries_and_spend(target_plan):
+    from sufficiency.recommend import ALL_CHANNELS, channel_table
+
+    table = channel_table(target_plan)
+    assert list(table.columns) == ["channel", "enquiries", "spend"]
+    total = table.iloc[-1]
+    assert total["channel"] == ALL_CHANNELS
+    channels = table.iloc[:-1]
+    assert len(channels) >= 1 and ALL_CHANNELS not in set(channels["channel"])
+    assert total["spend"] == pytest.approx(target_plan.costs["marketing"])
+    assert total["spend"] == pytest.approx(channels["spend"].sum())
+    # the plan's extra enquiries, quarter by quarter, are the marketing's
+    needed = target_plan.result.plan.quarterly["enquiries_needed"].sum()
+    assert total["enquiries"] == pytest.approx(needed)
+    assert total["enquiries"] == pytest.approx(channels["enquiries"].sum())

@@ -41,6 +41,19 @@ class ApprovalTiming:
         Extra enquiries needed in the busiest quarter for enquiries (they run ahead of the
         approvals by the lead time).
     peak_enquiry_quarter : str or None
+    last_quarter : str or None
+        Last quarter with extra approvals.
+    quarters : int
+        Quarters with extra approvals.
+    even : bool
+        True when every quarter with extra approvals has the same number (then no quarter is
+        the busiest: "Busiest quarter: 2" read wrongly when every quarter had 2).
+    enquiry_quarters : int
+        Quarters that need extra enquiries.
+    last_enquiry_quarter : str or None
+    enquiries_even : bool
+        True when every quarter that needs extra enquiries needs about the same (to the whole
+        enquiry).
     """
 
     total: int
@@ -54,6 +67,12 @@ class ApprovalTiming:
     peak_enquiries: float = 0.0
     peak_enquiry_quarter: str | None = None
     enquiries_start_now: bool = False
+    last_quarter: str | None = None
+    quarters: int = 0
+    even: bool = False
+    enquiry_quarters: int = 0
+    last_enquiry_quarter: str | None = None
+    enquiries_even: bool = False
 
     @property
     def enquiries_from(self) -> str | None:
@@ -116,14 +135,24 @@ class ApprovalTiming:
                 else ""
             )
             + ".",
-            f"The busiest quarter is {self.peak_quarter}: {self.peak} extra households, "
-            f"{self.peak + replacing:.0f} with those approved without a plan, against "
-            f"{approvals_now:.1f} a quarter approved now.",
+            (
+                f"All {self.quarters} quarters with extra approvals, {self.first_quarter} to "
+                f"{self.last_quarter}, have the same {self.peak}"
+                if self.even
+                else f"The busiest quarter is {self.peak_quarter}: {self.peak}"
+            )
+            + f" extra households, {self.peak + replacing:.0f} with those approved without a "
+            f"plan, against {approvals_now:.1f} a quarter approved now.",
         ]
         if enquiries_now is not None and self.peak_enquiry_quarter:
             words.append(
-                f"The busiest quarter for enquiries is {self.peak_enquiry_quarter}: about "
-                f"{self.peak_enquiries:,.0f} extra, against {enquiries_now:,.0f} a quarter "
+                (
+                    f"All {self.enquiry_quarters} quarters that need extra enquiries, "
+                    f"{self.first_enquiry_quarter} to {self.last_enquiry_quarter}, need about "
+                    if self.enquiries_even
+                    else f"The busiest quarter for enquiries is {self.peak_enquiry_quarter}: about "
+                )
+                + f"{self.peak_enquiries:,.0f} extra, against {enquiries_now:,.0f} a quarter "
                 "received now."
             )
         if self.target_date is not None:
@@ -169,6 +198,7 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
         return ApprovalTiming(0, None, None, 0, None, 0, 0, date)
     active = per_quarter > 0
     first = quarterly.loc[active, "quarter"].iloc[0]
+    last = quarterly.loc[active, "quarter"].iloc[-1]
     peak_at = per_quarter.idxmax()
     enquiries = quarterly.get("enquiries_needed")
     asked = enquiries is not None and bool((enquiries > 0.5).any())
@@ -176,6 +206,7 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
     # the table starts with the forecast's first quarter (the quarter after the data end)
     start_now = asked and bool(enquiries.iloc[0] > 0.5)
     busiest = enquiries.idxmax() if asked else None
+    needing = enquiries[enquiries > 0.5].round() if asked else pd.Series(dtype=float)
     total = int(per_quarter.sum())
     if date is None:
         by_target = total
@@ -193,6 +224,12 @@ def approval_timing(quarterly: pd.DataFrame, target_date=None) -> ApprovalTiming
         peak_enquiries=float(enquiries[busiest]) if asked else 0.0,
         peak_enquiry_quarter=quarterly.loc[busiest, "quarter"] if asked else None,
         enquiries_start_now=start_now,
+        last_quarter=last,
+        quarters=int(active.sum()),
+        even=bool(active.sum() > 1 and (per_quarter[active] == per_quarter.max()).all()),
+        enquiry_quarters=len(needing),
+        last_enquiry_quarter=quarterly.loc[needing.index[-1], "quarter"] if asked else None,
+        enquiries_even=bool(len(needing) > 1 and needing.nunique() == 1),
     )
 
 

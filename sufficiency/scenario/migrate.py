@@ -10,8 +10,9 @@ names, so a version 1 scenario is translated rather than read as if it were new:
   set to "non-kinship fostering" (version 2 defaults to all foster placements);
 - step-downs keep going to foster care at every age (version 1 had no supported-accommodation
   choice for 16-17 year olds);
-- approvals per quarter are now on top of the recruitment that replaces carers who leave (in
-  version 1 they replaced it), and targets are now solved into the plan: the note says so.
+- approvals per quarter are now on top of the households the service approves without a plan
+  (as many a quarter as it approves now; in version 1 they replaced the recruitment that
+  replaced carers who leave), and targets are now solved into the plan: the note says so.
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def migrate_v1(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         )
     if data.get("approvals_per_quarter"):
         notes.append(
-            "Approvals per quarter are now on top of the recruitment that replaces carers who "
-            "leave (in version 1 they replaced it), so this scenario has more in-house "
+            "Approvals per quarter are now on top of the households the service approves without "
+            "a plan, as many a quarter as it approves now (in version 1 they replaced the "
+            "recruitment that replaced carers who leave), so this scenario has more in-house "
             "households than before: lower them if you meant the total."
         )
     if data.get("ifa_share_target_pct") is not None or data.get("external_residential_target"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -95,4 +96,41 @@ def test_plan_costs_are_rounded_estimates_with_their_price_year():
     assert (costs["cost_gbp"] % 1000 == 0).all()
     assert not costs["item"].str.contains("(price base)", regex=False).any()
     year = app.session_state["scenario"].price_base_year
-    assert any(f"from {year} prices" in c.value for c in app.caption)
+    assert any(f"from the {year} price base" in c.value for c in app.caption)
+
+
+def test_equal_quarters_and_the_channel_total_on_the_demo_plan():
+    """The demo's plan approves 2 extra households in every quarter: the page says each quarter
+    has 2 (not "Busiest quarter: 2"); the channel table ends with the plan's enquiries and
+    spend."""
+    from sufficiency.recommend import ALL_CHANNELS
+
+    app = AppTest.from_file(PAGE, default_timeout=300)
+    app.run()
+    assert not app.exception, app.exception
+    table = next(
+        f.value
+        for f in app.dataframe
+        if "quarter" in f.value.columns and "Mainstream" not in f.value
+    )
+    by_quarter = table.drop(columns="quarter").sum(axis=1)
+    assert by_quarter.nunique() == 1  # every quarter the same on the demo
+    assert "Busiest quarter (households)" not in shown_values(app)
+    each = next(m for m in app.metric if m.label == "Each quarter (households)")
+    assert each.value == str(int(by_quarter.iloc[0])) == "2"
+    assert each.delta == "Q4 2024-25 to Q4 2028-29"
+    points = re.sub(r"\\(.)", r"\1", " ".join(m.value for m in app.markdown))  # as shown
+    assert f"All {len(table)} quarters with extra approvals, Q4 2024-25 (Jan-Mar 2025) to" in points
+    assert "The busiest quarter is" not in points
+    # the enquiries too: about 46 in each of the 17 quarters that need them, none busiest
+    assert "All 17 quarters that need extra enquiries, Q1 2024-25 (Apr-Jun 2024) to" in points
+    assert "busiest quarter for enquiries" not in points
+    channels = next(f.value for f in app.dataframe if "channel" in f.value.columns)
+    total = channels.iloc[-1]
+    assert total["channel"] == ALL_CHANNELS
+    assert total["enquiries"] == 782  # 781.6, rounded from the sum, not a sum of rounded
+    assert abs(channels.iloc[:-1]["enquiries"].sum() - total["enquiries"]) <= len(channels) / 2
+    enquiries = int(metric(app, "Extra enquiries a quarter").replace(",", ""))
+    assert round(total["enquiries"] / len(table)) == enquiries  # 782 over 17 quarters: 46
+    captions = " ".join(c.value for c in app.caption)
+    assert f"All channels: the plan's 782 extra enquiries and £{total['spend']:,.0f}" in captions

@@ -71,9 +71,17 @@ def test_the_campaign_funnel_opens_on_the_plans_rate_and_labels_other_selections
     assert rate.delta == f"in {figures.days_enquiry_to_approval.text}: plan figures"
     assert "the plan figures' own window" in texts(app)
     # the funnel chart's share approved so far is named as a different count, with the rate
-    assert "approved so far counts people still in progress as not approved" in texts(app)
+    assert (
+        "Approved so far: 4.0% of these enquiries, counting people still in progress as not "
+        "approved" in texts(app)
+    )
     # the national figure is the one the plan uses without records (about 4%), not a second one
-    assert "4.0% of enquiries approved, the figure used without your records" in texts(app)
+    assert (
+        "National benchmark (not these records): 4.0% of enquiries approved nationally, the "
+        "figure used without your records" in texts(app)
+    )
+    # the two 4.0% are named apart (the user test read them as one)
+    assert "The national benchmark above is also 4.0%: a different figure" in texts(app)
     # all years: a different measure from the plan's three-year window, and it says so
     app.select_slider[0].set_value(("2016-17", "2023-24"))
     app.run()
