@@ -32,7 +32,7 @@ from app_pages.plain import plain
 from sufficiency import codes
 from sufficiency import finance as fin
 from sufficiency.errors import SufficiencyError
-from sufficiency.export_units import money_unit
+from sufficiency.export_units import cash_basis, money_unit
 from sufficiency.exports import costs_table, summary_html, workbook_bytes
 from sufficiency.periods import financial_year_label_of_start
 from sufficiency.scenario import LEVERS, Scenario
@@ -575,8 +575,8 @@ def main() -> None:
         "page); shaded: 10th to 90th percentile. Financial years the horizon only partly covers "
         "show fewer months in the table. Total cost includes the investment; the baseline, "
         "scenario and saving columns are placement costs only. Table: £ to the nearest "
-        "£1,000, cash with inflation from "
-        f"{scenario.price_base_year} prices; the costs download gives every placement type."
+        f"£1,000, {cash_basis(scenario.price_base_year, scenario.annual_inflation_pct)}; the "
+        "costs download gives every placement type."
     )
     table = result.budget_by_financial_year.merge(
         result.savings_by_financial_year, on="financial_year", how="left"

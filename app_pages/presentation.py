@@ -192,13 +192,34 @@ def sources_table(frame: pd.DataFrame, labels: dict[str, str]) -> None:
 
 def comparison_csv(tables: dict[str, pd.DataFrame], price_year: str) -> bytes:
     """The Scenario explorer's comparison download: each scenario's cost and its difference
-    from the first, by financial year, in £ with the price year in every header."""
+    from the first, by financial year, in £ with the price year in every header
+    (:func:`sufficiency.exports.comparison_tables`, as the command line's compare CSVs)."""
     from app_pages.common import csv_bytes
-    from sufficiency.export_units import money_unit
+    from sufficiency.exports import comparison_tables
 
-    frame = tables["costs"].merge(tables["differences"], on="financial_year")
-    money = money_unit(price_year)
-    return csv_bytes(frame, units={c: money for c in frame.columns if c != "financial_year"})
+    labelled = comparison_tables(tables, price_year)
+    return csv_bytes(labelled["costs"].merge(labelled["differences"], on="financial_year"))
+
+
+def compare_month_labels(headline: pd.DataFrame) -> dict:
+    """Column settings that name the month of the comparison's "at the end" figures.
+
+    One end month for every scenario (the usual case): the headers name it ("IFA share, Mar
+    2029") and the ``end_month`` column is hidden; scenarios with different horizons: the
+    headers say "at the end" and the End month column shows each one's month.
+    """
+    months = sorted(set(headline["end_month"]))
+    when = f"{pd.Timestamp(months[0]):%b %Y}" if len(months) == 1 else "at the end"
+    number = st.column_config.NumberColumn
+    return {
+        "end_month": None if len(months) == 1 else "End month",
+        "children_end": number(f"Children, {when}", format="%.0f"),
+        "ifa_share_end_pct": number(f"IFA share, {when}", format="%.0f%%"),
+        "ifa_share_non_kinship_end_pct": number(
+            f"IFA share leaving out family and friends carers, {when}", format="%.0f%%"
+        ),
+        "in_house_households_end": number(f"In-house households, {when}", format="%.0f"),
+    }
 
 
 def enquiries_needed_metric(column, summary: dict, plan, *, help: str, **style) -> None:

@@ -38,7 +38,12 @@ from app_pages.cross_checks import cost_note, show_forecast_caveat
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.long_lived import freeze_long_lived
 from app_pages.plain import plain
-from app_pages.presentation import approvals_table, comparison_csv, sources_table
+from app_pages.presentation import (
+    approvals_table,
+    compare_month_labels,
+    comparison_csv,
+    sources_table,
+)
 from sufficiency import codes
 from sufficiency.errors import SufficiencyError
 from sufficiency.exports import RESULT_UNITS, placements_table, summary_html, workbook_bytes
@@ -805,7 +810,7 @@ def library_section(scenario: Scenario, models: FittedModels, key: str) -> None:
                     ),
                     hide_index=True,
                     width="stretch",
-                    column_config=COMPARE_LABELS,
+                    column_config={**COMPARE_LABELS, **compare_month_labels(tables["headline"])},
                 )
                 st.altair_chart(comparison_chart(tables), width="stretch")
                 money_columns = {

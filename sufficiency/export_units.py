@@ -1,4 +1,5 @@
-"""Units in the headers of every download: ``cost_mean (£, cash from 2025-26 prices)``.
+"""Units in the headers of every download: ``cost_mean (£, cash in each year's prices, price
+base 2025-26)``.
 
 A user test found CSV headers with no unit ("cost" rather than "cost (£, 2024-25 prices)").
 :func:`sufficiency.exports.export_frame` (used for every CSV and workbook sheet the explorer
@@ -78,16 +79,34 @@ def is_number_column(values: pd.Series) -> bool:
 
 
 def money_unit(price_year: str | None = None, *, basis: str | None = None) -> str:
-    """The unit of a pounds column: ``£, cash from 2025-26 prices`` or ``£, <basis>``.
+    """The unit of a pounds column: ``£, cash in each year's prices, price base 2025-26`` or
+    ``£, <basis>``.
 
-    ``price_year`` is the financial year the costs are priced at (forecast costs are cash, that
-    year's prices with inflation); ``basis`` words another basis (e.g. "cash as spent").
+    ``price_year`` is the financial year the unit costs are priced at (the price base); forecast
+    costs are cash: each year's costs in that year's prices, inflated from the price base for
+    later years and deflated for earlier ones. "cash from 2025-26 prices" read wrongly beside a
+    2024-25 row (the demo's forecast starts in April 2024, before the default price base).
+    ``basis`` words another basis (e.g. "cash as spent").
     """
     if basis:
         return f"£, {basis}"
     if price_year:
-        return f"£, cash from {price_year} prices"
+        return f"£, cash in each year's prices, price base {price_year}"
     return "£"
+
+
+def cash_basis(price_year: str, annual_inflation_pct: float) -> str:
+    """The pages' words for cash forecast costs, right for every year of the forecast.
+
+    For example "cash: each year's own prices, from the 2025-26 price base at 3% a year
+    inflation (deflated for years before 2025-26)". The forecast may start before the price
+    base (the demo's starts in April 2024, the default base is 2025-26), so "with inflation from
+    2025-26 prices" misdescribed its 2024-25 costs.
+    """
+    return (
+        f"cash: each year's own prices, from the {price_year} price base at "
+        f"{annual_inflation_pct:g}% a year inflation (deflated for years before {price_year})"
+    )
 
 
 def unit_of(column: str, money: str | None = None) -> str | None:

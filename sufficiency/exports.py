@@ -382,6 +382,35 @@ def _summary_json(result: ScenarioResult) -> dict[str, Any]:
 # --- writers ---------------------------------------------------------------------------------
 
 
+BUDGET_SHEET = "Budget and savings"
+BUDGET_NOTE = (
+    "Two costs of the scenario: cost_mean (and its percentiles) is the whole budget, placements "
+    "plus the investment (recruitment, assessment, marketing, support, programmes); "
+    "scenario_cost_mean is its placements only, set against baseline_cost_mean (placements "
+    "without any levers) for the saving."
+)
+"""The workbook's note above the budget sheet: a user found two scenario costs side by side
+(£214.98m and £214.53m on the demo's recommended plan) and could not tell them apart."""
+
+
+def budget_units(money: str) -> dict[str, str]:
+    """Header units of the budget sheet's pounds columns, each saying what it covers.
+
+    ``money`` is the pounds unit (:func:`~sufficiency.export_units.money_unit`).
+    """
+    whole = f"{money}; placements and investment, with the scenario"
+    return {
+        "cost_mean": whole,
+        "cost_p10": f"{whole}, low: 1 in 10 futures below",
+        "cost_p90": f"{whole}, high: 1 in 10 futures above",
+        "scenario_cost_mean": f"{money}; placements only, with the scenario",
+        "baseline_cost_mean": f"{money}; placements only, baseline (no levers)",
+        "saving_mean": f"{money}; baseline placements less the scenario's",
+        "saving_p10": f"{money}; placement saving, low: 1 in 10 futures below",
+        "saving_p90": f"{money}; placement saving, high: 1 in 10 futures above",
+    }
+
+
 def workbook_bytes(result: ScenarioResult) -> bytes:
     """The Excel workbook (xlsx) as bytes, for downloads."""
     buffer = io.BytesIO()
@@ -391,21 +420,21 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
         "Carers and recruitment": carers_projection_table(result),
         "Carers needed": carers_table(result),
         "Costs by financial year": costs_table(result),
-        "Budget and savings": result.budget_by_financial_year.merge(
+        BUDGET_SHEET: result.budget_by_financial_year.merge(
             result.savings_by_financial_year, on="financial_year", how="left"
         ),
         "Invest to save": result.invest_to_save.monthly.assign(
             month=lambda f: pd.to_datetime(f["month"]).dt.strftime("%Y-%m")
         ),
     }
+    pounds = money_unit(result.scenario.price_base_year)
     with excel_writer(buffer) as writer:
         book = writer.book
         money = book.add_format({"num_format": "£#,##0"})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         for sheet, frame in sheets.items():
-            frame = with_units(
-                frame, money=money_unit(result.scenario.price_base_year), units=RESULT_UNITS
-            )
+            units = {**RESULT_UNITS, **budget_units(pounds)} if sheet == BUDGET_SHEET else None
+            frame = with_units(frame, money=pounds, units=units or RESULT_UNITS)
             ws = write_sheet(writer, sheet, frame, startrow=2)
             title = f"{result.scenario.name}: {sheet}"
             if result.is_demo:
@@ -413,6 +442,8 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
             ws.write_string(0, 0, neutralise_text(title))
             if sheet == "Placements by month":
                 ws.write_string(1, 0, PLACEMENTS_NOTE)
+            elif sheet == BUDGET_SHEET:
+                ws.write_string(1, 0, BUDGET_NOTE)
             elif any(str(c).startswith(tuple(SHARE_COLUMNS)) for c in frame.columns):
                 ws.write_string(1, 0, SHARE_NOTE)
             for i, column in enumerate(frame.columns):
@@ -583,8 +614,8 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
     invest_to_save.csv, assumptions.csv, summary.json, workbook.xlsx and summary.html.
 
     Each CSV header is the column's documented name followed by its unit in brackets
-    (``cost_mean (£, cash from 2025-26 prices)``, ``mean (children, ...)``); a script reads the
-    name as the text before `` (``. Values are not rounded.
+    (``cost_mean (£, cash in each year's prices, price base 2025-26)``, ``mean (children,
+    ...)``); a script reads the name as the text before `` (``. Values are not rounded.
 
     Returns
     -------
@@ -625,18 +656,98 @@ def write_result(result: ScenarioResult, out_dir: str | Path) -> dict[str, Path]
     return paths
 
 
-def write_comparison(comparison: dict[str, pd.DataFrame], out_dir: str | Path) -> dict[str, Path]:
-    """Write each comparison table as CSV plus a comparison.xlsx workbook."""
+def headline_units(money: str, price_year: str | None = None) -> dict[str, str]:
+    """Header units of :func:`sufficiency.scenario.compare`'s headline columns (and the sweep's),
+    each figure "at the end" naming the ``end_month`` column it is for.
+
+    ``money`` is the pounds unit (:func:`~sufficiency.export_units.money_unit`); ``price_year``
+    the price base the net present value is discounted to.
+    """
+    at = "at end_month"
+    npv = f"£, {price_year} prices" if price_year else "£, each scenario's price base"
+    return {
+        "children_end": f"children, average of the simulated futures, {at}",
+        "ifa_share_end_pct": f"% of all foster placements, {at}",
+        "ifa_share_non_kinship_end_pct": (
+            f"% of foster placements leaving out family and friends carers, {at}"
+        ),
+        "in_house_households_end": f"households, {at}",
+        "approvals_needed_total": "households, extra over the horizon",
+        "total_cost_gbp": f"{money}; placements and investment",
+        "total_investment_gbp": money,
+        "npv_gbp": f"{npv}, discounted at {fin.GREEN_BOOK_DISCOUNT_RATE:.1%} a year (Green Book)",
+    }
+
+
+def comparison_tables(
+    comparison: dict[str, pd.DataFrame], price_year: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """The comparison's tables with each number column's unit in its header, as every other
+    download (``total_cost_gbp (£, cash in each year's prices, price base 2025-26; ...)``).
+
+    Parameters
+    ----------
+    comparison : dict of DataFrame
+        :func:`sufficiency.scenario.compare`'s tables (one column per scenario in all but the
+        headline).
+    price_year : str, optional
+        The scenarios' price base; None when they differ (each is then at its own).
+
+    Returns
+    -------
+    dict of DataFrame
+        The same tables; values unchanged.
+    """
+    money = (
+        money_unit(price_year)
+        if price_year
+        else money_unit(basis="cash in each year's prices, each scenario at its own price base")
+    )
+    units = {
+        "placements": "children, average of the simulated futures",
+        "carers": "in-house households, average of the simulated futures",
+        "costs": f"{money}; placements and investment",
+        "differences": f"{money}; placements and investment, minus the first scenario's",
+    }
+    out = {}
+    for name, frame in comparison.items():
+        if name == "headline":
+            out[name] = with_units(frame, money=money, units=headline_units(money, price_year))
+            continue
+        frame = frame.rename(columns=lambda c: str(c).removesuffix(" (£)"))
+        labels = {"financial_year", "month", "placement_category"}
+        named = {c: units[name] for c in frame.columns if c not in labels and name in units}
+        out[name] = with_units(frame, money=money, units=named)
+    return out
+
+
+def write_comparison(
+    comparison: dict[str, pd.DataFrame], out_dir: str | Path, price_year: str | None = None
+) -> dict[str, Path]:
+    """Write each comparison table as CSV plus a comparison.xlsx workbook, each number column's
+    unit in its header (:func:`comparison_tables`; ``price_year``: the scenarios' price base,
+    None when they differ)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    tables = comparison_tables(comparison, price_year)
     paths: dict[str, Path] = {}
-    for name, frame in comparison.items():
+    for name, frame in tables.items():
         path = out / f"compare_{name}.csv"
         write_csv(frame, path)
         paths[name] = path
     workbook = out / "comparison.xlsx"
     with excel_writer(workbook) as writer:
-        for name, frame in comparison.items():
+        for name, frame in tables.items():
             write_sheet(writer, name, frame)
     paths["workbook"] = workbook
     return paths
+
+
+def sweep_table(table: pd.DataFrame, lever: str, price_year: str) -> pd.DataFrame:
+    """sweep.csv with units in its headers: ``value`` in the lever's unit
+    (:data:`sufficiency.scenario.LEVERS`), the headline columns as :func:`headline_units`."""
+    field = lever.partition(".")[0]
+    units = headline_units(money_unit(price_year), price_year)
+    if field in LEVERS:
+        units["value"] = LEVERS[field].unit
+    return with_units(table, money=money_unit(price_year), units=units)

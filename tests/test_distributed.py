@@ -10,6 +10,7 @@ from sufficiency.distributed import local_client, run_scenarios, sweep, swept_sc
 from sufficiency.errors import SufficiencyError
 from sufficiency.scenario import Scenario, run
 from tests.scenario_fixtures import fitted_models
+from tests.spreadsheet_checks import read_csv_by_name
 
 BASE = Scenario(name="base", horizon_months=24, n_simulations=20)
 
@@ -81,5 +82,8 @@ def test_sweep_command_writes_one_row_per_value(tmp_path):
         ]
     )
     assert status == 0
-    table = pd.read_csv(out / "sweep.csv")
+    header = (out / "sweep.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "value (children a year" in header  # the lever's own unit
+    assert "ifa_share_end_pct (% of all foster placements, at end_month)" in header
+    table = read_csv_by_name(out / "sweep.csv")
     assert list(table["value"]) == [0.0, 10.0]

@@ -55,7 +55,7 @@ def test_headers_get_units_and_the_check_finds_those_without():
     out = export_frame(frame, money=PRICES, units={"mean": "children"})
     assert list(out.columns) == [
         "financial_year",
-        "cost_mean (£, cash from 2025-26 prices)",
+        "cost_mean (£, cash in each year's prices, price base 2025-26)",
         "mean (children)",
         "households (count)",
         "label",
@@ -96,4 +96,42 @@ def test_every_sheet_of_the_scenario_workbook_has_units():
     assert checked >= 6
     assert RESULT_UNITS["mean"].startswith("children")
     costs = [c for c in book["Costs by financial year"].values][2]
-    assert f"cost_mean (£, cash from {scenario.price_base_year} prices)" in costs
+    assert (
+        f"cost_mean (£, cash in each year's prices, price base {scenario.price_base_year})" in costs
+    )
+
+
+def test_cash_wording_is_right_for_years_before_the_price_base():
+    # the demo's forecast starts in 2024-25, before the default 2025-26 price base: its costs
+    # are deflated, so "cash from 2025-26 prices" misdescribed them
+    from sufficiency.export_units import cash_basis
+
+    assert PRICES == "£, cash in each year's prices, price base 2025-26"
+    assert "from" not in PRICES
+    assert cash_basis("2025-26", 3.0) == (
+        "cash: each year's own prices, from the 2025-26 price base at 3% a year inflation "
+        "(deflated for years before 2025-26)"
+    )
+
+
+def test_the_budget_sheet_says_which_cost_is_which():
+    # the recommended plan's workbook showed £214.98m and £214.53m side by side, unlabelled:
+    # the whole budget (placements and investment) and the placements alone
+    scenario = Scenario(
+        name="budget", horizon_months=24, n_simulations=10, approvals_per_quarter={"mainstream": 4}
+    )
+    result = run(scenario, models=fitted_models(), random_state=1)
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result)), read_only=True)
+    rows = list(book["Budget and savings"].values)
+    assert rows[1][0].startswith("Two costs of the scenario: cost_mean")
+    header = dict(zip(rows[2], rows[3], strict=True))
+    whole = f"cost_mean ({PRICES}; placements and investment, with the scenario)"
+    placements = f"scenario_cost_mean ({PRICES}; placements only, with the scenario)"
+    baseline = f"baseline_cost_mean ({PRICES}; placements only, baseline (no levers))"
+    assert {whole, placements, baseline} <= set(header)
+    first = result.budget_by_financial_year.iloc[0]
+    saving = result.savings_by_financial_year.iloc[0]
+    assert header[whole] == pytest.approx(first["cost_mean"], abs=1)
+    assert header[placements] == pytest.approx(saving["scenario_cost_mean"], abs=1)
+    # the two differ by the investment (recruitment here): the labels name a real difference
+    assert header[whole] > header[placements]

@@ -141,9 +141,23 @@ def test_comparison_outputs(result, tmp_path):
         models=fitted_models(),
         random_state=1,
     )
-    paths = write_comparison(compare([result, other]), tmp_path)
-    headline = pd.read_csv(paths["headline"])
+    paths = write_comparison(compare([result, other]), tmp_path, SCENARIO.price_base_year)
+    headline = read_csv_by_name(paths["headline"])  # every number column with its unit
     assert list(headline["scenario"]) == ["step-down <test>", "no step-downs"]
+    end = f"{pd.Timestamp(result.months[-1]):%Y-%m}"
+    assert list(headline["end_month"]) == [end, end]  # the month "at the end" means
+    header = paths["headline"].read_text(encoding="utf-8").splitlines()[0]
+    assert "ifa_share_end_pct (% of all foster placements, at end_month)" in header
+    assert (
+        f"total_cost_gbp (£, cash in each year's prices, price base {SCENARIO.price_base_year}; "
+        "placements and investment)" in header
+    )
+    for name in ("placements", "carers", "costs", "differences"):
+        table = read_csv_by_name(paths[name])
+        assert len(table.columns) >= (2 if name == "differences" else 3), name
+    differences = paths["differences"].read_text(encoding="utf-8").splitlines()[0]
+    assert "no step-downs minus step-down <test> (£, cash" in differences
+    assert "(£) (" not in differences  # one unit, not two
     book = openpyxl.load_workbook(paths["workbook"], read_only=True)
     assert {"headline", "costs", "differences"} <= set(book.sheetnames)
 

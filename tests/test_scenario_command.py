@@ -117,7 +117,9 @@ def test_compare_subprocess(tmp_path):
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
-    headline = pd.read_csv(tmp_path / "compare_headline.csv")
+    headline = read_csv_by_name(tmp_path / "compare_headline.csv")  # units in the headers
+    for name in ("placements", "carers", "costs", "differences"):
+        read_csv_by_name(tmp_path / f"compare_{name}.csv")
     assert list(headline["scenario"]) == ["baseline", "edge-of-care reduction"]
     # fewer entries cannot mean more children at the end
     assert headline["children_end"].iloc[1] <= headline["children_end"].iloc[0] + 1e-9

@@ -217,7 +217,8 @@ def compare(args: argparse.Namespace) -> int:
         write_result(result, Path(args.out) / folder)
         results.append(result)
     tables = compare_results(results)
-    paths = write_comparison(tables, args.out)
+    years = {s.price_base_year for s in scenarios}
+    paths = write_comparison(tables, args.out, years.pop() if len(years) == 1 else None)
     print(f"Wrote {len(paths)} comparison files to {args.out}", file=sys.stderr)
     print(tables["headline"].to_string(index=False))
     return 0
@@ -238,6 +239,7 @@ def sweep(args: argparse.Namespace) -> int:
     from sufficiency.commands.common import write_csv
     from sufficiency.distributed import engine, swept_scenarios, validate_engine
     from sufficiency.distributed import sweep as sweep_scenarios
+    from sufficiency.exports import sweep_table
 
     validate_engine(args.engine, args.workers, args.scheduler)  # before any slow work
     base = _scenario(args.file, args.simulations)
@@ -261,7 +263,9 @@ def sweep(args: argparse.Namespace) -> int:
         )
     if models.is_demo:
         print("Note: results use the synthetic demo authority, not real data.", file=sys.stderr)
-    write_csv(table, str(Path(args.out) / "sweep.csv"))
+    write_csv(
+        sweep_table(table, args.lever, base.price_base_year), str(Path(args.out) / "sweep.csv")
+    )
     print(table.to_string(index=False))
     return 0
 

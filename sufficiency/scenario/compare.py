@@ -16,7 +16,8 @@ def compare(results: Iterable[ScenarioResult]) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict of DataFrame
-        Keys ``headline`` (one row per scenario: children at the end, IFA share of foster
+        Keys ``headline`` (one row per scenario: ``end_month`` (YYYY-MM, the forecast's last
+        month, which "at the end" means), children at the end, IFA share of foster
         placements and of non-kinship fostering at the end in %, in-house households at the end,
         approvals the targets need, total cost, investment and net present value in £, payback
         month), ``placements`` (month x category, mean children per scenario),
@@ -33,6 +34,7 @@ def compare(results: Iterable[ScenarioResult]) -> dict[str, pd.DataFrame]:
         [
             {
                 "scenario": name,
+                "end_month": pd.Timestamp(r.months[-1]).strftime("%Y-%m"),
                 "children_end": r.summary["children_looked_after_end"],
                 "ifa_share_end_pct": r.summary["ifa_share_of_fostering_end_pct"],
                 "ifa_share_non_kinship_end_pct": r.summary[

@@ -134,3 +134,17 @@ def test_the_enquiries_headline_shows_the_busiest_quarter_beside_the_average():
     summary["enquiries_needed_per_quarter"] = 0.0  # no plan: the average alone, no busiest
     app = AppTest.from_function(page, args=(summary, None)).run()
     assert app.metric[0].value == "0" and "busiest" not in app.metric[0].proto.delta
+
+
+def test_the_comparison_names_the_month_its_end_figures_are_for():
+    from app_pages.presentation import compare_month_labels
+
+    same = pd.DataFrame({"scenario": ["a", "b"], "end_month": ["2029-03", "2029-03"]})
+    labels = compare_month_labels(same)
+    assert labels["ifa_share_end_pct"]["label"] == "IFA share, Mar 2029"
+    assert labels["in_house_households_end"]["label"] == "In-house households, Mar 2029"
+    assert labels["end_month"] is None  # hidden: the headers say the month
+    mixed = pd.DataFrame({"scenario": ["a", "b"], "end_month": ["2029-03", "2027-03"]})
+    labels = compare_month_labels(mixed)
+    assert labels["ifa_share_end_pct"]["label"] == "IFA share, at the end"
+    assert labels["end_month"] == "End month"
