@@ -53,6 +53,19 @@ def cost_note(result, key: str, is_demo: bool) -> str | None:
         return None  # the Placement budget page says why (no RO3 figures, no full year)
 
 
+def board_checks(models, result, key: str) -> tuple[str, ...]:
+    """The checks above, for the printable summary: the forecast's track record and the RO3
+    cross-check of the costs, each when there is something to say."""
+    checks = []
+    if models.forecast_caveat:
+        checks.append(f"Demand forecast: {models.forecast_caveat}")
+    note = cost_note(result, key, models.is_demo)
+    if note:
+        # under the heading "Check before quoting these figures": the line says which figure
+        checks.append(note.replace("Check before quoting this total: ", "Total cost: ", 1))
+    return tuple(checks)
+
+
 def show_forecast_caveat(models) -> None:
     """The demand forecast's track record beside a chart of it, when there is something to say."""
     caveat = models.forecast_caveat

@@ -26,7 +26,7 @@ from app_pages.common import (
     show_data_banner,
     show_scenario_name,
 )
-from app_pages.cross_checks import remember_ro3_authority
+from app_pages.cross_checks import board_checks, remember_ro3_authority
 from app_pages.link_check import PRICE_BASE_YEARS
 from app_pages.plain import plain
 from sufficiency import codes
@@ -683,7 +683,7 @@ def main() -> None:
     )
     right.download_button(
         "Download the printable summary (HTML)",
-        partial(summary_html, result),
+        partial(summary_html, result, board_checks(models, result, key)),
         file_name=export_name(scenario, "finance_summary", "html"),
         mime="text/html",
         on_click="ignore",

@@ -34,7 +34,7 @@ from app_pages.common import (
     scenario_result,
     show_data_banner,
 )
-from app_pages.cross_checks import cost_note, show_forecast_caveat
+from app_pages.cross_checks import board_checks, cost_note, show_forecast_caveat
 from app_pages.link_check import CHANNELS_SHOWN
 from app_pages.long_lived import freeze_long_lived
 from app_pages.plain import plain
@@ -1002,7 +1002,7 @@ def explorer(models: FittedModels, key: str) -> None:
     )
     downloads.download_button(
         "Download the printable summary (HTML)",
-        lambda: summary_html(result),
+        lambda: summary_html(result, board_checks(models, result, key)),
         file_name=export_name(scenario, "summary", "html"),
         mime="text/html",
         on_click="ignore",

@@ -494,6 +494,13 @@ def placements_at_year_ends(result: ScenarioResult) -> pd.DataFrame:
     return by_year.rename_axis(index="Placement", columns=None).reset_index()
 
 
+def _checks_html(checks: tuple[str, ...]) -> str:
+    if not checks:
+        return ""
+    items = "".join(f"<li>{html.escape(check)}</li>" for check in checks)
+    return f"<h2>Check before quoting these figures</h2>\n<ul>{items}</ul>"
+
+
 SUMMARY_MONEY = ("cost_mean", "cost_p10", "cost_p90", "saving_mean")
 SUMMARY_HEADERS = {
     "financial_year": "Financial year",
@@ -506,8 +513,12 @@ SUMMARY_HEADERS = {
 """Plain headers for the printable summary's cost table (the CSVs keep their column names)."""
 
 
-def summary_html(result: ScenarioResult) -> str:
-    """A plain, printable HTML summary suitable for a sufficiency report."""
+def summary_html(result: ScenarioResult, checks: tuple[str, ...] = ()) -> str:
+    """A plain, printable HTML summary suitable for a sufficiency report.
+
+    ``checks`` are the pages' checks on these figures, in their words (the demand forecast's
+    track record, the RO3 cross-check of the costs: :func:`app_pages.cross_checks.board_checks`),
+    listed under the summary as "Check before quoting these figures"."""
     s = result.summary
     scenario = result.scenario
     esc = html.escape
@@ -596,6 +607,7 @@ th:first-child, td:first-child {{ text-align: left; }}
 {esc(s["fingerprint"])} · {s["simulated_paths"]} simulated path(s)</p>
 <h2>Summary</h2>
 {"".join(f"<p>{line}</p>" for line in narrative)}
+{_checks_html(checks)}
 <h2>Children by placement category at 31 March (children, average of the simulated futures),
 and the IFA share (%)</h2>
 {table(by_year)}

@@ -113,3 +113,12 @@ def test_the_total_cost_note_names_every_line_off_and_none_within(thirty):
     assert "1.35 times the authority's RO3 2024-25 spend for fostering services and 1.06 " in both
     assert "1.06 times for residential care (more than 5% away)" in both
     assert fin.ro3_cost_note(costs, fin.DEMO_RO3_AUTHORITY, tolerance=0.4) is None
+
+
+def test_the_printable_summary_lists_the_checks_it_is_given(thirty):
+    from sufficiency.exports import summary_html
+
+    assert "Check before quoting" not in summary_html(thirty)
+    page = summary_html(thirty, ("Fostering services <1.35> times RO3.",))
+    assert "<h2>Check before quoting these figures</h2>" in page
+    assert "<li>Fostering services &lt;1.35&gt; times RO3.</li>" in page

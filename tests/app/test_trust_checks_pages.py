@@ -5,6 +5,7 @@ cross-check under the total cost) and the explorer's placements download lets th
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -77,6 +78,14 @@ def test_the_explorer_shows_both_checks_and_its_csv_gives_the_headlines_shares(m
     assert march["ifa_share_of_fostering_of_mean_counts_pct"] == pytest.approx(39.31, abs=0.01)
     assert march["ifa_share_of_fostering_without_plan_pct"] == pytest.approx(43.00, abs=0.01)
 
+    # the printable summary, the page a board reads, carries both checks too
+    summary = built["Download the printable summary (HTML)"].decode()
+    assert "<h2>Check before quoting these figures</h2>" in summary
+    assert html.escape(f"Demand forecast: {caveat}") in summary
+    total = note.replace("Check before quoting this total: ", "Total cost: ")
+    assert total.startswith("Total cost: the model's 2024-25 cost is 1.35 times")
+    assert html.escape(total) in summary
+
 
 def test_the_recommended_plan_shows_the_cross_check_under_its_total():
     app = AppTest.from_file(str(REPO / "app_pages" / "recommended_plan.py"), default_timeout=300)
@@ -94,3 +103,22 @@ def test_the_budget_pages_choice_of_authority_is_kept_for_the_other_pages():
     app.selectbox(key="fx_ro3_authority").set_value("E08000025").run()  # Birmingham
     assert not app.exception, app.exception
     assert app.session_state[RO3_AUTHORITY_KEY] == (key, "E08000025")
+
+
+def test_an_uploaded_authority_is_told_what_has_not_been_checked(tmp_path, monkeypatch):
+    """Uploaded 903 data: no track record was run for the explorer's model and no authority is
+    chosen for the RO3 cross-check yet; the explorer says so, and where to check each."""
+    from app_pages.common import UPLOADED_903_KEY, UPLOADED_903_NAME_KEY
+    from app_pages.cross_checks import NOT_CROSS_CHECKED
+    from sufficiency.data.ssda903 import read_903
+    from sufficiency.demand.track_record import TRACK_RECORD_NOT_CHECKED
+
+    monkeypatch.setenv("SUFFICIENCY_MODELS_DIR", str(tmp_path))
+    app = AppTest.from_file(str(REPO / "app_pages" / "scenarios.py"), default_timeout=300)
+    app.session_state[UPLOADED_903_KEY] = read_903(REPO / "tests" / "fixtures" / "903" / "yearly")
+    app.session_state[UPLOADED_903_NAME_KEY] = "your 903 data"
+    app.run()
+    assert not app.exception, app.exception
+    assert any(TRACK_RECORD_NOT_CHECKED in w.value for w in app.warning)
+    assert not any("Source: the Demand forecast page" in w.value for w in app.warning)
+    assert NOT_CROSS_CHECKED in paragraphs(app)
