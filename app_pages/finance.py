@@ -78,6 +78,9 @@ def equal_saving_range_note(table: pd.DataFrame) -> str:
     if not needed <= set(table.columns):
         return ""
     same = table[(table["saving_p10"] == table["saving_p90"]) & table["saving_p10"].notna()]
+    # no saving at all (the baseline on screen, or a year before the plan's households come)
+    # has nothing to explain: "the plan's extra places are full" read wrongly there
+    same = same[(same["saving_p10"] != 0) | (same["saving_mean"] != 0)]
     if same.empty:
         return ""
     years = ", ".join(same["financial_year"].astype(str))

@@ -133,3 +133,30 @@ def test_sources_fit_their_cells_and_the_budget_is_rounded_to_thousands():
     assert "2016\\-17 prices" in full or "2016-17 prices" in full
     budget = next(f.value for f in app.dataframe if "cost_p90" in f.value.columns)
     assert (budget["cost_mean"] % 1000 == 0).all()
+
+
+def test_the_equal_percentiles_note_is_for_years_with_a_saving_only():
+    # on the baseline every saving is £0 (10th = 90th percentile): the page said "the plan's
+    # extra in-house places are full" with no plan on screen
+    import pandas as pd
+
+    from app_pages.finance import equal_saving_range_note
+
+    years = ["2024-25", "2025-26", "2026-27"]
+    table = pd.DataFrame(
+        {
+            "financial_year": years,
+            "saving_mean": [0.0, 201_000.0, 791_000.0],
+            "saving_p10": [0.0, 201_000.0, 794_000.0],
+            "saving_p90": [0.0, 201_000.0, 794_000.0],
+        }
+    )
+    note = equal_saving_range_note(table)
+    assert note.startswith("Saving, 2025-26, 2026-27: the 10th and 90th percentiles are equal")
+    assert "In 2026-27 a few futures" in note
+    nothing = table.assign(saving_mean=0.0, saving_p10=0.0, saving_p90=0.0)
+    assert equal_saving_range_note(nothing) == ""
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.run()  # the default scenario is the baseline: no saving, no note
+    assert not app.exception, app.exception
+    assert not any("percentiles are equal" in c.value for c in app.caption)

@@ -124,3 +124,25 @@ def test_projection_says_what_it_assumes_and_where_the_explorers_households_come
     note = next(m.value for m in app.markdown if "What this projection assumes" in m.value)
     assert "become about 101 by March 2029" in note
     assert f"This page has about 101, fewer than the explorer's {without_plan:,.0f}" in note
+
+
+def test_with_a_plan_on_screen_the_note_gives_the_explorers_130() -> None:
+    # the Recommended plan's default (IFA share at most 30% by March 2028): the explorer shows
+    # 105 households by March 2029 without the plan and 130 with its 34 extra
+    from sufficiency.scenario import Scenario
+
+    plan = Scenario(
+        name="IFA share at most 30% by Mar 2028",
+        ifa_share_target_pct=30,
+        ifa_share_target_date="2028-03",
+        assessment_capacity_per_quarter=10,
+        channel_reach=1.5,
+    )
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["scenario"] = plan
+    app.run()
+    assert not app.exception, app.exception
+    note = next(m.value for m in app.markdown if "What this projection assumes" in m.value)
+    assert "so it has about 105 households by March 2029" in note
+    assert "it approves 34 extra households on top and has about 130." in note
+    assert "IFA share at most 30" in note
