@@ -6,13 +6,16 @@ context (its own Streamlit session, sharing the server's caches as real colleagu
 behaves like a commissioner: it opens the Scenario explorer on its "Entries and step-downs" tab,
 then for the whole run moves one of the demand levers a step (step-downs, or entries for an age
 band; each session walks its own values, so most changes are new scenarios, not cache hits),
-waits for the page to redraw, looks at it for 3 to 8 seconds, and now and then visits another
-page (Demand forecast, Placement budget, Children looked after) and comes back.
+waits for the page to redraw, looks at it for 3 to 8 seconds, and now and then opens another
+page from the sidebar (Demand forecast, Placement budget, Children looked after) and comes back to
+the explorer the same way (a click in the sidebar, as people move between pages: the same browser
+tab and Streamlit session, not a reload).
 
 Two phases in the same run: one session alone (the baseline), then N sessions at once. Each
-interaction is timed in the page's own clock, from the key press (or navigation) until the
-Streamlit run has finished and two frames are painted. Printed: first-load times, p50/p95/max
-of lever changes and of page visits, p95 against the single session's, errors seen in any page
+interaction (a lever change, or one click in the sidebar) is timed in the page's own clock, from
+the key press or click until the Streamlit run it caused has finished and two frames are painted.
+Printed: first-load times, p50/p95/max of lever changes, of page changes and of all interactions
+together (the target's figure), p95 against the single session's, errors seen in any page
 (exceptions, error boxes, lost connection), and the server's memory (resident set of the
 explorer's processes) sampled through the run: at the start, the peak and at the end.
 
@@ -52,7 +55,9 @@ TARGET_P95_MS = 2000.0
 TOTAL_COST = "Total cost (cash)"
 LEVERS_TAB = "Entries and step-downs"
 SLIDERS = ("Step-downs", "Age 10-15 (% change)", "Age 5-9 (% change)", "Age 16-17 (% change)")
-OTHER_PAGES = ("demand", "finance", "data")
+# sidebar titles of the pages a session visits now and then, and of the explorer
+OTHER_PAGES = ("Demand forecast", "Placement budget", "Children looked after")
+EXPLORER = "Scenario explorer"
 THINK_SECONDS = (3.0, 8.0)
 # Cut the browser's own CPU (it shares the 2 cores with the explorer it measures).
 BROWSER_ARGS = [
@@ -83,11 +88,12 @@ async () => {
 }
 """
 
-# Arms a one-shot keydown listener: the key press starts the page clock; resolves to the
-# milliseconds until the rerun it caused has finished (the app's run state is watched for every
-# change; the end is checked every 25 ms) and two frames are painted.
+# Arms a one-shot listener for the given event ('keydown' or 'click'): the key press or click
+# starts the page clock; resolves to the milliseconds until the rerun it caused has finished (the
+# app's run state is watched for every change; the end is checked every 25 ms) and two frames are
+# painted.
 ARM = """
-() => {
+(kind) => {
   const frame = () => new Promise(r => requestAnimationFrame(r));
   const tick = () => new Promise(r => setTimeout(r, 25));
   const app = document.querySelector('[data-testid="stApp"]');
@@ -114,7 +120,7 @@ ARM = """
     } finally { watch.disconnect(); }
   };
   window.__loadDone = null;
-  document.addEventListener('keydown', () => { window.__loadDone = waiter(performance.now()); },
+  document.addEventListener(kind, () => { window.__loadDone = waiter(performance.now()); },
                             {capture: true, once: true});
 }
 """
@@ -133,7 +139,7 @@ class Stats:
     def __init__(self) -> None:
         self.first_loads: list[float] = []
         self.changes: list[float] = []
-        self.visits: list[float] = []
+        self.navigations: list[float] = []  # one click in the sidebar each
         self.timeouts = 0
         self.no_run = 0  # key presses that started no run (should be none)
         self.errors: list[str] = []
@@ -171,21 +177,33 @@ async def lever_change(page, rng: random.Random, position: dict) -> float | None
         key = "ArrowLeft"
     position[label] = step + (1 if key == "ArrowRight" else -1)
     await slider.first.focus()
-    await page.evaluate(ARM)
+    await page.evaluate(ARM, "keydown")
     await page.keyboard.press(key)
     return await page.evaluate("() => window.__loadDone")
 
 
-async def visit(page, url: str, rng: random.Random) -> float:
-    started = time.perf_counter()
-    await page.goto(f"{url}/{rng.choice(OTHER_PAGES)}")
-    await wait_idle(page)
-    await page.goto(f"{url}/scenarios")
+async def navigate(page, title: str) -> float | None:
+    """Click a page's link in the sidebar; milliseconds until that page's run has finished."""
+    link = page.get_by_test_id("stSidebarNavLink").filter(has_text=title)
+    await link.first.wait_for(timeout=30_000)
+    await page.evaluate(ARM, "click")
+    await link.first.click()
+    return await page.evaluate("() => window.__loadDone")
+
+
+async def visit(page, rng: random.Random, stats: Stats) -> None:
+    """Open another page from the sidebar, then come back to the explorer the same way."""
+    for title in (rng.choice(OTHER_PAGES), EXPLORER):
+        elapsed = await navigate(page, title)
+        if elapsed is None:
+            stats.timeouts += 1
+        elif elapsed < 0:
+            stats.no_run += 1
+        else:
+            stats.navigations.append(elapsed)
+        await wait_idle(page)
     await page.get_by_text(TOTAL_COST, exact=True).wait_for(timeout=180_000)
-    await wait_idle(page)
-    elapsed = (time.perf_counter() - started) * 1000
     await open_levers(page)
-    return elapsed
 
 
 async def open_levers(page) -> None:
@@ -212,8 +230,7 @@ async def session(browser, url: str, seed: int, deadline: float, stats: Stats) -
             if time.monotonic() >= deadline:
                 break
             if rng.random() < 0.1:
-                stats.visits.append(await visit(page, url, rng))
-                position.clear()  # a page opened afresh is a new session: levers at default
+                await visit(page, rng, stats)
             else:
                 elapsed = await lever_change(page, rng, position)
                 if elapsed is None:
@@ -337,22 +354,28 @@ def pct(values: list[float]) -> tuple[float, float, float]:
 
 
 def describe(label: str, stats: Stats) -> float:
+    """Print a phase's figures; returns the p95 of all its interactions (ms)."""
     p50, p95, worst = pct(stats.changes)
-    v50, v95, vmax = pct(stats.visits)
+    n50, n95, nmax = pct(stats.navigations)
+    a50, a95, amax = pct(stats.changes + stats.navigations)
     loads = ", ".join(f"{s:.1f}" for s in sorted(stats.first_loads))
     print(f"{label}:")
     print(f"  first load of the Scenario explorer (s): {loads or 'none completed'}")
     print(
-        f"  lever change -> page redrawn (n={len(stats.changes)}"
-        + (f", {stats.timeouts} timed out" if stats.timeouts else "")
-        + (f", {stats.no_run} key presses started no run" if stats.no_run else "")
-        + f"): p50 {p50:,.0f} ms, p95 {p95:,.0f} ms, max {worst:,.0f} ms"
+        f"  lever change -> page redrawn (n={len(stats.changes)}): p50 {p50:,.0f} ms, "
+        f"p95 {p95:,.0f} ms, max {worst:,.0f} ms"
     )
     print(
-        f"  visit another page and come back (n={len(stats.visits)}): p50 {v50:,.0f} ms, "
-        f"p95 {v95:,.0f} ms, max {vmax:,.0f} ms"
+        f"  sidebar click -> other page drawn (n={len(stats.navigations)}): p50 {n50:,.0f} ms, "
+        f"p95 {n95:,.0f} ms, max {nmax:,.0f} ms"
     )
-    interactions = len(stats.changes) + len(stats.visits) + len(stats.first_loads)
+    print(
+        f"  all interactions (n={len(stats.changes) + len(stats.navigations)}"
+        + (f", {stats.timeouts} timed out" if stats.timeouts else "")
+        + (f", {stats.no_run} key presses or clicks started no run" if stats.no_run else "")
+        + f"): p50 {a50:,.0f} ms, p95 {a95:,.0f} ms, max {amax:,.0f} ms"
+    )
+    interactions = len(stats.changes) + len(stats.navigations) + len(stats.first_loads)
     other = stats.machine_busy - stats.server_cpu - stats.browser_cpu
     print(
         f"  CPU over {stats.wall:,.0f} s (cores busy on average, of 2): explorer "
@@ -367,7 +390,7 @@ def describe(label: str, stats: Stats) -> float:
         )
     unique = sorted(set(stats.errors))
     print(f"  errors seen: {len(stats.errors)}" + (f" ({'; '.join(unique[:5])})" if unique else ""))
-    return p95
+    return a95
 
 
 def start_explorer() -> tuple[subprocess.Popen, str]:
@@ -436,8 +459,8 @@ def main() -> int:
     errors = len(single.errors) + len(busy.errors)
     verdict = "MET" if busy_p95 <= TARGET_P95_MS and errors == 0 else "NOT MET"
     print(
-        f"target (no errors, p95 <= {TARGET_P95_MS:,.0f} ms with {args.sessions} sessions): "
-        f"{verdict} (p95 {busy_p95:,.0f} ms, {errors} errors)"
+        f"target (no errors, p95 of all interactions <= {TARGET_P95_MS:,.0f} ms with "
+        f"{args.sessions} sessions): {verdict} (p95 {busy_p95:,.0f} ms, {errors} errors)"
     )
     return 0
 
