@@ -141,7 +141,9 @@ class Stats:
         self.changes: list[float] = []
         self.navigations: list[float] = []  # one click in the sidebar each
         self.timeouts = 0
-        self.no_run = 0  # key presses that started no run (should be none)
+        self.no_run = 0  # key presses or clicks that started no run (should be none)
+        self.unmoved: list[str] = []  # of those, key presses that left the slider where it was
+        self.missed: list[str] = []  # key presses that moved a slider but no run was seen
         self.errors: list[str] = []
         self.server_cpu = float("nan")
         self.browser_cpu = float("nan")
@@ -155,7 +157,7 @@ async def wait_idle(page) -> None:
         raise TimeoutError("the page did not finish within 120 s")
 
 
-async def lever_change(page, rng: random.Random, position: dict) -> float | None:
+async def lever_change(page, rng: random.Random, position: dict, stats: Stats) -> float | None:
     label = rng.choice(SLIDERS)
     slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
     try:  # the levers' tab is open; its sliders may still be drawing
@@ -179,7 +181,13 @@ async def lever_change(page, rng: random.Random, position: dict) -> float | None
     await slider.first.focus()
     await page.evaluate(ARM, "keydown")
     await page.keyboard.press(key)
-    return await page.evaluate("() => window.__loadDone")
+    elapsed = await page.evaluate("() => window.__loadDone")
+    if elapsed is not None and elapsed < 0:
+        # no run seen: did the key move the slider at all? (if it did, a run was missed)
+        after = float(await slider.first.input_value())
+        where = f"{label} {now:g} -> {after:g} ({key})"
+        stats.unmoved.append(where) if after == now else stats.missed.append(where)
+    return elapsed
 
 
 async def navigate(page, title: str) -> float | None:
@@ -232,7 +240,7 @@ async def session(browser, url: str, seed: int, deadline: float, stats: Stats) -
             if rng.random() < 0.1:
                 await visit(page, rng, stats)
             else:
-                elapsed = await lever_change(page, rng, position)
+                elapsed = await lever_change(page, rng, position, stats)
                 if elapsed is None:
                     stats.timeouts += 1
                 elif elapsed < 0:
@@ -387,6 +395,13 @@ def describe(label: str, stats: Stats) -> float:
         print(
             f"  load average during the phase: mean {statistics.mean(stats.load):.1f}, "
             f"max {max(stats.load):.1f}"
+        )
+    if stats.no_run:
+        print(
+            f"  of the {stats.no_run} that started no run: {len(stats.unmoved)} key presses left "
+            f"the slider where it was, {len(stats.missed)} moved it with no run seen in 3 s"
+            + (f" ({'; '.join(stats.missed[:5])})" if stats.missed else "")
+            + (f"; unmoved e.g. {'; '.join(stats.unmoved[:3])}" if stats.unmoved else "")
         )
     unique = sorted(set(stats.errors))
     print(f"  errors seen: {len(stats.errors)}" + (f" ({'; '.join(unique[:5])})" if unique else ""))
