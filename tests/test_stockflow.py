@@ -369,3 +369,18 @@ def test_the_forecast_download_says_each_rows_level_and_the_detail_adds_up(fitte
         np.testing.assert_allclose(sums, total, rtol=1e-9)
     # every row once: the whole mean column is four times the total (the mix the user saw)
     np.testing.assert_allclose(levelled.groupby("date")["mean"].sum(), 4 * total, rtol=1e-9)
+
+
+def test_path_quantiles_are_numpys_to_within_rounding():
+    """The forecast's ranges come from one sort of the simulated stocks: numpy's linear
+    quantiles exactly for whole children, to within rounding (1e-12) for fractional values."""
+    from sufficiency.demand.stockflow import _quantiles
+
+    rng = np.random.default_rng(3)
+    probs = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975]
+    whole = rng.poisson(30, (200, 12, 5)).astype(float)
+    assert np.array_equal(_quantiles(whole, probs), np.quantile(whole, probs, axis=0))
+    fractional = rng.normal(30, 5, (1000, 12, 5))
+    np.testing.assert_allclose(
+        _quantiles(fractional, probs), np.quantile(fractional, probs, axis=0), rtol=0, atol=1e-12
+    )

@@ -119,7 +119,9 @@ def _aggregates(values: np.ndarray, params: ProjectionParams) -> tuple[np.ndarra
 
 
 def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
-    """Quantiles over axis 0, identical to ``np.quantile`` (linear), from one sort of the draws."""
+    """Quantiles over axis 0 as ``np.quantile`` (linear) gives them, to within floating-point
+    rounding (numpy interpolates from the upper value above the midpoint: about 1e-15 apart),
+    from one sort of the draws."""
     ordered = np.sort(draws, axis=0)
     n = ordered.shape[0]
     out = np.empty((len(probs), *ordered.shape[1:]))
