@@ -282,11 +282,16 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
     parts.append(text("Recruitment", "sf-head"))
     cols = [Slot() for _ in range(4)]
     approvals_now = s["approvals_now_per_quarter"]
-    per_quarter = plan.peak_per_quarter if plan is not None else 0.0  # busiest, not average
+    timing = plan.timing() if plan is not None else None
+    per_quarter = float(timing.peak) if timing is not None else 0.0  # busiest, not average
+    # "up to" only where quarters differ: with the same number in every quarter it misled
+    even = timing is not None and timing.even
     cols[0].metric(
         "Extra households to approve",
         f"{s['approvals_needed_total']:,}",
-        f"up to {per_quarter:.0f} a quarter" if per_quarter else None,
+        (f"{per_quarter:.0f} each quarter" if even else f"up to {per_quarter:.0f} a quarter")
+        if per_quarter
+        else None,
         delta_color="off",
         **CONTEXT,
         help="Households the targets need on top of the approvals the service makes now, whole "
@@ -314,8 +319,8 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
         parts.append(text(households_gained(approved, still, end_month), "sf-caption"))
     without = s["approvals_without_plan_per_quarter"]
     on_top = (
-        f"; the targets' extra households come on top (up to {without + per_quarter:.1f} a "
-        "quarter in all)"
+        f"; the targets' extra households come on top ({'' if even else 'up to '}"
+        f"{without + per_quarter:.1f} a quarter in all)"
         if per_quarter
         else ""
     )

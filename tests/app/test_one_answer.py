@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_pages.plain import plain
-from tests.app.answer_view import paragraphs, shown_values
+from tests.app.answer_view import indicator, paragraphs, shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
@@ -82,8 +82,13 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     # the plan page names the scenario after the target it has just set, never "baseline"
     assert any(plain(scenario.name) in c.value for c in app.caption)
     assert not any("Scenario: **baseline**" in c.value for c in app.caption)
+    # the demo plan approves the same 2 extra households in every quarter (Recommended plan)
+    assert {m.label: m.value for m in app.metric}.get("Each quarter (households)") == "2"
     visit(app, EXPLORER)
     assert metric(app, "Extra households to approve") == households
+    # ... so the explorer says so, not "up to 2 a quarter" (which suggests some quarters need less)
+    assert indicator(app, "Extra households to approve").delta == "2 each quarter"
+    assert any("come on top (6.5 a quarter in all)" in p for p in paragraphs(app))
     assert metric(app, "Can it be met?") == feasible
     assert metric(app, "Total cost (cash)") == cost
     # one feasibility logic, one wording: an infeasible target names the best level and when
