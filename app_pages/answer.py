@@ -184,9 +184,12 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
         level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
         when = f"{pd.Timestamp(check['date']):%B %Y}"
         met = "can be met" if check["feasible"] else "cannot be met with realistic recruitment"
+        # a target date after the forecast's end is checked at its last month: say so here,
+        # where "by <last month>" would otherwise silently replace the date the user set
+        note = f" {check['note']}" if check.get("note") else ""
         parts.append(
             f"<p><b>{html.escape(f'Target {level} by {when}: {met}.')}</b> "
-            f"{html.escape(target_headline(check, now_month, end_month))}</p>"
+            f"{html.escape(target_headline(check, now_month, end_month) + note)}</p>"
         )
     cols = [Slot() for _ in range(4)]
     if share_check is not None:

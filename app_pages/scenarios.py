@@ -168,7 +168,11 @@ def target_levers(scenario: Scenario, models: FittedModels) -> dict:
         "Highest IFA share (%)",
         0,
         100,
-        key=widget("ifa", int(scenario.ifa_share_target_pct or 30)),
+        # 30 only where no target is set: a 0% target (no IFA placements) is a target
+        key=widget(
+            "ifa",
+            30 if scenario.ifa_share_target_pct is None else int(scenario.ifa_share_target_pct),
+        ),
         disabled=not ifa_on,
         help=lever_help("ifa_share_target_pct"),
     )
@@ -201,7 +205,12 @@ def target_levers(scenario: Scenario, models: FittedModels) -> dict:
         "Most children in external residential care (children)",
         0,
         1000,
-        key=widget("ext", int(scenario.external_residential_target or 30)),
+        key=widget(
+            "ext",
+            30
+            if scenario.external_residential_target is None
+            else int(scenario.external_residential_target),
+        ),
         disabled=not ext_on,
     )
     ext_date = right.date_input(

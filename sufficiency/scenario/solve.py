@@ -170,7 +170,9 @@ def _month_index(months: pd.DatetimeIndex, text: str) -> tuple[int, str]:
     position = int(months.searchsorted(when))
     if position >= len(months):
         return len(months) - 1, (
-            f"the target date {text} is after the projection ends; checked at its last month"
+            f"The target date ({when:%B %Y}) is after the projection ends, so the target is "
+            f"checked at its last month, {months[-1]:%B %Y} (a longer horizon, where possible, "
+            "checks it at its own date)."
         )
     return position, ""
 

@@ -146,3 +146,41 @@ def test_the_link_check_uses_the_widgets_own_ranges():
     )
     price_base = next(s for s in finance.selectbox if s.label == "Price base (financial year)")
     assert tuple(price_base.options) == PRICE_BASE_YEARS
+
+
+def test_zero_targets_open_as_zero_not_as_the_default():
+    """A 0% IFA target and a target of no children in external residential care are targets:
+    a link with them opened as 30 (the widgets read 0 as 'not set')."""
+    from tests.app.answer_view import paragraphs
+
+    app = open_link({"ifa": "0", "ifad": "2028-03", "er": "0", "erd": "2029-03"})
+    assert not app.error, [e.value for e in app.error]
+    scenario = app.session_state["scenario"]
+    assert scenario.ifa_share_target_pct == 0.0
+    assert scenario.external_residential_target == 0.0
+    headlines = [p for p in paragraphs(app) if p.startswith("Target ")]
+    assert any(p.startswith("Target 0% by March 2028") for p in headlines), headlines
+    assert any(p.startswith("Target 0 children by March 2029") for p in headlines), headlines
+    assert slider(app, SHOWN["ifa_share_target_pct"].label).value == 0
+    boxes = open_lever_tab(app, "Targets")
+    assert (
+        next(w for w in boxes if w.label == SHOWN["external_residential_target"].label).value == 0
+    )
+    assert app.session_state["scenario"].ifa_share_target_pct == 0.0  # still, after a rerun
+
+
+def test_a_target_date_after_the_forecast_says_when_it_is_checked():
+    """A target for March 2035 with a forecast to March 2029 opens as given (the date box says
+    2035) and the headline says it is checked at March 2029, instead of silently reading
+    'by March 2029'."""
+    from tests.app.answer_view import paragraphs
+
+    app = open_link({"ifa": "30", "ifad": "2035-03"})
+    assert not app.error, [e.value for e in app.error]
+    assert app.session_state["scenario"].ifa_share_target_date == "2035-03"
+    (headline,) = [p for p in paragraphs(app) if p.startswith("Target 30%")]
+    assert headline.startswith("Target 30% by March 2029"), headline
+    assert (
+        "The target date (March 2035) is after the projection ends, so the target is checked at "
+        "its last month, March 2029"
+    ) in headline, headline
