@@ -33,6 +33,7 @@ from sufficiency.plan.shares import (
     with_shares,
 )
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
+from sufficiency.scenario.engine import unit_costs_for
 from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
 
 DEMO_LABEL = "Synthetic demo data: not a real local authority"
@@ -219,7 +220,9 @@ def assumptions_table(scenario: Scenario, resolved: Any = None) -> pd.DataFrame:
             )
     base_year = fin.financial_year_start(scenario.price_base_year)
     overrides = dict(scenario.unit_costs)
-    for category, cost in fin.DEFAULT_UNIT_COSTS.items():
+    # the defaults the model prices with (kinship follows the scenario's allowance and social
+    # work figures), as the Placement budget page shows them: not the published table's
+    for category, cost in unit_costs_for(scenario.replace(unit_costs={})).items():
         if category in overrides:
             value = overrides[category]
             source = "entered in the scenario (default: " + cost.source + ")"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sufficiency import codes
+from sufficiency import finance as fin
 from sufficiency.exports import (
     COSTS_COLUMNS,
     DEMO_LABEL,
@@ -95,6 +96,22 @@ def test_assumptions_list_every_unit_cost_with_its_source():
     ifa = costs[costs["item"].str.contains("IFA")].iloc[0]
     assert ifa["value"] == "990" and "entered in the scenario" in ifa["source"]
     assert costs["source"].str.contains("assumption — please replace").any()
+
+
+def test_assumptions_give_the_unit_costs_the_model_prices_with():
+    """The summary and workbook gave kinship £319 a week (the published table's £310 at 2024-25
+    prices, inflated) while the Placement budget page and the model use £320 (the scenario's
+    allowance and social work figures, £310.49 at 2024-25 prices): one figure, the model's."""
+    from sufficiency.scenario.engine import unit_costs_for
+
+    scenario = Scenario()
+    table = assumptions_table(scenario).set_index("item")
+    kinship = table.loc[f"Unit cost: {codes.KINSHIP_FOSTERING} (in-house)"]
+    assert kinship["value"] == "320" and kinship["default"] == "£310 at 2024 prices"
+    base = fin.financial_year_start(scenario.price_base_year)
+    for category, cost in unit_costs_for(scenario).items():
+        shown = table.loc[f"Unit cost: {category} ({cost.provider})", "value"]
+        assert shown == f"{cost.at_prices(base, scenario.annual_inflation_pct):,.0f}"
 
 
 def test_html_summary_is_printable_escaped_and_labelled(result):
