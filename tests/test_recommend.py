@@ -160,3 +160,26 @@ def test_the_channel_table_totals_the_plans_enquiries_and_spend(target_plan):
     needed = target_plan.result.plan.quarterly["enquiries_needed"].sum()
     assert total["enquiries"] == pytest.approx(needed)
     assert total["enquiries"] == pytest.approx(channels["enquiries"].sum())
+
+
+def test_the_limit_says_why_it_is_a_whole_number_on_the_demo():
+    """'at most 2 extra approvals a quarter (the assessment team has room for 5.5, marketing at
+    full reach brings 2.5)' read as a contradiction: the plan approves whole households."""
+    from sufficiency.scenario import fit_models
+
+    result = run(
+        Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03"),
+        models=fit_models(),
+        random_state=0,
+    )
+    (limit,) = [p for p in result.plan.points if p.startswith("What limits it")]
+    assert (
+        "the enquiries marketing can bring, at most 2 extra approvals a quarter (whole "
+        "households, so 2.5 rounded down; the assessment team has room for 5.5, marketing at full "
+        "reach brings 2.5)"
+    ) in limit
+    # the plan page's timing says the same total a quarter as the explorer (6.5, not 6)
+    words = result.plan.timing().sentence(
+        4.5, result.summary["approvals_without_plan_per_quarter"], "287 days"
+    )
+    assert "the same 2 extra households, 6.5 with those approved without a plan" in words

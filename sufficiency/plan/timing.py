@@ -141,7 +141,9 @@ class ApprovalTiming:
                 if self.even
                 else f"The busiest quarter is {self.peak_quarter}: {self.peak}"
             )
-            + f" extra households, {self.peak + replacing:.0f} with those approved without a "
+            # to a tenth, as the Scenario explorer says it ("6.5 a quarter in all"): 2 + 4.5
+            # read "6" here and "6.5" there
+            + f" extra households, {self.peak + replacing:.1f} with those approved without a "
             f"plan, against {approvals_now:.1f} a quarter approved now.",
         ]
         if enquiries_now is not None and self.peak_enquiry_quarter:

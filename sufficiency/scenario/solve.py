@@ -440,9 +440,21 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[st
         )
     if plan.checks and not plan.feasible:
         limits = plan.limits
+        tightest = min(
+            limits.assessment_room_per_quarter,
+            limits.marketing_approvals_per_quarter,
+            limits.budget_approvals_per_quarter,
+        )
+        # "at most 2 (room for 5.5, marketing brings 2.5)" read as a contradiction: say that
+        # the plan approves whole households, so the tightest limit is rounded down
+        whole = (
+            f"whole households, so {tightest:.1f} rounded down; "
+            if round(tightest, 1) != limits.per_quarter
+            else ""
+        )
         lines.append(
             f"What limits it: {limits.binding}, at most {limits.per_quarter:g} extra approvals "
-            f"a quarter (the assessment team has room for "
+            f"a quarter ({whole}the assessment team has room for "
             f"{limits.assessment_room_per_quarter:.1f}, marketing at full reach brings "
             f"{limits.marketing_approvals_per_quarter:.1f}"
             + (
