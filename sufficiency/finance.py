@@ -1298,8 +1298,9 @@ def ro3_cost_note(
 
     The same check as the Placement budget page's cross-check (:func:`spend_cross_check` and
     :func:`cross_check_lines_to_question`, not a second calculation), in words for a headline:
-    on the demo, "Check before quoting this total: the model's 2024-25 cost is 1.35 times the
-    authority's RO3 2024-25 spend for fostering services (more than 25% away) ...".
+    on the demo, "Check before quoting this total: the model's 2024-25 cost for fostering
+    services (£15.1m) is 1.35 times the authority's RO3 2024-25 spend on them (£11.2m), more
+    than 25% away ...": the line's own figures, not the total's.
 
     Parameters
     ----------
@@ -1325,14 +1326,24 @@ def ro3_cost_note(
     if off.empty:
         return None
     year = str(check["model_financial_year"].iloc[0])
-    ratios = [
-        f"{row.model_over_ro3:.2f} times "
-        + (f"the authority's RO3 {RO3_FINANCIAL_YEAR} spend " if i == 0 else "")
-        + f"for {row.line}"
+
+    def m(pounds: float) -> str:
+        return f"£{pounds / 1e6:,.1f}m"
+
+    # each line with its own two figures: "1.35 times ... for fostering services" beside a total
+    # of £215.0m read as if the whole total had been compared
+    lines = [
+        (
+            f"for {row.line} ({m(row.model_gbp)}) is {row.model_over_ro3:.2f} times the "
+            f"authority's RO3 {RO3_FINANCIAL_YEAR} spend on them ({m(row.ro3_gbp)})"
+            if i == 0
+            else f"for {row.line} ({m(row.model_gbp)}) {row.model_over_ro3:.2f} times "
+            f"({m(row.ro3_gbp)})"
+        )
         for i, row in enumerate(off.itertuples())
     ]
     return (
-        f"Check before quoting this total: the model's {year} cost is {' and '.join(ratios)} "
-        f"(more than {tolerance:.0%} away). A unit cost or a placement count may be wrong: see "
+        f"Check before quoting this total: the model's {year} cost {', and '.join(lines)}, "
+        f"more than {tolerance:.0%} away. A unit cost or a placement count may be wrong: see "
         f"the Placement budget page, '{RO3_CROSS_CHECK_TITLE}'."
     )

@@ -98,11 +98,12 @@ def test_the_total_cost_note_is_the_budget_pages_cross_check(thirty):
     assert list(off["line"]) == ["fostering services"]
     assert off["model_over_ro3"].iloc[0] == pytest.approx(1.35, abs=0.005)
     note = fin.ro3_cost_note(thirty.costs_by_financial_year, fin.DEMO_RO3_AUTHORITY)
+    # the line's own figures (model £15.1m, RO3 £11.2m), not the £215.0m total beside it
     assert note == (
-        "Check before quoting this total: the model's 2024-25 cost is 1.35 times the "
-        "authority's RO3 2024-25 spend for fostering services (more than 25% away). A unit cost "
-        "or a placement count may be wrong: see the Placement budget page, 'Cross-check against "
-        "what the authority spent (RO3 2024-25)'."
+        "Check before quoting this total: the model's 2024-25 cost for fostering services "
+        "(£15.1m) is 1.35 times the authority's RO3 2024-25 spend on them (£11.2m), more than "
+        "25% away. A unit cost or a placement count may be wrong: see the Placement budget page, "
+        "'Cross-check against what the authority spent (RO3 2024-25)'."
     )
 
 
@@ -110,8 +111,10 @@ def test_the_total_cost_note_names_every_line_off_and_none_within(thirty):
     costs = thirty.costs_by_financial_year
     # residential care is 1.06 times RO3: named only with a tolerance under 6%
     both = fin.ro3_cost_note(costs, fin.DEMO_RO3_AUTHORITY, tolerance=0.05)
-    assert "1.35 times the authority's RO3 2024-25 spend for fostering services and 1.06 " in both
-    assert "1.06 times for residential care (more than 5% away)" in both
+    assert (
+        "for fostering services (£15.1m) is 1.35 times the authority's RO3 2024-25 spend on them "
+        "(£11.2m), and for residential care (£23.1m) 1.06 times (£21.8m), more than 5% away."
+    ) in both
     assert fin.ro3_cost_note(costs, fin.DEMO_RO3_AUTHORITY, tolerance=0.4) is None
 
 

@@ -22,8 +22,8 @@ from tests.spreadsheet_checks import read_csv_by_name
 REPO = Path(__file__).resolve().parents[2]
 TARGET = {"v": "2", "ifa": "30", "ifad": "2028-03"}  # 30% IFA share by March 2028
 RO3_NOTE_START = (
-    "Check before quoting this total: the model's 2024-25 cost is 1.35 times the authority's "
-    "RO3 2024-25 spend for fostering services"
+    "Check before quoting this total: the model's 2024-25 cost for fostering services (£15.1m) "
+    "is 1.35 times the authority's RO3 2024-25 spend on them (£11.2m)"
 )
 
 
@@ -83,7 +83,7 @@ def test_the_explorer_shows_both_checks_and_its_csv_gives_the_headlines_shares(m
     assert "<h2>Check before quoting these figures</h2>" in summary
     assert html.escape(f"Demand forecast: {caveat}") in summary
     total = note.replace("Check before quoting this total: ", "Total cost: ")
-    assert total.startswith("Total cost: the model's 2024-25 cost is 1.35 times")
+    assert total.startswith("Total cost: the model's 2024-25 cost for fostering services")
     assert html.escape(total) in summary
 
 
