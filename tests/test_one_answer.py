@@ -283,6 +283,26 @@ def test_the_summary_says_how_many_approvals_the_baseline_assumes():
     assert approvals.iloc[0] == pytest.approx(4.5 / 3)  # households approved a month, no plan
 
 
+def test_the_approvals_replacing_leavers_follow_the_change_in_carers_leaving():
+    """With a fifth fewer carers leaving (-20%), fewer approvals replace those who leave: about
+    2.5 a quarter on the demo, not the 3.1 of today's leaving rate (the sentence beside the
+    households did not move with the lever). The carers' monthly leaving is what the supply
+    projection applies to new households."""
+    from sufficiency.scenario import fit_models
+
+    models = fit_models()
+    baseline = run(Scenario(n_simulations=0), models=models)
+    fewer = run(Scenario(n_simulations=0, deregistration_change_pct=-20), models=models)
+    before = baseline.summary["approvals_replacing_leavers_per_quarter"]
+    after = fewer.summary["approvals_replacing_leavers_per_quarter"]
+    assert before == pytest.approx(3.1, abs=0.05)
+    assert after == pytest.approx(2.5, abs=0.05)
+    # the households the model starts with, times its lever-adjusted monthly leaving, a quarter
+    yearly = fewer.resolved.annual_leaving_rate
+    monthly = 1 - (1 - yearly) ** (0.8 / 12)
+    assert after == pytest.approx(3 * models.figures.in_house.households * monthly)
+
+
 @pytest.fixture(scope="module")
 def demo():
     from sufficiency.scenario import fit_models

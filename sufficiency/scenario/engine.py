@@ -915,8 +915,15 @@ def run(
         "approvals_without_plan_per_quarter": float(
             baseline.supply.approvals[BASELINE_RECRUITMENT][0] * 3
         ),
+        # with the scenario's change in carers leaving, as project_supply applies it (a fifth
+        # fewer leaving on the demo: 2.5 a quarter, not the baseline's 3.1)
         "approvals_replacing_leavers_per_quarter": 3
-        * replacement_per_month(figures.in_house.households, baseline.resolved.annual_leaving_rate),
+        * replacement_per_month(
+            figures.in_house.households,
+            1.0
+            - (1.0 - projected.resolved.annual_leaving_rate)
+            ** (1 + scenario.deregistration_change_pct / 100),
+        ),
         "enquiries_now_per_quarter": float(figures.enquiries_per_quarter.value),
         "step_downs_solved_per_year": 0.0 if plan is None else plan.step_downs_per_year,
         "targets": target_table.to_dict(orient="records"),
