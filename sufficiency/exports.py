@@ -32,6 +32,7 @@ from sufficiency.plan.shares import (
     shares_of_mean_counts,
     with_shares,
 )
+from sufficiency.plan.wording import differs
 from sufficiency.scenario import LEVERS, Scenario, ScenarioResult
 from sufficiency.scenario.engine import unit_costs_for
 from sufficiency.spreadsheets import excel_writer, neutralise_text, write_csv, write_sheet
@@ -299,6 +300,41 @@ def without_plan(result: ScenarioResult) -> tuple[pd.Series, pd.DataFrame]:
     return mean, shares
 
 
+def target_share_of_mean_counts(result: ScenarioResult) -> dict[str, float] | None:
+    """The IFA share target's figures as dividing the average counts gives them.
+
+    The headline's shares are :data:`SHARE_MEASURE`; a reader who divides the average placements
+    in the chart or the download gets this other figure (on the demo, 30% by March 2028: 44.9%
+    without a plan against the headline's 43.0%, 39.3% with it against 37.0%), so the headline
+    can give both.
+
+    Returns
+    -------
+    dict or None
+        ``without_plan`` and ``projected`` (%, the target's basis: all foster placements or
+        leaving out family and friends carers, all ages) at the target's month, from the
+        placements download's ``_of_mean_counts`` columns; None without an IFA share target.
+    """
+    scenario = result.scenario
+    if scenario.ifa_share_target_pct is None or not scenario.ifa_share_target_date:
+        return None
+    column = (
+        "ifa_share_of_non_kinship_fostering_pct"
+        if scenario.ifa_share_target_basis == "non-kinship fostering"
+        else "ifa_share_of_fostering_pct"
+    )
+    month = pd.Timestamp(scenario.ifa_share_target_date) + pd.offsets.MonthEnd(0)
+    frame = result.placements
+    at = pd.to_datetime(frame["month"]) == month
+    if not at.any():
+        return None
+    mean, _ = without_plan(result)
+    counted = SHARE_OF_MEAN_COUNTS_COLUMNS[column]
+    with_plan = shares_of_mean_counts(frame.loc[at])[counted].iloc[0]
+    without = shares_of_mean_counts(frame.loc[at].assign(mean=mean[at]))[counted].iloc[0]
+    return {"without_plan": float(without), "projected": float(with_plan)}
+
+
 def _month_figures(frame: pd.DataFrame, by_month: pd.DataFrame, columns: dict) -> pd.DataFrame:
     """``frame`` with ``by_month``'s columns (renamed by ``columns``) on every row of the month."""
     keyed = by_month.assign(
@@ -560,13 +596,25 @@ def summary_html(result: ScenarioResult, checks: tuple[str, ...] = ()) -> str:
             f"£{s['npv_gbp'] / 1e6:,.1f}m net present value at "
             f"{s['discount_rate_pct']:g}%) and {payback}."
         )
+    counted = target_share_of_mean_counts(result)
     for row in result.targets.to_dict(orient="records"):
         unit = "%" if row["unit"] == "%" else " children"
+        # as the explorer's headline: the share of the average counts too, where it differs
+        other = (
+            f"; dividing the average placement counts gives {counted['without_plan']:.1f}% "
+            f"without a plan and {counted['projected']:.1f}% with it (futures with more children "
+            "in foster care place more of them with IFAs)"
+            if unit == "%"
+            and counted
+            and any(differs(row[k], counted[k]) for k in ("without_plan", "projected"))
+            else ""
+        )
         narrative.append(
             f"Target: {esc(row['target'])} at or below {row['target_value']:g}{unit} by "
             f"{row['date']}: now {row['now']:,.1f}{unit}, without a plan "
             f"{row['without_plan']:,.1f}{unit}, with the plan {row['projected']:,.1f}{unit} "
-            f"(each simulated future's own share, averaged, where a share); {esc(row['verdict'])}."
+            f"(each simulated future's own share, averaged, where a share){other}; "
+            f"{esc(row['verdict'])}."
         )
     points = getattr(result.plan, "points", ())
     if points:

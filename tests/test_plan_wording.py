@@ -4,9 +4,11 @@ gained (sufficiency.plan.wording)."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sufficiency.plan.wording import (
     ExplorerHouseholds,
+    differs,
     households_gained,
     retention_against_explorer,
     target_headline,
@@ -66,6 +68,50 @@ def test_an_external_residential_cap_is_in_children():
         "Without a plan the number of children in external residential care stays at about 41 "
         "children from now (March 2024) to March 2028. The plan brings it to about 35 children"
     )
+
+
+def test_the_demo_headline_says_what_each_measure_of_the_share_does():
+    """30% by March 2028 on the demo: the average of the futures' shares falls from 44% to 43%
+    while the average counts in the chart give 44.9% (186 IFA of 415 foster placements), a rise.
+    The headline says both, and why, beside the figures; with the plan 37% and 39%."""
+    from sufficiency.exports import target_share_of_mean_counts
+    from sufficiency.scenario import Scenario, fit_models, run
+
+    result = run(
+        Scenario(ifa_share_target_pct=30.0, ifa_share_target_date="2028-03"),
+        models=fit_models(),
+        random_state=0,
+    )
+    counted = target_share_of_mean_counts(result)
+    assert counted["without_plan"] == pytest.approx(44.92, abs=0.01)
+    assert counted["projected"] == pytest.approx(39.31, abs=0.01)
+    (check,) = result.targets.to_dict(orient="records")
+    words = target_headline(check, NOW, END, counted, result.summary["simulated_paths"])
+    assert words == (
+        "Without a plan the IFA share (the average of the 200 futures' shares) falls from 44% "
+        "now (March 2024) to about 43% by March 2028; dividing the average counts in the chart "
+        "it rises to 45%. The plan brings it to about 37% (39% from the average counts), the "
+        "best realistic recruitment allows by then. 30% is not reached by March 2029, the end "
+        "of the forecast. The two measures differ because futures with more children in foster "
+        "care place more of them with IFAs; the target is checked on the average of the shares."
+    )
+
+
+def test_measures_within_a_point_are_not_both_given():
+    close = {"without_plan": 48.6, "projected": 42.4}  # 0.4 and 0.2 points away
+    assert target_headline(row(), NOW, END, close, 200) == target_headline(row(), NOW, END)
+    assert not differs(44.37, 44.51)  # 44% and 45% rounded, but a seventh of a point apart
+    assert differs(57.13, 57.86) and differs(43.0, 44.0)
+
+
+def test_a_plan_with_the_same_rounded_share_as_without_gives_the_tenths():
+    """March 2025 on the demo: 44.4% without a plan, 43.8% with it, both "44%": the headline
+    gives the tenths, as the indicator beside it does, not "holds it at 44%" next to "-1 points"."""
+    words = target_headline(row(now=43.87, without_plan=44.37, projected=43.79), NOW, END)
+    assert (
+        "The plan holds it at about 44% (43.8%, against 44.4% without a plan), the best "
+        "realistic recruitment allows by then."
+    ) in words
 
 
 def test_households_gained_is_approved_less_those_who_leave():

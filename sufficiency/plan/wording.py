@@ -27,8 +27,24 @@ def _subject(unit: str) -> str:
     return "the IFA share" if unit == "%" else "the number of children in external residential care"
 
 
+def differs(average: float, of_counts: float) -> bool:
+    """Whether a share's two measures should both be shown: a point or more apart, or half a
+    point or more and apart once rounded to whole points (%). Closer than that, the rounded
+    figures would say "rises" of a tenth of a point."""
+    gap = abs(average - of_counts)
+    return gap >= 1.0 or (gap >= 0.5 and f"{average:.0f}" != f"{of_counts:.0f}")
+
+
+def _trend(start: float, end: float) -> str:
+    return "rises" if end > start else "falls" if end < start else "stays"
+
+
 def target_headline(
-    row: Mapping, now_month: pd.Timestamp, forecast_end: pd.Timestamp | None = None
+    row: Mapping,
+    now_month: pd.Timestamp,
+    forecast_end: pd.Timestamp | None = None,
+    counted: Mapping | None = None,
+    futures: int | None = None,
 ) -> str:
     """One target's answer in plain words, each figure with its date.
 
@@ -42,6 +58,13 @@ def target_headline(
         The month "now" means (where the data ends).
     forecast_end : Timestamp, optional
         The forecast's last month, named when the target is not reached within it.
+    counted : mapping, optional
+        For an IFA share, ``without_plan`` and ``projected`` as dividing the average counts
+        gives them (:func:`sufficiency.exports.target_share_of_mean_counts`): said beside the
+        headline's figures where they :func:`differs`, so a reader who divides the chart's
+        counts is not left with a contradiction.
+    futures : int, optional
+        Simulated futures the shares are averaged over, named with ``counted``.
 
     Returns
     -------
@@ -55,34 +78,73 @@ def target_headline(
     date = f"{pd.Timestamp(row['date']):%B %Y}"
     target = _level(float(row["target_value"]), unit)
     start = f"{_level(now, unit)} now ({pd.Timestamp(now_month):%B %Y})"
-    if without > now:
-        trend = f"rises from {start} to about {_level(without, unit)} by {date}"
-    elif without < now:
-        trend = f"falls from {start} to about {_level(without, unit)} by {date}"
-    else:
+    if unit != "%" or counted is None:
+        counted = {}
+    # the counts' figures only where they differ from the headline's
+    other = {
+        k: round(float(counted[k]))
+        for k in ("without_plan", "projected")
+        if k in counted and differs(float(row[k]), float(counted[k]))
+    }
+    subject = _subject(unit)
+    if other:
+        of = f"the {futures} futures'" if futures else "the simulated futures'"
+        subject += f" (the average of {of} shares)"
+    verb = _trend(now, without)
+    if verb == "stays":
         trend = (
             f"stays at about {_level(now, unit)} from now ({pd.Timestamp(now_month):%B %Y}) "
             f"to {date}"
         )
-    words = f"Without a plan {_subject(unit)} {trend}."
-    if without <= float(row["target_value"]) + 0.05:
-        return words + f" That is within the {target} target: no extra households are needed."
-    if row["feasible"]:
-        return words + f" The plan brings it to about {_level(projected, unit)}, meeting {target}."
-    if projected == now:
-        effect = f"holds it at about {_level(projected, unit)}"
-    elif projected < without:
-        effect = f"brings it to about {_level(projected, unit)}"
     else:
-        effect = f"leaves it at about {_level(projected, unit)}"
+        trend = f"{verb} from {start} to about {_level(without, unit)} by {date}"
+    if "without_plan" in other:
+        # say what each measure does: one can fall while the other rises
+        counts_verb = _trend(now, other["without_plan"])
+        trend += "; dividing the average counts in the chart it " + (
+            f"stays at about {_level(now, unit)}"
+            if counts_verb == "stays"
+            else f"{counts_verb} to {_level(other['without_plan'], unit)}"
+        )
+    words = f"Without a plan {subject} {trend}."
+    why = (
+        " The two measures differ because futures with more children in foster care place more "
+        "of them with IFAs; the target is checked on the average of the shares."
+        if other
+        else ""
+    )
+    if without <= float(row["target_value"]) + 0.05:
+        return words + f" That is within the {target} target: no extra households are needed." + why
+    level = f"about {_level(projected, unit)}"
+    if "projected" in other:
+        level += f" ({_level(other['projected'], unit)} from the average counts)"
+    if row["feasible"]:
+        return words + f" The plan brings it to {level}, meeting {target}." + why
+    close = round(float(row["projected"]), 1) != round(float(row["without_plan"]), 1)
+    if projected == without and close:
+        # "-1 points" beside "44%" and "44%": give the tenths that differ
+        level += (
+            f" ({float(row['projected']):.1f}{'%' if unit == '%' else ''}, against "
+            f"{float(row['without_plan']):.1f}{'%' if unit == '%' else ' children'} without a plan)"
+        )
+    if projected == now:
+        effect = f"holds it at {level}"
+    elif projected < without:
+        effect = f"brings it to {level}"
+    else:
+        effect = f"leaves it at {level}"
     words += f" The plan {effect}, the best realistic recruitment allows by then."
     if row.get("earliest_month"):
-        return words + (
-            f" {target} could be reached from {pd.Timestamp(row['earliest_month']):%B %Y} at "
-            "the earliest."
+        return (
+            words
+            + (
+                f" {target} could be reached from {pd.Timestamp(row['earliest_month']):%B %Y} at "
+                "the earliest."
+            )
+            + why
         )
     end = f" by {pd.Timestamp(forecast_end):%B %Y}, the end of the forecast" if forecast_end else ""
-    return words + f" {target} is not reached{end or ' within the forecast'}."
+    return words + f" {target} is not reached{end or ' within the forecast'}." + why
 
 
 def households_gained(approved: int, still_fostering: float, end_month: pd.Timestamp) -> str:
