@@ -450,6 +450,36 @@ def budget_units(money: str) -> dict[str, str]:
     }
 
 
+NUMBER_FORMATS = ("£#,##0", "0.0", "#,##0.0")
+"""Excel display formats of the workbook's number columns: pounds to the pound, percentages and
+counts of children, households and enquiries to one decimal (averages of simulated futures are
+fractional: 2.007333572069858 children read as noise). Only the display changes: cells keep
+their full values, so sums and checks in Excel are not rounded."""
+
+_COUNT_WORDS = ("children", "households", "enquiries", "applications", "places", "approvals")
+
+
+def number_format_of(header: str) -> str | None:
+    """The Excel number format of a workbook column, from its header with units.
+
+    ``header`` is a column name as :func:`~sufficiency.export_units.with_units` writes it, e.g.
+    ``cost_mean (£, ...)`` or ``mean (children, ...)``. Returns ``"£#,##0"`` for pounds,
+    ``"0.0"`` for percentages (columns holding 0-100), ``"#,##0.0"`` for children,
+    households, enquiries, applications and places, and None otherwise (months, shares from 0
+    to 1 and text keep Excel's General format).
+    """
+    name, _, unit = str(header).partition(" (")
+    if unit.startswith("£") or any(k in name for k in ("cost", "saving", "investment", "net")):
+        return "£#,##0"
+    if unit.startswith("%"):
+        return "0.0"
+    if unit.startswith(_COUNT_WORDS) or (
+        unit.startswith("count") and name.startswith(_COUNT_WORDS)
+    ):
+        return "#,##0.0"
+    return None
+
+
 def workbook_bytes(result: ScenarioResult) -> bytes:
     """The Excel workbook (xlsx) as bytes, for downloads."""
     buffer = io.BytesIO()
@@ -469,7 +499,7 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
     pounds = money_unit(result.scenario.price_base_year)
     with excel_writer(buffer) as writer:
         book = writer.book
-        money = book.add_format({"num_format": "£#,##0"})
+        formats = {code: book.add_format({"num_format": code}) for code in NUMBER_FORMATS}
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
         for sheet, frame in sheets.items():
             units = {**RESULT_UNITS, **budget_units(pounds)} if sheet == BUDGET_SHEET else None
@@ -488,8 +518,8 @@ def workbook_bytes(result: ScenarioResult) -> bytes:
             for i, column in enumerate(frame.columns):
                 name = str(column)
                 width = min(max(len(name), 12) + 2, 60)
-                is_money = any(k in name for k in ("cost", "saving", "investment", "net"))
-                fmt = money if is_money else (wrap if name in ("source", "item") else None)
+                code = number_format_of(name)
+                fmt = formats[code] if code else (wrap if name in ("source", "item") else None)
                 ws.set_column(i, i, width, fmt)
     return buffer.getvalue()
 

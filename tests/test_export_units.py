@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from sufficiency.export_units import missing_units, money_unit, unit_of, with_units
-from sufficiency.exports import RESULT_UNITS, export_frame, workbook_bytes
+from sufficiency.exports import (
+    RESULT_UNITS,
+    costs_table,
+    export_frame,
+    placements_table,
+    workbook_bytes,
+)
 from sufficiency.scenario import Scenario, run
 from tests.scenario_fixtures import fitted_models
 
@@ -135,3 +141,62 @@ def test_the_budget_sheet_says_which_cost_is_which():
     assert header[placements] == pytest.approx(saving["scenario_cost_mean"], abs=1)
     # the two differ by the investment (recruitment here): the labels name a real difference
     assert header[whole] > header[placements]
+
+
+def test_workbook_number_formats_round_the_display_not_the_values():
+    # a user opened the workbook and read 2.007333572069858 children in General format: counts
+    # show one decimal, pounds to the pound, percentages one decimal; the cells keep full values
+    scenario = Scenario(
+        name="formats",
+        horizon_months=24,
+        n_simulations=10,
+        approvals_per_quarter={"mainstream": 4},
+        ifa_share_target_pct=30,
+        ifa_share_target_date="2026-03",
+    )
+    result = run(scenario, models=fitted_models(), random_state=1)
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result)))
+
+    def column(sheet: str, starts: str) -> list[openpyxl.cell.Cell]:
+        ws = book[sheet]
+        header = [c.value for c in ws[3]]
+        index = next(i for i, h in enumerate(header) if str(h).startswith(starts))
+        return [row[index] for row in ws.iter_rows(min_row=4)]
+
+    placements = column("Placements by month", "mean (children")
+    assert {c.number_format for c in placements} == {"#,##0.0"}
+    table = placements_table(result)
+    assert [c.value for c in placements] == pytest.approx(table["mean"].tolist(), rel=1e-12)
+    approvals = column("Carers and recruitment", "approvals (households)")
+    assert {c.number_format for c in approvals} == {"#,##0.0"}
+    frac = [c.value for c in approvals if c.value != round(c.value)]
+    assert frac, "the approvals column should hold unrounded averages"
+    enquiries = column("Carers needed", "enquiries_needed (enquiries)")
+    assert {c.number_format for c in enquiries} == {"#,##0.0"}
+    share = column("Placements by month", "ifa_share_of_fostering_pct (%")
+    assert {c.number_format for c in share} == {"0.0"}
+    assert share[0].value == pytest.approx(table["ifa_share_of_fostering_pct"].iloc[0], rel=1e-12)
+    cost = column("Costs by financial year", "cost_mean (£")
+    assert {c.number_format for c in cost} == {"£#,##0"}
+    assert cost[0].value == pytest.approx(costs_table(result)["cost_mean"].iloc[0], rel=1e-12)
+    # months are whole: no decimals
+    assert {c.number_format for c in column("Budget and savings", "months (count)")} == {"General"}
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("cost_mean (£, cash in each year's prices, price base 2025-26)", "£#,##0"),
+        ("mean (children, average of the simulated futures)", "#,##0.0"),
+        ("households (count)", "#,##0.0"),
+        ("enquiries_needed (enquiries)", "#,##0.0"),
+        ("ifa_share_of_fostering_pct (% of all foster placements)", "0.0"),
+        ("months (count)", None),
+        ("leaving_rate (share, 0-1)", None),
+        ("source", None),
+    ],
+)
+def test_number_format_of_headers(header, code):
+    from sufficiency.exports import number_format_of
+
+    assert number_format_of(header) == code
