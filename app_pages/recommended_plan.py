@@ -35,6 +35,7 @@ from app_pages.plain import plain
 from sufficiency.errors import SufficiencyError
 from sufficiency.export_units import cash_basis, money_unit
 from sufficiency.recommend import (
+    channel_cost_per_approval,
     channel_table,
     cost_table,
     excel_bytes,
@@ -51,6 +52,31 @@ BASES = {
 }
 BEYOND_KEY = "beyond_result"
 SYNCED_KEY = "plan_page_synced_with"
+
+
+PER_APPROVAL_HELP = (
+    "Marketing £ per enquiry ÷ the share of enquiries approved, counting only enquiries whose "
+    "outcome is known (people still in assessment left out), with the scenario's conversion "
+    "improvement. The plan buys from the lowest first."
+)
+
+
+def ranked_channels(plan) -> pd.DataFrame:
+    """The plan's channel table in the order it buys (lowest £ per approval first), with that
+    £ per approval (:func:`sufficiency.recommend.channel_cost_per_approval`); total row last.
+
+    The library's table is alphabetical, which under a "cheapest approvals first" heading read
+    as a ranking a fostering manager could not match with the Campaign funnel's costs.
+    """
+    table = channel_table(plan)
+    per_approval = channel_cost_per_approval(plan)
+    body, total = table.iloc[:-1].copy(), table.iloc[[-1]].copy()
+    body["per_approval"] = body["channel"].map(per_approval)
+    body = body.sort_values("per_approval", na_position="last", kind="stable")
+    total["per_approval"] = float("nan")
+    return pd.concat([body, total], ignore_index=True)[
+        ["channel", "per_approval", "enquiries", "spend"]
+    ]
 
 
 def month_text(value: dt.date) -> str:
@@ -258,12 +284,34 @@ def share_chart(
             tooltip=[alt.Tooltip("label:N", title="Target")],
         )
     )
+    label_frame = target_frame.tail(1).assign(share=label_level(frame, target))
     text = (
-        alt.Chart(target_frame.tail(1))
-        .mark_text(align="right", dy=-8, color="#b00", fontWeight="bold")
+        alt.Chart(label_frame)
+        .mark_text(align="right", baseline="middle", color="#b00", fontWeight="bold")
         .encode(x="month:T", y="share:Q", text="label:N")
     )
     return (lines + rule + text).properties(height=320)
+
+
+LABEL_OFFSET = 7.0
+"""Points of IFA share between the target line and its label (about 22 px on the 320 px chart)."""
+
+
+def label_level(frame: pd.DataFrame, target: float) -> float:
+    """IFA share (%) to write the target's label at: just above or just below the target line,
+    whichever is further from the chart's lines under the label (its last quarter of months).
+
+    The label sat 8 px above the line at its right end, where the with-plan line levels off at
+    the target, so the line struck through it.
+    """
+    months = frame["month"]
+    cut = months.min() + (months.max() - months.min()) * 0.75
+    under = frame.loc[months >= cut, "share"].dropna()
+    candidates = [target + LABEL_OFFSET, target - LABEL_OFFSET]
+    candidates = [c for c in candidates if 3 <= c <= 97] or [target]
+    if under.empty:
+        return candidates[0]
+    return max(candidates, key=lambda level: float((under - level).abs().min()))
 
 
 def show_timing(result) -> None:
@@ -383,14 +431,22 @@ def show_plan(
         },
     )
     if len(plan.marketing):
-        st.markdown("**Where the extra enquiries come from (cheapest approvals first)**")
-        summary = channel_table(plan)  # with a total row: the plan's enquiries and spend
+        st.markdown(
+            "**Where the extra enquiries come from (cheapest approvals first: £ per approval "
+            "with enquirers still in progress left out)**"
+        )
+        summary = ranked_channels(plan)  # with a total row: the plan's enquiries and spend
         st.dataframe(
-            summary.round({"enquiries": 0, "spend": -2}),  # estimates: spend to the £100
+            summary.round({"enquiries": 0, "spend": -2, "per_approval": 0}),
             hide_index=True,
             width="stretch",
             column_config={
                 "channel": "Channel",
+                "per_approval": st.column_config.NumberColumn(
+                    "£ per approval (plan's measure)",
+                    format="localized",
+                    help=PER_APPROVAL_HELP,
+                ),
                 "enquiries": st.column_config.NumberColumn("Extra enquiries", format="%.0f"),
                 "spend": st.column_config.NumberColumn(
                     f"Spend (£, nearest £100, {scenario.price_base_year} prices)",
@@ -400,6 +456,12 @@ def show_plan(
         )
         total = summary.iloc[-1]
         st.caption(
+            "The plan buys each quarter's enquiries from the channel with the lowest £ per "
+            "approval first, up to what it can reach, then the next. £ per approval here is "
+            "marketing £ per enquiry ÷ the share approved among enquiries whose outcome is known "
+            "(people still in assessment left out): the Campaign funnel's '£/approval, plan's "
+            "measure' column. Its '£/approval so far' counts people still in progress as not "
+            "approved, so a channel with many of them looks dearer there. "
             f"All channels: the plan's {total['enquiries']:,.0f} extra enquiries and "
             f"£{round(total['spend'], -2):,.0f} of marketing ({scenario.price_base_year} prices, "
             "to the nearest £100; the costs below round it to the nearest £1,000). Each row is "

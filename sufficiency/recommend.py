@@ -522,6 +522,31 @@ def channel_table(plan: RecommendedPlan) -> pd.DataFrame:
     return pd.concat([by_channel, total], ignore_index=True)
 
 
+def channel_cost_per_approval(plan: RecommendedPlan) -> dict[str, float]:
+    """£ per approval of each channel the plan buys from, the measure it ranks them by.
+
+    The plan buys each quarter's extra approvals from the channel with the lowest
+    cost per enquiry ÷ share approved first (:func:`sufficiency.scenario.supply.
+    cheapest_enquiries`), the share approved being among enquiries whose outcome is known (people
+    still in progress left out) times the scenario's conversion improvement. The Campaign
+    funnel's "£/approval so far" counts people in progress as not approved, so it ranks some
+    channels differently; its "£/approval, plan's measure" column is this figure.
+
+    Returns
+    -------
+    dict
+        Channel name -> £ per approval (price base prices; the channel's spend basis).
+    """
+    from sufficiency.scenario.supply import recruitment_channels
+
+    result = plan.result
+    improvement = 1 + result.scenario.conversion_improvement_pct / 100
+    channels = recruitment_channels(result.scenario, result.figures, result.resolved)
+    return {
+        c.name: c.cost_per_enquiry / min(c.enquiry_to_approval * improvement, 1.0) for c in channels
+    }
+
+
 def cost_table(plan: RecommendedPlan) -> pd.DataFrame:
     """The plan's costs over the horizon: item, cost_gbp (cash, nominal; NPV as labelled)."""
     costs = plan.costs

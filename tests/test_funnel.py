@@ -310,3 +310,26 @@ def test_aalen_johansen_shares_add_up_and_match_simple_shares_without_censoring(
     if not (event == 0).any():
         assert cif1[-1] == pytest.approx((event == 1).mean())
         assert cif2[-1] == pytest.approx((event == 2).mean())
+
+
+def test_cost_per_decided_approval_is_the_plans_channel_price():
+    # the Campaign funnel's £/approval so far (spend ÷ approvals) put radio at £6,039, dearer
+    # than stadium screen (£4,131), while the plan ranked it before: the plan's measure leaves
+    # people still in progress out of the share approved
+    from sufficiency.plan.optimiser import channels_from_funnel
+    from sufficiency.supply.demo_records import load_demo_funnel
+    from sufficiency.supply.funnel import cost_per_decided_approval, cost_per_outcome
+
+    records = load_demo_funnel()
+    table = cost_per_outcome(
+        records.enquiries, records.spend, start="2021-04-01", end="2024-03-31"
+    ).set_index("channel")
+    plan_measure = cost_per_decided_approval(table.reset_index()).set_axis(table.index)
+    assert round(table.loc["radio", "cost_per_approval"]) == 6039
+    assert round(plan_measure["radio"]) == 4687
+    assert round(plan_measure["stadium screen"]) == 4131  # none in progress: the same
+    assert round(table.loc["stadium screen", "cost_per_approval"]) == 4131
+    assert pd.isna(plan_measure["word of mouth"])  # no spend: no price
+    for channel in channels_from_funnel(records, years=3):
+        price = channel.cost_per_enquiry / channel.enquiry_to_approval
+        assert price == pytest.approx(plan_measure[channel.name], rel=1e-9), channel.name

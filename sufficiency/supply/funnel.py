@@ -665,6 +665,35 @@ def cost_per_outcome(
     ]
 
 
+def cost_per_decided_approval(table: pd.DataFrame) -> pd.Series:
+    """£ per approval with enquiries still in progress left out: the plan's ranking measure.
+
+    ``cost_per_outcome``'s ``cost_per_approval`` is spend ÷ approvals so far, which counts every
+    enquirer still in assessment as not approved, so a channel with many people still in progress
+    (radio on the demo: £6,039 so far) looks dearer than it is. The recruitment plan buys
+    enquiries at spend ÷ enquiries and expects the share approved among enquiries whose outcome
+    is known (approvals ÷ (enquiries − still open); :func:`sufficiency.plan.optimiser.
+    channels_from_cost_per_outcome`), so its £ per approval is
+    (spend ÷ enquiries) ÷ (approvals ÷ decided enquiries) (radio on the demo: £4,687).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`cost_per_outcome`'s table (spend £, enquiries, approvals, still_open).
+
+    Returns
+    -------
+    pandas.Series
+        £ per approval (the table's spend basis); missing where there is no spend, no approval
+        or no decided enquiry.
+    """
+    decided = (table["enquiries"] - table["still_open"]).astype("float64")
+    per_enquiry = table["spend"] / table["enquiries"].where(table["enquiries"] > 0)
+    share = table["approvals"] / decided.where(decided > 0)
+    cost = per_enquiry / share.where(share > 0)
+    return cost.where(table["spend"].fillna(0) > 0)
+
+
 # --- cohorts and trends ---------------------------------------------------------------------
 
 

@@ -134,3 +134,28 @@ def test_equal_quarters_and_the_channel_total_on_the_demo_plan():
     assert round(total["enquiries"] / len(table)) == enquiries  # 782 over 17 quarters: 46
     captions = " ".join(c.value for c in app.caption)
     assert f"All channels: the plan's 782 extra enquiries and £{total['spend']:,.0f}" in captions
+    # ranked as the plan buys (a user found it alphabetical under "cheapest approvals first",
+    # radio 2nd though the Campaign funnel's £/approval so far put it dearer than stadium
+    # screen): £ per approval with people still in progress left out, lowest first
+    ranked = channels.iloc[:-1]
+    assert list(ranked["channel"]) == [
+        "council website",
+        "stadium screen",
+        "radio",
+        "social media",
+    ]
+    assert list(ranked["per_approval"]) == [1040, 4131, 4687, 5378]
+    assert "the Campaign funnel's '£/approval, plan's measure' column" in captions
+
+
+def test_the_target_label_sits_clear_of_the_lines():
+    # the "target 30% by Mar 2028" label was struck through by the with-plan line levelling off
+    # at the target: it goes above or below, whichever is further from the lines
+    from app_pages.recommended_plan import LABEL_OFFSET, label_level
+
+    months = pd.date_range("2024-03-31", periods=48, freq="ME")
+    plan = pd.DataFrame({"month": months, "share": 30.0, "series": "with the plan"})
+    above = plan.assign(share=36.0, series="without a plan (no levers)")
+    assert label_level(pd.concat([plan, above]), 30) == 30 - LABEL_OFFSET
+    below = plan.assign(share=24.0, series="without a plan (no levers)")
+    assert label_level(pd.concat([plan, below]), 30) == 30 + LABEL_OFFSET
