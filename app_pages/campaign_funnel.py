@@ -136,7 +136,17 @@ COST_COLUMNS = {
         "£/application", width=95, help="Cost per application (£)."
     ),
     "cost_per_approval": st.column_config.TextColumn(
-        "£/approval", width=90, help="Cost per approval (£)."
+        "£/approval so far",
+        width=122,
+        help="Spend ÷ approvals so far (£): people still in progress count as not approved, so "
+        "a channel with many of them looks dearer than it will be.",
+    ),
+    "cost_per_decided_approval": st.column_config.TextColumn(
+        "£/approval (plan)",
+        width=122,
+        help="£ per enquiry ÷ the share approved among enquiries whose outcome is known (people "
+        "still in progress left out). The Recommended plan ranks channels by this, cheapest "
+        "first.",
     ),
 }
 # (column labels, units and widths of the cost-per-outcome tables: all visible at 1280 px)
@@ -153,7 +163,13 @@ def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
 
     The table grid shows a missing number as 'None'; a cost that does not exist is a dash.
     """
-    money = ["spend", "cost_per_enquiry", "cost_per_application", "cost_per_approval"]
+    money = [
+        "spend",
+        "cost_per_enquiry",
+        "cost_per_application",
+        "cost_per_approval",
+        "cost_per_decided_approval",
+    ]
     present = [column for column in money if column in frame.columns]
 
     def pounds(values: pd.Series) -> pd.Series:
@@ -161,6 +177,12 @@ def numeric_costs(frame: pd.DataFrame) -> pd.DataFrame:
         return numbers.map(lambda v: NO_COST if pd.isna(v) else f"{v:,.0f}")
 
     return frame.assign(**{column: pounds(frame[column]) for column in present})
+
+
+def with_plan_measure(table: pd.DataFrame) -> pd.DataFrame:
+    """A cost-per-outcome table with the plan's £ per approval beside the one so far
+    (:func:`sufficiency.supply.funnel.cost_per_decided_approval`)."""
+    return table.assign(cost_per_decided_approval=funnel.cost_per_decided_approval(table))
 
 
 def percent(value: float) -> str:
@@ -331,6 +353,13 @@ if funnel_tab.open:
             "that stage now."
         )
 
+TWO_COSTS = (
+    "Two costs per approval: '£/approval so far' is spend ÷ approvals to date, counting people "
+    "still in progress as not approved; '£/approval (plan)' leaves them out of the "
+    "share approved, as the Recommended plan does when it buys the cheapest approvals first. "
+    "They differ most for channels with many people still in progress."
+)
+
 if channel_tab.open:
     with channel_tab:
         headline = conversion[
@@ -346,7 +375,9 @@ if channel_tab.open:
                 sort=alt.EncodingSortField("rate", order="descending"),
             ),
             x=alt.X(
-                "rate:Q", title="Enquiries ending in approval (share)", axis=alt.Axis(format="%")
+                "rate:Q",
+                title="Enquiries expected to end in approval (share)",
+                axis=alt.Axis(format="%"),
             ),
             tooltip=[
                 alt.Tooltip("channel:N", title="Channel"),
@@ -363,13 +394,14 @@ if channel_tab.open:
             (rule + points.mark_point(filled=True, size=70)).properties(height=280), width="stretch"
         )
         st.caption(
-            "Dots: share of enquiries from each channel that ended in approval; lines: the range the "
+            "Dots: share of enquiries from each channel expected to end in approval, allowing for "
+            "people still in progress (the 'Approved, expected' share); lines: the range the "
             "true share is 95% likely to lie in, given how few enquiries some channels had. Small "
             "channels have wide ranges: judge them on more than one campaign.",
             help="Method: Wilson score intervals for a proportion.",
         )
-        cost = numeric_costs(tables["cost_channel"])
-        st.subheader("Cost per enquiry, application and approval (£)")
+        cost = numeric_costs(with_plan_measure(tables["cost_channel"]))
+        st.subheader("Cost per enquiry and approval (£)")
         if records.spend.empty:
             st.info("Upload a campaign spend file to see costs.")
         st.dataframe(
@@ -377,12 +409,49 @@ if channel_tab.open:
             hide_index=True,
             width="stretch",
             column_config=COST_COLUMNS,
+            # applications and £/application are in the By campaign tab and the downloads:
+            # every column fits at 1280 px
+            column_order=[
+                "channel",
+                "enquiries",
+                "approvals",
+                "still_open",
+                "spend",
+                "cost_per_enquiry",
+                "cost_per_approval",
+                "cost_per_decided_approval",
+            ],
         )
         st.caption(
             "Spend in periods overlapping the selected years, counted pro rata by days; enquiries "
             "made in those years followed to their outcome. A dash: no spend recorded (e.g. "
-            "word of mouth) or no application or approval yet, so there is no cost per outcome."
+            "word of mouth) or no approval yet, so there is no cost per outcome. Cost per "
+            f"application: the By campaign tab and the downloads. {TWO_COSTS}"
         )
+
+
+EXPECTED_HELP = (
+    "Share of enquiries expected to reach {stage}: people still in progress are allowed for "
+    "by how those before them went, not counted as drop-outs. Method: cumulative incidence "
+    "with people still in progress censored at the extract date (Aalen-Johansen)."
+)
+SO_FAR_AND_EXPECTED = (
+    "Two shares approved: 'so far' is approvals ÷ enquiries, counting people still in "
+    "progress as not approved; 'expected' allows for them (as the rates at the top of the page "
+    "do), so it is higher where many are still in progress."
+)
+
+
+def cohorts_left_out(years: list[str]) -> str:
+    """The caption's words for enquiry years not drawn: followed for under a month."""
+    if not years:
+        return ""
+    named = " and ".join(years)
+    verb = "is" if len(years) == 1 else "are"
+    return (
+        f" {named} {verb} not drawn: {'its' if len(years) == 1 else 'their'} latest enquiries "
+        "were made less than a month before the extract date, so there is no curve yet."
+    )
 
 
 def enquiry_rates_by(conversion: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -403,9 +472,12 @@ if campaign_tab.open:
         wide = campaign_rates.pivot_table(
             index="campaign", columns="to_stage", values="rate", aggfunc="first"
         ).rename(columns={"application": "to_application", "approval": "to_approval"})
-        campaign_table = numeric_costs(tables["cost_campaign"]).merge(
+        campaign_table = numeric_costs(with_plan_measure(tables["cost_campaign"])).merge(
             wide.reset_index(), on="campaign", how="left"
         )
+        campaign_table["approved_so_far"] = campaign_table["approvals"] / campaign_table[
+            "enquiries"
+        ].where(campaign_table["enquiries"] > 0)
         campaign_table = campaign_table.sort_values("enquiries", ascending=False)
         # two narrow tables (outcomes, then costs), so every column shows on a laptop screen
         st.dataframe(
@@ -414,21 +486,37 @@ if campaign_tab.open:
             width="stretch",
             column_config={
                 **COST_COLUMNS,
+                "campaign": st.column_config.TextColumn("Campaign", width=190),
+                "enquiries": st.column_config.NumberColumn("Enquiries", width=75),
+                "approvals": st.column_config.NumberColumn("Approvals", width=75),
+                "still_open": {**COST_COLUMNS["still_open"], "width": 80},
                 "to_application": st.column_config.NumberColumn(
-                    "Applied (%)", format="percent", width=85, help="Enquiry to application."
+                    "Applied, expected",
+                    format="percent",
+                    width=122,
+                    help=EXPECTED_HELP.format(stage="application"),
+                ),
+                "approved_so_far": st.column_config.NumberColumn(
+                    "Approved so far",
+                    format="percent",
+                    width=112,
+                    help="Approvals ÷ enquiries: people still in progress count as not approved.",
                 ),
                 "to_approval": st.column_config.NumberColumn(
-                    "Approved (%)", format="percent", width=85, help="Enquiry to approval."
+                    "Approved, expected",
+                    format="percent",
+                    width=130,
+                    help=EXPECTED_HELP.format(stage="approval"),
                 ),
             },
+            # the channel is in the cost table below: every column fits at 1280 px
             column_order=[
                 "campaign",
-                "channel",
                 "enquiries",
-                "applications",
                 "approvals",
                 "still_open",
                 "to_application",
+                "approved_so_far",
                 "to_approval",
             ],
         )
@@ -447,11 +535,12 @@ if campaign_tab.open:
                 "cost_per_enquiry",
                 "cost_per_application",
                 "cost_per_approval",
+                "cost_per_decided_approval",
             ],
         )
         st.caption(
-            "One row per campaign ('no campaign' = enquiries not linked to a campaign). Rates are "
-            "shares of enquiries; see the downloads for intervals."
+            "One row per campaign ('no campaign' = enquiries not linked to a campaign). "
+            f"{SO_FAR_AND_EXPECTED} {TWO_COSTS} See the downloads for intervals."
         )
 
 if trend_tab.open:
@@ -508,9 +597,13 @@ if trend_tab.open:
         # later points would rest on the year's earliest enquiries alone
         year_total = by_year.groupby("group")["enquiries"].transform("max")
         by_year = by_year[by_year["enquiries"] == year_total]
+        # a year followed for under a month is a single point: a legend entry with no line
+        points = by_year.groupby("cohort")["months_since_enquiry"].transform("size")
+        too_recent = sorted(by_year.loc[points < 2, "cohort"].unique())
+        by_year = by_year[points >= 2]
         altair_chart(
             alt.Chart(by_year)
-            .mark_line()
+            .mark_line(point=True)
             .encode(
                 x=alt.X("months_since_enquiry:Q", title="Months since enquiry"),
                 y=alt.Y("share:Q", title="Share approved by then", axis=alt.Axis(format="%")),
@@ -527,7 +620,7 @@ if trend_tab.open:
         st.caption(
             "Cohort curves: of the enquiries made in a financial year, the share approved within "
             "that many months. A year's line stops where its latest enquiries have not yet been "
-            "followed that long, so recent years have short lines."
+            "followed that long, so recent years have short lines." + cohorts_left_out(too_recent)
         )
 
 if stage_tab.open:
@@ -607,6 +700,13 @@ if stage_tab.open:
                 "p75_days",
             ]
         ]
+        lead_times.insert(3, "approved_so_far", lead_times["converted"] / lead_times["entered"])
+        # the middle half in one column, so both shares approved fit beside each other
+        lead_times["middle_half_days"] = [
+            f"{low:,.0f} to {high:,.0f}"
+            for low, high in zip(lead_times["p25_days"], lead_times["p75_days"], strict=True)
+        ]
+        lead_times = lead_times.drop(columns=["p25_days", "p75_days"])
         st.dataframe(
             lead_times,
             hide_index=True,
@@ -614,28 +714,34 @@ if stage_tab.open:
             height=250,
             # short headers and fixed widths: every column visible on a 1280 px screen
             column_config={
-                "group": st.column_config.TextColumn("Group", width=220),
-                "entered": st.column_config.NumberColumn("Enquiries", width=80),
-                "converted": st.column_config.NumberColumn("Approved", width=80),
-                "share_converting": st.column_config.NumberColumn(
-                    "Approved (%)",
+                "group": st.column_config.TextColumn("Group", width=190),
+                "entered": st.column_config.NumberColumn("Enquiries", width=75),
+                "converted": st.column_config.NumberColumn("Approved", width=75),
+                "approved_so_far": st.column_config.NumberColumn(
+                    "Approved so far",
                     format="percent",
-                    width=100,
-                    help="Share approved, allowing for those still in progress. Method: "
-                    "cumulative incidence with people still in progress censored at the "
-                    "extract date (Aalen-Johansen).",
+                    width=112,
+                    help="Approved ÷ enquiries: people still in progress count as not approved.",
                 ),
-                "p25_days": st.column_config.NumberColumn(
-                    "25% within (days)", width=110, help="A quarter were approved within."
+                "share_converting": st.column_config.NumberColumn(
+                    "Approved, expected",
+                    format="percent",
+                    width=130,
+                    help=EXPECTED_HELP.format(stage="approval"),
                 ),
-                "median_days": st.column_config.NumberColumn("Median (days)", width=100),
-                "p75_days": st.column_config.NumberColumn(
-                    "75% within (days)", width=110, help="Three quarters were approved within."
+                "median_days": st.column_config.NumberColumn("Median (days)", width=95),
+                "middle_half_days": st.column_config.TextColumn(
+                    "Middle half (days)",
+                    width=125,
+                    help="A quarter were approved within the first figure, three quarters "
+                    "within the second.",
                 ),
             },
         )
+        st.caption(SO_FAR_AND_EXPECTED)
         withdrawn = enquiries[enquiries["outcome"] == "withdrawn"]
         if len(withdrawn):
+            st.markdown("**Why people withdrew, by the last stage they reached (households)**")
             reasons = (
                 withdrawn.groupby(["last_stage", "withdrawal_reason"]).size().rename("households")
             ).reset_index()

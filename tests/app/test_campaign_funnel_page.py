@@ -146,3 +146,92 @@ def test_only_the_open_tabs_charts_are_built():
     app.run()
     assert 2 <= len(app.get("vega_lite_chart")) <= 3  # the withdrawals chart if any withdrew
     assert len(app.dataframe) == 1
+
+
+def column_labels(frame_element) -> dict[str, str]:
+    """Column name -> the header the grid shows."""
+    import json
+
+    return {
+        name: c.get("label", name) for name, c in json.loads(frame_element.proto.columns).items()
+    }
+
+
+def test_two_approval_shares_are_named_and_shown_side_by_side():
+    """A user read "all: 827 enquiries, 33 approved, 6.13%" (33/827 = 4.0%) as an error: the
+    6.13% allows for people still in progress. Both shares show, each header saying which."""
+    import pytest
+
+    app = run_page()
+    app.session_state["funnel_view"] = "Drop-out and time in stage"
+    app.run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0]
+    rows = table.value.set_index("group")
+    assert rows.loc["all", ["entered", "converted"]].tolist() == [827, 33]
+    assert rows.loc["all", "approved_so_far"] == pytest.approx(33 / 827)  # 4.0%
+    assert rows.loc["all", "share_converting"] == pytest.approx(0.0613, abs=5e-5)  # 6.13%
+    assert rows.loc["channel: radio", "approved_so_far"] == pytest.approx(3 / 67)
+    assert rows.loc["channel: radio", "share_converting"] == pytest.approx(0.1231, abs=5e-5)
+    # bus stop: nobody in progress, so the two agree (1/7)
+    assert rows.loc["channel: bus stop", "share_converting"] == pytest.approx(1 / 7)
+    labels = column_labels(table)
+    assert labels["approved_so_far"] == "Approved so far"
+    assert labels["share_converting"] == "Approved, expected"
+    order = list(rows.columns)
+    assert order.index("approved_so_far") + 1 == order.index("share_converting")  # side by side
+    captions = " ".join(c.value for c in app.caption)
+    assert "'so far' is approvals ÷ enquiries, counting people still in progress as not" in captions
+    # the withdrawals chart has a heading
+    headings = [m.value for m in app.markdown]
+    assert "**Why people withdrew, by the last stage they reached (households)**" in headings
+
+    app.session_state["funnel_view"] = "By campaign"
+    app.run()
+    outcomes = app.dataframe[0]
+    labels = column_labels(outcomes)
+    assert labels["to_approval"] == "Approved, expected"
+    assert labels["approved_so_far"] == "Approved so far"
+    shown = list(outcomes.proto.column_order)
+    assert shown.index("approved_so_far") + 1 == shown.index("to_approval")
+
+
+def test_cost_per_approval_so_far_and_the_plans_measure():
+    """Radio's £/approval so far (£6,039) is dearer than stadium screen's (£4,131), yet the plan
+    buys radio first: the plan's measure leaves people in progress out (radio £4,687)."""
+    app = run_page()
+    app.session_state["funnel_view"] = "By channel"
+    app.run()
+    costs = next(f for f in app.dataframe if "cost_per_decided_approval" in f.value.columns)
+    by_channel = costs.value.set_index("channel")
+    assert by_channel.loc["radio", "cost_per_approval"] == "6,039"
+    assert by_channel.loc["radio", "cost_per_decided_approval"] == "4,687"
+    assert by_channel.loc["social media", "cost_per_decided_approval"] == "5,378"
+    assert by_channel.loc["stadium screen", "cost_per_decided_approval"] == "4,131"
+    assert by_channel.loc["word of mouth", "cost_per_decided_approval"] == "–"
+    labels = column_labels(costs)
+    assert labels["cost_per_approval"] == "£/approval so far"
+    assert labels["cost_per_decided_approval"] == "£/approval (plan)"
+    captions = " ".join(c.value for c in app.caption)
+    assert "as the Recommended plan does when it buys the cheapest approvals first" in captions
+
+
+def test_a_cohort_followed_under_a_month_is_named_not_an_empty_legend_entry():
+    import json
+
+    app = run_page()
+    app.session_state["funnel_view"] = "Trend"
+    app.run()
+    assert not app.exception, app.exception
+    import pyarrow as pa
+
+    chart = app.get("vega_lite_chart")[-1].proto
+    spec = json.loads(chart.spec)
+    shown = pa.ipc.open_stream(chart.datasets[0].data.data).read_all()
+    cohorts = set(shown.column("cohort").to_pylist())
+    assert cohorts == {"2021-22", "2022-23"}  # 2023-24 has one point (month 0): not drawn
+    assert spec["mark"] == {"type": "line", "point": True}
+    captions = " ".join(c.value for c in app.caption)
+    assert "2023-24 is not drawn: its latest enquiries were made less than a month before" in (
+        captions
+    )
