@@ -235,5 +235,18 @@ def test_marketing_is_priced_only_beyond_the_enquiries_already_arriving() -> Non
     )
     assert targeted.arriving_counted_per_month == pytest.approx(2.0)
     assert targeted.extra_enquiries_per_month == pytest.approx(targeted.enquiries_per_month - 2)
+    # the main sentence says why 18 arriving do not cover a need of fewer a month
+    need, extra = targeted.enquiries_per_month, targeted.extra_enquiries_per_month
+    assert (
+        f"you need about {need:.0f} enquiries a month recruiting for children aged 16-17 from"
+    ) in targeted.explanation()
+    assert (
+        "Enquiries are not all alike: the 18.0 a month arriving now bring households like "
+        "recent approvals, who take other ages too, so for children aged 16-17 they are worth "
+        "about 2.0 of these a month, and marketing is needed for the other "
+        f"{extra:.1f} a month."
+    ) in targeted.explanation()
+    assert targeted.explanation().count("worth about") == 1  # said once, not again with the £
+    assert "Enquiries are not all alike" not in some.explanation()  # any age: 5 count as 5
     with pytest.raises(ValueError, match="must not be negative"):
         enquiries_needed(10, ALL_AGES, "2026-03-31", enquiries_arriving_per_month=-1, **common)

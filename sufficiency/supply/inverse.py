@@ -226,12 +226,19 @@ class InverseAnswer:
             f"today's households are expected to offer on {when}."
         )
         cost = " " + self.marketing_text()
+        reason = ""
+        if self.arriving_counts_less:
+            # a user read "you need about 15 a month" beside the 26.5 arriving now, and marketing
+            # priced for 6.7 more, as a contradiction: the reason goes in the main sentence
+            reason = " " + self.arriving_reason(band) + "."
+            cost = " " + self.marketing_text(reason_given=True)
         return (
             f"To have {target} by {when}, you need about {self.enquiries_per_month:.0f} enquiries a "
-            f"month from {self.campaign_start:%B %Y} to {self.campaign_end:%B %Y} "
+            f"month{' recruiting for ' + band if self.arriving_counts_less else ''} from "
+            f"{self.campaign_start:%B %Y} to {self.campaign_end:%B %Y} "
             f"({self.campaign_months} months, {self.total_enquiries:,.0f} enquiries in all); to be "
-            f"{self.confidence:.0%} sure, about {self.enquiries_per_month_at_confidence:.0f} a month. "
-            f"{baseline} Each recruited household offers about "
+            f"{self.confidence:.0%} sure, about {self.enquiries_per_month_at_confidence:.0f} a month."
+            f"{reason} {baseline} Each recruited household offers about "
             f"{self.usable_places_per_household:.2f} usable places for {band}; about "
             f"{self.approvals:,.0f} approvals are expected ({self.approvals_by_target:,.0f} by {when}), "
             f"of which about {self.households_from_recruits_at_target:,.0f} are still fostering on "
@@ -241,10 +248,36 @@ class InverseAnswer:
             "approval)." + (" " + " ".join(self.notes) if self.notes else "")
         )
 
-    def marketing_text(self) -> str:
-        """What the marketing is priced on, in one or two sentences."""
+    @property
+    def arriving_counts_less(self) -> bool:
+        """True when today's enquiries count for fewer enquiries than they are (a campaign for
+        one age group: their households take other ages too) and marketing is still needed."""
+        return (
+            self.enquiries_arriving_per_month > 0
+            and abs(self.arriving_counted_per_month - self.enquiries_arriving_per_month) >= 0.05
+            and self.extra_enquiries_per_month > 0
+        )
+
+    def arriving_reason(self, band: str) -> str:
+        """Why today's enquiries do not meet the need, in one sentence (no full stop)."""
+        return (
+            f"Enquiries are not all alike: the {self.enquiries_arriving_per_month:.1f} a month "
+            f"arriving now bring households like recent approvals, who take other ages too, so "
+            f"for {band} they are worth about {self.arriving_counted_per_month:.1f} of these a "
+            f"month, and marketing is needed for the other {self.extra_enquiries_per_month:.1f} "
+            "a month"
+        )
+
+    def marketing_text(self, *, reason_given: bool = False) -> str:
+        """What the marketing is priced on, in one or two sentences (``reason_given``: the
+        answer has already said why today's enquiries count for fewer)."""
         arriving = self.enquiries_arriving_per_month
-        if arriving > 0:
+        if reason_given and self.arriving_counts_less:
+            head = (
+                f"Marketing for those {self.extra_enquiries_per_month:.1f} a month "
+                f"({self.marketing_enquiries:,.0f} enquiries in all)"
+            )
+        elif arriving > 0:
             counted = (
                 f"today's {arriving:.1f} enquiries a month"
                 if abs(self.arriving_counted_per_month - arriving) < 0.05

@@ -127,6 +127,15 @@ def test_marketing_is_priced_only_for_enquiries_beyond_those_arriving_now():
     assert pounds < 0.6 * needed * months * cost_per_enquiry
     assert pounds == pytest.approx(extra * months * cost_per_enquiry, rel=0.05)
     assert f"marketing is needed for the other {extra:.1f} a month" in app.success[0].value
+    # the reason is in the main answer, from the same model as the figures (demo: 26.5 now,
+    # worth 8.0 for 10-15s, 14.7 needed, 6.7 more)
+    assert (
+        f"Enquiries are not all alike: the {now:.1f} a month arriving now bring households like "
+        "recent approvals, who take other ages too, so for children aged 10-15 they are worth "
+        f"about {counted:.1f} of these a month, and marketing is needed for the other {extra:.1f} "
+        "a month."
+    ) in app.success[0].value
+    assert app.success[0].value.index("not all alike") < app.success[0].value.index("£")
 
     # 3 more places of any age than without recruitment, from households like recent
     # approvals: today's enquiries are enough
