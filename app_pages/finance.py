@@ -666,15 +666,17 @@ def main() -> None:
     cross_check_section(result, active.is_demo, key)
 
     st.subheader("Downloads")
-    left, middle, right = st.columns(3)
-    left.download_button(
+    # side by side at their own widths, wrapping when the row is full: in three equal columns
+    # "Download the printable summary (HTML)" was cut at 1280 px
+    downloads = st.container(horizontal=True, gap="small")
+    downloads.download_button(
         "Download the finance workbook (Excel)",
         partial(workbook_bytes, result),  # built on click, not on every run
         file_name=export_name(scenario, "finance", "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
     )
-    middle.download_button(
+    downloads.download_button(
         "Download costs by financial year (CSV)",
         csv_bytes(
             costs_table(result).assign(scenario=scenario.name),
@@ -684,7 +686,7 @@ def main() -> None:
         mime="text/csv",
         on_click="ignore",
     )
-    right.download_button(
+    downloads.download_button(
         "Download the printable summary (HTML)",
         partial(summary_html, result, board_checks(models, result, key)),
         file_name=export_name(scenario, "finance_summary", "html"),

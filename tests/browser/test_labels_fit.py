@@ -21,6 +21,7 @@ PAGES = {
     "pipeline": "Who is in the pipeline now",
     "campaign_funnel": "Downloads",
     "recommended_plan": "Downloads",
+    "finance": "Downloads",
 }
 
 CUT_LABELS = """() => [...document.querySelectorAll(
