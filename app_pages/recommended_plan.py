@@ -293,8 +293,8 @@ def share_chart(
     return (lines + rule + text).properties(height=320)
 
 
+# points of IFA share between the target line and its label (about 22 px on the 320 px chart)
 LABEL_OFFSET = 7.0
-"""Points of IFA share between the target line and its label (about 22 px on the 320 px chart)."""
 
 
 def label_level(frame: pd.DataFrame, target: float) -> float:
@@ -459,8 +459,8 @@ def show_plan(
             "The plan buys each quarter's enquiries from the channel with the lowest £ per "
             "approval first, up to what it can reach, then the next. £ per approval here is "
             "marketing £ per enquiry ÷ the share approved among enquiries whose outcome is known "
-            "(people still in assessment left out): the Campaign funnel's '£/approval, plan's "
-            "measure' column. Its '£/approval so far' counts people still in progress as not "
+            "(people still in assessment left out): the Campaign funnel's '£/approval (plan)' "
+            "column. Its '£/approval so far' counts people still in progress as not "
             "approved, so a channel with many of them looks dearer there. "
             f"All channels: the plan's {total['enquiries']:,.0f} extra enquiries and "
             f"£{round(total['spend'], -2):,.0f} of marketing ({scenario.price_base_year} prices, "

@@ -550,19 +550,39 @@ def placements_frame(result, baseline) -> pd.DataFrame:
     )
 
 
+# the placements chart's colour for each series (blue, red, green: distinct hues, so each shaded
+# range can be told from the others; two blues made the IFA and external residential ranges alike)
+PLACEMENT_COLOURS = {
+    codes.IN_HOUSE_FOSTERING: "#4e79a7",
+    codes.IFA_FOSTERING: "#e15759",
+    codes.EXTERNAL_RESIDENTIAL: "#59a14f",
+}
+
+
 def placements_chart_of(frame: pd.DataFrame) -> alt.Chart:
-    """The placements chart of :func:`placements_frame`'s data."""
+    """The placements chart of :func:`placements_frame`'s data.
+
+    Each series' 80% range is shaded in its own colour, faint, with a thin outline of the same
+    colour, under thicker lines: the IFA range (about 40 to 290 children on the demo) otherwise
+    swamped the lines. Two layers, whatever the data (the chart is a template:
+    :mod:`app_pages.chart_templates`).
+    """
     legend = alt.Legend(symbolOpacity=1, labelLimit=320, orient="bottom", columns=3)
+    colours = alt.Scale(domain=list(PLACEMENT_COLOURS), range=list(PLACEMENT_COLOURS.values()))
     base = alt.Chart(frame).encode(
         x=alt.X("month:T", title="Month end", axis=alt.Axis(format="%b %Y")),
-        color=alt.Color("placement_category:N", title="Placement", legend=legend),
+        color=alt.Color("placement_category:N", title="Placement", legend=legend, scale=colours),
     )
     band = (
         base.transform_filter(alt.datum.run == "with the plan")
-        .mark_area(opacity=0.2)
-        .encode(y=alt.Y("p10:Q", title="Children"), y2="p90:Q")
+        .mark_area(fillOpacity=0.12, strokeOpacity=0.55, strokeWidth=1)
+        .encode(
+            y=alt.Y("p10:Q", title="Children"),
+            y2="p90:Q",
+            stroke=alt.Stroke("placement_category:N", scale=colours, legend=None),
+        )
     )
-    lines = base.mark_line().encode(
+    lines = base.mark_line(strokeWidth=2.5).encode(
         y="mean:Q",
         strokeDash=alt.StrokeDash(
             "run:N",
@@ -971,8 +991,8 @@ def explorer(models: FittedModels, key: str) -> None:
     show_chart(charts["placements"])
     st.caption(
         "Children in each placement type at each month end. Solid lines: with the plan; dashed: "
-        "the baseline of current trends; shaded: 8 in 10 likely outcomes fall in this range "
-        "(of the simulated futures). Foster and residential demand is met by the in-house carers and beds first "
+        "the baseline of current trends; shaded, in each placement's colour and outlined: with the "
+        "plan, 8 in 10 of the simulated futures fall in this range. Foster and residential demand is met by the in-house carers and beds first "
         "(today's, those approved as now, and the extra recruitment), the rest goes to IFAs "
         "and external homes."
     )

@@ -530,7 +530,7 @@ def channel_cost_per_approval(plan: RecommendedPlan) -> dict[str, float]:
     cheapest_enquiries`), the share approved being among enquiries whose outcome is known (people
     still in progress left out) times the scenario's conversion improvement. The Campaign
     funnel's "£/approval so far" counts people in progress as not approved, so it ranks some
-    channels differently; its "£/approval, plan's measure" column is this figure.
+    channels differently; its "£/approval (plan)" column is this figure.
 
     Returns
     -------

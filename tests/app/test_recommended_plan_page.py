@@ -145,7 +145,7 @@ def test_equal_quarters_and_the_channel_total_on_the_demo_plan():
         "social media",
     ]
     assert list(ranked["per_approval"]) == [1040, 4131, 4687, 5378]
-    assert "the Campaign funnel's '£/approval, plan's measure' column" in captions
+    assert "the Campaign funnel's '£/approval (plan)' column" in captions
 
 
 def test_the_target_label_sits_clear_of_the_lines():

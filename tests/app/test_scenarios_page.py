@@ -237,3 +237,40 @@ def test_a_second_session_reuses_the_simulated_futures(monkeypatch):
     assert not second.exception, second.exception
     assert metric(second, "Total cost (cash)") == cost
     assert simulations == []
+
+
+def test_each_placement_range_is_shaded_in_its_own_series_colour():
+    """The IFA and external residential ranges were the same light blue (two blues in the
+    default scheme) and swamped the lines: each range takes its series' hue, faint and outlined,
+    under thicker lines, in the template's two layers."""
+    import pandas as pd
+
+    from app_pages.common import vega_lite_spec
+    from app_pages.scenarios import PLACEMENT_COLOURS, placements_chart_of
+    from sufficiency import codes
+
+    months = pd.date_range("2024-04-30", periods=3, freq="ME")
+    frame = pd.DataFrame(
+        [
+            {"month": m, "placement_category": c, "run": r, "mean": 100.0, "p10": 40, "p90": 290}
+            for m in months
+            for c in PLACEMENT_COLOURS
+            for r in ("with the plan", "baseline")
+        ]
+    )
+    spec = vega_lite_spec(placements_chart_of(frame))
+    band, lines = spec["layer"]
+    hues = list(PLACEMENT_COLOURS.values())
+    assert len(set(hues)) == 3
+    assert list(PLACEMENT_COLOURS) == [
+        codes.IN_HOUSE_FOSTERING,
+        codes.IFA_FOSTERING,
+        codes.EXTERNAL_RESIDENTIAL,
+    ]
+    for channel in ("color", "stroke"):  # the fill and the outline of each range
+        scale = band["encoding"][channel]["scale"]
+        assert band["encoding"][channel]["field"] == "placement_category"
+        assert scale == {"domain": list(PLACEMENT_COLOURS), "range": hues}
+    assert lines["encoding"]["color"]["scale"] == {"domain": list(PLACEMENT_COLOURS), "range": hues}
+    assert band["mark"]["fillOpacity"] == 0.12  # faint: the lines stay readable
+    assert lines["mark"]["strokeWidth"] == 2.5
