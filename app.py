@@ -7,9 +7,9 @@ import streamlit as st
 
 from app_pages.sign_in import require_sign_in
 
-st.set_page_config(
-    page_title="sufficiency explorer", page_icon=":material/family_home:", layout="wide"
-)
+# An emoji tab icon is drawn in the browser; a ":material/...:" one makes Streamlit point the
+# browser at fonts.gstatic.com (nothing may leave this computer: tests/browser/test_exposure.py).
+st.set_page_config(page_title="sufficiency explorer", page_icon="🏠", layout="wide")
 require_sign_in()  # only when a team deployment configures sign-in (docs/security.md)
 
 pages = {

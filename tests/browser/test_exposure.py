@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -137,3 +138,48 @@ def test_a_page_under_another_host_name_is_refused(audited_explorer):
         sock.sendall(request.replace("rebind.example.invalid", "127.0.0.1").encode())
         status = sock.recv(200).decode(errors="replace").split("\r\n")[0]
     assert " 101 " in status, status  # the same request under our own name is accepted
+
+
+# Every page in the sidebar (app.py), by its address.
+PAGES = (
+    "",
+    "demand",
+    "scenarios",
+    "recommended_plan",
+    "campaign_funnel",
+    "pipeline",
+    "retention",
+    "recruitment_calculator",
+    "finance",
+    "benchmarking",
+    "model_quality",
+    "data",
+)
+
+
+def test_the_browser_asks_nothing_beyond_this_computer(audited_explorer, browser):
+    """Every page, as a browser shows it, loads only from this computer: no font, icon or script
+    from the internet (a Material Symbols page icon made Streamlit point the browser's tab icon
+    at fonts.gstatic.com, telling Google each time the explorer was opened)."""
+    url, _, _ = audited_explorer
+    context = browser.new_context()
+    page = context.new_page()
+    outside: list[str] = []
+
+    def record(request) -> None:
+        address = urlparse(request.url)
+        if address.scheme not in ("data", "blob", "about") and address.hostname not in (
+            "127.0.0.1",
+            "localhost",
+        ):
+            outside.append(request.url)
+
+    page.on("request", record)
+    for path in PAGES:
+        page.goto(f"{url}/{path}")
+        page.locator('[data-testid="stMainBlockContainer"] h1').first.wait_for(timeout=180_000)
+        wait_for_app(page)
+    icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\")?.href")
+    context.close()
+    assert icon and not icon.startswith("https://"), icon
+    assert not outside, f"the browser asked for {outside[:5]}"
