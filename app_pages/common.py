@@ -192,6 +192,7 @@ def current_scenario():
 
     from sufficiency.errors import SufficiencyError
     from sufficiency.scenario import Scenario
+    from sufficiency.scenario.naming import renamed
 
     if SCENARIO_KEY not in st.session_state:
         scenario = Scenario()
@@ -207,6 +208,9 @@ def current_scenario():
                 problems = explorer_problems(scenario)
                 if problems:
                     raise SufficiencyError("; ".join(problems))
+                # a link without a name is named after what it changes on every page, not only
+                # once the explorer has run ("baseline" on the budget page was wrong)
+                scenario = renamed(Scenario(), scenario)
             except SufficiencyError as error:
                 scenario = Scenario()
                 st.error(

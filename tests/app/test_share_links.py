@@ -184,3 +184,19 @@ def test_a_target_date_after_the_forecast_says_when_it_is_checked():
         "The target date (March 2035) is after the projection ends, so the target is checked at "
         "its last month, March 2029"
     ) in headline, headline
+
+
+def test_a_link_opened_on_another_page_is_named_after_what_it_changes():
+    """The Placement budget page opened from a link said 'Scenario: baseline' for a 30% target
+    (the name followed the levers only once the explorer had run)."""
+    app = open_link({"ifa": "30", "ifad": "2028-03"}, page=FINANCE)
+    assert not app.error, [e.value for e in app.error]
+    scenario = app.session_state["scenario"]
+    assert scenario.ifa_share_target_pct == 30.0
+    assert scenario.name != "baseline"
+    shown = [c.value for c in app.caption if c.value.startswith("Scenario: ")]
+    assert shown and "baseline" not in shown[0], shown
+    # the explorer, opened from the same link, shows the same name
+    assert open_link({"ifa": "30", "ifad": "2028-03"}).session_state["scenario"].name == (
+        scenario.name
+    )
