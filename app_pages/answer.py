@@ -20,7 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.presentation import enquiries_needed_metric
-from sufficiency.plan.wording import households_gained, target_headline
+from sufficiency.exports import target_share_of_mean_counts
+from sufficiency.plan.wording import differs, households_gained, target_headline
 
 # Shares are averaged over the simulated futures (each future's own share), which is not quite
 # the share of the average placements in the downloads; say so where a user may check.
@@ -155,6 +156,24 @@ def change(value: float, unit: str = "", digits: int = 0, money_m: bool = False)
     return f"{value:+,.{digits}f}{unit} vs baseline"
 
 
+def other_changes(result) -> str:
+    """The scenario's levers that change in-house households besides the targets' plan, in
+    plain words ("" when none): what else the households' change against the baseline counts."""
+    scenario = result.scenario
+    words = []
+    if scenario.deregistration_change_pct:
+        words.append(
+            "fewer carers leaving"
+            if scenario.deregistration_change_pct < 0
+            else "more carers leaving"
+        )
+    if scenario.approvals_per_quarter or any(v for _, v in scenario.marketing_spend_per_quarter):
+        words.append("its own recruitment")
+    if scenario.conversion_improvement_pct:
+        words.append("better conversion of enquiries")
+    return ", ".join(words)
+
+
 def answer(result, baseline, cost_note: str | None = None) -> None:
     """Indicators, not paragraphs: targets, recruitment, money, each with its change.
     ``cost_note`` (:func:`app_pages.cross_checks.cost_note`) is shown under the total cost."""
@@ -180,6 +199,20 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
     now_month = pd.Timestamp(s["origin"]) + pd.offsets.MonthEnd(0)
     end_month = pd.Timestamp(result.placements["month"].max())
     parts = [STYLE, '<div class="sf-answer">', text("Targets", "sf-head")]
+    # what dividing the chart's average counts gives at the target date (the headline says it
+    # where it differs from the average of the futures' shares)
+    counted = target_share_of_mean_counts(result) if share_check is not None else None
+    futures = int(s["simulated_paths"])
+
+    def counts_help(key: str) -> str:
+        if not counted or not differs(share_check[key], counted[key]):
+            return ""
+        return (
+            f" Each of the {futures} futures' shares, averaged; dividing the average counts in "
+            f"the chart gives {counted[key]:.0f}% (futures with more children in foster care "
+            "place more of them with IFAs)."
+        )
+
     for check in checks:
         level = f"{check['target_value']:g}{'%' if check['unit'] == '%' else ' children'}"
         when = f"{pd.Timestamp(check['date']):%B %Y}"
@@ -189,7 +222,7 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
         note = f" {check['note']}" if check.get("note") else ""
         parts.append(
             f"<p><b>{html.escape(f'Target {level} by {when}: {met}.')}</b> "
-            f"{html.escape(target_headline(check, now_month, end_month) + note)}</p>"
+            f"{html.escape(target_headline(check, now_month, end_month, counted, futures) + note)}</p>"
         )
     cols = [Slot() for _ in range(4)]
     if share_check is not None:
@@ -202,18 +235,25 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
             **CONTEXT,
             help=share_check["target"],
         )
+        without, projected = share_check["without_plan"], share_check["projected"]
+        # "44%", "44%" and "-1 points" read as a contradiction: where the two round to the same
+        # whole point but not the same tenth, show tenths, and the change between the figures
+        # as shown
+        tenths = f"{without:.0f}" == f"{projected:.0f}" and f"{without:.1f}" != f"{projected:.1f}"
+        digits = 1 if tenths else 0
+        points = round(projected, digits) - round(without, digits)
         cols[1].metric(
             f"Without a plan, {by}",
-            f"{share_check['without_plan']:.0f}%",
+            f"{without:.{digits}f}%",
             help="The IFA share at the target date with no extra recruitment: the baseline of "
-            "current trends, the same simulated futures.",
+            f"current trends, the same simulated futures.{counts_help('without_plan')}",
         )
         cols[2].metric(
             f"With the plan, {by}",
-            f"{share_check['projected']:.0f}%",
-            f"{share_check['projected'] - share_check['without_plan']:+.0f} points vs without a plan",
+            f"{projected:.{digits}f}%",
+            f"{points:+.{digits}f} points vs without a plan" if points else None,
             delta_color="inverse",
-            help="With the plan's extra households in post.",
+            help=f"With the plan's extra households in post.{counts_help('projected')}",
         )
     elif ext_check is None:
         cols[0].metric(
@@ -319,7 +359,13 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
     approved = int(s["approvals_needed_total"])
     if approved and plan is not None and plan.schedule is not None:
         still = float(plan.schedule.in_post[-1].sum())
-        parts.append(text(households_gained(approved, still, end_month), "sf-caption"))
+        against = s["in_house_households_end"] - b["in_house_households_end"]
+        parts.append(
+            text(
+                households_gained(approved, still, end_month, against, other_changes(result)),
+                "sf-caption",
+            )
+        )
     without = s["approvals_without_plan_per_quarter"]
     on_top = (
         f"; the targets' extra households come on top ({'' if even else 'up to '}"
@@ -329,10 +375,16 @@ def answer_html(result, baseline, cost_note: str | None = None) -> str:
     )
     replacing = s["approvals_replacing_leavers_per_quarter"]
     than = compared(without, replacing)
+    leaving = result.scenario.deregistration_change_pct
+    as_set = (
+        f" ({abs(leaving):g}% {'fewer' if leaving < 0 else 'more'} leaving, as set)"
+        if leaving
+        else ""
+    )
     parts.append(
         text(
             f"Without a plan the model keeps approving {without:.1f} households a quarter, as "
-            f"many as now, {than} the {replacing:.1f} that replace the carers who leave{on_top}.",
+            f"many as now, {than} the {replacing:.1f} that replace the carers who leave{as_set}{on_top}.",
             "sf-caption",
         )
     )

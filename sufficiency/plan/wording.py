@@ -147,7 +147,13 @@ def target_headline(
     return words + f" {target} is not reached{end or ' within the forecast'}." + why
 
 
-def households_gained(approved: int, still_fostering: float, end_month: pd.Timestamp) -> str:
+def households_gained(
+    approved: int,
+    still_fostering: float,
+    end_month: pd.Timestamp,
+    against_baseline: float | None = None,
+    other_changes: str = "",
+) -> str:
     """Extra households approved against those still fostering at the end, in plain words.
 
     Parameters
@@ -157,6 +163,12 @@ def households_gained(approved: int, still_fostering: float, end_month: pd.Times
     still_fostering : float
         Of those, households still fostering at ``end_month`` (the model's leaving rate applied).
     end_month : Timestamp
+    against_baseline : float, optional
+        The scenario's households at ``end_month`` less the baseline's (the "+38 vs baseline"
+        shown beside this): where it is not the plan's own gain, the rest is said to come from
+        the scenario's other changes, so the two figures do not read as a contradiction.
+    other_changes : str
+        Those changes in plain words (e.g. "fewer carers leaving"), named when given.
 
     Returns
     -------
@@ -167,10 +179,22 @@ def households_gained(approved: int, still_fostering: float, end_month: pd.Times
     if not approved:
         return "No extra households approved."
     left = approved - still_fostering
-    return (
+    words = (
         f"{approved} extra households approved; about {left:.0f} of them stop fostering by "
         f"{pd.Timestamp(end_month):%B %Y} (carers leave every year): about "
         f"{still_fostering:.0f} more households than without a plan."
+    )
+    rest = 0.0 if against_baseline is None else against_baseline - still_fostering
+    if (
+        against_baseline is None
+        or round(against_baseline) == round(still_fostering)
+        or not round(rest)
+    ):
+        return words
+    named = f" ({other_changes})" if other_changes else ""
+    return words + (
+        f" The {against_baseline:+,.0f} vs baseline beside it also counts the scenario's other "
+        f"changes{named}: about {abs(rest):,.0f} {'more' if rest > 0 else 'fewer'} households."
     )
 
 
