@@ -57,7 +57,7 @@ SYNCED_KEY = "plan_page_synced_with"
 PER_APPROVAL_HELP = (
     "Marketing £ per enquiry ÷ the share of enquiries approved, counting only enquiries whose "
     "outcome is known (people still in assessment left out), with the scenario's conversion "
-    "improvement. The plan buys from the lowest first."
+    "improvement. The plan buys from the lowest first. Source: {source}."
 )
 
 
@@ -73,7 +73,9 @@ def ranked_channels(plan) -> pd.DataFrame:
     body, total = table.iloc[:-1].copy(), table.iloc[[-1]].copy()
     body["per_approval"] = body["channel"].map(per_approval)
     body = body.sort_values("per_approval", na_position="last", kind="stable")
-    total["per_approval"] = float("nan")
+    # whole pounds as text: the grid shows a missing number as "None" (the total row has none)
+    body["per_approval"] = body["per_approval"].map(lambda v: "–" if pd.isna(v) else f"{v:,.0f}")
+    total["per_approval"] = "–"
     return pd.concat([body, total], ignore_index=True)[
         ["channel", "per_approval", "enquiries", "spend"]
     ]
@@ -437,15 +439,16 @@ def show_plan(
         )
         summary = ranked_channels(plan)  # with a total row: the plan's enquiries and spend
         st.dataframe(
-            summary.round({"enquiries": 0, "spend": -2, "per_approval": 0}),
+            summary.round({"enquiries": 0, "spend": -2}),
             hide_index=True,
             width="stretch",
             column_config={
                 "channel": "Channel",
-                "per_approval": st.column_config.NumberColumn(
-                    "£ per approval (plan's measure)",
-                    format="localized",
-                    help=PER_APPROVAL_HELP,
+                "per_approval": st.column_config.TextColumn(
+                    "£ per approval (plan)",
+                    help=PER_APPROVAL_HELP.format(
+                        source=plan.result.figures.cost_per_enquiry.source
+                    ),
                 ),
                 "enquiries": st.column_config.NumberColumn("Extra enquiries", format="%.0f"),
                 "spend": st.column_config.NumberColumn(

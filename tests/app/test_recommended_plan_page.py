@@ -144,7 +144,8 @@ def test_equal_quarters_and_the_channel_total_on_the_demo_plan():
         "radio",
         "social media",
     ]
-    assert list(ranked["per_approval"]) == [1040, 4131, 4687, 5378]
+    assert list(ranked["per_approval"]) == ["1,040", "4,131", "4,687", "5,378"]
+    assert total["per_approval"] == "–"  # not "None"
     assert "the Campaign funnel's '£/approval (plan)' column" in captions
 
 
