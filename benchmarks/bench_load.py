@@ -248,16 +248,20 @@ async def navigate(page, title: str, stats: Stats, ends: RunEnds) -> float | Non
     return timed_by_server(await page.evaluate("() => window.__loadDone"), started, ends, stats)
 
 
+def tally(elapsed: float | None, stats: Stats, timings: list[float]) -> None:
+    """Count an interaction: timed out (None), started no run (negative) or its milliseconds."""
+    if elapsed is None:
+        stats.timeouts += 1
+    elif elapsed < 0:
+        stats.no_run += 1
+    else:
+        timings.append(elapsed)
+
+
 async def visit(page, rng: random.Random, stats: Stats, ends: RunEnds) -> None:
     """Open another page from the sidebar, then come back to the explorer the same way."""
     for title in (rng.choice(OTHER_PAGES), EXPLORER):
-        elapsed = await navigate(page, title, stats, ends)
-        if elapsed is None:
-            stats.timeouts += 1
-        elif elapsed < 0:
-            stats.no_run += 1
-        else:
-            stats.navigations.append(elapsed)
+        tally(await navigate(page, title, stats, ends), stats, stats.navigations)
         await wait_idle(page)
     await page.get_by_text(TOTAL_COST, exact=True).wait_for(timeout=180_000)
     await open_levers(page)
@@ -290,13 +294,7 @@ async def session(browser, url: str, seed: int, deadline: float, stats: Stats) -
             if rng.random() < 0.1:
                 await visit(page, rng, stats, ends)
             else:
-                elapsed = await lever_change(page, rng, position, stats, ends)
-                if elapsed is None:
-                    stats.timeouts += 1
-                elif elapsed < 0:
-                    stats.no_run += 1
-                else:
-                    stats.changes.append(elapsed)
+                tally(await lever_change(page, rng, position, stats, ends), stats, stats.changes)
                 await wait_idle(page)
             stats.errors.extend(await page.evaluate(ERRORS))
     except Exception as error:  # noqa: BLE001 - a failed session is reported, not fatal
