@@ -404,8 +404,9 @@ def describe(plan: TargetPlan, scenario: Scenario, figures, resolved) -> list[st
             "households approved now, who keep being approved without a plan."
         )
         when = (
-            f"When: {quarters.iloc[0]} to {quarters.iloc[-1]}, up to {timing.peak} a quarter "
-            f"(approved now: {now:.1f} a quarter, all approvals)"
+            f"When: {quarters.iloc[0]} to {quarters.iloc[-1]}, "
+            + (f"{timing.peak} each quarter " if timing.even else f"up to {timing.peak} a quarter ")
+            + f"(approved now: {now:.1f} a quarter, all approvals)"
         )
         if timing.after_target:
             when += (

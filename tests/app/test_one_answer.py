@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_pages.plain import plain
-from tests.app.answer_view import indicator, paragraphs, shown_values
+from tests.app.answer_view import indicator, list_items, paragraphs, shown_values
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "app.py")
@@ -89,6 +89,9 @@ def test_the_plan_page_and_the_explorer_give_the_same_answer():
     # ... so the explorer says so, not "up to 2 a quarter" (which suggests some quarters need less)
     assert indicator(app, "Extra households to approve").delta == "2 each quarter"
     assert any("come on top (6.5 a quarter in all)" in p for p in paragraphs(app))
+    # and the plan in short likewise (it said "up to 2 a quarter")
+    (when,) = [item for item in list_items(app) if item.startswith("When: ")]
+    assert ", 2 each quarter (approved now: 4.5 a quarter" in when, when
     assert metric(app, "Can it be met?") == feasible
     assert metric(app, "Total cost (cash)") == cost
     # one feasibility logic, one wording: an infeasible target names the best level and when
