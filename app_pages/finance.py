@@ -439,15 +439,26 @@ def cross_check_section(result, is_demo: bool, key: str) -> None:
     authorities = table[table["class"] != "Eng"].sort_values("local_authority")
     codes_ = list(authorities["ons_code"])
     names = dict(zip(authorities["ons_code"], authorities["local_authority"], strict=True))
-    default = codes_.index(fin.DEMO_RO3_AUTHORITY) if is_demo else 0
+    # uploaded data: no authority until the user chooses one (the first in the alphabet was
+    # taken as theirs, and the explorer's total was checked against it)
+    default = codes_.index(fin.DEMO_RO3_AUTHORITY) if is_demo else None
     code = st.selectbox(
         "Authority",
         codes_,
         index=default,
         format_func=lambda c: names[c],
         key="fx_ro3_authority",
+        placeholder="Choose your authority",
         help="Choose your authority. The synthetic demo is calibrated to Middlesbrough.",
     )
+    if code is None:
+        st.info(
+            "Choose your authority above to compare this model's costs with what it spent "
+            "(RO3 2024-25); the Scenario explorer and Recommended plan then check their total "
+            "against it too.",
+            icon=":material/help:",
+        )
+        return
     remember_ro3_authority(key, code)  # the explorer and the plan check their total against it
     try:
         check = fin.spend_cross_check(result.costs_by_financial_year, code)

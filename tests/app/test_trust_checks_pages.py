@@ -122,3 +122,28 @@ def test_an_uploaded_authority_is_told_what_has_not_been_checked(tmp_path, monke
     assert any(TRACK_RECORD_NOT_CHECKED in w.value for w in app.warning)
     assert not any("Source: the Demand forecast page" in w.value for w in app.warning)
     assert NOT_CROSS_CHECKED in paragraphs(app)
+
+
+def test_an_uploaded_authority_is_asked_for_its_authority_not_given_the_first(
+    tmp_path, monkeypatch
+):
+    """Uploaded 903 data: the budget page's RO3 authority starts empty and asks (it was the
+    first in the alphabet, and the explorer's total was then checked against that authority);
+    once chosen, the choice is kept for the other pages."""
+    from app_pages.common import UPLOADED_903_KEY, UPLOADED_903_NAME_KEY
+    from sufficiency.data.ssda903 import read_903
+
+    monkeypatch.setenv("SUFFICIENCY_MODELS_DIR", str(tmp_path))
+    app = AppTest.from_file(str(REPO / "app_pages" / "finance.py"), default_timeout=300)
+    app.session_state[UPLOADED_903_KEY] = read_903(REPO / "tests" / "fixtures" / "903" / "yearly")
+    app.session_state[UPLOADED_903_NAME_KEY] = "your 903 data"
+    app.run()
+    assert not app.exception, app.exception
+    assert app.selectbox(key="fx_ro3_authority").value is None
+    assert any(i.value.startswith("Choose your authority above") for i in app.info)
+    assert RO3_AUTHORITY_KEY not in app.session_state
+    app.selectbox(key="fx_ro3_authority").set_value("E08000025").run()  # Birmingham
+    assert not app.exception, app.exception
+    key, code = app.session_state[RO3_AUTHORITY_KEY]
+    assert code == "E08000025" and not key.startswith("demo|")
+    assert not any(i.value.startswith("Choose your authority above") for i in app.info)
