@@ -435,6 +435,27 @@ EXPECTED_HELP = (
     "by how those before them went, not counted as drop-outs. Method: cumulative incidence "
     "with people still in progress censored at the extract date (Aalen-Johansen)."
 )
+
+
+def approved_columns(expected: str) -> dict:
+    """The two approval shares side by side: so far (approved ÷ enquiries) and expected (column
+    ``expected``), with the same labels and help in every table."""
+    return {
+        "approved_so_far": st.column_config.NumberColumn(
+            "Approved so far",
+            format="percent",
+            width=112,
+            help="Approved ÷ enquiries: people still in progress count as not approved.",
+        ),
+        expected: st.column_config.NumberColumn(
+            "Approved, expected",
+            format="percent",
+            width=130,
+            help=EXPECTED_HELP.format(stage="approval"),
+        ),
+    }
+
+
 SO_FAR_AND_EXPECTED = (
     "Two shares approved: 'so far' is approvals ÷ enquiries, counting people still in "
     "progress as not approved; 'expected' allows for them (as the rates at the top of the page "
@@ -496,18 +517,7 @@ if campaign_tab.open:
                     width=122,
                     help=EXPECTED_HELP.format(stage="application"),
                 ),
-                "approved_so_far": st.column_config.NumberColumn(
-                    "Approved so far",
-                    format="percent",
-                    width=112,
-                    help="Approvals ÷ enquiries: people still in progress count as not approved.",
-                ),
-                "to_approval": st.column_config.NumberColumn(
-                    "Approved, expected",
-                    format="percent",
-                    width=130,
-                    help=EXPECTED_HELP.format(stage="approval"),
-                ),
+                **approved_columns("to_approval"),
             },
             # the channel is in the cost table below: every column fits at 1280 px
             column_order=[
@@ -717,18 +727,7 @@ if stage_tab.open:
                 "group": st.column_config.TextColumn("Group", width=190),
                 "entered": st.column_config.NumberColumn("Enquiries", width=75),
                 "converted": st.column_config.NumberColumn("Approved", width=75),
-                "approved_so_far": st.column_config.NumberColumn(
-                    "Approved so far",
-                    format="percent",
-                    width=112,
-                    help="Approved ÷ enquiries: people still in progress count as not approved.",
-                ),
-                "share_converting": st.column_config.NumberColumn(
-                    "Approved, expected",
-                    format="percent",
-                    width=130,
-                    help=EXPECTED_HELP.format(stage="approval"),
-                ),
+                **approved_columns("share_converting"),
                 "median_days": st.column_config.NumberColumn("Median (days)", width=95),
                 "middle_half_days": st.column_config.TextColumn(
                     "Middle half (days)",
