@@ -10,8 +10,10 @@ of a sum is not the sum of p90s). Financial years run April to March and are lab
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -1199,10 +1201,18 @@ _RESIDENTIAL_LINE = (codes.IN_HOUSE_RESIDENTIAL, codes.EXTERNAL_RESIDENTIAL, cod
 
 
 def ro3_spend() -> pd.DataFrame:
-    """RO3 2024-25 children looked after spend by authority (£ thousand; empty = not given)."""
+    """RO3 2024-25 children looked after spend by authority (£ thousand; empty = not given).
+
+    Read once per process (the explorer checks its total against it on every lever change); each
+    call gets its own copy.
+    """
     from sufficiency.paths import published_dir
 
-    path = published_dir() / "la_spend" / "ro3_2024_25_cla.csv"
+    return _read_ro3(published_dir() / "la_spend" / "ro3_2024_25_cla.csv").copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _read_ro3(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise SufficiencyError(
             f"The RO3 spend table is missing ({path}); it ships with the tool in data/published."
